@@ -1,0 +1,2 @@
+#include "discovery/discovery.h"
+// Placeholder; being implemented.

@@ -1,0 +1,2 @@
+#include "store/history_store.h"
+// Placeholder; being implemented.

@@ -1,0 +1,23 @@
+#include "base/outcome.h"
+
+#include <gtest/gtest.h>
+
+namespace fastest::base {
+
+TEST(Outcome, NamesRoundTrip) {
+  for (int i = 1; i <= 8; ++i) {
+    auto o = static_cast<Outcome>(i);
+    ASSERT_EQ(parse_outcome(outcome_name(o)), o);
+  }
+  EXPECT_FALSE(parse_outcome("bogus").has_value());
+}
+
+TEST(Outcome, CrashesCountAsFailures) {
+  EXPECT_TRUE(is_failure(Outcome::crashed));
+  EXPECT_TRUE(is_failure(Outcome::timed_out));
+  EXPECT_EQ(summary_word(Outcome::crashed), "failed");
+  EXPECT_FALSE(is_failure(Outcome::xfailed));
+  EXPECT_FALSE(is_failure(Outcome::skipped));
+}
+
+}  // namespace fastest::base
