@@ -1,0 +1,66 @@
+#pragma once
+// Pure planning: costs in, Plan out. No I/O, no TBB, no SQLite.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fastest::scheduler {
+
+enum class Schedule : int { history = 1, fifo = 2 };
+
+/// One statically discovered test (a function, before runtime parametrize expansion).
+struct TestInput {
+  std::string node_id;  ///< "tests/test_x.py::TestA::test_b"
+};
+
+/// One module as discovery found it, tests in file order.
+struct ModuleInput {
+  std::string module;  ///< rootdir-relative path, "tests/test_x.py"
+  std::vector<TestInput> tests;
+};
+
+/// What the store remembers, keyed by runtime node id ("...::test_b[1-a]") or module path.
+struct History {
+  std::unordered_map<std::string, double> test_seconds;    ///< robust estimate per runtime node id
+  std::unordered_map<std::string, double> module_overhead; ///< import + module fixtures, per module
+};
+
+struct PlanOptions {
+  int workers = 1;
+  Schedule schedule = Schedule::history;
+  double prior_test_s = 0.005;      ///< estimate for a test nothing is known about
+  double prior_overhead_s = 0.02;   ///< estimate for a module's import when unknown
+  bool split_modules = true;        ///< slice a module that alone exceeds total/workers
+};
+
+/// A unit of work sent to one worker: one module, or a slice of one.
+struct Batch {
+  std::string module;
+  std::vector<std::string> select;  ///< node-id prefixes to run; empty = the whole module
+  double cost_s = 0;                ///< predicted seconds including module overhead
+  bool estimated = false;           ///< true when any part of the cost was guessed
+  int slice = 0, slices = 1;        ///< slice index when a module was split
+};
+
+struct Plan {
+  std::vector<Batch> batches;        ///< dispatch order (longest first for history; file order for fifo)
+  double predicted_makespan_s = 0;   ///< simulated LPT list schedule on `workers`
+  double lower_bound_s = 0;          ///< max(total / workers, largest indivisible batch)
+  double total_s = 0;                ///< sum of batch costs
+};
+
+/// Predicted seconds for each static test (sum over its runtime ids in history, else
+/// estimated from siblings: same function's other params, module mean, global prior).
+std::vector<double> estimate_costs(const ModuleInput& module, const History& history, const PlanOptions& opts);
+
+/// Builds the plan for one machine. Deterministic: ties broken by module path / node id.
+Plan make_plan(std::span<const ModuleInput> modules, const History& history, const PlanOptions& opts);
+
+/// Simulates list scheduling of `batches` in order on `workers` workers; returns the makespan.
+double simulate_makespan(std::span<const Batch> batches, int workers);
+
+}  // namespace fastest::scheduler
