@@ -1,1 +1,128 @@
-// Placeholder; being implemented.
+#include "scheduler/plan.h"
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+#include <queue>
+
+#include "scheduler/cost_model.h"
+#include "scheduler/slicing.h"
+
+namespace fastest::scheduler {
+namespace {
+
+using detail::Unit;
+
+using detail::Costed;
+
+// max(total / workers, largest indivisible batch). Total counts each module's overhead
+// once: no plan can do less work than that.
+double lower_bound(const Costed& c, int workers, bool can_split) {
+  double total = 0, indivisible = 0;
+  for (const ModuleCosts& m : c.costs) {
+    total += m.tests_total_s + m.overhead_s;
+    double piece = m.tests_total_s;
+    if (can_split && !m.test_s.empty()) piece = *std::max_element(m.test_s.begin(), m.test_s.end());
+    indivisible = std::max(indivisible, piece + m.overhead_s);
+  }
+  return std::max(total / std::max(workers, 1), indivisible);
+}
+
+std::vector<double> unit_costs(const std::vector<Unit>& units) {
+  std::vector<double> out(units.size());
+  for (std::size_t i = 0; i < units.size(); ++i) out[i] = units[i].cost_s;
+  return out;
+}
+
+// Tries k = 2, 3, ... slices of unit `at` and keeps the k with the lowest simulated
+// makespan, if that beats leaving it whole. Stops two steps after the slices first fit
+// the balanced share: past that, more slices only add overhead.
+void try_split(std::vector<Unit>& units, std::size_t at, const Costed& c, int workers) {
+  const Unit whole = units[at];
+  const std::span<const double> prefix = c.prefix[whole.module];
+  const double overhead = c.costs[whole.module].overhead_s;
+  const std::size_t n = whole.end - whole.begin;
+  std::vector<double> others = unit_costs(units);
+  others.erase(others.begin() + static_cast<std::ptrdiff_t>(at));
+  const double others_total = std::accumulate(others.begin(), others.end(), 0.0);
+
+  double best = detail::lpt_makespan(unit_costs(units), workers);
+  std::vector<Unit> best_slices;
+  std::size_t last_count = 1, fit_at = 0;
+  const std::size_t k_max = std::min<std::size_t>(n, static_cast<std::size_t>(workers));
+  for (std::size_t k = 2; k <= k_max; ++k) {
+    std::vector<std::size_t> ends = detail::split_contiguous(prefix, whole.begin, whole.end, k);
+    if (ends.size() == last_count) continue;
+    last_count = ends.size();
+    std::vector<Unit> slices = detail::units_from_cuts(whole.module, prefix, overhead, whole.begin, ends);
+    std::vector<double> trial = others;
+    double largest = 0, sum = others_total;
+    for (const Unit& u : slices) {
+      trial.push_back(u.cost_s);
+      largest = std::max(largest, u.cost_s);
+      sum += u.cost_s;
+    }
+    const double makespan = detail::lpt_makespan(std::move(trial), workers);
+    if (makespan < best * (1 - 1e-9)) {
+      best = makespan;
+      best_slices = std::move(slices);
+    }
+    if (fit_at == 0 && largest <= sum / workers) fit_at = k;
+    if (fit_at != 0 && k >= fit_at + 2) break;
+  }
+  if (best_slices.empty()) return;
+  units.erase(units.begin() + static_cast<std::ptrdiff_t>(at));
+  units.insert(units.end(), best_slices.begin(), best_slices.end());
+}
+
+// Splits, largest first, every module whose cost alone exceeds the balanced share.
+void split_dominant(std::vector<Unit>& units, const Costed& c, int workers) {
+  std::vector<std::size_t> order(units.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return units[a].cost_s > units[b].cost_s; });
+  std::vector<std::size_t> candidates;
+  double total = 0;
+  for (const Unit& u : units) total += u.cost_s;
+  for (std::size_t i : order) {
+    if (units[i].cost_s <= total / workers) break;
+    if (units[i].end - units[i].begin >= 2) candidates.push_back(units[i].module);
+  }
+  for (std::size_t module : candidates) {
+    auto it = std::find_if(units.begin(), units.end(), [&](const Unit& u) { return u.module == module; });
+    try_split(units, static_cast<std::size_t>(it - units.begin()), c, workers);
+  }
+}
+
+}  // namespace
+
+double simulate_makespan(std::span<const Batch> batches, int workers) {
+  std::priority_queue<double, std::vector<double>, std::greater<>> free_at;
+  for (int w = 0; w < std::max(workers, 1); ++w) free_at.push(0.0);
+  double makespan = 0;
+  for (const Batch& b : batches) {
+    double end = free_at.top() + b.cost_s;
+    free_at.pop();
+    free_at.push(end);
+    makespan = std::max(makespan, end);
+  }
+  return makespan;
+}
+
+Plan make_plan(std::span<const ModuleInput> modules, const History& history, const PlanOptions& opts) {
+  const int workers = std::max(opts.workers, 1);
+  const bool history_order = opts.schedule == Schedule::history;
+  const bool can_split = history_order && opts.split_modules && workers > 1;
+  Costed c = detail::cost_all(modules, history, opts);
+  std::vector<Unit> units = detail::whole_modules(c);
+  if (can_split) split_dominant(units, c, workers);
+
+  Plan plan;
+  plan.batches = detail::to_batches(std::move(units), modules, c.costs, history_order);
+  for (const Batch& b : plan.batches) plan.total_s += b.cost_s;
+  plan.predicted_makespan_s = simulate_makespan(plan.batches, workers);
+  plan.lower_bound_s = lower_bound(c, workers, can_split);
+  return plan;
+}
+
+}  // namespace fastest::scheduler
