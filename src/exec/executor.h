@@ -1,0 +1,82 @@
+#pragma once
+// Drives N persistent worker processes from a oneTBB pool. Batches are taken in the
+// given order by whichever worker frees first; events come back on the caller's thread.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/test_item.h"
+#include "exec/protocol.h"
+#include "exec/worker_process.h"
+
+namespace fastest::exec {
+
+/// One batch: a module, or the node-id prefixes to run in it (empty = all).
+struct WorkItem {
+  std::int64_t id = 0;
+  std::string module;
+  std::vector<std::string> select{};
+  int attempt = 0;  ///< how many workers already died on this batch's remainder
+};
+
+struct ExecOptions {
+  int workers = 1;
+  SpawnSpec spawn;
+  WorkerConfig config;
+  double timeout_s = 0;        ///< per test; 0 = none
+  double shutdown_grace_s = 5;  ///< for session teardown before the worker is killed
+  int max_attempts = 3;        ///< a remainder re-queued this often is reported, not retried
+};
+
+enum class EventKind : int {
+  worker_ready = 1,
+  batch_started = 2,
+  collected = 3,
+  test_result = 4,
+  collect_error = 5,
+  batch_finished = 6,
+  warning = 7,
+  worker_lost = 8,  ///< a worker died or was killed; `text` says why
+  fatal = 9,        ///< the pool cannot go on (interpreter missing, ...)
+};
+
+struct Event {
+  EventKind kind = EventKind::fatal;
+  int worker = -1;
+  std::int64_t batch = -1;
+  std::string module{};
+  double time_s = 0;  ///< seconds since the executor started
+  double import_s = 0;
+  std::vector<std::string> items{};  ///< collected node ids
+  base::TestResult result{};
+  base::CollectionError collect_error{};
+  std::string text{};  ///< warning text, reason for worker_lost / fatal, python version for worker_ready
+};
+
+class Executor {
+ public:
+  Executor(ExecOptions opts, const base::Clock& clock);
+
+  /// Runs `items` (dispatch order) and calls `on_event` for each event on this thread.
+  /// Returns when everything ran, or after request_stop().
+  void run(std::vector<WorkItem> items, const std::function<void(const Event&)>& on_event);
+
+  /// Stops dispatch and kills busy workers; results already reported are kept.
+  /// Safe to call from any thread (an async-signal-safe atomic store).
+  void request_stop() { m_stop.store(true, std::memory_order_relaxed); }
+  bool stop_requested() const { return m_stop.load(std::memory_order_relaxed); }
+
+ private:
+  struct Shared;
+  void slot_loop(int slot, Shared& shared);
+  ExecOptions m_opts;
+  const base::Clock& m_clock;
+  std::atomic<bool> m_stop{false};
+};
+
+}  // namespace fastest::exec

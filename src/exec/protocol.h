@@ -1,0 +1,87 @@
+#pragma once
+// Wire protocol between the controller and a Python worker (docs/protocol.md).
+// Frames: 4-byte big-endian length + UTF-8 JSON object.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "base/test_item.h"
+
+namespace fastest::exec {
+
+inline constexpr int k_protocol_version = 1;
+inline constexpr std::uint32_t k_max_frame_bytes = 64u << 20;
+
+/// Prefixes `payload` with its 4-byte big-endian length.
+std::string encode_frame(std::string_view payload);
+
+/// Incremental frame splitter for the worker -> controller stream.
+class FrameReader {
+ public:
+  void append(const char* data, std::size_t size);
+  /// Next complete payload, nullopt if more bytes are needed. An oversized frame is an Error.
+  base::Result<std::optional<std::string>> next();
+  /// Bytes buffered but not yet returned.
+  std::size_t pending() const { return m_buf.size() - m_pos; }
+
+ private:
+  std::string m_buf;
+  std::size_t m_pos = 0;
+};
+
+enum class MessageType : int {
+  ready = 1,
+  collected = 2,
+  collect_error = 3,
+  start = 4,
+  result = 5,
+  warning = 6,
+  batch_done = 7,
+  unknown = 99,
+};
+
+/// A decoded worker -> controller message. Fields not used by a type stay empty.
+struct WorkerMessage {
+  MessageType type = MessageType::unknown;
+  std::string type_name;
+  std::int64_t batch = -1;
+  int protocol = 0;
+  std::int64_t pid = 0;
+  std::string python;
+  std::string module;
+  std::string nodeid;
+  std::vector<std::string> items;  ///< collected
+  std::string longrepr;            ///< collect_error
+  std::string teardown_error;      ///< batch_done: module-scope teardown failure
+  int line = 0;
+  double import_s = 0, duration_s = 0;
+  base::TestResult result;         ///< result
+  std::string category, message;   ///< warning
+};
+
+/// Parses one payload. Malformed JSON or a missing required field is an Error(protocol).
+base::Result<WorkerMessage> decode_message(std::string_view payload);
+
+/// What every worker is told once, right after it says ready.
+struct WorkerConfig {
+  std::string rootdir;
+  std::string capture = "fd";  ///< fd | sys | no
+  std::string import_mode = "prepend";
+  std::string keyword, markexpr;
+  int verbose = 0;
+  bool exitfirst = false;
+  bool run_xfail = false;
+  std::string basetemp;
+  std::string cache_dir;  ///< where the harness may cache rewritten modules
+  std::string ini_json = "{}";  ///< ini options as a JSON object (strings / lists)
+};
+
+std::string encode_config(const WorkerConfig& cfg);
+std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select);
+std::string encode_shutdown();
+
+}  // namespace fastest::exec

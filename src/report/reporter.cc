@@ -1,0 +1,51 @@
+#include <cmath>
+#include <cstdio>
+
+#include "report/reporter.h"
+
+namespace fastest::report {
+
+std::string format_duration(double seconds) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2fs", seconds);
+  std::string out = buf;
+  if (seconds >= 60) {
+    auto total = static_cast<long>(seconds);
+    std::snprintf(buf, sizeof buf, " (%ld:%02ld:%02ld)", total / 3600, (total / 60) % 60, total % 60);
+    out += buf;
+  }
+  return out;
+}
+
+std::string summary_words(const Summary& s) {
+  // pytest's order: failed passed skipped deselected xfailed xpassed warnings error.
+  static const char* k_order[] = {"failed", "passed", "skipped", "deselected", "xfailed", "xpassed"};
+  std::string out;
+  auto add = [&](int n, const std::string& word) {
+    if (n <= 0) return;
+    if (!out.empty()) out += ", ";
+    out += std::to_string(n) + " " + word;
+  };
+  for (const char* w : k_order) {
+    auto it = s.counts.find(w);
+    if (it != s.counts.end()) add(it->second, w);
+  }
+  add(s.warnings, s.warnings == 1 ? "warning" : "warnings");
+  if (auto it = s.counts.find("error"); it != s.counts.end()) add(it->second, it->second == 1 ? "error" : "errors");
+  if (out.empty()) out = "no tests ran";
+  return out + " in " + format_duration(s.wall_s);
+}
+
+std::string head_line(const std::string& node_id) {
+  // pytest shows "Class.test[param]" (the part after the module path, '::' -> '.').
+  auto bracket = node_id.find('[');
+  std::string path = node_id.substr(0, bracket);
+  std::string params = bracket == std::string::npos ? "" : node_id.substr(bracket);
+  auto first = path.find("::");
+  if (first == std::string::npos) return node_id;
+  std::string rest = path.substr(first + 2);
+  for (std::size_t p; (p = rest.find("::")) != std::string::npos;) rest.replace(p, 2, ".");
+  return rest + params;
+}
+
+}  // namespace fastest::report
