@@ -1,0 +1,232 @@
+#include "open_db.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <tuple>
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "schema.h"
+#include "store/history_store.h"
+
+namespace fastest::store {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int k_busy_timeout_ms = 10'000;
+constexpr char k_sqlite_magic[] = "SQLite format 3";  // 16 bytes with its NUL
+
+int pragma_int(SQLite::Database& db, const char* sql) {
+  SQLite::Statement st(db, sql);
+  return st.executeStep() ? st.getColumn(0).getInt() : 0;
+}
+
+std::uint32_t be32(const unsigned char* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+/// Cheap checks on the raw 100-byte header, before SQLite sees the file. "" when plausible.
+std::string check_header(const fs::path& path, std::uintmax_t size) {
+  std::array<unsigned char, 100> h{};
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(h.data()), h.size())) {
+    return "not an SQLite database (only " + std::to_string(size) + " bytes)";
+  }
+  if (std::memcmp(h.data(), k_sqlite_magic, sizeof k_sqlite_magic) != 0) {
+    if (std::memcmp(h.data(), "\x89PNG", 4) == 0) return "not an SQLite database (a PNG image)";
+    return "not an SQLite database (no SQLite header)";
+  }
+  std::uint32_t page = (std::uint32_t{h[16]} << 8) | h[17];
+  if (page == 1) page = 65536;
+  if (page < 512 || page > 65536 || (page & (page - 1)) != 0) return "corrupt SQLite header (page size)";
+  if (size % page != 0) return "truncated SQLite file (not a whole number of pages)";
+  // The in-header page count is valid when the change counter matches "version-valid-for".
+  if (be32(&h[24]) == be32(&h[92]) && std::uintmax_t{be32(&h[28])} * page > size) {
+    return "truncated SQLite file (" + std::to_string(size / page) + " of " + std::to_string(be32(&h[28])) +
+           " pages)";
+  }
+  return "";
+}
+
+using SchemaRow = std::tuple<std::string, std::string, std::string, std::string>;
+
+std::vector<SchemaRow> schema_rows(SQLite::Database& db) {
+  std::vector<SchemaRow> rows;
+  SQLite::Statement st(db, "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name");
+  while (st.executeStep()) {
+    rows.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                      st.getColumn(3).getString());
+  }
+  return rows;
+}
+
+/// sqlite_master as our own migrations up to `version` leave it.
+std::vector<SchemaRow> expected_rows(int version) {
+  SQLite::Database ref(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  for (const Migration& m : migrations()) {
+    if (m.version <= version) ref.exec(std::string(m.sql));
+  }
+  return schema_rows(ref);
+}
+
+std::string describe_difference(const std::vector<SchemaRow>& have, const std::vector<SchemaRow>& want) {
+  for (const SchemaRow& r : have) {
+    if (std::find(want.begin(), want.end(), r) == want.end()) {
+      return "unexpected schema object " + std::get<0>(r) + " '" + std::get<1>(r) + "'";
+    }
+  }
+  for (const SchemaRow& r : want) {
+    if (std::find(have.begin(), have.end(), r) == have.end()) {
+      return "missing schema object " + std::get<0>(r) + " '" + std::get<1>(r) + "'";
+    }
+  }
+  return "";
+}
+
+Verdict classify(SQLite::Database& db) {
+  const int app = application_id(db);
+  const int version = user_version(db);
+  const std::vector<SchemaRow> have = schema_rows(db);
+  if (app != 0 && app != k_application_id) {
+    return {Verdict::Kind::foreign, "another application's SQLite database (application_id " + std::to_string(app) +
+                                        "); it was not modified",
+            version};
+  }
+  if (app == 0) {
+    if (version == 0 && have.empty()) return {Verdict::Kind::empty, "", 0};
+    return {Verdict::Kind::foreign, "an SQLite database that fastest did not create; it was not modified", version};
+  }
+  if (version > latest_schema_version()) {
+    return {Verdict::Kind::newer,
+            "schema version " + std::to_string(version) + " is newer than this fastest supports (" +
+                std::to_string(latest_schema_version()) + "); upgrade fastest or use another --db",
+            version};
+  }
+  if (version < 1) return {Verdict::Kind::corrupt, "fastest database without a schema version", version};
+  if (std::string diff = describe_difference(have, expected_rows(version)); !diff.empty()) {
+    return {Verdict::Kind::corrupt, diff + " (schema version " + std::to_string(version) + ")", version};
+  }
+  SQLite::Statement qc(db, "PRAGMA quick_check");
+  if (qc.executeStep() && qc.getColumn(0).getString() != "ok") {
+    return {Verdict::Kind::corrupt, "quick_check failed: " + qc.getColumn(0).getString(), version};
+  }
+  return {Verdict::Kind::usable, "", version};
+}
+
+void set_connection_pragmas(SQLite::Database& db) {
+  SQLite::Statement wal(db, "PRAGMA journal_mode=WAL");
+  (void)wal.executeStep();
+  db.exec("PRAGMA synchronous=NORMAL");
+  db.exec("PRAGMA foreign_keys=ON");
+}
+
+std::string unix_suffix() {
+  using namespace std::chrono;
+  return std::to_string(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+int user_version(SQLite::Database& db) { return pragma_int(db, "PRAGMA user_version"); }
+int application_id(SQLite::Database& db) { return pragma_int(db, "PRAGMA application_id"); }
+
+void harden(SQLite::Database& db) {
+  sqlite3* h = db.getHandle();
+  sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
+  sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_VIEW, 0, nullptr);
+  sqlite3_db_config(h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  db.exec("PRAGMA trusted_schema=OFF");
+  db.exec("PRAGMA cell_size_check=ON");
+}
+
+Verdict inspect(const fs::path& path) {
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(path, ec);
+  if (ec) return {Verdict::Kind::corrupt, "unreadable: " + ec.message(), 0};
+  if (size == 0) return {Verdict::Kind::empty, "", 0};
+  if (std::string bad = check_header(path, size); !bad.empty()) return {Verdict::Kind::corrupt, bad, 0};
+  try {
+    SQLite::Database db(path, SQLite::OPEN_READONLY, k_busy_timeout_ms);
+    harden(db);
+    return classify(db);
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_CANTOPEN) throw;
+    return {Verdict::Kind::corrupt, std::string("SQLite: ") + e.what(), 0};
+  }
+}
+
+base::Result<fs::path> set_aside(const fs::path& path) {
+  const std::string base = path.string() + ".corrupt-" + unix_suffix();
+  fs::path target = base;
+  for (int n = 2; fs::exists(target); ++n) target = base + "-" + std::to_string(n);
+  std::error_code ec;
+  fs::rename(path, target, ec);
+  if (ec) return base::make_error(base::ErrorCode::io, "cannot move " + path.string() + " aside: " + ec.message());
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const fs::path side = path.string() + suffix;
+    if (fs::exists(side, ec)) fs::rename(side, target.string() + suffix, ec);
+  }
+  return target;
+}
+
+base::Status migrate(SQLite::Database& db, int target_version) {
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  // Re-read under the write lock: a racing opener may have migrated meanwhile.
+  const int version = user_version(db);
+  const int app = application_id(db);
+  if (version == target_version && app == k_application_id) return base::ok_status();
+  if (version > target_version) {
+    return base::make_error(base::ErrorCode::database,
+                            "database schema version " + std::to_string(version) + " is newer than this fastest (" +
+                                std::to_string(target_version) + "); upgrade fastest or use another --db");
+  }
+  if (app != k_application_id && !(app == 0 && version == 0)) {
+    return base::make_error(base::ErrorCode::database, "not a fastest database (application_id " +
+                                                           std::to_string(app) + "); refusing to write it");
+  }
+  for (const Migration& m : migrations()) {
+    if (m.version > version && m.version <= target_version) db.exec(std::string(m.sql));
+  }
+  db.exec("PRAGMA user_version=" + std::to_string(target_version));
+  db.exec("PRAGMA application_id=" + std::to_string(k_application_id));
+  tx.commit();
+  return base::ok_status();
+}
+
+base::Result<std::unique_ptr<SQLite::Database>> open_file(const fs::path& path, std::vector<std::string>& warnings) {
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  if (ec) return base::make_error(base::ErrorCode::io, "cannot create " + path.parent_path().string() + ": " + ec.message());
+  if (fs::exists(path, ec)) {
+    const Verdict v = inspect(path);
+    if (v.kind == Verdict::Kind::newer) return base::make_error(base::ErrorCode::database, path.string() + ": " + v.reason);
+    if (v.kind == Verdict::Kind::corrupt || v.kind == Verdict::Kind::foreign) {
+      auto moved = set_aside(path);
+      if (!moved) return moved.error();
+      warnings.push_back(path.string() + ": " + v.reason + "; moved to " + moved->string() +
+                         " and starting a new history database");
+    }
+  }
+  auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, k_busy_timeout_ms);
+  harden(*db);
+  set_connection_pragmas(*db);
+  if (auto st = migrate(*db, latest_schema_version()); !st) return st.error();
+  return db;
+}
+
+base::Result<std::unique_ptr<SQLite::Database>> open_memory_db() {
+  auto db = std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  harden(*db);
+  db->exec("PRAGMA foreign_keys=ON");
+  if (auto st = migrate(*db, latest_schema_version()); !st) return st.error();
+  return db;
+}
+
+}  // namespace fastest::store

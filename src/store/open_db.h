@@ -1,0 +1,52 @@
+#pragma once
+// Internal to the store: opening, checking, setting aside and migrating database files.
+// Everything here may throw SQLite::Exception; the public HistoryStore converts.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+#include "base/result.h"
+
+namespace fastest::store {
+
+/// What a look at an existing file (read-only, nothing written) found.
+struct Verdict {
+  enum class Kind { usable, empty, corrupt, foreign, newer };
+  Kind kind = Kind::usable;
+  std::string reason;  ///< for corrupt / foreign / newer: one line, without the path
+  int version = 0;     ///< user_version when it could be read
+};
+
+/// Hardens a fresh connection before it reads anything from an untrusted file:
+/// defensive mode, no triggers or views, trusted_schema=OFF, cell size checks.
+void harden(SQLite::Database& db);
+
+/// Checks the file at `path` (which exists) read-only: SQLite header, application_id,
+/// user_version, the exact set of schema objects, PRAGMA quick_check.
+Verdict inspect(const std::filesystem::path& path);
+
+/// Moves `path` and its -wal / -shm aside to "<path>.corrupt-<unix time>[-N]"; returns the new name.
+base::Result<std::filesystem::path> set_aside(const std::filesystem::path& path);
+
+/// Brings an open read-write database to latest_schema_version() inside one BEGIN IMMEDIATE
+/// transaction that re-reads user_version once it holds the lock. A newer version or a
+/// foreign application_id is an Error and nothing is written.
+base::Status migrate(SQLite::Database& db, int target_version);
+
+/// Opens `path` read-write and sets the connection pragmas (WAL, busy timeout, ...),
+/// setting aside a corrupt or foreign file first. Appends the reasons to `warnings`.
+base::Result<std::unique_ptr<SQLite::Database>> open_file(const std::filesystem::path& path,
+                                                          std::vector<std::string>& warnings);
+
+/// An in-memory database with the latest schema.
+base::Result<std::unique_ptr<SQLite::Database>> open_memory_db();
+
+/// PRAGMA user_version / application_id of an open connection.
+int user_version(SQLite::Database& db);
+int application_id(SQLite::Database& db);
+
+}  // namespace fastest::store

@@ -1,0 +1,171 @@
+// The store's discovery cache and run recording, against real SQLite.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "store/history_store.h"
+#include "store/schema.h"
+#include "store/store_test_util.h"
+
+namespace fastest::store {
+namespace {
+
+using base::Outcome;
+using base::TestResult;
+using testing::TempDir;
+
+std::unique_ptr<HistoryStore> memory_store() {
+  auto s = HistoryStore::open_memory();
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+  return std::move(s).value();
+}
+
+TestResult result(std::string node, Outcome o, double call_s, std::string file = "tests/test_a.py") {
+  TestResult r;
+  r.node_id = std::move(node);
+  r.file = std::move(file);
+  r.outcome = o;
+  r.call_s = call_s;
+  return r;
+}
+
+CachedFile sample_file() {
+  CachedFile f;
+  f.rel_path = "tests/test_a.py";
+  f.size = 1234;
+  f.mtime_ns = 1'700'000'000'123'456'789;
+  f.content_hash = 0xfedcba9876543210ULL;  // above INT64_MAX: must survive the int64 column
+  base::TestItem a;
+  a.node_id = "tests/test_a.py::test_one";
+  a.file = f.rel_path;
+  a.function = "test_one";
+  a.line = 3;
+  base::TestItem b;
+  b.node_id = "tests/test_a.py::TestK::test_two";
+  b.file = f.rel_path;
+  b.cls = "TestK";
+  b.function = "test_two";
+  b.line = 10;
+  b.markers = {"parametrize", "slow"};
+  b.parametrized = true;
+  f.items = {a, b};
+  return f;
+}
+
+TEST(StoreCache, CachedFileRoundTripsItemsInOrder) {
+  auto store = memory_store();
+  const CachedFile f = sample_file();
+  ASSERT_TRUE(store->save_files({&f, 1}).ok());
+  auto got = store->cached_file("tests/test_a.py");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->size, f.size);
+  EXPECT_EQ(got->mtime_ns, f.mtime_ns);
+  EXPECT_EQ(got->content_hash, f.content_hash);
+  EXPECT_FALSE(got->error.has_value());
+  ASSERT_EQ(got->items.size(), 2u);
+  EXPECT_EQ(got->items[0].node_id, "tests/test_a.py::test_one");
+  EXPECT_EQ(got->items[0].file, "tests/test_a.py");
+  EXPECT_TRUE(got->items[0].markers.empty());
+  EXPECT_EQ(got->items[1].cls, "TestK");
+  EXPECT_EQ(got->items[1].line, 10);
+  EXPECT_EQ(got->items[1].markers, (std::vector<std::string>{"parametrize", "slow"}));
+  EXPECT_TRUE(got->items[1].parametrized);
+  EXPECT_FALSE(store->cached_file("tests/other.py").has_value());
+}
+
+TEST(StoreCache, SavingAFileAgainReplacesItsItemsAndError) {
+  auto store = memory_store();
+  CachedFile f = sample_file();
+  ASSERT_TRUE(store->save_files({&f, 1}).ok());
+  f.items.clear();
+  f.size = 99;
+  f.error = base::CollectionError{f.rel_path, 7, "SyntaxError: invalid syntax"};
+  ASSERT_TRUE(store->save_files({&f, 1}).ok());
+  auto got = store->cached_file(f.rel_path);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->size, 99);
+  EXPECT_TRUE(got->items.empty());
+  ASSERT_TRUE(got->error.has_value());
+  EXPECT_EQ(got->error->line, 7);
+  EXPECT_EQ(got->error->message, "SyntaxError: invalid syntax");
+  EXPECT_EQ(got->error->file, f.rel_path);
+}
+
+TEST(StoreRuns, RecordsRunsAndAnswersLastDurationsAndFailures) {
+  auto store = memory_store();
+  RunInfo info;
+  info.argv = "fastest -n 2";
+  info.workers = 2;
+  auto run1 = store->begin_run(info);
+  ASSERT_TRUE(run1.ok());
+  std::vector<TestResult> first = {result("t::a", Outcome::passed, 1.0), result("t::b", Outcome::failed, 2.0),
+                                   result("t::c", Outcome::crashed, 3.0)};
+  ASSERT_TRUE(store->record_results(*run1, first).ok());
+  ASSERT_TRUE(store->finish_run(*run1, RunEnd{1, 3.5, 1, 2, 0, 0}).ok());
+
+  auto run2 = store->begin_run(info);
+  ASSERT_TRUE(run2.ok());
+  EXPECT_NE(*run1, *run2);
+  std::vector<TestResult> second = {result("t::a", Outcome::failed, 1.5), result("t::b", Outcome::passed, 2.5)};
+  ASSERT_TRUE(store->record_results(*run2, second).ok());
+  EXPECT_EQ(store->run_count(), 1);  // run 2 has not finished yet
+  ASSERT_TRUE(store->finish_run(*run2, RunEnd{1, 2.6, 1, 1, 0, 0}).ok());
+  EXPECT_EQ(store->run_count(), 2);
+
+  const auto d = store->last_durations();
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_DOUBLE_EQ(d.at("t::a"), 1.5);
+  EXPECT_DOUBLE_EQ(d.at("t::b"), 2.5);
+  EXPECT_DOUBLE_EQ(d.at("t::c"), 3.0);
+  EXPECT_EQ(store->last_failed(), (std::vector<std::string>{"t::a", "t::c"}));
+}
+
+TEST(StoreRuns, RejectsNanNegativeAndAbsurdDurations) {
+  auto store = memory_store();
+  auto run = store->begin_run(RunInfo{});
+  ASSERT_TRUE(run.ok());
+  std::vector<TestResult> rs = {result("t::nan", Outcome::passed, std::nan("")),
+                                result("t::inf", Outcome::passed, std::numeric_limits<double>::infinity()),
+                                result("t::neg", Outcome::passed, -5.0),
+                                result("t::jitter", Outcome::passed, -1e-9),
+                                result("t::week", Outcome::passed, 8 * 24 * 3600.0),
+                                result("t::ok", Outcome::passed, 0.25)};
+  ASSERT_TRUE(store->record_results(*run, rs).ok());
+  const auto d = store->last_durations();
+  EXPECT_EQ(d.count("t::nan"), 0u);
+  EXPECT_EQ(d.count("t::inf"), 0u);
+  EXPECT_EQ(d.count("t::neg"), 0u);
+  EXPECT_EQ(d.count("t::week"), 0u);
+  EXPECT_DOUBLE_EQ(d.at("t::jitter"), 0.0);
+  EXPECT_DOUBLE_EQ(d.at("t::ok"), 0.25);
+  // The outcomes are kept even when the durations are not.
+  EXPECT_TRUE(store->finish_run(*run, RunEnd{0, std::nan(""), 6, 0, 0, 0}).ok());
+}
+
+TEST(StoreRuns, RecordingForAnUnknownRunIsAnError) {
+  auto store = memory_store();
+  std::vector<TestResult> rs = {result("t::a", Outcome::passed, 1.0)};
+  auto st = store->record_results(12345, rs);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, base::ErrorCode::database);
+  EXPECT_FALSE(store->finish_run(12345, RunEnd{}).ok());
+}
+
+TEST(StoreRuns, LongMessagesAreClippedOnACharacterBoundary) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  {
+    auto store = HistoryStore::open(path);
+    ASSERT_TRUE(store.ok());
+    auto run = (*store)->begin_run(RunInfo{});
+    TestResult r = result("t::long", Outcome::failed, 1.0);
+    r.message = std::string(4095, 'x') + "\xc3\xa9" + std::string(100, 'y');  // é straddles the limit
+    ASSERT_TRUE((*store)->record_results(*run, {&r, 1}).ok());
+  }
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(testing::query_int(raw, "SELECT length(CAST(message AS BLOB)) FROM results"), 4095);
+}
+
+}  // namespace
+}  // namespace fastest::store

@@ -1,0 +1,266 @@
+// Opening store files: schema creation, migrations, refusing newer versions, and untrusted
+// files (RELIABILITY.md D1, D4, U1-U3) against real SQLite in temp directories.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "store/history_store.h"
+#include "store/schema.h"
+#include "store/store_test_util.h"
+
+namespace fastest::store {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::query_int;
+using testing::query_text;
+using testing::read_bytes;
+using testing::set_aside_files;
+using testing::TempDir;
+using testing::write_bytes;
+
+/// Creates a valid store file with one finished run, then closes it.
+void make_store(const fs::path& path) {
+  auto s = HistoryStore::open(path);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto run = (*s)->begin_run(RunInfo{});
+  ASSERT_TRUE(run.ok());
+  base::TestResult r;
+  r.node_id = "t::a";
+  r.file = "t.py";
+  r.call_s = 1;
+  ASSERT_TRUE((*s)->record_results(*run, {&r, 1}).ok());
+  ASSERT_TRUE((*s)->finish_run(*run, RunEnd{}).ok());
+}
+
+/// Opening `path` works, warns once, moves the original bytes aside and gives a fresh store.
+void expect_set_aside_and_rebuilt(const fs::path& path, const std::string& warning_part) {
+  const std::string original = read_bytes(path);
+  auto s = HistoryStore::open(path);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ((*s)->warnings().size(), 1u);
+  EXPECT_NE((*s)->warnings()[0].find(warning_part), std::string::npos) << (*s)->warnings()[0];
+  EXPECT_NE((*s)->warnings()[0].find(".corrupt-"), std::string::npos) << (*s)->warnings()[0];
+  const auto aside = set_aside_files(path);
+  ASSERT_EQ(aside.size(), 1u);
+  EXPECT_EQ(read_bytes(aside[0]), original);
+  EXPECT_EQ((*s)->schema_version(), latest_schema_version());
+  EXPECT_EQ((*s)->run_count(), 0);
+  auto run = (*s)->begin_run(RunInfo{});
+  EXPECT_TRUE(run.ok());
+}
+
+TEST(StoreOpen, CreatesDirectoriesSchemaVersionApplicationIdAndWal) {
+  TempDir dir;
+  const auto path = dir / "deep/er/.fastest/fastest.db";
+  auto s = HistoryStore::open(path);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE((*s)->warnings().empty());
+  EXPECT_EQ((*s)->schema_version(), latest_schema_version());
+  s.value().reset();
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(query_int(raw, "PRAGMA user_version"), latest_schema_version());
+  EXPECT_EQ(query_int(raw, "PRAGMA application_id"), k_application_id);
+  EXPECT_EQ(query_text(raw, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(query_int(raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                           "('files', 'tests', 'runs', 'results')"),
+            4);
+}
+
+TEST(StoreOpen, MemoryStoreHasTheLatestSchema) {
+  auto s = HistoryStore::open_memory();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ((*s)->schema_version(), latest_schema_version());
+}
+
+TEST(StoreOpen, ReopeningKeepsHistory) {
+  TempDir dir;
+  make_store(dir / "h.db");
+  auto s = HistoryStore::open(dir / "h.db");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE((*s)->warnings().empty());
+  EXPECT_EQ((*s)->run_count(), 1);
+  EXPECT_TRUE(set_aside_files(dir / "h.db").empty());
+}
+
+TEST(StoreOpen, RefusesNewerSchemaVersionAndLeavesTheFileUnchanged) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  make_store(path);
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec("PRAGMA user_version = 999");
+    raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  const std::string before = read_bytes(path);
+  auto s = HistoryStore::open(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, base::ErrorCode::database);
+  EXPECT_NE(s.error().message.find("newer"), std::string::npos) << s.error().message;
+  EXPECT_EQ(read_bytes(path), before);
+  EXPECT_TRUE(set_aside_files(path).empty());
+}
+
+TEST(StoreOpen, AZeroByteFileIsAnEmptyDatabaseNotCorruption) {
+  TempDir dir;
+  write_bytes(dir / "h.db", "");
+  auto s = HistoryStore::open(dir / "h.db");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE((*s)->warnings().empty());
+  EXPECT_EQ((*s)->schema_version(), latest_schema_version());
+}
+
+TEST(StoreUntrusted, PngIsSetAsideAndRebuilt) {
+  TempDir dir;
+  write_bytes(dir / "h.db", std::string("\x89PNG\r\n\x1a\n", 8) + std::string(600, '\x07'));
+  expect_set_aside_and_rebuilt(dir / "h.db", "PNG");
+}
+
+TEST(StoreUntrusted, ShortGarbageIsSetAsideAndRebuilt) {
+  TempDir dir;
+  write_bytes(dir / "h.db", "not a database\n");
+  expect_set_aside_and_rebuilt(dir / "h.db", "not an SQLite database");
+}
+
+TEST(StoreUntrusted, TruncatedFileIsSetAsideAndRebuilt) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  make_store(path);
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  const std::string whole = read_bytes(path);
+  ASSERT_GT(whole.size(), 4096u);
+  for (std::size_t cut : {whole.size() / 2, whole.size() - 4096, std::size_t{4096 + 100}}) {
+    write_bytes(path, whole.substr(0, cut));
+    expect_set_aside_and_rebuilt(path, "truncated");
+    for (const auto& f : set_aside_files(path)) fs::remove(f);
+    fs::remove(path);
+  }
+}
+
+TEST(StoreUntrusted, RandomBytesBehindAValidHeaderAreSetAsideAndRebuilt) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  make_store(path);
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  std::string bytes = read_bytes(path);
+  std::mt19937 rng(42);
+  for (std::size_t i = 100; i < bytes.size(); ++i) bytes[i] = static_cast<char>(rng());
+  write_bytes(path, bytes);
+  expect_set_aside_and_rebuilt(path, "");
+}
+
+TEST(StoreUntrusted, ForeignApplicationDatabaseIsNeverWritten) {
+  TempDir dir;
+  const auto path = dir / "other.db";
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("PRAGMA application_id = 1234; CREATE TABLE photos (id INTEGER PRIMARY KEY, data BLOB);"
+             "INSERT INTO photos (data) VALUES (x'0102')");
+  }
+  expect_set_aside_and_rebuilt(path, "another application");
+}
+
+TEST(StoreUntrusted, UnmarkedSqliteDatabaseIsSetAside) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("CREATE TABLE runs (x)");
+  }
+  expect_set_aside_and_rebuilt(path, "did not create");
+}
+
+/// A valid store into which `sql` was injected (as a hostile cache would be).
+void expect_hostile_schema_set_aside(const std::string& sql, const std::string& warning_part) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  make_store(path);
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec(sql);
+  }
+  expect_set_aside_and_rebuilt(path, warning_part);
+}
+
+TEST(StoreUntrusted, HostileViewIsSetAside) {
+  expect_hostile_schema_set_aside("CREATE VIEW v AS SELECT * FROM runs", "unexpected schema object view 'v'");
+}
+
+TEST(StoreUntrusted, HostileTriggerIsSetAside) {
+  expect_hostile_schema_set_aside(
+      "CREATE TRIGGER t AFTER INSERT ON results BEGIN DELETE FROM runs; END",
+      "unexpected schema object trigger 't'");
+}
+
+TEST(StoreUntrusted, TableReplacedByViewIsSetAside) {
+  expect_hostile_schema_set_aside("DROP TABLE files; CREATE VIEW files AS SELECT 1 AS path",
+                                  "unexpected schema object view 'files'");
+}
+
+TEST(StoreUntrusted, WronglyShapedTableIsSetAside) {
+  expect_hostile_schema_set_aside("DROP TABLE files; CREATE TABLE files (path TEXT)", "unexpected schema object");
+}
+
+TEST(StoreUntrusted, ExtraIndexIsSetAside) {
+  expect_hostile_schema_set_aside("CREATE INDEX sneaky ON runs (host)", "unexpected schema object index 'sneaky'");
+}
+
+TEST(StoreConcurrency, RacingOpenersOfANewFileAllSucceed) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto s = HistoryStore::open(path);
+      if (s.ok() && (*s)->warnings().empty() && (*s)->schema_version() == latest_schema_version()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
+  EXPECT_TRUE(set_aside_files(path).empty());
+}
+
+TEST(StoreConcurrency, TwoWritersLoseNoRows) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  make_store(path);
+  constexpr int k_batches = 40, k_per_batch = 50;
+  auto writer = [&](int w, std::atomic<int>* failures) {
+    auto s = HistoryStore::open(path);
+    if (!s.ok()) {
+      ++*failures;
+      return;
+    }
+    auto run = (*s)->begin_run(RunInfo{});
+    if (!run.ok()) ++*failures;
+    for (int b = 0; b < k_batches && run.ok(); ++b) {
+      std::vector<base::TestResult> rs(k_per_batch);
+      for (int i = 0; i < k_per_batch; ++i) {
+        rs[i].node_id = "w" + std::to_string(w) + "::t" + std::to_string(b * k_per_batch + i);
+        rs[i].file = "w.py";
+        rs[i].call_s = 0.01 * i;
+      }
+      if (!(*s)->record_results(*run, rs).ok()) ++*failures;
+    }
+    if (!run.ok() || !(*s)->finish_run(*run, RunEnd{}).ok()) ++*failures;
+  };
+  std::atomic<int> failures{0};
+  std::thread a(writer, 0, &failures), b(writer, 1, &failures);
+  a.join();
+  b.join();
+  EXPECT_EQ(failures.load(), 0);
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(query_int(raw, "SELECT count(*) FROM results"), 1 + 2 * k_batches * k_per_batch);
+  EXPECT_EQ(query_int(raw, "SELECT count(*) FROM runs WHERE ended_unix IS NOT NULL"), 3);
+  EXPECT_EQ(query_text(raw, "PRAGMA integrity_check"), "ok");
+}
+
+}  // namespace
+}  // namespace fastest::store
