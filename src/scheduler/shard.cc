@@ -45,6 +45,16 @@ std::size_t pick_split(const Assignment& a) {
   return std::numeric_limits<std::size_t>::max();
 }
 
+// The cut in (begin, end) whose first piece sums closest to `target` seconds.
+std::size_t cut_near(const std::vector<double>& prefix, std::size_t begin, std::size_t end, double target) {
+  const double want = prefix[begin] + target;
+  auto it = std::lower_bound(prefix.begin() + static_cast<std::ptrdiff_t>(begin + 1),
+                             prefix.begin() + static_cast<std::ptrdiff_t>(end), want);
+  std::size_t cut = static_cast<std::size_t>(it - prefix.begin());
+  if (cut > begin + 1 && want - prefix[cut - 1] <= prefix[std::min(cut, end)] - want) --cut;
+  return std::min(cut, end - 1);
+}
+
 Assignment balance(const Costed& c, std::span<const ModuleInput> modules, int count, double share) {
   Assignment best = assign(detail::whole_modules(c), modules, count);
   Assignment current = best;
@@ -54,7 +64,12 @@ Assignment balance(const Costed& c, std::span<const ModuleInput> modules, int co
     if (at == std::numeric_limits<std::size_t>::max()) break;
     const Unit u = current.units[at];
     const std::vector<double>& prefix = c.prefix[u.module];
-    std::vector<std::size_t> ends = detail::split_contiguous(prefix, u.begin, u.end, 2);
+    // Cut off roughly the heaviest shard's excess so LPT can move it to a light shard;
+    // halve when the excess is larger than half the piece.
+    const double tests_s = prefix[u.end] - prefix[u.begin];
+    const double excess = current.max_load() - share;
+    const std::size_t cut = cut_near(prefix, u.begin, u.end, tests_s - std::min(excess, tests_s / 2));
+    const std::size_t ends[] = {cut, u.end};
     std::vector<Unit> next = std::move(current.units);
     next.erase(next.begin() + static_cast<std::ptrdiff_t>(at));
     for (const Unit& piece : detail::units_from_cuts(u.module, prefix, c.costs[u.module].overhead_s, u.begin, ends))

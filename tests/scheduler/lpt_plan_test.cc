@@ -1,0 +1,290 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+
+#include "scheduler/plan.h"
+#include "scheduler/suite_gen.h"
+
+namespace fastest::scheduler {
+namespace {
+
+using testing::random_suite;
+using testing::Suite;
+
+// One test per module of the given cost; overhead 0 so batch costs are exact.
+Suite flat_suite(const std::vector<double>& module_costs) {
+  Suite s;
+  for (std::size_t i = 0; i < module_costs.size(); ++i) {
+    ModuleInput m{"m" + std::to_string(i) + ".py", {{"m" + std::to_string(i) + ".py::test"}}};
+    s.history.test_seconds[m.tests[0].node_id] = module_costs[i];
+    s.history.module_overhead[m.module] = 0.0;
+    s.modules.push_back(std::move(m));
+  }
+  return s;
+}
+
+PlanOptions with_workers(int workers, Schedule schedule = Schedule::history) {
+  PlanOptions o;
+  o.workers = workers;
+  o.schedule = schedule;
+  return o;
+}
+
+// Every static test appears in exactly one batch of its own module.
+void expect_each_test_once(const Suite& s, const Plan& plan) {
+  std::map<std::string, int> seen;
+  for (const Batch& b : plan.batches) {
+    const auto mod = std::find_if(s.modules.begin(), s.modules.end(),
+                                  [&](const ModuleInput& m) { return m.module == b.module; });
+    ASSERT_NE(mod, s.modules.end()) << b.module;
+    if (b.select.empty()) {
+      for (const TestInput& t : mod->tests) ++seen[t.node_id];
+    } else {
+      for (const std::string& id : b.select) ++seen[id];
+    }
+  }
+  std::size_t expected = 0;
+  for (const ModuleInput& m : s.modules) {
+    expected += m.tests.size();
+    for (const TestInput& t : m.tests) EXPECT_EQ(seen[t.node_id], 1) << t.node_id;
+  }
+  EXPECT_EQ(seen.size(), expected);
+}
+
+// Exhaustive optimum of assigning whole modules to workers.
+double brute_force_optimum(const std::vector<double>& costs, int workers) {
+  double best = 1e300;
+  std::vector<int> choice(costs.size(), 0);
+  while (true) {
+    std::vector<double> load(static_cast<std::size_t>(workers), 0.0);
+    for (std::size_t i = 0; i < costs.size(); ++i) load[static_cast<std::size_t>(choice[i])] += costs[i];
+    best = std::min(best, *std::max_element(load.begin(), load.end()));
+    std::size_t i = 0;
+    while (i < choice.size() && ++choice[i] == workers) choice[i++] = 0;
+    if (i == choice.size()) return best;
+  }
+}
+
+TEST(LptPlan, LongestBatchStartsFirst) {
+  Suite s = flat_suite({1.0, 5.0, 3.0, 5.0, 0.5});
+  Plan plan = make_plan(s.modules, s.history, with_workers(2));
+  ASSERT_EQ(plan.batches.size(), 5u);
+  EXPECT_EQ(plan.batches[0].module, "m1.py");  // ties broken by module path
+  EXPECT_EQ(plan.batches[1].module, "m3.py");
+  for (std::size_t i = 1; i < plan.batches.size(); ++i)
+    EXPECT_GE(plan.batches[i - 1].cost_s, plan.batches[i].cost_s);
+}
+
+TEST(LptPlan, BatchCostIncludesModuleOverhead) {
+  Suite s = flat_suite({1.0});
+  s.history.module_overhead["m0.py"] = 0.25;
+  Plan plan = make_plan(s.modules, s.history, with_workers(1));
+  ASSERT_EQ(plan.batches.size(), 1u);
+  EXPECT_DOUBLE_EQ(plan.batches[0].cost_s, 1.25);
+  EXPECT_TRUE(plan.batches[0].select.empty());
+  EXPECT_FALSE(plan.batches[0].estimated);
+}
+
+TEST(LptPlan, PredictsMakespanByListScheduling) {
+  Suite s = flat_suite({3.0, 3.0, 2.0, 2.0, 2.0});
+  Plan plan = make_plan(s.modules, s.history, with_workers(2));
+  // LPT: 3|3, 2->5|2->5, 2->7: 7 (the optimum is 6; LPT's bound is 7/6 here).
+  EXPECT_DOUBLE_EQ(plan.predicted_makespan_s, 7.0);
+  EXPECT_DOUBLE_EQ(plan.total_s, 12.0);
+  EXPECT_DOUBLE_EQ(plan.lower_bound_s, 6.0);
+}
+
+TEST(LptPlan, EveryTestScheduledExactlyOnce) {
+  for (unsigned seed = 1; seed <= 40; ++seed) {
+    std::lognormal_distribution<double> dist(-3.0, 2.0);
+    Suite s = random_suite(seed, 1 + static_cast<int>(seed % 17), 30, dist);
+    for (int workers : {1, 2, 3, 8}) {
+      SCOPED_TRACE("seed " + std::to_string(seed) + " workers " + std::to_string(workers));
+      expect_each_test_once(s, make_plan(s.modules, s.history, with_workers(workers)));
+    }
+  }
+}
+
+TEST(LptPlan, SameInputSamePlanWhateverTheHistoryInsertionOrder) {
+  std::lognormal_distribution<double> dist(-2.0, 1.5);
+  Suite s = random_suite(7, 40, 25, dist);
+  // Rebuild the history maps in reverse insertion order with a different bucket count.
+  History reversed;
+  reversed.test_seconds.rehash(7);
+  std::vector<std::pair<std::string, double>> items(s.history.test_seconds.begin(), s.history.test_seconds.end());
+  std::reverse(items.begin(), items.end());
+  for (const auto& [k, v] : items) reversed.test_seconds.emplace(k, v);
+  reversed.module_overhead = s.history.module_overhead;
+  // A test with no history exercises the global mean, the order-sensitive sum.
+  s.modules.push_back({"new.py", {{"new.py::test"}}});
+  Plan a = make_plan(s.modules, s.history, with_workers(3));
+  Plan b = make_plan(s.modules, reversed, with_workers(3));
+  ASSERT_EQ(a.batches.size(), b.batches.size());
+  for (std::size_t i = 0; i < a.batches.size(); ++i) {
+    EXPECT_EQ(a.batches[i].module, b.batches[i].module);
+    EXPECT_EQ(a.batches[i].select, b.batches[i].select);
+    EXPECT_EQ(a.batches[i].cost_s, b.batches[i].cost_s);  // bit-identical, not just close
+  }
+  EXPECT_EQ(a.predicted_makespan_s, b.predicted_makespan_s);
+}
+
+TEST(LptPlan, FifoKeepsFileOrderAndNeverSplits) {
+  Suite s = flat_suite({1.0, 5.0, 3.0});
+  s.modules[1].tests.push_back({"m1.py::test_b"});
+  s.history.test_seconds["m1.py::test_b"] = 50.0;
+  Plan plan = make_plan(s.modules, s.history, with_workers(2, Schedule::fifo));
+  ASSERT_EQ(plan.batches.size(), 3u);
+  EXPECT_EQ(plan.batches[0].module, "m0.py");
+  EXPECT_EQ(plan.batches[1].module, "m1.py");
+  EXPECT_EQ(plan.batches[2].module, "m2.py");
+  EXPECT_TRUE(plan.batches[1].select.empty());
+  EXPECT_DOUBLE_EQ(plan.batches[1].cost_s, 55.0);  // costs still estimated for the prediction
+  EXPECT_DOUBLE_EQ(plan.predicted_makespan_s, 55.0);
+  EXPECT_DOUBLE_EQ(plan.lower_bound_s, 55.0);  // fifo modules are indivisible
+}
+
+TEST(LptPlan, SplittingADominatingModuleLowersMakespanAndPaysOverheadPerSlice) {
+  Suite s = flat_suite({1.0, 1.0});
+  ModuleInput big{"big.py", {}};
+  for (int i = 0; i < 8; ++i) {
+    big.tests.push_back({"big.py::test_" + std::to_string(i)});
+    s.history.test_seconds[big.tests.back().node_id] = 1.0;
+  }
+  s.history.module_overhead["big.py"] = 0.5;
+  s.modules.push_back(big);
+  PlanOptions no_split = with_workers(2);
+  no_split.split_modules = false;
+  Plan whole = make_plan(s.modules, s.history, no_split);
+  Plan split = make_plan(s.modules, s.history, with_workers(2));
+  EXPECT_DOUBLE_EQ(whole.predicted_makespan_s, 8.5);
+  EXPECT_LT(split.predicted_makespan_s, whole.predicted_makespan_s);
+  EXPECT_DOUBLE_EQ(split.predicted_makespan_s, 5.5);  // 4 tests + overhead, and 4 + overhead + 1
+  int slices = 0;
+  for (const Batch& b : split.batches) {
+    if (b.module != "big.py") continue;
+    ++slices;
+    EXPECT_EQ(b.slices, 2);
+    EXPECT_DOUBLE_EQ(b.cost_s, 0.5 + static_cast<double>(b.select.size()));
+  }
+  EXPECT_EQ(slices, 2);
+  EXPECT_DOUBLE_EQ(split.total_s, whole.total_s + 0.5);  // the second slice imports again
+  expect_each_test_once(s, split);
+}
+
+TEST(LptPlan, SlicesAreContiguousInFileOrder) {
+  Suite s;
+  ModuleInput big{"big.py", {}};
+  for (int i = 0; i < 9; ++i) {
+    big.tests.push_back({"big.py::test_" + std::to_string(i)});
+    s.history.test_seconds[big.tests.back().node_id] = 1.0;
+  }
+  s.modules.push_back(big);
+  Plan plan = make_plan(s.modules, s.history, with_workers(3));
+  ASSERT_EQ(plan.batches.size(), 3u);
+  std::vector<const Batch*> by_slice(3);
+  for (const Batch& b : plan.batches) by_slice[static_cast<std::size_t>(b.slice)] = &b;
+  std::vector<std::string> order;
+  for (const Batch* b : by_slice) order.insert(order.end(), b->select.begin(), b->select.end());
+  std::vector<std::string> expected;
+  for (const TestInput& t : big.tests) expected.push_back(t.node_id);
+  EXPECT_EQ(order, expected);
+}
+
+TEST(LptPlan, DoesNotSplitWhenItWouldNotHelp) {
+  Suite s = flat_suite({4.0, 4.0});
+  s.modules[0].tests.push_back({"m0.py::test_b"});
+  s.history.test_seconds["m0.py::test_b"] = 0.1;
+  s.history.module_overhead["m0.py"] = 1.0;
+  Plan plan = make_plan(s.modules, s.history, with_workers(2));
+  EXPECT_EQ(plan.batches.size(), 2u);
+}
+
+TEST(LptPlan, OneWorkerNeverSplits) {
+  Suite s;
+  s.modules.push_back({"a.py", {{"a.py::x"}, {"a.py::y"}}});
+  Plan plan = make_plan(s.modules, s.history, with_workers(1));
+  EXPECT_EQ(plan.batches.size(), 1u);
+}
+
+TEST(LptPlan, LowerBoundIsTheLargerOfShareAndLargestIndivisiblePiece) {
+  Suite s = flat_suite({1.0, 1.0, 1.0});
+  s.modules.push_back({"big.py", {{"big.py::a"}, {"big.py::b"}}});
+  s.history.test_seconds["big.py::a"] = 10.0;
+  s.history.test_seconds["big.py::b"] = 2.0;
+  s.history.module_overhead["big.py"] = 0.5;
+  Plan plan = make_plan(s.modules, s.history, with_workers(2));
+  EXPECT_DOUBLE_EQ(plan.lower_bound_s, 10.5);  // one test + its module's overhead
+  plan = make_plan(s.modules, s.history, with_workers(1));
+  EXPECT_DOUBLE_EQ(plan.lower_bound_s, 15.5);
+  PlanOptions no_split = with_workers(2);
+  no_split.split_modules = false;
+  EXPECT_DOUBLE_EQ(make_plan(s.modules, s.history, no_split).lower_bound_s, 12.5);
+}
+
+TEST(LptPlan, SmallCasesWithinLptBoundOfBruteForceOptimum) {
+  std::mt19937 rng(20240611);
+  std::uniform_int_distribution<int> count(1, 8);
+  std::uniform_real_distribution<double> cost(0.1, 10.0);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<double> costs(static_cast<std::size_t>(count(rng)));
+    // Whole milliseconds: the cost model keeps integer nanoseconds, the brute force must agree.
+    for (double& c : costs) c = std::round(cost(rng) * 1000) / 1000;
+    const int workers = 1 + round % 3;
+    Suite s = flat_suite(costs);
+    Plan plan = make_plan(s.modules, s.history, with_workers(workers));
+    const double opt = brute_force_optimum(costs, workers);
+    const double bound = (4.0 / 3.0 - 1.0 / (3.0 * workers)) * opt;
+    EXPECT_LE(plan.predicted_makespan_s, bound * (1 + 1e-12)) << "round " << round;
+    EXPECT_LE(plan.lower_bound_s, opt * (1 + 1e-12)) << "round " << round;
+    EXPECT_GE(plan.predicted_makespan_s, plan.lower_bound_s * (1 - 1e-12)) << "round " << round;
+  }
+}
+
+TEST(LptPlan, PredictionNeverBelowLowerBoundOnRandomSuites) {
+  for (unsigned seed = 100; seed < 140; ++seed) {
+    std::exponential_distribution<double> dist(2.0);
+    Suite s = random_suite(seed, 25, 20, dist, 0.05);
+    for (int workers : {2, 4, 7}) {
+      Plan plan = make_plan(s.modules, s.history, with_workers(workers));
+      EXPECT_GE(plan.predicted_makespan_s, plan.lower_bound_s * (1 - 1e-12));
+      EXPECT_NEAR(plan.predicted_makespan_s, simulate_makespan(plan.batches, workers), 1e-12);
+    }
+  }
+}
+
+TEST(LptPlan, UnknownModulesAreOrderedByTheirEstimate) {
+  Suite s = flat_suite({0.5, 3.0});
+  s.modules.push_back({"new.py", {{"new.py::a"}, {"new.py::b"}, {"new.py::c"}, {"new.py::d"}}});
+  PlanOptions opts = with_workers(2);
+  opts.split_modules = false;
+  Plan plan = make_plan(s.modules, s.history, opts);
+  ASSERT_EQ(plan.batches.size(), 3u);
+  // Four tests at the global mean (1.75) plus the prior overhead: longest, so first.
+  EXPECT_EQ(plan.batches[0].module, "new.py");
+  EXPECT_TRUE(plan.batches[0].estimated);
+  EXPECT_FALSE(plan.batches[1].estimated);
+}
+
+TEST(LptPlan, SimulateMakespanGivesEachBatchToTheEarliestFreeWorker) {
+  std::vector<Batch> batches(4);
+  const double costs[] = {1.0, 4.0, 2.0, 2.0};
+  for (std::size_t i = 0; i < 4; ++i) batches[i].cost_s = costs[i];
+  EXPECT_DOUBLE_EQ(simulate_makespan(batches, 2), 5.0);  // 1, 4 | 1+2=3, 3+2=5
+  EXPECT_DOUBLE_EQ(simulate_makespan(batches, 1), 9.0);
+  EXPECT_DOUBLE_EQ(simulate_makespan(batches, 0), 9.0);
+  EXPECT_DOUBLE_EQ(simulate_makespan({}, 3), 0.0);
+}
+
+TEST(LptPlan, EmptySelectionGivesAnEmptyPlan) {
+  Plan plan = make_plan({}, History{}, with_workers(4));
+  EXPECT_TRUE(plan.batches.empty());
+  EXPECT_EQ(plan.predicted_makespan_s, 0.0);
+  EXPECT_EQ(plan.lower_bound_s, 0.0);
+}
+
+}  // namespace
+}  // namespace fastest::scheduler
