@@ -44,7 +44,9 @@ struct ParsedFile {
 };
 
 /// Walks cfg.paths (sorted, each file once, symlink loops and broken links survived,
-/// norecursedirs honoured). Nonexistent paths are reported in `errors`.
+/// norecursedirs honoured). Nonexistent paths are reported in `errors`. Files come in
+/// pytest 7's collection order: arguments in order; within a directory its files by
+/// name, then its subdirectories by name.
 std::vector<SourceFile> find_test_files(const Config& cfg, std::vector<base::CollectionError>& errors);
 
 /// Parses one module's source text. Pure; used by parse_file and the tests/fuzzers.
@@ -60,9 +62,11 @@ struct Discovery {
   std::vector<ParsedFile> files;                  ///< sorted by rel_path
   std::vector<base::CollectionError> errors;      ///< walk errors (missing paths)
   std::size_t parsed_count = 0;                   ///< files actually parsed (not from cache)
+  std::vector<std::size_t> collection_order;      ///< indices into `files` in pytest's collection order
 };
 
 /// The whole pass: walk, then parse every file not answered by `cache` in parallel (oneTBB).
+/// `cache` is called from the calling thread only, once per file, before any parsing.
 Discovery discover(const Config& cfg, const CacheLookup& cache = {});
 
 /// Builds pytest's node id "rel/path.py::Class::Inner::func".

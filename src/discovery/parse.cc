@@ -1,0 +1,175 @@
+// One module: bytes -> (encoding checks) -> tree-sitter tree -> items or a collection error.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "discovery/discovery.h"
+#include "discovery/module_model.h"
+#include "discovery/source_text.h"
+
+extern "C" const TSLanguage* tree_sitter_python();
+
+namespace fastest::discovery {
+namespace {
+
+// TSParser is not thread-safe but cheap to keep: one per thread, reused for every file.
+class ThreadParser {
+ public:
+  ThreadParser() : m_parser(ts_parser_new()) { m_ok = ts_parser_set_language(m_parser, tree_sitter_python()); }
+  ~ThreadParser() { ts_parser_delete(m_parser); }
+  ThreadParser(const ThreadParser&) = delete;
+  ThreadParser& operator=(const ThreadParser&) = delete;
+  TSParser* get() const { return m_ok ? m_parser : nullptr; }
+
+ private:
+  TSParser* m_parser;
+  bool m_ok = false;
+};
+
+TSParser* thread_parser() {
+  thread_local ThreadParser parser;
+  return parser.get();
+}
+
+struct TreeDeleter {
+  void operator()(TSTree* t) const { ts_tree_delete(t); }
+};
+using TreePtr = std::unique_ptr<TSTree, TreeDeleter>;
+
+// The first ERROR or MISSING node in source order; only subtrees flagged has_error are entered.
+TSNode first_error(TSNode root) {
+  TSTreeCursor c = ts_tree_cursor_new(root);
+  TSNode found = root;
+  for (;;) {
+    TSNode n = ts_tree_cursor_current_node(&c);
+    found = n;
+    if (std::strcmp(ts_node_type(n), "ERROR") == 0 || ts_node_is_missing(n) || !ts_tree_cursor_goto_first_child(&c)) break;
+    bool descended = false;
+    do {
+      TSNode child = ts_tree_cursor_current_node(&c);
+      if (ts_node_has_error(child)) {
+        descended = true;
+        break;
+      }
+    } while (ts_tree_cursor_goto_next_sibling(&c));
+    if (!descended) break;
+  }
+  ts_tree_cursor_delete(&c);
+  return found;
+}
+
+base::CollectionError syntax_error(std::string_view rel_path, TSNode root) {
+  TSNode bad = first_error(root);
+  int line = static_cast<int>(ts_node_start_point(bad).row) + 1;
+  std::string message = "invalid syntax";
+  // Python 3.10+ words a missing token as "expected ':'".
+  if (ts_node_is_missing(bad) && !ts_node_is_named(bad)) message = "expected '" + std::string(ts_node_type(bad)) + "'";
+  return base::CollectionError{std::string(rel_path), line, std::move(message)};
+}
+
+ParsedFile error_file(std::string_view rel_path, int line, std::string message) {
+  ParsedFile out;
+  out.rel_path = std::string(rel_path);
+  out.error = base::CollectionError{out.rel_path, line, std::move(message)};
+  return out;
+}
+
+// Maps a file read-only; small files are mapped too (one code path, no copy).
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& path) {
+    m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (m_fd < 0) {
+      fail();
+      return;
+    }
+    struct stat st {};
+    if (::fstat(m_fd, &st) != 0) {
+      fail();
+      return;
+    }
+    m_size = static_cast<std::size_t>(st.st_size);
+    m_mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    if (m_size == 0) return;
+    void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, m_fd, 0);
+    if (p == MAP_FAILED) {
+      fail();
+      return;
+    }
+    m_data = static_cast<const char*>(p);
+  }
+  ~MappedFile() {
+    if (m_data) ::munmap(const_cast<char*>(m_data), m_size);
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  bool ok() const { return m_errno == 0; }
+  const std::string& error() const { return m_error; }
+  std::string_view bytes() const { return m_data ? std::string_view(m_data, m_size) : std::string_view(); }
+  std::int64_t mtime_ns() const { return m_mtime_ns; }
+
+ private:
+  void fail() {
+    m_errno = errno;
+    m_error = std::strerror(m_errno);
+  }
+  int m_fd = -1;
+  int m_errno = 0;
+  std::string m_error;
+  const char* m_data = nullptr;
+  std::size_t m_size = 0;
+  std::int64_t m_mtime_ns = 0;
+};
+
+}  // namespace
+
+ParsedFile parse_source(std::string_view rel_path, std::string_view source, const Config& cfg) {
+  std::string storage;
+  DecodedSource decoded = decode_source(source, storage, rel_path);
+  ParsedFile out;
+  if (decoded.problem) {
+    out = error_file(rel_path, decoded.problem->line, decoded.problem->message);
+  } else if (decoded.text.size() > std::numeric_limits<std::uint32_t>::max()) {
+    out = error_file(rel_path, 0, "file too large to parse");
+  } else if (TSParser* parser = thread_parser(); !parser) {
+    out = error_file(rel_path, 0, "internal error: tree-sitter-python grammar ABI not supported");
+  } else {
+    TreePtr tree(ts_parser_parse_string(parser, nullptr, decoded.text.data(),
+                                        static_cast<std::uint32_t>(decoded.text.size())));
+    TSNode root = ts_tree_root_node(tree.get());
+    out.rel_path = std::string(rel_path);
+    if (ts_node_has_error(root)) {
+      out.error = syntax_error(rel_path, root);
+    } else {
+      out.items = emit_items(build_module_model(root, decoded.text), rel_path, cfg);
+    }
+  }
+  out.size = static_cast<std::int64_t>(source.size());
+  out.content_hash = XXH64(source.data(), source.size(), 0);
+  return out;
+}
+
+ParsedFile parse_file(const SourceFile& file, const Config& cfg) {
+  MappedFile mapped(file.abs_path);
+  if (!mapped.ok()) {
+    ParsedFile out = error_file(file.rel_path, 0, "cannot read " + file.abs_path.string() + ": " + mapped.error());
+    out.size = file.size;
+    out.mtime_ns = file.mtime_ns;
+    return out;
+  }
+  ParsedFile out = parse_source(file.rel_path, mapped.bytes(), cfg);
+  // The stat of the bytes actually hashed, so a cache keyed on it never hides an edit.
+  out.mtime_ns = mapped.mtime_ns();
+  return out;
+}
+
+}  // namespace fastest::discovery
