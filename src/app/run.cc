@@ -1,1 +1,147 @@
-// Placeholder; being implemented.
+#include "app/run.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "app/context.h"
+#include "app/session.h"
+#include "base/clock.h"
+#include "discovery/discovery.h"
+#include "scheduler/plan.h"
+#include "scheduler/shard.h"
+#include "store/history_store.h"
+
+namespace fastest::app {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<exec::Executor*> g_executor{nullptr};
+std::atomic<bool> g_interrupted{false};
+
+/// Per-pass wall-clock timers for --timings.
+class PassTimer {
+ public:
+  explicit PassTimer(bool enabled) : m_enabled(enabled) {}
+  void mark(const char* pass) {
+    auto now = std::chrono::steady_clock::now();
+    if (m_enabled)
+      std::fprintf(stderr, "[timings] %-10s %8.1f ms\n", pass,
+                   std::chrono::duration<double, std::milli>(now - m_last).count());
+    m_last = now;
+  }
+
+ private:
+  bool m_enabled;
+  std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+};
+
+store::CachedFile to_cached(const discovery::ParsedFile& f) {
+  return {f.rel_path, f.size, f.mtime_ns, f.content_hash, f.items, f.error};
+}
+
+discovery::ParsedFile from_cached(store::CachedFile c) {
+  discovery::ParsedFile f;
+  f.rel_path = std::move(c.rel_path);
+  f.size = c.size;
+  f.mtime_ns = c.mtime_ns;
+  f.content_hash = c.content_hash;
+  f.items = std::move(c.items);
+  f.error = std::move(c.error);
+  return f;
+}
+
+base::Result<std::unique_ptr<store::HistoryStore>> open_store(const RunContext& ctx) {
+  if (ctx.db_path.empty()) return store::HistoryStore::open_memory();
+  auto st = store::HistoryStore::open(ctx.db_path);
+  if (st.ok()) return st;
+  // A store we cannot use never changes test outcomes: run without history.
+  std::fprintf(stderr, "fastest: warning: %s; running without history\n", st.error().message.c_str());
+  return store::HistoryStore::open_memory();
+}
+
+discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db) {
+  auto lookup = [&](const discovery::SourceFile& f) -> std::optional<discovery::ParsedFile> {
+    auto c = db.cached_file(f.rel_path);
+    if (!c || c->size != f.size || c->mtime_ns != f.mtime_ns) return std::nullopt;
+    return from_cached(std::move(*c));
+  };
+  auto result = discovery::discover(ctx.discovery, lookup);
+  if (result.parsed_count > 0) {
+    std::vector<store::CachedFile> changed;
+    changed.reserve(result.parsed_count);
+    for (const auto& f : result.files) changed.push_back(to_cached(f));
+    if (auto st = db.save_files(changed); !st.ok())
+      std::fprintf(stderr, "fastest: warning: could not cache discovery: %s\n", st.error().message.c_str());
+  }
+  return result;
+}
+
+bool selected_by(const std::string& id, const std::vector<std::string>& selects) {
+  for (const auto& s : selects) {
+    if (id.compare(0, s.size(), s) == 0 && (id.size() == s.size() || id[s.size()] == ':' || id[s.size()] == '['))
+      return true;
+    if (s.compare(0, id.size(), id) == 0 && (s[id.size()] == ':' || s[id.size()] == '[')) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void request_interrupt() {
+  g_interrupted.store(true);
+  if (auto* e = g_executor.load()) e->request_stop();
+}
+
+ExitCode run_tests(const Options& opts) {
+  PassTimer timer(opts.timings);
+  auto ctx_result = make_context(opts);
+  if (!ctx_result.ok()) {
+    std::fprintf(stderr, "%s\n", ctx_result.error().message.c_str());
+    return ExitCode::usage_error;
+  }
+  RunContext& ctx = ctx_result.value();
+  auto db_result = open_store(ctx);
+  if (!db_result.ok()) {
+    std::fprintf(stderr, "fastest: internal error: %s\n", db_result.error().message.c_str());
+    return ExitCode::internal_error;
+  }
+  auto& db = *db_result.value();
+  for (const auto& w : db.warnings()) std::fprintf(stderr, "fastest: warning: %s\n", w.c_str());
+  timer.mark("config");
+
+  auto found = discover_pass(ctx, db);
+  timer.mark("discover");
+
+  // Modules and collection errors, with explicit node-id arguments applied.
+  std::vector<scheduler::ModuleInput> modules;
+  std::vector<base::CollectionError> errors = found.errors;
+  std::map<std::string, std::vector<std::string>> explicit_selects;
+  for (const auto& s : ctx.node_selects) explicit_selects[s.substr(0, s.find("::"))].push_back(s);
+  for (const auto& f : found.files) {
+    if (f.error) {
+      errors.push_back(*f.error);
+      continue;
+    }
+    scheduler::ModuleInput m{f.rel_path, {}};
+    auto sel = explicit_selects.find(f.rel_path);
+    for (const auto& it : f.items)
+      if (sel == explicit_selects.end() || selected_by(it.node_id, sel->second)) m.tests.push_back({it.node_id});
+    if (!m.tests.empty()) modules.push_back(std::move(m));
+  }
+  Session session(ctx, db, std::move(modules), std::move(errors), explicit_selects);
+  timer.mark("plan");
+  if (opts.collect_only) return session.collect_only();
+  ExitCode code = session.execute(g_executor, g_interrupted);
+  timer.mark("execute");
+  return code;
+}
+
+}  // namespace fastest::app

@@ -1,0 +1,160 @@
+#include "app/context.h"
+
+#include <sched.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "exec/harness.h"
+
+namespace fastest::app {
+namespace fs = std::filesystem;
+namespace {
+
+bool is_executable(const fs::path& p) { return access(p.c_str(), X_OK) == 0 && !fs::is_directory(p); }
+
+base::Result<std::string> resolve_python(const std::string& flag) {
+  std::string choice = flag;
+  std::string origin = "--python";
+  if (choice.empty()) {
+    if (const char* e = std::getenv("FASTEST_PYTHON"); e && *e) {
+      choice = e;
+      origin = "FASTEST_PYTHON";
+    } else if (const char* v = std::getenv("VIRTUAL_ENV"); v && *v && is_executable(fs::path(v) / "bin" / "python")) {
+      return (fs::path(v) / "bin" / "python").string();
+    } else {
+      choice = "python3";
+      origin = "PATH";
+    }
+  }
+  if (choice.find('/') != std::string::npos) {
+    if (is_executable(choice)) return choice;
+    return base::make_error(base::ErrorCode::usage, origin + ": '" + choice + "' is not an executable file");
+  }
+  if (const char* path = std::getenv("PATH")) {
+    std::string p = path;
+    for (std::size_t start = 0; start <= p.size();) {
+      auto end = p.find(':', start);
+      if (end == std::string::npos) end = p.size();
+      fs::path cand = fs::path(p.substr(start, end - start)) / choice;
+      if (is_executable(cand)) return cand.string();
+      start = end + 1;
+    }
+  }
+  return base::make_error(base::ErrorCode::usage, origin + ": Python interpreter '" + choice + "' not found in PATH");
+}
+
+bool dir_writable(const fs::path& dir) {
+  std::error_code ec;
+  for (fs::path d = dir; !d.empty(); d = d.parent_path()) {
+    if (fs::exists(d, ec)) return access(d.c_str(), W_OK) == 0;
+    if (d == d.parent_path()) break;
+  }
+  return false;
+}
+
+fs::path resolve_db(const Options& opts, const fs::path& rootdir, const fs::path& cache_root,
+                    std::vector<std::string>& notes) {
+  if (!opts.db.empty()) return opts.db == ":memory:" ? fs::path() : fs::absolute(opts.db);
+  if (const char* e = std::getenv("FASTEST_DB"); e && *e) return std::string(e) == ":memory:" ? fs::path() : fs::absolute(e);
+  fs::path def = rootdir / ".fastest" / "fastest.db";
+  if (dir_writable(def.parent_path())) return def;
+  // A read-only checkout: keep its history in the user cache, keyed by the rootdir.
+  std::string key = rootdir.string();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(XXH64(key.data(), key.size(), 0)));
+  fs::path alt = cache_root / "db" / (std::string(hex) + ".db");
+  notes.push_back("rootdir is read-only; history database: " + alt.string());
+  return alt;
+}
+
+// "tests/test_x.py::TestA::test_b" -> path part and the node-id selection.
+std::pair<std::string, std::string> split_node_arg(const std::string& arg) {
+  auto p = arg.find("::");
+  if (p == std::string::npos) return {arg, ""};
+  return {arg.substr(0, p), arg.substr(p)};
+}
+
+std::string rel_to(const fs::path& p, const fs::path& root) {
+  auto rel = p.lexically_relative(root).generic_string();
+  return rel == "." ? "" : rel;
+}
+
+}  // namespace
+
+int usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+std::string ini_as_json(const IniConfig& ini) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : ini.values) j[k] = v.size() == 1 ? nlohmann::json(v[0]) : nlohmann::json(v);
+  j["__inifile__"] = ini.inifile.string();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+base::Result<RunContext> make_context(const Options& opts) {
+  RunContext ctx;
+  ctx.opts = opts;
+  std::error_code ec;
+  ctx.invocation_dir = fs::current_path(ec);
+  std::vector<fs::path> abs_args;
+  std::vector<std::string> selects;
+  for (const auto& a : opts.args) {
+    auto [path, sel] = split_node_arg(a);
+    fs::path ap = fs::absolute(path).lexically_normal();
+    if (!fs::exists(ap, ec))
+      return base::make_error(base::ErrorCode::usage, "ERROR: file or directory not found: " + a);
+    abs_args.push_back(ap);
+    if (!sel.empty()) selects.push_back(ap.string() + sel);
+  }
+  fs::path override_root = opts.rootdir.empty() ? fs::path() : fs::absolute(opts.rootdir).lexically_normal();
+  auto ini = resolve_config(abs_args, ctx.invocation_dir, override_root);
+  if (!ini.ok()) return ini.error();
+  ctx.ini = std::move(ini).value();
+  const fs::path& root = ctx.ini.rootdir;
+  if (abs_args.empty()) {
+    // pytest: testpaths apply only when run from the rootdir without arguments.
+    auto testpaths = ctx.ini.list("testpaths");
+    if (!testpaths.empty() && fs::equivalent(ctx.invocation_dir, root, ec))
+      for (const auto& t : testpaths)
+        if (fs::exists(root / t, ec)) abs_args.push_back((root / t).lexically_normal());
+    if (abs_args.empty()) abs_args.push_back(ctx.invocation_dir);
+  }
+  for (const auto& s : selects) {
+    auto p = s.find("::");
+    ctx.node_selects.push_back(rel_to(fs::path(s.substr(0, p)), root) + s.substr(p));
+  }
+  auto& d = ctx.discovery;
+  d.rootdir = root;
+  d.paths = abs_args;
+  if (ctx.ini.has("python_files")) d.python_files = ctx.ini.list("python_files");
+  if (ctx.ini.has("python_classes")) d.python_classes = ctx.ini.list("python_classes");
+  if (ctx.ini.has("python_functions")) d.python_functions = ctx.ini.list("python_functions");
+  if (ctx.ini.has("norecursedirs")) d.norecursedirs = ctx.ini.list("norecursedirs");
+
+  auto py = resolve_python(opts.python);
+  if (!py.ok()) return py.error();
+  ctx.python = py.value();
+  ctx.cache_root = exec::default_cache_root();
+  ctx.db_path = resolve_db(opts, root, ctx.cache_root, ctx.notes);
+  ctx.workers = opts.workers < 0 ? usable_cores() : std::max(1, opts.workers);
+  if (opts.capture != "fd" && opts.capture != "sys" && opts.capture != "no" && opts.capture != "tee-sys")
+    return base::make_error(base::ErrorCode::usage, "argument --capture: invalid choice: '" + opts.capture +
+                                                        "' (choose from 'fd', 'sys', 'no', 'tee-sys')");
+  if (opts.import_mode != "prepend" && opts.import_mode != "append" && opts.import_mode != "importlib")
+    return base::make_error(base::ErrorCode::usage, "argument --import-mode: invalid choice: '" + opts.import_mode +
+                                                        "' (choose from 'prepend', 'append', 'importlib')");
+  if (!opts.schedule.empty() && opts.schedule != "history" && opts.schedule != "fifo")
+    return base::make_error(base::ErrorCode::usage, "argument --schedule: invalid choice: '" + opts.schedule +
+                                                        "' (choose from 'history', 'fifo')");
+  return ctx;
+}
+
+}  // namespace fastest::app

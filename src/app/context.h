@@ -1,0 +1,39 @@
+#pragma once
+// Resolution of everything a run needs before discovery: rootdir, ini values, paths,
+// interpreter, database location, worker count.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "app/options.h"
+#include "base/result.h"
+#include "discovery/discovery.h"
+
+namespace fastest::app {
+
+struct RunContext {
+  Options opts;
+  IniConfig ini;
+  std::filesystem::path invocation_dir;
+  discovery::Config discovery;
+  /// Node-id selections from args like "tests/test_x.py::test_a" (rootdir-relative).
+  std::vector<std::string> node_selects;
+  std::string python;                ///< resolved interpreter (absolute path or PATH name)
+  std::filesystem::path db_path;     ///< empty = in-memory store
+  std::filesystem::path cache_root;  ///< harness, assertion-rewrite cache, fallback DBs
+  int workers = 1;
+  std::vector<std::string> notes;    ///< informational lines for the terminal
+};
+
+/// Builds the context; bad flags/config are Error(usage) with a pytest-like message.
+base::Result<RunContext> make_context(const Options& opts);
+
+/// Number of CPU cores usable by this process (affinity aware).
+int usable_cores();
+
+/// The ini options as a JSON object of strings/lists, for the worker's config message.
+std::string ini_as_json(const IniConfig& ini);
+
+}  // namespace fastest::app

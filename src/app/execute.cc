@@ -1,0 +1,242 @@
+// Session::execute: the execute -> record -> report passes.
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "app/session.h"
+#include "base/clock.h"
+#include "exec/harness.h"
+#include "report/junit.h"
+#include "report/terminal.h"
+
+namespace fastest::app {
+namespace {
+
+constexpr std::size_t k_flush_every = 512;  // results per store transaction
+
+std::string host_name() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+/// Consumes executor events: counts, reports and records them.
+class EventSink {
+ public:
+  EventSink(store::HistoryStore& db, std::int64_t run_id, std::vector<std::unique_ptr<report::Reporter>>& reporters,
+            std::size_t expected, int maxfail)
+      : m_db(db), m_run(run_id), m_reporters(reporters), m_expected(expected), m_maxfail(maxfail) {}
+
+  void handle(const exec::Event& ev, exec::Executor& executor) {
+    switch (ev.kind) {
+      case exec::EventKind::worker_ready:
+        if (python_version.empty()) python_version = ev.text;
+        break;
+      case exec::EventKind::collected: {
+        m_expected += ev.items.size();
+        m_expected -= std::min(m_expected, m_static_of[ev.batch]);
+        for (auto& r : m_reporters) r->on_progress_total(m_expected);
+        break;
+      }
+      case exec::EventKind::test_result: on_result(ev.result, executor); break;
+      case exec::EventKind::collect_error:
+        ++collect_errors;
+        ++summary.counts["error"];
+        for (auto& r : m_reporters) r->on_collect_error(ev.collect_error);
+        break;
+      case exec::EventKind::batch_finished:
+        for (auto& r : m_reporters) r->on_batch_done(ev.module, ev.batch);
+        if (m_pending.size() >= 64) flush();
+        break;
+      case exec::EventKind::warning:
+        ++summary.warnings;
+        for (auto& r : m_reporters) r->on_warning(ev.text);
+        break;
+      case exec::EventKind::worker_lost:
+        std::fprintf(stderr, "fastest: worker %d: %s\n", ev.worker, ev.text.c_str());
+        break;
+      case exec::EventKind::fatal:
+        fatal = ev.text;
+        break;
+      case exec::EventKind::batch_started: break;
+    }
+  }
+
+  void set_static_count(std::int64_t batch, std::size_t n) { m_static_of[batch] = n; }
+
+  void flush() {
+    if (m_pending.empty()) return;
+    if (auto st = m_db.record_results(m_run, m_pending); !st.ok() && !m_warned) {
+      std::fprintf(stderr, "fastest: warning: results not recorded: %s\n", st.error().message.c_str());
+      m_warned = true;
+    }
+    m_pending.clear();
+  }
+
+  report::Summary summary;
+  std::string python_version, fatal;
+  int failures = 0, collect_errors = 0, ran = 0;
+  bool stopped_on_failure = false;
+
+ private:
+  void on_result(const base::TestResult& r, exec::Executor& executor) {
+    ++ran;
+    ++summary.counts[std::string(base::summary_word(r.outcome))];
+    if (!r.teardown_error.empty()) ++summary.counts["error"];
+    for (auto& rep : m_reporters) rep->on_result(r);
+    m_pending.push_back(r);
+    if (m_pending.size() >= k_flush_every) flush();
+    if (base::is_failure(r.outcome) || !r.teardown_error.empty()) {
+      ++failures;
+      if (m_maxfail > 0 && failures >= m_maxfail && !stopped_on_failure) {
+        stopped_on_failure = true;
+        executor.request_stop();
+      }
+    }
+  }
+
+  store::HistoryStore& m_db;
+  std::int64_t m_run;
+  std::vector<std::unique_ptr<report::Reporter>>& m_reporters;
+  std::size_t m_expected;
+  int m_maxfail;
+  std::map<std::int64_t, std::size_t> m_static_of;
+  std::vector<base::TestResult> m_pending;
+  bool m_warned = false;
+};
+
+}  // namespace
+
+ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted) {
+  const auto& o = m_ctx.opts;
+  base::SteadyClock clock;
+  const double t0 = clock.now_seconds();
+  std::vector<std::unique_ptr<report::Reporter>> reporters;
+  report::TerminalOptions topts;
+  topts.verbose = o.verbose;
+  topts.report_chars = o.report_chars;
+  reporters.push_back(std::make_unique<report::TerminalReporter>(topts));
+  report::JunitReporter* junit = nullptr;
+  if (!o.junitxml.empty()) {
+    auto j = std::make_unique<report::JunitReporter>(o.junitxml, host_name());
+    junit = j.get();
+    reporters.push_back(std::move(j));
+  }
+
+  std::string schedule_name;
+  auto plan = make_plan(schedule_name);
+  if (!plan.ok()) {
+    std::fprintf(stderr, "ERROR: %s\n", plan.error().message.c_str());
+    return ExitCode::usage_error;
+  }
+  int workers = std::max(1, std::min<int>(m_ctx.workers, static_cast<int>(plan->batches.size())));
+  report::RunHeader header;
+  header.rootdir = m_ctx.ini.rootdir.string();
+  header.collected = m_static_total;
+  header.modules = m_modules.size();
+  header.collect_errors = m_errors.size();
+  header.workers = workers;
+  header.schedule = schedule_name;
+  header.predicted_s = m_db.run_count() > 0 ? plan->predicted_makespan_s : 0;
+  for (auto& r : reporters) r->on_start(header);
+  for (const auto& n : m_ctx.notes) std::fprintf(stderr, "fastest: %s\n", n.c_str());
+
+  report::Summary summary;
+  // pytest does not run anything when collection failed (unless told to go on).
+  if (!m_errors.empty() && !o.continue_on_collection_errors) {
+    for (const auto& e : m_errors)
+      for (auto& r : reporters) r->on_collect_error(e);
+    summary.counts["error"] = static_cast<int>(m_errors.size());
+    summary.interrupted = true;
+    summary.interrupt_reason = std::to_string(m_errors.size()) + (m_errors.size() == 1 ? " error" : " errors") +
+                               " during collection";
+    summary.wall_s = clock.now_seconds() - t0;
+    for (auto& r : reporters) r->on_finish(summary);
+    return ExitCode::interrupted;
+  }
+
+  auto main_py = exec::install_harness(m_ctx.cache_root);
+  if (!main_py.ok()) {
+    std::fprintf(stderr, "fastest: internal error: %s\n", main_py.error().message.c_str());
+    return ExitCode::internal_error;
+  }
+  store::RunInfo info;
+  info.argv = [&] {
+    std::string s;
+    for (const auto& a : o.argv) s += (s.empty() ? "" : " ") + a;
+    return s;
+  }();
+  info.workers = workers;
+  info.schedule = schedule_name;
+  info.shard = o.shard;
+  info.host = host_name();
+  info.predicted_makespan_s = plan->predicted_makespan_s;
+  auto run_id = m_db.begin_run(info);
+  std::int64_t rid = run_id.ok() ? run_id.value() : -1;
+
+  exec::ExecOptions eo;
+  eo.workers = workers;
+  eo.spawn.python = m_ctx.python;
+  eo.spawn.main_script = main_py.value();
+  eo.timeout_s = o.timeout_s;
+  auto& wc = eo.config;
+  wc.rootdir = m_ctx.ini.rootdir.string();
+  wc.capture = o.capture;
+  wc.import_mode = o.import_mode;
+  wc.keyword = o.keyword;
+  wc.markexpr = o.markexpr;
+  wc.verbose = o.verbose;
+  wc.exitfirst = o.maxfail == 1;
+  wc.cache_dir = (m_ctx.cache_root / "rewrite").string();
+  wc.ini_json = ini_as_json(m_ctx.ini);
+
+  std::vector<exec::WorkItem> items;
+  EventSink sink(m_db, rid, reporters, m_static_total, o.maxfail);
+  for (std::size_t i = 0; i < plan->batches.size(); ++i) {
+    auto& b = plan->batches[i];
+    std::size_t n = b.select.empty() ? m_full_counts[b.module] : b.select.size();
+    sink.set_static_count(static_cast<std::int64_t>(i), n);
+    items.push_back({.id = static_cast<std::int64_t>(i), .module = b.module, .select = std::move(b.select)});
+  }
+  exec::Executor executor(eo, clock);
+  slot.store(&executor);
+  if (interrupted.load()) executor.request_stop();
+  executor.run(std::move(items), [&](const exec::Event& ev) { sink.handle(ev, executor); });
+  slot.store(nullptr);
+  sink.flush();
+
+  double wall = clock.now_seconds() - t0;
+  summary = sink.summary;
+  summary.wall_s = wall;
+  if (interrupted.load()) {
+    summary.interrupted = true;
+    summary.interrupt_reason = "KeyboardInterrupt";
+  } else if (sink.stopped_on_failure) {
+    summary.interrupted = true;
+    summary.interrupt_reason = "stopping after " + std::to_string(sink.failures) + " failure" + (sink.failures == 1 ? "" : "s");
+  }
+  if (!sink.fatal.empty()) std::fprintf(stderr, "fastest: error: %s\n", sink.fatal.c_str());
+  for (auto& r : reporters) r->on_finish(summary);
+  if (junit && junit->write_failed()) std::fprintf(stderr, "fastest: error: could not write %s\n", o.junitxml.c_str());
+
+  ExitCode code = ExitCode::ok;
+  if (!sink.fatal.empty()) code = ExitCode::internal_error;
+  else if (interrupted.load()) code = ExitCode::interrupted;
+  else if (sink.failures > 0) code = ExitCode::tests_failed;
+  else if (sink.collect_errors > 0) code = ExitCode::interrupted;
+  else if (sink.ran == 0) code = ExitCode::no_tests;
+  if (rid >= 0) {
+    store::RunEnd end;
+    end.exit_status = static_cast<int>(code);
+    end.actual_makespan_s = wall;
+    end.passed = summary.counts["passed"];
+    end.failed = summary.counts["failed"];
+    end.errors = summary.counts["error"];
+    end.skipped = summary.counts["skipped"];
+    (void)m_db.finish_run(rid, end);
+  }
+  return code;
+}
+
+}  // namespace fastest::app

@@ -1,0 +1,47 @@
+#pragma once
+// Everything a run needs from the command line, as a plain struct. Only src/cli knows
+// about cxxopts; it fills this in.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fastest::app {
+
+struct Options {
+  std::vector<std::string> args;  ///< paths / node ids given on the command line
+  std::vector<std::string> argv;  ///< the whole command line, for the run record
+  int workers = -1;               ///< -n; -1 = auto (cores), 0 = one worker
+  std::string python;             ///< --python; empty = $FASTEST_PYTHON, venv, python3
+  std::string db;                 ///< --db; empty = $FASTEST_DB, else <rootdir>/.fastest/fastest.db
+  std::string schedule;           ///< --schedule: "" (auto), "history", "fifo"
+  std::string keyword;            ///< -k
+  std::string markexpr;           ///< -m
+  int maxfail = 0;                ///< -x = 1, --maxfail N
+  bool last_failed = false;       ///< --lf
+  bool failed_first = false;      ///< --ff
+  int verbose = 0;                ///< -v count minus -q count
+  bool collect_only = false;
+  std::string junitxml;
+  std::string capture = "fd";     ///< --capture fd|sys|no; -s = no
+  std::string import_mode = "prepend";
+  double timeout_s = 0;           ///< --timeout, per test
+  std::string shard;              ///< --shard K/N ("" = from CI env or none)
+  std::string rootdir;            ///< --rootdir
+  std::string report_chars = "fE";  ///< -r
+  bool continue_on_collection_errors = false;
+  bool timings = false;           ///< --timings: per-pass timers on stderr
+};
+
+/// pytest's exit codes, one table.
+enum class ExitCode : int {
+  ok = 0,
+  tests_failed = 1,
+  interrupted = 2,
+  internal_error = 3,
+  usage_error = 4,
+  no_tests = 5,
+};
+
+}  // namespace fastest::app

@@ -1,0 +1,109 @@
+#include "app/session.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <set>
+
+#include "base/clock.h"
+#include "exec/harness.h"
+#include "report/junit.h"
+#include "report/terminal.h"
+#include "scheduler/shard.h"
+
+namespace fastest::app {
+namespace {
+
+}  // namespace
+
+Session::Session(const RunContext& ctx, store::HistoryStore& db, std::vector<scheduler::ModuleInput> modules,
+                 std::vector<base::CollectionError> errors,
+                 std::map<std::string, std::vector<std::string>> explicit_selects)
+    : m_ctx(ctx), m_db(db), m_modules(std::move(modules)), m_errors(std::move(errors)), m_selects(std::move(explicit_selects)) {
+  for (const auto& m : m_modules) {
+    m_full_counts[m.module] = m.tests.size();
+    m_static_total += m.tests.size();
+  }
+}
+
+ExitCode Session::collect_only() {
+  for (const auto& m : m_modules)
+    for (const auto& t : m.tests) std::printf("%s\n", t.node_id.c_str());
+  for (const auto& e : m_errors) std::printf("ERROR collecting %s:%d: %s\n", e.file.c_str(), e.line, e.message.c_str());
+  std::printf("\n%zu test%s collected\n", m_static_total, m_static_total == 1 ? "" : "s");
+  if (!m_errors.empty()) return ExitCode::interrupted;
+  return m_static_total ? ExitCode::ok : ExitCode::no_tests;
+}
+
+void Session::apply_selects(scheduler::Plan& plan) const {
+  for (auto& b : plan.batches) {
+    auto sel = m_selects.find(b.module);
+    if (b.select.empty() && sel != m_selects.end()) b.select = sel->second;
+  }
+}
+
+base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
+  const auto& o = m_ctx.opts;
+  scheduler::History history;
+  history.test_seconds = m_db.last_durations();
+  if (o.last_failed) {
+    auto failed = m_db.last_failed();
+    std::set<std::string> failed_set(failed.begin(), failed.end());
+    std::vector<scheduler::ModuleInput> kept;
+    for (auto& m : m_modules) {
+      std::vector<std::string> ids;
+      for (const auto& f : failed)
+        if (f.compare(0, m.module.size() + 2, m.module + "::") == 0) ids.push_back(f);
+      if (ids.empty()) continue;
+      m_selects[m.module] = ids;
+      kept.push_back(m);
+    }
+    if (!kept.empty()) m_modules = std::move(kept);
+  }
+  scheduler::PlanOptions po;
+  po.workers = m_ctx.workers;
+  schedule_name = o.schedule.empty() ? "history" : o.schedule;
+  po.schedule = schedule_name == "fifo" ? scheduler::Schedule::fifo : scheduler::Schedule::history;
+
+  auto env = [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  std::optional<scheduler::ShardSpec> shard;
+  if (!o.shard.empty()) {
+    auto s = scheduler::parse_shard_spec(o.shard);
+    if (!s.ok()) return s.error();
+    shard = s.value();
+  } else {
+    auto s = scheduler::shard_from_env(env);
+    if (!s.ok()) return s.error();
+    shard = s.value();
+  }
+  std::vector<scheduler::ModuleInput> mine = m_modules;
+  if (shard && shard->count > 1) {
+    auto parts = scheduler::partition_shards(m_modules, history, po, shard->count);
+    mine = scheduler::select_shard(m_modules, parts.shards[static_cast<std::size_t>(shard->index)]);
+    schedule_name += ", shard " + scheduler::to_string(*shard);
+  }
+  for (const auto& m : mine) {
+    // A module only partly in this shard (or selection) must send its test list.
+    if (m.tests.size() < m_full_counts[m.module] && !m_selects.count(m.module)) {
+      auto& sel = m_selects[m.module];
+      for (const auto& t : m.tests) sel.push_back(t.node_id);
+    }
+  }
+  auto plan = scheduler::make_plan(mine, history, po);
+  apply_selects(plan);
+  if (o.failed_first) {
+    auto failed = m_db.last_failed();
+    std::set<std::string> modules_with_failures;
+    for (const auto& f : failed) modules_with_failures.insert(f.substr(0, f.find("::")));
+    std::stable_partition(plan.batches.begin(), plan.batches.end(),
+                          [&](const scheduler::Batch& b) { return modules_with_failures.count(b.module) > 0; });
+  }
+  return plan;
+}
+
+}  // namespace fastest::app

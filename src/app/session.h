@@ -1,0 +1,42 @@
+#pragma once
+// One test session after discovery: plan, execute, record, report.
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/context.h"
+#include "app/options.h"
+#include "base/test_item.h"
+#include "exec/executor.h"
+#include "scheduler/plan.h"
+#include "store/history_store.h"
+
+namespace fastest::app {
+
+class Session {
+ public:
+  Session(const RunContext& ctx, store::HistoryStore& db, std::vector<scheduler::ModuleInput> modules,
+          std::vector<base::CollectionError> errors, std::map<std::string, std::vector<std::string>> explicit_selects);
+
+  /// --collect-only: prints node ids and the count, pytest -q style.
+  ExitCode collect_only();
+  /// Plans, runs the batches on workers, records results as they arrive, reports.
+  /// `slot` receives the executor while it runs so a signal handler can stop it.
+  ExitCode execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted);
+
+ private:
+  base::Result<scheduler::Plan> make_plan(std::string& schedule_name);
+  void apply_selects(scheduler::Plan& plan) const;
+
+  const RunContext& m_ctx;
+  store::HistoryStore& m_db;
+  std::vector<scheduler::ModuleInput> m_modules;
+  std::vector<base::CollectionError> m_errors;
+  std::map<std::string, std::vector<std::string>> m_selects;  ///< module -> node-id prefixes to run
+  std::map<std::string, std::size_t> m_full_counts;           ///< module -> static tests discovered
+  std::size_t m_static_total = 0;
+};
+
+}  // namespace fastest::app
