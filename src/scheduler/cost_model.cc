@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace fastest::scheduler {
 namespace {
@@ -21,28 +22,98 @@ double to_seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 }  // namespace
 
 std::string_view static_id_of(std::string_view runtime_id) {
+  // Most ids have no '[' at all: one scan settles them.
+  std::size_t bracket = runtime_id.find('[');
+  if (bracket == std::string_view::npos) return runtime_id;
   std::size_t sep = runtime_id.find("::");
-  std::size_t bracket = runtime_id.find('[', sep == std::string_view::npos ? 0 : sep);
+  if (sep != std::string_view::npos && sep > bracket) bracket = runtime_id.find('[', sep);
   return bracket == std::string_view::npos ? runtime_id : runtime_id.substr(0, bracket);
 }
 
-CostIndex::CostIndex(const History& history) : m_history(&history) {
-  m_ns_by_static.reserve(history.test_seconds.size());
+namespace detail {
+
+NanosByKey::NanosByKey(std::size_t expected_keys) {
+  std::size_t capacity = 16;
+  while (capacity < expected_keys + expected_keys / 2) capacity *= 2;  // load factor <= 2/3
+  m_slots.resize(capacity);
+  m_mask = capacity - 1;
+}
+
+std::uint64_t NanosByKey::hash_of(std::string_view key) {
+  std::uint64_t h = std::hash<std::string_view>{}(key);
+  return h == 0 ? 1 : h;
+}
+
+std::size_t NanosByKey::probe(std::uint64_t hash) const {
+  std::size_t i = static_cast<std::size_t>(hash) & m_mask;
+  while (m_slots[i].hash != 0 && m_slots[i].hash != hash) i = (i + 1) & m_mask;
+  return i;
+}
+
+void NanosByKey::prefetch(std::uint64_t hash) const {
+  __builtin_prefetch(&m_slots[static_cast<std::size_t>(hash) & m_mask]);
+}
+
+void NanosByKey::add(std::uint64_t hash, std::int64_t ns) {
+  Slot& slot = m_slots[probe(hash)];
+  if (slot.hash == 0) {
+    slot.hash = hash;
+    ++m_size;
+  }
+  slot.ns += ns;
+  m_sum += ns;
+}
+
+std::optional<std::int64_t> NanosByKey::find(std::uint64_t hash) const {
+  const Slot& slot = m_slots[probe(hash)];
+  if (slot.hash == 0) return std::nullopt;
+  return slot.ns;
+}
+
+}  // namespace detail
+
+CostIndex::CostIndex(const History& history)
+    : m_history(&history), m_ns_by_static(history.test_seconds.size()) {
+  // Hash and prefetch a window of keys before adding them, so slot misses overlap.
+  constexpr std::size_t k_window = 16;
+  std::pair<std::uint64_t, std::int64_t> pending[k_window];
+  std::size_t count = 0;
   for (const auto& [runtime_id, seconds] : history.test_seconds) {
     std::optional<std::int64_t> ns = to_ns(seconds);
     if (!ns) continue;
-    m_ns_by_static[static_id_of(runtime_id)] += *ns;
+    const std::uint64_t hash = detail::NanosByKey::hash_of(static_id_of(runtime_id));
+    m_ns_by_static.prefetch(hash);
+    pending[count++] = {hash, *ns};
+    if (count == k_window) {
+      for (const auto& [h, v] : pending) m_ns_by_static.add(h, v);
+      count = 0;
+    }
   }
-  if (m_ns_by_static.empty()) return;
-  std::int64_t total = 0;
-  for (const auto& entry : m_ns_by_static) total += entry.second;
-  m_global_mean = to_seconds(total) / static_cast<double>(m_ns_by_static.size());
+  for (std::size_t i = 0; i < count; ++i) m_ns_by_static.add(pending[i].first, pending[i].second);
+  if (m_ns_by_static.size() > 0)
+    m_global_mean = to_seconds(m_ns_by_static.sum()) / static_cast<double>(m_ns_by_static.size());
 }
 
 std::optional<double> CostIndex::known_seconds(std::string_view static_id) const {
-  auto it = m_ns_by_static.find(static_id);
-  if (it == m_ns_by_static.end()) return std::nullopt;
-  return to_seconds(it->second);
+  std::optional<std::int64_t> ns = m_ns_by_static.find(detail::NanosByKey::hash_of(static_id));
+  if (!ns) return std::nullopt;
+  return to_seconds(*ns);
+}
+
+void CostIndex::known_seconds(std::span<const TestInput> tests, std::span<double> out) const {
+  constexpr std::size_t k_window = 16;
+  std::uint64_t hashes[k_window];
+  for (std::size_t base = 0; base < tests.size(); base += k_window) {
+    const std::size_t n = std::min(k_window, tests.size() - base);
+    for (std::size_t i = 0; i < n; ++i) {
+      hashes[i] = detail::NanosByKey::hash_of(tests[base + i].node_id);
+      m_ns_by_static.prefetch(hashes[i]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      std::optional<std::int64_t> ns = m_ns_by_static.find(hashes[i]);
+      out[base + i] = ns ? to_seconds(*ns) : -1.0;
+    }
+  }
 }
 
 std::optional<double> CostIndex::module_overhead(std::string_view module) const {
@@ -62,14 +133,14 @@ bool ModuleCosts::any_estimated() const {
 ModuleCosts estimate_module(const ModuleInput& module, const CostIndex& index, const PlanOptions& opts) {
   ModuleCosts out;
   const std::size_t n = module.tests.size();
-  out.test_s.assign(n, 0.0);
+  out.test_s.resize(n);
   out.test_estimated.assign(n, false);
   double known_sum = 0;
   std::size_t known_count = 0;
+  index.known_seconds(module.tests, out.test_s);
   for (std::size_t i = 0; i < n; ++i) {
-    if (std::optional<double> s = index.known_seconds(module.tests[i].node_id)) {
-      out.test_s[i] = *s;
-      known_sum += *s;
+    if (out.test_s[i] >= 0) {
+      known_sum += out.test_s[i];
       ++known_count;
     } else {
       out.test_estimated[i] = true;
