@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 
 #include "discovery/discovery.h"
 #include "discovery/module_model.h"
@@ -69,9 +70,34 @@ base::CollectionError syntax_error(std::string_view rel_path, TSNode root) {
   TSNode bad = first_error(root);
   int line = static_cast<int>(ts_node_start_point(bad).row) + 1;
   std::string message = "invalid syntax";
-  // Python 3.10+ words a missing token as "expected ':'".
-  if (ts_node_is_missing(bad) && !ts_node_is_named(bad)) message = "expected '" + std::string(ts_node_type(bad)) + "'";
+  // Python 3.10+ words a missing colon as "expected ':'"; other recoveries vary too much.
+  if (ts_node_is_missing(bad) && std::strcmp(ts_node_type(bad), ":") == 0) message = "expected ':'";
   return base::CollectionError{std::string(rel_path), line, std::move(message)};
+}
+
+// tree-sitter-python still accepts Python 2's print/exec statements; CPython 3 does not.
+std::optional<base::CollectionError> python2_statement(std::string_view rel_path, TSNode root, std::string_view text) {
+  if (text.find("print") == std::string_view::npos && text.find("exec") == std::string_view::npos) return std::nullopt;
+  TSTreeCursor c = ts_tree_cursor_new(root);
+  std::optional<base::CollectionError> found;
+  for (bool more = true; more && !found;) {
+    TSNode n = ts_tree_cursor_current_node(&c);
+    std::string_view type = ts_node_type(n);
+    if (type == "print_statement" || type == "exec_statement") {
+      std::string name(type.substr(0, type.find('_')));
+      found = base::CollectionError{std::string(rel_path), static_cast<int>(ts_node_start_point(n).row) + 1,
+                                    "Missing parentheses in call to '" + name + "'. Did you mean " + name + "(...)?"};
+    }
+    if (ts_tree_cursor_goto_first_child(&c)) continue;
+    while (!ts_tree_cursor_goto_next_sibling(&c)) {
+      if (!ts_tree_cursor_goto_parent(&c)) {
+        more = false;
+        break;
+      }
+    }
+  }
+  ts_tree_cursor_delete(&c);
+  return found;
 }
 
 ParsedFile error_file(std::string_view rel_path, int line, std::string message) {
@@ -149,6 +175,8 @@ ParsedFile parse_source(std::string_view rel_path, std::string_view source, cons
     out.rel_path = std::string(rel_path);
     if (ts_node_has_error(root)) {
       out.error = syntax_error(rel_path, root);
+    } else if (auto py2 = python2_statement(rel_path, root, decoded.text)) {
+      out.error = std::move(py2);
     } else {
       out.items = emit_items(build_module_model(root, decoded.text), rel_path, cfg);
     }

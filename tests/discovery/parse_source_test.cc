@@ -207,3 +207,24 @@ TEST(DiscoveryParse, HashAndSizeOfRawBytes) {
 
 }  // namespace
 }  // namespace fastest::discovery
+
+namespace fastest::discovery {
+namespace {
+
+TEST(DiscoveryParse, Python2PrintStatementIsASyntaxError) {
+  ParsedFile f = testing::parse("def test_a():\n    x = 1\n    print \"hi\"\n");
+  ASSERT_TRUE(f.error);
+  EXPECT_EQ(f.error->line, 3);
+  EXPECT_THAT(f.error->message, ::testing::HasSubstr("Missing parentheses in call to 'print'"));
+  EXPECT_FALSE(testing::parse("def test_a():\n    print(\"hi\")\n").error);
+}
+
+TEST(DiscoveryParse, ErrorLineIsTheFirstBadLine) {
+  ParsedFile f = testing::parse("import os\n\n\ndef test_a():\n    x = 1 2\n\ndef test_b(:\n");
+  ASSERT_TRUE(f.error);
+  EXPECT_EQ(f.error->line, 5);
+  EXPECT_EQ(f.error->message, "invalid syntax");
+}
+
+}  // namespace
+}  // namespace fastest::discovery
