@@ -1,0 +1,249 @@
+"""Explanations for failed bare asserts (called from rewritten test modules)."""
+import pprint
+from difflib import ndiff
+
+MAXSIZE = 240
+verbose = 0
+
+
+def saferepr(obj, maxsize=MAXSIZE):
+    try:
+        s = repr(obj)
+    except BaseException as e:  # noqa: B902 - a broken __repr__ must not hide the failure
+        try:
+            exc = "%s(%s)" % (type(e).__name__, e)
+        except BaseException:  # noqa: B902
+            exc = "unpresentable exception"
+        s = "<[%s raised in repr()] %s object at 0x%x>" % (exc, type(obj).__name__, id(obj))
+    if maxsize is not None and len(s) > maxsize:
+        i = max(0, (maxsize - 3) // 2)
+        j = max(0, maxsize - 3 - i)
+        s = s[:i] + "..." + s[len(s) - j:]
+    return s
+
+
+def _istext(x):
+    return isinstance(x, str)
+
+
+def _issequence(x):
+    return isinstance(x, (list, tuple, bytes, bytearray)) or (
+        hasattr(x, "__getitem__") and hasattr(x, "__len__") and not isinstance(
+            x, (str, dict, set, frozenset)) and type(x).__module__ == "collections")
+
+
+def _isdict(x):
+    return isinstance(x, dict)
+
+
+def _isset(x):
+    return isinstance(x, (set, frozenset))
+
+
+def _isiterable(x):
+    try:
+        iter(x)
+        return not _istext(x)
+    except Exception:
+        return False
+
+
+def _diff_text(left, right):
+    expl = []
+    if verbose < 1:
+        i = 0
+        for i in range(min(len(left), len(right))):
+            if left[i] != right[i]:
+                break
+        if i > 42:
+            i -= 10
+            expl = ["Skipping %s identical leading characters in diff, use -v to show" % i]
+            left = left[i:]
+            right = right[i:]
+        if len(left) == len(right):
+            for i in range(len(left)):
+                if left[-i] != right[-i]:
+                    break
+            if i > 42:
+                i -= 10
+                expl.append("Skipping %s identical trailing characters in diff, use -v to show" % i)
+                left = left[:-i]
+                right = right[:-i]
+    if left.isspace() or right.isspace():
+        left = repr(str(left))
+        right = repr(str(right))
+        expl.append("Strings contain only whitespace, escaping them using repr()")
+    expl.extend(line.strip("\n") for line in ndiff(right.splitlines(True), left.splitlines(True)))
+    return expl
+
+
+def _compare_sequence(left, right):
+    expl = []
+    is_bytes = isinstance(left, bytes) and isinstance(right, bytes)
+    for i in range(min(len(left), len(right))):
+        if left[i] != right[i]:
+            if is_bytes:
+                lv, rv = left[i:i + 1], right[i:i + 1]
+            else:
+                lv, rv = left[i], right[i]
+            expl.append("At index %d diff: %s != %s" % (i, saferepr(lv), saferepr(rv)))
+            break
+    if is_bytes:
+        return expl
+    diff = len(left) - len(right)
+    if diff:
+        if diff > 0:
+            side, extra = "Left", saferepr(left[len(right)])
+        else:
+            diff = -diff
+            side, extra = "Right", saferepr(right[len(left)])
+        if diff == 1:
+            expl.append("%s contains one more item: %s" % (side, extra))
+        else:
+            expl.append("%s contains %d more items, first extra item: %s" % (side, diff, extra))
+    return expl
+
+
+def _compare_set(left, right):
+    expl = []
+    dl = left - right
+    dr = right - left
+    if dl:
+        expl.append("Extra items in the left set:")
+        expl.extend(saferepr(x) for x in dl)
+    if dr:
+        expl.append("Extra items in the right set:")
+        expl.extend(saferepr(x) for x in dr)
+    return expl
+
+
+def _compare_dict(left, right):
+    expl = []
+    common = set(left).intersection(right)
+    same = {k: left[k] for k in common if left[k] == right[k]}
+    if same and verbose < 2:
+        expl.append("Omitting %s identical items, use -vv to show" % len(same))
+    elif same:
+        expl.append("Common items:")
+        expl.extend(pprint.pformat(same).splitlines())
+    diff = {k for k in common if left[k] != right[k]}
+    if diff:
+        expl.append("Differing items:")
+        for k in diff:
+            expl.append(saferepr({k: left[k]}) + " != " + saferepr({k: right[k]}))
+    for side, a, b in (("Left", left, right), ("Right", right, left)):
+        extra = [k for k in a if k not in b]
+        if extra:
+            expl.append("%s contains %d more item%s:" % (side, len(extra), "" if len(extra) == 1 else "s"))
+            expl.extend(pprint.pformat({k: a[k] for k in extra}).splitlines())
+    return expl
+
+
+def _compare_eq(left, right):
+    if _istext(left) and _istext(right):
+        return _diff_text(left, right)
+    expl = []
+    approx = None
+    for side, other in ((left, right), (right, left)):
+        if type(side).__name__.startswith("Approx") and hasattr(side, "_repr_compare"):
+            approx = (side, other)
+            break
+    if approx is not None:
+        try:
+            return list(approx[0]._repr_compare(approx[1]))
+        except Exception:
+            return []
+    if _issequence(left) and _issequence(right):
+        expl = _compare_sequence(left, right)
+    elif _isset(left) and _isset(right):
+        expl = _compare_set(left, right)
+    elif _isdict(left) and _isdict(right):
+        expl = _compare_dict(left, right)
+    if _isiterable(left) and _isiterable(right):
+        if verbose:
+            expl.append("Full diff:")
+            expl.extend(line.rstrip() for line in ndiff(pprint.pformat(right).splitlines(),
+                                                         pprint.pformat(left).splitlines()))
+        else:
+            expl.append("Use -v to get more diff")
+    return expl
+
+
+def _notin_text(term, text):
+    index = text.find(term)
+    head = text[:index]
+    tail = text[index + len(term):]
+    diff = _diff_text(text, head + tail)
+    out = ["%s is contained here:" % saferepr(term, maxsize=42)]
+    for line in diff:
+        if line.startswith("Skipping") or line.startswith("- "):
+            continue
+        if line.startswith("+ "):
+            out.append("  " + line[2:])
+        else:
+            out.append(line)
+    return out
+
+
+def explain_compare(op, left, right):
+    """Detail lines for ``left op right`` (pytest's assertrepr_compare)."""
+    try:
+        if op == "==":
+            return _compare_eq(left, right)
+        if op == "not in" and _istext(left) and _istext(right):
+            return _notin_text(left, right)
+        if op == "!=" and _isset(left) and _isset(right):
+            return ["Both sets are equal"]
+    except Exception as e:  # an explanation must never replace the real failure
+        return ["(pytest_assertion plugin: representation of details failed: %r)" % (e,)]
+    return []
+
+
+def _is_literal(src, value):
+    if src is None:
+        return True
+    try:
+        return src == repr(value)
+    except Exception:
+        return False
+
+
+def _where(pairs):
+    out = []
+    for src, value in pairs:
+        if src is None or _is_literal(src, value) or src.isidentifier():
+            continue
+        out.append(" +  where %s = %s" % (saferepr(value), src))
+    return out
+
+
+def _with_msg(msg, text):
+    if msg is None:
+        return text
+    return "%s\n%s" % (msg, text)
+
+
+def compare(op, left, right, msg, lsrc, rsrc):
+    detail = explain_compare(op, left, right)
+    if detail:
+        width = (80 - 15 - len(op) - 2) // 2
+        if verbose:
+            width = None
+        head = "assert %s %s %s" % (saferepr(left, width), op, saferepr(right, width))
+        lines = [head] + ["  " + d for d in detail]
+    else:
+        lines = ["assert %s %s %s" % (saferepr(left), op, saferepr(right))]
+        lines.extend(_where([(lsrc, left), (rsrc, right)]))
+    return _with_msg(msg, "\n".join(lines))
+
+
+def generic(value, msg, src):
+    lines = ["assert %s" % saferepr(value)]
+    lines.extend(_where([(src, value)]))
+    return _with_msg(msg, "\n".join(lines))
+
+
+def negation(value, msg, src):
+    lines = ["assert not %s" % saferepr(value)]
+    lines.extend(_where([(src, value)]))
+    return _with_msg(msg, "\n".join(lines))

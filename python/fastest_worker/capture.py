@@ -1,0 +1,157 @@
+"""Per-test output capture: fd 1/2 onto reusable temp files, or sys.stdout swap."""
+import io
+import os
+import sys
+import tempfile
+
+MAX_CAPTURE = 4 * 1024 * 1024
+_TRUNC = "\n[... output truncated by fastest: %d bytes in all ...]\n"
+
+
+def _tmpfd():
+    f = tempfile.TemporaryFile(buffering=0)
+    fd = os.dup(f.fileno())
+    f.close()
+    os.set_inheritable(fd, False)
+    return fd
+
+
+def read_fd(fd):
+    """Everything written to temp ``fd`` since the last reset; then reset it."""
+    size = os.lseek(fd, 0, os.SEEK_CUR)
+    if not size:
+        return ""
+    if size > MAX_CAPTURE:
+        data = os.pread(fd, MAX_CAPTURE, 0)
+        text = data.decode("utf-8", "replace") + _TRUNC % size
+    else:
+        data = os.pread(fd, size, 0)
+        text = data.decode("utf-8", "replace")
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return text
+
+
+class CaptureIO(io.TextIOWrapper):
+    def __init__(self):
+        super().__init__(io.BytesIO(), encoding="UTF-8", newline="", write_through=True)
+
+    def getvalue(self):
+        return self.buffer.getvalue().decode("UTF-8", "replace")
+
+    def reset(self):
+        self.buffer.seek(0)
+        self.buffer.truncate()
+
+
+def _flush(stream):
+    try:
+        stream.flush()
+    except Exception:
+        pass
+
+
+class Capture:
+    """The worker's capture; ``start()``/``stop()`` around each test."""
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.out_fd = self.err_fd = -1
+        self.saved_out = self.saved_err = -1
+        self.sysout = self.syserr = None
+        if mode == "fd":
+            self.out_fd = _tmpfd()
+            self.err_fd = _tmpfd()
+            try:
+                self.saved_out = os.dup(1)
+                os.set_inheritable(self.saved_out, False)
+            except OSError:
+                self.saved_out = -1
+            try:
+                self.saved_err = os.dup(2)
+                os.set_inheritable(self.saved_err, False)
+            except OSError:
+                self.saved_err = -1
+            self.sysout = self._open_text(1)
+            self.syserr = self._open_text(2)
+        elif mode == "sys":
+            self.sysout = CaptureIO()
+            self.syserr = CaptureIO()
+        self.real_stdout = sys.stdout
+        self.real_stderr = sys.stderr
+
+    @staticmethod
+    def _open_text(fd):
+        return io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
+                                errors="backslashreplace", line_buffering=False)
+
+    def start(self):
+        mode = self.mode
+        if mode == "fd":
+            _flush(sys.stdout)
+            _flush(sys.stderr)
+            os.dup2(self.out_fd, 1)
+            os.dup2(self.err_fd, 2)
+            if sys.stdout is not self.sysout or self.sysout.closed:
+                if self.sysout.closed:
+                    self.sysout = self._open_text(1)
+                sys.stdout = self.sysout
+            if sys.stderr is not self.syserr or self.syserr.closed:
+                if self.syserr.closed:
+                    self.syserr = self._open_text(2)
+                sys.stderr = self.syserr
+        elif mode == "sys":
+            if self.sysout.closed:
+                self.sysout = CaptureIO()
+            if self.syserr.closed:
+                self.syserr = CaptureIO()
+            sys.stdout = self.sysout
+            sys.stderr = self.syserr
+
+    def stop(self):
+        """(stdout, stderr) captured since ``start()``."""
+        mode = self.mode
+        if mode == "fd":
+            _flush(sys.stdout)
+            _flush(sys.stderr)
+            return read_fd(self.out_fd), read_fd(self.err_fd)
+        if mode == "sys":
+            out = self.sysout.getvalue() if not self.sysout.closed else ""
+            err = self.syserr.getvalue() if not self.syserr.closed else ""
+            if not self.sysout.closed:
+                self.sysout.reset()
+            if not self.syserr.closed:
+                self.syserr.reset()
+            return out, err
+        return "", ""
+
+    def suspend(self):
+        """Point fd 1/2 back at the real outputs (for capsys.disabled())."""
+        if self.mode == "fd":
+            _flush(sys.stdout)
+            _flush(sys.stderr)
+            if self.saved_out >= 0:
+                os.dup2(self.saved_out, 1)
+            if self.saved_err >= 0:
+                os.dup2(self.saved_err, 2)
+        elif self.mode == "sys":
+            sys.stdout, sys.stderr = self.real_stdout, self.real_stderr
+
+    def resume(self):
+        if self.mode == "fd":
+            _flush(sys.stdout)
+            _flush(sys.stderr)
+            os.dup2(self.out_fd, 1)
+            os.dup2(self.err_fd, 2)
+        elif self.mode == "sys":
+            sys.stdout, sys.stderr = self.sysout, self.syserr
+
+    def close(self):
+        if self.mode == "fd":
+            _flush(sys.stdout)
+            _flush(sys.stderr)
+            if self.saved_out >= 0:
+                os.dup2(self.saved_out, 1)
+            if self.saved_err >= 0:
+                os.dup2(self.saved_err, 2)
+        sys.stdout, sys.stderr = self.real_stdout, self.real_stderr

@@ -1,0 +1,105 @@
+"""Worker process main loop: ready -> config -> run* -> shutdown."""
+import os
+import platform
+import signal
+import sys
+import threading
+import time
+
+from . import PROTOCOL_VERSION
+from .proto import Channel, ProtocolError
+
+
+def _parse_args(argv):
+    in_fd, out_fd = 3, 4
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--in-fd":
+            in_fd = int(argv[i + 1])
+            i += 2
+        elif a == "--out-fd":
+            out_fd = int(argv[i + 1])
+            i += 2
+        else:
+            i += 1
+    return in_fd, out_fd
+
+
+def _watch_parent(ppid):
+    """Exit (taking our process group with us) once the controller is gone."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != ppid:
+            try:
+                if os.getpgrp() == os.getpid():
+                    os.killpg(os.getpgrp(), signal.SIGKILL)
+            finally:
+                os._exit(1)
+
+
+def main(argv):
+    in_fd, out_fd = _parse_args(argv)
+    for fd in (in_fd, out_fd):
+        try:
+            os.set_inheritable(fd, False)
+        except OSError:
+            return 3
+    ppid = os.getppid()
+    t = threading.Thread(target=_watch_parent, args=(ppid,), name="fastest-parent-watch",
+                         daemon=True)
+    t.start()
+    ch = Channel(in_fd, out_fd)
+    ch.send({"t": "ready", "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
+             "python": platform.python_version(),
+             "implementation": platform.python_implementation()})
+    run = None
+    try:
+        while True:
+            msg = ch.recv()
+            if msg is None:
+                # The controller is gone: no one to report session teardown to.
+                _quick_exit(run)
+                return 0
+            kind = msg.get("t")
+            if kind == "config":
+                run = _configure(msg, ch)
+            elif kind == "run":
+                if run is None:
+                    run = _configure({}, ch)
+                run.run_batch(msg)
+            elif kind == "shutdown":
+                if run is not None:
+                    run.shutdown()
+                _flush_all()
+                return 0
+    except ProtocolError as e:
+        sys.__stderr__.write("fastest worker: protocol error: %s\n" % e)
+        return 3
+    except BrokenPipeError:
+        return 3
+
+
+def _configure(msg, ch):
+    from .nodes import Config
+    from .runner import Run
+    from . import rewrite
+    config = Config(msg)
+    rewrite.install(config)
+    return Run(config, ch)
+
+
+def _flush_all():
+    for s in (sys.stdout, sys.stderr):
+        try:
+            s.flush()
+        except Exception:
+            pass
+
+
+def _quick_exit(run):
+    if run is not None:
+        try:
+            run.capture.close()
+        except Exception:
+            pass

@@ -1,0 +1,90 @@
+"""Length-framed JSON messages over two pipes (docs/protocol.md)."""
+import json
+import os
+import struct
+
+MAX_FRAME = 64 * 1024 * 1024
+_HEADER = struct.Struct(">I")
+_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=str).encode
+
+
+def clean(s):
+    """Return ``s`` as a str that encodes to UTF-8 (no lone surrogates)."""
+    if isinstance(s, bytes):
+        return s.decode("utf-8", "replace")
+    if not isinstance(s, str):
+        s = str(s)
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _clean_obj(obj):
+    if isinstance(obj, str):
+        return clean(obj)
+    if isinstance(obj, dict):
+        return {clean(k): _clean_obj(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean_obj(v) for v in obj]
+    return obj
+
+
+class ProtocolError(Exception):
+    pass
+
+
+class Channel:
+    """Reads frames from ``in_fd`` and writes frames to ``out_fd``."""
+
+    def __init__(self, in_fd, out_fd):
+        self.in_fd = in_fd
+        self.out_fd = out_fd
+        self._buf = bytearray()
+
+    def _read_exact(self, n):
+        buf = self._buf
+        while len(buf) < n:
+            chunk = os.read(self.in_fd, max(65536, n - len(buf)))
+            if not chunk:
+                return None
+            buf += chunk
+        data = bytes(buf[:n])
+        del buf[:n]
+        return data
+
+    def recv(self):
+        """Next message as a dict, or None on EOF."""
+        head = self._read_exact(4)
+        if head is None:
+            return None
+        (size,) = _HEADER.unpack(head)
+        if size > MAX_FRAME:
+            raise ProtocolError("frame too large: %d" % size)
+        body = self._read_exact(size)
+        if body is None:
+            return None
+        msg = json.loads(body.decode("utf-8"))
+        if not isinstance(msg, dict):
+            raise ProtocolError("frame is not an object")
+        return msg
+
+    def send(self, msg):
+        try:
+            data = _dumps(msg).encode("utf-8")
+        except UnicodeEncodeError:
+            data = _dumps(_clean_obj(msg)).encode("utf-8")
+        if len(data) > MAX_FRAME:
+            # Keep the frame legal: shrink the biggest text fields.
+            msg = dict(msg)
+            for key in ("stdout", "stderr", "log", "longrepr"):
+                if isinstance(msg.get(key), str) and len(msg[key]) > MAX_FRAME // 8:
+                    msg[key] = msg[key][: MAX_FRAME // 8] + "\n[... truncated by fastest]"
+            data = _dumps(_clean_obj(msg)).encode("utf-8")
+        data = _HEADER.pack(len(data)) + data
+        view = memoryview(data)
+        fd = self.out_fd
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]

@@ -1,0 +1,202 @@
+"""Failure text in the shape of pytest's long tracebacks."""
+import linecache
+import os
+import sys
+import traceback
+
+_HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_SEP = "_ " * 40
+
+
+def _hidden(frame):
+    try:
+        if frame.f_locals.get("__tracebackhide__"):
+            return True
+        if frame.f_globals.get("__tracebackhide__"):
+            return True
+    except Exception:
+        return False
+    return False
+
+
+def _is_internal(filename):
+    return filename.startswith(_HERE) or (os.sep + "_pytest" + os.sep) in filename \
+        or (os.sep + "pluggy" + os.sep) in filename
+
+
+def cut_entries(tb, cut=True):
+    """(frame, lineno) pairs worth showing: harness frames dropped, hidden frames dropped."""
+    entries = []
+    while tb is not None:
+        entries.append((tb.tb_frame, tb.tb_lineno))
+        tb = tb.tb_next
+    if not cut:
+        return entries
+    i = 0
+    while i < len(entries) and entries[i][0].f_code.co_filename.startswith(_HERE):
+        i += 1
+    entries = entries[i:]
+    shown = [e for e in entries if not _hidden(e[0])]
+    if shown:
+        entries = shown
+    if len(entries) > 1:
+        trimmed = [e for e in entries if not _is_internal(e[0].f_code.co_filename)]
+        if trimmed:
+            # Keep pytest's own frames only at the end (where the error was raised).
+            last = entries[-1]
+            entries = trimmed if _is_internal(last[0].f_code.co_filename) is False else trimmed
+    return entries
+
+
+def exconly(e):
+    lines = traceback.format_exception_only(type(e), e)
+    text = "".join(lines).rstrip("\n")
+    if isinstance(e, AssertionError) and text.startswith("AssertionError: assert "):
+        return text[len("AssertionError: "):]
+    name = type(e).__name__
+    mod = type(e).__module__
+    if mod == "_pytest.outcomes" or mod == "builtins":
+        prefix = mod + "." + name + ": " if mod != "builtins" else None
+        if prefix and text.startswith(prefix):
+            text = text[len(prefix) - len(name) - 2:]
+    return text
+
+
+def _entry_source(frame, lineno):
+    code = frame.f_code
+    filename = code.co_filename
+    first = code.co_firstlineno
+    if code.co_name == "<module>":
+        first = max(1, lineno)
+    if lineno < first or lineno - first > 200:
+        first = lineno
+    lines = []
+    for n in range(first, lineno + 1):
+        lines.append(linecache.getline(filename, n, frame.f_globals).rstrip("\n").rstrip("\r"))
+    if not any(lines):
+        return [], 0
+    return lines, lineno - first
+
+
+def _dedent(lines):
+    indents = [len(l) - len(l.lstrip()) for l in lines if l.strip()]
+    cut = min(indents) if indents else 0
+    return [l[cut:] for l in lines]
+
+
+def format_entries(entries, e, rootdir=None, style="long"):
+    out = []
+    n = len(entries)
+    for idx, (frame, lineno) in enumerate(entries):
+        last = idx == n - 1
+        src, fail_idx = _entry_source(frame, lineno)
+        src = _dedent(src)
+        if style == "short" and not last:
+            src = src[fail_idx:]
+            fail_idx = 0
+        body = []
+        for i, line in enumerate(src):
+            body.append((">   " if i == fail_idx else "    ") + line)
+        out.extend(body)
+        if last:
+            failing = src[fail_idx] if src else ""
+            ind = 4 + len(failing) - len(failing.lstrip())
+            for line in exconly(e).split("\n"):
+                out.append("E" + " " * (ind - 1) + line)
+        fname = frame.f_code.co_filename
+        if rootdir:
+            try:
+                rel = os.path.relpath(fname, rootdir)
+                if not rel.startswith(".."):
+                    fname = rel
+            except ValueError:
+                pass
+        out.append("")
+        out.append("%s:%d: %s" % (fname, lineno, type(e).__name__ if last else ""))
+        if not last:
+            out.append(_SEP)
+            out.append("")
+    return "\n".join(out)
+
+
+def format_failure(e, rootdir=None, cut=True):
+    """Long report for an exception raised by a test, fixture or teardown."""
+    parts = []
+    chain = []
+    seen = set()
+    cur = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        chain.append(cur)
+        if cur.__cause__ is not None:
+            cur = cur.__cause__
+        elif cur.__context__ is not None and not cur.__suppress_context__:
+            cur = cur.__context__
+        else:
+            cur = None
+    for i, exc in enumerate(reversed(chain)):
+        entries = cut_entries(exc.__traceback__, cut)
+        if entries:
+            parts.append(format_entries(entries, exc, rootdir))
+        else:
+            parts.append("E   " + exconly(exc).replace("\n", "\nE   "))
+        if i < len(chain) - 1:
+            nxt = list(reversed(chain))[i + 1]
+            if nxt.__cause__ is exc:
+                parts.append("\nThe above exception was the direct cause of the following exception:\n")
+            else:
+                parts.append("\nDuring handling of the above exception, another exception occurred:\n")
+    return "\n".join(parts)
+
+
+def format_exception(e, short=False):
+    """Plain Python traceback without the harness's frames."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_HERE):
+        tb = tb.tb_next
+    # importlib's own frames tell the user nothing.
+    frames = []
+    t = tb
+    while t is not None:
+        if "importlib._bootstrap" not in t.tb_frame.f_code.co_filename:
+            frames.append(t)
+        t = t.tb_next
+    lines = []
+    for t in frames:
+        fs = traceback.FrameSummary(t.tb_frame.f_code.co_filename, t.tb_lineno,
+                                    t.tb_frame.f_code.co_name)
+        lines.append('  File "%s", line %d, in %s\n' % (fs.filename, fs.lineno, fs.name))
+        if fs.line:
+            lines.append("    %s\n" % fs.line.strip())
+    text = "".join(lines)
+    exc = "".join(traceback.format_exception_only(type(e), e)).rstrip("\n")
+    if short:
+        return text + "E   " + exc.replace("\n", "\nE   ")
+    return "Traceback (most recent call last):\n" + text + exc
+
+
+def format_syntax_error(e):
+    lines = []
+    if e.filename:
+        lines.append('  File "%s", line %s' % (e.filename, e.lineno))
+    if e.text:
+        lines.append("    " + e.text.rstrip("\n").strip())
+        if e.offset:
+            indent = len(e.text.rstrip("\n")) - len(e.text.rstrip("\n").lstrip())
+            lines.append("    " + " " * max(0, e.offset - 1 - indent) + "^")
+    lines.append("E   %s: %s" % (type(e).__name__, e.msg))
+    return "\n".join(lines)
+
+
+def crash_location(e):
+    """(filename, lineno) of the innermost shown frame of ``e``."""
+    entries = cut_entries(e.__traceback__)
+    if not entries:
+        return None, 0
+    frame, lineno = entries[-1]
+    return frame.f_code.co_filename, lineno
+
+
+def format_skip_location(e):
+    fn, line = crash_location(e)
+    return fn, line

@@ -1,0 +1,250 @@
+"""Import-time assert rewriting for test modules and conftest files.
+
+Each rewritten code object is cached on disk, keyed by a hash of the source,
+the path, the Python version and this rewriter's version, so a file pays for
+parsing and rewriting once per change.
+"""
+import ast
+import fnmatch
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import marshal
+import os
+import sys
+
+from . import assertrepr  # noqa: F401 - rewritten modules import it by name
+
+REWRITE_VERSION = b"fastest-rewrite-2"
+_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+        ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+
+
+def default_cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "fastest", "rewrite")
+
+
+class RewriteFinder(importlib.abc.MetaPathFinder):
+    def __init__(self, patterns, cache_dir):
+        self.patterns = patterns
+        self.cache_dir = cache_dir
+        self._busy = False
+
+    def _wanted(self, filename):
+        if filename == "conftest.py":
+            return True
+        for p in self.patterns:
+            if fnmatch.fnmatch(filename, p):
+                return True
+        return False
+
+    def find_spec(self, name, path=None, target=None):
+        if self._busy:
+            return None
+        base = name.rpartition(".")[2] + ".py"
+        if not self._wanted(base):
+            return None
+        self._busy = True
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+        finally:
+            self._busy = False
+        if spec is None or spec.origin is None or not isinstance(
+                spec.loader, importlib.machinery.SourceFileLoader):
+            return None
+        if os.path.basename(spec.origin) != base:
+            return None
+        spec.loader = RewriteLoader(spec.name, spec.origin, self.cache_dir)
+        return spec
+
+
+class RewriteLoader(importlib.machinery.SourceFileLoader):
+    def __init__(self, fullname, path, cache_dir):
+        super().__init__(fullname, path)
+        self.cache_dir = cache_dir
+
+    def get_code(self, fullname):
+        path = self.get_filename(fullname)
+        source = self.get_data(path)
+        return load_code(source, path, self.cache_dir)
+
+
+def load_code(source, path, cache_dir):
+    h = hashlib.blake2b(digest_size=20)
+    h.update(REWRITE_VERSION)
+    h.update(sys.version.encode())
+    h.update(path.encode("utf-8", "surrogateescape"))
+    h.update(b"\0")
+    h.update(source)
+    key = h.hexdigest()
+    cfile = os.path.join(cache_dir, key[:2], key + ".bin") if cache_dir else None
+    if cfile:
+        try:
+            with open(cfile, "rb") as f:
+                return marshal.loads(f.read())
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    tree = ast.parse(source, filename=path)
+    text = None
+    if not _dont_rewrite(tree):
+        try:
+            text = importlib.util.decode_source(source)
+        except Exception:
+            text = None
+        AssertRewriter(text).visit_module(tree)
+    code = compile(tree, path, "exec", dont_inherit=True)
+    if cfile:
+        _store(cfile, code)
+    return code
+
+
+def _store(cfile, code):
+    try:
+        os.makedirs(os.path.dirname(cfile), exist_ok=True)
+        tmp = "%s.%d.tmp" % (cfile, os.getpid())
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps(code))
+        os.replace(tmp, cfile)
+    except OSError:
+        pass
+
+
+def _dont_rewrite(tree):
+    doc = ast.get_docstring(tree, clean=False)
+    return bool(doc) and "PYTEST_DONT_REWRITE" in doc
+
+
+class AssertRewriter(ast.NodeTransformer):
+    def __init__(self, source):
+        self.source = source
+        self.n = 0
+
+    def visit_module(self, mod):
+        body = mod.body
+        pos = 0
+        if body and isinstance(body[0], ast.Expr) and isinstance(
+                getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
+            pos = 1
+        while pos < len(body) and isinstance(body[pos], ast.ImportFrom) and \
+                body[pos].module == "__future__":
+            pos += 1
+        lineno = body[pos].lineno if pos < len(body) else 1
+        imports = [ast.Import(names=[ast.alias(name="builtins", asname="@fw_builtins")]),
+                   ast.Import(names=[ast.alias(name="fastest_worker.assertrepr", asname="@fw_ar")])]
+        for imp in imports:
+            imp.lineno = lineno
+            imp.col_offset = 0
+            imp.end_lineno = lineno
+            imp.end_col_offset = 0
+        self.visit(mod)
+        mod.body[pos:pos] = imports
+        ast.fix_missing_locations(mod)
+
+    def _tmp(self):
+        self.n += 1
+        return "@fw_%d" % self.n
+
+    def _src(self, node):
+        if self.source is None:
+            return None
+        try:
+            s = ast.get_source_segment(self.source, node)
+        except Exception:
+            return None
+        if s is None:
+            return None
+        return " ".join(s.split()) if "\n" in s else s
+
+    def visit_Assert(self, node):
+        test = node.test
+        stmts = []
+        loc = node
+
+        def assign(name, value):
+            a = ast.Assign(targets=[ast.Name(name, ast.Store())], value=value)
+            ast.copy_location(a, loc)
+            stmts.append(a)
+
+        def load(name):
+            return ast.Name(name, ast.Load())
+
+        msg = node.msg if node.msg is not None else ast.Constant(None)
+        temps = []
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _OPS:
+            lname, rname = self._tmp(), self._tmp()
+            temps = [lname, rname]
+            assign(lname, test.left)
+            assign(rname, test.comparators[0])
+            cond = ast.Compare(left=load(lname), ops=test.ops, comparators=[load(rname)])
+            expl = ast.Call(
+                func=ast.Attribute(load("@fw_ar"), "compare", ast.Load()),
+                args=[ast.Constant(_OPS[type(test.ops[0])]), load(lname), load(rname), msg,
+                      ast.Constant(self._src(test.left)), ast.Constant(self._src(test.comparators[0]))],
+                keywords=[])
+        elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            vname = self._tmp()
+            temps = [vname]
+            assign(vname, test.operand)
+            cond = ast.UnaryOp(ast.Not(), load(vname))
+            expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "negation", ast.Load()),
+                            args=[load(vname), msg, ast.Constant(self._src(test.operand))],
+                            keywords=[])
+        else:
+            vname = self._tmp()
+            temps = [vname]
+            assign(vname, test)
+            cond = load(vname)
+            expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "generic", ast.Load()),
+                            args=[load(vname), msg, ast.Constant(self._src(test))], keywords=[])
+        raise_ = ast.Raise(exc=ast.Call(
+            func=ast.Attribute(load("@fw_builtins"), "AssertionError", ast.Load()),
+            args=[expl], keywords=[]), cause=None)
+        if_ = ast.If(test=ast.UnaryOp(ast.Not(), cond), body=[raise_], orelse=[])
+        stmts.append(if_)
+        clear = ast.Assign(targets=[ast.Name(t, ast.Store()) for t in temps],
+                           value=ast.Constant(None))
+        stmts.append(clear)
+        for s in stmts:
+            for sub in ast.walk(s):
+                if not hasattr(sub, "lineno") or getattr(sub, "lineno", None) is None:
+                    pass
+            ast.copy_location(s, loc)
+        for s in (if_, raise_, clear):
+            _set_loc_tree(s, loc)
+        return stmts
+
+
+def _set_loc_tree(node, loc):
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.expr, ast.stmt)) and not hasattr(sub, "_fw_keep"):
+            if getattr(sub, "lineno", None) is None or isinstance(sub, (ast.Call, ast.Raise, ast.If,
+                                                                      ast.Attribute, ast.Name,
+                                                                      ast.Constant, ast.UnaryOp,
+                                                                      ast.Compare, ast.Assign)):
+                if sub is node or getattr(sub, "lineno", None) is None:
+                    sub.lineno = loc.lineno
+                    sub.col_offset = loc.col_offset
+                    sub.end_lineno = loc.end_lineno
+                    sub.end_col_offset = loc.end_col_offset
+
+
+_installed = None
+
+
+def install(config):
+    """Put the rewriting finder first on sys.meta_path (once per worker)."""
+    global _installed
+    if _installed is not None:
+        return _installed
+    pats = config.ini.get("python_files") or ["test_*.py", "*_test.py"]
+    if isinstance(pats, str):
+        pats = pats.split()
+    cache = config.cache_dir or os.environ.get("FASTEST_REWRITE_CACHE") or default_cache_dir()
+    if config.cache_dir:
+        cache = os.path.join(cache, "rewrite")
+    finder = RewriteFinder(list(pats), cache)
+    sys.meta_path.insert(0, finder)
+    _installed = finder
+    return finder
