@@ -11,34 +11,34 @@ namespace fastest::base {
 
 /// One statically discovered test function or method (before runtime parametrize expansion).
 struct TestItem {
-  std::string node_id;   ///< pytest node id, rootdir-relative, '/'-separated: "tests/test_x.py::TestA::test_b"
-  std::string file;      ///< rootdir-relative module path: "tests/test_x.py"
-  std::string cls;       ///< enclosing class chain joined by "::" ("" for module-level functions)
-  std::string function;  ///< function name
+  std::string node_id{};   ///< pytest node id, rootdir-relative, '/'-separated: "tests/test_x.py::TestA::test_b"
+  std::string file{};      ///< rootdir-relative module path: "tests/test_x.py"
+  std::string cls{};       ///< enclosing class chain joined by "::" ("" for module-level functions)
+  std::string function{};  ///< function name
   int line = 0;          ///< 1-based line of the `def`
-  std::vector<std::string> markers;  ///< decorator marks seen statically: "skip", "parametrize", "slow"
+  std::vector<std::string> markers{};  ///< decorator marks seen statically: "skip", "parametrize", "slow"
   bool parametrized = false;         ///< has @pytest.mark.parametrize (ids expand at run time)
 };
 
 /// A file that could not be collected (syntax error, bad encoding, ...).
 struct CollectionError {
-  std::string file;  ///< rootdir-relative path
+  std::string file{};  ///< rootdir-relative path
   int line = 0;      ///< 1-based, 0 when unknown
-  std::string message;
+  std::string message{};
 };
 
 /// One test's result as reported by a worker (one per runtime node id).
 struct TestResult {
-  std::string node_id;
-  std::string file;  ///< module the test belongs to (rootdir-relative)
+  std::string node_id{};
+  std::string file{};  ///< module the test belongs to (rootdir-relative)
   Outcome outcome = Outcome::passed;
   double setup_s = 0, call_s = 0, teardown_s = 0;  ///< monotonic seconds per phase
   double duration_s() const { return setup_s + call_s + teardown_s; }
-  std::string longrepr;        ///< failure / error text (traceback), or skip reason "file:line: reason"
-  std::string teardown_error;  ///< pytest reports "passed + error" when only teardown fails
-  std::string captured_stdout;
-  std::string captured_stderr;
-  std::string message;  ///< short message (skip reason, xfail reason, exception line)
+  std::string longrepr{};        ///< failure / error text (traceback), or skip reason "file:line: reason"
+  std::string teardown_error{};  ///< pytest reports "passed + error" when only teardown fails
+  std::string captured_stdout{};
+  std::string captured_stderr{};
+  std::string message{};  ///< short message (skip reason, xfail reason, exception line)
   int worker = -1;      ///< worker slot index
   double start_offset_s = 0;  ///< seconds since run start when the test began
 };

@@ -1,0 +1,116 @@
+// End-to-end: the real binary on fixture projects (tests/fixtures/<scenario>/).
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "e2e/e2e_util.h"
+
+namespace fastest::e2e {
+namespace {
+
+int count_rows(const fs::path& db, const std::string& sql) {
+  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
+  return d.execAndGet(sql).getInt();
+}
+
+TEST(EndToEnd, AllPassExitsZeroWithSummary) {
+  FixtureProject p("all_pass");
+  auto r = p.run({"-n", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("4 passed in "), std::string::npos) << r.out;
+}
+
+TEST(EndToEnd, FailureExitsOneAndNamesTheTest) {
+  FixtureProject p("one_failure");
+  auto r = p.run({"-n", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAILURES"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("test_broken_sum"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAILED tests/test_mixed.py::test_broken_sum"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 failed, 2 passed in "), std::string::npos) << r.out;
+}
+
+TEST(EndToEnd, NoTestsExitsFive) {
+  FixtureProject p("empty");
+  auto r = p.run({});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_NE(r.out.find("no tests ran"), std::string::npos) << r.out;
+}
+
+TEST(EndToEnd, SyntaxErrorIsACollectionErrorWithFileAndLine) {
+  FixtureProject p("syntax_error");
+  auto r = p.run({});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.out.find("ERROR collecting tests/test_bad.py"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("test_bad.py:5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 error"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Interrupted: 1 error during collection"), std::string::npos) << r.out;
+}
+
+TEST(EndToEnd, ContinueOnCollectionErrorsRunsTheRest) {
+  FixtureProject p("syntax_error");
+  auto r = p.run({"--continue-on-collection-errors"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 passed, 1 error"), std::string::npos) << r.out;
+}
+
+TEST(EndToEnd, ResultsAreRecordedInTheDatabase) {
+  FixtureProject p("one_failure");
+  auto r = p.run({"-n", "2"});
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  ASSERT_TRUE(fs::exists(p.db()));
+  EXPECT_EQ(count_rows(p.db(), "SELECT count(*) FROM runs"), 1);
+  EXPECT_EQ(count_rows(p.db(), "SELECT count(*) FROM results"), 3);
+  EXPECT_EQ(count_rows(p.db(), "SELECT count(*) FROM results WHERE node_id = 'tests/test_mixed.py::test_broken_sum' "
+                               "AND outcome = 2"),
+            1);
+  auto again = p.run({"-n", "2"});
+  EXPECT_EQ(count_rows(p.db(), "SELECT count(*) FROM runs"), 2);
+}
+
+TEST(EndToEnd, JunitXmlHasPytestNames) {
+  FixtureProject p("one_failure");
+  auto junit = p.dir() / "out" / "junit.xml";
+  auto r = p.run({"--junitxml", junit.string()});
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  std::string xml = slurp(junit);
+  EXPECT_NE(xml.find("<testcase classname=\"tests.test_mixed\" name=\"test_broken_sum\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("failures=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("tests=\"3\""), std::string::npos) << xml;
+}
+
+TEST(EndToEnd, CrashFailsOnlyThatTestAndTheRestRunOnAFreshWorker) {
+  FixtureProject p("crash");
+  auto junit = p.dir() / "junit.xml";
+  auto r = p.run({"-n", "2", "--junitxml", junit.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 failed, 4 passed"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("test_2_exits"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("exit code 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SIGSEGV"), std::string::npos) << r.out;
+}
+
+TEST(EndToEnd, UnknownFlagIsAUsageError) {
+  FixtureProject p("all_pass");
+  auto r = p.run({"--no-such-flag"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("no-such-flag"), std::string::npos) << r.err;
+}
+
+TEST(EndToEnd, MissingPathIsAUsageError) {
+  FixtureProject p("all_pass");
+  auto r = p.run({"does/not/exist.py"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("file or directory not found: does/not/exist.py"), std::string::npos) << r.err;
+}
+
+TEST(EndToEnd, NodeIdArgumentRunsOneTest) {
+  FixtureProject p("one_failure");
+  auto r = p.run({"tests/test_mixed.py::test_ok", "-v"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("tests/test_mixed.py::test_ok PASSED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 passed in"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace fastest::e2e
