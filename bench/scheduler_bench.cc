@@ -102,9 +102,10 @@ void BM_PlanOneShard(benchmark::State& state) {
   PlanOptions opts;
   opts.workers = 4;
   for (auto _ : state) {
-    ShardPlan shards = partition_shards(in.modules, in.history, opts, 4);
+    const CostIndex index(in.history);
+    ShardPlan shards = partition_shards(in.modules, index, opts, 4);
     std::vector<ModuleInput> mine = select_shard(in.modules, shards.shards[1]);
-    benchmark::DoNotOptimize(make_plan(mine, in.history, opts).batches.data());
+    benchmark::DoNotOptimize(make_plan(mine, index, opts).batches.data());
   }
 }
 BENCHMARK(BM_PlanOneShard)->Unit(benchmark::kMillisecond);

@@ -110,10 +110,14 @@ double simulate_makespan(std::span<const Batch> batches, int workers) {
 }
 
 Plan make_plan(std::span<const ModuleInput> modules, const History& history, const PlanOptions& opts) {
+  return make_plan(modules, CostIndex(history), opts);
+}
+
+Plan make_plan(std::span<const ModuleInput> modules, const CostIndex& index, const PlanOptions& opts) {
   const int workers = std::max(opts.workers, 1);
   const bool history_order = opts.schedule == Schedule::history;
   const bool can_split = history_order && opts.split_modules && workers > 1;
-  Costed c = detail::cost_all(modules, history, opts);
+  Costed c = detail::cost_all(modules, index, opts);
   std::vector<Unit> units = detail::whole_modules(c);
   if (can_split) split_dominant(units, c, workers);
 

@@ -1,5 +1,6 @@
 #pragma once
 // Pure planning: costs in, Plan out. No I/O, no TBB, no SQLite.
+// Also: scheduler/cost_model.h (CostIndex, per-module costs), scheduler/shard.h (CI shards).
 
 #include <cstdint>
 #include <optional>
@@ -59,6 +60,15 @@ std::vector<double> estimate_costs(const ModuleInput& module, const History& his
 
 /// Builds the plan for one machine. Deterministic: ties broken by module path / node id.
 Plan make_plan(std::span<const ModuleInput> modules, const History& history, const PlanOptions& opts);
+
+class CostIndex;  // scheduler/cost_model.h
+
+/// make_plan with a prebuilt index of the history (see CostIndex): for callers that plan
+/// several selections against one history (a CI shard: partition, then plan the share).
+/// History ordering: batches longest first by estimate. Modules with no history are not
+/// put first (issue 2's rule); they are ordered by their sibling estimate like the rest,
+/// which gives LPT its makespan bound; they still carry Batch::estimated.
+Plan make_plan(std::span<const ModuleInput> modules, const CostIndex& index, const PlanOptions& opts);
 
 /// Simulates list scheduling of `batches` in order on `workers` workers; returns the makespan.
 double simulate_makespan(std::span<const Batch> batches, int workers);

@@ -116,8 +116,13 @@ ShardPlan to_shard_plan(const Assignment& a, const Costed& c, std::span<const Mo
 
 ShardPlan partition_shards(std::span<const ModuleInput> modules, const History& history, const PlanOptions& opts,
                            int count) {
+  return partition_shards(modules, CostIndex(history), opts, count);
+}
+
+ShardPlan partition_shards(std::span<const ModuleInput> modules, const CostIndex& index, const PlanOptions& opts,
+                           int count) {
   count = std::max(count, 1);
-  Costed c = detail::cost_all(modules, history, opts);
+  Costed c = detail::cost_all(modules, index, opts);
   double total = 0;
   for (const ModuleCosts& m : c.costs) total += m.tests_total_s + m.overhead_s;
   const double share = total / count;

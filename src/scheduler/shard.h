@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "scheduler/cost_model.h"
 #include "scheduler/plan.h"
 
 namespace fastest::scheduler {
@@ -47,6 +48,10 @@ inline constexpr double k_shard_tolerance = 0.02;
 /// opts.schedule and opts.split_modules do not apply here; opts.workers only feeds
 /// Shard::predicted_makespan_s.
 ShardPlan partition_shards(std::span<const ModuleInput> modules, const History& history, const PlanOptions& opts,
+                           int count);
+/// The same with a prebuilt index: a CI job partitions and then plans its shard with
+/// make_plan(select_shard(...), index, opts), indexing the history once.
+ShardPlan partition_shards(std::span<const ModuleInput> modules, const CostIndex& index, const PlanOptions& opts,
                            int count);
 
 /// The modules and tests of one shard, in the input's (file) order: feed it to make_plan.

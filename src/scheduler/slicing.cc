@@ -27,8 +27,7 @@ std::vector<std::size_t> pack(std::span<const double> prefix, std::size_t begin,
 
 }  // namespace
 
-Costed cost_all(std::span<const ModuleInput> modules, const History& history, const PlanOptions& opts) {
-  CostIndex index(history);
+Costed cost_all(std::span<const ModuleInput> modules, const CostIndex& index, const PlanOptions& opts) {
   Costed c;
   c.costs.reserve(modules.size());
   c.prefix.reserve(modules.size());

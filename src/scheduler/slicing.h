@@ -23,8 +23,8 @@ struct Costed {
   std::vector<std::vector<double>> prefix;
 };
 
-/// Estimates every module against one index built from `history`.
-Costed cost_all(std::span<const ModuleInput> modules, const History& history, const PlanOptions& opts);
+/// Estimates every module against one index.
+Costed cost_all(std::span<const ModuleInput> modules, const CostIndex& index, const PlanOptions& opts);
 
 /// One unit per module, covering all its tests.
 std::vector<Unit> whole_modules(const Costed& c);
