@@ -126,6 +126,15 @@ class Item(Node):
         return self.module_node.obj
 
     @property
+    def any_marks(self):
+        node = self
+        while node is not None:
+            if node.own_markers:
+                return True
+            node = node.parent
+        return False
+
+    @property
     def location(self):
         return (self.module_node.relpath, self.line - 1 if self.line else None, self.nodeid)
 

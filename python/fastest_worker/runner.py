@@ -124,6 +124,26 @@ class Run:
         self._base_filters = self._make_base_filters()
         self.tmp = builtin_fixtures.TempPathFactory(config)
         self.asyncio_mode = str(config.ini.get("asyncio_mode", "strict"))
+        try:
+            self.start_cwd = os.getcwd()
+        except OSError:
+            self.start_cwd = config.rootdir_str
+        self.good_path = None
+
+    def _restore_process_state(self):
+        """Undo a previous batch's chdir / sys.path damage so placement never matters."""
+        try:
+            cwd = os.getcwd()
+        except OSError:
+            cwd = None
+        if cwd != self.start_cwd:
+            try:
+                os.chdir(self.start_cwd)
+            except OSError:
+                pass
+        good = self.good_path
+        if good is not None and sys.path != good:
+            sys.path[:] = good
 
     # ------------------------------------------------------------ setup helpers
 
@@ -310,6 +330,7 @@ class Run:
         select = msg.get("select") or []
         send = self.ch.send
         t0 = perf_counter()
+        self._restore_process_state()
         pkg = self._package_of(module)
         if pkg != self.package_dir:
             err = self._teardown_scope(1)
@@ -349,6 +370,7 @@ class Run:
                   "import_s": import_s})
             return
         self.capture.stop()
+        self.good_path = list(sys.path)
         items = self._select(items, select)
         items = reorder_items(items)
         import_s = perf_counter() - t0
@@ -442,6 +464,13 @@ class Run:
         wcm = warnings.catch_warnings(record=True)
         wlog = wcm.__enter__()
         warnings.filters[:] = self._base_filters
+        if item.any_marks:
+            for mark in item.iter_markers("filterwarnings"):
+                for arg in mark.args:
+                    try:
+                        warnings.filterwarnings(*parse_warning_filter(arg, escape=False))
+                    except Exception:
+                        pass
         warnings._filters_mutated()
         self.item_finalizers = []
         self.when = "setup"
@@ -513,8 +542,7 @@ class Run:
     def _setup(self, item):
         # Marks: skip/skipif first, then xfail (as pytest's skipping plugin).
         xfailed = None
-        if item.own_markers or item.parent.own_markers or item.module_node.own_markers or \
-                (item.cls is not None and item.parent.parent is not None):
+        if item.any_marks:
             self._eval_skip(item)
             xfailed = self._eval_xfail(item)
             if xfailed is not None and not xfailed.run and not self.config.run_xfail:
