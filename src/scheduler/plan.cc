@@ -94,6 +94,28 @@ void split_dominant(std::vector<Unit>& units, const Costed& c, int workers) {
   }
 }
 
+// LPT can still leave one worker late when the largest whole modules do not pack well.
+// Splitting one of them (each alone below the share) then evens the finish; try_split
+// keeps a split only when the simulated makespan drops. Bounded: at most 16 candidates.
+void split_for_packing(std::vector<Unit>& units, const Costed& c, int workers, double lower_bound_s) {
+  constexpr std::size_t k_candidates = 16;
+  std::vector<std::size_t> modules;
+  {
+    std::vector<Unit> by_cost = units;
+    std::stable_sort(by_cost.begin(), by_cost.end(), [](const Unit& a, const Unit& b) { return a.cost_s > b.cost_s; });
+    for (const Unit& u : by_cost) {
+      if (modules.size() == k_candidates) break;
+      const bool whole = u.begin == 0 && u.end == c.costs[u.module].test_s.size();
+      if (whole && u.end - u.begin >= 2) modules.push_back(u.module);
+    }
+  }
+  for (std::size_t module : modules) {
+    if (detail::lpt_makespan(unit_costs(units), workers) <= lower_bound_s * 1.01) return;
+    auto it = std::find_if(units.begin(), units.end(), [&](const Unit& u) { return u.module == module; });
+    try_split(units, static_cast<std::size_t>(it - units.begin()), c, workers);
+  }
+}
+
 }  // namespace
 
 double simulate_makespan(std::span<const Batch> batches, int workers) {
@@ -119,13 +141,16 @@ Plan make_plan(std::span<const ModuleInput> modules, const CostIndex& index, con
   const bool can_split = history_order && opts.split_modules && workers > 1;
   Costed c = detail::cost_all(modules, index, opts);
   std::vector<Unit> units = detail::whole_modules(c);
-  if (can_split) split_dominant(units, c, workers);
-
   Plan plan;
+  plan.lower_bound_s = lower_bound(c, workers, can_split);
+  if (can_split) {
+    split_dominant(units, c, workers);
+    split_for_packing(units, c, workers, plan.lower_bound_s);
+  }
+
   plan.batches = detail::to_batches(std::move(units), modules, c.costs, history_order);
   for (const Batch& b : plan.batches) plan.total_s += b.cost_s;
   plan.predicted_makespan_s = simulate_makespan(plan.batches, workers);
-  plan.lower_bound_s = lower_bound(c, workers, can_split);
   return plan;
 }
 

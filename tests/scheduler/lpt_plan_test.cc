@@ -256,6 +256,17 @@ TEST(LptPlan, PredictionNeverBelowLowerBoundOnRandomSuites) {
   }
 }
 
+TEST(LptPlan, HeavyTailedSuiteWithinFivePercentOfLowerBound) {
+  for (unsigned seed = 1; seed <= 100; ++seed) {
+    Suite s = testing::heavy_tailed_suite(seed, 60, 30.4);
+    for (int workers : {2, 3, 4}) {
+      Plan plan = make_plan(s.modules, s.history, with_workers(workers));
+      EXPECT_LE(plan.predicted_makespan_s, plan.lower_bound_s * 1.05) << "seed " << seed << " workers " << workers;
+      expect_each_test_once(s, plan);
+    }
+  }
+}
+
 TEST(LptPlan, UnknownModulesAreOrderedByTheirEstimate) {
   Suite s = flat_suite({0.5, 3.0});
   s.modules.push_back({"new.py", {{"new.py::a"}, {"new.py::b"}, {"new.py::c"}, {"new.py::d"}}});

@@ -62,13 +62,17 @@ TEST(ShardPartition, EveryJobComputesTheSamePartition) {
 }
 
 TEST(ShardPartition, HeavyTailedSuiteWithinFivePercentOfBalancedShare) {
-  for (unsigned seed = 1; seed <= 20; ++seed) {
+  for (unsigned seed = 1; seed <= 100; ++seed) {
     Suite s = heavy_tailed_suite(seed, 60, 30.4);
+    // A single test longer than the share cannot be split: then that test (plus its
+    // module's import) is the floor instead.
+    double indivisible = 0;
+    for (const auto& [id, seconds] : s.history.test_seconds) indivisible = std::max(indivisible, seconds + 0.05);
     for (int count : {2, 3, 4}) {
       ShardPlan plan = partition_shards(s.modules, s.history, PlanOptions{}, count);
       double slowest = 0;
       for (const Shard& sh : plan.shards) slowest = std::max(slowest, sh.work_s);
-      EXPECT_LE(slowest, plan.balanced_share_s * 1.05)
+      EXPECT_LE(slowest, std::max(plan.balanced_share_s, indivisible) * 1.05)
           << "seed " << seed << " shards " << count << " share " << plan.balanced_share_s;
     }
   }
