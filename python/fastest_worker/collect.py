@@ -141,6 +141,7 @@ class Collector:
         self.usefixtures_ini = _ini_list(config, "usefixtures", [])
         self._conftests = {}  # abs dir -> Level or None
         self._chains = {}  # abs dir -> Chain
+        self._module_hooks = []
 
     # ------------------------------------------------------------ conftests
 
@@ -235,6 +236,15 @@ class Collector:
         mnode.pkg_names = self._package_names(relpath)
         level = fx.parse_fixtures(mod, nodeid, self.config)
         self._inject_xunit_module(mod, level, nodeid)
+        hooks = []
+        for cmod in self.run.conftest_modules_for(mnode):
+            h = getattr(cmod, "pytest_generate_tests", None)
+            if h is not None:
+                hooks.append(h)
+        h = getattr(mod, "pytest_generate_tests", None)
+        if h is not None:
+            hooks.append(h)
+        self._module_hooks = hooks
         mchain = chain.extend(level)
         items = []
         errors = []
@@ -380,7 +390,7 @@ class Collector:
         is_method = cls is not None and not isinstance(
             inspect.getattr_static(cls, name, None), staticmethod)
         argnames = fx.getfuncargnames(func, drop_first=is_method)
-        if inspect.isgeneratorfunction(real):
+        if getattr(getattr(real, "__code__", None), "co_flags", 0) & 0x20:  # CO_GENERATOR
             reason = "yield tests were removed in pytest 4.0 - %s will be ignored" % name
             marks.append(compat.Mark("xfail", (), {"run": False, "reason": reason}))
             argnames = ()
@@ -391,7 +401,10 @@ class Collector:
         proto.argnames = argnames
         closure = self._closure(proto, chain, argnames)
         callspecs = self._parametrize(proto, chain, closure, real)
+        from .runner import is_async as _is_async
+        is_async = _is_async(func)
         if callspecs is None:
+            proto.is_async = is_async
             proto.fixturenames = closure
             self._finish_item(proto, func)
             items.append(proto)
@@ -408,6 +421,7 @@ class Collector:
             item.fixturenames = closure
             self._finish_item(item, func)
             item.keywords[cs.id] = True
+            item.is_async = is_async
             items.append(item)
 
     def _finish_item(self, item, func):
@@ -456,6 +470,8 @@ class Collector:
     def _parametrize(self, item, chain, closure, func):
         """CallSpecs for the item, or None when it is not parametrized."""
         calls = [None]
+        if not closure and not item.any_marks and not self._module_hooks:
+            return None
         marks = list(item.iter_markers("parametrize"))
         direct = set()
         for m in marks:
@@ -486,14 +502,7 @@ class Collector:
         return calls
 
     def _generate_tests_hook(self, item, calls, closure, func):
-        hooks = []
-        for mod in self.run.conftest_modules_for(item):
-            h = getattr(mod, "pytest_generate_tests", None)
-            if h is not None:
-                hooks.append(h)
-        h = getattr(item.module, "pytest_generate_tests", None)
-        if h is not None:
-            hooks.append(h)
+        hooks = list(self._module_hooks)
         if item.cls is not None:
             h = getattr(item.cls, "pytest_generate_tests", None)
             if h is not None:

@@ -73,10 +73,18 @@ def main(argv):
                     run.shutdown()
                 _flush_all()
                 return 0
-    except ProtocolError as e:
-        sys.__stderr__.write("fastest worker: protocol error: %s\n" % e)
-        return 3
     except BrokenPipeError:
+        return 3
+    except BaseException as e:  # noqa: B902 - say why on the real stderr, then exit 3
+        if run is not None:
+            try:
+                run.capture.close()
+            except Exception:
+                pass
+        import traceback
+        sys.stderr.write("fastest worker: internal error (%s)\n" % (
+            "protocol" if isinstance(e, ProtocolError) else type(e).__name__))
+        traceback.print_exc()
         return 3
 
 

@@ -120,6 +120,7 @@ class Item(Node):
         self.module_node = parent if isinstance(parent, Module) else parent.getparent(Module)
         self.user_properties = []
         self._report_sections = []
+        self.is_async = False
 
     @property
     def module(self):

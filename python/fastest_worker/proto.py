@@ -42,6 +42,7 @@ class Channel:
         self.in_fd = in_fd
         self.out_fd = out_fd
         self._buf = bytearray()
+        self._pending = []
 
     def _read_exact(self, n):
         buf = self._buf
@@ -70,7 +71,21 @@ class Channel:
             raise ProtocolError("frame is not an object")
         return msg
 
+    def queue(self, msg):
+        """Encode ``msg`` now, write it with the next ``flush()``/``send()``."""
+        self._pending.append(self._encode(msg))
+
+    def flush(self):
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending = []
+            self._write(data)
+
     def send(self, msg):
+        self._pending.append(self._encode(msg))
+        self.flush()
+
+    def _encode(self, msg):
         try:
             data = _dumps(msg).encode("utf-8")
         except UnicodeEncodeError:
@@ -82,7 +97,9 @@ class Channel:
                 if isinstance(msg.get(key), str) and len(msg[key]) > MAX_FRAME // 8:
                     msg[key] = msg[key][: MAX_FRAME // 8] + "\n[... truncated by fastest]"
             data = _dumps(_clean_obj(msg)).encode("utf-8")
-        data = _HEADER.pack(len(data)) + data
+        return _HEADER.pack(len(data)) + data
+
+    def _write(self, data):
         view = memoryview(data)
         fd = self.out_fd
         while view:

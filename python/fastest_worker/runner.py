@@ -7,6 +7,9 @@ import sys
 import warnings
 from time import perf_counter
 
+_getpid = os.getpid
+_showwarning_orig = warnings._showwarning_orig
+
 from . import compat
 from . import fixtures as fx
 from . import report
@@ -129,6 +132,7 @@ class Run:
         except OSError:
             self.start_cwd = config.rootdir_str
         self.good_path = None
+        self._hook_cache = {}
 
     def _restore_process_state(self):
         """Undo a previous batch's chdir / sys.path damage so placement never matters."""
@@ -159,9 +163,11 @@ class Run:
             return list(warnings.filters)
 
     def register_conftest(self, mod):
+        from .hooks import conftest_loaded
         d = os.path.dirname(os.path.abspath(mod.__file__))
         self.conftests.append((d, mod))
         self._load_pytest_plugins(mod)
+        conftest_loaded(mod, self.config)
 
     def _load_pytest_plugins(self, mod):
         names = getattr(mod, "pytest_plugins", None)
@@ -369,8 +375,19 @@ class Run:
             send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
                   "import_s": import_s})
             return
-        self.capture.stop()
         self.good_path = list(sys.path)
+        try:
+            items = self._modify_items(mnode, items)
+        except BaseException as e:  # noqa: B902 - a broken hook is that module's error
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            self.capture.stop()
+            send({"t": "collect_error", "batch": batch, "module": module,
+                  "longrepr": report.format_exception(e), "line": 0})
+            send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
+                  "import_s": perf_counter() - t0})
+            return
+        self.capture.stop()
         items = self._select(items, select)
         items = reorder_items(items)
         import_s = perf_counter() - t0
@@ -399,6 +416,30 @@ class Run:
             self._teardown_scope(2)
         send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
               "import_s": import_s})
+
+    def _modify_items(self, mnode, items):
+        from .hooks import call_hook
+        hooks = [getattr(m, "pytest_collection_modifyitems", None)
+                 for m in self.conftest_modules_for(mnode)]
+        hooks = [h for h in hooks if h is not None]
+        if not hooks:
+            return items
+        items = list(items)
+        for h in reversed(hooks):
+            call_hook(h, session=self.session, config=self.config, items=items)
+        self._runtest_hooks = None
+        return items
+
+    def _item_hooks(self, item, name):
+        cache = self._hook_cache
+        key = (item.module_node.nodeid, name)
+        hooks = cache.get(key)
+        if hooks is None:
+            hooks = [getattr(m, name) for m in self.conftest_modules_for(item)
+                     if getattr(m, name, None) is not None]
+            hooks.reverse()
+            cache[key] = hooks
+        return hooks
 
     def _package_of(self, module):
         d = os.path.dirname(os.path.join(self.config.rootdir_str, module))
@@ -454,16 +495,21 @@ class Run:
 
     def run_item(self, batch, item, nxt):
         """Run one test; send start and result. True when it failed or errored."""
-        send = self.ch.send
-        send({"t": "start", "batch": batch, "nodeid": item.nodeid})
+        ch = self.ch
+        ch.queue({"t": "start", "batch": batch, "nodeid": item.nodeid})
+        ch.flush()
         self.current = item
         cap = self.capture
         cap.start()
         log = self.log_handler
         log.records = []
-        wcm = warnings.catch_warnings(record=True)
-        wlog = wcm.__enter__()
-        warnings.filters[:] = self._base_filters
+        saved_filters = warnings.filters
+        saved_show = warnings.showwarning
+        saved_showmsg = warnings._showwarnmsg_impl
+        warnings.filters = list(self._base_filters)
+        wlog = []
+        warnings._showwarnmsg_impl = wlog.append
+        warnings.showwarning = _showwarning_orig
         if item.any_marks:
             for mark in item.iter_markers("filterwarnings"):
                 for arg in mark.args:
@@ -506,7 +552,10 @@ class Run:
         self._check_fork()
         t3 = perf_counter()
         out, err = cap.stop()
-        wcm.__exit__(None, None, None)
+        warnings.filters = saved_filters
+        warnings._filters_mutated()
+        warnings.showwarning = saved_show
+        warnings._showwarnmsg_impl = saved_showmsg
         res = self._outcome(item, xfailed, setup_exc, call_exc, td_exc)
         res["t"] = "result"
         res["batch"] = batch
@@ -520,17 +569,19 @@ class Run:
         res["line"] = item.line
         log.records = []
         for w in wlog:
-            send({"t": "warning", "batch": batch, "nodeid": item.nodeid,
+            ch.queue({"t": "warning", "batch": batch, "nodeid": item.nodeid,
                   "category": w.category.__name__, "message": str(w.message),
                   "filename": w.filename, "lineno": w.lineno})
         item.funcargs = None
         item.instance = None
         self.current = None
-        send(res)
+        ch.queue(res)
         return res["outcome"] in ("failed", "error") or "teardown_error" in res
 
     def _check_fork(self):
-        if os.getpid() != self.pid:
+        if _getpid() == self.pid:
+            return
+        if True:
             # A forked child came back into the harness: never report twice.
             try:
                 sys.stdout.flush()
@@ -550,6 +601,11 @@ class Run:
                 e._fastest_xfailed = xfailed
                 raise e
         try:
+            hooks = self._item_hooks(item, "pytest_runtest_setup")
+            if hooks:
+                from .hooks import call_hook
+                for h in hooks:
+                    call_hook(h, item=item)
             cls = item.cls
             if cls is not None:
                 if item.kind == "unittest":
@@ -583,8 +639,7 @@ class Run:
             func = getattr(item.instance, item.originalname)
         args = item.argnames
         fa = item.funcargs
-        if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func) or \
-                _is_async_wrapped(func):
+        if item.is_async:
             return self._call_async(item, func, {a: fa[a] for a in args})
         if args:
             result = func(**{a: fa[a] for a in args})
@@ -642,6 +697,15 @@ class Run:
             except BaseException as e:  # noqa: B902
                 if first is None:
                     first = e
+        hooks = self._item_hooks(item, "pytest_runtest_teardown")
+        if hooks:
+            from .hooks import call_hook
+            for h in hooks:
+                try:
+                    call_hook(h, item=item, nextitem=nxt)
+                except BaseException as e:  # noqa: B902
+                    if first is None:
+                        first = e
         if nxt is None or nxt.class_key() is not item.class_key():
             first = self._teardown_list(self.scope_fins[3], first)
         if nxt is None or nxt.module_node is not item.module_node:
@@ -963,6 +1027,17 @@ def _importable(name):
         return importlib.util.find_spec(name) is not None
     except Exception:
         return False
+
+
+def is_async(func):
+    """True for coroutine / async generator functions, also behind wrappers."""
+    f = getattr(func, "__func__", func)
+    code = getattr(f, "__code__", None)
+    if code is not None and code.co_flags & 0x280:  # CO_COROUTINE | CO_ASYNC_GENERATOR
+        return True
+    if hasattr(f, "__wrapped__"):
+        return _is_async_wrapped(f)
+    return False
 
 
 def _is_async_wrapped(func):
