@@ -63,6 +63,7 @@ class EventSink {
     }
   }
 
+  void set_run(std::int64_t run_id) { m_run = run_id; }
   void set_static_count(std::int64_t batch, std::size_t n) { m_static_of[batch] = n; }
 
   void flush() {
@@ -156,6 +157,13 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     return ExitCode::interrupted;
   }
 
+  EventSink sink(m_db, -1, reporters, m_static_total, o.maxfail);
+  for (const auto& e : m_errors) {
+    // --continue-on-collection-errors: they are reported and count against the run.
+    sink.summary.counts["error"]++;
+    ++sink.collect_errors;
+    for (auto& r : reporters) r->on_collect_error(e);
+  }
   auto main_py = exec::install_harness(m_ctx.cache_root);
   if (!main_py.ok()) {
     std::fprintf(stderr, "fastest: internal error: %s\n", main_py.error().message.c_str());
@@ -174,6 +182,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   info.predicted_makespan_s = plan->predicted_makespan_s;
   auto run_id = m_db.begin_run(info);
   std::int64_t rid = run_id.ok() ? run_id.value() : -1;
+  sink.set_run(rid);
 
   exec::ExecOptions eo;
   eo.workers = workers;
@@ -192,7 +201,6 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   wc.ini_json = ini_as_json(m_ctx.ini);
 
   std::vector<exec::WorkItem> items;
-  EventSink sink(m_db, rid, reporters, m_static_total, o.maxfail);
   for (std::size_t i = 0; i < plan->batches.size(); ++i) {
     auto& b = plan->batches[i];
     std::size_t n = b.select.empty() ? m_full_counts[b.module] : b.select.size();
@@ -224,7 +232,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   if (!sink.fatal.empty()) code = ExitCode::internal_error;
   else if (interrupted.load()) code = ExitCode::interrupted;
   else if (sink.failures > 0) code = ExitCode::tests_failed;
-  else if (sink.collect_errors > 0) code = ExitCode::interrupted;
+  else if (sink.collect_errors > 0)
+    code = o.continue_on_collection_errors ? ExitCode::tests_failed : ExitCode::interrupted;
   else if (sink.ran == 0) code = ExitCode::no_tests;
   if (rid >= 0) {
     store::RunEnd end;

@@ -127,7 +127,10 @@ ExitCode run_tests(const Options& opts) {
   for (const auto& s : ctx.node_selects) explicit_selects[s.substr(0, s.find("::"))].push_back(s);
   for (const auto& f : found.files) {
     if (f.error) {
-      errors.push_back(*f.error);
+      // pytest shows where the file broke; discovery's message is the bare reason.
+      base::CollectionError e = *f.error;
+      if (e.line > 0) e.message = e.file + ":" + std::to_string(e.line) + ": " + e.message;
+      errors.push_back(std::move(e));
       continue;
     }
     scheduler::ModuleInput m{f.rel_path, {}};
