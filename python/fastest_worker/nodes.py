@@ -23,6 +23,7 @@ class Node:
         self.keywords = {}
         self.session = None
         self.config = None
+        self.hooks = {}
 
     @property
     def fspath(self):

@@ -1,11 +1,32 @@
 """Length-framed JSON messages over two pipes (docs/protocol.md)."""
 import json
 import os
+import re
 import struct
 
 MAX_FRAME = 64 * 1024 * 1024
 _HEADER = struct.Struct(">I")
-_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=str).encode
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_slow_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=str).encode
+
+
+def _make_fast():
+    # json.dumps builds a new C encoder per call; building it once saves
+    # most of the per-message cost on the per-test hot path.
+    try:
+        from json.encoder import c_make_encoder, encode_basestring
+    except ImportError:
+        return None
+    if c_make_encoder is None:
+        return None
+    enc = c_make_encoder(None, str, encode_basestring, None, ":", ",", False, False, True)
+
+    def dumps(obj):
+        return "".join(enc(obj, 0))
+    return dumps
+
+
+_dumps = _make_fast() or _slow_dumps
 
 
 def clean(s):
@@ -18,7 +39,7 @@ def clean(s):
         s.encode("utf-8")
         return s
     except UnicodeEncodeError:
-        return s.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return _SURROGATE.sub("\ufffd", s)
 
 
 def _clean_obj(obj):

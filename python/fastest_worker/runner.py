@@ -431,14 +431,13 @@ class Run:
         return items
 
     def _item_hooks(self, item, name):
-        cache = self._hook_cache
-        key = (item.module_node.nodeid, name)
-        hooks = cache.get(key)
+        cache = item.module_node.hooks
+        hooks = cache.get(name)
         if hooks is None:
             hooks = [getattr(m, name) for m in self.conftest_modules_for(item)
                      if getattr(m, name, None) is not None]
             hooks.reverse()
-            cache[key] = hooks
+            cache[name] = hooks
         return hooks
 
     def _package_of(self, module):
@@ -528,7 +527,8 @@ class Run:
         except BaseException as e:  # noqa: B902 - any setup failure is a result
             setup_exc = e
             xfailed = getattr(e, "_fastest_xfailed", None)
-        self._check_fork()
+        if _getpid() != self.pid:
+            self._forked_exit()
         t1 = perf_counter()
         if setup_exc is None:
             self.when = "call"
@@ -538,8 +538,9 @@ class Run:
                 self._call(item)
             except BaseException as e:  # noqa: B902
                 call_exc = e
-            self._check_fork()
-            if xfailed is None:
+            if _getpid() != self.pid:
+                self._forked_exit()
+            if xfailed is None and item.any_marks:
                 try:
                     xfailed = self._eval_xfail(item)
                 except BaseException:  # noqa: B902
@@ -549,14 +550,18 @@ class Run:
         if self.caplog_handler is not None:
             self.caplog_handler.new_phase("teardown")
         td_exc = self._teardown(item, nxt)
-        self._check_fork()
+        if _getpid() != self.pid:
+            self._forked_exit()
         t3 = perf_counter()
         out, err = cap.stop()
         warnings.filters = saved_filters
         warnings._filters_mutated()
         warnings.showwarning = saved_show
         warnings._showwarnmsg_impl = saved_showmsg
-        res = self._outcome(item, xfailed, setup_exc, call_exc, td_exc)
+        if setup_exc is None and call_exc is None and td_exc is None and xfailed is None:
+            res = {"outcome": "passed", "when": "call", "longrepr": "", "message": ""}
+        else:
+            res = self._outcome(item, xfailed, setup_exc, call_exc, td_exc)
         res["t"] = "result"
         res["batch"] = batch
         res["nodeid"] = item.nodeid
@@ -578,9 +583,7 @@ class Run:
         ch.queue(res)
         return res["outcome"] in ("failed", "error") or "teardown_error" in res
 
-    def _check_fork(self):
-        if _getpid() == self.pid:
-            return
+    def _forked_exit(self):
         if True:
             # A forked child came back into the harness: never report twice.
             try:

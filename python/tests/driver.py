@@ -46,7 +46,8 @@ class Worker:
         os.close(w2c_w)
         self.wfd = c2w_w
         self.rfd = w2c_r
-        self.buf = b""
+        self.buf = bytearray()
+        self.pos = 0
         self.ready = self.recv()
         assert self.ready["t"] == "ready", self.ready
         self.send({"t": "config", "protocol": 1, "rootdir": rootdir, "capture": capture,
@@ -60,19 +61,25 @@ class Worker:
         os.write(self.wfd, struct.pack(">I", len(data)) + data)
 
     def _read(self, n):
-        deadline = time.monotonic() + self.timeout
-        while len(self.buf) < n:
+        deadline = None
+        while len(self.buf) - self.pos < n:
+            if deadline is None:
+                deadline = time.monotonic() + self.timeout
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError("worker did not answer")
             r, _, _ = select.select([self.rfd], [], [], left)
             if not r:
                 continue
-            chunk = os.read(self.rfd, 1 << 16)
+            chunk = os.read(self.rfd, 1 << 20)
             if not chunk:
                 raise WorkerDied("worker closed its pipe (exit %r)" % (self.proc.poll(),))
+            if self.pos:
+                del self.buf[:self.pos]
+                self.pos = 0
             self.buf += chunk
-        data, self.buf = self.buf[:n], self.buf[n:]
+        data = bytes(self.buf[self.pos:self.pos + n])
+        self.pos += n
         return data
 
     def recv(self):

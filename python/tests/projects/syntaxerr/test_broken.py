@@ -1,0 +1,6 @@
+def test_ok():
+    pass
+
+
+def broken(:
+    pass

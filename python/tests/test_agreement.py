@@ -1,0 +1,41 @@
+"""Test-by-test outcome agreement with real pytest (same node ids, same outcomes)."""
+import os
+import subprocess
+import unittest
+
+from . import agreement, driver
+
+TOOLZ_ROOT = "/usr/lib/python3/dist-packages"
+TOOLZ_TESTS = os.path.join(TOOLZ_ROOT, "toolz", "tests")
+
+
+def _pytest_available():
+    try:
+        return subprocess.run([agreement.PYTEST_PYTHON, "-c", "import pytest"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    except OSError:
+        return False
+
+
+@unittest.skipUnless(_pytest_available(), "needs /usr/bin/python3 with pytest")
+class AgreementWithPytest(unittest.TestCase):
+    maxDiff = None
+
+    def check(self, rootdir, modules, min_tests):
+        expected = agreement.pytest_outcomes(rootdir, [os.path.join(rootdir, m) for m in modules])
+        actual, _ = agreement.worker_outcomes(rootdir, modules)
+        same, diffs = agreement.compare(expected, actual)
+        self.assertEqual(diffs, [])
+        self.assertGreaterEqual(same, min_tests)
+
+    def test_feature_project(self):
+        root = os.path.join(driver.PROJECTS, "features")
+        self.check(root, driver.find_modules(root), 200)
+
+    @unittest.skipUnless(os.path.isdir(TOOLZ_TESTS), "Debian's python3-toolz is not installed")
+    def test_debian_toolz_suite(self):
+        self.check(TOOLZ_ROOT, driver.find_modules(TOOLZ_ROOT, TOOLZ_TESTS), 150)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,128 @@
+"""In-process unit tests: ids, -k/-m expressions, assertion explanations, framing."""
+import os
+import re
+import enum
+import unittest
+
+from fastest_worker import compat, assertrepr, proto
+
+
+class _PS:
+    def __init__(self, values, id=None):
+        self.values = values
+        self.id = id
+        self.marks = []
+
+
+class Color(enum.Enum):
+    RED = 1
+
+
+def ids(values, **kw):
+    return compat.make_ids(["x"], [_PS((v,)) for v in values], kw.get("ids"), kw.get("idfn"),
+                           {}, "test")
+
+
+class IdRules(unittest.TestCase):
+    def test_scalars_use_their_str(self):
+        self.assertEqual(ids([1, 2.5, None, True, 1 + 2j]), ["1", "2.5", "None", "True", "(1+2j)"])
+
+    def test_strings_are_ascii_escaped(self):
+        self.assertEqual(ids(["ünï", "a\tb", "new\nline", b"\xff"]),
+                         ["\\xfcn\\xef", "a\\tb", "new\\nline", "\\xff"])
+
+    def test_enum_regex_and_named_objects(self):
+        self.assertEqual(ids([Color.RED, re.compile("a+"), len, object]),
+                         ["Color.RED", "a+", "len", "object"])
+
+    def test_other_objects_fall_back_to_argname_and_index(self):
+        self.assertEqual(ids([[1], {"a": 1}, object()]), ["x0", "x1", "x2"])
+
+    def test_duplicates_get_suffixes(self):
+        self.assertEqual(ids([1, 1, 2, 1]), ["10", "11", "2", "12"])
+
+    def test_ids_list_and_callable(self):
+        self.assertEqual(ids([1, 2], ids=["a", None]), ["a", "2"])
+        self.assertEqual(ids([1, 2], idfn=lambda v: "v%d" % v), ["v1", "v2"])
+        self.assertEqual(ids([[1]], idfn=lambda v: None), ["x0"])
+
+    def test_unsupported_id_value_is_an_error(self):
+        with self.assertRaises(compat.IdError):
+            ids([1], ids=[object()])
+
+
+class Expressions(unittest.TestCase):
+    def match(self, expr, names):
+        return compat.compile_expr(expr)(lambda n: n in names)
+
+    def test_grammar(self):
+        self.assertTrue(self.match("a and not b", {"a"}))
+        self.assertFalse(self.match("a and not b", {"a", "b"}))
+        self.assertTrue(self.match("(a or b) and c", {"b", "c"}))
+        self.assertTrue(self.match("not not a", {"a"}))
+        self.assertTrue(self.match("", set()))
+        self.assertTrue(self.match("test_x.py::T[1-2]", {"test_x.py::T[1-2]"}))
+
+    def test_errors(self):
+        for bad in ("a and", "(a", "a b", "a $ b"):
+            with self.assertRaises(compat.ExprError, msg=bad):
+                compat.compile_expr(bad)
+
+
+class Explanations(unittest.TestCase):
+    def test_sequence_diff(self):
+        text = assertrepr.compare("==", [1, 2, 3], [1, 2, 4], None, "x", "[1, 2, 4]")
+        self.assertIn("At index 2 diff: 3 != 4", text)
+
+    def test_dict_diff(self):
+        text = assertrepr.compare("==", {"a": 1, "b": 2}, {"a": 1, "b": 3}, None, None, None)
+        self.assertIn("Differing items:", text)
+        self.assertIn("{'b': 2} != {'b': 3}", text)
+
+    def test_set_diff(self):
+        text = assertrepr.compare("==", {1, 2}, {2, 3}, None, None, None)
+        self.assertIn("Extra items in the left set:\n  1", text)
+        self.assertIn("Extra items in the right set:\n  3", text)
+
+    def test_long_string_diff(self):
+        text = assertrepr.compare("==", "a" * 60 + "X", "a" * 60 + "Y", None, None, None)
+        self.assertIn("Skipping", text)
+        self.assertIn("- ", text)
+        self.assertIn("+ ", text)
+
+    def test_not_in_text(self):
+        text = assertrepr.compare("not in", "foo", "a foo b", None, None, None)
+        self.assertIn("'foo' is contained here:", text)
+
+    def test_where_lines_and_message(self):
+        text = assertrepr.compare("<", 1, 0, "custom", "f(x)", "0")
+        self.assertEqual(text, "custom\nassert 1 < 0\n +  where 1 = f(x)")
+
+    def test_broken_repr(self):
+        class Bad:
+            def __repr__(self):
+                raise ValueError("no")
+        self.assertIn("raised in repr()", assertrepr.saferepr(Bad()))
+
+
+class Framing(unittest.TestCase):
+    def test_roundtrip_and_surrogates(self):
+        r, w = os.pipe()
+        try:
+            ch_w = proto.Channel(-1, w)
+            ch_r = proto.Channel(r, -1)
+            ch_w.send({"t": "x", "s": "lone \udcff", "n": 1})
+            msg = ch_r.recv()
+            self.assertEqual(msg["t"], "x")
+            self.assertEqual(msg["s"], "lone \ufffd")
+        finally:
+            os.close(r)
+            os.close(w)
+
+    def test_eof_gives_none(self):
+        r, w = os.pipe()
+        os.close(w)
+        try:
+            self.assertIsNone(proto.Channel(r, -1).recv())
+        finally:
+            os.close(r)

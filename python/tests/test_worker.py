@@ -1,0 +1,265 @@
+"""The worker over real pipes: protocol, faults, capture, scopes, reports."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from . import driver
+from .driver import PROJECTS, Worker, outcomes, results
+
+PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
+def _has_pytest(python):
+    return subprocess.run([python, "-c", "import pytest"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0
+
+
+def _python_without_pytest():
+    for cand in (shutil.which("python3"), sys.executable):
+        if cand and not _has_pytest(cand):
+            return cand
+    return None
+
+
+class _Base(unittest.TestCase):
+    project = None
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="fastest-wtest-")
+        self.workers = []
+
+    def tearDown(self):
+        for w in self.workers:
+            if w.proc.poll() is None:
+                w.kill()
+            for f in (w.proc.stdout, w.proc.stderr):
+                if f is not None:
+                    f.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def worker(self, root=None, **kw):
+        kw.setdefault("python", PY)
+        kw.setdefault("cache_dir", os.path.join(self.tmp, "cache"))
+        kw.setdefault("basetemp", os.path.join(self.tmp, "bt"))
+        w = Worker(root or os.path.join(PROJECTS, self.project), **kw)
+        self.workers.append(w)
+        return w
+
+
+class Protocol(_Base):
+    project = "plain"
+
+    def test_ready_then_batches_then_clean_shutdown(self):
+        w = self.worker()
+        self.assertEqual(w.ready["protocol"], 1)
+        self.assertEqual(w.ready["pid"], w.proc.pid)
+        self.assertTrue(w.ready["python"].startswith("3."))
+        msgs = w.run("test_plain.py")
+        kinds = [m["t"] for m in msgs]
+        self.assertEqual(kinds[0], "collected")
+        self.assertEqual(kinds[-1], "batch_done")
+        items = msgs[0]["items"]
+        # Every item: a start, then exactly one result, in run order.
+        seq = [(m["t"], m["nodeid"]) for m in msgs if m["t"] in ("start", "result")]
+        expected = []
+        for nodeid in items:
+            expected += [("start", nodeid), ("result", nodeid)]
+        self.assertEqual(seq, expected)
+        r = results(msgs)["test_plain.py::test_passes"]
+        for key in ("setup_s", "call_s", "teardown_s"):
+            self.assertGreaterEqual(r[key], 0.0)
+        self.assertEqual(r["line"], 5)
+        rc, out, err = w.shutdown()
+        self.assertEqual(rc, 0, err)
+
+    def test_exits_on_eof(self):
+        w = self.worker()
+        os.close(w.wfd)
+        w.wfd = os.open(os.devnull, os.O_WRONLY)
+        self.assertEqual(w.proc.wait(timeout=10), 0)
+
+    def test_select_prefixes(self):
+        w = self.worker(os.path.join(PROJECTS, "features"))
+        msgs = w.run("test_parametrize.py", select=["test_parametrize.py::test_stacked",
+                                                    "test_parametrize.py::test_ids_list[first]"])
+        self.assertEqual(sorted(outcomes(msgs)), [
+            "test_parametrize.py::test_ids_list[first]",
+            "test_parametrize.py::test_stacked[2-0]", "test_parametrize.py::test_stacked[2-1]",
+            "test_parametrize.py::test_stacked[3-0]", "test_parametrize.py::test_stacked[3-1]"])
+
+    def test_keyword_and_mark_expressions(self):
+        root = os.path.join(PROJECTS, "features")
+        w = self.worker(root, keyword="stacked and not 3-", markexpr="")
+        got = sorted(outcomes(w.run("test_parametrize.py")))
+        self.assertEqual(got, ["test_parametrize.py::test_stacked[2-0]",
+                               "test_parametrize.py::test_stacked[2-1]"])
+        w2 = self.worker(root, markexpr="custom or (skip and not modmark)")
+        got = sorted(outcomes(w2.run("test_marks.py")))
+        self.assertEqual(got, ["test_marks.py::test_custom_mark"])
+        w3 = self.worker(root, keyword="TestClassMark")
+        self.assertEqual(len(outcomes(w3.run("test_marks.py"))), 2)
+
+
+class WithoutPytest(_Base):
+    project = "plain"
+
+    def test_plain_suite_runs_where_pytest_is_missing(self):
+        python = _python_without_pytest()
+        if python is None:
+            self.skipTest("every interpreter here has pytest")
+        w = self.worker(python=python)
+        msgs = w.run("test_plain.py")
+        self.assertEqual(outcomes(msgs), {
+            "test_plain.py::test_passes": "passed",
+            "test_plain.py::test_fails": "failed",
+            "test_plain.py::TestGroup::test_method": "passed",
+            "test_plain.py::TestCaseStyle::test_ok": "passed",
+            "test_plain.py::TestCaseStyle::test_skipped": "skipped",
+            "test_plain.py::TestCaseStyle::test_xfail": "xfailed",
+        })
+        fail = results(msgs)["test_plain.py::test_fails"]["longrepr"]
+        self.assertIn("assert {'a': 1} == {'a': 2}", fail)
+        self.assertIn("Differing items:", fail)
+        self.assertEqual(w.shutdown()[0], 0)
+
+
+class Faults(_Base):
+    project = "faults"
+
+    def test_worker_survives_misbehaving_tests(self):
+        w = self.worker()
+        msgs = w.run("test_faults.py")
+        got = outcomes(msgs)
+        self.assertEqual(got["test_faults.py::test_exit_code"], "failed")
+        self.assertIn("SystemExit", results(msgs)["test_faults.py::test_exit_code"]["longrepr"])
+        self.assertEqual(got["test_faults.py::test_after_exit"], "passed")
+        self.assertEqual(got["test_faults.py::test_fork_child_returns"], "passed")
+        ids = [m["nodeid"] for m in msgs if m["t"] == "result"]
+        self.assertEqual(len(ids), len(set(ids)), "a forked child reported twice")
+        self.assertEqual(got["test_faults.py::test_output_after_close"], "passed")
+        self.assertIn("still captured",
+                      results(msgs)["test_faults.py::test_output_after_close"]["stdout"])
+        self.assertIn("fd still captured",
+                      results(msgs)["test_faults.py::test_output_after_fd_close"]["stdout"])
+        self.assertEqual(got["test_faults.py::test_input_sees_eof"], "passed")
+        after = outcomes(w.run("test_after_faults.py"))
+        self.assertEqual(after, {"test_after_faults.py::test_cwd_and_path_usable": "passed"})
+        self.assertEqual(w.shutdown()[0], 0)
+
+    def test_worker_exits_when_parent_dies(self):
+        # A middle process starts the worker, then dies by SIGKILL.
+        code = (
+            "import sys, os, time\n"
+            "sys.path.insert(0, %r)\n"
+            "from tests.driver import Worker\n"
+            "w = Worker(%r, python=%r)\n"
+            "print(w.proc.pid, flush=True)\n"
+            "time.sleep(60)\n" % (driver.PYTHON_DIR, os.path.join(PROJECTS, "plain"), PY))
+        mid = subprocess.Popen([PY, "-c", code], stdout=subprocess.PIPE)
+        pid = int(mid.stdout.readline())
+        mid.kill()
+        mid.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    break
+            except ChildProcessError:
+                pass
+            time.sleep(0.1)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            self.fail("worker outlived its parent")
+        mid.stdout.close()
+
+
+class Scopes(_Base):
+    project = "scopes"
+
+    def test_session_fixture_lives_across_batches(self):
+        w = self.worker()
+        a = outcomes(w.run("test_a.py"))
+        b = outcomes(w.run("test_b.py"))
+        self.assertEqual(set(a.values()) | set(b.values()), {"passed"}, (a, b))
+
+    def test_module_teardown_error_lands_on_last_test(self):
+        w = self.worker()
+        msgs = w.run("test_teardown_error.py")
+        res = results(msgs)
+        self.assertNotIn("teardown_error", res["test_teardown_error.py::test_first"])
+        self.assertIn("module teardown broke",
+                      res["test_teardown_error.py::test_last"]["teardown_error"])
+        self.assertEqual(res["test_teardown_error.py::test_last"]["outcome"], "passed")
+
+
+class Output(_Base):
+    project = "output"
+
+    def test_fd_capture_catches_python_fd_and_child_output(self):
+        w = self.worker()
+        res = results(w.run("test_output.py"))
+        self.assertEqual(res["test_output.py::test_print"]["stdout"], "to stdout\n")
+        self.assertEqual(res["test_output.py::test_print"]["stderr"], "to stderr\n")
+        out = res["test_output.py::test_fd_and_subprocess"]["stdout"]
+        self.assertIn("raw fd write", out)
+        self.assertIn("from child", out)
+        self.assertIn("bad \ufffd\ufffd bytes", res["test_output.py::test_invalid_utf8"]["stdout"])
+        failed = res["test_output.py::test_fails_with_output"]
+        self.assertEqual(failed["outcome"], "failed")
+        self.assertIn("shown with failure", failed["stdout"])
+        self.assertIn("assert 1 == 2", failed["longrepr"])
+        self.assertIn("test_output.py:23: AssertionError", failed["longrepr"])
+        self.assertIn("a warning log", res["test_output.py::test_logging"]["log"])
+
+    def test_sys_capture_and_no_capture(self):
+        w = self.worker(capture="sys")
+        res = results(w.run("test_output.py"))
+        self.assertEqual(res["test_output.py::test_print"]["stdout"], "to stdout\n")
+        w2 = self.worker(capture="no")
+        res2 = results(w2.run("test_output.py"))
+        self.assertEqual(res2["test_output.py::test_print"]["stdout"], "")
+        rc, out, err = w2.shutdown()
+        self.assertIn(b"to stdout", out)
+
+
+class Collection(_Base):
+    project = "syntaxerr"
+
+    def test_syntax_error_is_a_collect_error_for_that_module_only(self):
+        w = self.worker()
+        msgs = w.run("test_broken.py")
+        err = [m for m in msgs if m["t"] == "collect_error"]
+        self.assertEqual(len(err), 1)
+        self.assertEqual(err[0]["line"], 5)
+        self.assertIn("SyntaxError", err[0]["longrepr"])
+        self.assertFalse([m for m in msgs if m["t"] == "result"])
+        self.assertEqual(outcomes(w.run("test_fine.py")), {"test_fine.py::test_fine": "passed"})
+
+    def test_module_skip_and_import_error(self):
+        w = self.worker(os.path.join(PROJECTS, "features"))
+        skip = results(w.run("test_modskip.py"))
+        self.assertEqual(skip["test_modskip.py"]["outcome"], "skipped")
+        self.assertEqual(skip["test_modskip.py"]["message"], "whole module skipped")
+        msgs = w.run("test_importerror.py")
+        err = [m for m in msgs if m["t"] == "collect_error"][0]
+        self.assertIn("module_that_is_missing_xyz", err["longrepr"])
+
+    def test_rewrite_cache_is_written_to_the_cache_dir(self):
+        cache = os.path.join(self.tmp, "rwcache")
+        w = self.worker(os.path.join(PROJECTS, "plain"), cache_dir=cache)
+        w.run("test_plain.py")
+        found = [f for _, _, fs in os.walk(cache) for f in fs]
+        self.assertTrue(found, "no cached rewritten module")
+
+
+if __name__ == "__main__":
+    unittest.main()
