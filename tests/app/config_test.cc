@@ -1,0 +1,75 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+
+namespace fastest::app {
+namespace {
+namespace fs = std::filesystem;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    m_root = fs::temp_directory_path() / ("fastest-config-" + std::to_string(rd()));
+    fs::create_directories(m_root / "sub" / "tests");
+  }
+  void TearDown() override { fs::remove_all(m_root); }
+  void write(const fs::path& rel, const std::string& text) { std::ofstream(m_root / rel) << text; }
+  fs::path m_root;
+};
+
+TEST_F(ConfigTest, PytestIniMakesItsDirectoryTheRootdir) {
+  write("pytest.ini", "[pytest]\ntestpaths = tests other\npython_files = check_*.py\n");
+  auto c = resolve_config({m_root / "sub" / "tests"}, m_root, {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->rootdir, m_root);
+  EXPECT_EQ(c->inifile, m_root / "pytest.ini");
+  EXPECT_EQ(c->list("testpaths"), (std::vector<std::string>{"tests", "other"}));
+  EXPECT_EQ(c->list("python_files"), (std::vector<std::string>{"check_*.py"}));
+}
+
+TEST_F(ConfigTest, PyprojectNeedsTheIniOptionsTable) {
+  write("sub/pyproject.toml", "[project]\nname = 'x'\n");
+  write("setup.cfg", "[tool:pytest]\nmarkers =\n    slow: slow tests\n    net: network\n");
+  auto c = resolve_config({m_root / "sub" / "tests"}, m_root, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->rootdir, m_root);
+  EXPECT_EQ(c->list("markers"), (std::vector<std::string>{"slow: slow tests", "net: network"}));
+}
+
+TEST_F(ConfigTest, PyprojectArraysAreLists) {
+  write("sub/pyproject.toml", "[tool.pytest.ini_options]\ntestpaths = ['tests']\naddopts = '-q'\n");
+  auto c = resolve_config({m_root / "sub" / "tests"}, m_root, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->rootdir, m_root / "sub");
+  EXPECT_EQ(c->list("testpaths"), (std::vector<std::string>{"tests"}));
+}
+
+TEST_F(ConfigTest, MalformedFilesNameFileAndLine) {
+  write("tox.ini", "[pytest]\nthis line has no separator\n");
+  auto c = resolve_config({m_root / "sub"}, m_root, {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, base::ErrorCode::usage);
+  EXPECT_NE(c.error().message.find("tox.ini:2"), std::string::npos) << c.error().message;
+  fs::remove(m_root / "tox.ini");
+  write("sub/pyproject.toml", "[tool.pytest.ini_options\n");
+  auto t = resolve_config({m_root / "sub"}, m_root, {});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("pyproject.toml:1"), std::string::npos) << t.error().message;
+}
+
+TEST_F(ConfigTest, WithoutIniTheCommonAncestorIsTheRootdir) {
+  write("sub/tests/test_a.py", "");
+  auto c = resolve_config({m_root / "sub" / "tests" / "test_a.py", m_root / "sub"}, m_root, {});
+  ASSERT_TRUE(c.ok());
+  // The temp dir's parents hold no ini file in a clean environment.
+  if (c->inifile.empty()) {
+    EXPECT_EQ(c->rootdir, m_root / "sub");
+  }
+}
+
+}  // namespace
+}  // namespace fastest::app

@@ -1,0 +1,109 @@
+#include "exec/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace fastest::exec {
+namespace {
+
+std::vector<std::string> drain(FrameReader& r) {
+  std::vector<std::string> out;
+  for (;;) {
+    auto f = r.next();
+    EXPECT_TRUE(f.ok());
+    if (!f.ok() || !f.value()) return out;
+    out.push_back(*f.value());
+  }
+}
+
+TEST(ProtocolFraming, LengthPrefixIsBigEndian) {
+  std::string f = encode_frame("abc");
+  ASSERT_EQ(f.size(), 7u);
+  EXPECT_EQ(f.substr(0, 4), std::string("\0\0\0\3", 4));
+  EXPECT_EQ(f.substr(4), "abc");
+}
+
+TEST(ProtocolFraming, ReassemblesFramesSplitAtEveryByte) {
+  std::string stream = encode_frame("{\"t\":\"ready\"}") + encode_frame("") + encode_frame("second");
+  FrameReader r;
+  std::vector<std::string> got;
+  for (char c : stream) {
+    r.append(&c, 1);
+    for (auto& s : drain(r)) got.push_back(s);
+  }
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], "{\"t\":\"ready\"}");
+  EXPECT_EQ(got[1], "");
+  EXPECT_EQ(got[2], "second");
+  EXPECT_EQ(r.pending(), 0u);
+}
+
+TEST(ProtocolFraming, OversizedFrameIsAnError) {
+  FrameReader r;
+  std::string huge("\x7f\xff\xff\xff", 4);
+  r.append(huge.data(), huge.size());
+  auto f = r.next();
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().code, base::ErrorCode::protocol);
+}
+
+TEST(ProtocolDecode, ResultCarriesOutcomeAndPhases) {
+  auto m = decode_message(R"({"t":"result","batch":3,"nodeid":"t.py::test_a[1]","outcome":"xfailed",
+      "setup_s":0.5,"call_s":1.25,"teardown_s":0.25,"longrepr":"boom","message":"why","stdout":"out"})");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->type, MessageType::result);
+  EXPECT_EQ(m->batch, 3);
+  EXPECT_EQ(m->result.node_id, "t.py::test_a[1]");
+  EXPECT_EQ(m->result.outcome, base::Outcome::xfailed);
+  EXPECT_DOUBLE_EQ(m->result.duration_s(), 2.0);
+  EXPECT_EQ(m->result.captured_stdout, "out");
+}
+
+TEST(ProtocolDecode, UnknownOutcomeBecomesAnErrorNotACrash) {
+  auto m = decode_message(R"({"t":"result","nodeid":"x","outcome":"weird"})");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->result.outcome, base::Outcome::error);
+  EXPECT_NE(m->result.longrepr.find("weird"), std::string::npos);
+}
+
+TEST(ProtocolDecode, RejectsNonObjectsAndMissingIds) {
+  EXPECT_FALSE(decode_message("[1,2]").ok());
+  EXPECT_FALSE(decode_message("not json").ok());
+  EXPECT_FALSE(decode_message(R"({"t":"result"})").ok());
+  EXPECT_FALSE(decode_message(R"({"t":"start"})").ok());
+  auto unknown = decode_message(R"({"t":"future_thing","x":1})");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->type, MessageType::unknown);
+}
+
+TEST(ProtocolDecode, SurvivesRandomBytes) {
+  std::mt19937 rng(42);
+  for (int i = 0; i < 2000; ++i) {
+    std::string s(rng() % 64, '\0');
+    for (auto& c : s) c = static_cast<char>(rng());
+    (void)decode_message(s);  // must not crash or throw
+    FrameReader r;
+    r.append(s.data(), s.size());
+    for (int k = 0; k < 4; ++k)
+      if (auto f = r.next(); !f.ok() || !f.value()) break;
+  }
+  SUCCEED();
+}
+
+TEST(ProtocolEncode, RunMessageListsSelection) {
+  std::string s = encode_run(7, "tests/test_x.py", {"tests/test_x.py::test_a"});
+  EXPECT_NE(s.find("\"t\":\"run\""), std::string::npos);
+  EXPECT_NE(s.find("\"batch\":7"), std::string::npos);
+  EXPECT_NE(s.find("\"select\":[\"tests/test_x.py::test_a\"]"), std::string::npos);
+}
+
+TEST(ProtocolEncode, ConfigSurvivesInvalidUtf8) {
+  WorkerConfig cfg;
+  cfg.rootdir = "/tmp/\xff\xfe";
+  std::string s = encode_config(cfg);
+  EXPECT_NE(s.find("\"protocol\":1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fastest::exec
