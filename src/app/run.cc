@@ -125,7 +125,9 @@ ExitCode run_tests(const Options& opts) {
   std::vector<base::CollectionError> errors = found.errors;
   std::map<std::string, std::vector<std::string>> explicit_selects;
   for (const auto& s : ctx.node_selects) explicit_selects[s.substr(0, s.find("::"))].push_back(s);
-  for (const auto& f : found.files) {
+  // pytest's collection order, so fifo and --collect-only list what pytest lists.
+  for (std::size_t idx : found.collection_order) {
+    const auto& f = found.files[idx];
     if (f.error) {
       // pytest shows where the file broke; discovery's message is the bare reason.
       base::CollectionError e = *f.error;
