@@ -477,26 +477,27 @@ class Collector:
         for m in marks:
             argnames, _ = _parse_argnames(*m.args, **m.kwargs)
             direct.update(argnames)
-        # Fixture parametrization runs first (pytest calls the fixture
-        # manager's generate_tests hook before the parametrize marks').
+        # pytest's hook order: class/module pytest_generate_tests, conftest ones,
+        # then the fixture manager (fixture params), then parametrize marks.
+        hook_calls = self._generate_tests_hook(item, calls, closure, func)
+        if hook_calls is not None:
+            calls = hook_calls
         for n in closure:
             d = chain.defs(n)
-            if not d or n in direct:
+            if not d or n in direct or (calls[0] is not None and (
+                    n in calls[0].funcargs or n in calls[0].params)):
                 continue
             for fd in reversed(d):
                 if fd.params is not None:
                     ids = fd.ids
                     calls = self._apply(item, calls, [n], [_as_paramset(v, True) for v in fd.params],
                                         True, None if callable(ids) else ids,
-                                        ids if callable(ids) else None, fd.scope, func)
+                                        ids if callable(ids) else None, fd.scope_idx, func)
                     break
                 if n not in fd.argnames:
                     break
         for m in marks:
             calls = self._apply_mark(item, calls, m, closure, func)
-        hook_calls = self._generate_tests_hook(item, calls, closure, func)
-        if hook_calls is not None:
-            calls = hook_calls
         if calls == [None]:
             return None
         return calls
@@ -564,12 +565,25 @@ class Collector:
         idfn = None
         if callable(ids):
             idfn, ids = ids, None
+        scope = self._param_scope(item, argnames, indirect, scope)
         if ids is not None:
             ids = list(ids)
             if len(ids) != len(paramsets):
                 raise CollectError("In %s: %d parameter sets specified, with different number of "
                                    "ids: %d" % (fname, len(paramsets), len(ids)))
         return self._apply(item, calls, argnames, paramsets, indirect, ids, idfn, scope, func)
+
+    def _param_scope(self, item, argnames, indirect, scope):
+        if scope is not None:
+            return SCOPE_INDEX.get(scope, 4)
+        if isinstance(indirect, (list, tuple)):
+            all_fixtures = len(indirect) == len(argnames)
+        else:
+            all_fixtures = bool(indirect)
+        if not all_fixtures:
+            return 4
+        used = [item.chain.defs(a)[0].scope_idx for a in argnames if item.chain.defs(a)]
+        return max(used) if used else 4
 
     def _apply(self, item, calls, argnames, paramsets, indirect, ids, idfn, scope, func):
         try:

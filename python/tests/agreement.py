@@ -10,12 +10,15 @@ from . import driver
 PYTEST_PYTHON = "/usr/bin/python3"
 
 
-def pytest_outcomes(rootdir, args=(), env_extra=None, junit=None, timeout=900):
-    """nodeid -> outcome according to real pytest (teardown errors as '<id>@teardown')."""
+def pytest_outcomes(rootdir, args=(), env_extra=None, junit=None, timeout=900, order=None):
+    """nodeid -> outcome according to real pytest (teardown errors as '<id>@teardown').
+
+    ``order``, when a list, receives the node ids in pytest's run order."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "outcomes.json")
         env = dict(os.environ)
         env["FASTEST_OUTCOMES_JSON"] = out
+        env["FASTEST_ORDER_JSON"] = os.path.join(tmp, "order.json")
         env["PYTHONPATH"] = driver.PYTHON_DIR + os.pathsep + env.get("PYTHONPATH", "")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env.update(env_extra or {})
@@ -27,6 +30,9 @@ def pytest_outcomes(rootdir, args=(), env_extra=None, junit=None, timeout=900):
                               stderr=subprocess.STDOUT, timeout=timeout)
         if not os.path.exists(out):
             raise RuntimeError("pytest wrote no outcomes:\n" + proc.stdout.decode()[-3000:])
+        if order is not None and os.path.exists(env["FASTEST_ORDER_JSON"]):
+            with open(env["FASTEST_ORDER_JSON"]) as f:
+                order.extend(json.load(f))
         with open(out) as f:
             return json.load(f)
 
@@ -48,6 +54,10 @@ def worker_outcomes(rootdir, modules, python=PYTEST_PYTHON, **kw):
         elif m["t"] == "collect_error":
             res[m["module"].replace(os.sep, "/")] = "error"
     return res, msgs
+
+
+def run_order(msgs):
+    return [m["nodeid"] for m in msgs if m["t"] == "start"]
 
 
 def compare(expected, actual):

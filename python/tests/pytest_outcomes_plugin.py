@@ -6,6 +6,7 @@ import json
 import os
 
 _results = {}
+_order = []
 
 
 def _set(nodeid, outcome):
@@ -18,6 +19,8 @@ def _set(nodeid, outcome):
 
 def pytest_runtest_logreport(report):
     wasx = hasattr(report, "wasxfail")
+    if report.when == "setup":
+        _order.append(report.nodeid)
     if report.when == "call":
         if report.passed:
             out = "xpassed" if wasx else "passed"
@@ -48,3 +51,7 @@ def pytest_sessionfinish(session):
     if path:
         with open(path, "w") as f:
             json.dump(_results, f, indent=1, sort_keys=True)
+    path = os.environ.get("FASTEST_ORDER_JSON")
+    if path:
+        with open(path, "w") as f:
+            json.dump(_order, f)

@@ -21,16 +21,31 @@ def _pytest_available():
 class AgreementWithPytest(unittest.TestCase):
     maxDiff = None
 
-    def check(self, rootdir, modules, min_tests):
-        expected = agreement.pytest_outcomes(rootdir, [os.path.join(rootdir, m) for m in modules])
-        actual, _ = agreement.worker_outcomes(rootdir, modules)
+    def check(self, rootdir, modules, min_tests, same_order=False):
+        order = []
+        expected = agreement.pytest_outcomes(rootdir, [os.path.join(rootdir, m) for m in modules],
+                                             order=order)
+        actual, msgs = agreement.worker_outcomes(rootdir, modules)
         same, diffs = agreement.compare(expected, actual)
         self.assertEqual(diffs, [])
         self.assertGreaterEqual(same, min_tests)
+        if same_order:
+            # Module order is the controller's business; within a module it is ours.
+            def by_module(ids):
+                out = {}
+                for i in (i for i in ids if "::" in i):
+                    out.setdefault(i.split("::")[0], []).append(i)
+                return out
+            self.assertEqual(by_module(agreement.run_order(msgs)), by_module(order))
 
     def test_feature_project(self):
         root = os.path.join(driver.PROJECTS, "features")
-        self.check(root, driver.find_modules(root), 200)
+        self.check(root, driver.find_modules(root), 200, same_order=True)
+
+    def test_feature_project_2(self):
+        # Module-scoped params regroup items; the run order must match pytest's too.
+        root = os.path.join(driver.PROJECTS, "features2")
+        self.check(root, driver.find_modules(root), 50, same_order=True)
 
     @unittest.skipUnless(os.path.isdir(TOOLZ_TESTS), "Debian's python3-toolz is not installed")
     def test_debian_toolz_suite(self):

@@ -1,0 +1,23 @@
+import pytest
+
+SESSION_PARAMS = []
+
+
+@pytest.fixture(scope="session", params=["s1", "s2"])
+def sess_param(request):
+    SESSION_PARAMS.append(request.param)
+    return request.param
+
+
+def _dynamic_scope(fixture_name, config):
+    return "module"
+
+
+@pytest.fixture(scope=_dynamic_scope)
+def dyn_scoped():
+    return object()
+
+
+@pytest.fixture()
+def with_parens():
+    return "parens"
