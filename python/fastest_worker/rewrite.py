@@ -242,8 +242,6 @@ def install(config):
     if isinstance(pats, str):
         pats = pats.split()
     cache = config.cache_dir or os.environ.get("FASTEST_REWRITE_CACHE") or default_cache_dir()
-    if config.cache_dir:
-        cache = os.path.join(cache, "rewrite")
     finder = RewriteFinder(list(pats), cache)
     sys.meta_path.insert(0, finder)
     _installed = finder
