@@ -14,14 +14,14 @@ ModuleInput module_of(std::string path, std::vector<std::string> names) {
   return m;
 }
 
-TEST(CostModel, StaticIdOfCutsParametrizeSuffixOnly) {
+TEST(PlanCostModel, StaticIdOfCutsParametrizeSuffixOnly) {
   EXPECT_EQ(static_id_of("t.py::f[1-a]"), "t.py::f");
   EXPECT_EQ(static_id_of("t.py::T::f[x[0]]"), "t.py::T::f");
   EXPECT_EQ(static_id_of("t.py::f"), "t.py::f");
   EXPECT_EQ(static_id_of("a[1]/t.py::f[2]"), "a[1]/t.py::f");
 }
 
-TEST(CostModel, SumsEveryRuntimeVariantOfAStaticTest) {
+TEST(PlanCostModel, SumsEveryRuntimeVariantOfAStaticTest) {
   History h;
   h.test_seconds = {{"t.py::f[1]", 1.0}, {"t.py::f[2]", 2.0}, {"t.py::f", 0.5},
                     {"t.py::fg", 10.0},  {"t.py::f_x[1]", 7.0}};
@@ -32,14 +32,14 @@ TEST(CostModel, SumsEveryRuntimeVariantOfAStaticTest) {
   EXPECT_DOUBLE_EQ(c[2], 7.0);
 }
 
-TEST(CostModel, UnseenTestTakesTheMeanOfItsModulesKnownTests) {
+TEST(PlanCostModel, UnseenTestTakesTheMeanOfItsModulesKnownTests) {
   History h;
   h.test_seconds = {{"t.py::a[1]", 1.0}, {"t.py::a[2]", 1.0}, {"t.py::b", 4.0}, {"u.py::z", 100.0}};
   std::vector<double> c = estimate_costs(module_of("t.py", {"a", "b", "new"}), h, PlanOptions{});
   EXPECT_DOUBLE_EQ(c[2], 3.0);  // mean of a (2.0) and b (4.0), not of runtime ids
 }
 
-TEST(CostModel, UnseenModuleTakesTheGlobalMeanOfKnownTests) {
+TEST(PlanCostModel, UnseenModuleTakesTheGlobalMeanOfKnownTests) {
   History h;
   h.test_seconds = {{"t.py::a[1]", 1.0}, {"t.py::a[2]", 1.0}, {"u.py::b", 4.0}};
   std::vector<double> c = estimate_costs(module_of("new.py", {"x", "y"}), h, PlanOptions{});
@@ -47,7 +47,7 @@ TEST(CostModel, UnseenModuleTakesTheGlobalMeanOfKnownTests) {
   EXPECT_DOUBLE_EQ(c[1], 3.0);
 }
 
-TEST(CostModel, EmptyHistoryUsesThePriors) {
+TEST(PlanCostModel, EmptyHistoryUsesThePriors) {
   PlanOptions opts;
   opts.prior_test_s = 0.25;
   opts.prior_overhead_s = 0.5;
@@ -59,7 +59,7 @@ TEST(CostModel, EmptyHistoryUsesThePriors) {
   EXPECT_TRUE(c.any_estimated());
 }
 
-TEST(CostModel, RecordedOverheadIsUsedAndNotEstimated) {
+TEST(PlanCostModel, RecordedOverheadIsUsedAndNotEstimated) {
   History h;
   h.test_seconds = {{"t.py::a", 1.0}};
   h.module_overhead = {{"t.py", 0.3}};
@@ -68,7 +68,7 @@ TEST(CostModel, RecordedOverheadIsUsedAndNotEstimated) {
   EXPECT_FALSE(c.any_estimated());
 }
 
-TEST(CostModel, NegativeAndNaNDurationsCountAsUnrecorded) {
+TEST(PlanCostModel, NegativeAndNaNDurationsCountAsUnrecorded) {
   History h;
   h.test_seconds = {{"t.py::a", -1.0}, {"t.py::b", std::numeric_limits<double>::quiet_NaN()}, {"t.py::c", 2.0}};
   h.module_overhead = {{"t.py", std::numeric_limits<double>::infinity()}};
