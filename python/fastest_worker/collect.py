@@ -392,6 +392,9 @@ class Collector:
         argnames = fx.getfuncargnames(func, drop_first=is_method)
         if getattr(getattr(real, "__code__", None), "co_flags", 0) & 0x20:  # CO_GENERATOR
             reason = "yield tests were removed in pytest 4.0 - %s will be ignored" % name
+            import warnings
+            warnings.warn_explicit(_collection_warning()(reason), None,
+                                   real.__code__.co_filename, real.__code__.co_firstlineno)
             marks.append(compat.Mark("xfail", (), {"run": False, "reason": reason}))
             argnames = ()
         proto = Item(name, nodeid, parent, func, cls, None, marks, "function", line)

@@ -346,12 +346,17 @@ class Run:
                 send({"t": "warning", "batch": batch, "nodeid": "", "category": "TeardownError",
                       "message": err, "filename": "", "lineno": 0})
         self.capture.start()
+        wcm = warnings.catch_warnings(record=True)
+        wlog = wcm.__enter__()
+        warnings.filters[:] = self._base_filters
+        warnings._filters_mutated()
         try:
             mnode, items, class_errors = self.collector.collect(module)
             if not self.plugins_loaded and "pytest" in sys.modules:
                 self.load_entry_point_plugins()
                 mnode, items, class_errors = self.collector.collect(module)
         except ModuleSkipped as e:
+            wcm.__exit__(None, None, None)
             out, err = self.capture.stop()
             import_s = perf_counter() - t0
             self._module_skipped(batch, module, e, import_s, out, err)
@@ -359,6 +364,7 @@ class Run:
                   "import_s": import_s})
             return
         except CollectError as e:
+            wcm.__exit__(None, None, None)
             out, err = self.capture.stop()
             import_s = perf_counter() - t0
             send({"t": "collect_error", "batch": batch, "module": module,
@@ -369,6 +375,7 @@ class Run:
         except BaseException as e:  # a harness bug must not kill the worker
             if isinstance(e, KeyboardInterrupt):
                 raise
+            wcm.__exit__(None, None, None)
             self.capture.stop()
             import_s = perf_counter() - t0
             send({"t": "collect_error", "batch": batch, "module": module,
@@ -382,6 +389,7 @@ class Run:
         except BaseException as e:  # noqa: B902 - a broken hook is that module's error
             if isinstance(e, KeyboardInterrupt):
                 raise
+            wcm.__exit__(None, None, None)
             self.capture.stop()
             send({"t": "collect_error", "batch": batch, "module": module,
                   "longrepr": report.format_exception(e), "line": 0})
@@ -389,6 +397,10 @@ class Run:
                   "import_s": perf_counter() - t0})
             return
         self.capture.stop()
+        wcm.__exit__(None, None, None)
+        for w in wlog:
+            send({"t": "warning", "batch": batch, "nodeid": "", "category": w.category.__name__,
+                  "message": str(w.message), "filename": w.filename, "lineno": w.lineno})
         items = self._select(items, select)
         items = reorder_items(items)
         import_s = perf_counter() - t0
@@ -866,7 +878,7 @@ class Run:
 
     def _failure_text(self, exc):
         _, _, failed_t, _ = compat.outcome_types()
-        if isinstance(exc, _MarkFail):
+        if isinstance(exc, (_MarkFail, _PlainFailure)):
             return str(exc)
         if isinstance(exc, fx.FixtureLookupError):
             return exc.msg or str(exc)
@@ -992,6 +1004,8 @@ def _skip_reason(exc):
 
 
 def _first_line(exc):
+    if isinstance(exc, (_MarkFail, _PlainFailure)):
+        return str(exc).split("\n", 1)[0]
     try:
         text = report.exconly(exc)
     except Exception:
