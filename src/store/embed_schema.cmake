@@ -1,5 +1,8 @@
 # cmake -DOUT=<file.cc> -DFILES=<a.sql;b.sql> -P embed_schema.cmake
 # Writes the migrations table (version, name, SQL text) consumed by schema.h.
+if(NOT FILES)
+  message(FATAL_ERROR "embed_schema.cmake: no schema/NNNN_*.sql files given")
+endif()
 set(body "// Generated from schema/*.sql by src/store/embed_schema.cmake. Do not edit.\n")
 string(APPEND body "#include \"schema.h\"\n\nnamespace fastest::store {\nnamespace {\n")
 set(table "")

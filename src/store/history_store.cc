@@ -1,83 +1,20 @@
 #include "store/history_store.h"
 
-#include <sqlite3.h>
-
+#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <random>
+#include <tuple>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
 #include "open_db.h"
 #include "schema.h"
+#include "store_impl.h"
 
 namespace fastest::store {
 namespace {
 
-constexpr double k_week_s = 7 * 24 * 3600.0;
 constexpr std::size_t k_max_message_bytes = 4096;
-
-/// Every statement the store runs, prepared once per connection.
-struct Statements {
-  explicit Statements(SQLite::Database& db)
-      : get_file(db, "SELECT size, mtime_ns, content_hash, error_line, error_message FROM files WHERE path = ?"),
-        get_items(db, "SELECT node_id, cls, function, line, markers, parametrized FROM tests WHERE file = ? "
-                      "ORDER BY ordinal"),
-        upsert_file(db, "INSERT INTO files (path, size, mtime_ns, content_hash, error_line, error_message) "
-                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
-                        "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
-                        "error_line = excluded.error_line, error_message = excluded.error_message"),
-        delete_items(db, "DELETE FROM tests WHERE file = ?"),
-        insert_item(db, "INSERT OR REPLACE INTO tests (file, ordinal, node_id, cls, function, line, markers, "
-                        "parametrized) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-        insert_run(db, "INSERT INTO runs (uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
-                       "git_commit, predicted_makespan_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        insert_result(db, "INSERT OR REPLACE INTO results (run, node_id, file, outcome, setup_s, call_s, teardown_s, "
-                          "worker, start_offset_s, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        finish_run(db, "UPDATE runs SET ended_unix = ?, actual_makespan_s = ?, exit_status = ?, passed = ?, "
-                       "failed = ?, errors = ?, skipped = ? WHERE id = ?"),
-        run_exists(db, "SELECT 1 FROM runs WHERE id = ?"),
-        last_durations(db, "SELECT node_id, setup_s + call_s + teardown_s FROM results r WHERE run = "
-                           "(SELECT max(run) FROM results q WHERE q.node_id = r.node_id AND q.setup_s IS NOT NULL "
-                           "AND q.call_s IS NOT NULL AND q.teardown_s IS NOT NULL)"),
-        last_failed(db, "SELECT node_id FROM results r WHERE run = (SELECT max(run) FROM results q "
-                        "WHERE q.node_id = r.node_id) AND outcome IN (2, 3, 7, 8) ORDER BY node_id"),
-        run_count(db, "SELECT count(*) FROM runs WHERE ended_unix IS NOT NULL") {}
-
-  SQLite::Statement get_file, get_items, upsert_file, delete_items, insert_item, insert_run, insert_result,
-      finish_run, run_exists, last_durations, last_failed, run_count;
-};
-
-/// Resets a cached statement when the scope ends, whatever happened.
-class Using {
- public:
-  explicit Using(SQLite::Statement& st) : m_st(st) {}
-  ~Using() { m_st.tryReset(); }
-  Using(const Using&) = delete;
-  Using& operator=(const Using&) = delete;
-  SQLite::Statement* operator->() { return &m_st; }
-  SQLite::Statement& operator*() { return m_st; }
-
- private:
-  SQLite::Statement& m_st;
-};
-
-/// Seconds as stored: tiny negatives (clock jitter) clamp to 0; NaN, infinities, larger
-/// negatives and more than a week are rejected (NULL = unknown).
-std::optional<double> clean_seconds(double s) {
-  if (!std::isfinite(s) || s > k_week_s || s < -1e-3) return std::nullopt;
-  return s < 0 ? 0.0 : s;
-}
-
-void bind_seconds(SQLite::Statement& st, int index, double s) {
-  if (auto v = clean_seconds(s)) {
-    st.bind(index, *v);
-  } else {
-    st.bind(index);
-  }
-}
 
 /// At most k_max_message_bytes, cut on a UTF-8 character boundary.
 std::string_view clip_message(std::string_view m) {
@@ -124,19 +61,150 @@ double unix_now() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-base::Error db_error(const char* what, const std::exception& e) {
-  return base::make_error(base::ErrorCode::database, std::string(what) + ": " + e.what());
+/// Sum of the phases, or nullopt when any phase was rejected.
+std::optional<double> total_seconds(const base::TestResult& r) {
+  auto s = clean_seconds(r.setup_s), c = clean_seconds(r.call_s), t = clean_seconds(r.teardown_s);
+  if (!s || !c || !t) return std::nullopt;
+  return clean_seconds(*s + *c + *t);
+}
+
+void bind_result(SQLite::Statement& ins, std::int64_t run_id, std::int64_t node, const base::TestResult& r) {
+  ins.bind(1, run_id);
+  ins.bind(2, node);
+  ins.bind(3, static_cast<int>(r.outcome));
+  bind_seconds(ins, 4, r.setup_s);
+  bind_seconds(ins, 5, r.call_s);
+  bind_seconds(ins, 6, r.teardown_s);
+  ins.bind(7, r.worker);
+  bind_seconds(ins, 8, r.start_offset_s);
+  if (r.message.size() <= k_max_message_bytes) {
+    ins.bindNoCopy(9, r.message);
+  } else {
+    ins.bind(9, std::string(clip_message(r.message)));
+  }
 }
 
 }  // namespace
 
-struct HistoryStore::Impl {
-  std::unique_ptr<SQLite::Database> db;
-  Statements st;
-  std::vector<std::string> warnings;
+Statements::Statements(SQLite::Database& db)
+    : get_file(db, "SELECT size, mtime_ns, content_hash, error_line, error_message FROM files WHERE path = ?"),
+      get_items(db, "SELECT node_id, cls, function, line, markers, parametrized FROM tests WHERE file = ? "
+                    "ORDER BY ordinal"),
+      upsert_file(db, "INSERT INTO files (path, size, mtime_ns, content_hash, error_line, error_message) "
+                      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
+                      "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
+                      "error_line = excluded.error_line, error_message = excluded.error_message"),
+      delete_items(db, "DELETE FROM tests WHERE file = ?"),
+      insert_item(db, "INSERT OR REPLACE INTO tests (file, ordinal, node_id, cls, function, line, markers, "
+                      "parametrized) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+      insert_run(db, "INSERT INTO runs (uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
+                     "git_commit, predicted_makespan_s, lower_bound_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      get_run(db, "SELECT uuid, started_unix FROM runs WHERE id = ?"),
+      finish_run(db, "UPDATE runs SET ended_unix = ?, actual_makespan_s = ?, exit_status = ?, passed = ?, "
+                     "failed = ?, errors = ?, skipped = ? WHERE id = ?"),
+      run_work(db, "UPDATE runs SET work_s = (SELECT total(coalesce(setup_s, 0) + coalesce(call_s, 0) + "
+                   "coalesce(teardown_s, 0)) FROM results WHERE run = ?1) WHERE id = ?1"),
+      run_count(db, "SELECT count(*) FROM runs WHERE ended_unix IS NOT NULL"),
+      insert_node(db, "INSERT INTO nodes (node_id, file) VALUES (?, ?)"),
+      insert_result(db, "INSERT INTO results (run, node, outcome, setup_s, call_s, teardown_s, worker, "
+                        "start_offset_s, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+      insert_stats(db, "INSERT INTO test_stats (node, n, timed, estimate_s, spread_s, last_s, last_outcome, "
+                       "last_verdict, failures, flips, last_run, recent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                       "?10, ?11, ?12)"),
+      update_stats(db, "UPDATE test_stats SET n = ?2, timed = ?3, estimate_s = ?4, spread_s = ?5, last_s = ?6, "
+                       "last_outcome = ?7, last_verdict = ?8, failures = ?9, flips = ?10, last_run = ?11, "
+                       "recent = ?12 WHERE node = ?1"),
+      load_nodes(db, "SELECT n.id, n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
+                     "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
+                     "FROM nodes n LEFT JOIN test_stats s ON s.node = n.id"),
+      data_version(db, "PRAGMA data_version"),
+      get_module_stats(db, "SELECT n, recent FROM module_stats WHERE file = ?"),
+      upsert_module_stats(db, "INSERT OR REPLACE INTO module_stats (file, n, estimate_s, last_s, last_run_uuid, "
+                              "last_started_unix, recent) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      insert_module_cost(db, "INSERT OR REPLACE INTO module_costs (run, file, slice, worker, import_s, fixture_s) "
+                             "VALUES (?, ?, ?, ?, ?, ?)"),
+      insert_batch(db, "INSERT OR REPLACE INTO batches (run, worker, start_s, end_s, module, tests) "
+                       "VALUES (?, ?, ?, ?, ?, ?)"),
+      module_overheads(db, "SELECT file, estimate_s FROM module_stats"),
+      slowest_tests(db, "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
+                        "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
+                        "FROM test_stats s JOIN nodes n ON n.id = s.node "
+                        "ORDER BY s.estimate_s DESC, n.node_id LIMIT ?"),
+      flaky_tests(db, "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
+                      "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
+                        "FROM test_stats s JOIN nodes n ON n.id = s.node "
+                      "WHERE s.flips > 0 ORDER BY s.flips DESC, s.failures DESC, n.node_id LIMIT ?"),
+      all_test_stats(db, "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
+                         "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
+                        "FROM test_stats s JOIN nodes n ON n.id = s.node"),
+      recent_runs(db, "SELECT id, uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, "
+                      "host, git_commit, predicted_makespan_s, lower_bound_s, actual_makespan_s, exit_status, "
+                      "passed, failed, errors, skipped, work_s FROM runs ORDER BY started_unix DESC, uuid DESC "
+                      "LIMIT ?"),
+      batches(db, "SELECT worker, module, start_s, end_s, tests FROM batches WHERE run = ? "
+                  "ORDER BY worker, start_s") {}
 
-  explicit Impl(std::unique_ptr<SQLite::Database> d) : db(std::move(d)), st(*db) {}
-};
+TestStatsRow read_stats(SQLite::Statement& q, int first) {
+  TestStatsRow s;
+  s.n = q.getColumn(first).getInt64();
+  s.timed = q.getColumn(first + 1).getInt64();
+  s.estimate_s = column_seconds(q.getColumn(first + 2)).value_or(0);
+  s.spread_s = column_seconds(q.getColumn(first + 3)).value_or(0);
+  s.last_s = column_seconds(q.getColumn(first + 4));
+  s.last_outcome = q.getColumn(first + 5).getInt();
+  s.last_verdict = q.getColumn(first + 6).getInt();
+  s.failures = q.getColumn(first + 7).getInt64();
+  s.flips = q.getColumn(first + 8).getInt64();
+  s.last_run = q.getColumn(first + 9).getInt64();
+  const SQLite::Column blob = q.getColumn(first + 10);
+  s.recent = decode_recent(blob.getBlob(), static_cast<std::size_t>(blob.getBytes()));
+  return s;
+}
+
+void write_stats(SQLite::Statement& up, std::int64_t node, const TestStatsRow& s) {
+  up.bind(1, node);
+  up.bind(2, s.n);
+  up.bind(3, s.timed);
+  up.bind(4, s.estimate_s);
+  up.bind(5, s.spread_s);
+  if (s.last_s) {
+    up.bind(6, *s.last_s);
+  } else {
+    up.bind(6);
+  }
+  up.bind(7, s.last_outcome);
+  up.bind(8, s.last_verdict);
+  up.bind(9, s.failures);
+  up.bind(10, s.flips);
+  up.bind(11, s.last_run);
+  // `s` outlives the statement's step; the floats are the blob's bytes (little-endian).
+  up.bindNoCopy(12, s.recent.v.data(), static_cast<int>(s.recent.size * sizeof(float)));
+}
+
+void StoreImpl::refresh_if_stale() {
+  Using q(st.data_version);
+  const std::int64_t v = q->executeStep() ? q->getColumn(0).getInt64() : -1;
+  if (v != seen_data_version) {
+    invalidate();
+    runs.clear();
+    seen_data_version = v;
+  }
+}
+
+void StoreImpl::load_nodes() {
+  if (nodes_loaded) return;
+  nodes.clear();
+  Using q(st.load_nodes);
+  while (q->executeStep()) {
+    NodeState ns;
+    ns.id = q->getColumn(0).getInt64();
+    ns.file = q->getColumn(2).getString();
+    ns.has_stats = q->getColumn(3).getInt() != 0;
+    if (ns.has_stats) ns.stats = read_stats(*q, 4);
+    nodes.emplace(q->getColumn(1).getString(), std::move(ns));
+  }
+  nodes_loaded = true;
+}
 
 HistoryStore::HistoryStore(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 HistoryStore::~HistoryStore() = default;
@@ -150,7 +218,7 @@ base::Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::filesy
     impl->warnings = std::move(warnings);
     return std::unique_ptr<HistoryStore>(new HistoryStore(std::move(impl)));
   } catch (const std::exception& e) {
-    return db_error(("cannot open history database " + path.string()).c_str(), e);
+    return db_error("cannot open history database " + path.string(), e);
   }
 }
 
@@ -173,6 +241,8 @@ int HistoryStore::schema_version() const {
     return 0;
   }
 }
+
+void HistoryStore::set_retention(int keep_runs) { m_impl->keep_runs = std::max(1, keep_runs); }
 
 std::optional<CachedFile> HistoryStore::cached_file(std::string_view rel_path) const {
   try {
@@ -211,9 +281,10 @@ std::optional<CachedFile> HistoryStore::cached_file(std::string_view rel_path) c
 base::Status HistoryStore::save_files(std::span<const CachedFile> files) {
   try {
     SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::IMMEDIATE);
+    Statements& st = m_impl->st;
     for (const CachedFile& file : files) {
       {
-        Using up(m_impl->st.upsert_file);
+        Using up(st.upsert_file);
         up->bind(1, file.rel_path);
         up->bind(2, file.size);
         up->bind(3, file.mtime_ns);
@@ -227,14 +298,12 @@ base::Status HistoryStore::save_files(std::span<const CachedFile> files) {
         }
         up->exec();
       }
-      {
-        Using del(m_impl->st.delete_items);
-        del->bind(1, file.rel_path);
-        del->exec();
-      }
+      Using del(st.delete_items);
+      del->bind(1, file.rel_path);
+      del->exec();
       for (std::size_t i = 0; i < file.items.size(); ++i) {
         const base::TestItem& it = file.items[i];
-        Using ins(m_impl->st.insert_item);
+        Using ins(st.insert_item);
         ins->bind(1, file.rel_path);
         ins->bind(2, static_cast<std::int64_t>(i));
         ins->bind(3, it.node_id);
@@ -256,9 +325,11 @@ base::Status HistoryStore::save_files(std::span<const CachedFile> files) {
 base::Result<std::int64_t> HistoryStore::begin_run(const RunInfo& info) {
   try {
     SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::IMMEDIATE);
+    const std::string uuid = random_uuid();
+    const double now = unix_now();
     Using ins(m_impl->st.insert_run);
-    ins->bind(1, random_uuid());
-    ins->bind(2, unix_now());
+    ins->bind(1, uuid);
+    ins->bind(2, now);
     ins->bind(3, info.argv);
     ins->bind(4, info.workers);
     ins->bind(5, info.schedule);
@@ -267,96 +338,116 @@ base::Result<std::int64_t> HistoryStore::begin_run(const RunInfo& info) {
     ins->bind(8, info.host);
     ins->bind(9, info.git_commit);
     ins->bind(10, clean_seconds(info.predicted_makespan_s).value_or(0.0));
+    ins->bind(11, clean_seconds(info.lower_bound_s).value_or(0.0));
     ins->exec();
     const std::int64_t id = m_impl->db->getLastInsertRowid();
     tx.commit();
+    m_impl->runs[id] = {uuid, now};
     return id;
   } catch (const std::exception& e) {
     return db_error("recording the start of the run", e);
   }
 }
 
+namespace {
+
+/// The run's (uuid, started) from the cache or the database; throws when there is no such run.
+const std::pair<std::string, double>& run_identity(StoreImpl& impl, std::int64_t run_id) {
+  if (auto it = impl.runs.find(run_id); it != impl.runs.end()) return it->second;
+  Using q(impl.st.get_run);
+  q->bind(1, run_id);
+  if (!q->executeStep()) throw std::runtime_error("no run with id " + std::to_string(run_id));
+  return impl.runs[run_id] = {q->getColumn(0).getString(), q->getColumn(1).getDouble()};
+}
+
+NodeState& node_for(StoreImpl& impl, const base::TestResult& r) {
+  auto [it, added] = impl.nodes.try_emplace(r.node_id);
+  if (added) {
+    Using ins(impl.st.insert_node);
+    ins->bind(1, r.node_id);
+    ins->bind(2, r.file);
+    ins->exec();
+    it->second.id = impl.db->getLastInsertRowid();
+    it->second.file = r.file;
+  }
+  return it->second;
+}
+
+}  // namespace
+
 base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const base::TestResult> results) {
+  Impl& impl = *m_impl;
   try {
-    SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::IMMEDIATE);
-    for (const base::TestResult& r : results) {
-      Using ins(m_impl->st.insert_result);
-      ins->bind(1, run_id);
-      ins->bindNoCopy(2, r.node_id);
-      ins->bindNoCopy(3, r.file);
-      ins->bind(4, static_cast<int>(r.outcome));
-      bind_seconds(*ins, 5, r.setup_s);
-      bind_seconds(*ins, 6, r.call_s);
-      bind_seconds(*ins, 7, r.teardown_s);
-      ins->bind(8, r.worker);
-      bind_seconds(*ins, 9, r.start_offset_s);
-      if (r.message.size() <= k_max_message_bytes) {
-        ins->bindNoCopy(10, r.message);
-      } else {
-        ins->bind(10, std::string(clip_message(r.message)));
+    SQLite::Transaction tx(*impl.db, SQLite::TransactionBehavior::IMMEDIATE);
+    impl.refresh_if_stale();
+    impl.load_nodes();
+    (void)run_identity(impl, run_id);  // throws for an unknown run before anything is written
+    // (node, had a stats row before this call)
+    std::vector<std::pair<NodeState*, bool>> touched;
+    touched.reserve(results.size());
+    // Inserting in node order appends to the (run, node) b-tree instead of splitting pages.
+    std::vector<std::tuple<std::int64_t, std::size_t, NodeState*>> order;  // (node id, index in span, node)
+    order.reserve(results.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      NodeState& ns = node_for(impl, results[i]);  // references into the map stay valid
+      order.emplace_back(ns.id, i, &ns);
+    }
+    std::sort(order.begin(), order.end());
+    for (const auto& [node_id, index, node] : order) {
+      const base::TestResult& r = results[index];
+      NodeState& ns = *node;
+      Using ins(impl.st.insert_result);
+      bind_result(*ins, run_id, ns.id, r);
+      // A duplicate (run, test) is ignored, first result wins, and is not counted twice.
+      if (ins->exec() == 0) continue;
+      touched.emplace_back(&ns, ns.has_stats);
+      fold_result(ns.stats, static_cast<int>(r.outcome), total_seconds(r), run_id);
+      ns.has_stats = true;
+    }
+    // Already in node order: the stats b-tree is walked forwards, not hopped around.
+    for (std::size_t i = 0; i < touched.size(); ++i) {
+      const auto [ns, existed] = touched[i];
+      if (i + 1 < touched.size() && touched[i + 1].first == ns) {
+        touched[i + 1].second = existed;  // the same test twice in one span: write once
+        continue;
       }
-      ins->exec();
+      Using up(existed ? impl.st.update_stats : impl.st.insert_stats);
+      write_stats(*up, ns->id, ns->stats);
+      up->exec();
     }
     tx.commit();
     return base::ok_status();
   } catch (const std::exception& e) {
+    impl.invalidate();  // the in-memory statistics may hold folds that were rolled back
     return db_error("recording test results", e);
   }
 }
 
 base::Status HistoryStore::finish_run(std::int64_t run_id, const RunEnd& end) {
   try {
-    SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::IMMEDIATE);
-    Using up(m_impl->st.finish_run);
-    up->bind(1, unix_now());
-    bind_seconds(*up, 2, end.actual_makespan_s);
-    up->bind(3, end.exit_status);
-    up->bind(4, end.passed);
-    up->bind(5, end.failed);
-    up->bind(6, end.errors);
-    up->bind(7, end.skipped);
-    up->bind(8, run_id);
-    if (up->exec() != 1) {
-      return base::make_error(base::ErrorCode::database, "finish_run: no run with id " + std::to_string(run_id));
+    {
+      SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::IMMEDIATE);
+      Using up(m_impl->st.finish_run);
+      up->bind(1, unix_now());
+      bind_seconds(*up, 2, end.actual_makespan_s);
+      up->bind(3, end.exit_status);
+      up->bind(4, end.passed);
+      up->bind(5, end.failed);
+      up->bind(6, end.errors);
+      up->bind(7, end.skipped);
+      up->bind(8, run_id);
+      if (up->exec() != 1) {
+        return base::make_error(base::ErrorCode::database, "finish_run: no run with id " + std::to_string(run_id));
+      }
+      Using work(m_impl->st.run_work);
+      work->bind(1, run_id);
+      work->exec();
+      tx.commit();
     }
-    tx.commit();
+    if (auto pruned = prune(m_impl->keep_runs); !pruned) return pruned.error();
     return base::ok_status();
   } catch (const std::exception& e) {
     return db_error("recording the end of the run", e);
-  }
-}
-
-std::unordered_map<std::string, double> HistoryStore::last_durations() const {
-  std::unordered_map<std::string, double> out;
-  try {
-    Using q(m_impl->st.last_durations);
-    while (q->executeStep()) {
-      const double s = q->getColumn(1).getDouble();
-      if (std::isfinite(s) && s >= 0) out[q->getColumn(0).getString()] = s;
-    }
-  } catch (const std::exception& e) {
-    m_impl->warnings.push_back(std::string("reading durations failed: ") + e.what());
-  }
-  return out;
-}
-
-std::vector<std::string> HistoryStore::last_failed() const {
-  std::vector<std::string> out;
-  try {
-    Using q(m_impl->st.last_failed);
-    while (q->executeStep()) out.push_back(q->getColumn(0).getString());
-  } catch (const std::exception& e) {
-    m_impl->warnings.push_back(std::string("reading last failures failed: ") + e.what());
-  }
-  return out;
-}
-
-std::int64_t HistoryStore::run_count() const {
-  try {
-    Using q(m_impl->st.run_count);
-    return q->executeStep() ? q->getColumn(0).getInt64() : 0;
-  } catch (const std::exception&) {
-    return 0;
   }
 }
 

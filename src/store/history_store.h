@@ -40,6 +40,7 @@ struct RunInfo {
   std::string host;
   std::string git_commit;
   double predicted_makespan_s = 0;
+  double lower_bound_s = 0;  ///< the plan's max(total / workers, largest indivisible batch)
 };
 
 /// What is known when it ends.
@@ -47,6 +48,74 @@ struct RunEnd {
   int exit_status = 0;
   double actual_makespan_s = 0;
   int passed = 0, failed = 0, errors = 0, skipped = 0;
+};
+
+/// Import and module-scope fixture time of one module (or slice of one) in a run. Seconds.
+struct ModuleCost {
+  std::string file;  ///< rootdir-relative module path
+  int slice = 0;     ///< 0 unless the planner split the module into slices
+  int worker = -1;
+  double import_s = 0, fixture_s = 0;
+};
+
+/// One batch on one worker's timeline. Seconds since the run started.
+struct BatchSpan {
+  int worker = -1;
+  std::string module;
+  double start_s = 0, end_s = 0;
+  int tests = 0;
+};
+
+/// What the planner needs from history (the app joins it with discovery's ids).
+struct History {
+  /// node id -> robust seconds per run (median of recent valid durations).
+  std::unordered_map<std::string, double> test_seconds;
+  /// module path -> import + module-fixture seconds paid by each batch of that module.
+  std::unordered_map<std::string, double> module_overhead_seconds;
+};
+
+/// One test's statistics for `fastest stats`.
+struct TestStat {
+  std::string node_id, file;
+  std::int64_t runs = 0;         ///< results recorded (any outcome)
+  double estimate_s = 0;         ///< median of recent durations
+  double spread_s = 0;           ///< 1.4826 x MAD of recent durations
+  std::optional<double> last_s;  ///< most recent valid duration
+  base::Outcome last_outcome = base::Outcome::passed;
+  std::int64_t failures = 0, flips = 0;  ///< flips: pass <-> fail changes between consecutive runs
+  double trend = 1;                      ///< newer half's median / older half's, over `recent`
+  std::vector<double> recent;            ///< up to 16 recent durations, oldest first
+};
+
+/// One module's statistics for `fastest stats`.
+struct ModuleStat {
+  std::string file;
+  std::int64_t tests = 0;
+  double estimate_s = 0;  ///< tests' estimates + overhead_s
+  double overhead_s = 0;  ///< import + module fixtures (median of recent)
+  double spread_s = 0;    ///< root of the summed squared test spreads
+  double last_s = 0;      ///< sum of the tests' last durations + last overhead
+  double trend = 1;       ///< estimate-weighted mean of the tests' trends
+};
+
+/// One run for `fastest stats` and `fastest db` output.
+struct RunSummary {
+  std::int64_t id = 0;  ///< this file's handle
+  std::string uuid;     ///< global identity (merges dedupe on it)
+  double started_unix = 0;
+  std::optional<double> ended_unix;  ///< nullopt while running or if it was killed
+  RunInfo info;
+  std::optional<RunEnd> end;
+  double work_s = 0;   ///< sum of recorded test durations
+  double balance = 0;  ///< work_s / (workers x actual makespan), 0 when unknown
+};
+
+/// What `fastest db check` reports; `ok` when there are no problems.
+struct CheckReport {
+  bool ok = false;
+  int schema_version = 0;
+  std::int32_t application_id = 0;
+  std::vector<std::string> problems;
 };
 
 class HistoryStore {
@@ -86,6 +155,48 @@ class HistoryStore {
   std::vector<std::string> last_failed() const;
   /// Number of finished runs recorded.
   std::int64_t run_count() const;
+
+  // --- history for the planner (schema 2) ---
+  /// Per-test robust seconds and per-module overheads, from the incrementally kept statistics.
+  History history() const;
+  /// Appends module costs of a running run (one transaction); bad durations count as unknown.
+  base::Status record_modules(std::int64_t run_id, std::span<const ModuleCost> modules);
+  /// Appends batch spans of a running run (one transaction), for the per-worker timeline.
+  base::Status record_batches(std::int64_t run_id, std::span<const BatchSpan> batches);
+
+  // --- `fastest stats` ---
+  /// The `top` tests with the largest estimate (ties by node id).
+  base::Result<std::vector<TestStat>> slowest_tests(std::size_t top) const;
+  /// The `top` tests with the most pass/fail flips (then failures), only those with a flip.
+  base::Result<std::vector<TestStat>> flaky_tests(std::size_t top) const;
+  /// The `top` modules with the largest estimate.
+  base::Result<std::vector<ModuleStat>> slowest_modules(std::size_t top) const;
+  /// The last `count` runs, newest first.
+  base::Result<std::vector<RunSummary>> recent_runs(std::size_t count) const;
+  /// The batch timeline of a run, by worker then start.
+  base::Result<std::vector<BatchSpan>> batches(std::int64_t run_id) const;
+
+  // --- retention and `fastest db` ---
+  /// Runs whose results are kept (default 30); finish_run prunes to it. At least 1.
+  void set_retention(int keep_runs);
+  /// Deletes results, module costs and batches of all but the newest `keep_runs` runs (their
+  /// statistics were folded in when recorded; the runs' own rows stay for identity and
+  /// stats), and the statistics of tests not seen in those runs. Returns results deleted.
+  base::Result<std::int64_t> prune(int keep_runs);
+  /// Folds another store file into this one: runs (by uuid), results, module costs, batches,
+  /// statistics and the discovery cache. Commutative and idempotent; never drops rows. The
+  /// other file is only read (it is checked first; a bad one is an Error and nothing changes).
+  base::Status merge_from(const std::filesystem::path& other);
+  /// Creates (or updates) `out` from `inputs`, in any order: see merge_from. Inputs that cannot
+  /// be used are skipped with a line in `warnings`; the Error is for `out` itself.
+  static base::Status merge(std::span<const std::filesystem::path> inputs, const std::filesystem::path& out,
+                            std::vector<std::string>& warnings);
+  /// Writes one consistent, self-contained file (no -wal) at `out`, atomically (VACUUM INTO a
+  /// temporary file, then rename). Overwrites `out`.
+  base::Status export_to(const std::filesystem::path& out) const;
+  /// Checks a file without changing it: header, application id, schema version and objects,
+  /// PRAGMA integrity_check.
+  static base::Result<CheckReport> check(const std::filesystem::path& path);
 
  private:
   struct Impl;

@@ -45,6 +45,11 @@ base::Result<std::unique_ptr<SQLite::Database>> open_file(const std::filesystem:
 /// An in-memory database with the latest schema.
 base::Result<std::unique_ptr<SQLite::Database>> open_memory_db();
 
+/// Recomputes test_stats from the results table: for every node, or (when `only_marked`) for
+/// the nodes listed in temp.stats_todo(node). Counters never decrease: each is the max of
+/// the recomputed value and the row it replaces. Implemented in maintenance.cc.
+void rebuild_test_stats(SQLite::Database& db, bool only_marked);
+
 /// PRAGMA user_version / application_id of an open connection.
 int user_version(SQLite::Database& db);
 int application_id(SQLite::Database& db);

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the store tests: temp directories, raw file bytes, raw SQLite access.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -64,6 +65,46 @@ inline std::vector<std::filesystem::path> set_aside_files(const std::filesystem:
     }
   }
   return out;
+}
+
+}  // namespace fastest::store::testing
+
+namespace fastest::store::testing {
+
+/// Every row that carries meaning, keyed by global identities (run uuid, node id), sorted:
+/// two stores with equal dumps hold the same history whatever their local row ids.
+inline std::vector<std::string> canonical_dump(const std::filesystem::path& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  const char* queries[] = {
+      "SELECT 'run', uuid, started_unix, ended_unix, argv, workers, shard, predicted_makespan_s, actual_makespan_s, "
+      "exit_status, passed, failed, work_s FROM runs",
+      "SELECT 'result', ru.uuid, n.node_id, n.file, r.outcome, r.setup_s, r.call_s, r.teardown_s, r.worker, "
+      "r.message FROM results r JOIN runs ru ON ru.id = r.run JOIN nodes n ON n.id = r.node",
+      "SELECT 'stat', n.node_id, s.n, s.timed, s.estimate_s, s.spread_s, s.last_s, s.last_outcome, s.last_verdict, "
+      "s.failures, s.flips, ru.uuid, hex(s.recent) FROM test_stats s JOIN nodes n ON n.id = s.node "
+      "JOIN runs ru ON ru.id = s.last_run",
+      "SELECT 'module_stat', file, n, estimate_s, last_s, last_run_uuid, hex(recent) FROM module_stats",
+      "SELECT 'module_cost', ru.uuid, c.file, c.slice, c.worker, c.import_s, c.fixture_s FROM module_costs c "
+      "JOIN runs ru ON ru.id = c.run",
+      "SELECT 'batch', ru.uuid, b.worker, b.start_s, b.end_s, b.module, b.tests FROM batches b "
+      "JOIN runs ru ON ru.id = b.run",
+      "SELECT 'file', path, size, mtime_ns, content_hash, error_line, error_message FROM files",
+      "SELECT 'test', file, ordinal, node_id, cls, function, line, markers, parametrized FROM tests",
+  };
+  std::vector<std::string> rows;
+  for (const char* sql : queries) {
+    SQLite::Statement st(db, sql);
+    while (st.executeStep()) {
+      std::string row;
+      for (int i = 0; i < st.getColumnCount(); ++i) {
+        row += st.getColumn(i).isNull() ? std::string("NULL") : st.getColumn(i).getString();
+        row += '|';
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
 }
 
 }  // namespace fastest::store::testing

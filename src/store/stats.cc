@@ -1,0 +1,117 @@
+#include "stats.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "base/outcome.h"
+
+namespace fastest::store {
+namespace {
+
+constexpr double k_week_s = 7 * 24 * 3600.0;
+
+/// 1 pass, 2 fail, 0 for outcomes that say nothing about flakiness (skips).
+int verdict(int outcome) {
+  switch (static_cast<base::Outcome>(outcome)) {
+    case base::Outcome::passed:
+    case base::Outcome::xfailed:
+      return 1;
+    case base::Outcome::failed:
+    case base::Outcome::error:
+    case base::Outcome::crashed:
+    case base::Outcome::timed_out:
+    case base::Outcome::xpassed:
+      return 2;
+    case base::Outcome::skipped:
+      return 0;
+  }
+  return 0;
+}
+
+template <class T>
+double median_in_place(T* v, std::size_t n) {
+  if (n == 0) return 0;
+  const std::size_t mid = n / 2;
+  std::nth_element(v, v + mid, v + n);
+  const double hi = v[mid];
+  if (n % 2 == 1) return hi;
+  return (static_cast<double>(*std::max_element(v, v + mid)) + hi) / 2;
+}
+
+}  // namespace
+
+void Recent::push(double x) {
+  if (size == k_recent) {
+    std::move(v.begin() + 1, v.end(), v.begin());
+    --size;
+  }
+  v[size++] = static_cast<float>(x);
+}
+
+double median(const float* v, std::size_t n) {
+  std::array<float, k_recent> tmp;
+  n = std::min(n, k_recent);
+  std::copy(v, v + n, tmp.begin());
+  return median_in_place(tmp.data(), n);
+}
+
+double median(std::vector<double> v) { return median_in_place(v.data(), v.size()); }
+
+double mad_spread(const float* v, std::size_t n) {
+  n = std::min(n, k_recent);
+  if (n < 2) return 0;
+  const double m = median(v, n);
+  std::array<float, k_recent> dev;
+  for (std::size_t i = 0; i < n; ++i) dev[i] = static_cast<float>(std::fabs(v[i] - m));
+  return 1.4826 * median_in_place(dev.data(), n);
+}
+
+double trend_ratio(const Recent& r) {
+  if (r.size < 4) return 1;
+  const std::size_t half = r.size / 2;
+  const double older = median(r.v.data(), half);
+  const double newer = median(r.v.data() + (r.size - half), half);
+  if (older <= 0) return newer > 0 ? 2 : 1;
+  return newer / older;
+}
+
+void fold_result(TestStatsRow& s, int outcome, std::optional<double> duration_s, std::int64_t run) {
+  ++s.n;
+  const int v = verdict(outcome);
+  if (v == 2) ++s.failures;
+  if (v != 0) {
+    if (s.last_verdict != 0 && s.last_verdict != v) ++s.flips;
+    s.last_verdict = v;
+  }
+  s.last_outcome = outcome;
+  s.last_run = run;
+  if (duration_s) {
+    ++s.timed;
+    s.last_s = *duration_s;
+    s.recent.push(*duration_s);
+    s.estimate_s = median(s.recent.v.data(), s.recent.size);
+    s.spread_s = mad_spread(s.recent.v.data(), s.recent.size);
+  }
+}
+
+std::string encode_recent(const Recent& r) {
+  static_assert(std::endian::native == std::endian::little, "recent blobs are little-endian float32");
+  std::string out(r.size * sizeof(float), '\0');
+  if (r.size > 0) std::memcpy(out.data(), r.v.data(), out.size());
+  return out;
+}
+
+Recent decode_recent(const void* data, std::size_t bytes) {
+  Recent r;
+  const std::size_t n = std::min(bytes / sizeof(float), k_recent);
+  for (std::size_t i = 0; i < n; ++i) {
+    float x;
+    std::memcpy(&x, static_cast<const char*>(data) + i * sizeof(float), sizeof x);
+    if (std::isfinite(x) && x >= 0 && x <= k_week_s) r.v[r.size++] = x;
+  }
+  return r;
+}
+
+}  // namespace fastest::store

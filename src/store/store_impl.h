@@ -1,0 +1,119 @@
+#pragma once
+// Internal to the store: the connection, its prepared statements and its caches, shared by
+// history_store.cc (recording), queries.cc (history and stats) and maintenance.cc (db tools).
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "base/result.h"
+#include "stats.h"
+#include "store/history_store.h"
+
+namespace fastest::store {
+
+inline constexpr double k_week_s = 7 * 24 * 3600.0;
+inline constexpr int k_default_keep_runs = 30;
+
+/// Every statement the store runs more than once, prepared once per connection.
+struct Statements {
+  explicit Statements(SQLite::Database& db);
+  SQLite::Statement get_file, get_items, upsert_file, delete_items, insert_item;
+  SQLite::Statement insert_run, get_run, finish_run, run_work, run_count;
+  SQLite::Statement insert_node, insert_result, insert_stats, update_stats, load_nodes, data_version;
+  SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
+  SQLite::Statement module_overheads, slowest_tests, flaky_tests, all_test_stats, recent_runs, batches;
+};
+
+/// One node (test id) as cached in memory: its integer id and its statistics.
+struct NodeState {
+  std::int64_t id = 0;
+  std::string file;
+  bool has_stats = false;
+  TestStatsRow stats;
+};
+
+/// The state behind HistoryStore (its Impl); helpers take it by reference.
+struct StoreImpl {
+  std::unique_ptr<SQLite::Database> db;
+  Statements st;
+  std::vector<std::string> warnings;
+  int keep_runs = k_default_keep_runs;
+
+  /// node id -> state; valid while PRAGMA data_version is unchanged (no other writer).
+  std::unordered_map<std::string, NodeState> nodes;
+  bool nodes_loaded = false;
+  std::int64_t seen_data_version = -1;
+  /// run id -> (uuid, started_unix) of runs written through this connection.
+  std::unordered_map<std::int64_t, std::pair<std::string, double>> runs;
+
+  explicit StoreImpl(std::unique_ptr<SQLite::Database> d) : db(std::move(d)), st(*db) {}
+
+  /// Drops the caches if another connection committed since they were filled.
+  void refresh_if_stale();
+  /// Fills `nodes` from nodes + test_stats (one scan) unless already loaded.
+  void load_nodes();
+  void invalidate() {
+    nodes.clear();
+    nodes_loaded = false;
+  }
+};
+
+struct HistoryStore::Impl : StoreImpl {
+  using StoreImpl::StoreImpl;
+};
+
+/// Resets a cached statement when the scope ends, whatever happened.
+class Using {
+ public:
+  explicit Using(SQLite::Statement& st) : m_st(st) {}
+  ~Using() { m_st.tryReset(); }
+  Using(const Using&) = delete;
+  Using& operator=(const Using&) = delete;
+  SQLite::Statement* operator->() { return &m_st; }
+  SQLite::Statement& operator*() { return m_st; }
+
+ private:
+  SQLite::Statement& m_st;
+};
+
+/// Seconds as stored: tiny negatives (clock jitter) clamp to 0; NaN, infinities, larger
+/// negatives and more than a week are rejected (NULL = unknown).
+inline std::optional<double> clean_seconds(double s) {
+  if (!std::isfinite(s) || s > k_week_s || s < -1e-3) return std::nullopt;
+  return s < 0 ? 0.0 : s;
+}
+
+inline void bind_seconds(SQLite::Statement& st, int index, double s) {
+  if (auto v = clean_seconds(s)) {
+    st.bind(index, *v);
+  } else {
+    st.bind(index);
+  }
+}
+
+/// A column read back from an untrusted file as seconds: nullopt unless finite and sane.
+inline std::optional<double> column_seconds(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  const double v = c.getDouble();
+  if (!std::isfinite(v) || v < 0 || v > k_week_s) return std::nullopt;
+  return v;
+}
+
+inline base::Error db_error(const std::string& what, const std::exception& e) {
+  return base::make_error(base::ErrorCode::database, what + ": " + e.what());
+}
+
+/// Reads a test_stats row from columns first..first+10 of `q` (see Statements::load_nodes).
+TestStatsRow read_stats(SQLite::Statement& q, int first);
+/// Binds `s` (which must outlive the statement's step) to insert_stats / update_stats for `node`.
+void write_stats(SQLite::Statement& up, std::int64_t node, const TestStatsRow& s);
+
+}  // namespace fastest::store
