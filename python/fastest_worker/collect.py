@@ -74,23 +74,31 @@ def _is_same(a, b):
 def import_path(path, mode, rootdir):
     """Import the file at ``path`` under pytest's import modes."""
     if mode == "importlib":
-        rel = os.path.relpath(path, rootdir)
-        name = rel[:-3] if rel.endswith(".py") else rel
-        name = name.replace(os.sep, ".").replace("..", "")
-        if name.endswith(".__init__"):
-            name = name[: -len(".__init__")]
-        if name in sys.modules and _is_same(getattr(sys.modules[name], "__file__", "") or "", path):
-            return sys.modules[name]
-        spec = importlib.util.spec_from_file_location(name, path)
+        rel = os.path.relpath(path[:-3] if path.endswith(".py") else path, rootdir)
+        if rel.startswith(".."):
+            parts = os.path.abspath(path[:-3]).split(os.sep)[1:]
+        else:
+            parts = rel.split(os.sep)
+        name = ".".join(parts)
+        old = sys.modules.get(name)
+        if old is not None and _is_same(getattr(old, "__file__", "") or "", path):
+            return old
+        spec = None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                continue
+            spec = find(name, [os.path.dirname(path)])
+            if spec is not None:
+                break
+        if spec is None:
+            spec = importlib.util.spec_from_file_location(name, path)
         if spec is None:
             raise ImportError("Can't find module %s at location %s" % (name, path))
         mod = importlib.util.module_from_spec(spec)
         sys.modules[name] = mod
-        try:
-            spec.loader.exec_module(mod)
-        except BaseException:
-            sys.modules.pop(name, None)
-            raise
+        spec.loader.exec_module(mod)
+        _insert_missing_modules(name)
         return mod
     pkg = resolve_package_path(path)
     if pkg is not None:
@@ -125,6 +133,21 @@ def import_path(path, mode, rootdir):
                 "HINT: remove __pycache__ / .pyc files and/or use a unique basename for "
                 "your test file modules" % (name, mfile, path))
     return mod
+
+
+def _insert_missing_modules(name):
+    parts = name.split(".")
+    while name:
+        if name not in sys.modules:
+            try:
+                if not sys.meta_path:
+                    raise ModuleNotFoundError
+                importlib.import_module(name)
+            except ModuleNotFoundError:
+                sys.modules[name] = types.ModuleType(
+                    name, doc="Empty module created by pytest's importmode=importlib.")
+        parts.pop()
+        name = ".".join(parts)
 
 
 class Collector:

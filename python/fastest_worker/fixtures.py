@@ -81,7 +81,7 @@ def _num_mock_patch_args(func):
 def getfuncargnames(func, drop_first=False, name=None, cls=None):
     """Names of the required arguments of ``func`` (pytest's getfuncargnames)."""
     if (type(func) is types.FunctionType and not hasattr(func, "__wrapped__")
-            and not hasattr(func, "patchings")):
+            and not hasattr(func, "patchings") and not hasattr(func, "__signature__")):
         code = func.__code__
         n = code.co_argcount
         names = code.co_varnames[:n]

@@ -22,7 +22,7 @@ def pytest_outcomes(rootdir, args=(), env_extra=None, junit=None, timeout=900, o
         env["PYTHONPATH"] = driver.PYTHON_DIR + os.pathsep + env.get("PYTHONPATH", "")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env.update(env_extra or {})
-        cmd = [PYTEST_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-p",
+        cmd = [PYTEST_PYTHON, "-P", "-m", "pytest", "-p", "no:cacheprovider", "-p",
                "tests.pytest_outcomes_plugin", "-q", "--continue-on-collection-errors", "--rootdir", rootdir,
                "--basetemp", os.path.join(tmp, "bt"),
                "--junitxml", junit or os.path.join(tmp, "junit.xml")] + list(args)

@@ -22,7 +22,7 @@ class Worker:
 
     def __init__(self, rootdir, python=None, capture="fd", keyword="", markexpr="", ini=None,
                  cwd=None, env=None, basetemp="", cache_dir="", exitfirst=False,
-                 run_xfail=False, timeout=120):
+                 run_xfail=False, timeout=120, import_mode="prepend"):
         self.timeout = timeout
         c2w_r, c2w_w = os.pipe()
         w2c_r, w2c_w = os.pipe()
@@ -51,7 +51,7 @@ class Worker:
         self.ready = self.recv()
         assert self.ready["t"] == "ready", self.ready
         self.send({"t": "config", "protocol": 1, "rootdir": rootdir, "capture": capture,
-                   "import_mode": "prepend", "keyword": keyword, "markexpr": markexpr,
+                   "import_mode": import_mode, "keyword": keyword, "markexpr": markexpr,
                    "verbose": 0, "exitfirst": exitfirst, "run_xfail": run_xfail,
                    "ini": ini or {}, "basetemp": basetemp, "cache_dir": cache_dir})
         self.batch = 0

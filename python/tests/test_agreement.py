@@ -21,11 +21,12 @@ def _pytest_available():
 class AgreementWithPytest(unittest.TestCase):
     maxDiff = None
 
-    def check(self, rootdir, modules, min_tests, same_order=False):
+    def check(self, rootdir, modules, min_tests, same_order=False, import_mode="prepend"):
         order = []
-        expected = agreement.pytest_outcomes(rootdir, [os.path.join(rootdir, m) for m in modules],
-                                             order=order)
-        actual, msgs = agreement.worker_outcomes(rootdir, modules)
+        expected = agreement.pytest_outcomes(
+            rootdir, ["--import-mode=" + import_mode] + [os.path.join(rootdir, m) for m in modules],
+            order=order)
+        actual, msgs = agreement.worker_outcomes(rootdir, modules, import_mode=import_mode)
         same, diffs = agreement.compare(expected, actual)
         self.assertEqual(diffs, [])
         self.assertGreaterEqual(same, min_tests)
@@ -41,6 +42,10 @@ class AgreementWithPytest(unittest.TestCase):
     def test_feature_project(self):
         root = os.path.join(driver.PROJECTS, "features")
         self.check(root, driver.find_modules(root), 200, same_order=True)
+
+    def test_feature_project_importlib_mode(self):
+        root = os.path.join(driver.PROJECTS, "features")
+        self.check(root, driver.find_modules(root), 200, import_mode="importlib")
 
     def test_feature_project_2(self):
         # Module-scoped params regroup items; the run order must match pytest's too.
