@@ -93,8 +93,21 @@ def _configure(msg, ch):
     from .runner import Run
     from . import rewrite
     config = Config(msg)
+    _apply_pythonpath(config)
     rewrite.install(config)
     return Run(config, ch)
+
+
+def _apply_pythonpath(config):
+    """pytest 7's `pythonpath` ini option: dirs relative to the ini file, prepended in order."""
+    value = config.ini.get("pythonpath")
+    if not value:
+        return
+    entries = value.split() if isinstance(value, str) else list(value)
+    inifile = config.ini.get("__inifile__") or ""
+    base = os.path.dirname(inifile) if inifile else config.rootdir_str
+    for entry in reversed(entries):
+        sys.path.insert(0, os.path.normpath(os.path.join(base, entry)))
 
 
 def _flush_all():
