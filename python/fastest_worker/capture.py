@@ -51,6 +51,44 @@ def _flush(stream):
         pass
 
 
+class DontReadFromInput:
+    """``sys.stdin`` while output is captured (pytest raises on reads, not EOF)."""
+
+    encoding = None
+
+    def read(self, size=-1):
+        raise OSError("pytest: reading from stdin while output is captured!  Consider using `-s`.")
+
+    readline = read
+    readlines = read
+    __next__ = read
+
+    def __iter__(self):
+        return self
+
+    def fileno(self):
+        raise io.UnsupportedOperation("redirected stdin is pseudofile, has no fileno()")
+
+    def isatty(self):
+        return False
+
+    def close(self):
+        pass
+
+    def readable(self):
+        return False
+
+    def seekable(self):
+        return False
+
+    def writable(self):
+        return False
+
+    @property
+    def buffer(self):
+        return self
+
+
 class Capture:
     """The worker's capture; ``start()``/``stop()`` around each test."""
 
@@ -79,6 +117,9 @@ class Capture:
             self.syserr = CaptureIO()
         self.real_stdout = sys.stdout
         self.real_stderr = sys.stderr
+        self.real_stdin = sys.stdin
+        if mode in ("fd", "sys"):
+            sys.stdin = DontReadFromInput()
 
     @staticmethod
     def _open_text(fd):
@@ -136,6 +177,7 @@ class Capture:
                 os.dup2(self.saved_err, 2)
         elif self.mode == "sys":
             sys.stdout, sys.stderr = self.real_stdout, self.real_stderr
+        sys.stdin = self.real_stdin
 
     def resume(self):
         if self.mode == "fd":
@@ -155,3 +197,4 @@ class Capture:
             if self.saved_err >= 0:
                 os.dup2(self.saved_err, 2)
         sys.stdout, sys.stderr = self.real_stdout, self.real_stderr
+        sys.stdin = self.real_stdin

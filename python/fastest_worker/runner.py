@@ -288,7 +288,8 @@ class Run:
         if cached is not None:
             if cached[1] is key:
                 if cached[2] is not None:
-                    raise cached[2]
+                    exc = cached[2]
+                    raise exc.with_traceback(cached[3])
                 return cached[0]
             self._finish_def(fd)
         for dep in deps:
@@ -297,13 +298,13 @@ class Run:
         try:
             value = fx.call_fixture(fd, sub, kwargs)
         except Exception as e:
-            fd.cached = (None, key, e)
+            fd.cached = (None, key, e, e.__traceback__)
             raise
         except BaseException as e:
             if isinstance(e, compat.outcome_types()[:3]):
-                fd.cached = (None, key, e)
+                fd.cached = (None, key, e, e.__traceback__)
             raise
-        fd.cached = (value, key, None)
+        fd.cached = (value, key, None, None)
         return value
 
     def _fixture_stack(self, request):

@@ -109,3 +109,8 @@ def test_nested_traceback():
 
 def test_lambda_param_id():
     pass
+
+
+def test_input_under_capture():
+    with pytest.raises(OSError):
+        input()
