@@ -99,7 +99,7 @@ std::string ini_as_json(const IniConfig& ini) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-base::Result<RunContext> make_context(const Options& opts) {
+base::Result<RunContext> make_context(const Options& opts, bool need_python) {
   RunContext ctx;
   ctx.opts = opts;
   std::error_code ec;
@@ -139,9 +139,11 @@ base::Result<RunContext> make_context(const Options& opts) {
   if (ctx.ini.has("python_functions")) d.python_functions = ctx.ini.list("python_functions");
   if (ctx.ini.has("norecursedirs")) d.norecursedirs = ctx.ini.list("norecursedirs");
 
-  auto py = resolve_python(opts.python);
-  if (!py.ok()) return py.error();
-  ctx.python = py.value();
+  if (need_python) {
+    auto py = resolve_python(opts.python);
+    if (!py.ok()) return py.error();
+    ctx.python = py.value();
+  }
   ctx.cache_root = exec::default_cache_root();
   ctx.db_path = resolve_db(opts, root, ctx.cache_root, ctx.notes);
   ctx.workers = opts.workers < 0 ? usable_cores() : std::max(1, opts.workers);

@@ -28,7 +28,8 @@ struct RunContext {
 };
 
 /// Builds the context; bad flags/config are Error(usage) with a pytest-like message.
-base::Result<RunContext> make_context(const Options& opts);
+/// `need_python` = false for commands that only read the store (no interpreter lookup).
+base::Result<RunContext> make_context(const Options& opts, bool need_python = true);
 
 /// Number of CPU cores usable by this process (affinity aware).
 int usable_cores();

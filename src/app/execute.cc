@@ -39,16 +39,23 @@ class EventSink {
         for (auto& r : m_reporters) r->on_progress_total(m_expected);
         break;
       }
-      case exec::EventKind::test_result: on_result(ev.result, executor); break;
+      case exec::EventKind::test_result: on_result(ev.batch, ev.result, executor); break;
       case exec::EventKind::collect_error:
         ++collect_errors;
         ++summary.counts["error"];
         for (auto& r : m_reporters) r->on_collect_error(ev.collect_error);
         break;
-      case exec::EventKind::batch_finished:
+      case exec::EventKind::batch_started:
+        m_started[ev.batch] = {ev.worker, ev.time_s};
+        break;
+      case exec::EventKind::batch_finished: {
+        auto st = m_started[ev.batch];
+        m_spans.push_back({st.first, ev.module, st.second, ev.time_s, m_tests_in[ev.batch]});
+        m_costs.push_back({ev.module, 0, ev.worker, ev.import_s, 0});
         for (auto& r : m_reporters) r->on_batch_done(ev.module, ev.batch);
         if (m_pending.size() >= 64) flush();
         break;
+      }
       case exec::EventKind::warning:
         ++summary.warnings;
         for (auto& r : m_reporters) r->on_warning(ev.text);
@@ -59,7 +66,6 @@ class EventSink {
       case exec::EventKind::fatal:
         fatal = ev.text;
         break;
-      case exec::EventKind::batch_started: break;
     }
   }
 
@@ -67,12 +73,19 @@ class EventSink {
   void set_static_count(std::int64_t batch, std::size_t n) { m_static_of[batch] = n; }
 
   void flush() {
-    if (m_pending.empty()) return;
-    if (auto st = m_db.record_results(m_run, m_pending); !st.ok() && !m_warned) {
-      std::fprintf(stderr, "fastest: warning: results not recorded: %s\n", st.error().message.c_str());
-      m_warned = true;
-    }
+    if (m_run < 0) return;
+    auto warn = [&](const base::Status& st) {
+      if (!st.ok() && !m_warned) {
+        std::fprintf(stderr, "fastest: warning: results not recorded: %s\n", st.error().message.c_str());
+        m_warned = true;
+      }
+    };
+    if (!m_pending.empty()) warn(m_db.record_results(m_run, m_pending));
+    if (!m_spans.empty()) warn(m_db.record_batches(m_run, m_spans));
+    if (!m_costs.empty()) warn(m_db.record_modules(m_run, m_costs));
     m_pending.clear();
+    m_spans.clear();
+    m_costs.clear();
   }
 
   report::Summary summary;
@@ -81,8 +94,9 @@ class EventSink {
   bool stopped_on_failure = false;
 
  private:
-  void on_result(const base::TestResult& r, exec::Executor& executor) {
+  void on_result(std::int64_t batch, const base::TestResult& r, exec::Executor& executor) {
     ++ran;
+    ++m_tests_in[batch];
     ++summary.counts[std::string(base::summary_word(r.outcome))];
     if (!r.teardown_error.empty()) ++summary.counts["error"];
     for (auto& rep : m_reporters) rep->on_result(r);
@@ -104,6 +118,10 @@ class EventSink {
   int m_maxfail;
   std::map<std::int64_t, std::size_t> m_static_of;
   std::vector<base::TestResult> m_pending;
+  std::vector<store::BatchSpan> m_spans;
+  std::vector<store::ModuleCost> m_costs;
+  std::map<std::int64_t, std::pair<int, double>> m_started;  ///< batch -> (worker, start)
+  std::map<std::int64_t, int> m_tests_in;                    ///< batch -> results
   bool m_warned = false;
 };
 
@@ -180,6 +198,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   info.shard = o.shard;
   info.host = host_name();
   info.predicted_makespan_s = plan->predicted_makespan_s;
+  info.lower_bound_s = plan->lower_bound_s;
   auto run_id = m_db.begin_run(info);
   std::int64_t rid = run_id.ok() ? run_id.value() : -1;
   sink.set_run(rid);

@@ -58,6 +58,8 @@ discovery::ParsedFile from_cached(store::CachedFile c) {
   return f;
 }
 
+}  // namespace
+
 base::Result<std::unique_ptr<store::HistoryStore>> open_store(const RunContext& ctx) {
   if (ctx.db_path.empty()) return store::HistoryStore::open_memory();
   auto st = store::HistoryStore::open(ctx.db_path);
@@ -84,6 +86,8 @@ discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& d
   return result;
 }
 
+namespace {
+
 bool selected_by(const std::string& id, const std::vector<std::string>& selects) {
   for (const auto& s : selects) {
     if (id.compare(0, s.size(), s) == 0 && (id.size() == s.size() || id[s.size()] == ':' || id[s.size()] == '['))
@@ -94,6 +98,29 @@ bool selected_by(const std::string& id, const std::vector<std::string>& selects)
 }
 
 }  // namespace
+
+Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
+  Suite suite;
+  suite.errors = found.errors;
+  for (const auto& s : ctx.node_selects) suite.selects[s.substr(0, s.find("::"))].push_back(s);
+  // pytest's collection order, so fifo and --collect-only list what pytest lists.
+  for (std::size_t idx : found.collection_order) {
+    const auto& f = found.files[idx];
+    if (f.error) {
+      // pytest shows where the file broke; discovery's message is the bare reason.
+      base::CollectionError e = *f.error;
+      if (e.line > 0) e.message = e.file + ":" + std::to_string(e.line) + ": " + e.message;
+      suite.errors.push_back(std::move(e));
+      continue;
+    }
+    scheduler::ModuleInput m{f.rel_path, {}};
+    auto sel = suite.selects.find(f.rel_path);
+    for (const auto& it : f.items)
+      if (sel == suite.selects.end() || selected_by(it.node_id, sel->second)) m.tests.push_back({it.node_id});
+    if (!m.tests.empty()) suite.modules.push_back(std::move(m));
+  }
+  return suite;
+}
 
 void request_interrupt() {
   g_interrupted.store(true);
@@ -120,28 +147,8 @@ ExitCode run_tests(const Options& opts) {
   auto found = discover_pass(ctx, db);
   timer.mark("discover");
 
-  // Modules and collection errors, with explicit node-id arguments applied.
-  std::vector<scheduler::ModuleInput> modules;
-  std::vector<base::CollectionError> errors = found.errors;
-  std::map<std::string, std::vector<std::string>> explicit_selects;
-  for (const auto& s : ctx.node_selects) explicit_selects[s.substr(0, s.find("::"))].push_back(s);
-  // pytest's collection order, so fifo and --collect-only list what pytest lists.
-  for (std::size_t idx : found.collection_order) {
-    const auto& f = found.files[idx];
-    if (f.error) {
-      // pytest shows where the file broke; discovery's message is the bare reason.
-      base::CollectionError e = *f.error;
-      if (e.line > 0) e.message = e.file + ":" + std::to_string(e.line) + ": " + e.message;
-      errors.push_back(std::move(e));
-      continue;
-    }
-    scheduler::ModuleInput m{f.rel_path, {}};
-    auto sel = explicit_selects.find(f.rel_path);
-    for (const auto& it : f.items)
-      if (sel == explicit_selects.end() || selected_by(it.node_id, sel->second)) m.tests.push_back({it.node_id});
-    if (!m.tests.empty()) modules.push_back(std::move(m));
-  }
-  Session session(ctx, db, std::move(modules), std::move(errors), explicit_selects);
+  auto suite = build_suite(ctx, found);
+  Session session(ctx, db, std::move(suite.modules), std::move(suite.errors), std::move(suite.selects));
   timer.mark("plan");
   if (opts.collect_only) return session.collect_only();
   ExitCode code = session.execute(g_executor, g_interrupted);

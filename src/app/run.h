@@ -1,13 +1,37 @@
 #pragma once
 // The composition root: discover -> load history -> plan -> execute -> record -> report.
 
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/context.h"
 #include "app/options.h"
+#include "base/result.h"
+#include "discovery/discovery.h"
+#include "scheduler/plan.h"
+#include "store/history_store.h"
 
 namespace fastest::app {
 
 /// Runs the test session described by `opts`; returns pytest's exit code.
 /// Prints errors itself; never throws.
 ExitCode run_tests(const Options& opts);
+
+/// Opens the run's store; an unusable file means a run without history (never a changed outcome).
+base::Result<std::unique_ptr<store::HistoryStore>> open_store(const RunContext& ctx);
+
+/// Discovery with the store as its cache (changed files are written back).
+discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db);
+
+/// Discovery's files turned into planner modules, collection errors and node-id selections.
+struct Suite {
+  std::vector<scheduler::ModuleInput> modules;  ///< pytest's collection order
+  std::vector<base::CollectionError> errors;
+  std::map<std::string, std::vector<std::string>> selects;  ///< module -> node ids given as arguments
+};
+Suite build_suite(const RunContext& ctx, const discovery::Discovery& found);
 
 /// Asks a running session to stop (Ctrl-C / SIGTERM). Async-signal-safe.
 void request_interrupt();

@@ -47,7 +47,9 @@ void Session::apply_selects(scheduler::Plan& plan) const {
 base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
   const auto& o = m_ctx.opts;
   scheduler::History history;
-  history.test_seconds = m_db.last_durations();
+  auto recorded = m_db.history();
+  history.test_seconds = std::move(recorded.test_seconds);
+  history.module_overhead = std::move(recorded.module_overhead_seconds);
   if (o.last_failed) {
     auto failed = m_db.last_failed();
     std::set<std::string> failed_set(failed.begin(), failed.end());

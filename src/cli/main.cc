@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/commands.h"
 #include "app/options.h"
 #include "app/run.h"
 
@@ -74,7 +75,7 @@ int parse_workers(const std::string& v) {
   return n;
 }
 
-ExitCode run_main(int argc, char** argv) {
+ExitCode test_main(int argc, char** argv) {
   auto parser = make_parser();
   Options o;
   for (int i = 0; i < argc; ++i) o.argv.emplace_back(argv[i]);
@@ -124,6 +125,99 @@ ExitCode run_main(int argc, char** argv) {
   o.timings = r.count("timings") > 0;
   install_signal_handlers();
   return fastest::app::run_tests(o);
+}
+
+
+ExitCode usage(const std::string& msg) {
+  std::fprintf(stderr, "ERROR: %s\n", msg.c_str());
+  return ExitCode::usage_error;
+}
+
+/// `fastest stats [--top N] [--json] [--html FILE] [--db PATH] [--rootdir DIR] [path]`
+ExitCode stats_main(int argc, char** argv) {
+  cxxopts::Options p("fastest stats", "slowest and flaky tests, recent runs and their balance");
+  p.add_options()("h,help", "help")("top", "rows per table", cxxopts::value<std::size_t>()->default_value("20"))(
+      "json", "machine-readable output")("html", "also write a self-contained HTML report to FILE",
+                                         cxxopts::value<std::string>())("db", "history database", cxxopts::value<std::string>())(
+      "rootdir", "project root", cxxopts::value<std::string>())("paths", "project path", cxxopts::value<std::vector<std::string>>());
+  p.parse_positional({"paths"});
+  fastest::app::StatsOptions o;
+  try {
+    auto r = p.parse(argc, argv);
+    if (r.count("help")) return std::printf("%s\n", p.help().c_str()), ExitCode::ok;
+    o.top = r["top"].as<std::size_t>();
+    o.json = r.count("json") > 0;
+    if (r.count("html")) o.html = r["html"].as<std::string>();
+    if (r.count("db")) o.run.db = r["db"].as<std::string>();
+    if (r.count("rootdir")) o.run.rootdir = r["rootdir"].as<std::string>();
+    if (r.count("paths")) o.run.args = r["paths"].as<std::vector<std::string>>();
+  } catch (const cxxopts::exceptions::exception& e) {
+    return usage(std::string("fastest stats: ") + e.what());
+  }
+  return fastest::app::run_stats(o);
+}
+
+/// `fastest db merge A B -o OUT | export OUT | check [PATH] | prune [--keep K]`
+ExitCode db_main(int argc, char** argv) {
+  cxxopts::Options p("fastest db", "merge, export, check and prune history databases");
+  p.add_options()("h,help", "help")("o,output", "merge destination", cxxopts::value<std::string>())(
+      "db", "database to act on (default: the project's)", cxxopts::value<std::string>())(
+      "keep", "prune: runs to keep", cxxopts::value<int>()->default_value("30"))(
+      "args", "action and files", cxxopts::value<std::vector<std::string>>());
+  p.parse_positional({"args"});
+  fastest::app::DbOptions o;
+  try {
+    auto r = p.parse(argc, argv);
+    std::vector<std::string> args;
+    if (r.count("args")) args = r["args"].as<std::vector<std::string>>();
+    if (r.count("help") || args.empty())
+      return std::printf("%s\nactions: merge A.db B.db ... -o OUT.db | export OUT.db | check [PATH] | prune [--keep K]\n",
+                         p.help().c_str()),
+             args.empty() && !r.count("help") ? ExitCode::usage_error : ExitCode::ok;
+    o.action = args[0];
+    o.inputs.assign(args.begin() + 1, args.end());
+    if (r.count("output")) o.output = r["output"].as<std::string>();
+    if (r.count("db")) o.db = r["db"].as<std::string>();
+    o.keep_runs = r["keep"].as<int>();
+  } catch (const cxxopts::exceptions::exception& e) {
+    return usage(std::string("fastest db: ") + e.what());
+  }
+  return fastest::app::run_db(o);
+}
+
+/// `fastest plan [--shards N] [-n N] [--schedule S] [--db PATH] [paths]`
+ExitCode plan_main(int argc, char** argv) {
+  cxxopts::Options p("fastest plan", "print the schedule (or each CI shard's predicted time) without running");
+  p.add_options()("h,help", "help")("shards", "partition into N CI shards", cxxopts::value<int>()->default_value("0"))(
+      "n,numprocesses", "workers per job", cxxopts::value<std::string>()->default_value("auto"))(
+      "schedule", "history or fifo", cxxopts::value<std::string>())("db", "history database", cxxopts::value<std::string>())(
+      "rootdir", "project root", cxxopts::value<std::string>())("paths", "paths", cxxopts::value<std::vector<std::string>>());
+  p.parse_positional({"paths"});
+  fastest::app::PlanCommandOptions o;
+  try {
+    auto r = p.parse(argc, argv);
+    if (r.count("help")) return std::printf("%s\n", p.help().c_str()), ExitCode::ok;
+    o.shards = r["shards"].as<int>();
+    if (o.shards < 0) return usage("fastest plan: --shards must be >= 1");
+    o.run.workers = parse_workers(r["numprocesses"].as<std::string>());
+    if (r.count("schedule")) o.run.schedule = r["schedule"].as<std::string>();
+    if (r.count("db")) o.run.db = r["db"].as<std::string>();
+    if (r.count("rootdir")) o.run.rootdir = r["rootdir"].as<std::string>();
+    if (r.count("paths")) o.run.args = r["paths"].as<std::vector<std::string>>();
+  } catch (const std::exception& e) {
+    return usage(std::string("fastest plan: ") + e.what());
+  }
+  return fastest::app::run_plan(o);
+}
+
+ExitCode run_main(int argc, char** argv) {
+  if (argc > 1) {
+    std::string cmd = argv[1];
+    if (cmd == "stats") return stats_main(argc - 1, argv + 1);
+    if (cmd == "db") return db_main(argc - 1, argv + 1);
+    if (cmd == "plan") return plan_main(argc - 1, argv + 1);
+  }
+  return test_main(argc, argv);
 }
 
 }  // namespace

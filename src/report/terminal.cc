@@ -88,11 +88,11 @@ void TerminalReporter::on_start(const RunHeader& h) {
   if (h.predicted_s > 0) {
     char buf[64];
     std::snprintf(buf, sizeof buf, ", predicted %.2fs", h.predicted_s);
-    sched += buf;
+    sched += " schedule" + std::string(buf);
   }
   s += "collected " + std::to_string(h.collected) + (h.collected == 1 ? " item" : " items");
   if (h.collect_errors) s += " / " + std::to_string(h.collect_errors) + (h.collect_errors == 1 ? " error" : " errors");
-  s += " in " + std::to_string(h.modules) + " modules; " + workers + " (" + sched + " schedule)\n\n";
+  s += " in " + std::to_string(h.modules) + " modules; " + workers + " (" + sched + (h.predicted_s > 0 ? "" : " schedule") + ")\n\n";
   write(s);
 }
 

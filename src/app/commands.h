@@ -1,0 +1,35 @@
+#pragma once
+// The subcommands besides running tests: `fastest stats`, `fastest db ...`, `fastest plan`.
+
+#include <string>
+#include <vector>
+
+#include "app/options.h"
+
+namespace fastest::app {
+
+struct StatsOptions {
+  Options run;            ///< --db, --rootdir, paths: where the database is
+  std::size_t top = 20;
+  bool json = false;
+  std::string html;       ///< write the HTML page here ("" = none)
+};
+
+struct DbOptions {
+  std::string action;               ///< merge | export | check | prune
+  std::vector<std::string> inputs;  ///< merge inputs / export-check target
+  std::string output;               ///< merge -o / export destination
+  std::string db;                   ///< --db for export/check/prune (default: the project's)
+  int keep_runs = 30;               ///< prune --keep
+};
+
+struct PlanCommandOptions {
+  Options run;     ///< paths, --db, -n, --schedule
+  int shards = 0;  ///< --shards N (0 = just the local plan)
+};
+
+ExitCode run_stats(const StatsOptions& opts);
+ExitCode run_db(const DbOptions& opts);
+ExitCode run_plan(const PlanCommandOptions& opts);
+
+}  // namespace fastest::app
