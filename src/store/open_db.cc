@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <thread>
 #include <tuple>
 
 #include <SQLiteCpp/Statement.h>
@@ -32,7 +33,8 @@ std::uint32_t be32(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 
-/// Cheap checks on the raw 100-byte header, before SQLite sees the file. "" when plausible.
+/// Cheap checks on the raw 100-byte header, before SQLite sees the file. "" when plausible;
+/// "not an SQLite ..." when it cannot be one; otherwise a doubt for SQLite to confirm.
 std::string check_header(const fs::path& path, std::uintmax_t size) {
   std::array<unsigned char, 100> h{};
   std::ifstream in(path, std::ios::binary);
@@ -91,6 +93,9 @@ std::string describe_difference(const std::vector<SchemaRow>& have, const std::v
 }
 
 Verdict classify(SQLite::Database& db) {
+  // One read transaction: every answer below comes from the same snapshot, even while a
+  // racing opener creates or migrates the file.
+  SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
   const int app = application_id(db);
   const int version = user_version(db);
   const std::vector<SchemaRow> have = schema_rows(db);
@@ -163,14 +168,19 @@ Verdict inspect(const fs::path& path) {
   const std::uintmax_t size = fs::file_size(path, ec);
   if (ec) return {Verdict::Kind::corrupt, "unreadable: " + ec.message(), 0};
   if (size == 0) return {Verdict::Kind::empty, "", 0};
-  if (std::string bad = check_header(path, size); !bad.empty()) return {Verdict::Kind::corrupt, bad, 0};
+  const std::string hint = check_header(path, size);
+  if (hint.rfind("not an SQLite", 0) == 0) return {Verdict::Kind::corrupt, hint, 0};
+  // Size and page-count doubts are only hints: read without SQLite's locks they can be a
+  // racing writer's checkpoint in flight. SQLite, under its locks, has the last word.
   try {
     SQLite::Database db(path, SQLite::OPEN_READONLY, k_busy_timeout_ms);
     harden(db);
-    return classify(db);
+    Verdict v = classify(db);
+    if (v.kind == Verdict::Kind::corrupt && !hint.empty()) v.reason = hint + "; " + v.reason;
+    return v;
   } catch (const SQLite::Exception& e) {
     if (e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_CANTOPEN) throw;
-    return {Verdict::Kind::corrupt, std::string("SQLite: ") + e.what(), 0};
+    return {Verdict::Kind::corrupt, (hint.empty() ? "" : hint + "; ") + "SQLite: " + e.what(), 0};
   }
 }
 
@@ -216,8 +226,37 @@ base::Status migrate(SQLite::Database& db, int target_version) {
   return base::ok_status();
 }
 
+namespace {
+
+bool is_busy(const SQLite::Exception& e) {
+  return (e.getErrorCode() & 0xff) == SQLITE_BUSY || (e.getErrorCode() & 0xff) == SQLITE_LOCKED;
+}
+
+base::Result<std::unique_ptr<SQLite::Database>> open_file_once(const fs::path& path,
+                                                               std::vector<std::string>& warnings);
+
+}  // namespace
+
 base::Result<std::unique_ptr<SQLite::Database>> open_file(const fs::path& path, std::vector<std::string>& warnings) {
   configure_sqlite_once();
+  // Racing openers can meet SQLITE_BUSY where SQLite does not call the busy handler (one of
+  // them switching the file to WAL, or recovering it). Start again, for up to ~the busy timeout.
+  using namespace std::chrono;
+  const auto deadline = steady_clock::now() + milliseconds(k_busy_timeout_ms);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return open_file_once(path, warnings);
+    } catch (const SQLite::Exception& e) {
+      if (!is_busy(e) || steady_clock::now() > deadline) throw;
+      std::this_thread::sleep_for(milliseconds(std::min(5 * attempt, 100)));
+    }
+  }
+}
+
+namespace {
+
+base::Result<std::unique_ptr<SQLite::Database>> open_file_once(const fs::path& path,
+                                                               std::vector<std::string>& warnings) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   if (ec) return base::make_error(base::ErrorCode::io, "cannot create " + path.parent_path().string() + ": " + ec.message());
@@ -239,6 +278,8 @@ base::Result<std::unique_ptr<SQLite::Database>> open_file(const fs::path& path, 
   if (auto st = migrate(*db, latest_schema_version()); !st) return st.error();
   return db;
 }
+
+}  // namespace
 
 base::Result<std::unique_ptr<SQLite::Database>> open_memory_db() {
   configure_sqlite_once();

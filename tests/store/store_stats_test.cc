@@ -243,16 +243,22 @@ TEST(StoreMigration, RacingOpenersUpgradeOnce) {
   TempDir dir;
   const auto path = dir / "h.db";
   write_version_1(path);
-  std::atomic<int> ok{0};
+  std::vector<std::string> problems(6);
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, i] {
       auto s = HistoryStore::open(path);
-      if (s.ok() && (*s)->warnings().empty() && (*s)->schema_version() == latest_schema_version()) ++ok;
+      if (!s.ok()) {
+        problems[i] = s.error().message;
+      } else if (!(*s)->warnings().empty()) {
+        problems[i] = (*s)->warnings()[0];
+      } else if ((*s)->schema_version() != latest_schema_version()) {
+        problems[i] = "version " + std::to_string((*s)->schema_version());
+      }
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), 6);
+  for (const std::string& p : problems) EXPECT_EQ(p, "");
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   EXPECT_EQ(query_int(raw, "SELECT count(*) FROM results"), 4);
   EXPECT_EQ(query_int(raw, "SELECT count(*) FROM test_stats"), 2);
