@@ -17,6 +17,11 @@ def _pytest_available():
         return False
 
 
+def _importable(name):
+    return subprocess.run([agreement.PYTEST_PYTHON, "-c", "import " + name],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
 @unittest.skipUnless(_pytest_available(), "needs /usr/bin/python3 with pytest")
 class AgreementWithPytest(unittest.TestCase):
     maxDiff = None
@@ -51,6 +56,12 @@ class AgreementWithPytest(unittest.TestCase):
         # Module-scoped params regroup items; the run order must match pytest's too.
         root = os.path.join(driver.PROJECTS, "features2")
         self.check(root, driver.find_modules(root), 50, same_order=True)
+
+    @unittest.skipUnless(_importable("hypothesis") and _importable("pytest_asyncio"),
+                         "python3-hypothesis / python3-pytest-asyncio not installed")
+    def test_hypothesis_and_pytest_asyncio(self):
+        root = os.path.join(driver.PROJECTS, "plugins")
+        self.check(root, driver.find_modules(root), 10)
 
     @unittest.skipUnless(os.path.isdir(TOOLZ_TESTS), "Debian's python3-toolz is not installed")
     def test_debian_toolz_suite(self):
