@@ -319,7 +319,8 @@ class Collector:
     def _make_items(self, parent, chain, cls, name, obj, items, errors):
         if inspect.isclass(obj):
             ut = issubclass(obj, unittest.TestCase)
-            if ut or _matches(name, self.python_classes):
+            if ut or _matches(name, self.python_classes) or \
+                    _safe_getattr(obj, "__test__", False) is True:
                 if not _safe_getattr(obj, "__test__", True):
                     return
                 if ut:

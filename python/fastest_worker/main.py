@@ -60,7 +60,7 @@ def main(argv):
             if msg is None:
                 # The controller is gone: no one to report session teardown to.
                 _quick_exit(run)
-                return 0
+                os._exit(0)
             kind = msg.get("t")
             if kind == "config":
                 run = _configure(msg, ch)
@@ -72,7 +72,15 @@ def main(argv):
                 if run is not None:
                     run.shutdown()
                 _flush_all()
-                return 0
+                # Threads a test left running must not keep the worker alive
+                # (non-daemon threads would block a normal interpreter exit).
+                try:
+                    import atexit
+                    atexit._run_exitfuncs()
+                except BaseException:  # noqa: B902
+                    pass
+                _flush_all()
+                os._exit(0)
     except BrokenPipeError:
         return 3
     except BaseException as e:  # noqa: B902 - say why on the real stderr, then exit 3

@@ -417,7 +417,16 @@ class Run:
         stop = False
         for i in range(n):
             nxt = items[i + 1] if i + 1 < n and not stop else None
-            failed = self.run_item(batch, items[i], nxt)
+            try:
+                failed = self.run_item(batch, items[i], nxt)
+            except Exception as e:  # a harness bug is that test's error, not a dead worker
+                failed = True
+                self.ch.send({"t": "result", "batch": batch, "nodeid": items[i].nodeid,
+                              "outcome": "error", "when": "setup", "setup_s": 0.0,
+                              "call_s": 0.0, "teardown_s": 0.0,
+                              "longrepr": "fastest internal error:\n" + report.format_exception(e),
+                              "message": "fastest internal error: %r" % (e,), "stdout": "",
+                              "stderr": "", "log": "", "line": items[i].line})
             if failed and self.config.exitfirst:
                 stop = True
                 if nxt is not None:

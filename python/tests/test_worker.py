@@ -149,7 +149,9 @@ class Faults(_Base):
         self.assertEqual(got["test_faults.py::test_input_never_blocks"], "passed")
         after = outcomes(w.run("test_after_faults.py"))
         self.assertEqual(after, {"test_after_faults.py::test_cwd_and_path_usable": "passed"})
+        t0 = time.monotonic()
         self.assertEqual(w.shutdown()[0], 0)
+        self.assertLess(time.monotonic() - t0, 10, "a leftover thread delayed shutdown")
 
     def test_worker_exits_when_parent_dies(self):
         # A middle process starts the worker, then dies by SIGKILL.

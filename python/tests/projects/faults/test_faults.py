@@ -51,3 +51,9 @@ def test_chdir_deleted(tmp_path):
     d.mkdir()
     os.chdir(d)
     d.rmdir()
+
+
+def test_leaves_non_daemon_thread():
+    import threading
+    import time
+    threading.Thread(target=time.sleep, args=(3600,), daemon=False).start()

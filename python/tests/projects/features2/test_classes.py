@@ -151,3 +151,17 @@ def test_approx_dict():
 @pytest.mark.xfail(strict=True)
 def test_strict_xfail_fails_properly():
     assert False
+
+
+class NoseStyleCollected:
+    __test__ = True
+
+    def test_collected_by_dunder_test(self):
+        pass
+
+
+def helper_named_function():
+    pass
+
+
+helper_named_function.__test__ = True
