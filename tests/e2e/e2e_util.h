@@ -56,8 +56,9 @@ class FixtureProject {
 
   /// Runs `fastest <args>` in the project directory with the test Python.
   RunOutput run(const std::vector<std::string>& args, const std::string& env = "") const {
-    std::string cmd = "cd " + shell_quote(m_dir.string()) + " && " + env + " " + shell_quote(FASTEST_BINARY) +
-                      " --python " + shell_quote(test_python());
+    // The interpreter comes from the environment so subcommands (stats, db, plan) stay argv[1].
+    std::string cmd = "cd " + shell_quote(m_dir.string()) + " && FASTEST_PYTHON=" + shell_quote(test_python()) + " " +
+                      env + " " + shell_quote(FASTEST_BINARY);
     for (const auto& a : args) cmd += " " + shell_quote(a);
     fs::path out = m_dir / ".out", err = m_dir / ".err";
     cmd += " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string()) + " </dev/null";

@@ -1,0 +1,182 @@
+// End-to-end: history scheduling, CI shards, database merge, corrupt databases, stats.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include "e2e/e2e_util.h"
+
+namespace fastest::e2e {
+namespace {
+
+/// testcase classname::name pairs from a JUnit file.
+std::set<std::string> junit_cases(const fs::path& xml_path) {
+  std::string xml = slurp(xml_path);
+  std::set<std::string> out;
+  std::regex re("<testcase classname=\"([^\"]*)\" name=\"([^\"]*)\"");
+  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), re); it != std::sregex_iterator(); ++it)
+    out.insert((*it)[1].str() + "::" + (*it)[2].str());
+  return out;
+}
+
+std::string query(const fs::path& db, const std::string& sql) {
+  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement st(d, sql);
+  std::string out;
+  while (st.executeStep()) {
+    for (int i = 0; i < st.getColumnCount(); ++i) out += st.getColumn(i).getString() + "|";
+    out += "\n";
+  }
+  return out;
+}
+
+constexpr int k_total_tests = 29;  // tests/fixtures/many_modules
+
+TEST(History, SecondRunStartsTheLongestModuleFirst) {
+  FixtureProject p("many_modules");
+  ASSERT_EQ(p.run({"-n", "1"}).exit_code, 0);
+  auto r = p.run({"-n", "1", "-v"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // test_m1 (0.2 s in one test) is the longest module: with one worker it runs first.
+  auto first_line = r.out.find("tests/test_m");
+  ASSERT_NE(first_line, std::string::npos) << r.out;
+  EXPECT_EQ(r.out.compare(first_line, 18, "tests/test_m1.py::"), 0) << r.out;
+  EXPECT_NE(r.out.find("predicted"), std::string::npos) << r.out;
+}
+
+TEST(History, FifoKeepsFileOrder) {
+  FixtureProject p("many_modules");
+  ASSERT_EQ(p.run({"-n", "1"}).exit_code, 0);
+  auto r = p.run({"-n", "1", "-v", "--schedule=fifo"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<std::string> modules;
+  std::regex re("(tests/test_m[0-9]\\.py)::");
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), re); it != std::sregex_iterator(); ++it)
+    if (modules.empty() || modules.back() != (*it)[1].str()) modules.push_back((*it)[1].str());
+  EXPECT_TRUE(std::is_sorted(modules.begin(), modules.end())) << r.out;
+  EXPECT_EQ(modules.size(), 6u);
+}
+
+TEST(Shards, DisjointCompleteAndDeterministic) {
+  FixtureProject p("many_modules");
+  ASSERT_EQ(p.run({"-n", "2"}).exit_code, 0);  // history for the partition
+  fs::path base = p.dir() / "base.db";
+  fs::copy_file(p.db(), base);
+  for (int n : {2, 3}) {
+    std::set<std::string> all;
+    std::size_t sum = 0;
+    for (int k = 1; k <= n; ++k) {
+      std::set<std::string> first;
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        // Every CI job starts from the same restored database.
+        fs::path db = p.dir() / ("shard-" + std::to_string(k) + ".db");
+        fs::copy_file(base, db, fs::copy_options::overwrite_existing);
+        fs::path xml = p.dir() / "shard.xml";
+        auto r = p.run({"--db", db.string(), "--shard", std::to_string(k) + "/" + std::to_string(n), "--junitxml", xml.string()});
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        auto cases = junit_cases(xml);
+        if (attempt == 0) first = cases;
+        else EXPECT_EQ(first, cases) << "shard " << k << "/" << n << " is not deterministic";
+      }
+      EXPECT_FALSE(first.empty());
+      sum += first.size();
+      all.insert(first.begin(), first.end());
+    }
+    EXPECT_EQ(sum, all.size()) << "shards of " << n << " overlap";
+    EXPECT_EQ(all.size(), static_cast<std::size_t>(k_total_tests)) << "shards of " << n << " miss tests";
+  }
+}
+
+TEST(Shards, GitLabVariablesSelectTheSameShardAsTheFlag) {
+  FixtureProject p("many_modules");
+  ASSERT_EQ(p.run({}).exit_code, 0);
+  fs::path base = p.dir() / "base.db", a = p.dir() / "a.db", b = p.dir() / "b.db";
+  fs::copy_file(p.db(), base);
+  fs::copy_file(base, a);
+  fs::copy_file(base, b);
+  auto flag = p.run({"--db", a.string(), "--shard", "2/3", "--junitxml", (p.dir() / "flag.xml").string()});
+  auto env = p.run({"--db", b.string(), "--junitxml", (p.dir() / "env.xml").string()}, "CI_NODE_INDEX=2 CI_NODE_TOTAL=3");
+  ASSERT_EQ(flag.exit_code, 0) << flag.out << flag.err;
+  ASSERT_EQ(env.exit_code, 0) << env.out << env.err;
+  EXPECT_EQ(junit_cases(p.dir() / "flag.xml"), junit_cases(p.dir() / "env.xml"));
+  auto bad = p.run({"--db", b.string()}, "CI_NODE_INDEX=7 CI_NODE_TOTAL=3");
+  EXPECT_EQ(bad.exit_code, 4) << bad.out << bad.err;
+}
+
+TEST(Merge, CommutativeAndIdempotentAndKeepsEveryShard) {
+  FixtureProject p("many_modules");
+  ASSERT_EQ(p.run({}).exit_code, 0);
+  fs::path base = p.dir() / "base.db", a = p.dir() / "a.db", b = p.dir() / "b.db";
+  fs::copy_file(p.db(), base);
+  fs::copy_file(base, a);
+  fs::copy_file(base, b);
+  ASSERT_EQ(p.run({"--db", a.string(), "--shard", "1/2"}).exit_code, 0);
+  ASSERT_EQ(p.run({"--db", b.string(), "--shard", "2/2"}).exit_code, 0);
+  fs::path ab = p.dir() / "ab.db", ba = p.dir() / "ba.db";
+  auto m1 = p.run({"db", "merge", a.string(), b.string(), "-o", ab.string()});
+  auto m2 = p.run({"db", "merge", b.string(), a.string(), "-o", ba.string()});
+  ASSERT_EQ(m1.exit_code, 0) << m1.out << m1.err;
+  ASSERT_EQ(m2.exit_code, 0) << m2.out << m2.err;
+  const std::string runs = "SELECT count(*) FROM runs";
+  const std::string results =
+      "SELECT n.node_id, r.outcome FROM results r JOIN nodes n ON n.id = r.node JOIN runs u ON u.id = r.run "
+      "ORDER BY u.uuid, n.node_id";
+  EXPECT_EQ(query(ab, runs), "3|\n");  // the base run plus one run per shard
+  EXPECT_EQ(query(ab, results), query(ba, results));
+  auto again = p.run({"db", "merge", a.string(), b.string(), ab.string(), "-o", ab.string()});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(query(ab, runs), "3|\n");
+  EXPECT_EQ(query(ab, results), query(ba, results));
+  auto check = p.run({"db", "check", ab.string()});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("ok"), std::string::npos) << check.out;
+}
+
+TEST(CorruptDatabase, IsSetAsideAndTheRunIsUnchanged) {
+  FixtureProject p("all_pass");
+  fs::create_directories(p.db().parent_path());
+  {
+    std::ofstream png(p.db(), std::ios::binary);
+    png << "\x89PNG\r\n\x1a\n" << std::string(4096, '\x42');
+  }
+  auto r = p.run({});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("4 passed"), std::string::npos) << r.out;
+  bool set_aside = false;
+  for (const auto& e : fs::directory_iterator(p.db().parent_path()))
+    set_aside |= e.path().filename().string().find("corrupt") != std::string::npos;
+  EXPECT_TRUE(set_aside);
+  EXPECT_NE(r.err.find("warning"), std::string::npos) << r.err;
+  auto again = p.run({});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(query(p.db(), "SELECT count(*) FROM runs"), "2|\n");
+}
+
+TEST(Stats, TextJsonAndHtml) {
+  FixtureProject p("many_modules");
+  ASSERT_EQ(p.run({"-n", "2"}).exit_code, 0);
+  ASSERT_EQ(p.run({"-n", "2"}).exit_code, 0);
+  auto text = p.run({"stats", "--top", "5"});
+  ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("Slowest tests"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("tests/test_m1.py::test_1_0"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("suggested workers"), std::string::npos) << text.out;
+  auto json = p.run({"stats", "--json"});
+  ASSERT_EQ(json.exit_code, 0);
+  EXPECT_NE(json.out.find("\"slowest_tests\""), std::string::npos) << json.out;
+  fs::path html = p.dir() / "report.html";
+  auto h = p.run({"stats", "--html", html.string()});
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  std::string page = slurp(html);
+  EXPECT_NE(page.find("<svg"), std::string::npos);
+  EXPECT_EQ(page.find("http://"), page.find("http://www.w3.org/2000/svg"));  // no network resources
+  auto plan = p.run({"plan", "--shards", "2"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("shard 2/2"), std::string::npos) << plan.out;
+}
+
+}  // namespace
+}  // namespace fastest::e2e
