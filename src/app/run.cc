@@ -117,7 +117,9 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
     auto sel = suite.selects.find(f.rel_path);
     for (const auto& it : f.items)
       if (sel == suite.selects.end() || selected_by(it.node_id, sel->second)) m.tests.push_back({it.node_id});
-    if (!m.tests.empty()) suite.modules.push_back(std::move(m));
+    // A module without statically visible tests still goes to a worker unless an argument
+    // selected other tests in it: runtime collection is the truth (inherited, generated tests).
+    if (!m.tests.empty() || sel == suite.selects.end()) suite.modules.push_back(std::move(m));
   }
   return suite;
 }
