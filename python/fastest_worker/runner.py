@@ -10,6 +10,8 @@ from time import perf_counter
 
 _getpid = os.getpid
 _showwarning_orig = warnings._showwarning_orig
+_filters_mutated = getattr(warnings, "_filters_mutated", None) or getattr(
+    warnings, "_filters_mutated_lock_held", None) or (lambda: None)
 
 from . import compat
 from . import fixtures as fx
@@ -350,7 +352,7 @@ class Run:
         wcm = warnings.catch_warnings(record=True)
         wlog = wcm.__enter__()
         warnings.filters[:] = self._base_filters
-        warnings._filters_mutated()
+        _filters_mutated()
         try:
             mnode, items, class_errors = self.collector.collect(module)
             if not self.plugins_loaded and "pytest" in sys.modules:
@@ -539,7 +541,7 @@ class Run:
                         warnings.filterwarnings(*parse_warning_filter(arg, escape=False))
                     except Exception:
                         pass
-        warnings._filters_mutated()
+        _filters_mutated()
         self.item_finalizers = []
         self.when = "setup"
         xfailed = None
@@ -578,7 +580,7 @@ class Run:
         t3 = perf_counter()
         out, err = cap.stop()
         warnings.filters = saved_filters
-        warnings._filters_mutated()
+        _filters_mutated()
         warnings.showwarning = saved_show
         warnings._showwarnmsg_impl = saved_showmsg
         if setup_exc is None and call_exc is None and td_exc is None and xfailed is None:

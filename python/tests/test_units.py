@@ -126,3 +126,54 @@ class Framing(unittest.TestCase):
             self.assertIsNone(proto.Channel(r, -1).recv())
         finally:
             os.close(r)
+
+
+class FixtureFunctionMarker:
+    """Stands in for pytest's marker class (matched by name, as the harness does)."""
+
+    def __init__(self, scope="function", params=None, autouse=False, ids=None, name=None):
+        self.scope, self.params, self.autouse, self.ids, self.name = scope, params, autouse, ids, name
+
+
+class FixtureFunctionDefinition:
+    """pytest >= 8.4 wraps fixture functions in an object like this."""
+
+    def __init__(self, function, marker):
+        self._fixture_function = function
+        self._fixture_function_marker = marker
+
+    def __call__(self, *a, **kw):
+        raise RuntimeError("fixtures are not meant to be called directly")
+
+
+class _PytestWrapper:
+    def __init__(self, obj):
+        self.obj = obj
+
+
+class FixtureRepresentations(unittest.TestCase):
+    def test_pytest7_and_early_pytest8(self):
+        def raw(tmp_path):
+            return tmp_path
+
+        def wrapper(*a, **kw):
+            raise RuntimeError("called directly")
+        wrapper.__pytest_wrapped__ = _PytestWrapper(raw)
+        wrapper._pytestfixturefunction = FixtureFunctionMarker(scope="module", params=[1, 2],
+                                                               name="renamed")
+        spec = compat.fixture_spec(wrapper)
+        self.assertIs(spec.func, raw)
+        self.assertEqual((spec.scope, spec.params, spec.name), ("module", (1, 2), "renamed"))
+
+    def test_pytest84_definition_object(self):
+        def raw(request):
+            return 1
+        obj = FixtureFunctionDefinition(raw, FixtureFunctionMarker(autouse=True))
+        spec = compat.fixture_spec(obj)
+        self.assertIs(spec.func, raw)
+        self.assertTrue(spec.autouse)
+
+    def test_lookalikes_are_not_fixtures(self):
+        from unittest import mock
+        self.assertIsNone(compat.fixture_spec(mock.Mock()))
+        self.assertIsNone(compat.fixture_spec(len))
