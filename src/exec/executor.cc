@@ -1,11 +1,14 @@
 #include "exec/executor.h"
 
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <tbb/concurrent_queue.h>
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -47,20 +50,274 @@ struct BatchState {
   bool collect_failed = false;
 };
 
+enum class BatchEnd { finished, lost, timed_out, stopped };
+
 base::TestResult failed_result(const WorkItem& item, const std::string& nodeid, base::Outcome outcome,
                                const std::string& text) {
   base::TestResult r;
   r.node_id = nodeid;
   r.file = item.module;
   r.outcome = outcome;
-  r.message = text;
+  r.message = text.substr(0, text.find('\n'));
   r.longrepr = text;
   return r;
 }
 
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
+
 }  // namespace
 
-Executor::Executor(ExecOptions opts, const base::Clock& clock) : m_opts(std::move(opts)), m_clock(clock) {}
+std::string cap_text(std::string text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t total = text.size();
+  std::size_t cut = max_bytes;
+  // Back off continuation bytes (10xxxxxx) so the cut never splits a UTF-8 character.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  text += "\n[... truncated by fastest: " + std::to_string(total) + " bytes in all ...]\n";
+  return text;
+}
+
+/// One pool slot: the worker it currently drives and the batch loop around it.
+struct Executor::Slot {
+  Executor& ex;
+  Shared& shared;
+  int index;
+  std::unique_ptr<WorkerProcess> proc{};
+
+  void emit(Event ev) {
+    ev.worker = index;
+    ev.time_s = ex.m_clock.now_seconds() - shared.t0;
+    shared.events.push(std::move(ev));
+  }
+
+  bool start_worker() {
+    auto spawned = WorkerProcess::spawn(ex.m_opts.spawn);
+    if (!spawned.ok()) {
+      emit(Event{.kind = EventKind::fatal, .text = spawned.error().message});
+      return false;
+    }
+    proc = std::move(spawned).value();
+    WorkerMessage hello;
+    std::string err;
+    auto st = proc->read(hello, ex.m_opts.startup_timeout_s, err, ex.m_wake_fd);
+    if (st == ReadStatus::woken) {
+      proc.reset();
+      return false;
+    }
+    if (st != ReadStatus::message || hello.type != MessageType::ready) {
+      std::string why = st == ReadStatus::timeout ? "no answer in " + seconds_text(ex.m_opts.startup_timeout_s) + " s"
+                        : st == ReadStatus::message ? "it sent '" + hello.type_name + "' before 'ready'"
+                                                    : err;
+      proc->kill_group(SIGKILL);
+      std::string status = proc->reap(1);
+      emit(Event{.kind = EventKind::fatal,
+                 .text = "worker did not start: '" + ex.m_opts.spawn.python + "' " + why + " (" + status +
+                         "); is it a Python 3 interpreter?"});
+      proc.reset();
+      return false;
+    }
+    if (hello.protocol != k_protocol_version) {
+      emit(Event{.kind = EventKind::fatal,
+                 .text = "worker speaks protocol " + std::to_string(hello.protocol) + ", expected " +
+                         std::to_string(k_protocol_version)});
+      proc.reset();
+      return false;
+    }
+    if (!proc->send(encode_config(ex.m_opts.config)).ok()) {
+      emit(Event{.kind = EventKind::fatal, .text = "worker exited right after start (" + proc->reap(1) + ")"});
+      proc.reset();
+      return false;
+    }
+    emit(Event{.kind = EventKind::worker_ready, .text = hello.python});
+    return true;
+  }
+
+  /// A worker may die between batches (a timer a test left behind): notice it before
+  /// handing it the next module, which must not be blamed.
+  void drop_if_dead() {
+    if (!proc || !proc->exited()) return;
+    std::string status = proc->reap(0);
+    emit(Event{.kind = EventKind::worker_lost, .text = "worker exited while idle (" + status + ")"});
+    proc.reset();
+  }
+
+  void on_message(WorkerMessage& msg, const WorkItem& item, BatchState& bs) {
+    switch (msg.type) {
+      case MessageType::collected:
+        bs.collected = msg.items;
+        emit(Event{.kind = EventKind::collected, .batch = item.id, .module = item.module, .import_s = msg.import_s,
+                   .items = std::move(msg.items)});
+        break;
+      case MessageType::start:
+        bs.in_flight = msg.nodeid;
+        bs.in_flight_start = ex.m_clock.now_seconds();
+        break;
+      case MessageType::result: on_result(msg, item, bs); break;
+      case MessageType::collect_error:
+        bs.collect_failed = true;
+        emit(Event{.kind = EventKind::collect_error, .batch = item.id, .module = item.module,
+                   .collect_error = {item.module, msg.line, cap_text(std::move(msg.longrepr), k_max_captured_bytes)}});
+        break;
+      case MessageType::warning:
+        emit(Event{.kind = EventKind::warning, .batch = item.id, .module = item.module,
+                   .text = msg.category + ": " + msg.message});
+        break;
+      case MessageType::batch_done:
+        bs.finished = true;
+        emit(Event{.kind = EventKind::batch_finished, .batch = item.id, .module = item.module,
+                   .import_s = msg.import_s, .text = msg.teardown_error});
+        break;
+      default: break;
+    }
+  }
+
+  void on_result(WorkerMessage& msg, const WorkItem& item, BatchState& bs) {
+    // A second result for one id comes from a forked child that returned into the harness.
+    if (bs.done.insert(msg.nodeid).second) {
+      auto& r = msg.result;
+      r.file = item.module;
+      r.worker = index;
+      r.start_offset_s = (bs.in_flight == msg.nodeid ? bs.in_flight_start : ex.m_clock.now_seconds()) - shared.t0;
+      r.captured_stdout = cap_text(std::move(r.captured_stdout), k_max_captured_bytes);
+      r.captured_stderr = cap_text(std::move(r.captured_stderr), k_max_captured_bytes);
+      r.longrepr = cap_text(std::move(r.longrepr), k_max_captured_bytes);
+      emit(Event{.kind = EventKind::test_result, .batch = item.id, .module = item.module, .result = std::move(r)});
+    }
+    if (bs.in_flight == msg.nodeid) bs.in_flight.clear();
+  }
+
+  /// Feeds the worker's messages for `item` into `bs` until the batch ends one way or another.
+  BatchEnd run_batch(const WorkItem& item, BatchState& bs, std::string& lost_reason) {
+    const double timeout = ex.m_opts.timeout_s;
+    while (!bs.finished) {
+      double wait = 1.0;  // a safety tick only: request_stop() wakes us through the eventfd
+      if (timeout > 0 && !bs.in_flight.empty()) {
+        double left = bs.in_flight_start + timeout - ex.m_clock.now_seconds();
+        if (left <= 0) return BatchEnd::timed_out;
+        wait = std::min(wait, left);
+      }
+      if (ex.stop_requested()) return BatchEnd::stopped;
+      WorkerMessage msg;
+      auto st = proc->read(msg, wait, lost_reason, ex.m_wake_fd);
+      if (st == ReadStatus::timeout || st == ReadStatus::woken) continue;
+      if (st == ReadStatus::error) lost_reason = "protocol error: " + lost_reason;
+      if (st != ReadStatus::message) return BatchEnd::lost;
+      on_message(msg, item, bs);
+    }
+    return BatchEnd::finished;
+  }
+
+  /// The worker died or hung past --timeout: report the test it was running and re-queue the rest.
+  void after_loss(const WorkItem& item, BatchState bs, BatchEnd end, const std::string& lost_reason) {
+    const bool timed_out = end == BatchEnd::timed_out;
+    std::string stacks = timed_out ? proc->dump_stacks(ex.m_opts.stack_dump_wait_s) : "";
+    proc->kill_group(SIGKILL);
+    std::string status = proc->reap(1.0);
+    proc.reset();
+    std::string why = timed_out ? "Timeout: test exceeded " + seconds_text(ex.m_opts.timeout_s) +
+                                      " s (--timeout); worker killed"
+                      : lost_reason.rfind("protocol error", 0) == 0 ? "worker replaced after a " + lost_reason
+                                                                    : "worker crashed (" + status + ")";
+    emit(Event{.kind = EventKind::worker_lost, .batch = item.id, .module = item.module, .text = why});
+    if (!bs.in_flight.empty()) {
+      std::string text = timed_out ? why + " while running '" + bs.in_flight + "'\n"
+                                   : "worker " + std::to_string(index) + " crashed while running '" + bs.in_flight +
+                                         "': " + status + "\n";
+      if (!stacks.empty()) text += "\nStacks of all threads at the timeout (most recent call first):\n" + stacks;
+      bs.done.insert(bs.in_flight);
+      emit(Event{.kind = EventKind::test_result, .batch = item.id, .module = item.module,
+                 .result = failed_result(item, bs.in_flight, timed_out ? base::Outcome::timed_out
+                                                                        : base::Outcome::crashed,
+                                         cap_text(std::move(text), k_max_captured_bytes))});
+    } else if (bs.collected.empty() && !bs.collect_failed) {
+      import_crash(item, timed_out ? why : status);
+      return;
+    }
+    requeue_rest(item, bs, status);
+  }
+
+  /// Died before the module's items were known: a fresh worker tries again, a bounded
+  /// number of times (the previous one may have died of something a test left behind).
+  void import_crash(const WorkItem& item, const std::string& status) {
+    WorkItem again = item;
+    again.import_attempts = item.import_attempts + 1;
+    if (again.import_attempts < ex.m_opts.max_import_attempts) {
+      shared.requeue(std::move(again));
+      return;
+    }
+    std::string text = "worker crashed while importing " + item.module + ": " + status + " (" +
+                       std::to_string(again.import_attempts) + " workers tried; not retried again)";
+    emit(Event{.kind = EventKind::collect_error, .batch = item.id, .module = item.module,
+               .collect_error = {item.module, 0, text}});
+  }
+
+  void requeue_rest(const WorkItem& item, const BatchState& bs, const std::string& status) {
+    WorkItem rest{.module = item.module, .attempt = item.attempt + (bs.in_flight.empty() ? 1 : 0)};
+    for (const auto& id : bs.collected)
+      if (!bs.done.count(id)) rest.select.push_back(id);
+    if (rest.select.empty()) return;
+    if (rest.attempt >= ex.m_opts.max_attempts) {
+      for (const auto& id : rest.select)
+        emit(Event{.kind = EventKind::test_result, .batch = item.id, .module = item.module,
+                   .result = failed_result(item, id, base::Outcome::crashed,
+                                           "not run: workers kept dying on this module (" + status + ")\n")});
+      return;
+    }
+    shared.requeue(std::move(rest));
+  }
+
+  /// Session teardown, bounded: the grace for teardown, then a shorter one for the
+  /// interpreter's exit (atexit handlers; non-daemon threads are not waited for).
+  void shutdown() {
+    if (!proc) return;
+    const auto& o = ex.m_opts;
+    if (proc->send(encode_shutdown()).ok()) {
+      const double deadline = ex.m_clock.now_seconds() + o.shutdown_grace_s;
+      WorkerMessage msg;
+      std::string err;
+      ReadStatus st = ReadStatus::message;
+      while (st == ReadStatus::message) {
+        double left = deadline - ex.m_clock.now_seconds();
+        st = left > 0 ? proc->read(msg, left, err) : ReadStatus::timeout;
+      }
+      if (st == ReadStatus::timeout) {
+        emit(Event{.kind = EventKind::worker_lost,
+                   .text = "worker still busy " + seconds_text(o.shutdown_grace_s) +
+                           " s after shutdown (session teardown or a non-daemon thread); killed"});
+        proc.reset();
+        return;
+      }
+    }
+    std::string status = proc->reap(o.exit_grace_s);
+    if (proc->raw_status() != 0)
+      emit(Event{.kind = EventKind::worker_lost, .text = "worker ended badly at shutdown (" + status + ")"});
+    proc.reset();
+  }
+};
+
+Executor::Executor(ExecOptions opts, const base::Clock& clock) : m_opts(std::move(opts)), m_clock(clock) {
+  m_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  // Output is not captured (-s): copy it whole lines at a time so workers never interleave.
+  if (m_opts.config.capture != "fd" && m_opts.config.capture != "sys") m_opts.spawn.relay_output = true;
+}
+
+Executor::~Executor() {
+  if (m_wake_fd >= 0) close(m_wake_fd);
+}
+
+void Executor::request_stop() {
+  m_stop.store(true, std::memory_order_relaxed);
+  if (m_wake_fd >= 0) {
+    std::uint64_t one = 1;
+    ssize_t n = ::write(m_wake_fd, &one, sizeof one);
+    (void)n;  // EAGAIN only if already signalled 2^64-2 times
+  }
+}
 
 void Executor::run(std::vector<WorkItem> items, const std::function<void(const Event&)>& on_event) {
   Shared shared;
@@ -90,169 +347,37 @@ void Executor::run(std::vector<WorkItem> items, const std::function<void(const E
   driver.join();
 }
 
-void Executor::slot_loop(int slot, Shared& shared) {
-  std::unique_ptr<WorkerProcess> proc;
-  auto emit = [&](Event ev) {
-    ev.worker = slot;
-    ev.time_s = m_clock.now_seconds() - shared.t0;
-    shared.events.push(std::move(ev));
-  };
-  auto start_worker = [&]() -> bool {
-    auto spawned = WorkerProcess::spawn(m_opts.spawn);
-    if (!spawned.ok()) {
-      emit(Event{.kind = EventKind::fatal, .text = spawned.error().message});
-      return false;
-    }
-    proc = std::move(spawned).value();
-    WorkerMessage hello;
-    std::string err;
-    auto st = proc->read(hello, 120, err);
-    if (st != ReadStatus::message || hello.type != MessageType::ready) {
-      std::string why = st == ReadStatus::timeout ? "no answer in 120 s" : err;
-      proc->kill_group(SIGKILL);
-      emit(Event{.kind = EventKind::fatal,
-                 .text = "worker did not start (" + why + "; " + proc->reap(1) + ")"});
-      proc.reset();
-      return false;
-    }
-    if (hello.protocol != k_protocol_version) {
-      emit(Event{.kind = EventKind::fatal,
-                 .text = "worker speaks protocol " + std::to_string(hello.protocol) + ", expected " +
-                         std::to_string(k_protocol_version)});
-      proc.reset();
-      return false;
-    }
-    if (!proc->send(encode_config(m_opts.config)).ok()) {
-      proc.reset();
-      return false;
-    }
-    emit(Event{.kind = EventKind::worker_ready, .text = hello.python});
-    return true;
-  };
-
+void Executor::slot_loop(int slot_index, Shared& shared) {
+  Slot slot{*this, shared, slot_index};
   while (!stop_requested()) {
+    slot.drop_if_dead();
     auto item = shared.take();
     if (!item) break;
-    if (!proc && !start_worker()) {
-      // Nothing can run without a worker; leave the queue to the other slots only if they work.
+    if (!slot.proc && !slot.start_worker()) {
+      // Nothing can run without a worker.
       shared.requeue(std::move(*item));
       request_stop();
       break;
     }
-    emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
-    if (!proc->send(encode_run(item->id, item->module, item->select)).ok()) {
-      proc->reap(0.5);
-      proc.reset();
-      shared.requeue(std::move(*item));
+    slot.emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
+    if (!slot.proc->send(encode_run(item->id, item->module, item->select)).ok()) {
+      slot.after_loss(*item, BatchState{}, BatchEnd::lost, "");
       continue;
     }
     BatchState bs;
     std::string lost_reason;
-    bool timed_out = false;
-    while (!bs.finished) {
-      double wait = 0.1;  // short ticks so request_stop() is noticed
-      if (m_opts.timeout_s > 0 && !bs.in_flight.empty()) {
-        double left = bs.in_flight_start + m_opts.timeout_s - m_clock.now_seconds();
-        if (left <= 0) {
-          timed_out = true;
-          break;
-        }
-        wait = std::min(wait, left);
-      }
-      if (stop_requested()) break;
-      WorkerMessage msg;
-      std::string err;
-      auto st = proc->read(msg, wait, err);
-      if (st == ReadStatus::timeout) continue;
-      if (st != ReadStatus::message) {
-        lost_reason = err;
-        break;
-      }
-      switch (msg.type) {
-        case MessageType::collected:
-          bs.collected = msg.items;
-          emit(Event{.kind = EventKind::collected, .batch = item->id, .module = item->module,
-                     .import_s = msg.import_s, .items = std::move(msg.items)});
-          break;
-        case MessageType::start:
-          bs.in_flight = msg.nodeid;
-          bs.in_flight_start = m_clock.now_seconds();
-          break;
-        case MessageType::result:
-          if (bs.done.insert(msg.nodeid).second) {
-            msg.result.file = item->module;
-            msg.result.worker = slot;
-            msg.result.start_offset_s =
-                (bs.in_flight == msg.nodeid ? bs.in_flight_start : m_clock.now_seconds()) - shared.t0;
-            emit(Event{.kind = EventKind::test_result, .batch = item->id, .module = item->module,
-                       .result = std::move(msg.result)});
-          }
-          if (bs.in_flight == msg.nodeid) bs.in_flight.clear();
-          break;
-        case MessageType::collect_error:
-          bs.collect_failed = true;
-          emit(Event{.kind = EventKind::collect_error, .batch = item->id, .module = item->module,
-                     .collect_error = {item->module, msg.line, msg.longrepr}});
-          break;
-        case MessageType::warning:
-          emit(Event{.kind = EventKind::warning, .batch = item->id, .module = item->module,
-                     .text = msg.category + ": " + msg.message});
-          break;
-        case MessageType::batch_done:
-          bs.finished = true;
-          emit(Event{.kind = EventKind::batch_finished, .batch = item->id, .module = item->module,
-                     .import_s = msg.import_s, .text = msg.teardown_error});
-          break;
-        default:
-          break;
-      }
+    BatchEnd end = slot.run_batch(*item, bs, lost_reason);
+    if (end == BatchEnd::finished) continue;
+    if (end == BatchEnd::stopped) {
+      // Interrupted: the test in flight is not reported; its worker is not reused.
+      slot.proc->kill_group(SIGKILL);
+      slot.proc->reap(1.0);
+      slot.proc.reset();
+      break;
     }
-    if (bs.finished) continue;
-
-    // The worker died, hung past --timeout, or we are stopping: replace it.
-    proc->kill_group(timed_out ? SIGKILL : SIGKILL);
-    std::string status = proc->reap(1.0);
-    proc.reset();
-    if (stop_requested() && !timed_out && lost_reason.empty()) break;
-    std::string why = timed_out ? "Timeout: test exceeded " + std::to_string(m_opts.timeout_s) + " s; worker killed"
-                                : "worker crashed (" + status + ")";
-    emit(Event{.kind = EventKind::worker_lost, .batch = item->id, .module = item->module, .text = why});
-    if (!bs.in_flight.empty()) {
-      auto outcome = timed_out ? base::Outcome::timed_out : base::Outcome::crashed;
-      std::string text = (timed_out ? why : "worker '" + std::to_string(slot) + "' crashed while running '" +
-                                                bs.in_flight + "': " + status) + "\n";
-      bs.done.insert(bs.in_flight);
-      emit(Event{.kind = EventKind::test_result, .batch = item->id, .module = item->module,
-                 .result = failed_result(*item, bs.in_flight, outcome, text)});
-    } else if (bs.collected.empty() && !bs.collect_failed) {
-      // Died while importing the module: that module's collection error, not a retry loop.
-      emit(Event{.kind = EventKind::collect_error, .batch = item->id, .module = item->module,
-                 .collect_error = {item->module, 0, "worker crashed while importing " + item->module + ": " + status}});
-      continue;
-    }
-    WorkItem rest{.module = item->module, .attempt = item->attempt + (bs.in_flight.empty() ? 1 : 0)};
-    for (const auto& id : bs.collected)
-      if (!bs.done.count(id)) rest.select.push_back(id);
-    if (rest.select.empty()) continue;
-    if (rest.attempt >= m_opts.max_attempts) {
-      for (const auto& id : rest.select)
-        emit(Event{.kind = EventKind::test_result, .batch = item->id, .module = item->module,
-                   .result = failed_result(*item, id, base::Outcome::crashed,
-                                           "not run: workers kept dying on this module (" + status + ")\n")});
-      continue;
-    }
-    shared.requeue(std::move(rest));
+    slot.after_loss(*item, bs, end, lost_reason);
   }
-  if (proc) {
-    if (proc->send(encode_shutdown()).ok()) {
-      WorkerMessage msg;
-      std::string err;
-      // Drain until the worker closes its end (session teardown), bounded by the grace.
-      while (proc->read(msg, m_opts.shutdown_grace_s, err) == ReadStatus::message) {
-      }
-    }
-    proc->reap(0.5);
-  }
+  slot.shutdown();
 }
 
 }  // namespace fastest::exec

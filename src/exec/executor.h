@@ -22,6 +22,7 @@ struct WorkItem {
   std::string module;
   std::vector<std::string> select{};
   int attempt = 0;  ///< how many workers already died on this batch's remainder
+  int import_attempts = 0;  ///< how many workers already died importing the module
 };
 
 struct ExecOptions {
@@ -30,8 +31,15 @@ struct ExecOptions {
   WorkerConfig config;
   double timeout_s = 0;        ///< per test; 0 = none
   double shutdown_grace_s = 5;  ///< for session teardown before the worker is killed
+  double exit_grace_s = 2;      ///< after the worker closed its output (atexit handlers), then killed
+  double startup_timeout_s = 60;  ///< for a new worker's `ready`
+  double stack_dump_wait_s = 1;   ///< how long a timed-out worker gets to dump its stacks
   int max_attempts = 3;        ///< a remainder re-queued this often is reported, not retried
+  int max_import_attempts = 2;  ///< workers that may die importing one module before it is an error
 };
+
+/// Captured stdout/stderr/longrepr kept per test, whatever the worker sends. Bytes.
+inline constexpr std::size_t k_max_captured_bytes = 4u << 20;
 
 enum class EventKind : int {
   worker_ready = 1,
@@ -61,22 +69,31 @@ struct Event {
 class Executor {
  public:
   Executor(ExecOptions opts, const base::Clock& clock);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
 
   /// Runs `items` (dispatch order) and calls `on_event` for each event on this thread.
   /// Returns when everything ran, or after request_stop().
   void run(std::vector<WorkItem> items, const std::function<void(const Event&)>& on_event);
 
-  /// Stops dispatch and kills busy workers; results already reported are kept.
-  /// Safe to call from any thread (an async-signal-safe atomic store).
-  void request_stop() { m_stop.store(true, std::memory_order_relaxed); }
+  /// Stops dispatch and kills busy workers at once; results already reported are kept.
+  /// Safe to call from any thread and from a signal handler (an atomic store and a
+  /// write to an eventfd that wakes every slot blocked on its worker).
+  void request_stop();
   bool stop_requested() const { return m_stop.load(std::memory_order_relaxed); }
 
  private:
   struct Shared;
+  struct Slot;
   void slot_loop(int slot, Shared& shared);
   ExecOptions m_opts;
   const base::Clock& m_clock;
   std::atomic<bool> m_stop{false};
+  int m_wake_fd = -1;
 };
+
+/// Cuts `text` to at most `max_bytes` (at a UTF-8 character boundary) and says so.
+std::string cap_text(std::string text, std::size_t max_bytes);
 
 }  // namespace fastest::exec

@@ -1,5 +1,5 @@
 #pragma once
-// One Python worker process and its two protocol pipes (POSIX: spawn_posix.cc).
+// One Python worker process and its pipes (POSIX: spawn_posix.cc).
 
 #include <sys/types.h>
 
@@ -17,13 +17,23 @@ struct SpawnSpec {
   std::string python;                    ///< interpreter path or name looked up in PATH
   std::filesystem::path main_script;     ///< harness fastest_worker_main.py
   std::vector<std::string> extra_env;    ///< "KEY=VALUE" added to the inherited environment
+  /// The worker's stdout/stderr go through pipes that the controller copies to its own
+  /// fds 1/2 a whole line at a time, so lines of different workers never interleave (-s).
+  bool relay_output = false;
 };
 
-enum class ReadStatus { message, timeout, closed, error };
+enum class ReadStatus {
+  message,
+  timeout,
+  closed,
+  error,
+  woken,  ///< the wake fd became readable (Executor::request_stop)
+};
 
 class WorkerProcess {
  public:
-  /// Starts the worker in its own process group, stdin on /dev/null, protocol on fds 3/4.
+  /// Starts the worker in its own process group, stdin on /dev/null, protocol on fds 3/4,
+  /// stack dumps (faulthandler on SIGUSR1) on fd 5.
   static base::Result<std::unique_ptr<WorkerProcess>> spawn(const SpawnSpec& spec);
   /// Kills the process group if still running and reaps it.
   ~WorkerProcess();
@@ -33,25 +43,51 @@ class WorkerProcess {
   pid_t pid() const { return m_pid; }
   /// Writes a whole frame; an Error if the worker has gone.
   base::Status send(std::string_view payload);
-  /// Waits up to timeout_s (negative: no limit) for the next message.
+  /// Waits up to timeout_s (negative: no limit) for the next message, relaying output
+  /// meanwhile. Returns `woken` as soon as `wake_fd` (if >= 0) is readable.
   /// `error` receives the reason for closed/error.
-  ReadStatus read(WorkerMessage& out, double timeout_s, std::string& error);
+  ReadStatus read(WorkerMessage& out, double timeout_s, std::string& error, int wake_fd = -1);
+  /// True once the process has exited (it is not reaped yet; reap() describes how).
+  bool exited();
+  /// Asks the worker's faulthandler for the stacks of all its threads (SIGUSR1) and
+  /// returns what it wrote within wait_s ("" if nothing).
+  std::string dump_stacks(double wait_s);
   /// Sends `sig` to the worker's whole process group (the test's children too).
   void kill_group(int sig);
   /// Reaps the process (waiting at most grace_s, then SIGKILL) and describes how it ended:
   /// "exit code 1", "signal 11 (SIGSEGV)", with an out-of-memory hint for SIGKILL.
+  /// Kills what is left of the process group and flushes relayed output.
   std::string reap(double grace_s);
+  /// How the process ended: 0 if it exited with code 0, else nonzero. Valid after reap().
+  int raw_status() const { return m_status; }
 
  private:
-  WorkerProcess(pid_t pid, int to_worker, int from_worker);
+  struct Relay {
+    int fd = -1;      ///< read end of the worker's stdout/stderr pipe
+    int target = -1;  ///< our fd 1 or 2
+    std::string pending{};  ///< an incomplete last line
+  };
+  WorkerProcess(pid_t pid, int to_worker, int from_worker, int dumps, int out, int err);
+  /// Reads whatever the relay pipes hold without blocking.
+  void drain_relays();
+  void relay_from(Relay& r);
+  void close_relays();
+
   pid_t m_pid;
   int m_to_worker;
   int m_from_worker;
+  int m_dumps;
+  Relay m_relays[2];
   bool m_reaped = false;
+  int m_status = 0;
   FrameReader m_reader;
 };
 
 /// Describes a waitpid() status as pytest-xdist users would want to read it.
 std::string describe_wait_status(int status);
+
+/// Appends `data` to `pending` and returns the complete lines it now holds (removed from
+/// `pending`). A line longer than `max_line` is cut there so memory stays bounded.
+std::string take_complete_lines(std::string& pending, std::string_view data, std::size_t max_line);
 
 }  // namespace fastest::exec
