@@ -4,6 +4,7 @@
 #include <chrono>
 #include <random>
 #include <tuple>
+#include <unordered_set>
 
 #include <SQLiteCpp/Transaction.h>
 
@@ -68,21 +69,43 @@ std::optional<double> total_seconds(const base::TestResult& r) {
   return clean_seconds(*s + *c + *t);
 }
 
-void bind_result(SQLite::Statement& ins, std::int64_t run_id, std::int64_t node, const base::TestResult& r) {
-  ins.bind(1, run_id);
-  ins.bind(2, node);
-  ins.bind(3, static_cast<int>(r.outcome));
-  bind_seconds(ins, 4, r.setup_s);
-  bind_seconds(ins, 5, r.call_s);
-  bind_seconds(ins, 6, r.teardown_s);
-  ins.bind(7, r.worker);
-  bind_seconds(ins, 8, r.start_offset_s);
+/// Binds one result to parameters at + 1 ... at + 9 of an insert into results.
+void bind_result(SQLite::Statement& ins, int at, std::int64_t run_id, std::int64_t node, const base::TestResult& r) {
+  ins.bind(at + 1, run_id);
+  ins.bind(at + 2, node);
+  ins.bind(at + 3, static_cast<int>(r.outcome));
+  bind_seconds(ins, at + 4, r.setup_s);
+  bind_seconds(ins, at + 5, r.call_s);
+  bind_seconds(ins, at + 6, r.teardown_s);
+  ins.bind(at + 7, r.worker);
+  bind_seconds(ins, at + 8, r.start_offset_s);
   if (r.message.size() <= k_max_message_bytes) {
-    ins.bindNoCopy(9, r.message);
+    ins.bindNoCopy(at + 9, r.message);
   } else {
-    ins.bind(9, std::string(clip_message(r.message)));
+    ins.bind(at + 9, std::string(clip_message(r.message)));
   }
 }
+
+/// "(?, ?, ...), (...)": `rows` groups of `columns` numbered parameters.
+std::string values_list(int rows, int columns) {
+  std::string out;
+  for (int r = 0; r < rows; ++r) {
+    out += r == 0 ? "(" : ", (";
+    for (int c = 0; c < columns; ++c) out += c == 0 ? "?" : ", ?";
+    out += ')';
+  }
+  return out;
+}
+
+constexpr const char* k_insert_results = "INSERT INTO results (run, node, outcome, setup_s, call_s, teardown_s, worker, "
+                                         "start_offset_s, message) VALUES ";
+constexpr const char* k_upsert_stats = "INSERT INTO test_stats (node, n, timed, estimate_s, spread_s, last_s, "
+                                       "last_outcome, last_verdict, failures, flips, last_run, recent) VALUES ";
+constexpr const char* k_upsert_stats_tail =
+    " ON CONFLICT (node) DO UPDATE SET n = excluded.n, timed = excluded.timed, estimate_s = excluded.estimate_s, "
+    "spread_s = excluded.spread_s, last_s = excluded.last_s, last_outcome = excluded.last_outcome, "
+    "last_verdict = excluded.last_verdict, failures = excluded.failures, flips = excluded.flips, "
+    "last_run = excluded.last_run, recent = excluded.recent";
 
 }  // namespace
 
@@ -106,14 +129,11 @@ Statements::Statements(SQLite::Database& db)
                    "coalesce(teardown_s, 0)) FROM results WHERE run = ?1) WHERE id = ?1"),
       run_count(db, "SELECT count(*) FROM runs WHERE ended_unix IS NOT NULL"),
       insert_node(db, "INSERT INTO nodes (node_id, file) VALUES (?, ?)"),
-      insert_result(db, "INSERT INTO results (run, node, outcome, setup_s, call_s, teardown_s, worker, "
-                        "start_offset_s, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
-      insert_stats(db, "INSERT INTO test_stats (node, n, timed, estimate_s, spread_s, last_s, last_outcome, "
-                       "last_verdict, failures, flips, last_run, recent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                       "?10, ?11, ?12)"),
-      update_stats(db, "UPDATE test_stats SET n = ?2, timed = ?3, estimate_s = ?4, spread_s = ?5, last_s = ?6, "
-                       "last_outcome = ?7, last_verdict = ?8, failures = ?9, flips = ?10, last_run = ?11, "
-                       "recent = ?12 WHERE node = ?1"),
+      insert_result(db, std::string(k_insert_results) + values_list(1, 9)),
+      insert_results(db, std::string(k_insert_results) + values_list(k_rows_per_insert, 9)),
+      upsert_stat(db, std::string(k_upsert_stats) + values_list(1, 12) + k_upsert_stats_tail),
+      upsert_stats(db, std::string(k_upsert_stats) + values_list(k_rows_per_insert, 12) + k_upsert_stats_tail),
+      results_of_run(db, "SELECT node FROM results WHERE run = ?"),
       load_nodes(db, "SELECT n.id, n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
                      "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
                      "FROM nodes n LEFT JOIN test_stats s ON s.node = n.id"),
@@ -161,24 +181,24 @@ TestStatsRow read_stats(SQLite::Statement& q, int first) {
   return s;
 }
 
-void write_stats(SQLite::Statement& up, std::int64_t node, const TestStatsRow& s) {
-  up.bind(1, node);
-  up.bind(2, s.n);
-  up.bind(3, s.timed);
-  up.bind(4, s.estimate_s);
-  up.bind(5, s.spread_s);
+void write_stats(SQLite::Statement& up, std::int64_t node, const TestStatsRow& s, int at) {
+  up.bind(at + 1, node);
+  up.bind(at + 2, s.n);
+  up.bind(at + 3, s.timed);
+  up.bind(at + 4, s.estimate_s);
+  up.bind(at + 5, s.spread_s);
   if (s.last_s) {
-    up.bind(6, *s.last_s);
+    up.bind(at + 6, *s.last_s);
   } else {
-    up.bind(6);
+    up.bind(at + 6);
   }
-  up.bind(7, s.last_outcome);
-  up.bind(8, s.last_verdict);
-  up.bind(9, s.failures);
-  up.bind(10, s.flips);
-  up.bind(11, s.last_run);
+  up.bind(at + 7, s.last_outcome);
+  up.bind(at + 8, s.last_verdict);
+  up.bind(at + 9, s.failures);
+  up.bind(at + 10, s.flips);
+  up.bind(at + 11, s.last_run);
   // `s` outlives the statement's step; the floats are the blob's bytes (little-endian).
-  up.bindNoCopy(12, s.recent.v.data(), static_cast<int>(s.recent.size * sizeof(float)));
+  up.bindNoCopy(at + 12, s.recent.v.data(), static_cast<int>(s.recent.size * sizeof(float)));
 }
 
 void StoreImpl::refresh_if_stale() {
@@ -375,6 +395,39 @@ NodeState& node_for(StoreImpl& impl, const base::TestResult& r) {
 
 }  // namespace
 
+namespace {
+
+/// The nodes already recorded for `run_id` (loaded once per run, then kept up to date).
+std::unordered_set<std::int64_t>& recorded_nodes(StoreImpl& impl, std::int64_t run_id) {
+  auto [it, added] = impl.recorded.try_emplace(run_id);
+  if (added) {
+    Using q(impl.st.results_of_run);
+    q->bind(1, run_id);
+    while (q->executeStep()) it->second.insert(q->getColumn(0).getInt64());
+  }
+  return it->second;
+}
+
+/// Runs `single` for each item, or `multi` for each full group of k_rows_per_insert items;
+/// bind(statement, parameter offset, item) binds one item's `columns` parameters.
+template <class T, class Bind>
+void insert_rows(SQLite::Statement& single, SQLite::Statement& multi, int columns, const std::vector<T>& items,
+                 Bind bind) {
+  std::size_t i = 0;
+  for (; i + k_rows_per_insert <= items.size(); i += k_rows_per_insert) {
+    Using st(multi);
+    for (int r = 0; r < k_rows_per_insert; ++r) bind(*st, r * columns, items[i + r]);
+    st->exec();
+  }
+  for (; i < items.size(); ++i) {
+    Using st(single);
+    bind(*st, 0, items[i]);
+    st->exec();
+  }
+}
+
+}  // namespace
+
 base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const base::TestResult> results) {
   Impl& impl = *m_impl;
   try {
@@ -382,43 +435,34 @@ base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const b
     impl.refresh_if_stale();
     impl.load_nodes();
     (void)run_identity(impl, run_id);  // throws for an unknown run before anything is written
-    // (node, had a stats row before this call)
-    std::vector<std::pair<NodeState*, bool>> touched;
-    touched.reserve(results.size());
-    // Inserting in node order appends to the (run, node) b-tree instead of splitting pages.
-    std::vector<std::tuple<std::int64_t, std::size_t, NodeState*>> order;  // (node id, index in span, node)
-    order.reserve(results.size());
-    for (std::size_t i = 0; i < results.size(); ++i) {
-      NodeState& ns = node_for(impl, results[i]);  // references into the map stay valid
-      order.emplace_back(ns.id, i, &ns);
+    auto& recorded = recorded_nodes(impl, run_id);
+    // (node, result); a duplicate (run, test) is dropped: first result wins, counted once.
+    std::vector<std::pair<NodeState*, const base::TestResult*>> rows;
+    rows.reserve(results.size());
+    for (const base::TestResult& r : results) {
+      NodeState& ns = node_for(impl, r);  // references into the map stay valid
+      if (recorded.insert(ns.id).second) rows.emplace_back(&ns, &r);
     }
-    std::sort(order.begin(), order.end());
-    for (const auto& [node_id, index, node] : order) {
-      const base::TestResult& r = results[index];
-      NodeState& ns = *node;
-      Using ins(impl.st.insert_result);
-      bind_result(*ins, run_id, ns.id, r);
-      // A duplicate (run, test) is ignored, first result wins, and is not counted twice.
-      if (ins->exec() == 0) continue;
-      touched.emplace_back(&ns, ns.has_stats);
-      fold_result(ns.stats, static_cast<int>(r.outcome), total_seconds(r), run_id);
-      ns.has_stats = true;
+    // In node order the (run, node) b-tree is appended to and the stats b-tree walked forwards.
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first->id < b.first->id; });
+    insert_rows(impl.st.insert_result, impl.st.insert_results, 9, rows,
+                [run_id](SQLite::Statement& st, int at, const auto& row) {
+                  bind_result(st, at, run_id, row.first->id, *row.second);
+                });
+    std::vector<NodeState*> touched;
+    touched.reserve(rows.size());
+    for (const auto& [ns, r] : rows) {
+      fold_result(ns->stats, static_cast<int>(r->outcome), total_seconds(*r), run_id);
+      ns->has_stats = true;
+      touched.push_back(ns);
     }
-    // Already in node order: the stats b-tree is walked forwards, not hopped around.
-    for (std::size_t i = 0; i < touched.size(); ++i) {
-      const auto [ns, existed] = touched[i];
-      if (i + 1 < touched.size() && touched[i + 1].first == ns) {
-        touched[i + 1].second = existed;  // the same test twice in one span: write once
-        continue;
-      }
-      Using up(existed ? impl.st.update_stats : impl.st.insert_stats);
-      write_stats(*up, ns->id, ns->stats);
-      up->exec();
-    }
+    insert_rows(impl.st.upsert_stat, impl.st.upsert_stats, 12, touched,
+                [](SQLite::Statement& st, int at, const NodeState* ns) { write_stats(st, ns->id, ns->stats, at); });
     tx.commit();
     return base::ok_status();
   } catch (const std::exception& e) {
-    impl.invalidate();  // the in-memory statistics may hold folds that were rolled back
+    // The in-memory statistics and recorded sets may hold what was just rolled back.
+    impl.invalidate();
     return db_error("recording test results", e);
   }
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
@@ -21,13 +22,16 @@ namespace fastest::store {
 
 inline constexpr double k_week_s = 7 * 24 * 3600.0;
 inline constexpr int k_default_keep_runs = 30;
+/// Rows per multi-row INSERT when recording: fewer statement executions per result.
+inline constexpr int k_rows_per_insert = 32;
 
 /// Every statement the store runs more than once, prepared once per connection.
 struct Statements {
   explicit Statements(SQLite::Database& db);
   SQLite::Statement get_file, get_items, upsert_file, delete_items, insert_item;
   SQLite::Statement insert_run, get_run, finish_run, run_work, run_count;
-  SQLite::Statement insert_node, insert_result, insert_stats, update_stats, load_nodes, data_version;
+  SQLite::Statement insert_node, insert_result, insert_results, upsert_stat, upsert_stats, results_of_run;
+  SQLite::Statement load_nodes, data_version;
   SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
   SQLite::Statement module_overheads, slowest_tests, flaky_tests, all_test_stats, recent_runs, batches;
 };
@@ -51,6 +55,8 @@ struct StoreImpl {
   std::unordered_map<std::string, NodeState> nodes;
   bool nodes_loaded = false;
   std::int64_t seen_data_version = -1;
+  /// run id -> node ids already recorded for it (duplicates are dropped before the INSERT).
+  std::unordered_map<std::int64_t, std::unordered_set<std::int64_t>> recorded;
   /// run id -> (uuid, started_unix) of runs written through this connection.
   std::unordered_map<std::int64_t, std::pair<std::string, double>> runs;
 
@@ -63,6 +69,7 @@ struct StoreImpl {
   void invalidate() {
     nodes.clear();
     nodes_loaded = false;
+    recorded.clear();
   }
 };
 
@@ -113,7 +120,9 @@ inline base::Error db_error(const std::string& what, const std::exception& e) {
 
 /// Reads a test_stats row from columns first..first+10 of `q` (see Statements::load_nodes).
 TestStatsRow read_stats(SQLite::Statement& q, int first);
-/// Binds `s` (which must outlive the statement's step) to insert_stats / update_stats for `node`.
-void write_stats(SQLite::Statement& up, std::int64_t node, const TestStatsRow& s);
+/// Binds `s` (which must outlive the statement's step) as parameters at + 1 ... at + 12 of an
+/// insert into test_stats (node, n, timed, estimate_s, spread_s, last_s, last_outcome,
+/// last_verdict, failures, flips, last_run, recent).
+void write_stats(SQLite::Statement& up, std::int64_t node, const TestStatsRow& s, int at = 0);
 
 }  // namespace fastest::store

@@ -143,6 +143,46 @@ TEST(StoreRuns, RejectsNanNegativeAndAbsurdDurations) {
   EXPECT_TRUE(store->finish_run(*run, RunEnd{0, std::nan(""), 6, 0, 0, 0}).ok());
 }
 
+TEST(StoreRuns, ADuplicateResultIsKeptOnceAndCountedOnce) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  std::int64_t run_id = 0;
+  {
+    auto store = std::move(HistoryStore::open(path)).value();
+    auto run = store->begin_run(RunInfo{});
+    ASSERT_TRUE(run.ok());
+    run_id = *run;
+    std::vector<TestResult> rs = {result("t::a", Outcome::passed, 1.0), result("t::a", Outcome::failed, 9.0)};
+    ASSERT_TRUE(store->record_results(run_id, rs).ok());
+    ASSERT_TRUE(store->record_results(run_id, std::vector<TestResult>{result("t::a", Outcome::failed, 9.0)}).ok());
+  }
+  {
+    // Another connection (a restarted controller) continuing the same run.
+    auto store = std::move(HistoryStore::open(path)).value();
+    ASSERT_TRUE(store->record_results(run_id, std::vector<TestResult>{result("t::a", Outcome::failed, 9.0)}).ok());
+    EXPECT_DOUBLE_EQ(store->last_durations().at("t::a"), 1.0);
+    EXPECT_TRUE(store->last_failed().empty());
+    auto slow = store->slowest_tests(1);
+    ASSERT_TRUE(slow.ok());
+    EXPECT_EQ((*slow)[0].runs, 1);
+  }
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(testing::query_int(raw, "SELECT count(*) FROM results"), 1);
+}
+
+TEST(StoreRuns, ManyResultsInOneSpanUseTheBatchedPath) {
+  auto store = memory_store();
+  auto run = store->begin_run(RunInfo{});
+  ASSERT_TRUE(run.ok());
+  std::vector<TestResult> rs;
+  for (int i = 0; i < 1000; ++i) rs.push_back(result("m.py::t" + std::to_string(i), Outcome::passed, i * 0.001));
+  ASSERT_TRUE(store->record_results(*run, rs).ok());
+  const auto d = store->last_durations();
+  ASSERT_EQ(d.size(), 1000u);
+  EXPECT_DOUBLE_EQ(d.at("m.py::t999"), 0.999);
+  EXPECT_NEAR(store->history().test_seconds.at("m.py::t500"), 0.5, 1e-6);
+}
+
 TEST(StoreRuns, RecordingForAnUnknownRunIsAnError) {
   auto store = memory_store();
   std::vector<TestResult> rs = {result("t::a", Outcome::passed, 1.0)};
