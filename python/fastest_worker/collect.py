@@ -329,9 +329,14 @@ class Collector:
                 if obj.__init__ is not object.__init__ or obj.__new__ is not object.__new__:
                     import warnings
                     what = "__init__" if obj.__init__ is not object.__init__ else "__new__"
-                    warnings.warn("cannot collect test class %r because it has a %s constructor"
-                                  " (from: %s)" % (obj.__name__, what, parent.nodeid),
-                                  _collection_warning())
+                    try:
+                        fn = inspect.getsourcefile(obj)
+                        line = inspect.getsourcelines(obj)[1]
+                    except (OSError, TypeError):
+                        fn, line = parent.path, 0
+                    warnings.warn_explicit(_collection_warning()(
+                        "cannot collect test class %r because it has a %s constructor (from: %s)"
+                        % (obj.__name__, what, parent.nodeid)), None, str(fn), line)
                     return
                 self._collect_class(parent, chain, name, obj, items, errors)
             return

@@ -213,6 +213,15 @@ class Config:
             "usepdb": False, "lf": False, "ff": False, "numprocesses": None,
             "assertmode": "rewrite", "strict_markers": False, "color": "no",
         })
+        addopts = self.ini.get("addopts") or ""
+        if not isinstance(addopts, str):
+            addopts = " ".join(addopts)
+        opts = addopts.split()
+        self.option.strict_markers = "--strict-markers" in opts
+        self.option.strict = "--strict" in opts
+        self.disabled_plugins = {opts[i + 1][3:] for i, o in enumerate(opts[:-1])
+                                 if o == "-p" and opts[i + 1].startswith("no:")}
+        self.disabled_plugins.update(o[5:] for o in opts if o.startswith("-pno:"))
         self.invocation_params = None
         self.args = []
         self.stash = {}
@@ -246,6 +255,11 @@ class Config:
     getvalue = getoption
 
     def getini(self, name):
+        if name == "markers":
+            return _BUILTIN_MARKERS + self._getini("markers")
+        return self._getini(name)
+
+    def _getini(self, name):
         value = self.ini.get(name)
         if value is None:
             return [] if name in _LIST_INI else ""
@@ -256,6 +270,8 @@ class Config:
 
     def addinivalue_line(self, name, line):
         cur = self.ini.get(name)
+        if cur is None and name in _LIST_INI:
+            cur = []
         if isinstance(cur, str):
             cur = [v.strip() for v in cur.splitlines() if v.strip()]
         self.ini[name] = list(cur or []) + [line]
@@ -264,6 +280,10 @@ class Config:
         import warnings
         warnings.warn(warning, stacklevel=stacklevel)
 
+
+# Marks pytest's own plugins register at configure time.
+_BUILTIN_MARKERS = ["skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings",
+                    "tryfirst", "trylast"]
 
 _LIST_INI = {"python_files", "python_classes", "python_functions", "testpaths", "markers",
              "filterwarnings", "usefixtures", "norecursedirs", "addopts", "required_plugins"}

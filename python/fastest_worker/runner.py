@@ -130,6 +130,8 @@ class Run:
         self._base_filters = self._make_base_filters()
         self.tmp = builtin_fixtures.TempPathFactory(config)
         self.asyncio_mode = str(config.ini.get("asyncio_mode", "strict"))
+        from . import pytest_hook
+        pytest_hook.install(self.on_pytest_imported)
         try:
             self.start_cwd = os.getcwd()
         except OSError:
@@ -193,7 +195,17 @@ class Run:
         self.base_chain.levels[1].autouse[:] = self.plugins_level.autouse
         fx.bump_generation()
 
+    def on_pytest_imported(self, pytest_module):
+        """pytest was just imported by user code: plugins, markers, mark config."""
+        if not self.plugins_loaded:
+            self.load_entry_point_plugins()
+        structures = sys.modules.get("_pytest.mark.structures")
+        gen = getattr(structures, "MARK_GEN", None)
+        if gen is not None and getattr(gen, "_config", None) is None:
+            gen._config = self.config
+
     def load_entry_point_plugins(self):
+        from .hooks import conftest_loaded
         self.plugins_loaded = True
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
             return
@@ -202,13 +214,17 @@ class Run:
             eps = entry_points(group="pytest11")
         except Exception:
             return
+        disabled = self.config.disabled_plugins
         for ep in eps:
+            if ep.name in disabled:
+                continue
             try:
                 mod = ep.load()
             except Exception:
                 continue
             if isinstance(mod, type(sys)):
                 self._add_plugin(mod)
+                conftest_loaded(mod, self.config)
 
     def conftest_modules_for(self, item):
         path = str(item.path)
