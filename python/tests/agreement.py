@@ -37,8 +37,20 @@ def pytest_outcomes(rootdir, args=(), env_extra=None, junit=None, timeout=900, o
             return json.load(f)
 
 
+def read_ini(rootdir):
+    """[pytest] section of rootdir/pytest.ini as the controller would send it."""
+    import configparser
+    path = os.path.join(rootdir, "pytest.ini")
+    if not os.path.exists(path):
+        return {}
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(path)
+    return dict(cp["pytest"]) if cp.has_section("pytest") else {}
+
+
 def worker_outcomes(rootdir, modules, python=PYTEST_PYTHON, **kw):
     """nodeid -> outcome according to the worker (same keys as pytest_outcomes)."""
+    kw.setdefault("ini", read_ini(rootdir))
     with tempfile.TemporaryDirectory() as tmp:
         kw.setdefault("basetemp", os.path.join(tmp, "bt"))
         kw.setdefault("cache_dir", os.path.join(tmp, "cache"))

@@ -52,6 +52,12 @@ class AgreementWithPytest(unittest.TestCase):
         root = os.path.join(driver.PROJECTS, "features")
         self.check(root, driver.find_modules(root), 200, import_mode="importlib")
 
+    def test_ini_options(self):
+        # python_functions/classes, xfail_strict, filterwarnings, usefixtures,
+        # empty_parameter_set_mark and --strict-markers from addopts.
+        root = os.path.join(driver.PROJECTS, "ini")
+        self.check(root, driver.find_modules(root), 8)
+
     def test_feature_project_2(self):
         # Module-scoped params regroup items; the run order must match pytest's too.
         root = os.path.join(driver.PROJECTS, "features2")

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.mark.not_registered_anywhere
+def test_never_runs():
+    pass
