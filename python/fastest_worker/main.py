@@ -100,7 +100,9 @@ def _configure(msg, ch):
     from .nodes import Config
     from .runner import Run
     from . import rewrite
+    from . import assertrepr
     config = Config(msg)
+    assertrepr.verbose = config.verbose
     _apply_pythonpath(config)
     rewrite.install(config)
     return Run(config, ch)
