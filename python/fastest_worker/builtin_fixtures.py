@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import compat
 from . import fixtures as fx
-from .capture import CaptureIO, read_fd, _tmpfd
+from .capture import CaptureIO, _tmpfd
 
 
 # ------------------------------------------------------------------ tmp_path

@@ -433,7 +433,7 @@ class Collector:
         proto.argnames = argnames
         closure = self._closure(proto, chain, argnames)
         callspecs = self._parametrize(proto, chain, closure, real)
-        from .runner import is_async as _is_async
+        from .integrations import is_async as _is_async
         is_async = _is_async(func)
         if callspecs is None:
             proto.is_async = is_async

@@ -6,7 +6,7 @@ import sys
 import types
 
 from . import compat
-from .nodes import SCOPES, SCOPE_INDEX, FUNCTION, Class, Module
+from .nodes import SCOPES, SCOPE_INDEX, FUNCTION, Class
 
 
 class FixtureLookupError(LookupError):

@@ -1,6 +1,6 @@
 """The few conftest hooks the worker honours: addoption, configure,
 generate_tests (in collect.py), collection_modifyitems, runtest_setup/teardown,
-markeval_namespace (in runner.py)."""
+markeval_namespace (in marks.py)."""
 import inspect
 
 _sig_cache = {}

@@ -1,7 +1,6 @@
 """Failure text in the shape of pytest's long tracebacks."""
 import linecache
 import os
-import sys
 import traceback
 
 _HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -1,11 +1,8 @@
 """Running batches: setup/call/teardown per item, outcomes as pytest decides them."""
-import inspect
 import logging
 import os
-import platform
 import sys
 import warnings
-from collections import deque
 from time import perf_counter
 
 _getpid = os.getpid
@@ -15,32 +12,14 @@ _filters_mutated = getattr(warnings, "_filters_mutated", None) or getattr(
 
 from . import compat
 from . import fixtures as fx
+from . import integrations
+from . import marks
+from . import outcomes
+from . import reorder
 from . import report
 from .capture import Capture
 from .collect import Collector, CollectError, ModuleSkipped
-from .nodes import FUNCTION, Class, Config, SCOPES
-
-
-class _MarkSkip(Exception):
-    """Skip decided by a skip/skipif mark (reported at the item's location)."""
-
-
-class _MarkFail(Exception):
-    """A mark that cannot be evaluated (pytest fails the setup with pytrace=False)."""
-
-
-class _XfailNotRun(Exception):
-    pass
-
-
-class XfailInfo:
-    __slots__ = ("reason", "run", "strict", "raises")
-
-    def __init__(self, reason, run, strict, raises):
-        self.reason = reason
-        self.run = run
-        self.strict = strict
-        self.raises = raises
+from .nodes import FUNCTION, Class
 
 
 class Session:
@@ -162,7 +141,7 @@ class Run:
             warnings.filterwarnings("always", category=PendingDeprecationWarning)
             for arg in _ini_lines(self.config.ini.get("filterwarnings")):
                 try:
-                    warnings.filterwarnings(*parse_warning_filter(arg, escape=False))
+                    warnings.filterwarnings(*marks.parse_warning_filter(arg, escape=False))
                 except Exception:
                     pass
             return list(warnings.filters)
@@ -421,12 +400,12 @@ class Run:
             send({"t": "warning", "batch": batch, "nodeid": "", "category": w.category.__name__,
                   "message": str(w.message), "filename": w.filename, "lineno": w.lineno})
         items = self._select(items, select)
-        items = reorder_items(items)
+        items = reorder.reorder_items(items)
         import_s = perf_counter() - t0
         send({"t": "collected", "batch": batch, "module": module,
               "items": [i.nodeid for i in items], "import_s": import_s})
         for nodeid, text in class_errors:
-            if not select or any(_selected(nodeid, p) or _selected(p, nodeid) for p in select):
+            if not select or any(marks.selected(nodeid, p) or marks.selected(p, nodeid) for p in select):
                 send({"t": "result", "batch": batch, "nodeid": nodeid, "outcome": "error",
                       "when": "collect", "setup_s": 0.0, "call_s": 0.0, "teardown_s": 0.0,
                       "longrepr": text, "message": text.strip().splitlines()[-1] if text.strip() else "",
@@ -489,20 +468,20 @@ class Run:
 
     def _select(self, items, select):
         if select:
-            items = [i for i in items if any(_selected(i.nodeid, p) for p in select)]
+            items = [i for i in items if any(marks.selected(i.nodeid, p) for p in select)]
         kw = self.kw_expr
         if kw is not None:
-            items = [i for i in items if kw(_KeywordMatcher(i))]
+            items = [i for i in items if kw(marks.KeywordMatcher(i))]
         me = self.mark_expr
         if me is not None:
-            items = [i for i in items if me(_MarkMatcher(i))]
+            items = [i for i in items if me(marks.MarkMatcher(i))]
         return items
 
     def _module_skipped(self, batch, module, e, import_s, out, err):
         send = self.ch.send
         nodeid = module.replace(os.sep, "/")
         fn, line = e.where
-        where = _rel(fn, self.config.rootdir_str) if fn else nodeid
+        where = outcomes._rel(fn, self.config.rootdir_str) if fn else nodeid
         send({"t": "collected", "batch": batch, "module": module, "items": [nodeid],
               "import_s": import_s})
         send({"t": "start", "batch": batch, "nodeid": nodeid})
@@ -554,7 +533,7 @@ class Run:
             for mark in item.iter_markers("filterwarnings"):
                 for arg in mark.args:
                     try:
-                        warnings.filterwarnings(*parse_warning_filter(arg, escape=False))
+                        warnings.filterwarnings(*marks.parse_warning_filter(arg, escape=False))
                     except Exception:
                         pass
         _filters_mutated()
@@ -583,7 +562,7 @@ class Run:
                 self._forked_exit()
             if xfailed is None and item.any_marks:
                 try:
-                    xfailed = self._eval_xfail(item)
+                    xfailed = marks.eval_xfail(self, item)
                 except BaseException:  # noqa: B902
                     xfailed = None
         t2 = perf_counter()
@@ -602,7 +581,7 @@ class Run:
         if setup_exc is None and call_exc is None and td_exc is None and xfailed is None:
             res = {"outcome": "passed", "when": "call", "longrepr": "", "message": ""}
         else:
-            res = self._outcome(item, xfailed, setup_exc, call_exc, td_exc)
+            res = outcomes.decide(self, item, xfailed, setup_exc, call_exc, td_exc)
         res["t"] = "result"
         res["batch"] = batch
         res["nodeid"] = item.nodeid
@@ -638,10 +617,10 @@ class Run:
         # Marks: skip/skipif first, then xfail (as pytest's skipping plugin).
         xfailed = None
         if item.any_marks:
-            self._eval_skip(item)
-            xfailed = self._eval_xfail(item)
+            marks.eval_skip(self, item)
+            xfailed = marks.eval_xfail(self, item)
             if xfailed is not None and not xfailed.run and not self.config.run_xfail:
-                e = _XfailNotRun("[NOTRUN] " + xfailed.reason)
+                e = marks._XfailNotRun("[NOTRUN] " + xfailed.reason)
                 e._fastest_xfailed = xfailed
                 raise e
         try:
@@ -684,49 +663,24 @@ class Run:
         args = item.argnames
         fa = item.funcargs
         if "hypothesis" in sys.modules:
-            _hypothesis_checks(item, func)
+            integrations.hypothesis_checks(item, func)
         if item.is_async:
-            return self._call_async(item, func, {a: fa[a] for a in args})
+            return integrations.call_async(self, item, func, {a: fa[a] for a in args})
         if args:
             result = func(**{a: fa[a] for a in args})
         else:
             result = func()
         if result is not None and not hasattr(result, "__await__"):
-            _warn_return_not_none(item, result)
+            integrations.warn_return_not_none(item, result)
         elif hasattr(result, "__await__"):
             try:
                 result.close()
             except Exception:
                 pass
-            self._async_skip(item)
-
-    def _call_async(self, item, func, kwargs):
-        marked = item.get_closest_marker("asyncio") is not None or self.asyncio_mode == "auto"
-        plugin = "pytest_asyncio" in sys.modules or _importable("pytest_asyncio")
-        if marked and plugin and inspect.iscoroutinefunction(func):
-            import asyncio
-            loop = asyncio.new_event_loop()
-            try:
-                asyncio.set_event_loop(loop)
-                loop.run_until_complete(func(**kwargs))
-            finally:
-                asyncio.set_event_loop(None)
-                loop.close()
-            return
-        self._async_skip(item)
-
-    def _async_skip(self, item):
-        msg = ("async def functions are not natively supported and have been skipped.\n"
-               "You need to install a suitable plugin for your async framework, for example:\n"
-               "  - anyio\n  - pytest-asyncio\n  - pytest-tornasync\n  - pytest-trio\n"
-               "  - pytest-twisted")
-        wt = sys.modules.get("_pytest.warning_types")
-        cat = wt.PytestUnhandledCoroutineWarning if wt is not None else UserWarning
-        warnings.warn(cat(msg))
-        raise compat.make_skip("async def function and no async plugin installed (see warnings)")
+            integrations.async_skip(item)
 
     def _call_unittest(self, item):
-        result = _UnitResult()
+        result = outcomes.UnitResult()
         tc = item.instance
         tc.run(result)
         if result.excinfo:
@@ -769,288 +723,6 @@ class Run:
                     first = e
         return first
 
-    # ------------------------------------------------------------ marks
-
-    def _eval_skip(self, item):
-        for mark in item.iter_markers("skipif"):
-            if "condition" in mark.kwargs:
-                conditions = (mark.kwargs["condition"],)
-            else:
-                conditions = mark.args
-            if not conditions:
-                raise _MarkSkip(mark.kwargs.get("reason", ""))
-            for cond in conditions:
-                result, reason = self._eval_condition(item, mark, cond)
-                if result:
-                    raise _MarkSkip(reason)
-        for mark in item.iter_markers("skip"):
-            if mark.args:
-                reason = mark.args[0]
-            else:
-                reason = mark.kwargs.get("reason", "unconditional skip")
-            raise _MarkSkip(reason)
-
-    def _eval_xfail(self, item):
-        for mark in item.iter_markers("xfail"):
-            kw = mark.kwargs
-            run = kw.get("run", True)
-            strict = kw.get("strict", self.xfail_strict)
-            raises = kw.get("raises", None)
-            if "condition" in kw:
-                conditions = (kw["condition"],)
-            else:
-                conditions = mark.args
-            if not conditions:
-                return XfailInfo(kw.get("reason", ""), run, strict, raises)
-            for cond in conditions:
-                result, reason = self._eval_condition(item, mark, cond)
-                if result:
-                    return XfailInfo(reason, run, strict, raises)
-        return None
-
-    def _eval_condition(self, item, mark, condition):
-        if isinstance(condition, str):
-            g = {"os": os, "sys": sys, "platform": platform, "config": self.config}
-            for _, mod in self.conftests:
-                ns = getattr(mod, "pytest_markeval_namespace", None)
-                if ns is not None:
-                    try:
-                        g.update(ns(config=self.config))
-                    except Exception:
-                        pass
-            func = getattr(item.function, "__func__", item.function)
-            g.update(getattr(func, "__globals__", {}))
-            try:
-                result = eval(compile(condition, "<%s condition>" % mark.name, "eval"), g)
-            except SyntaxError as e:
-                raise _MarkFail("Error evaluating %r condition\n    %s\n    %s\nSyntaxError: "
-                                "invalid syntax" % (mark.name, condition,
-                                                    " " * ((e.offset or 1) - 1) + "^"))
-            except Exception as e:
-                raise _MarkFail("Error evaluating %r condition\n    %s\n%s" % (
-                    mark.name, condition, "".join(
-                        __import__("traceback").format_exception_only(type(e), e))))
-        else:
-            try:
-                result = bool(condition)
-            except Exception as e:
-                raise _MarkFail("Error evaluating %r condition as a boolean\n%s" % (
-                    mark.name, "".join(
-                        __import__("traceback").format_exception_only(type(e), e))))
-        reason = mark.kwargs.get("reason", None)
-        if reason is None:
-            if isinstance(condition, str):
-                reason = "condition: " + condition
-            else:
-                raise _MarkFail("Error evaluating %r: you need to specify reason=STRING when "
-                                "using booleans as conditions." % mark.name)
-        return result, reason
-
-    # ------------------------------------------------------------ outcomes
-
-    def _outcome(self, item, xfailed, setup_exc, call_exc, td_exc):
-        skipped_t, xfailed_t, failed_t, exit_t = compat.outcome_types()
-        skip_types = (skipped_t, _MarkSkip, __import__("unittest").SkipTest)
-        root = self.config.rootdir_str
-        run_xfail = self.config.run_xfail
-        res = {}
-        if setup_exc is not None:
-            exc, when = setup_exc, "setup"
-        elif call_exc is not None:
-            exc, when = call_exc, "call"
-        else:
-            exc, when = None, "call"
-        if exc is None:
-            if xfailed is not None and not run_xfail:
-                if xfailed.strict:
-                    res.update(outcome="failed", when="call",
-                               longrepr="[XPASS(strict)] " + xfailed.reason,
-                               message="[XPASS(strict)] " + xfailed.reason)
-                else:
-                    res.update(outcome="xpassed", when="call", longrepr="",
-                               message=xfailed.reason)
-            else:
-                res.update(outcome="passed", when="call", longrepr="", message="")
-        elif isinstance(exc, skip_types):
-            reason = _skip_reason(exc)
-            if isinstance(exc, _MarkSkip) or getattr(exc, "_use_item_location", False) or \
-                    when == "setup" and not isinstance(exc, _MarkSkip) and self._in_fixture(exc):
-                where = "%s:%d" % (item.module_node.relpath, item.line)
-            else:
-                fn, line = report.crash_location(exc)
-                where = "%s:%d" % (_rel(fn, root), line) if fn else item.module_node.relpath
-            res.update(outcome="skipped", when=when, longrepr="%s: %s" % (where, reason),
-                       message=reason)
-        elif isinstance(exc, (xfailed_t, _XfailNotRun)) and not (run_xfail and not isinstance(
-                exc, _XfailNotRun)):
-            reason = getattr(exc, "msg", None) or (exc.args[0] if exc.args else "")
-            res.update(outcome="xfailed", when=when, longrepr=reason, message=reason)
-        elif xfailed is not None and not run_xfail:
-            if xfailed.raises is not None and not isinstance(exc, xfailed.raises):
-                text = self._failure_text(exc)
-                res.update(outcome="failed" if when == "call" else "error", when=when,
-                           longrepr=text, message=_first_line(exc))
-            else:
-                res.update(outcome="xfailed", when=when, longrepr=self._failure_text(exc),
-                           message=xfailed.reason)
-        else:
-            text = self._failure_text(exc)
-            res.update(outcome="failed" if when == "call" else "error", when=when,
-                       longrepr=text, message=_first_line(exc))
-        if td_exc is not None and not isinstance(td_exc, skip_types):
-            if not (xfailed is not None and not run_xfail and (
-                    xfailed.raises is None or isinstance(td_exc, xfailed.raises))):
-                res["teardown_error"] = self._failure_text(td_exc)
-        return res
-
-    def _in_fixture(self, exc):
-        return True
-
-    def _failure_text(self, exc):
-        _, _, failed_t, _ = compat.outcome_types()
-        if isinstance(exc, (_MarkFail, _PlainFailure)):
-            return str(exc)
-        if isinstance(exc, fx.FixtureLookupError):
-            return exc.msg or str(exc)
-        if isinstance(exc, failed_t) and not getattr(exc, "pytrace", True):
-            return str(getattr(exc, "msg", exc))
-        try:
-            return report.format_failure(exc, self.config.rootdir_str)
-        except Exception as e:  # never lose the result over formatting
-            return "%s: %s\n(fastest could not format the traceback: %r)" % (
-                type(exc).__name__, exc, e)
-
-
-class _UnitResult:
-    """unittest result that keeps the first problem (no addSubTest on purpose:
-    a failing subTest then fails the test, as under pytest without pytest-subtests)."""
-
-    def __init__(self):
-        self.excinfo = []
-
-    def startTest(self, test):
-        pass
-
-    def stopTest(self, test):
-        pass
-
-    def addSuccess(self, test):
-        pass
-
-    def addError(self, test, err):
-        self.excinfo.append(_exc_from(err))
-
-    addFailure = addError
-
-    def addSkip(self, test, reason):
-        self.excinfo.append(compat.make_skip(reason))
-
-    def addExpectedFailure(self, test, err):
-        e = _exc_from(err)
-        x = _XfailNotRun(str(e))
-        x.msg = ""
-        self.excinfo.append(_unittest_xfail(e))
-
-    def addUnexpectedSuccess(self, test, reason=""):
-        msg = "Unexpected success"
-        if reason:
-            msg += ": " + str(getattr(reason, "reason", reason))
-        self.excinfo.append(_PlainFailure(msg))
-
-    def addDuration(self, test, elapsed):
-        pass
-
-
-class _PlainFailure(Exception):
-    pass
-
-
-def _unittest_xfail(e):
-    xt = compat.outcome_types()[1]
-    if xt is compat._Never:
-        x = _XfailNotRun("")
-    else:
-        x = xt("")
-    x.__cause__ = None
-    return x
-
-
-def _exc_from(err):
-    if isinstance(err, BaseException):
-        return err
-    et, ev, tb = err
-    if ev is None:
-        ev = et()
-    if tb is not None and ev.__traceback__ is not tb:
-        ev = ev.with_traceback(tb)
-    return ev
-
-
-class _KeywordMatcher:
-    __slots__ = ("names",)
-
-    def __init__(self, item):
-        names = set()
-        node = item
-        while node is not None:
-            names.add(node.name)
-            if node is item.module_node:
-                names.update(getattr(node, "pkg_names", ()))
-            node = node.parent
-        names.update(item.keywords)
-        for n in item.iter_markers():
-            names.add(n.name)
-        self.names = [n.lower() for n in names if isinstance(n, str)]
-
-    def __call__(self, sub):
-        sub = sub.lower()
-        return any(sub in n for n in self.names)
-
-
-class _MarkMatcher:
-    __slots__ = ("names",)
-
-    def __init__(self, item):
-        self.names = {m.name for m in item.iter_markers()}
-
-    def __call__(self, name):
-        return name in self.names
-
-
-def _selected(nodeid, prefix):
-    if nodeid == prefix:
-        return True
-    if nodeid.startswith(prefix):
-        c = nodeid[len(prefix)]
-        return c == "[" or nodeid.startswith("::", len(prefix))
-    return False
-
-
-def _skip_reason(exc):
-    msg = getattr(exc, "msg", None)
-    if msg is None:
-        msg = exc.args[0] if exc.args else ""
-    return str(msg)
-
-
-def _first_line(exc):
-    if isinstance(exc, (_MarkFail, _PlainFailure)):
-        return str(exc).split("\n", 1)[0]
-    try:
-        text = report.exconly(exc)
-    except Exception:
-        text = type(exc).__name__
-    return text.split("\n", 1)[0]
-
-
-def _rel(fn, root):
-    try:
-        rel = os.path.relpath(fn, root)
-    except ValueError:
-        return fn
-    return fn if rel.startswith("..") else rel
-
-
 def _ini_lines(v):
     if not v:
         return []
@@ -1067,191 +739,3 @@ def _log_level(v):
     except ValueError:
         return logging.getLevelName(str(v).upper()) if isinstance(
             logging.getLevelName(str(v).upper()), int) else 0
-
-
-def _importable(name):
-    import importlib.util
-    try:
-        return importlib.util.find_spec(name) is not None
-    except Exception:
-        return False
-
-
-def is_async(func):
-    """True for coroutine / async generator functions, also behind wrappers."""
-    f = getattr(func, "__func__", func)
-    code = getattr(f, "__code__", None)
-    if code is not None and code.co_flags & 0x280:  # CO_COROUTINE | CO_ASYNC_GENERATOR
-        return True
-    if hasattr(f, "__wrapped__"):
-        return _is_async_wrapped(f)
-    return False
-
-
-def _is_async_wrapped(func):
-    inner = getattr(func, "__wrapped__", None)
-    n = 0
-    while inner is not None and n < 10:
-        if inspect.iscoroutinefunction(inner):
-            return not inspect.isfunction(func) or not _hypothesis(func)
-        inner = getattr(inner, "__wrapped__", None)
-        n += 1
-    return False
-
-
-def _hypothesis_checks(item, func):
-    """What Hypothesis's pytest plugin checks before the call."""
-    f = getattr(func, "__func__", func)
-    if not getattr(f, "is_hypothesis_test", False):
-        for name, attr in (("example", "hypothesis_explicit_examples"),
-                           ("seed", "_hypothesis_internal_use_seed"),
-                           ("settings", "_hypothesis_internal_settings_applied"),
-                           ("reproduce_example", "_hypothesis_internal_use_reproduce_failure")):
-            if hasattr(f, attr):
-                from hypothesis.errors import InvalidArgument
-                raise InvalidArgument(
-                    "Using `@%s` on a test without `@given` is completely pointless." % name)
-        return
-    settings = getattr(f, "_hypothesis_internal_use_settings", None)
-    if settings is None:
-        return
-    from hypothesis import HealthCheck
-    from hypothesis.internal.healthcheck import fail_health_check
-    if HealthCheck.function_scoped_fixture in settings.suppress_health_check:
-        return
-    try:
-        params = set(inspect.signature(item.function).parameters)
-    except (TypeError, ValueError):
-        return
-    for name in item.fixturenames:
-        if name not in params:
-            continue
-        defs = item.chain.defs(name)
-        if defs and defs[-1].scope_idx == FUNCTION:
-            fail_health_check(settings, (
-                "%s uses a function-scoped fixture %r.\n\nFunction-scoped fixtures are not "
-                "reset between examples generated by `@given(...)`, which is often surprising "
-                "and can cause subtle test bugs.\n\nIf this is fine, suppress this health "
-                "check with `@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])`."
-                % (item.nodeid, name)), HealthCheck.function_scoped_fixture)
-
-
-def _hypothesis(func):
-    return getattr(func, "is_hypothesis_test", False)
-
-
-def _warn_return_not_none(item, result):
-    wt = sys.modules.get("_pytest.warning_types")
-    cat = getattr(wt, "PytestReturnNotNoneWarning", None) if wt is not None else None
-    if cat is None:
-        return
-    warnings.warn(cat("Expected None, but %s returned %r, which will be an error in a future "
-                      "version of pytest.  Did you mean to use `assert` instead of `return`?"
-                      % (item.nodeid, result)))
-
-
-def parse_warning_filter(arg, escape):
-    import re
-    parts = arg.split(":")
-    if len(parts) > 5:
-        raise ValueError("too many fields (max 5) in %r" % arg)
-    while len(parts) < 5:
-        parts.append("")
-    action, message, category, module, lineno = [p.strip() for p in parts]
-    action = warnings._getaction(action)
-    cat = _resolve_category(category)
-    if message and escape:
-        message = re.escape(message)
-    if module and escape:
-        module = re.escape(module) + r"\Z"
-    lineno_i = int(lineno) if lineno else 0
-    return action, message, cat, module, lineno_i
-
-
-def _resolve_category(category):
-    if not category:
-        return Warning
-    if "." not in category:
-        import builtins
-        return getattr(builtins, category)
-    mod, _, klass = category.rpartition(".")
-    m = __import__(mod, None, None, [klass])
-    return getattr(m, klass)
-
-
-def _param_keys(item, scope):
-    cs = item.callspec
-    if cs is None:
-        return ()
-    keys = []
-    for name, idx in sorted(cs.indices.items()):
-        if cs.scopes.get(name, 4) != scope:
-            continue
-        if scope == 0:
-            keys.append((name, idx))
-        elif scope == 1:
-            keys.append((name, idx, os.path.dirname(str(item.path))))
-        elif scope == 2:
-            keys.append((name, idx, str(item.path)))
-        else:
-            keys.append((name, idx, str(item.path), item.cls))
-    return keys
-
-
-def reorder_items(items):
-    """pytest's reorder_items: group items that share a higher-scoped param value."""
-    if not any(i.callspec is not None for i in items):
-        return items
-    argkeys = {}
-    by_key = {}
-    for scope in (0, 1, 2, 3):
-        d = {}
-        bk = {}
-        for it in items:
-            keys = dict.fromkeys(_param_keys(it, scope))
-            if keys:
-                d[it] = keys
-                for k in keys:
-                    bk.setdefault(k, deque()).append(it)
-        argkeys[scope] = d
-        by_key[scope] = bk
-    return list(_reorder_at(dict.fromkeys(items), argkeys, by_key, 0))
-
-
-def _fix_cache_order(item, argkeys, by_key):
-    for scope in (0, 1, 2, 3):
-        for key in argkeys[scope].get(item, ()):
-            by_key[scope][key].appendleft(item)
-
-
-def _reorder_at(items, argkeys, by_key, scope):
-    if scope >= 4 or len(items) < 3:
-        return items
-    ignore = set()
-    todo = deque(items)
-    done = {}
-    scoped_by_key = by_key[scope]
-    scoped_keys = argkeys[scope]
-    while todo:
-        no_key = {}
-        slicing = None
-        while todo:
-            item = todo.popleft()
-            if item in done or item in no_key:
-                continue
-            keys = dict.fromkeys(k for k in scoped_keys.get(item, ()) if k not in ignore)
-            if not keys:
-                no_key[item] = None
-            else:
-                slicing, _ = keys.popitem()
-                matching = [i for i in scoped_by_key[slicing] if i in items]
-                for i in reversed(matching):
-                    _fix_cache_order(i, argkeys, by_key)
-                    todo.appendleft(i)
-                break
-        if no_key:
-            no_key = _reorder_at(no_key, argkeys, by_key, scope + 1)
-            for item in no_key:
-                done[item] = None
-        ignore.add(slicing)
-    return done

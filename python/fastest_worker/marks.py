@@ -1,0 +1,174 @@
+"""skip/skipif/xfail evaluation, -k/-m matchers, filterwarnings specs (pytest's rules)."""
+import os
+import platform
+import sys
+import warnings
+
+
+class _MarkSkip(Exception):
+    """Skip decided by a skip/skipif mark (reported at the item's location)."""
+
+
+class _MarkFail(Exception):
+    """A mark that cannot be evaluated (pytest fails the setup with pytrace=False)."""
+
+
+class _XfailNotRun(Exception):
+    pass
+
+
+class XfailInfo:
+    __slots__ = ("reason", "run", "strict", "raises")
+
+    def __init__(self, reason, run, strict, raises):
+        self.reason = reason
+        self.run = run
+        self.strict = strict
+        self.raises = raises
+
+
+def eval_skip(run, item):
+    for mark in item.iter_markers("skipif"):
+        if "condition" in mark.kwargs:
+            conditions = (mark.kwargs["condition"],)
+        else:
+            conditions = mark.args
+        if not conditions:
+            raise _MarkSkip(mark.kwargs.get("reason", ""))
+        for cond in conditions:
+            result, reason = eval_condition(run, item, mark, cond)
+            if result:
+                raise _MarkSkip(reason)
+    for mark in item.iter_markers("skip"):
+        if mark.args:
+            reason = mark.args[0]
+        else:
+            reason = mark.kwargs.get("reason", "unconditional skip")
+        raise _MarkSkip(reason)
+
+
+def eval_xfail(run, item):
+    for mark in item.iter_markers("xfail"):
+        kw = mark.kwargs
+        run_it = kw.get("run", True)
+        strict = kw.get("strict", run.xfail_strict)
+        raises = kw.get("raises", None)
+        if "condition" in kw:
+            conditions = (kw["condition"],)
+        else:
+            conditions = mark.args
+        if not conditions:
+            return XfailInfo(kw.get("reason", ""), run_it, strict, raises)
+        for cond in conditions:
+            result, reason = eval_condition(run, item, mark, cond)
+            if result:
+                return XfailInfo(reason, run_it, strict, raises)
+    return None
+
+
+def eval_condition(run, item, mark, condition):
+    if isinstance(condition, str):
+        g = {"os": os, "sys": sys, "platform": platform, "config": run.config}
+        for _, mod in run.conftests:
+            ns = getattr(mod, "pytest_markeval_namespace", None)
+            if ns is not None:
+                try:
+                    g.update(ns(config=run.config))
+                except Exception:
+                    pass
+        func = getattr(item.function, "__func__", item.function)
+        g.update(getattr(func, "__globals__", {}))
+        try:
+            result = eval(compile(condition, "<%s condition>" % mark.name, "eval"), g)
+        except SyntaxError as e:
+            raise _MarkFail("Error evaluating %r condition\n    %s\n    %s\nSyntaxError: "
+                            "invalid syntax" % (mark.name, condition,
+                                                " " * ((e.offset or 1) - 1) + "^"))
+        except Exception as e:
+            raise _MarkFail("Error evaluating %r condition\n    %s\n%s" % (
+                mark.name, condition, "".join(
+                    __import__("traceback").format_exception_only(type(e), e))))
+    else:
+        try:
+            result = bool(condition)
+        except Exception as e:
+            raise _MarkFail("Error evaluating %r condition as a boolean\n%s" % (
+                mark.name, "".join(
+                    __import__("traceback").format_exception_only(type(e), e))))
+    reason = mark.kwargs.get("reason", None)
+    if reason is None:
+        if isinstance(condition, str):
+            reason = "condition: " + condition
+        else:
+            raise _MarkFail("Error evaluating %r: you need to specify reason=STRING when "
+                            "using booleans as conditions." % mark.name)
+    return result, reason
+
+
+class KeywordMatcher:
+    __slots__ = ("names",)
+
+    def __init__(self, item):
+        names = set()
+        node = item
+        while node is not None:
+            names.add(node.name)
+            if node is item.module_node:
+                names.update(getattr(node, "pkg_names", ()))
+            node = node.parent
+        names.update(item.keywords)
+        for n in item.iter_markers():
+            names.add(n.name)
+        self.names = [n.lower() for n in names if isinstance(n, str)]
+
+    def __call__(self, sub):
+        sub = sub.lower()
+        return any(sub in n for n in self.names)
+
+
+class MarkMatcher:
+    __slots__ = ("names",)
+
+    def __init__(self, item):
+        self.names = {m.name for m in item.iter_markers()}
+
+    def __call__(self, name):
+        return name in self.names
+
+
+def selected(nodeid, prefix):
+    if nodeid == prefix:
+        return True
+    if nodeid.startswith(prefix):
+        c = nodeid[len(prefix)]
+        return c == "[" or nodeid.startswith("::", len(prefix))
+    return False
+
+
+def parse_warning_filter(arg, escape):
+    import re
+    parts = arg.split(":")
+    if len(parts) > 5:
+        raise ValueError("too many fields (max 5) in %r" % arg)
+    while len(parts) < 5:
+        parts.append("")
+    action, message, category, module, lineno = [p.strip() for p in parts]
+    action = warnings._getaction(action)
+    cat = _resolve_category(category)
+    if message and escape:
+        message = re.escape(message)
+    if module and escape:
+        module = re.escape(module) + r"\Z"
+    lineno_i = int(lineno) if lineno else 0
+    return action, message, cat, module, lineno_i
+
+
+def _resolve_category(category):
+    if not category:
+        return Warning
+    if "." not in category:
+        import builtins
+        return getattr(builtins, category)
+    mod, _, klass = category.rpartition(".")
+    m = __import__(mod, None, None, [klass])
+    return getattr(m, klass)
