@@ -10,16 +10,9 @@ import unittest
 
 from . import compat
 from . import fixtures as fx
-from .nodes import Item, Module, Class, CallSpec, SCOPE_INDEX
-
-
-class CollectError(Exception):
-    """A module, class or function that cannot be collected; text is the report."""
-
-    def __init__(self, text, line=0):
-        Exception.__init__(self, text)
-        self.text = text
-        self.line = line
+from . import xunit
+from .nodes import Item, Module, Class
+from .parametrize import CollectError, ParametrizeMixin
 
 
 class ModuleSkipped(Exception):
@@ -150,7 +143,7 @@ def _insert_missing_modules(name):
         name = ".".join(parts)
 
 
-class Collector:
+class Collector(ParametrizeMixin):
     """Imports modules/conftests and turns them into items (one per worker)."""
 
     def __init__(self, config, base_chain, run):
@@ -258,7 +251,7 @@ class Collector:
         mnode.keywords = {mnode.name: True}
         mnode.pkg_names = self._package_names(relpath)
         level = fx.parse_fixtures(mod, nodeid, self.config)
-        self._inject_xunit_module(mod, level, nodeid)
+        xunit.inject_module(mod, level, nodeid)
         hooks = []
         for cmod in self.run.conftest_modules_for(mnode):
             h = getattr(cmod, "pytest_generate_tests", None)
@@ -359,7 +352,7 @@ class Collector:
         cnode.session = self.run.session
         cnode.keywords = {name: True}
         level = fx.Level(nodeid)
-        self._inject_xunit_class(cls, level, nodeid)
+        xunit.inject_class(cls, level, nodeid)
         flevel = fx.parse_fixtures(cls, nodeid, self.config, cls=cls)
         for n in flevel.autouse:
             if n not in level.autouse:
@@ -376,8 +369,8 @@ class Collector:
         level = fx.Level(nodeid)
         skipped = getattr(cls, "__unittest_skip__", False)
         if not skipped:
-            self._inject_unittest_class(cls, level, nodeid)
-            self._inject_xunit_class(cls, level, nodeid, unittest_case=True)
+            xunit.inject_unittest_class(cls, level, nodeid)
+            xunit.inject_class(cls, level, nodeid, unittest_case=True)
         flevel = fx.parse_fixtures(cls, nodeid, self.config, cls=cls)
         for n in flevel.autouse:
             if n not in level.autouse:
@@ -499,279 +492,6 @@ class Collector:
         names.sort(key=scope_key)
         return tuple(names)
 
-    def _parametrize(self, item, chain, closure, func):
-        """CallSpecs for the item, or None when it is not parametrized."""
-        calls = [None]
-        if not closure and not item.any_marks and not self._module_hooks:
-            return None
-        marks = list(item.iter_markers("parametrize"))
-        direct = set()
-        for m in marks:
-            argnames, _ = _parse_argnames(*m.args, **m.kwargs)
-            direct.update(argnames)
-        # pytest's hook order: class/module pytest_generate_tests, conftest ones,
-        # then the fixture manager (fixture params), then parametrize marks.
-        hook_calls = self._generate_tests_hook(item, calls, closure, func)
-        if hook_calls is not None:
-            calls = hook_calls
-        for n in closure:
-            d = chain.defs(n)
-            if not d or n in direct or (calls[0] is not None and (
-                    n in calls[0].funcargs or n in calls[0].params)):
-                continue
-            for fd in reversed(d):
-                if fd.params is not None:
-                    ids = fd.ids
-                    calls = self._apply(item, calls, [n], [_as_paramset(v, True) for v in fd.params],
-                                        True, None if callable(ids) else ids,
-                                        ids if callable(ids) else None, fd.scope_idx, func)
-                    break
-                if n not in fd.argnames:
-                    break
-        for m in marks:
-            calls = self._apply_mark(item, calls, m, closure, func)
-        if calls == [None]:
-            return None
-        return calls
-
-    def _generate_tests_hook(self, item, calls, closure, func):
-        hooks = list(self._module_hooks)
-        if item.cls is not None:
-            h = getattr(item.cls, "pytest_generate_tests", None)
-            if h is not None:
-                hooks.append(getattr(item.cls(), "pytest_generate_tests"))
-        if not hooks:
-            return None
-        mf = Metafunc(self, item, calls, closure, func)
-        for h in hooks:
-            h(mf)
-        return mf._calls
-
-    def _apply_mark(self, item, calls, mark, closure, func):
-        argnames, argvalues = _parse_argnames(*mark.args, **mark.kwargs)
-        kw = mark.kwargs
-        indirect = kw.get("indirect", False)
-        ids = kw.get("ids", None)
-        scope = kw.get("scope", None)
-        if len(mark.args) > 2:
-            indirect = mark.args[2]
-        if len(mark.args) > 3:
-            ids = mark.args[3]
-        force_tuple = isinstance(mark.args[0] if mark.args else kw.get("argnames"), str) \
-            and len(argnames) == 1
-        return self.parametrize(item, calls, argnames, argvalues, indirect, ids, scope,
-                                closure, func, force_tuple)
-
-    def parametrize(self, item, calls, argnames, argvalues, indirect, ids, scope, closure, func,
-                    force_tuple):
-        fname = func.__name__
-        for a in argnames:
-            if a not in closure:
-                defaults = _default_arg_names(func)
-                if a in defaults:
-                    raise CollectError("In %s: function already takes an argument '%s' with a "
-                                       "default value" % (fname, a))
-                if isinstance(indirect, (list, tuple)):
-                    what = "fixture" if a in indirect else "argument"
-                else:
-                    what = "fixture" if indirect else "argument"
-                raise CollectError("In %s: function uses no %s '%s'" % (fname, what, a))
-        paramsets = [_as_paramset(v, force_tuple) for v in argvalues]
-        if not paramsets:
-            where = _func_where(func)
-            reason = "got empty parameter set %r, function %s at %s" % (
-                list(argnames), fname, where)
-            mode = self.config.ini.get("empty_parameter_set_mark") or "skip"
-            mname = "xfail" if mode == "xfail" else "skip"
-            kwargs = {"reason": reason}
-            if mname == "xfail":
-                kwargs["run"] = False
-            paramsets = [_PS((compat.NOTSET,) * len(argnames),
-                             [compat.Mark(mname, (), kwargs)], None)]
-        for ps in paramsets:
-            if len(ps.values) != len(argnames):
-                raise CollectError(
-                    '%s: in "parametrize" the number of names (%d):\n  %s\nmust be equal to the '
-                    'number of values (%d):\n  %s' % (
-                        fname, len(argnames), list(argnames), len(ps.values), ps.values))
-        idfn = None
-        if callable(ids):
-            idfn, ids = ids, None
-        scope = self._param_scope(item, argnames, indirect, scope)
-        if ids is not None:
-            ids = list(ids)
-            if len(ids) != len(paramsets):
-                raise CollectError("In %s: %d parameter sets specified, with different number of "
-                                   "ids: %d" % (fname, len(paramsets), len(ids)))
-        return self._apply(item, calls, argnames, paramsets, indirect, ids, idfn, scope, func)
-
-    def _param_scope(self, item, argnames, indirect, scope):
-        if scope is not None:
-            return SCOPE_INDEX.get(scope, 4)
-        if isinstance(indirect, (list, tuple)):
-            all_fixtures = len(indirect) == len(argnames)
-        else:
-            all_fixtures = bool(indirect)
-        if not all_fixtures:
-            return 4
-        used = [item.chain.defs(a)[0].scope_idx for a in argnames if item.chain.defs(a)]
-        return max(used) if used else 4
-
-    def _apply(self, item, calls, argnames, paramsets, indirect, ids, idfn, scope, func):
-        try:
-            idlist = compat.make_ids(argnames, paramsets, ids, idfn, self.config.ini, item.nodeid)
-        except compat.IdError as e:
-            raise CollectError(str(e))
-        if isinstance(indirect, (list, tuple)):
-            ind = set(indirect)
-        else:
-            ind = set(argnames) if indirect else set()
-        out = []
-        for cs in calls:
-            for pidx, (ps, pid) in enumerate(zip(paramsets, idlist)):
-                new = cs.copy() if cs is not None else CallSpec()
-                for a, v in zip(argnames, ps.values):
-                    if a in new.funcargs or a in new.params:
-                        raise CollectError("duplicate '%s'" % a)
-                    if a in ind:
-                        new.params[a] = v
-                    else:
-                        new.funcargs[a] = v
-                    new.indices[a] = pidx
-                    new.scopes[a] = scope
-                new.ids.append(pid)
-                new.marks.extend(getattr(m, "mark", m) for m in ps.marks)
-                out.append(new)
-        return out
-
-    # ------------------------------------------------------------ xunit
-
-    def _inject_xunit_module(self, mod, level, nodeid):
-        setup = _first_plain(mod, ("setUpModule", "setup_module"))
-        teardown = _first_plain(mod, ("tearDownModule", "teardown_module"))
-        if setup is not None or teardown is not None:
-            def xunit_setup_module_fixture(request):
-                if setup is not None:
-                    _call_optional(setup, request.module)
-                yield
-                if teardown is not None:
-                    _call_optional(teardown, request.module)
-            _prepend_autouse(level, "_xunit_setup_module_fixture_%s" % mod.__name__,
-                             xunit_setup_module_fixture, "module", nodeid)
-        setup_f = _first_plain(mod, ("setup_function",))
-        teardown_f = _first_plain(mod, ("teardown_function",))
-        if setup_f is not None or teardown_f is not None:
-            def xunit_setup_function_fixture(request):
-                if request.instance is not None:
-                    yield
-                    return
-                if setup_f is not None:
-                    _call_optional(setup_f, request.function)
-                yield
-                if teardown_f is not None:
-                    _call_optional(teardown_f, request.function)
-            _prepend_autouse(level, "_xunit_setup_function_fixture_%s" % mod.__name__,
-                             xunit_setup_function_fixture, "function", nodeid, second=True)
-
-    def _inject_xunit_class(self, cls, level, nodeid, unittest_case=False):
-        if not unittest_case:
-            setup_c = _first_plain(cls, ("setup_class",))
-            teardown_c = _first_plain(cls, ("teardown_class",))
-            if setup_c is not None or teardown_c is not None:
-                def xunit_setup_class_fixture(request):
-                    if setup_c is not None:
-                        _call_optional(_imfunc(setup_c), cls)
-                    yield
-                    if teardown_c is not None:
-                        _call_optional(_imfunc(teardown_c), cls)
-                _prepend_autouse(level, "_xunit_setup_class_fixture_%s" % cls.__qualname__,
-                                 xunit_setup_class_fixture, "class", nodeid)
-        setup_name, teardown_name = "setup_method", "teardown_method"
-        setup_m = _first_plain(cls, (setup_name,))
-        if setup_m is None and not unittest_case and "nose" in sys.modules:
-            setup_name = "setup"
-            setup_m = _first_plain(cls, (setup_name,))
-        teardown_m = _first_plain(cls, (teardown_name,))
-        if teardown_m is None and not unittest_case and "nose" in sys.modules:
-            teardown_name = "teardown"
-            teardown_m = _first_plain(cls, (teardown_name,))
-        if setup_m is not None or teardown_m is not None:
-            def xunit_setup_method_fixture(request):
-                inst = request.instance
-                method = request.function
-                if setup_m is not None:
-                    _call_optional(getattr(inst, setup_name), method)
-                yield
-                if teardown_m is not None:
-                    _call_optional(getattr(inst, teardown_name), method)
-            _prepend_autouse(level, "_xunit_setup_method_fixture_%s" % cls.__qualname__,
-                             xunit_setup_method_fixture, "function", nodeid, second=True)
-
-    def _inject_unittest_class(self, cls, level, nodeid):
-        setup = getattr(cls, "setUpClass", None)
-        teardown = getattr(cls, "tearDownClass", None)
-        cleanup = getattr(cls, "doClassCleanups", lambda: None)
-        if setup is None and teardown is None:
-            return
-
-        def unittest_setUpClass_fixture(request):
-            if setup is not None:
-                try:
-                    setup()
-                except Exception:
-                    cleanup()
-                    raise
-            yield
-            try:
-                if teardown is not None:
-                    teardown()
-            finally:
-                cleanup()
-        _prepend_autouse(level, "_unittest_setUpClass_fixture_%s" % cls.__qualname__,
-                         unittest_setUpClass_fixture, "class", nodeid)
-
-
-class _PS:
-    __slots__ = ("values", "marks", "id")
-
-    def __init__(self, values, marks, id):
-        self.values = values
-        self.marks = marks
-        self.id = id
-
-
-def _as_paramset(v, force_tuple):
-    if compat.is_parameterset(v):
-        return _PS(tuple(v.values), list(v.marks), v.id)
-    if force_tuple:
-        return _PS((v,), [], None)
-    return _PS(tuple(v), [], None)
-
-
-def _parse_argnames(argnames=None, argvalues=(), *args, **kwargs):
-    if isinstance(argnames, str):
-        argnames = [x.strip() for x in argnames.split(",") if x.strip()]
-    else:
-        argnames = list(argnames or [])
-    return argnames, list(argvalues)
-
-
-def _default_arg_names(func):
-    try:
-        return {p.name for p in inspect.signature(func).parameters.values()
-                if p.default is not p.empty}
-    except (TypeError, ValueError):
-        return set()
-
-
-def _func_where(func):
-    try:
-        code = func.__code__
-        return "%s:%d" % (code.co_filename, code.co_firstlineno)
-    except AttributeError:
-        return "?"
-
-
 def _line_of(func):
     try:
         return func.__code__.co_firstlineno
@@ -789,70 +509,8 @@ def _safe_getattr(obj, name, default):
         return default
 
 
-def _first_plain(obj, names):
-    for n in names:
-        v = _safe_getattr(obj, n, None)
-        if v is not None and compat.fixture_spec(v) is None:
-            return v
-    return None
-
-
-def _imfunc(func):
-    try:
-        return func.__func__
-    except AttributeError:
-        return func
-
-
-def _call_optional(func, arg):
-    try:
-        n = func.__code__.co_argcount
-    except AttributeError:
-        func(arg)
-        return
-    if inspect.ismethod(func):
-        n -= 1
-    if n:
-        func(arg)
-    else:
-        func()
-
-
-def _prepend_autouse(level, name, func, scope, baseid, second=False):
-    fd = fx.FixtureDef(name, func, scope, None, None, True, baseid, argnames=("request",))
-    level.defs[name] = fd
-    if second:
-        # Function-level xunit fixtures come after the module/class one.
-        pos = 1 if level.autouse and level.autouse[0].startswith(("_xunit", "_unittest")) else 0
-        level.autouse.insert(pos, name)
-    else:
-        level.autouse.insert(0, name)
-
-
 def _collection_warning():
     mod = sys.modules.get("_pytest.warning_types")
     if mod is not None:
         return mod.PytestCollectionWarning
     return UserWarning
-
-
-class Metafunc:
-    """The ``metafunc`` a ``pytest_generate_tests`` hook receives."""
-
-    def __init__(self, collector, item, calls, closure, func):
-        self._collector = collector
-        self._item = item
-        self._calls = calls
-        self.fixturenames = list(closure)
-        self.function = func
-        self.cls = item.cls
-        self.module = item.module
-        self.config = collector.config
-        self.definition = item
-
-    def parametrize(self, argnames, argvalues, indirect=False, ids=None, scope=None, **_kw):
-        names, values = _parse_argnames(argnames, argvalues)
-        force = isinstance(argnames, str) and len(names) == 1
-        self._calls = self._collector.parametrize(
-            self._item, self._calls, names, values, indirect, ids, scope, self.fixturenames,
-            self.function, force)

@@ -1,0 +1,138 @@
+"""xunit-style setup/teardown and unittest setUpClass as autouse fixtures (pytest's way)."""
+import inspect
+import sys
+
+from . import compat
+from . import fixtures as fx
+
+
+def inject_module(mod, level, nodeid):
+    setup = _first_plain(mod, ("setUpModule", "setup_module"))
+    teardown = _first_plain(mod, ("tearDownModule", "teardown_module"))
+    if setup is not None or teardown is not None:
+        def xunit_setup_module_fixture(request):
+            if setup is not None:
+                _call_optional(setup, request.module)
+            yield
+            if teardown is not None:
+                _call_optional(teardown, request.module)
+        _prepend_autouse(level, "_xunit_setup_module_fixture_%s" % mod.__name__,
+                         xunit_setup_module_fixture, "module", nodeid)
+    setup_f = _first_plain(mod, ("setup_function",))
+    teardown_f = _first_plain(mod, ("teardown_function",))
+    if setup_f is not None or teardown_f is not None:
+        def xunit_setup_function_fixture(request):
+            if request.instance is not None:
+                yield
+                return
+            if setup_f is not None:
+                _call_optional(setup_f, request.function)
+            yield
+            if teardown_f is not None:
+                _call_optional(teardown_f, request.function)
+        _prepend_autouse(level, "_xunit_setup_function_fixture_%s" % mod.__name__,
+                         xunit_setup_function_fixture, "function", nodeid, second=True)
+
+def inject_class(cls, level, nodeid, unittest_case=False):
+    if not unittest_case:
+        setup_c = _first_plain(cls, ("setup_class",))
+        teardown_c = _first_plain(cls, ("teardown_class",))
+        if setup_c is not None or teardown_c is not None:
+            def xunit_setup_class_fixture(request):
+                if setup_c is not None:
+                    _call_optional(_imfunc(setup_c), cls)
+                yield
+                if teardown_c is not None:
+                    _call_optional(_imfunc(teardown_c), cls)
+            _prepend_autouse(level, "_xunit_setup_class_fixture_%s" % cls.__qualname__,
+                             xunit_setup_class_fixture, "class", nodeid)
+    setup_name, teardown_name = "setup_method", "teardown_method"
+    setup_m = _first_plain(cls, (setup_name,))
+    if setup_m is None and not unittest_case and "nose" in sys.modules:
+        setup_name = "setup"
+        setup_m = _first_plain(cls, (setup_name,))
+    teardown_m = _first_plain(cls, (teardown_name,))
+    if teardown_m is None and not unittest_case and "nose" in sys.modules:
+        teardown_name = "teardown"
+        teardown_m = _first_plain(cls, (teardown_name,))
+    if setup_m is not None or teardown_m is not None:
+        def xunit_setup_method_fixture(request):
+            inst = request.instance
+            method = request.function
+            if setup_m is not None:
+                _call_optional(getattr(inst, setup_name), method)
+            yield
+            if teardown_m is not None:
+                _call_optional(getattr(inst, teardown_name), method)
+        _prepend_autouse(level, "_xunit_setup_method_fixture_%s" % cls.__qualname__,
+                         xunit_setup_method_fixture, "function", nodeid, second=True)
+
+def inject_unittest_class(cls, level, nodeid):
+    setup = getattr(cls, "setUpClass", None)
+    teardown = getattr(cls, "tearDownClass", None)
+    cleanup = getattr(cls, "doClassCleanups", lambda: None)
+    if setup is None and teardown is None:
+        return
+
+    def unittest_setUpClass_fixture(request):
+        if setup is not None:
+            try:
+                setup()
+            except Exception:
+                cleanup()
+                raise
+        yield
+        try:
+            if teardown is not None:
+                teardown()
+        finally:
+            cleanup()
+    _prepend_autouse(level, "_unittest_setUpClass_fixture_%s" % cls.__qualname__,
+                     unittest_setUpClass_fixture, "class", nodeid)
+
+
+def _safe_getattr(obj, name, default):
+    try:
+        return getattr(obj, name, default)
+    except Exception:
+        return default
+
+
+def _first_plain(obj, names):
+    for n in names:
+        v = _safe_getattr(obj, n, None)
+        if v is not None and compat.fixture_spec(v) is None:
+            return v
+    return None
+
+
+def _imfunc(func):
+    try:
+        return func.__func__
+    except AttributeError:
+        return func
+
+
+def _call_optional(func, arg):
+    try:
+        n = func.__code__.co_argcount
+    except AttributeError:
+        func(arg)
+        return
+    if inspect.ismethod(func):
+        n -= 1
+    if n:
+        func(arg)
+    else:
+        func()
+
+
+def _prepend_autouse(level, name, func, scope, baseid, second=False):
+    fd = fx.FixtureDef(name, func, scope, None, None, True, baseid, argnames=("request",))
+    level.defs[name] = fd
+    if second:
+        # Function-level xunit fixtures come after the module/class one.
+        pos = 1 if level.autouse and level.autouse[0].startswith(("_xunit", "_unittest")) else 0
+        level.autouse.insert(pos, name)
+    else:
+        level.autouse.insert(0, name)
