@@ -153,6 +153,15 @@ class Faults(_Base):
         self.assertEqual(w.shutdown()[0], 0)
         self.assertLess(time.monotonic() - t0, 10, "a leftover thread delayed shutdown")
 
+    def test_module_level_system_exit_is_a_collect_error(self):
+        w = self.worker()
+        msgs = w.run("test_module_exit.py")
+        err = [m for m in msgs if m["t"] == "collect_error"]
+        self.assertEqual(len(err), 1)
+        self.assertIn("SystemExit", err[0]["longrepr"])
+        self.assertEqual(outcomes(w.run("test_after_faults.py")),
+                         {"test_after_faults.py::test_cwd_and_path_usable": "passed"})
+
     def test_worker_exits_when_parent_dies(self):
         # A middle process starts the worker, then dies by SIGKILL.
         code = (

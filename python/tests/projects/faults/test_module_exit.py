@@ -1,0 +1,5 @@
+raise SystemExit(4)
+
+
+def test_never():
+    pass
