@@ -219,10 +219,13 @@ struct Executor::Slot {
     proc->kill_group(SIGKILL);
     std::string status = proc->reap(1.0);
     proc.reset();
-    std::string why = timed_out ? "Timeout: test exceeded " + seconds_text(ex.m_opts.timeout_s) +
+    // After a protocol error we killed the worker ourselves: its status says nothing.
+    const bool protocol = lost_reason.rfind("protocol error", 0) == 0;
+    if (protocol) status = lost_reason;
+    std::string why = timed_out  ? "Timeout: test exceeded " + seconds_text(ex.m_opts.timeout_s) +
                                       " s (--timeout); worker killed"
-                      : lost_reason.rfind("protocol error", 0) == 0 ? "worker replaced after a " + lost_reason
-                                                                    : "worker crashed (" + status + ")";
+                      : protocol ? "worker replaced after a " + lost_reason
+                                 : "worker crashed (" + status + ")";
     emit(Event{.kind = EventKind::worker_lost, .batch = item.id, .module = item.module, .text = why});
     if (!bs.in_flight.empty()) {
       std::string text = timed_out ? why + " while running '" + bs.in_flight + "'\n"

@@ -67,6 +67,8 @@ while True:
     if m["t"] == "run":
         send({"t": "collected", "batch": m["batch"], "module": m["module"], "items": ["m.py::t"]})
         send({"t": "start", "batch": m["batch"], "nodeid": "m.py::t"})
+        if os.environ.get("FAKE_MODE") == "garbage":
+            os.write(4, struct.pack(">I", 3) + b"{{{")
         spin()
 )";
   }
@@ -121,6 +123,21 @@ TEST_F(FakeWorker, TimeoutReportsTheTestWithItsStacks) {
   EXPECT_EQ(results[0].node_id, "m.py::t");
   EXPECT_EQ(results[0].outcome, base::Outcome::timed_out);
   EXPECT_NE(results[0].longrepr.find("line 10 in spin"), std::string::npos) << results[0].longrepr;
+}
+
+TEST_F(FakeWorker, ProtocolGarbageReplacesTheWorkerAndSaysWhy) {
+  base::SteadyClock clock;
+  auto o = options();
+  o.spawn.extra_env = {"FAKE_MODE=garbage"};
+  Executor ex(o, clock);
+  std::vector<base::TestResult> results;
+  ex.run({WorkItem{.module = "m.py"}}, [&](const Event& ev) {
+    if (ev.kind == EventKind::test_result) results.push_back(ev.result);
+  });
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].outcome, base::Outcome::crashed);
+  EXPECT_NE(results[0].longrepr.find("protocol error"), std::string::npos) << results[0].longrepr;
+  EXPECT_EQ(results[0].longrepr.find("out-of-memory"), std::string::npos) << results[0].longrepr;
 }
 
 }  // namespace
