@@ -41,9 +41,7 @@ def cut_entries(tb, cut=True):
     if len(entries) > 1:
         trimmed = [e for e in entries if not _is_internal(e[0].f_code.co_filename)]
         if trimmed:
-            # Keep pytest's own frames only at the end (where the error was raised).
-            last = entries[-1]
-            entries = trimmed if _is_internal(last[0].f_code.co_filename) is False else trimmed
+            entries = trimmed
     return entries
 
 
@@ -83,38 +81,45 @@ def _dedent(lines):
     return [l[cut:] for l in lines]
 
 
-def format_entries(entries, e, rootdir=None, style="long"):
+def _shown_path(fname, rootdir):
+    if rootdir:
+        try:
+            rel = os.path.relpath(fname, rootdir)
+            if not rel.startswith(".."):
+                return rel
+        except ValueError:
+            pass
+    return fname
+
+
+def format_entries(entries, e, rootdir=None):
+    """pytest's 'auto' style: first and last entries long, the ones between short."""
     out = []
     n = len(entries)
+    styles = ["long" if i in (0, n - 1) else "short" for i in range(n)]
     for idx, (frame, lineno) in enumerate(entries):
         last = idx == n - 1
-        src, fail_idx = _entry_source(frame, lineno)
-        src = _dedent(src)
-        if style == "short" and not last:
-            src = src[fail_idx:]
-            fail_idx = 0
-        body = []
-        for i, line in enumerate(src):
-            body.append((">   " if i == fail_idx else "    ") + line)
-        out.extend(body)
-        if last:
-            failing = src[fail_idx] if src else ""
-            ind = 4 + len(failing) - len(failing.lstrip())
-            for line in exconly(e).split("\n"):
-                out.append("E" + " " * (ind - 1) + line)
-        fname = frame.f_code.co_filename
-        if rootdir:
-            try:
-                rel = os.path.relpath(fname, rootdir)
-                if not rel.startswith(".."):
-                    fname = rel
-            except ValueError:
-                pass
-        out.append("")
-        out.append("%s:%d: %s" % (fname, lineno, type(e).__name__ if last else ""))
-        if not last:
-            out.append(_SEP)
+        fname = _shown_path(frame.f_code.co_filename, rootdir)
+        if styles[idx] == "short":
+            line = linecache.getline(frame.f_code.co_filename, lineno, frame.f_globals).strip()
+            out.append("%s:%d: in %s" % (fname, lineno, frame.f_code.co_name))
+            out.append("    " + line)
+        else:
+            if idx:
+                out.append("")
+            src, fail_idx = _entry_source(frame, lineno)
+            src = _dedent(src)
+            for i, line in enumerate(src):
+                out.append((">   " if i == fail_idx else "    ") + line)
+            if last:
+                failing = src[fail_idx] if src else ""
+                ind = 4 + len(failing) - len(failing.lstrip())
+                for line in exconly(e).split("\n"):
+                    out.append("E" + " " * (ind - 1) + line)
             out.append("")
+            out.append("%s:%d: %s" % (fname, lineno, type(e).__name__ if last else ""))
+        if not last and (styles[idx] == "long" or styles[idx + 1] == "long"):
+            out.append(_SEP)
     return "\n".join(out)
 
 
