@@ -237,6 +237,14 @@ def table(headers, rows, markdown):
     return "\n".join([fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
 
 
+def label_cell(label, markdown):
+    """`command` (note): the command in code, its note in plain text."""
+    if not markdown:
+        return label
+    cmd, sep, note = label.partition(" (")
+    return f"`{cmd}`" + (f" ({note}" if sep else "")
+
+
 def ok_cell(c):
     return "yes" if not c.failures else f"NO ({len(c.failures)})"
 
@@ -250,7 +258,7 @@ def trivial_tables(groups, markdown):
         rows = []
         for c in configs:
             med, mn = stats([t[-1] for t in c.times])
-            row = [f"`{c.name}`" if markdown else c.name, f"{med:.2f}", f"{mn:.2f}", ok_cell(c)]
+            row = [label_cell(c.name, markdown), f"{med:.2f}", f"{mn:.2f}", ok_cell(c)]
             row += ["—" if c.runner == "pytest" else f"{b / med:.1f}x" for b in base.values()]
             rows.append(row)
         title = "collect only" if group == "collect" else "full run"
@@ -276,7 +284,7 @@ def sleepy_table(configs, info, markdown):
                 if ms:
                     own = (f"{statistics.median(m[0] for m in ms):.2f} / "
                            f"{statistics.median(m[1] for m in ms):.2f}")
-            rows.append([f"`{label}`" if markdown else label, str(c.workers), f"{lb:.2f}",
+            rows.append([label_cell(label, markdown), str(c.workers), f"{lb:.2f}",
                          f"{med:.2f}", f"{mn:.2f}", f"{med / lb:.3f}", own, ok_cell(c)])
     desc = (f"{info['tests']} tests in {info['modules']} modules, {info['total_s']:.2f} s of sleep in all "
             f"(largest module {info['largest_module_s']:.2f} s, longest single test + its import "
@@ -293,7 +301,8 @@ def machine(args):
     versions = out([args.python, "-c", "import sys, pytest, xdist; "
                     "print(sys.version.split()[0], pytest.__version__, xdist.__version__)"]).split()
     versions += ["?"] * (3 - len(versions))
-    commit = out(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD"])
+    # The binary's own tree (a build dir inside a checkout or worktree), not this script's.
+    commit = out(["git", "-C", os.path.dirname(args.fastest), "rev-parse", "--short", "HEAD"]) or "?"
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "nproc": os.cpu_count(),
