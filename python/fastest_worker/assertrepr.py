@@ -1,25 +1,63 @@
 """Explanations for failed bare asserts (called from rewritten test modules)."""
 import pprint
+import reprlib
 from difflib import ndiff
 
 MAXSIZE = 240
 verbose = 0
 
 
-def saferepr(obj, maxsize=MAXSIZE):
+def _repr_failure(exc, obj):
     try:
-        s = repr(obj)
-    except BaseException as e:  # noqa: B902 - a broken __repr__ must not hide the failure
-        try:
-            exc = "%s(%s)" % (type(e).__name__, e)
-        except BaseException:  # noqa: B902
-            exc = "unpresentable exception"
-        s = "<[%s raised in repr()] %s object at 0x%x>" % (exc, type(obj).__name__, id(obj))
+        info = repr(exc)
+    except BaseException:  # noqa: B902
+        info = "unpresentable exception"
+    return "<[%s raised in repr()] %s object at 0x%x>" % (info, type(obj).__name__, id(obj))
+
+
+def _ellipsize(s, maxsize):
     if maxsize is not None and len(s) > maxsize:
         i = max(0, (maxsize - 3) // 2)
         j = max(0, maxsize - 3 - i)
-        s = s[:i] + "..." + s[len(s) - j:]
+        return s[:i] + "..." + s[len(s) - j:]
     return s
+
+
+class _SafeRepr(reprlib.Repr):
+    """reprlib's container limits plus a size cap and broken-__repr__ safety (as pytest)."""
+
+    def __init__(self, maxsize):
+        super().__init__()
+        self.maxstring = maxsize if maxsize is not None else 1_000_000_000
+        self.maxsize = maxsize
+
+    def repr(self, x):
+        try:
+            s = super().repr(x)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # noqa: B902
+            s = _repr_failure(e, x)
+        return _ellipsize(s, self.maxsize)
+
+    def repr_instance(self, x, level):
+        try:
+            s = repr(x)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # noqa: B902
+            s = _repr_failure(e, x)
+        return _ellipsize(s, self.maxsize)
+
+
+_reprs = {}
+
+
+def saferepr(obj, maxsize=MAXSIZE):
+    r = _reprs.get(maxsize)
+    if r is None:
+        r = _reprs[maxsize] = _SafeRepr(maxsize)
+    return r.repr(obj)
 
 
 def _istext(x):
@@ -247,3 +285,9 @@ def negation(value, msg, src):
     lines = ["assert not %s" % saferepr(value)]
     lines.extend(_where([(src, value)]))
     return _with_msg(msg, "\n".join(lines))
+
+
+def boolop(op, values, msg):
+    """``assert a and b``: the operands that were evaluated, as pytest shows them."""
+    inner = (" %s " % op).join(saferepr(v) for v in values)
+    return _with_msg(msg, "assert (%s)" % inner)

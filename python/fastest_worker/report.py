@@ -48,8 +48,15 @@ def cut_entries(tb, cut=True):
 def exconly(e):
     lines = traceback.format_exception_only(type(e), e)
     text = "".join(lines).rstrip("\n")
+    # pytest drops the prefix only when repr(exc) starts with "AssertionError('assert "
+    # (so not for messages that contain a single quote); same quirk here.
     if isinstance(e, AssertionError) and text.startswith("AssertionError: assert "):
-        return text[len("AssertionError: "):]
+        try:
+            plain = repr(e).startswith("AssertionError('assert ")
+        except Exception:
+            plain = False
+        if plain:
+            return text[len("AssertionError: "):]
     name = type(e).__name__
     mod = type(e).__module__
     if mod == "_pytest.outcomes" or mod == "builtins":

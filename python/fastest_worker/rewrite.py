@@ -16,7 +16,7 @@ import sys
 
 from . import assertrepr  # noqa: F401 - rewritten modules import it by name
 
-REWRITE_VERSION = b"fastest-rewrite-2"
+REWRITE_VERSION = b"fastest-rewrite-3"
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
 
@@ -183,6 +183,22 @@ class AssertRewriter(ast.NodeTransformer):
                 args=[ast.Constant(_OPS[type(test.ops[0])]), load(lname), load(rname), msg,
                       ast.Constant(self._src(test.left)), ast.Constant(self._src(test.comparators[0]))],
                 keywords=[])
+        elif isinstance(test, ast.BoolOp):
+            # Keep short-circuiting; remember each operand that was evaluated.
+            lst, vname = self._tmp(), self._tmp()
+            temps = [lst, vname]
+            assign(lst, ast.List(elts=[], ctx=ast.Load()))
+            parts = []
+            for operand in test.values:
+                append = ast.Call(func=ast.Attribute(load(lst), "append", ast.Load()),
+                                  args=[operand], keywords=[])
+                last = ast.Subscript(value=load(lst), slice=ast.Constant(-1), ctx=ast.Load())
+                parts.append(ast.BoolOp(op=ast.Or(), values=[append, last]))
+            assign(vname, ast.BoolOp(op=test.op, values=parts))
+            cond = load(vname)
+            expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "boolop", ast.Load()),
+                            args=[ast.Constant("and" if isinstance(test.op, ast.And) else "or"),
+                                  load(lst), msg], keywords=[])
         elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             vname = self._tmp()
             temps = [vname]
