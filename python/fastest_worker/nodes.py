@@ -24,6 +24,7 @@ class Node:
         self.session = None
         self.config = None
         self.hooks = {}
+        self.stash = {}
 
     @property
     def fspath(self):
@@ -73,10 +74,16 @@ class Node:
             run.node_finalizer(self, fin)
 
     def getparent(self, cls):
+        """Closest node of type ``cls``; pytest's node classes match ours by name."""
+        name = getattr(cls, "__name__", "")
+        names = {name, "Item"} if name in ("Function", "Item") else {name}
         node = self
-        while node is not None and not isinstance(node, cls):
+        while node is not None:
+            if isinstance(node, cls) if isinstance(cls, type) and cls.__module__ == __name__ \
+                    else type(node).__name__ in names:
+                return node
             node = node.parent
-        return node
+        return None
 
     def warn(self, warning):
         import warnings

@@ -21,3 +21,10 @@ def dyn_scoped():
 @pytest.fixture()
 def with_parens():
     return "parens"
+
+
+def pytest_runtest_setup(item):
+    item.stash["seen"] = True
+    assert item.getparent(pytest.Module) is not None
+    assert item.getparent(pytest.Function) is item
+    assert item.getparent(pytest.Module).name.endswith(".py")
