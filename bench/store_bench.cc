@@ -43,10 +43,13 @@ std::unique_ptr<HistoryStore> open_store(bool on_disk, const fs::path& path) {
 }
 
 /// Records 100,000 results of one run in batches of range(1) results (one transaction each),
-/// as the controller does during a run. range(0): 0 = in memory, 1 = temp file (WAL).
+/// as the controller does during a run, then finishes the run. range(0): 0 = in memory,
+/// 1 = temp file (WAL). range(2): 0 = the suite ran before (statistics are updated, the
+/// steady state), 1 = first run (every test is new).
 void BM_RecordResults(benchmark::State& state) {
   const bool on_disk = state.range(0) == 1;
   const auto batch = static_cast<std::size_t>(state.range(1));
+  const bool first_run = state.range(2) == 1;
   const auto results = make_results(100'000, 1);
   const fs::path dir = fs::temp_directory_path() / ("fastest-store-bench-" + std::to_string(std::random_device{}()));
   fs::create_directories(dir);
@@ -55,10 +58,12 @@ void BM_RecordResults(benchmark::State& state) {
     state.PauseTiming();
     const fs::path path = dir / ("h" + std::to_string(round++) + ".db");
     auto store = open_store(on_disk, path);
-    // A previous run of the same suite, so statistics are updated rather than created.
-    auto prev = store->begin_run({});
-    if (!prev.ok() || !store->record_results(*prev, results).ok()) std::abort();
-    if (!store->finish_run(*prev, {}).ok()) std::abort();
+    if (!first_run) {
+      // A previous run of the same suite, so statistics are updated rather than created.
+      auto prev = store->begin_run({});
+      if (!prev.ok() || !store->record_results(*prev, results).ok()) std::abort();
+      if (!store->finish_run(*prev, {}).ok()) std::abort();
+    }
     auto run = store->begin_run({});
     if (!run.ok()) std::abort();
     // The app reads history() to plan before it records anything (BM_History times that).
@@ -79,12 +84,13 @@ void BM_RecordResults(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(results.size()));
 }
 BENCHMARK(BM_RecordResults)
-    ->ArgNames({"disk", "batch"})
-    ->Args({0, 100'000})
-    ->Args({1, 100'000})
-    ->Args({0, 1'000})
-    ->Args({1, 1'000})
-    ->Args({1, 100})
+    ->ArgNames({"disk", "batch", "first"})
+    ->Args({0, 100'000, 0})
+    ->Args({1, 100'000, 0})
+    ->Args({0, 1'000, 0})
+    ->Args({1, 1'000, 0})
+    ->Args({1, 100, 0})
+    ->Args({1, 1'000, 1})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3);
 
@@ -109,5 +115,37 @@ void BM_History(benchmark::State& state) {
   fs::remove_all(dir);
 }
 BENCHMARK(BM_History)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+/// `fastest db merge`: two shard files restored from one 100,000-test cache (3 runs), each
+/// having run half of the tests, merged into a fresh file.
+void BM_MergeShards(benchmark::State& state) {
+  const auto results = make_results(100'000, 3);
+  const fs::path dir = fs::temp_directory_path() / ("fastest-store-bench-" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  {
+    auto cache = open_store(true, dir / "cache.db");
+    for (int r = 0; r < 3; ++r) {
+      auto run = cache->begin_run({});
+      if (!run.ok() || !cache->record_results(*run, results).ok() || !cache->finish_run(*run, {}).ok()) std::abort();
+    }
+    if (!cache->export_to(dir / "a.db").ok() || !cache->export_to(dir / "b.db").ok()) std::abort();
+  }
+  const std::size_t half = results.size() / 2;
+  for (const auto& [name, part] : {std::pair{"a.db", std::span(results).first(half)},
+                                   std::pair{"b.db", std::span(results).subspan(half)}}) {
+    auto shard = open_store(true, dir / name);
+    auto run = shard->begin_run({});
+    if (!run.ok() || !shard->record_results(*run, part).ok() || !shard->finish_run(*run, {}).ok()) std::abort();
+  }
+  int round = 0;
+  for (auto _ : state) {
+    const fs::path out = dir / ("out" + std::to_string(round++) + ".db");
+    std::vector<std::string> warnings;
+    const std::vector<fs::path> inputs = {dir / "a.db", dir / "b.db"};
+    if (!HistoryStore::merge(inputs, out, warnings).ok() || !warnings.empty()) std::abort();
+  }
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_MergeShards)->Unit(benchmark::kMillisecond)->Iterations(2);
 
 }  // namespace

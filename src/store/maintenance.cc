@@ -132,7 +132,9 @@ void merge_test_stats(SQLite::Database& db) {
     write_stats(up, id, row);
     up.exec();
   }
-  rebuild_test_stats(db, true);
+  if (SQLite::Statement any(db, "SELECT 1 FROM temp.stats_todo LIMIT 1"); any.executeStep()) {
+    rebuild_test_stats(db, true);
+  }
 }
 
 /// The SQL that folds the attached `src` into main, in order (runs before what refers to them).
@@ -149,10 +151,15 @@ constexpr const char* k_merge_sql[] = {
     "work_s = s.work_s FROM src.runs AS s WHERE s.uuid = m.uuid AND m.ended_unix IS NULL "
     "AND s.ended_unix IS NOT NULL",
     "INSERT OR IGNORE INTO main.nodes (node_id, file) SELECT node_id, file FROM src.nodes ORDER BY node_id",
+    // Integer maps first, so copying results is rowid lookups, not a text-index seek per row.
+    "CREATE TEMP TABLE node_map (src INTEGER PRIMARY KEY, main INTEGER NOT NULL)",
+    "INSERT INTO temp.node_map SELECT sn.id, mn.id FROM src.nodes sn JOIN main.nodes mn ON mn.node_id = sn.node_id",
+    "CREATE TEMP TABLE run_map (src INTEGER PRIMARY KEY, main INTEGER NOT NULL)",
+    "INSERT INTO temp.run_map SELECT sr.id, mr.id FROM src.runs sr JOIN main.runs mr ON mr.uuid = sr.uuid",
     "INSERT OR IGNORE INTO main.results (run, node, outcome, setup_s, call_s, teardown_s, worker, start_offset_s, "
-    "message) SELECT mr.id, mn.id, r.outcome, r.setup_s, r.call_s, r.teardown_s, r.worker, r.start_offset_s, "
-    "r.message FROM src.results r JOIN src.runs sr ON sr.id = r.run JOIN main.runs mr ON mr.uuid = sr.uuid "
-    "JOIN src.nodes sn ON sn.id = r.node JOIN main.nodes mn ON mn.node_id = sn.node_id",
+    "message) SELECT rm.main, nm.main, r.outcome, r.setup_s, r.call_s, r.teardown_s, r.worker, r.start_offset_s, "
+    "r.message FROM src.results r JOIN temp.run_map rm ON rm.src = r.run JOIN temp.node_map nm ON nm.src = r.node "
+    "ORDER BY rm.main, nm.main",
     "INSERT OR IGNORE INTO main.module_costs (run, file, slice, worker, import_s, fixture_s) SELECT mr.id, c.file, "
     "c.slice, c.worker, c.import_s, c.fixture_s FROM src.module_costs c JOIN src.runs sr ON sr.id = c.run "
     "JOIN main.runs mr ON mr.uuid = sr.uuid",
@@ -173,6 +180,10 @@ constexpr const char* k_merge_sql[] = {
     "INSERT OR REPLACE INTO main.files SELECT * FROM src.files WHERE path IN (SELECT path FROM temp.file_winners)",
     "INSERT OR REPLACE INTO main.tests SELECT * FROM src.tests WHERE file IN (SELECT path FROM temp.file_winners)",
 };
+
+constexpr const char* k_drop_merge_temps =
+    "DROP TABLE IF EXISTS temp.known_runs; DROP TABLE IF EXISTS temp.file_winners; "
+    "DROP TABLE IF EXISTS temp.node_map; DROP TABLE IF EXISTS temp.run_map";
 
 /// `path` if it has the latest schema, else a migrated temporary copy (removed by the caller).
 fs::path upgraded_copy(const fs::path& path, int version) {
@@ -245,14 +256,15 @@ base::Status HistoryStore::merge_from(const fs::path& other) {
     SQLite::Statement attach(*impl.db, "ATTACH DATABASE ? AS src");
     attach.bind(1, readonly_uri(attached));
     attach.exec();
+    impl.db->exec("PRAGMA src.cache_size=-65536");  // it is read more than once: keep it cached
     try {
       SQLite::Transaction tx(*impl.db, SQLite::TransactionBehavior::IMMEDIATE);
       for (const char* sql : k_merge_sql) impl.db->exec(sql);
       merge_test_stats(*impl.db);
-      impl.db->exec("DROP TABLE temp.known_runs; DROP TABLE temp.file_winners");
+      impl.db->exec(k_drop_merge_temps);
       tx.commit();
     } catch (...) {
-      impl.db->exec("DROP TABLE IF EXISTS temp.known_runs; DROP TABLE IF EXISTS temp.file_winners");
+      impl.db->exec(k_drop_merge_temps);
       impl.db->exec("DETACH DATABASE src");
       throw;
     }
