@@ -128,7 +128,9 @@ Statements::Statements(SQLite::Database& db)
       run_work(db, "UPDATE runs SET work_s = (SELECT total(coalesce(setup_s, 0) + coalesce(call_s, 0) + "
                    "coalesce(teardown_s, 0)) FROM results WHERE run = ?1) WHERE id = ?1"),
       run_count(db, "SELECT count(*) FROM runs WHERE ended_unix IS NOT NULL"),
-      insert_node(db, "INSERT INTO nodes (node_id, file) VALUES (?, ?)"),
+      insert_node(db, "INSERT INTO nodes (id, node_id, file) VALUES " + values_list(1, 3)),
+      insert_nodes(db, "INSERT INTO nodes (id, node_id, file) VALUES " + values_list(k_rows_per_insert, 3)),
+      max_node(db, "SELECT coalesce(max(id), 0) FROM nodes"),
       insert_result(db, std::string(k_insert_results) + values_list(1, 9)),
       insert_results(db, std::string(k_insert_results) + values_list(k_rows_per_insert, 9)),
       upsert_stat(db, std::string(k_upsert_stats) + values_list(1, 12) + k_upsert_stats_tail),
@@ -380,19 +382,6 @@ const std::pair<std::string, double>& run_identity(StoreImpl& impl, std::int64_t
   return impl.runs[run_id] = {q->getColumn(0).getString(), q->getColumn(1).getDouble()};
 }
 
-NodeState& node_for(StoreImpl& impl, const base::TestResult& r) {
-  auto [it, added] = impl.nodes.try_emplace(r.node_id);
-  if (added) {
-    Using ins(impl.st.insert_node);
-    ins->bind(1, r.node_id);
-    ins->bind(2, r.file);
-    ins->exec();
-    it->second.id = impl.db->getLastInsertRowid();
-    it->second.file = r.file;
-  }
-  return it->second;
-}
-
 }  // namespace
 
 namespace {
@@ -426,6 +415,25 @@ void insert_rows(SQLite::Statement& single, SQLite::Statement& multi, int column
   }
 }
 
+/// Inserts tests seen for the first time, in node id order (which is their text order, so
+/// the unique index on node_id is appended to on a first run), 32 per statement.
+void add_nodes(StoreImpl& impl, std::vector<std::pair<const std::string, NodeState>*>& fresh) {
+  if (fresh.empty()) return;
+  std::sort(fresh.begin(), fresh.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::int64_t next = 1;
+  {
+    Using q(impl.st.max_node);
+    if (q->executeStep()) next = q->getColumn(0).getInt64() + 1;
+  }
+  for (auto* entry : fresh) entry->second.id = next++;
+  insert_rows(impl.st.insert_node, impl.st.insert_nodes, 3, fresh,
+              [](SQLite::Statement& st, int at, const std::pair<const std::string, NodeState>* entry) {
+                st.bind(at + 1, entry->second.id);
+                st.bindNoCopy(at + 2, entry->first);
+                st.bindNoCopy(at + 3, entry->second.file);
+              });
+}
+
 }  // namespace
 
 base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const base::TestResult> results) {
@@ -436,12 +444,25 @@ base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const b
     impl.load_nodes();
     (void)run_identity(impl, run_id);  // throws for an unknown run before anything is written
     auto& recorded = recorded_nodes(impl, run_id);
+    // Map entries (their addresses stay valid) for every result; tests seen for the first
+    // time get ids here, which is safe: this transaction holds the write lock.
+    std::vector<std::pair<NodeState*, const base::TestResult*>> all;
+    std::vector<std::pair<const std::string, NodeState>*> fresh;
+    all.reserve(results.size());
+    for (const base::TestResult& r : results) {
+      auto [it, added] = impl.nodes.try_emplace(r.node_id);
+      if (added) {
+        it->second.file = r.file;
+        fresh.push_back(&*it);
+      }
+      all.emplace_back(&it->second, &r);
+    }
+    add_nodes(impl, fresh);
     // (node, result); a duplicate (run, test) is dropped: first result wins, counted once.
     std::vector<std::pair<NodeState*, const base::TestResult*>> rows;
-    rows.reserve(results.size());
-    for (const base::TestResult& r : results) {
-      NodeState& ns = node_for(impl, r);  // references into the map stay valid
-      if (recorded.insert(ns.id).second) rows.emplace_back(&ns, &r);
+    rows.reserve(all.size());
+    for (const auto& row : all) {
+      if (recorded.insert(row.first->id).second) rows.push_back(row);
     }
     // In node order the (run, node) b-tree is appended to and the stats b-tree walked forwards.
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first->id < b.first->id; });
