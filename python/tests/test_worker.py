@@ -105,6 +105,36 @@ class Protocol(_Base):
         self.assertEqual(len(outcomes(w3.run("test_marks.py"))), 2)
 
 
+class Options(_Base):
+    project = "features"
+
+    def test_exitfirst_stops_the_batch_after_the_first_failure(self):
+        w = self.worker(exitfirst=True)
+        msgs = w.run("test_parametrize.py")
+        got = [m["nodeid"] for m in msgs if m["t"] == "result"]
+        self.assertEqual(got[-1], "test_parametrize.py::test_some_fail[2]")
+        self.assertEqual(msgs[-1]["t"], "batch_done")
+
+    def test_run_xfail_reports_xfail_tests_plainly(self):
+        w = self.worker(run_xfail=True)
+        got = outcomes(w.run("test_marks.py"))
+        self.assertEqual(got["test_marks.py::test_xfail_fails"], "failed")
+        self.assertEqual(got["test_marks.py::test_xfail_passes"], "passed")
+
+    def test_warnings_are_reported_per_test_and_at_collection(self):
+        w = self.worker()
+        msgs = w.run("test_marks.py")
+        warns = [m for m in msgs if m["t"] == "warning"]
+        per_test = {(m["nodeid"], m["category"]) for m in warns}
+        self.assertIn(("test_marks.py::test_warning_recorded", "UserWarning"), per_test)
+        self.assertIn(("test_marks.py::test_deprecation_warning", "DeprecationWarning"), per_test)
+        self.assertIn(("", "PytestUnknownMarkWarning"), per_test)
+        # A warning always follows its test's start and precedes the next start.
+        order = [(m["t"], m.get("nodeid")) for m in msgs if m["t"] in ("start", "warning")]
+        i = order.index(("warning", "test_marks.py::test_warning_recorded"))
+        self.assertEqual(order[i - 1], ("start", "test_marks.py::test_warning_recorded"))
+
+
 class WithoutPytest(_Base):
     project = "plain"
 
