@@ -597,6 +597,8 @@ class Run:
             ch.queue({"t": "warning", "batch": batch, "nodeid": item.nodeid,
                   "category": w.category.__name__, "message": str(w.message),
                   "filename": w.filename, "lineno": w.lineno})
+        if item.user_properties:
+            res["properties"] = [[str(k), str(v)] for k, v in item.user_properties]
         item.funcargs = None
         item.instance = None
         self.current = None

@@ -135,6 +135,16 @@ class Options(_Base):
         self.assertEqual(order[i - 1], ("start", "test_marks.py::test_warning_recorded"))
 
 
+class Properties(_Base):
+    project = "features2"
+
+    def test_record_property_travels_with_the_result(self):
+        w = self.worker()
+        res = results(w.run("test_classes.py", select=["test_classes.py::test_record_property"]))
+        self.assertEqual(res["test_classes.py::test_record_property"]["properties"],
+                         [["answer", "42"]])
+
+
 class WithoutPytest(_Base):
     project = "plain"
 

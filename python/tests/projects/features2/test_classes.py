@@ -165,3 +165,7 @@ def helper_named_function():
 
 
 helper_named_function.__test__ = True
+
+
+def test_record_property(record_property):
+    record_property("answer", 42)
