@@ -52,6 +52,10 @@ class AgreementWithPytest(unittest.TestCase):
         root = os.path.join(driver.PROJECTS, "features")
         self.check(root, driver.find_modules(root), 200, import_mode="importlib")
 
+    def test_fixture_overrides_and_params(self):
+        root = os.path.join(driver.PROJECTS, "features3")
+        self.check(root, driver.find_modules(root), 40, same_order=True)
+
     def test_ini_options(self):
         # python_functions/classes, xfail_strict, filterwarnings, usefixtures,
         # empty_parameter_set_mark and --strict-markers from addopts.
