@@ -122,10 +122,20 @@ void TerminalReporter::on_batch_done(const std::string& module, std::int64_t) {
   if (m_opts.verbose != 0) return;
   auto it = m_module_letters.find(module);
   if (it == m_module_letters.end() || it->second.empty()) return;
-  std::string line = sanitize(module) + " " + it->second;
+  // Long modules wrap like pytest's: letters fill the line, the percentage closes it.
   std::string pct = progress();
-  int pad = m_opts.width - static_cast<int>(line.size()) - static_cast<int>(pct.size());
-  write(line + std::string(static_cast<std::size_t>(std::max(1, pad)), ' ') + pct + "\n");
+  std::string head = sanitize(module) + " ";
+  std::string_view letters = it->second;
+  std::string out;
+  do {
+    std::size_t room = static_cast<std::size_t>(std::max(1, m_opts.width - static_cast<int>(head.size() + pct.size()) - 1));
+    std::string line = head + std::string(letters.substr(0, room));
+    letters.remove_prefix(std::min(room, letters.size()));
+    int pad = m_opts.width - static_cast<int>(line.size()) - static_cast<int>(pct.size());
+    out += line + std::string(static_cast<std::size_t>(std::max(1, pad)), ' ') + pct + "\n";
+    head.clear();
+  } while (!letters.empty());
+  write(out);
   m_module_letters.erase(it);
 }
 
