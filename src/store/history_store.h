@@ -118,6 +118,8 @@ struct CheckReport {
   std::vector<std::string> problems;
 };
 
+/// One connection to one history database. Not thread-safe: use one per thread (several
+/// processes and connections may share a file; writes are serialised by SQLite's lock).
 class HistoryStore {
  public:
   /// Opens (creating directories and the schema as needed) a database file. A corrupt or
@@ -142,14 +144,18 @@ class HistoryStore {
   base::Status save_files(std::span<const CachedFile> files);
 
   // --- runs ---
+  /// Starts a run (a new row with a random 128-bit uuid); returns this file's handle for it.
   base::Result<std::int64_t> begin_run(const RunInfo& info);
-  /// Appends results of a running run, in one transaction. Durations that are negative,
-  /// NaN or absurd (> 1 week) are clamped to 0 / rejected.
+  /// Appends results of a running run, in one transaction, and folds each into its test's
+  /// statistics. Durations that are negative, NaN or absurd (> 1 week) are clamped to 0 /
+  /// rejected (stored as unknown; the outcome is kept). A second result for the same test in
+  /// the same run is ignored: the first one wins.
   base::Status record_results(std::int64_t run_id, std::span<const base::TestResult> results);
+  /// Records the end of a run, then prunes to the retention (see set_retention / prune).
   base::Status finish_run(std::int64_t run_id, const RunEnd& end);
 
   // --- history ---
-  /// node id -> duration (seconds) of its most recent recorded result.
+  /// node id -> duration (seconds) of its most recent result with a valid duration.
   std::unordered_map<std::string, double> last_durations() const;
   /// Node ids whose most recent result was a failure (failed, error, crashed, timed out).
   std::vector<std::string> last_failed() const;
