@@ -2,6 +2,7 @@
 // files (RELIABILITY.md D1, D4, U1-U3) against real SQLite in temp directories.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -312,6 +313,46 @@ TEST(StoreConcurrency, SeveralProcessesWritingOneFileLoseNoRows) {
   EXPECT_EQ(query_int(raw, "SELECT count(*) FROM test_stats WHERE n = " + std::to_string(k_procs)),
             k_batches * k_per_batch);
   EXPECT_EQ(query_text(raw, "PRAGMA integrity_check"), "ok");
+}
+
+TEST(StoreConcurrency, KillMinus9WhileWritingLeavesAConsistentFile) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  make_store(path);
+  std::mt19937 rng(3);
+  for (int round = 0; round < 12; ++round) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto s = HistoryStore::open(path);
+      if (!s.ok()) _exit(100);
+      for (int r = 0;; ++r) {  // killed somewhere in here
+        auto run = (*s)->begin_run(RunInfo{});
+        std::vector<base::TestResult> rs(500);
+        for (int i = 0; i < 500; ++i) {
+          rs[i].node_id = "k.py::t" + std::to_string((r * 500 + i) % 3000);
+          rs[i].file = "k.py";
+          rs[i].call_s = 0.001 * i;
+        }
+        (void)(*s)->record_results(*run, rs);
+        (void)(*s)->finish_run(*run, RunEnd{});
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 150));
+    kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    {
+      SQLite::Database raw(path, SQLite::OPEN_READONLY);
+      ASSERT_EQ(query_text(raw, "PRAGMA quick_check"), "ok") << "round " << round;
+      // Each committed batch is all there or all absent: results come in whole runs of 500,
+      // and every recorded result was folded into the statistics in the same transaction.
+      EXPECT_EQ(query_int(raw, "SELECT count(*) FROM results r JOIN nodes n ON n.id = r.node WHERE n.file = 'k.py'") % 500, 0);
+    }
+    auto s = HistoryStore::open(path);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_TRUE((*s)->warnings().empty()) << (*s)->warnings()[0];
+  }
 }
 
 TEST(StoreUntrusted, MutatedFilesNeverCrashAndAlwaysOpen) {
