@@ -293,6 +293,10 @@ base::Status HistoryStore::merge(std::span<const fs::path> inputs, const fs::pat
 base::Status HistoryStore::export_to(const fs::path& out) const {
   const fs::path tmp = temp_sibling(out, "export");
   std::error_code ec;
+  const std::string self = m_impl->db->getFilename();
+  if (!self.empty() && fs::equivalent(self, out, ec)) {
+    return base::make_error(base::ErrorCode::usage, "cannot export " + out.string() + " onto itself");
+  }
   try {
     if (out.has_parent_path()) fs::create_directories(out.parent_path());
     SQLite::Statement vac(*m_impl->db, "VACUUM INTO ?");

@@ -189,6 +189,7 @@ TEST_F(StoreMergeTest, ExportWritesOneSelfContainedFile) {
   checkpoint(shard_a());
   EXPECT_EQ(canonical_dump(out), canonical_dump(shard_a()));
   ASSERT_TRUE(s->export_to(out).ok());  // overwrites
+  EXPECT_FALSE(s->export_to(shard_a()).ok());  // never onto the open file itself
 }
 
 TEST_F(StoreMergeTest, CheckReportsVersionApplicationIdAndProblems) {
