@@ -8,12 +8,23 @@ MAX_CAPTURE = 4 * 1024 * 1024
 _TRUNC = "\n[... output truncated by fastest: %d bytes in all ...]\n"
 
 
+def _high(fd):
+    """Move ``fd`` to >= 1000 (close-on-exec) so tests closing fds 3..N leave it alone."""
+    try:
+        import fcntl
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 1000)
+    except (ImportError, OSError, ValueError):
+        os.set_inheritable(fd, False)
+        return fd
+    os.close(fd)
+    return high
+
+
 def _tmpfd():
     f = tempfile.TemporaryFile(buffering=0)
     fd = os.dup(f.fileno())
     f.close()
-    os.set_inheritable(fd, False)
-    return fd
+    return _high(fd)
 
 
 def read_fd(fd):
@@ -101,13 +112,11 @@ class Capture:
             self.out_fd = _tmpfd()
             self.err_fd = _tmpfd()
             try:
-                self.saved_out = os.dup(1)
-                os.set_inheritable(self.saved_out, False)
+                self.saved_out = _high(os.dup(1))
             except OSError:
                 self.saved_out = -1
             try:
-                self.saved_err = os.dup(2)
-                os.set_inheritable(self.saved_err, False)
+                self.saved_err = _high(os.dup(2))
             except OSError:
                 self.saved_err = -1
             self.sysout = self._open_text(1)
@@ -131,8 +140,15 @@ class Capture:
         if mode == "fd":
             _flush(sys.stdout)
             _flush(sys.stderr)
-            os.dup2(self.out_fd, 1)
-            os.dup2(self.err_fd, 2)
+            try:
+                os.dup2(self.out_fd, 1)
+                os.dup2(self.err_fd, 2)
+            except OSError:
+                # A test closed our temp files: start over with new ones.
+                self.out_fd = _tmpfd()
+                self.err_fd = _tmpfd()
+                os.dup2(self.out_fd, 1)
+                os.dup2(self.err_fd, 2)
             if sys.stdout is not self.sysout or self.sysout.closed:
                 if self.sysout.closed:
                     self.sysout = self._open_text(1)
@@ -155,7 +171,10 @@ class Capture:
         if mode == "fd":
             _flush(sys.stdout)
             _flush(sys.stderr)
-            return read_fd(self.out_fd), read_fd(self.err_fd)
+            try:
+                return read_fd(self.out_fd), read_fd(self.err_fd)
+            except OSError:
+                return "", ""
         if mode == "sys":
             out = self.sysout.getvalue() if not self.sysout.closed else ""
             err = self.syserr.getvalue() if not self.syserr.closed else ""

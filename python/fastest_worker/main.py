@@ -26,6 +26,17 @@ def _parse_args(argv):
     return in_fd, out_fd
 
 
+def _move_high(fd):
+    """Move a protocol fd out of the way of tests that close fds 3..N (daemon helpers)."""
+    try:
+        import fcntl
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 1000)
+    except (ImportError, OSError, ValueError):
+        return fd
+    os.close(fd)
+    return high
+
+
 def _watch_parent(ppid):
     """Exit (taking our process group with us) once the controller is gone."""
     while True:
@@ -45,6 +56,7 @@ def main(argv):
             os.set_inheritable(fd, False)
         except OSError:
             return 3
+    in_fd, out_fd = _move_high(in_fd), _move_high(out_fd)
     ppid = os.getppid()
     t = threading.Thread(target=_watch_parent, args=(ppid,), name="fastest-parent-watch",
                          daemon=True)
@@ -82,7 +94,7 @@ def main(argv):
                 _flush_all()
                 os._exit(0)
     except BrokenPipeError:
-        return 3
+        os._exit(3)
     except BaseException as e:  # noqa: B902 - say why on the real stderr, then exit 3
         if run is not None:
             try:
@@ -93,7 +105,8 @@ def main(argv):
         sys.stderr.write("fastest worker: internal error (%s)\n" % (
             "protocol" if isinstance(e, ProtocolError) else type(e).__name__))
         traceback.print_exc()
-        return 3
+        _flush_all()
+        os._exit(3)
 
 
 def _configure(msg, ch):

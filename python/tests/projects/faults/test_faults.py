@@ -57,3 +57,7 @@ def test_leaves_non_daemon_thread():
     import threading
     import time
     threading.Thread(target=time.sleep, args=(3600,), daemon=False).start()
+
+
+def test_closes_low_fds():
+    os.closerange(3, 256)
