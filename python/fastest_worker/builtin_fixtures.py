@@ -254,6 +254,68 @@ def recwarn():
         yield rec
 
 
+# ------------------------------------------------------------------ cache
+
+
+class Cache:
+    """``config.cache`` / the ``cache`` fixture: JSON values and dirs kept across runs,
+    in pytest's layout (``<rootdir>/<cache_dir ini, default .pytest_cache>/{v,d}/``)."""
+
+    def __init__(self, config):
+        name = config.ini.get("cache_dir") or ".pytest_cache"
+        root = os.path.expandvars(os.path.expanduser(str(name)))
+        self._cachedir = Path(config.rootpath, root)
+
+    def _ensure(self):
+        d = self._cachedir
+        if not d.is_dir():
+            d.mkdir(parents=True, exist_ok=True)
+            try:
+                (d / ".gitignore").write_text("# Created by pytest automatically.\n*\n")
+                (d / "CACHEDIR.TAG").write_bytes(
+                    b"Signature: 8a477f597d28d172789f06886806bc55\n")
+            except OSError:
+                pass
+
+    def mkdir(self, name):
+        if "/" in str(name):
+            raise ValueError("name is not allowed to contain path separators")
+        self._ensure()
+        res = self._cachedir / "d" / name
+        res.mkdir(parents=True, exist_ok=True)
+        return res
+
+    makedir = mkdir
+
+    def get(self, key, default):
+        import json
+        try:
+            with open(self._cachedir / "v" / key, encoding="UTF-8") as f:
+                return json.load(f)
+        except (ValueError, OSError):
+            return default
+
+    def set(self, key, value):
+        import json
+        path = self._cachedir / "v" / key
+        try:
+            self._ensure()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = json.dumps(value, ensure_ascii=False, indent=2)
+            tmp = path.with_name(path.name + ".%d.tmp" % os.getpid())
+            tmp.write_text(data, encoding="UTF-8")
+            os.replace(tmp, path)
+        except OSError as e:
+            warnings.warn("could not create cache path %s: %s" % (path, e))
+
+
+def cache(request):
+    config = request.config
+    if config.cache is None:
+        config.cache = Cache(config)
+    return config.cache
+
+
 # ------------------------------------------------------------------ misc
 
 
@@ -300,6 +362,7 @@ def make_level(config):
         ("caplog", caplog, "function"),
         ("recwarn", recwarn, "function"),
         ("pytestconfig", pytestconfig, "session"),
+        ("cache", cache, "function"),
         ("doctest_namespace", doctest_namespace, "session"),
         ("record_property", record_property, "function"),
         ("record_xml_attribute", record_xml_attribute, "function"),

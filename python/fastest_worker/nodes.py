@@ -234,7 +234,8 @@ class Config:
         self.stash = {}
         self._run = None
         self.pluginmanager = _PluginManager()
-        self.cache = None
+        from .builtin_fixtures import Cache
+        self.cache = Cache(self)
         self.hook = None
         self.workerinput = None
 
