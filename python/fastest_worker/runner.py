@@ -505,8 +505,14 @@ class Run:
         return None
 
     def shutdown(self):
-        for idx in (3, 2, 1, 0):
-            self._teardown_scope(idx)
+        """Session teardown; a failure there is reported as a TeardownError warning."""
+        self.capture.start()
+        errors = [self._teardown_scope(idx) for idx in (3, 2, 1, 0)]
+        self.capture.stop()
+        for err in errors:
+            if err is not None:
+                self.ch.send({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
+                              "message": err, "filename": "", "lineno": 0})
         self.capture.close()
         self.tmp.cleanup()
 

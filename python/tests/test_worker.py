@@ -242,6 +242,21 @@ class Scopes(_Base):
         b = outcomes(w.run("test_b.py"))
         self.assertEqual(set(a.values()) | set(b.values()), {"passed"}, (a, b))
 
+    def test_session_teardown_error_is_sent_at_shutdown(self):
+        w = self.worker()
+        w.run("test_session_teardown.py")
+        w.send({"t": "shutdown"})
+        msgs = []
+        while True:
+            try:
+                msgs.append(w.recv())
+            except driver.WorkerDied:
+                break
+        w.proc.wait(timeout=30)
+        teardown = [m for m in msgs if m.get("category") == "TeardownError"]
+        self.assertEqual(len(teardown), 1, msgs)
+        self.assertIn("session teardown broke", teardown[0]["message"])
+
     def test_module_teardown_error_lands_on_last_test(self):
         w = self.worker()
         msgs = w.run("test_teardown_error.py")

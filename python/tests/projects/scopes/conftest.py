@@ -15,3 +15,9 @@ def mod():
     COUNTS["module"] += 1
     yield COUNTS
     COUNTS["module_teardown"] += 1
+
+
+@pytest.fixture(scope="session")
+def bad_session_teardown():
+    yield
+    raise RuntimeError("session teardown broke")
