@@ -92,17 +92,20 @@ def check_output(step, proc):
 
 
 def read_fastest_makespan(db):
-    """(predicted, actual) makespan of the last recorded run, or None."""
+    """(predicted, actual, planner's lower bound or None) of the last recorded run, or None."""
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        con.row_factory = sqlite3.Row
         try:
-            row = con.execute("SELECT predicted_makespan_s, actual_makespan_s FROM runs "
-                              "ORDER BY id DESC LIMIT 1").fetchone()
+            row = con.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         finally:
             con.close()
-        return row
     except sqlite3.Error:
         return None
+    if row is None:
+        return None
+    bound = row["lower_bound_s"] if "lower_bound_s" in row.keys() else None  # schema 2 on
+    return row["predicted_makespan_s"], row["actual_makespan_s"], bound or None
 
 
 def run_step(step, cwd):
@@ -268,7 +271,7 @@ def trivial_tables(groups, markdown):
 
 def sleepy_table(configs, info, markdown):
     headers = ["command", "workers", "lower bound s", "median s", "min s", "median / bound",
-               "fastest's own makespan (pred / actual) s", "outcomes ok"]
+               "fastest's own figures (pred / actual [/ bound]) s", "outcomes ok"]
     rows = []
     for c in configs:
         lb = sleepy.lower_bound(info, c.workers) if c.workers > 1 else info["total_s"]
@@ -284,6 +287,9 @@ def sleepy_table(configs, info, markdown):
                 if ms:
                     own = (f"{statistics.median(m[0] for m in ms):.2f} / "
                            f"{statistics.median(m[1] for m in ms):.2f}")
+                    bounds = [m[2] for m in ms if m[2]]
+                    if bounds:
+                        own += f" / {statistics.median(bounds):.2f}"
             rows.append([label_cell(label, markdown), str(c.workers), f"{lb:.2f}",
                          f"{med:.2f}", f"{mn:.2f}", f"{med / lb:.3f}", own, ok_cell(c)])
     desc = (f"{info['tests']} tests in {info['modules']} modules, {info['total_s']:.2f} s of sleep in all "
