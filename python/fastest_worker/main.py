@@ -51,6 +51,8 @@ def _watch_parent(ppid):
 
 def main(argv):
     in_fd, out_fd = _parse_args(argv)
+    # Tests that read sys.argv must not see the protocol's flags.
+    del sys.argv[1:]
     for fd in (in_fd, out_fd):
         try:
             os.set_inheritable(fd, False)
