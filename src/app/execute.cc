@@ -127,22 +127,100 @@ class EventSink {
 
 }  // namespace
 
+namespace {
+
+struct Reporters {
+  std::vector<std::unique_ptr<report::Reporter>> all;
+  report::JunitReporter* junit = nullptr;
+};
+
+Reporters make_reporters(const Options& o) {
+  Reporters r;
+  report::TerminalOptions topts;
+  topts.verbose = o.verbose;
+  topts.report_chars = o.report_chars;
+  r.all.push_back(std::make_unique<report::TerminalReporter>(topts));
+  if (!o.junitxml.empty()) {
+    auto j = std::make_unique<report::JunitReporter>(o.junitxml, host_name());
+    r.junit = j.get();
+    r.all.push_back(std::move(j));
+  }
+  return r;
+}
+
+exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const std::filesystem::path& main_py) {
+  const auto& o = ctx.opts;
+  exec::ExecOptions eo;
+  eo.workers = workers;
+  eo.spawn.python = ctx.python;
+  eo.spawn.main_script = main_py;
+  eo.timeout_s = o.timeout_s;
+  auto& wc = eo.config;
+  wc.rootdir = ctx.ini.rootdir.string();
+  wc.capture = o.capture;
+  wc.import_mode = o.import_mode;
+  wc.keyword = o.keyword;
+  wc.markexpr = o.markexpr;
+  wc.verbose = o.verbose;
+  wc.exitfirst = o.maxfail == 1;
+  wc.cache_dir = (ctx.cache_root / "rewrite").string();
+  wc.ini_json = ini_as_json(ctx.ini);
+  return eo;
+}
+
+store::RunInfo make_run_info(const Options& o, int workers, const std::string& schedule, const scheduler::Plan& plan) {
+  store::RunInfo info;
+  for (const auto& a : o.argv) info.argv += (info.argv.empty() ? "" : " ") + a;
+  info.workers = workers;
+  info.schedule = schedule;
+  info.shard = o.shard;
+  info.host = host_name();
+  info.predicted_makespan_s = plan.predicted_makespan_s;
+  info.lower_bound_s = plan.lower_bound_s;
+  return info;
+}
+
+/// pytest's precedence: internal error, interrupted, failures, collection errors, nothing ran.
+ExitCode exit_code_for(const EventSink& sink, bool interrupted, bool continue_on_errors) {
+  if (!sink.fatal.empty()) return ExitCode::internal_error;
+  if (interrupted) return ExitCode::interrupted;
+  if (sink.failures > 0) return ExitCode::tests_failed;
+  if (sink.collect_errors > 0) return continue_on_errors ? ExitCode::tests_failed : ExitCode::interrupted;
+  if (sink.ran == 0) return ExitCode::no_tests;
+  return ExitCode::ok;
+}
+
+store::RunEnd make_run_end(ExitCode code, double wall, report::Summary& summary) {
+  store::RunEnd end;
+  end.exit_status = static_cast<int>(code);
+  end.actual_makespan_s = wall;
+  end.passed = summary.counts["passed"];
+  end.failed = summary.counts["failed"];
+  end.errors = summary.counts["error"];
+  end.skipped = summary.counts["skipped"];
+  return end;
+}
+
+}  // namespace
+
+ExitCode Session::abort_on_collection_errors(std::vector<std::unique_ptr<report::Reporter>>& reporters, double wall) {
+  report::Summary summary;
+  for (const auto& e : m_errors)
+    for (auto& r : reporters) r->on_collect_error(e);
+  summary.counts["error"] = static_cast<int>(m_errors.size());
+  summary.interrupted = true;
+  summary.interrupt_reason =
+      std::to_string(m_errors.size()) + (m_errors.size() == 1 ? " error" : " errors") + " during collection";
+  summary.wall_s = wall;
+  for (auto& r : reporters) r->on_finish(summary);
+  return ExitCode::interrupted;
+}
+
 ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted) {
   const auto& o = m_ctx.opts;
   base::SteadyClock clock;
   const double t0 = clock.now_seconds();
-  std::vector<std::unique_ptr<report::Reporter>> reporters;
-  report::TerminalOptions topts;
-  topts.verbose = o.verbose;
-  topts.report_chars = o.report_chars;
-  reporters.push_back(std::make_unique<report::TerminalReporter>(topts));
-  report::JunitReporter* junit = nullptr;
-  if (!o.junitxml.empty()) {
-    auto j = std::make_unique<report::JunitReporter>(o.junitxml, host_name());
-    junit = j.get();
-    reporters.push_back(std::move(j));
-  }
-
+  auto reporters = make_reporters(o);
   std::string schedule_name;
   auto plan = make_plan(schedule_name);
   if (!plan.ok()) {
@@ -158,112 +236,57 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   header.workers = workers;
   header.schedule = schedule_name;
   header.predicted_s = m_db.run_count() > 0 ? plan->predicted_makespan_s : 0;
-  for (auto& r : reporters) r->on_start(header);
+  for (auto& r : reporters.all) r->on_start(header);
   for (const auto& n : m_ctx.notes) std::fprintf(stderr, "fastest: %s\n", n.c_str());
-
-  report::Summary summary;
   // pytest does not run anything when collection failed (unless told to go on).
-  if (!m_errors.empty() && !o.continue_on_collection_errors) {
-    for (const auto& e : m_errors)
-      for (auto& r : reporters) r->on_collect_error(e);
-    summary.counts["error"] = static_cast<int>(m_errors.size());
-    summary.interrupted = true;
-    summary.interrupt_reason = std::to_string(m_errors.size()) + (m_errors.size() == 1 ? " error" : " errors") +
-                               " during collection";
-    summary.wall_s = clock.now_seconds() - t0;
-    for (auto& r : reporters) r->on_finish(summary);
-    return ExitCode::interrupted;
-  }
+  if (!m_errors.empty() && !o.continue_on_collection_errors)
+    return abort_on_collection_errors(reporters.all, clock.now_seconds() - t0);
 
-  EventSink sink(m_db, -1, reporters, m_static_total, o.maxfail);
+  EventSink sink(m_db, -1, reporters.all, m_static_total, o.maxfail);
   for (const auto& e : m_errors) {
     // --continue-on-collection-errors: they are reported and count against the run.
     sink.summary.counts["error"]++;
     ++sink.collect_errors;
-    for (auto& r : reporters) r->on_collect_error(e);
+    for (auto& r : reporters.all) r->on_collect_error(e);
   }
   auto main_py = exec::install_harness(m_ctx.cache_root);
   if (!main_py.ok()) {
     std::fprintf(stderr, "fastest: internal error: %s\n", main_py.error().message.c_str());
     return ExitCode::internal_error;
   }
-  store::RunInfo info;
-  info.argv = [&] {
-    std::string s;
-    for (const auto& a : o.argv) s += (s.empty() ? "" : " ") + a;
-    return s;
-  }();
-  info.workers = workers;
-  info.schedule = schedule_name;
-  info.shard = o.shard;
-  info.host = host_name();
-  info.predicted_makespan_s = plan->predicted_makespan_s;
-  info.lower_bound_s = plan->lower_bound_s;
-  auto run_id = m_db.begin_run(info);
+  auto run_id = m_db.begin_run(make_run_info(o, workers, schedule_name, plan.value()));
   std::int64_t rid = run_id.ok() ? run_id.value() : -1;
   sink.set_run(rid);
-
-  exec::ExecOptions eo;
-  eo.workers = workers;
-  eo.spawn.python = m_ctx.python;
-  eo.spawn.main_script = main_py.value();
-  eo.timeout_s = o.timeout_s;
-  auto& wc = eo.config;
-  wc.rootdir = m_ctx.ini.rootdir.string();
-  wc.capture = o.capture;
-  wc.import_mode = o.import_mode;
-  wc.keyword = o.keyword;
-  wc.markexpr = o.markexpr;
-  wc.verbose = o.verbose;
-  wc.exitfirst = o.maxfail == 1;
-  wc.cache_dir = (m_ctx.cache_root / "rewrite").string();
-  wc.ini_json = ini_as_json(m_ctx.ini);
 
   std::vector<exec::WorkItem> items;
   for (std::size_t i = 0; i < plan->batches.size(); ++i) {
     auto& b = plan->batches[i];
-    std::size_t n = b.select.empty() ? m_full_counts[b.module] : b.select.size();
-    sink.set_static_count(static_cast<std::int64_t>(i), n);
+    sink.set_static_count(static_cast<std::int64_t>(i), b.select.empty() ? m_full_counts[b.module] : b.select.size());
     items.push_back({.id = static_cast<std::int64_t>(i), .module = b.module, .select = std::move(b.select)});
   }
-  exec::Executor executor(eo, clock);
+  exec::Executor executor(make_exec_options(m_ctx, workers, main_py.value()), clock);
   slot.store(&executor);
   if (interrupted.load()) executor.request_stop();
   executor.run(std::move(items), [&](const exec::Event& ev) { sink.handle(ev, executor); });
   slot.store(nullptr);
   sink.flush();
 
-  double wall = clock.now_seconds() - t0;
-  summary = sink.summary;
-  summary.wall_s = wall;
+  report::Summary summary = sink.summary;
+  summary.wall_s = clock.now_seconds() - t0;
   if (interrupted.load()) {
     summary.interrupted = true;
     summary.interrupt_reason = "KeyboardInterrupt";
   } else if (sink.stopped_on_failure) {
     summary.interrupted = true;
-    summary.interrupt_reason = "stopping after " + std::to_string(sink.failures) + " failure" + (sink.failures == 1 ? "" : "s");
+    summary.interrupt_reason =
+        "stopping after " + std::to_string(sink.failures) + " failure" + (sink.failures == 1 ? "" : "s");
   }
   if (!sink.fatal.empty()) std::fprintf(stderr, "fastest: error: %s\n", sink.fatal.c_str());
-  for (auto& r : reporters) r->on_finish(summary);
-  if (junit && junit->write_failed()) std::fprintf(stderr, "fastest: error: could not write %s\n", o.junitxml.c_str());
-
-  ExitCode code = ExitCode::ok;
-  if (!sink.fatal.empty()) code = ExitCode::internal_error;
-  else if (interrupted.load()) code = ExitCode::interrupted;
-  else if (sink.failures > 0) code = ExitCode::tests_failed;
-  else if (sink.collect_errors > 0)
-    code = o.continue_on_collection_errors ? ExitCode::tests_failed : ExitCode::interrupted;
-  else if (sink.ran == 0) code = ExitCode::no_tests;
-  if (rid >= 0) {
-    store::RunEnd end;
-    end.exit_status = static_cast<int>(code);
-    end.actual_makespan_s = wall;
-    end.passed = summary.counts["passed"];
-    end.failed = summary.counts["failed"];
-    end.errors = summary.counts["error"];
-    end.skipped = summary.counts["skipped"];
-    (void)m_db.finish_run(rid, end);
-  }
+  for (auto& r : reporters.all) r->on_finish(summary);
+  if (reporters.junit && reporters.junit->write_failed())
+    std::fprintf(stderr, "fastest: error: could not write %s\n", o.junitxml.c_str());
+  ExitCode code = exit_code_for(sink, interrupted.load(), o.continue_on_collection_errors);
+  if (rid >= 0) (void)m_db.finish_run(rid, make_run_end(code, summary.wall_s, summary));
   return code;
 }
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "app/options.h"
 #include "base/test_item.h"
 #include "exec/executor.h"
+#include "report/reporter.h"
 #include "scheduler/plan.h"
 #include "store/history_store.h"
 
@@ -29,6 +31,7 @@ class Session {
  private:
   base::Result<scheduler::Plan> make_plan(std::string& schedule_name);
   void apply_selects(scheduler::Plan& plan) const;
+  ExitCode abort_on_collection_errors(std::vector<std::unique_ptr<report::Reporter>>& reporters, double wall);
 
   const RunContext& m_ctx;
   store::HistoryStore& m_db;
