@@ -100,6 +100,11 @@ class Run:
         self.kw_expr = compat.compile_expr(config.keyword) if config.keyword else None
         self.mark_expr = compat.compile_expr(config.markexpr) if config.markexpr else None
         self.log_handler = LogHandler()
+        fmt = config.ini.get("log_format")
+        datefmt = config.ini.get("log_date_format")
+        if fmt or datefmt:
+            self.log_handler.setFormatter(logging.Formatter(
+                fmt or "%(levelname)-8s %(name)s:%(filename)s:%(lineno)d %(message)s", datefmt))
         self.log_handler.setLevel(_log_level(config.ini.get("log_level")))
         logging.getLogger().addHandler(self.log_handler)
         self.caplog_handler = None
