@@ -73,6 +73,10 @@ class Node:
         if run is not None:
             run.node_finalizer(self, fin)
 
+    @property
+    def ihook(self):
+        return _HookRelay()
+
     def getparent(self, cls):
         """Closest node of type ``cls``; pytest's node classes match ours by name."""
         name = getattr(cls, "__name__", "")
@@ -236,7 +240,7 @@ class Config:
         self.pluginmanager = _PluginManager()
         from .builtin_fixtures import Cache
         self.cache = Cache(self)
-        self.hook = None
+        self.hook = _HookRelay()
         self.workerinput = None
 
     @property
@@ -296,6 +300,20 @@ _BUILTIN_MARKERS = ["skip", "skipif", "xfail", "parametrize", "usefixtures", "fi
 _LIST_INI = {"python_files", "python_classes", "python_functions", "testpaths", "markers",
              "filterwarnings", "usefixtures", "norecursedirs", "addopts", "required_plugins"}
 _LINE_INI = {"markers", "filterwarnings"}
+
+
+class _HookRelay:
+    """``config.hook`` / ``node.ihook``: calls from user hooks into pytest's hook
+    system (e.g. ``pytest_deselected``) are accepted and do nothing."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _noop_hook
+
+
+def _noop_hook(*args, **kwargs):
+    return []
 
 
 class _PluginManager:
