@@ -248,7 +248,9 @@ class Collector(ParametrizeMixin):
         mnode.relpath = nodeid
         mnode.config = self.config
         mnode.session = self.run.session
-        mnode.keywords = {mnode.name: True}
+        mnode.keywords[mnode.name] = True
+        for m in mnode.own_markers:
+            mnode.keywords[m.name] = m
         mnode.pkg_names = self._package_names(relpath)
         level = fx.parse_fixtures(mod, nodeid, self.config)
         xunit.inject_module(mod, level, nodeid)
@@ -350,7 +352,9 @@ class Collector(ParametrizeMixin):
         cnode = Class(name, nodeid, parent.path, cls, parent, compat.get_marks(cls))
         cnode.config = self.config
         cnode.session = self.run.session
-        cnode.keywords = {name: True}
+        cnode.keywords[name] = True
+        for m in cnode.own_markers:
+            cnode.keywords[m.name] = m
         level = fx.Level(nodeid)
         xunit.inject_class(cls, level, nodeid)
         flevel = fx.parse_fixtures(cls, nodeid, self.config, cls=cls)
@@ -365,7 +369,9 @@ class Collector(ParametrizeMixin):
         cnode = Class(name, nodeid, parent.path, cls, parent, compat.get_marks(cls))
         cnode.config = self.config
         cnode.session = self.run.session
-        cnode.keywords = {name: True}
+        cnode.keywords[name] = True
+        for m in cnode.own_markers:
+            cnode.keywords[m.name] = m
         level = fx.Level(nodeid)
         skipped = getattr(cls, "__unittest_skip__", False)
         if not skipped:

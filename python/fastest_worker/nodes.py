@@ -20,7 +20,7 @@ class Node:
         self.parent = parent
         self.own_markers = own_marks
         self.extra_keyword_matches = set()
-        self.keywords = {}
+        self.keywords = NodeKeywords(self)
         self.session = None
         self.config = None
         self.hooks = {}
@@ -95,6 +95,56 @@ class Node:
 
     def __repr__(self):
         return "<%s %s>" % (type(self).__name__, self.name)
+
+
+class NodeKeywords(dict):
+    """A node's keywords; lookups fall back to the parent's (pytest's NodeKeywords)."""
+
+    def __init__(self, node):
+        dict.__init__(self)
+        self.node = node
+
+    def _parent(self):
+        parent = self.node.parent
+        return parent.keywords if parent is not None and isinstance(
+            getattr(parent, "keywords", None), NodeKeywords) else None
+
+    def __getitem__(self, key):
+        try:
+            return dict.__getitem__(self, key)
+        except KeyError:
+            parent = self._parent()
+            if parent is None:
+                raise
+            return parent[key]
+
+    def __contains__(self, key):
+        if dict.__contains__(self, key):
+            return True
+        parent = self._parent()
+        return parent is not None and key in parent
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def _seen(self):
+        seen = set(dict.keys(self))
+        parent = self._parent()
+        if parent is not None:
+            seen.update(parent._seen())
+        return seen
+
+    def __iter__(self):
+        return iter(self._seen())
+
+    def keys(self):
+        return self._seen()
+
+    def __len__(self):
+        return len(self._seen())
 
 
 class Module(Node):

@@ -28,3 +28,9 @@ def pytest_runtest_setup(item):
     assert item.getparent(pytest.Module) is not None
     assert item.getparent(pytest.Function) is item
     assert item.getparent(pytest.Module).name.endswith(".py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "modslow" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="modslow via keywords"))
