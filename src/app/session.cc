@@ -37,11 +37,39 @@ ExitCode Session::collect_only() {
   return m_static_total ? ExitCode::ok : ExitCode::no_tests;
 }
 
+namespace {
+
+/// True when a static test id and an explicit selection (node id argument or a previous
+/// failure) overlap: the same test, a parametrization of it, or a class containing it.
+bool overlaps(std::string_view static_id, std::string_view sel) {
+  auto extends = [](std::string_view longer, std::string_view prefix) {
+    return longer.size() > prefix.size() && longer.substr(0, prefix.size()) == prefix &&
+           (longer[prefix.size()] == '[' || longer[prefix.size()] == ':');
+  };
+  return static_id == sel || extends(sel, static_id) || extends(static_id, sel);
+}
+
+}  // namespace
+
 void Session::apply_selects(scheduler::Plan& plan) const {
+  std::vector<scheduler::Batch> kept;
   for (auto& b : plan.batches) {
     auto sel = m_selects.find(b.module);
-    if (b.select.empty() && sel != m_selects.end()) b.select = sel->second;
+    if (sel == m_selects.end()) {
+      kept.push_back(std::move(b));
+      continue;
+    }
+    // A slice keeps the explicit selections that fall inside it; a slice left with
+    // none is dropped (an empty select would mean the whole module).
+    std::vector<std::string> mine;
+    for (const auto& s : sel->second)
+      if (b.select.empty() || std::any_of(b.select.begin(), b.select.end(), [&](const std::string& t) { return overlaps(t, s); }))
+        mine.push_back(s);
+    if (mine.empty()) continue;
+    b.select = std::move(mine);
+    kept.push_back(std::move(b));
   }
+  plan.batches = std::move(kept);
 }
 
 base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
@@ -59,7 +87,10 @@ base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
       for (const auto& f : failed)
         if (f.compare(0, m.module.size() + 2, m.module + "::") == 0) ids.push_back(f);
       if (ids.empty()) continue;
-      m_selects[m.module] = ids;
+      std::erase_if(m.tests, [&](const scheduler::TestInput& t) {
+        return std::none_of(ids.begin(), ids.end(), [&](const std::string& f) { return overlaps(t.node_id, f); });
+      });
+      m_selects[m.module] = std::move(ids);
       kept.push_back(m);
     }
     if (!kept.empty()) m_modules = std::move(kept);

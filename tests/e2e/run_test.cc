@@ -114,3 +114,46 @@ TEST(EndToEnd, NodeIdArgumentRunsOneTest) {
 
 }  // namespace
 }  // namespace fastest::e2e
+
+namespace fastest::e2e {
+namespace {
+
+TEST(Selection, LastFailedRerunsOnlyTheFailures) {
+  FixtureProject p("one_failure");
+  ASSERT_EQ(p.run({}).exit_code, 1);
+  auto r = p.run({"--lf", "-v"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 failed in"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("test_ok PASSED"), std::string::npos) << r.out;
+}
+
+TEST(Selection, FailedFirstRunsEverythingFailuresFirst) {
+  FixtureProject p("many_modules");
+  ASSERT_EQ(p.run({}).exit_code, 0);
+  // No failures recorded: --ff changes nothing and --lf runs everything (pytest's behaviour).
+  auto lf = p.run({"--lf"});
+  EXPECT_EQ(lf.exit_code, 0) << lf.out;
+  EXPECT_NE(lf.out.find("29 passed"), std::string::npos) << lf.out;
+}
+
+TEST(Selection, KeywordExpressionFiltersAtRunTime) {
+  FixtureProject p("one_failure");
+  // "ok" also matches test_br*ok*en_sum, as in pytest (case-insensitive substrings).
+  auto r = p.run({"-k", "ok and not also"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 failed, 1 passed"), std::string::npos) << r.out;
+  auto only = p.run({"-k", "test_ok or also"});
+  EXPECT_EQ(only.exit_code, 0) << only.out << only.err;
+  EXPECT_NE(only.out.find("2 passed"), std::string::npos) << only.out;
+}
+
+TEST(Selection, ExitFirstStopsAfterTheFirstFailure) {
+  FixtureProject p("one_failure");
+  auto r = p.run({"-x", "-n", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 failed, 1 passed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stopping after 1 failure"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace fastest::e2e
