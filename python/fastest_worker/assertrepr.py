@@ -251,7 +251,13 @@ def _where(pairs):
     for src, value in pairs:
         if src is None or _is_literal(src, value) or src.isidentifier():
             continue
-        out.append(" +  where %s = %s" % (saferepr(value), src))
+        try:
+            shown = saferepr(value)
+        except Exception:
+            continue
+        if shown == src:
+            continue
+        out.append(" +  where %s = %s" % (shown, src))
     return out
 
 
@@ -291,3 +297,20 @@ def boolop(op, values, msg):
     """``assert a and b``: the operands that were evaluated, as pytest shows them."""
     inner = (" %s " % op).join(saferepr(v) for v in values)
     return _with_msg(msg, "assert (%s)" % inner)
+
+
+def _disp(value, src):
+    """How pytest shows a sub-expression: callables by name, everything else by repr."""
+    if src is not None and src.isidentifier() and callable(value):
+        return src
+    return saferepr(value)
+
+
+def attr_where(obj, obj_src, attr):
+    return "%s.%s" % (_disp(obj, obj_src), attr)
+
+
+def call_where(func_src, args, arg_srcs, kwnames, kwvals, kw_srcs):
+    parts = [_disp(v, s) for v, s in zip(args, arg_srcs)]
+    parts += ["%s=%s" % (n, _disp(v, s)) for n, v, s in zip(kwnames, kwvals, kw_srcs)]
+    return "%s(%s)" % (func_src, ", ".join(parts))

@@ -16,7 +16,7 @@ import sys
 
 from . import assertrepr  # noqa: F401 - rewritten modules import it by name
 
-REWRITE_VERSION = b"fastest-rewrite-3"
+REWRITE_VERSION = b"fastest-rewrite-4"
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
 
@@ -172,21 +172,72 @@ class AssertRewriter(ast.NodeTransformer):
 
         msg = node.msg if node.msg is not None else ast.Constant(None)
         temps = []
+
+        def tmp():
+            name = self._tmp()
+            temps.append(name)
+            return name
+
+        def operand(expr):
+            """Evaluate ``expr`` into a temp; return (temp, display AST) for a where-line."""
+            if isinstance(expr, ast.Attribute) and isinstance(expr.ctx, ast.Load):
+                base, val = tmp(), tmp()
+                assign(base, expr.value)
+                assign(val, ast.Attribute(load(base), expr.attr, ast.Load()))
+                disp = ast.Call(func=ast.Attribute(load("@fw_ar"), "attr_where", ast.Load()),
+                                args=[load(base), ast.Constant(self._src(expr.value)),
+                                      ast.Constant(expr.attr)], keywords=[])
+                return val, disp
+            if isinstance(expr, ast.Call) and not any(
+                    isinstance(a, ast.Starred) for a in expr.args) and all(
+                    k.arg is not None for k in expr.keywords):
+                fn = tmp()
+                assign(fn, expr.func)
+                args = []
+                for a in expr.args:
+                    t = tmp()
+                    assign(t, a)
+                    args.append(t)
+                kws = []
+                for k in expr.keywords:
+                    t = tmp()
+                    assign(t, k.value)
+                    kws.append((k.arg, t, k.value))
+                val = tmp()
+                assign(val, ast.Call(func=load(fn), args=[load(t) for t in args],
+                                     keywords=[ast.keyword(arg=n, value=load(t))
+                                               for n, t, _ in kws]))
+                disp = ast.Call(
+                    func=ast.Attribute(load("@fw_ar"), "call_where", ast.Load()),
+                    args=[ast.Constant(self._src(expr.func)),
+                          ast.List(elts=[load(t) for t in args], ctx=ast.Load()),
+                          ast.Constant(tuple(self._src(a) for a in expr.args)),
+                          ast.Constant(tuple(n for n, _, _ in kws)),
+                          ast.List(elts=[load(t) for _, t, _ in kws], ctx=ast.Load()),
+                          ast.Constant(tuple(self._src(v) for _, _, v in kws))],
+                    keywords=[])
+                return val, disp
+            val = tmp()
+            assign(val, expr)
+            return val, ast.Constant(self._src(expr))
+
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _OPS:
-            lname, rname = self._tmp(), self._tmp()
-            temps = [lname, rname]
-            assign(lname, test.left)
-            assign(rname, test.comparators[0])
+            lname, ldisp = operand(test.left)
+            rname, rdisp = operand(test.comparators[0])
             cond = ast.Compare(left=load(lname), ops=test.ops, comparators=[load(rname)])
             expl = ast.Call(
                 func=ast.Attribute(load("@fw_ar"), "compare", ast.Load()),
                 args=[ast.Constant(_OPS[type(test.ops[0])]), load(lname), load(rname), msg,
-                      ast.Constant(self._src(test.left)), ast.Constant(self._src(test.comparators[0]))],
+                      ldisp, rdisp],
                 keywords=[])
+        elif isinstance(test, (ast.Call, ast.Attribute)):
+            vname, disp = operand(test)
+            cond = load(vname)
+            expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "generic", ast.Load()),
+                            args=[load(vname), msg, disp], keywords=[])
         elif isinstance(test, ast.BoolOp):
             # Keep short-circuiting; remember each operand that was evaluated.
-            lst, vname = self._tmp(), self._tmp()
-            temps = [lst, vname]
+            lst, vname = tmp(), tmp()
             assign(lst, ast.List(elts=[], ctx=ast.Load()))
             parts = []
             for operand in test.values:
@@ -200,16 +251,14 @@ class AssertRewriter(ast.NodeTransformer):
                             args=[ast.Constant("and" if isinstance(test.op, ast.And) else "or"),
                                   load(lst), msg], keywords=[])
         elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            vname = self._tmp()
-            temps = [vname]
+            vname = tmp()
             assign(vname, test.operand)
             cond = ast.UnaryOp(ast.Not(), load(vname))
             expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "negation", ast.Load()),
                             args=[load(vname), msg, ast.Constant(self._src(test.operand))],
                             keywords=[])
         else:
-            vname = self._tmp()
-            temps = [vname]
+            vname = tmp()
             assign(vname, test)
             cond = load(vname)
             expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "generic", ast.Load()),

@@ -409,6 +409,13 @@ class Run:
         import_s = perf_counter() - t0
         send({"t": "collected", "batch": batch, "module": module,
               "items": [i.nodeid for i in items], "import_s": import_s})
+        if msg.get("collect_only"):
+            # --collect-only: the runtime ids are the answer; module-scope state goes away.
+            self._teardown_scope(3)
+            self._teardown_scope(2)
+            send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
+                  "import_s": import_s})
+            return
         for nodeid, text in class_errors:
             if not select or any(marks.selected(nodeid, p) or marks.selected(p, nodeid) for p in select):
                 send({"t": "result", "batch": batch, "nodeid": nodeid, "outcome": "error",
