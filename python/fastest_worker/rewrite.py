@@ -243,7 +243,10 @@ class AssertRewriter(ast.NodeTransformer):
             for operand in test.values:
                 append = ast.Call(func=ast.Attribute(load(lst), "append", ast.Load()),
                                   args=[operand], keywords=[])
-                last = ast.Subscript(value=load(lst), slice=ast.Constant(-1), ctx=ast.Load())
+                index = ast.Constant(-1)
+                if sys.version_info < (3, 9):
+                    index = ast.Index(index)
+                last = ast.Subscript(value=load(lst), slice=index, ctx=ast.Load())
                 parts.append(ast.BoolOp(op=ast.Or(), values=[append, last]))
             assign(vname, ast.BoolOp(op=test.op, values=parts))
             cond = load(vname)

@@ -168,6 +168,30 @@ class WithoutPytest(_Base):
         self.assertEqual(w.shutdown()[0], 0)
 
 
+class OtherPythons(_Base):
+    """The harness and its assert rewriting under every CPython found here (3.8+)."""
+
+    def test_plain_and_rewritten_asserts(self):
+        import glob
+        pythons = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python3")))
+        pythons = [p for p in pythons if not os.path.basename(os.path.dirname(
+            os.path.dirname(p))).startswith(("3.6", "3.7"))]
+        if not pythons:
+            self.skipTest("no other CPython installed")
+        for python in pythons:
+            with self.subTest(python=python):
+                w = self.worker(os.path.join(PROJECTS, "asserts"), python=python)
+                res = results(w.run("test_asserts.py"))
+                self.assertIn("assert (True and False)",
+                              res["test_asserts.py::test_boolop"]["longrepr"])
+                self.assertIn("where 1 = f(1)", res["test_asserts.py::test_call"]["longrepr"])
+                self.assertEqual(w.shutdown()[0], 0)
+                w2 = self.worker(os.path.join(PROJECTS, "plain"), python=python)
+                self.assertEqual(outcomes(w2.run("test_plain.py"))["test_plain.py::test_fails"],
+                                 "failed")
+                self.assertEqual(w2.shutdown()[0], 0)
+
+
 class Faults(_Base):
     project = "faults"
 
