@@ -362,7 +362,12 @@ class Run:
             wcm.__exit__(None, None, None)
             out, err = self.capture.stop()
             import_s = perf_counter() - t0
-            self._module_skipped(batch, module, e, import_s, out, err)
+            if msg.get("collect_only"):
+                # pytest --collect-only lists nothing for a module that skips itself.
+                send({"t": "collected", "batch": batch, "module": module, "items": [],
+                      "import_s": import_s})
+            else:
+                self._module_skipped(batch, module, e, import_s, out, err)
             send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
                   "import_s": import_s})
             return

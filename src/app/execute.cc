@@ -291,3 +291,54 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
 }
 
 }  // namespace fastest::app
+
+namespace fastest::app {
+
+ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
+  base::SteadyClock clock;
+  const double t0 = clock.now_seconds();
+  auto main_py = exec::install_harness(m_ctx.cache_root);
+  if (!main_py.ok()) {
+    std::fprintf(stderr, "fastest: internal error: %s\n", main_py.error().message.c_str());
+    return ExitCode::internal_error;
+  }
+  std::vector<exec::WorkItem> items;
+  for (const auto& m : m_modules) {
+    auto sel = m_selects.find(m.module);
+    items.push_back({.id = static_cast<std::int64_t>(items.size()), .module = m.module,
+                     .select = sel == m_selects.end() ? std::vector<std::string>{} : sel->second, .collect_only = true});
+  }
+  int workers = std::max(1, std::min<int>(m_ctx.workers, static_cast<int>(items.size())));
+  std::map<std::string, std::vector<std::string>> ids;  // module -> runtime ids
+  std::vector<base::CollectionError> errors = m_errors;
+  std::string fatal;
+  exec::Executor executor(make_exec_options(m_ctx, workers, main_py.value()), clock);
+  slot.store(&executor);
+  executor.run(std::move(items), [&](const exec::Event& ev) {
+    if (ev.kind == exec::EventKind::collected) ids[ev.module] = ev.items;
+    if (ev.kind == exec::EventKind::collect_error) errors.push_back(ev.collect_error);
+    if (ev.kind == exec::EventKind::fatal) fatal = ev.text;
+  });
+  slot.store(nullptr);
+  if (!fatal.empty()) {
+    std::fprintf(stderr, "fastest: error: %s\n", fatal.c_str());
+    return ExitCode::internal_error;
+  }
+  std::size_t n = 0;
+  std::string out;
+  for (const auto& m : m_modules)
+    for (const auto& id : ids[m.module]) {
+      out += id + "\n";
+      ++n;
+    }
+  for (const auto& e : errors) out += "ERROR collecting " + e.file + "\n" + e.message + "\n";
+  std::string words = std::to_string(n) + (n == 1 ? " test collected" : " tests collected");
+  if (n == 0 && errors.empty()) words = "no tests collected";
+  if (!errors.empty()) words += ", " + std::to_string(errors.size()) + (errors.size() == 1 ? " error" : " errors");
+  out += "\n" + words + " in " + report::format_duration(clock.now_seconds() - t0) + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (!errors.empty()) return ExitCode::interrupted;
+  return n ? ExitCode::ok : ExitCode::no_tests;
+}
+
+}  // namespace fastest::app

@@ -23,6 +23,7 @@ struct Options {
   bool failed_first = false;      ///< --ff
   int verbose = 0;                ///< -v count minus -q count
   bool collect_only = false;
+  bool static_collect = false;    ///< --static: list discovery's ids without starting Python
   std::string junitxml;
   std::string capture = "fd";     ///< --capture fd|sys|no; -s = no
   std::string import_mode = "prepend";

@@ -158,7 +158,8 @@ ExitCode run_tests(const Options& opts) {
   auto suite = build_suite(ctx, found);
   Session session(ctx, db, std::move(suite.modules), std::move(suite.errors), std::move(suite.selects));
   timer.mark("plan");
-  if (opts.collect_only) return session.collect_only();
+  if (opts.collect_only && opts.static_collect) return session.collect_static();
+  if (opts.collect_only) return session.collect_runtime(g_executor);
   ExitCode code = session.execute(g_executor, g_interrupted);
   timer.mark("execute");
   return code;

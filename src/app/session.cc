@@ -28,7 +28,7 @@ Session::Session(const RunContext& ctx, store::HistoryStore& db, std::vector<sch
   }
 }
 
-ExitCode Session::collect_only() {
+ExitCode Session::collect_static() {
   for (const auto& m : m_modules)
     for (const auto& t : m.tests) std::printf("%s\n", t.node_id.c_str());
   for (const auto& e : m_errors) std::printf("ERROR collecting %s:%d: %s\n", e.file.c_str(), e.line, e.message.c_str());

@@ -22,8 +22,11 @@ class Session {
   Session(const RunContext& ctx, store::HistoryStore& db, std::vector<scheduler::ModuleInput> modules,
           std::vector<base::CollectionError> errors, std::map<std::string, std::vector<std::string>> explicit_selects);
 
-  /// --collect-only: prints node ids and the count, pytest -q style.
-  ExitCode collect_only();
+  /// --collect-only --static: discovery's node ids (no Python started), pytest -q style.
+  ExitCode collect_static();
+  /// --collect-only: the workers import every module and report the runtime ids
+  /// (parametrize expanded, -k/-m applied), printed in collection order, pytest -q style.
+  ExitCode collect_runtime(std::atomic<exec::Executor*>& slot);
   /// Plans, runs the batches on workers, records results as they arrive, reports.
   /// `slot` receives the executor while it runs so a signal handler can stop it.
   ExitCode execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted);

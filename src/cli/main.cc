@@ -51,6 +51,7 @@ cxxopts::Options make_parser() {
     ("q,quiet", "less output")
     ("collect-only", "list the tests that would run, do not run them")
     ("co", "same as --collect-only")
+    ("static", "with --collect-only: list the statically discovered ids (no Python; parametrize not expanded)")
     ("junitxml,junit-xml", "write a JUnit XML report to PATH", cxxopts::value<std::string>())
     ("s", "do not capture output (--capture=no)")
     ("capture", "per-test capture: fd, sys, no, tee-sys", cxxopts::value<std::string>())
@@ -113,6 +114,7 @@ ExitCode test_main(int argc, char** argv) {
   o.failed_first = r.count("ff") > 0;
   o.verbose = static_cast<int>(r.count("verbose")) - static_cast<int>(r.count("quiet"));
   o.collect_only = r.count("collect-only") > 0 || r.count("co") > 0;
+  o.static_collect = r.count("static") > 0;
   if (r.count("junitxml")) o.junitxml = r["junitxml"].as<std::string>();
   if (r.count("s")) o.capture = "no";
   if (r.count("capture")) o.capture = r["capture"].as<std::string>();

@@ -363,7 +363,7 @@ void Executor::slot_loop(int slot_index, Shared& shared) {
       break;
     }
     slot.emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
-    if (!slot.proc->send(encode_run(item->id, item->module, item->select)).ok()) {
+    if (!slot.proc->send(encode_run(item->id, item->module, item->select, item->collect_only)).ok()) {
       slot.after_loss(*item, BatchState{}, BatchEnd::lost, "");
       continue;
     }

@@ -23,6 +23,7 @@ struct WorkItem {
   std::vector<std::string> select{};
   int attempt = 0;  ///< how many workers already died on this batch's remainder
   int import_attempts = 0;  ///< how many workers already died importing the module
+  bool collect_only = false;  ///< report the collected node ids, run nothing
 };
 
 struct ExecOptions {

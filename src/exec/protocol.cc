@@ -128,8 +128,10 @@ std::string encode_config(const WorkerConfig& cfg) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select) {
+std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select,
+                       bool collect_only) {
   json j = {{"t", "run"}, {"batch", batch}, {"module", std::string(module)}, {"select", select}};
+  if (collect_only) j["collect_only"] = true;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -81,7 +81,9 @@ struct WorkerConfig {
 };
 
 std::string encode_config(const WorkerConfig& cfg);
-std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select);
+/// `collect_only`: the worker reports `collected` and `batch_done` without running anything.
+std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select,
+                       bool collect_only = false);
 std::string encode_shutdown();
 
 }  // namespace fastest::exec

@@ -157,3 +157,23 @@ TEST(Selection, ExitFirstStopsAfterTheFirstFailure) {
 
 }  // namespace
 }  // namespace fastest::e2e
+
+namespace fastest::e2e {
+namespace {
+
+TEST(CollectOnly, ListsRuntimeIdsLikePytest) {
+  FixtureProject p("params");
+  auto r = p.run({"--collect-only", "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find("\n\n")),
+            "tests/test_p.py::test_square[1]\ntests/test_p.py::test_square[2]\n"
+            "tests/test_p.py::TestWords::test_len[short]\ntests/test_p.py::TestWords::test_len[long]")
+      << r.out;
+  EXPECT_NE(r.out.find("4 tests collected in"), std::string::npos) << r.out;
+  auto s = p.run({"--collect-only", "--static"});
+  EXPECT_EQ(s.exit_code, 0);
+  EXPECT_NE(s.out.find("tests/test_p.py::test_square\n"), std::string::npos) << s.out;
+}
+
+}  // namespace
+}  // namespace fastest::e2e
