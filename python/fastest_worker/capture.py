@@ -55,6 +55,25 @@ class CaptureIO(io.TextIOWrapper):
         self.buffer.truncate()
 
 
+class TeeCaptureIO(CaptureIO):
+    """``--capture=tee-sys``: keep a copy and pass everything on to the real stream."""
+
+    def __init__(self, other):
+        self._other = other
+        super().__init__()
+
+    def write(self, s):
+        super().write(s)
+        return self._other.write(s)
+
+    def flush(self):
+        super().flush()
+        try:
+            self._other.flush()
+        except Exception:
+            pass
+
+
 def _flush(stream):
     try:
         stream.flush()
@@ -124,10 +143,14 @@ class Capture:
         elif mode == "sys":
             self.sysout = CaptureIO()
             self.syserr = CaptureIO()
+        elif mode == "tee-sys":
+            self.sysout = TeeCaptureIO(sys.stdout)
+            self.syserr = TeeCaptureIO(sys.stderr)
+            self.mode = mode = "sys"
         self.real_stdout = sys.stdout
         self.real_stderr = sys.stderr
         self.real_stdin = sys.stdin
-        if mode in ("fd", "sys"):
+        if mode in ("fd", "sys", "tee-sys"):
             sys.stdin = DontReadFromInput()
 
     @staticmethod
@@ -159,9 +182,11 @@ class Capture:
                 sys.stderr = self.syserr
         elif mode == "sys":
             if self.sysout.closed:
-                self.sysout = CaptureIO()
+                self.sysout = CaptureIO() if not isinstance(self.sysout, TeeCaptureIO) \
+                    else TeeCaptureIO(self.real_stdout)
             if self.syserr.closed:
-                self.syserr = CaptureIO()
+                self.syserr = CaptureIO() if not isinstance(self.syserr, TeeCaptureIO) \
+                    else TeeCaptureIO(self.real_stderr)
             sys.stdout = self.sysout
             sys.stderr = self.syserr
 

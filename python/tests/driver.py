@@ -86,9 +86,12 @@ class Worker:
         (n,) = struct.unpack(">I", self._read(4))
         return json.loads(self._read(n).decode("utf-8"))
 
-    def run(self, module, select=()):
+    def run(self, module, select=(), collect_only=False):
         self.batch += 1
-        self.send({"t": "run", "batch": self.batch, "module": module, "select": list(select)})
+        msg = {"t": "run", "batch": self.batch, "module": module, "select": list(select)}
+        if collect_only:
+            msg["collect_only"] = True
+        self.send(msg)
         msgs = []
         while True:
             m = self.recv()

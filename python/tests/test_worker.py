@@ -77,6 +77,13 @@ class Protocol(_Base):
         rc, out, err = w.shutdown()
         self.assertEqual(rc, 0, err)
 
+    def test_collect_only_lists_items_and_runs_nothing(self):
+        w = self.worker(os.path.join(PROJECTS, "features"))
+        msgs = w.run("test_parametrize.py", select=["test_parametrize.py::test_stacked"],
+                     collect_only=True)
+        self.assertEqual([m["t"] for m in msgs], ["collected", "batch_done"])
+        self.assertEqual(len(msgs[0]["items"]), 4)
+
     def test_exits_on_eof(self):
         w = self.worker()
         os.close(w.wfd)
@@ -309,6 +316,14 @@ class Output(_Base):
         self.assertIn("assert 1 == 2", failed["longrepr"])
         self.assertIn("test_output.py:23: AssertionError", failed["longrepr"])
         self.assertIn("a warning log", res["test_output.py::test_logging"]["log"])
+
+    def test_tee_sys_capture_keeps_a_copy_and_passes_output_on(self):
+        w = self.worker(capture="tee-sys")
+        res = results(w.run("test_output.py"))
+        self.assertEqual(res["test_output.py::test_print"]["stdout"], "to stdout\n")
+        rc, out, err = w.shutdown()
+        self.assertIn(b"to stdout", out)
+        self.assertIn(b"to stderr", err)
 
     def test_sys_capture_and_no_capture(self):
         w = self.worker(capture="sys")
