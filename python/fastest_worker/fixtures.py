@@ -6,6 +6,7 @@ import sys
 import types
 
 from . import compat
+from . import integrations
 from .nodes import SCOPES, SCOPE_INDEX, FUNCTION, Class
 
 
@@ -21,7 +22,8 @@ class FixtureDef:
     """One fixture function as defined at one level (plugin, conftest, module, class)."""
 
     __slots__ = ("name", "func", "scope", "scope_idx", "params", "ids", "autouse", "argnames",
-                 "baseid", "holder", "bind", "cached", "finalizers", "level", "is_gen")
+                 "baseid", "holder", "bind", "cached", "finalizers", "level", "is_gen",
+                 "is_async")
 
     def __init__(self, name, func, scope, params, ids, autouse, baseid, holder=None,
                  bind=None, argnames=None):
@@ -41,6 +43,8 @@ class FixtureDef:
         self.finalizers = []
         self.level = 0
         self.is_gen = inspect.isgeneratorfunction(func)
+        raw = getattr(func, "__func__", func)
+        self.is_async = inspect.iscoroutinefunction(raw) or inspect.isasyncgenfunction(raw)
 
     def addfinalizer(self, fin):
         self.finalizers.append(fin)
@@ -378,6 +382,8 @@ def call_fixture(fd, request, kwargs):
         if inst is None or not isinstance(inst, fd.holder):
             inst = request._run.holder_instance(fd.holder)
         func = func.__get__(inst, type(inst))
+    if fd.is_async and integrations.is_asyncio_fixture(request._run, fd):
+        return integrations.call_async_fixture(request._run, fd, request, func, kwargs)
     if fd.is_gen:
         gen = func(**kwargs)
         try:

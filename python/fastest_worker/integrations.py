@@ -7,11 +7,27 @@ from . import compat
 from .nodes import FUNCTION
 
 
+def _asyncio_plugin():
+    return "pytest_asyncio" in sys.modules or _importable("pytest_asyncio")
+
+
+def event_loop_for(run, request):
+    """The loop pytest-asyncio would use: its ``event_loop`` fixture, shared by the
+    test and its async fixtures; None when there is no such fixture."""
+    if not request._item.chain.defs("event_loop"):
+        return None
+    return run.getfixturevalue(request, "event_loop")
+
+
 def call_async(run, item, func, kwargs):
     marked = item.get_closest_marker("asyncio") is not None or run.asyncio_mode == "auto"
-    plugin = "pytest_asyncio" in sys.modules or _importable("pytest_asyncio")
-    if marked and plugin and inspect.iscoroutinefunction(func):
+    if marked and _asyncio_plugin() and inspect.iscoroutinefunction(func):
         import asyncio
+        req = item._request
+        loop = event_loop_for(run, req) if req is not None else None
+        if loop is not None:
+            loop.run_until_complete(func(**kwargs))
+            return
         loop = asyncio.new_event_loop()
         try:
             asyncio.set_event_loop(loop)
@@ -21,6 +37,39 @@ def call_async(run, item, func, kwargs):
             loop.close()
         return
     async_skip(item)
+
+
+def is_asyncio_fixture(run, fd):
+    """Async fixture that pytest-asyncio would run (strict: its decorator; auto: all)."""
+    func = getattr(fd.func, "__func__", fd.func)
+    if not (inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)):
+        return False
+    if not _asyncio_plugin():
+        return False
+    return run.asyncio_mode == "auto" or getattr(func, "_force_asyncio_fixture", False)
+
+
+def call_async_fixture(run, fd, request, func, kwargs):
+    loop = event_loop_for(run, request)
+    if loop is None:
+        import asyncio
+        loop = asyncio.new_event_loop()
+        request.addfinalizer(loop.close)
+    if inspect.isasyncgenfunction(getattr(func, "__func__", func)):
+        agen = func(**kwargs)
+        value = loop.run_until_complete(agen.__anext__())
+
+        def finish():
+            async def last():
+                try:
+                    await agen.__anext__()
+                except StopAsyncIteration:
+                    return
+                raise ValueError("Async generator fixture didn't stop.Yield only once.")
+            loop.run_until_complete(last())
+        fd.addfinalizer(finish)
+        return value
+    return loop.run_until_complete(func(**kwargs))
 
 
 def async_skip(item):
