@@ -139,6 +139,7 @@ Reporters make_reporters(const Options& o) {
   report::TerminalOptions topts;
   topts.verbose = o.verbose;
   topts.report_chars = o.report_chars;
+  topts.durations = o.durations;
   r.all.push_back(std::make_unique<report::TerminalReporter>(topts));
   if (!o.junitxml.empty()) {
     auto j = std::make_unique<report::JunitReporter>(o.junitxml, host_name());

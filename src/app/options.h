@@ -32,7 +32,8 @@ struct Options {
   std::string rootdir;            ///< --rootdir
   std::string report_chars = "fE";  ///< -r
   bool continue_on_collection_errors = false;
-  bool timings = false;           ///< --timings: per-pass timers on stderr
+  bool timings = false;
+  int durations = -1;             ///< --durations N (0 = all, -1 = off)           ///< --timings: per-pass timers on stderr
 };
 
 /// pytest's exit codes, one table.

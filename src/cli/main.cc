@@ -62,6 +62,7 @@ cxxopts::Options make_parser() {
     ("r", "short summary: f E s x X p a (pytest's -r)", cxxopts::value<std::string>())
     ("continue-on-collection-errors", "run the tests even when some files failed to collect")
     ("timings", "print per-pass timers to stderr")
+    ("durations", "show the N slowest setup/call/teardown durations (0 = all)", cxxopts::value<int>())
     ("p", "pytest plugin switch (accepted and ignored for compatibility)", cxxopts::value<std::vector<std::string>>())
     ("paths", "files or directories", cxxopts::value<std::vector<std::string>>());
   p.parse_positional({"paths"});
@@ -125,6 +126,7 @@ ExitCode test_main(int argc, char** argv) {
   if (r.count("r")) o.report_chars = r["r"].as<std::string>();
   o.continue_on_collection_errors = r.count("continue-on-collection-errors") > 0;
   o.timings = r.count("timings") > 0;
+  if (r.count("durations")) o.durations = std::max(0, r["durations"].as<int>());
   install_signal_handlers();
   return fastest::app::run_tests(o);
 }

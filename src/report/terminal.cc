@@ -103,6 +103,11 @@ void TerminalReporter::on_collect_error(const base::CollectionError& e) {
 
 void TerminalReporter::on_result(const base::TestResult& r) {
   ++m_done;
+  if (m_opts.durations >= 0) {
+    m_phases.push_back({r.setup_s, "setup", r.node_id});
+    m_phases.push_back({r.call_s, "call", r.node_id});
+    m_phases.push_back({r.teardown_s, "teardown", r.node_id});
+  }
   if (base::is_failure(r.outcome) || !r.teardown_error.empty()) m_failed.push_back(r);
   else if (r.outcome != base::Outcome::passed) m_reported.push_back(r);
   if (m_opts.verbose > 0) {
@@ -186,12 +191,33 @@ void TerminalReporter::print_short_summary() {
   if (!lines.empty()) write(rule("short test summary info", '=') + lines);
 }
 
+void TerminalReporter::print_durations() {
+  if (m_opts.durations < 0) return;
+  std::stable_sort(m_phases.begin(), m_phases.end(), [](const Phase& a, const Phase& b) { return a.seconds > b.seconds; });
+  std::size_t n = m_opts.durations == 0 ? m_phases.size() : std::min<std::size_t>(m_phases.size(), m_opts.durations);
+  std::string out = rule(m_opts.durations == 0 ? "slowest durations" : "slowest " + std::to_string(m_opts.durations) + " durations", '=');
+  std::size_t hidden = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    // pytest hides phases under 5 ms unless -vv.
+    if (m_opts.verbose < 2 && m_phases[i].seconds < 0.005) {
+      hidden = n - i;
+      break;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fs %-8s ", m_phases[i].seconds, m_phases[i].when);
+    out += buf + sanitize(m_phases[i].node_id) + "\n";
+  }
+  if (hidden) out += "\n(" + std::to_string(hidden) + " durations < 0.005s hidden.  Use -vv to show these durations.)\n";
+  write(out);
+}
+
 void TerminalReporter::on_finish(const Summary& s) {
   if (m_opts.verbose >= 0) {
     for (auto& [module, letters] : m_module_letters)
       if (!letters.empty()) write(sanitize(module) + " " + letters + "\n");
     m_module_letters.clear();
   }
+  print_durations();
   print_failures();
   if (!m_warnings.empty() && m_opts.verbose >= 0) {
     std::string w = rule("warnings summary", '=');

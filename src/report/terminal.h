@@ -16,6 +16,7 @@ struct TerminalOptions {
   bool show_capture = true;
   std::string report_chars = "fE";  ///< -r: which outcomes the short summary lists
   int width = 80;
+  int durations = -1;     ///< --durations N: slowest N phases (0 = all; -1 = off)
   std::FILE* out = stdout;
 };
 
@@ -36,6 +37,7 @@ class TerminalReporter final : public Reporter {
   std::string progress() const;
   void print_failures();
   void print_short_summary();
+  void print_durations();
 
   TerminalOptions m_opts;
   std::size_t m_expected = 0, m_done = 0;
@@ -45,6 +47,12 @@ class TerminalReporter final : public Reporter {
   std::vector<base::TestResult> m_reported;               ///< skipped/xfailed/xpassed for -r
   std::vector<base::CollectionError> m_collect_errors;
   std::vector<std::string> m_warnings;
+  struct Phase {
+    double seconds;
+    const char* when;
+    std::string node_id;
+  };
+  std::vector<Phase> m_phases;  ///< for --durations
 };
 
 }  // namespace fastest::report
