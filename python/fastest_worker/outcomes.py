@@ -33,8 +33,7 @@ def decide(run, item, xfailed, setup_exc, call_exc, td_exc):
             res.update(outcome="passed", when="call", longrepr="", message="")
     elif isinstance(exc, skip_types):
         reason = _skip_reason(exc)
-        if isinstance(exc, _MarkSkip) or getattr(exc, "_use_item_location", False) or \
-                when == "setup" and not isinstance(exc, _MarkSkip) and True:
+        if isinstance(exc, _MarkSkip) or getattr(exc, "_use_item_location", False):
             where = "%s:%d" % (item.module_node.relpath, item.line)
         else:
             fn, line = report.crash_location(exc)

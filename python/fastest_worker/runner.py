@@ -303,7 +303,12 @@ class Run:
             fd.cached = (None, key, e, e.__traceback__)
             raise
         except BaseException as e:
-            if isinstance(e, compat.outcome_types()[:3]):
+            types = compat.outcome_types()
+            if isinstance(e, types[:3]):
+                if isinstance(e, types[0]) and not getattr(fd.func, "__name__", "").startswith(
+                        "xunit_setup"):
+                    # pytest reports a fixture's skip at the test's location.
+                    e._use_item_location = True
                 fd.cached = (None, key, e, e.__traceback__)
             raise
         fd.cached = (value, key, None, None)
