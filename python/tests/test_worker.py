@@ -224,6 +224,13 @@ class Faults(_Base):
         self.assertEqual(w.shutdown()[0], 0)
         self.assertLess(time.monotonic() - t0, 10, "a leftover thread delayed shutdown")
 
+    def test_fork_during_import_reports_once(self):
+        w = self.worker()
+        msgs = w.run("test_fork_at_import.py")
+        self.assertEqual([m["t"] for m in msgs].count("collected"), 1)
+        self.assertEqual(outcomes(msgs), {
+            "test_fork_at_import.py::test_after_fork_at_import": "passed"})
+
     def test_module_level_system_exit_is_a_collect_error(self):
         w = self.worker()
         msgs = w.run("test_module_exit.py")
