@@ -11,7 +11,7 @@ from .proto import Channel, ProtocolError
 
 
 def _parse_args(argv):
-    in_fd, out_fd = 3, 4
+    in_fd, out_fd, dump_fd = 3, 4, -1
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -21,9 +21,25 @@ def _parse_args(argv):
         elif a == "--out-fd":
             out_fd = int(argv[i + 1])
             i += 2
+        elif a == "--dump-fd":
+            dump_fd = int(argv[i + 1])
+            i += 2
         else:
             i += 1
-    return in_fd, out_fd
+    return in_fd, out_fd, dump_fd
+
+
+def _arm_stack_dumps(fd):
+    """``--dump-fd N``: SIGUSR1 writes every thread's stack to fd N (docs/protocol.md,
+    Timeouts); the fd is moved high first so tests closing fds cannot take it."""
+    if fd < 0:
+        return
+    try:
+        import faulthandler
+        fd = _move_high(fd)
+        faulthandler.register(signal.SIGUSR1, file=fd, all_threads=True)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _move_high(fd):
@@ -50,7 +66,7 @@ def _watch_parent(ppid):
 
 
 def main(argv):
-    in_fd, out_fd = _parse_args(argv)
+    in_fd, out_fd, dump_fd = _parse_args(argv)
     # Tests that read sys.argv must not see the protocol's flags.
     del sys.argv[1:]
     for fd in (in_fd, out_fd):
@@ -59,6 +75,7 @@ def main(argv):
         except OSError:
             return 3
     in_fd, out_fd = _move_high(in_fd), _move_high(out_fd)
+    _arm_stack_dumps(dump_fd)
     ppid = os.getppid()
     t = threading.Thread(target=_watch_parent, args=(ppid,), name="fastest-parent-watch",
                          daemon=True)

@@ -22,10 +22,11 @@ class Worker:
 
     def __init__(self, rootdir, python=None, capture="fd", keyword="", markexpr="", ini=None,
                  cwd=None, env=None, basetemp="", cache_dir="", exitfirst=False,
-                 run_xfail=False, timeout=120, import_mode="prepend"):
+                 run_xfail=False, timeout=120, import_mode="prepend", dump_fd=False):
         self.timeout = timeout
         c2w_r, c2w_w = os.pipe()
         w2c_r, w2c_w = os.pipe()
+        dump_r, dump_w = os.pipe() if dump_fd else (-1, -1)
 
         def child_setup():
             os.setpgid(0, 0)
@@ -37,13 +38,21 @@ class Worker:
             os.dup2(b, 4)
             os.close(a)
             os.close(b)
+            if dump_w >= 0:
+                c = os.dup2(os.dup(dump_w), 102)
+                os.dup2(c, 5)
+                os.close(c)
 
+        args = ["--in-fd", "3", "--out-fd", "4"] + (["--dump-fd", "5"] if dump_fd else [])
         self.proc = subprocess.Popen(
-            [python or sys.executable, MAIN, "--in-fd", "3", "--out-fd", "4"],
+            [python or sys.executable, MAIN] + args,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             preexec_fn=child_setup, close_fds=False, cwd=cwd or rootdir, env=env)
         os.close(c2w_r)
         os.close(w2c_w)
+        self.dump_fd = dump_r
+        if dump_w >= 0:
+            os.close(dump_w)
         self.wfd = c2w_w
         self.rfd = w2c_r
         self.buf = bytearray()

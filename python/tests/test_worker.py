@@ -84,6 +84,22 @@ class Protocol(_Base):
         self.assertEqual([m["t"] for m in msgs], ["collected", "batch_done"])
         self.assertEqual(len(msgs[0]["items"]), 4)
 
+    def test_dump_fd_gives_thread_stacks_on_sigusr1(self):
+        w = self.worker(dump_fd=True)
+        os.kill(w.proc.pid, signal.SIGUSR1)
+        import select as _select
+        data = b""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            r, _, _ = _select.select([w.dump_fd], [], [], 0.5)
+            if r:
+                data += os.read(w.dump_fd, 65536)
+            elif data:
+                break
+        os.close(w.dump_fd)
+        self.assertIn(b"Thread", data)
+        self.assertIn(b"main.py", data)
+
     def test_exits_on_eof(self):
         w = self.worker()
         os.close(w.wfd)
