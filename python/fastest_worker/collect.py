@@ -411,6 +411,15 @@ class Collector(ParametrizeMixin):
     # ------------------------------------------------------------ functions
 
     def _gen_functions(self, parent, chain, cls, name, func, items):
+        if cls is not None and not getattr(parent, "instantiable", False):
+            try:
+                # pytest instantiates a test class when it collects a method, so a
+                # class that cannot be instantiated (abstract, say) fails collection.
+                cls()
+            except Exception as e:
+                from .report import format_exception
+                raise CollectError(format_exception(e))
+            parent.instantiable = True
         real = compat.get_real_func(func)
         nodeid = parent.nodeid + "::" + name
         marks = list(compat.get_marks(func))

@@ -169,3 +169,15 @@ helper_named_function.__test__ = True
 
 def test_record_property(record_property):
     record_property("answer", 42)
+
+
+import abc
+
+
+class TestAbstract(abc.ABC):
+    @abc.abstractmethod
+    def helper(self):
+        pass
+
+    def test_cannot_instantiate(self):
+        pass
