@@ -299,7 +299,12 @@ class Config:
 
     @property
     def inipath(self):
-        return None
+        f = self.ini.get("__inifile__")
+        return pathlib.Path(f) if f else None
+
+    @property
+    def inifile(self):
+        return _legacy_path(self.inipath) if self.inipath else None
 
     def getoption(self, name, default=compat.NOTSET, skip=False):
         name = name.lstrip("-").replace("-", "_")
