@@ -16,14 +16,17 @@ using fastest::base::TestResult;
 using fastest::store::HistoryStore;
 namespace fs = std::filesystem;
 
-/// `n` results of a realistic shape: 500-module suite, ids ~50 bytes, mostly passing.
+/// `n` results of a realistic shape: 500 modules, ids ~60 bytes, mostly passing, in the
+/// order a controller reports them (module by module).
 std::vector<TestResult> make_results(int n, std::uint32_t seed) {
   std::mt19937 rng(seed);
   std::lognormal_distribution<double> dur(-5.0, 1.5);
   std::vector<TestResult> out(n);
+  const int per_module = std::max(1, n / 500);
   for (int i = 0; i < n; ++i) {
     TestResult& r = out[i];
-    r.file = "tests/pkg_" + std::to_string(i % 50) + "/test_module_" + std::to_string(i % 500) + ".py";
+    const int module = i / per_module;
+    r.file = "tests/pkg_" + std::to_string(module % 50) + "/test_module_" + std::to_string(module) + ".py";
     r.node_id = r.file + "::TestThing::test_case_" + std::to_string(i);
     r.outcome = i % 97 == 0 ? Outcome::failed : (i % 41 == 0 ? Outcome::skipped : Outcome::passed);
     r.setup_s = dur(rng) / 10;
