@@ -633,15 +633,15 @@ class Run:
         ch.queue(res)
         return res["outcome"] in ("failed", "error") or "teardown_error" in res
 
-    def _forked_exit(self):
-        if True:
-            # A forked child came back into the harness: never report twice.
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            except Exception:
-                pass
-            os._exit(0)
+    @staticmethod
+    def _forked_exit():
+        """A forked child came back into the harness: never report twice."""
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            pass
+        os._exit(0)
 
     def _setup(self, item):
         # Marks: skip/skipif first, then xfail (as pytest's skipping plugin).
