@@ -1,4 +1,5 @@
 // Session::execute: the execute -> record -> report passes.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -34,13 +35,22 @@ class EventSink {
         if (python_version.empty()) python_version = ev.text;
         break;
       case exec::EventKind::collected: {
+        // A re-queued remainder (new batch id) was already counted by its first collection.
+        auto it = m_static_of.find(ev.batch);
+        if (it == m_static_of.end()) break;
         m_expected += ev.items.size();
-        m_expected -= std::min(m_expected, m_static_of[ev.batch]);
+        m_expected -= std::min(m_expected, it->second);
+        m_static_of.erase(it);
         for (auto& r : m_reporters) r->on_progress_total(m_expected);
         break;
       }
       case exec::EventKind::test_result: on_result(ev.batch, ev.result, executor); break;
       case exec::EventKind::collect_error:
+        if (auto it = m_static_of.find(ev.batch); it != m_static_of.end()) {
+          m_expected -= std::min(m_expected, it->second);
+          m_static_of.erase(it);
+          for (auto& r : m_reporters) r->on_progress_total(m_expected);
+        }
         ++collect_errors;
         ++summary.counts["error"];
         for (auto& r : m_reporters) r->on_collect_error(ev.collect_error);
@@ -185,8 +195,9 @@ store::RunInfo make_run_info(const Options& o, int workers, const std::string& s
 ExitCode exit_code_for(const EventSink& sink, bool interrupted, bool continue_on_errors) {
   if (!sink.fatal.empty()) return ExitCode::internal_error;
   if (interrupted) return ExitCode::interrupted;
-  if (sink.failures > 0) return ExitCode::tests_failed;
-  if (sink.collect_errors > 0) return continue_on_errors ? ExitCode::tests_failed : ExitCode::interrupted;
+  // pytest stops at collection errors (exit 2) unless told to go on.
+  if (sink.collect_errors > 0 && !continue_on_errors) return ExitCode::interrupted;
+  if (sink.failures > 0 || sink.collect_errors > 0) return ExitCode::tests_failed;
   if (sink.ran == 0) return ExitCode::no_tests;
   return ExitCode::ok;
 }
@@ -217,7 +228,8 @@ ExitCode Session::abort_on_collection_errors(std::vector<std::unique_ptr<report:
   return ExitCode::interrupted;
 }
 
-ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted) {
+ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted,
+                           const std::atomic<int>& signal) {
   const auto& o = m_ctx.opts;
   base::SteadyClock clock;
   const double t0 = clock.now_seconds();
@@ -276,7 +288,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   summary.wall_s = clock.now_seconds() - t0;
   if (interrupted.load()) {
     summary.interrupted = true;
-    summary.interrupt_reason = "KeyboardInterrupt";
+    int sig = signal.load();
+    summary.interrupt_reason = sig == SIGTERM ? "Terminated (SIGTERM)" : sig == SIGHUP ? "Hangup (SIGHUP)" : "KeyboardInterrupt";
   } else if (sink.stopped_on_failure) {
     summary.interrupted = true;
     summary.interrupt_reason =

@@ -26,6 +26,7 @@ namespace {
 
 std::atomic<exec::Executor*> g_executor{nullptr};
 std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};
 
 /// Per-pass wall-clock timers for --timings.
 class PassTimer {
@@ -130,7 +131,8 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
   return suite;
 }
 
-void request_interrupt() {
+void request_interrupt(int signal) {
+  g_signal.store(signal);
   g_interrupted.store(true);
   if (auto* e = g_executor.load()) e->request_stop();
 }
@@ -160,7 +162,7 @@ ExitCode run_tests(const Options& opts) {
   timer.mark("plan");
   if (opts.collect_only && opts.static_collect) return session.collect_static();
   if (opts.collect_only) return session.collect_runtime(g_executor);
-  ExitCode code = session.execute(g_executor, g_interrupted);
+  ExitCode code = session.execute(g_executor, g_interrupted, g_signal);
   timer.mark("execute");
   return code;
 }

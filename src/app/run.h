@@ -33,7 +33,8 @@ struct Suite {
 };
 Suite build_suite(const RunContext& ctx, const discovery::Discovery& found);
 
-/// Asks a running session to stop (Ctrl-C / SIGTERM). Async-signal-safe.
-void request_interrupt();
+/// Asks a running session to stop (Ctrl-C / SIGTERM / SIGHUP: `signal` names it in the
+/// summary). Async-signal-safe.
+void request_interrupt(int signal);
 
 }  // namespace fastest::app

@@ -29,7 +29,7 @@ class Session {
   ExitCode collect_runtime(std::atomic<exec::Executor*>& slot);
   /// Plans, runs the batches on workers, records results as they arrive, reports.
   /// `slot` receives the executor while it runs so a signal handler can stop it.
-  ExitCode execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted);
+  ExitCode execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted, const std::atomic<int>& signal);
 
  private:
   base::Result<scheduler::Plan> make_plan(std::string& schedule_name);

@@ -18,7 +18,7 @@ using fastest::app::Options;
 
 void on_signal(int sig) {
   // First signal: stop gracefully (finished results are kept). A second one kills.
-  fastest::app::request_interrupt();
+  fastest::app::request_interrupt(sig);
   signal(sig, SIG_DFL);
 }
 

@@ -125,8 +125,16 @@ void TerminalReporter::on_result(const base::TestResult& r) {
 
 void TerminalReporter::on_batch_done(const std::string& module, std::int64_t) {
   if (m_opts.verbose != 0) return;
+  flush_module(module);
+}
+
+void TerminalReporter::flush_module(const std::string& module) {
   auto it = m_module_letters.find(module);
-  if (it == m_module_letters.end() || it->second.empty()) return;
+  if (it == m_module_letters.end()) return;
+  if (it->second.empty()) {
+    m_module_letters.erase(it);
+    return;
+  }
   // Long modules wrap like pytest's: letters fill the line, the percentage closes it.
   std::string pct = progress();
   std::string head = sanitize(module) + " ";
@@ -213,9 +221,8 @@ void TerminalReporter::print_durations() {
 
 void TerminalReporter::on_finish(const Summary& s) {
   if (m_opts.verbose >= 0) {
-    for (auto& [module, letters] : m_module_letters)
-      if (!letters.empty()) write(sanitize(module) + " " + letters + "\n");
-    m_module_letters.clear();
+    // Batches cut short (stop, crash) still show what they reported.
+    while (!m_module_letters.empty()) flush_module(m_module_letters.begin()->first);
   }
   print_durations();
   print_failures();

@@ -38,6 +38,7 @@ class TerminalReporter final : public Reporter {
   void print_failures();
   void print_short_summary();
   void print_durations();
+  void flush_module(const std::string& module);
 
   TerminalOptions m_opts;
   std::size_t m_expected = 0, m_done = 0;
