@@ -140,6 +140,7 @@ Statements::Statements(SQLite::Database& db)
                      "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
                      "FROM nodes n LEFT JOIN test_stats s ON s.node = n.id"),
       data_version(db, "PRAGMA data_version"),
+      count_nodes(db, "SELECT max(id) FROM nodes"),  // an upper bound of the count, from the b-tree end
       get_module_stats(db, "SELECT n, recent FROM module_stats WHERE file = ?"),
       upsert_module_stats(db, "INSERT OR REPLACE INTO module_stats (file, n, estimate_s, last_s, last_run_uuid, "
                               "last_started_unix, recent) VALUES (?, ?, ?, ?, ?, ?, ?)"),
@@ -216,6 +217,10 @@ void StoreImpl::refresh_if_stale() {
 void StoreImpl::load_nodes() {
   if (nodes_loaded) return;
   nodes.clear();
+  {
+    Using n(st.count_nodes);
+    if (n->executeStep()) nodes.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, n->getColumn(0).getInt64())));
+  }
   Using q(st.load_nodes);
   while (q->executeStep()) {
     NodeState ns;
