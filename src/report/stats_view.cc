@@ -95,7 +95,11 @@ Floor compute_floor(const StatsModel& m, int workers) {
                                        : "total work / workers (" + secs(m.total_work_s) + " / " + std::to_string(f.workers) + ")";
   // Past total / largest piece, more workers cannot lower the floor.
   int useful = m.largest_unit_s > 0 ? static_cast<int>(std::ceil(m.total_work_s / m.largest_unit_s)) : 1;
-  f.suggested_workers = std::clamp(useful, 1, std::max(1, m.cores));
+  // More workers than cores only pay when the tests wait rather than compute: a run that
+  // already used more workers than cores and kept them busy shows that.
+  int cap = std::max(1, m.cores);
+  if (!m.runs.empty() && m.runs.front().workers > cap && m.runs.front().balance >= 0.8) cap = 4 * cap;
+  f.suggested_workers = std::clamp(useful, 1, cap);
   return f;
 }
 
