@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <unordered_set>
 
 #include "app/context.h"
 #include "app/session.h"
@@ -72,21 +71,17 @@ base::Result<std::unique_ptr<store::HistoryStore>> open_store(const RunContext& 
 }
 
 discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db) {
-  std::unordered_set<std::string> stale;  // files the cache could not answer: parsed, saved back
   auto lookup = [&](const discovery::SourceFile& f) -> std::optional<discovery::ParsedFile> {
     auto c = db.cached_file(f.rel_path);
-    if (!c || c->size != f.size || c->mtime_ns != f.mtime_ns) {
-      stale.insert(f.rel_path);
-      return std::nullopt;
-    }
+    if (!c || c->size != f.size || c->mtime_ns != f.mtime_ns) return std::nullopt;
     return from_cached(std::move(*c));
   };
   auto result = discovery::discover(ctx.discovery, lookup);
-  if (!stale.empty()) {
+  if (result.parsed_count > 0) {
     std::vector<store::CachedFile> changed;
-    changed.reserve(stale.size());
+    changed.reserve(result.parsed_count);
     for (const auto& f : result.files)
-      if (stale.count(f.rel_path)) changed.push_back(to_cached(f));
+      if (f.parsed) changed.push_back(to_cached(f));
     if (auto st = db.save_files(changed); !st.ok())
       std::fprintf(stderr, "fastest: warning: could not cache discovery: %s\n", st.error().message.c_str());
   }

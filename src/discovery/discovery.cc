@@ -48,7 +48,7 @@ Discovery discover(const Config& cfg, const CacheLookup& cache) {
   Discovery d;
   std::vector<SourceFile> found = find_test_files(cfg, d.errors);
   d.files.resize(found.size());
-  std::vector<std::size_t> todo;
+  std::vector<std::size_t> todo, hits;
   for (std::size_t i = 0; i < found.size(); ++i) {
     std::optional<ParsedFile> hit = cache ? cache(found[i]) : std::nullopt;
     if (!hit) {
@@ -57,7 +57,16 @@ Discovery discover(const Config& cfg, const CacheLookup& cache) {
     }
     d.files[i] = std::move(*hit);
     d.files[i].rel_path = found[i].rel_path;
+    d.files[i].parsed = false;
+    hits.push_back(i);
   }
+  // Hashing is far cheaper than parsing; a stale answer is re-parsed.
+  std::vector<char> stale(found.size(), 0);
+  tbb::parallel_for_each(hits.begin(), hits.end(), [&](std::size_t i) {
+    stale[i] = hash_file(found[i]) != std::optional<std::uint64_t>(d.files[i].content_hash);
+  });
+  for (std::size_t i : hits)
+    if (stale[i]) todo.push_back(i);
   todo = largest_first(found, std::move(todo));
   tbb::parallel_for_each(todo.begin(), todo.end(), [&](std::size_t i) { d.files[i] = parse_file(found[i], cfg); });
   d.parsed_count = todo.size();

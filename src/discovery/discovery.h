@@ -41,6 +41,7 @@ struct ParsedFile {
   std::uint64_t content_hash = 0;  ///< xxh64 of the bytes
   std::vector<base::TestItem> items;            ///< in source order
   std::optional<base::CollectionError> error;  ///< set for syntax errors, bad encodings, unreadable files
+  bool parsed = false;  ///< true when parsed in this pass (not answered by the cache): write it back
 };
 
 /// Walks cfg.paths (sorted, each file once, symlink loops and broken links survived,
@@ -55,6 +56,9 @@ ParsedFile parse_source(std::string_view rel_path, std::string_view source, cons
 /// Reads (mmap) and parses one file.
 ParsedFile parse_file(const SourceFile& file, const Config& cfg);
 
+/// xxh64 of a file's bytes (as ParsedFile::content_hash), nullopt if it cannot be read.
+std::optional<std::uint64_t> hash_file(const SourceFile& file);
+
 /// Returns the cached ParsedFile for this (path, size, mtime) if still valid.
 using CacheLookup = std::function<std::optional<ParsedFile>(const SourceFile&)>;
 
@@ -66,6 +70,8 @@ struct Discovery {
 };
 
 /// The whole pass: walk, then parse every file not answered by `cache` in parallel (oneTBB).
+/// A cache answer is trusted only if the file's bytes still hash to its content_hash, so an
+/// edit that kept size and mtime (rsync -t, touch -r, coarse clocks) is still seen.
 /// `cache` is called from the calling thread only, once per file, before any parsing.
 Discovery discover(const Config& cfg, const CacheLookup& cache = {});
 

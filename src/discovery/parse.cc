@@ -197,7 +197,15 @@ ParsedFile parse_file(const SourceFile& file, const Config& cfg) {
   ParsedFile out = parse_source(file.rel_path, mapped.bytes(), cfg);
   // The stat of the bytes actually hashed, so a cache keyed on it never hides an edit.
   out.mtime_ns = mapped.mtime_ns();
+  out.parsed = true;
   return out;
+}
+
+std::optional<std::uint64_t> hash_file(const SourceFile& file) {
+  MappedFile mapped(file.abs_path);
+  if (!mapped.ok()) return std::nullopt;
+  auto bytes = mapped.bytes();
+  return XXH64(bytes.data(), bytes.size(), 0);
 }
 
 }  // namespace fastest::discovery

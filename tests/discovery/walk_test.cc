@@ -145,6 +145,7 @@ TEST(DiscoveryPass, CacheAnswersAreUsedAndNotParsed) {
     if (f.rel_path != "test_cached.py") return std::nullopt;
     ParsedFile p;
     p.rel_path = f.rel_path;
+    p.content_hash = hash_file(f).value();
     p.items.emplace_back().node_id = "test_cached.py::test_from_cache";
     return p;
   };
@@ -153,8 +154,28 @@ TEST(DiscoveryPass, CacheAnswersAreUsedAndNotParsed) {
   EXPECT_EQ(d.parsed_count, 1u);
   ASSERT_EQ(d.files.size(), 2u);
   EXPECT_EQ(d.files[0].items.at(0).node_id, "test_cached.py::test_from_cache");
+  EXPECT_FALSE(d.files[0].parsed);
   EXPECT_EQ(d.files[1].items.at(0).node_id, "test_fresh.py::test_a");
+  EXPECT_TRUE(d.files[1].parsed);
   EXPECT_NE(d.files[1].content_hash, 0u);
+}
+
+// D7: an edit that kept size and mtime (rsync -t, touch -r) is still seen.
+TEST(DiscoveryPass, CacheAnswerWithAStaleHashIsReparsed) {
+  TempTree t;
+  t.write("test_edited.py", k_test);
+  auto cache = [&](const SourceFile& f) -> std::optional<ParsedFile> {
+    ParsedFile p;
+    p.rel_path = f.rel_path;
+    p.content_hash = hash_file(f).value() ^ 1;  // what the file held before the edit
+    p.items.emplace_back().node_id = "test_edited.py::test_old_name";
+    return p;
+  };
+  Discovery d = discover(t.config(), cache);
+  EXPECT_EQ(d.parsed_count, 1u);
+  ASSERT_EQ(d.files.size(), 1u);
+  EXPECT_TRUE(d.files[0].parsed);
+  EXPECT_EQ(d.files[0].items.at(0).node_id, "test_edited.py::test_a");
 }
 
 }  // namespace
