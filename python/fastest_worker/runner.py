@@ -5,11 +5,6 @@ import sys
 import warnings
 from time import perf_counter
 
-_getpid = os.getpid
-_showwarning_orig = warnings._showwarning_orig
-_filters_mutated = getattr(warnings, "_filters_mutated", None) or getattr(
-    warnings, "_filters_mutated_lock_held", None) or (lambda: None)
-
 from . import compat
 from . import fixtures as fx
 from . import integrations
@@ -20,6 +15,11 @@ from . import report
 from .capture import Capture
 from .collect import Collector, CollectError, ModuleSkipped
 from .nodes import FUNCTION, Class
+
+_getpid = os.getpid
+_showwarning_orig = getattr(warnings, "_showwarning_orig", warnings.showwarning)
+_filters_mutated = getattr(warnings, "_filters_mutated", None) or getattr(
+    warnings, "_filters_mutated_lock_held", None) or (lambda: None)
 
 
 class Session:
