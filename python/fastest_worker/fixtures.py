@@ -423,7 +423,7 @@ def unknown_fixture_text(request, argname, names):
     return "\n".join(lines)
 
 
-def scope_mismatch_text(argname, invoking, requested, chain_defs):
+def scope_mismatch_text(argname, invoking, requested, chain_defs, rootdir=None):
     lines = ["ScopeMismatch: You tried to access the %s scoped fixture %s with a %s scoped "
              "request object, involved factories:" % (requested, argname, invoking)]
     for fd in chain_defs:
@@ -431,8 +431,12 @@ def scope_mismatch_text(argname, invoking, requested, chain_defs):
         try:
             code = func.__code__
             sig = str(inspect.signature(func))
-            lines.append("%s:%d:  def %s%s" % (os.path.relpath(code.co_filename),
-                                               code.co_firstlineno, fd.func.__name__, sig))
+            fname = code.co_filename
+            if rootdir and os.path.isabs(fname):
+                rel = os.path.relpath(fname, rootdir)
+                fname = fname if rel.startswith("..") else rel
+            lines.append("%s:%d:  def %s%s" % (fname, code.co_firstlineno,
+                                               fd.func.__name__, sig))
         except Exception:
             lines.append(repr(fd))
     return "\n".join(lines)

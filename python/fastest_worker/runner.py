@@ -261,7 +261,8 @@ class Run:
     def compute(self, fd, request):
         if fd.scope_idx > request._scope_idx:
             raise fx.FixtureLookupError(fd.name, request, fx.scope_mismatch_text(
-                fd.name, request.scope, fd.scope, self._fixture_stack(request) + [fd]))
+                fd.name, request.scope, fd.scope, self._fixture_stack(request) + [fd],
+                self.config.rootdir_str))
         item = request._item
         cs = item.callspec
         param = compat.NOTSET
