@@ -20,7 +20,8 @@ std::string trivial_module(int tests_per_class, int classes) {
   for (int c = 0; c < classes; ++c) {
     s += "class TestC" + std::to_string(c) + ":\n";
     for (int t = 0; t < tests_per_class; ++t) {
-      s += "    @pytest.mark.parametrize('x', [1, 2])\n    def test_m" + std::to_string(t) + "(self, x):\n        assert x\n\n";
+      s += "    @pytest.mark.parametrize('x', [1, 2])\n    def test_m" + std::to_string(t) +
+           "(self, x):\n        assert x\n\n";
     }
   }
   return s;
@@ -54,7 +55,8 @@ void BM_DiscoverSuite500x20(benchmark::State& state) {
     benchmark::DoNotOptimize(items);
   }
   state.counters["tests"] = static_cast<double>(items);
-  state.counters["tests/s"] = benchmark::Counter(static_cast<double>(items), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["tests/s"] =
+      benchmark::Counter(static_cast<double>(items), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_DiscoverSuite500x20)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -134,8 +134,8 @@ void BM_MergeShards(benchmark::State& state) {
     if (!cache->export_to(dir / "a.db").ok() || !cache->export_to(dir / "b.db").ok()) std::abort();
   }
   const std::size_t half = results.size() / 2;
-  for (const auto& [name, part] : {std::pair{"a.db", std::span(results).first(half)},
-                                   std::pair{"b.db", std::span(results).subspan(half)}}) {
+  for (const auto& [name, part] :
+       {std::pair{"a.db", std::span(results).first(half)}, std::pair{"b.db", std::span(results).subspan(half)}}) {
     auto shard = open_store(true, dir / name);
     auto run = shard->begin_run({});
     if (!run.ok() || !shard->record_results(*run, part).ok() || !shard->finish_run(*run, {}).ok()) std::abort();

@@ -64,7 +64,8 @@ base::Result<report::StatsModel> load_model(store::HistoryStore& db, std::size_t
     m.total_work_s += mod.estimate_s;
     overhead[mod.file] = mod.overhead_s;
     if (m.slowest_modules.size() < top)
-      m.slowest_modules.push_back({mod.file, mod.tests, mod.estimate_s, mod.overhead_s, mod.spread_s, mod.last_s, mod.trend});
+      m.slowest_modules.push_back(
+          {mod.file, mod.tests, mod.estimate_s, mod.overhead_s, mod.spread_s, mod.last_s, mod.trend});
   }
   for (const auto& t : tests.value()) {
     double unit = t.estimate_s + overhead[t.file];
@@ -86,7 +87,8 @@ base::Result<report::StatsModel> load_model(store::HistoryStore& db, std::size_t
 base::Result<std::filesystem::path> project_db(const Options& o) {
   auto ctx = make_context(o, /*need_python=*/false);
   if (!ctx.ok()) return ctx.error();
-  if (ctx->db_path.empty()) return base::make_error(base::ErrorCode::usage, "no database: --db :memory: keeps no history");
+  if (ctx->db_path.empty())
+    return base::make_error(base::ErrorCode::usage, "no database: --db :memory: keeps no history");
   return ctx->db_path;
 }
 
@@ -182,7 +184,8 @@ ExitCode run_db(const DbOptions& opts) {
     if (!db.ok()) return fail(db.error());
     auto n = db.value()->prune(std::max(1, opts.keep_runs));
     if (!n.ok()) return fail(n.error());
-    std::printf("pruned %lld results (kept the last %d runs)\n", static_cast<long long>(n.value()), std::max(1, opts.keep_runs));
+    std::printf("pruned %lld results (kept the last %d runs)\n", static_cast<long long>(n.value()),
+                std::max(1, opts.keep_runs));
     return ExitCode::ok;
   }
   return fail(base::make_error(base::ErrorCode::usage,

@@ -9,10 +9,10 @@
 namespace fastest::app {
 
 struct StatsOptions {
-  Options run;            ///< --db, --rootdir, paths: where the database is
+  Options run;  ///< --db, --rootdir, paths: where the database is
   std::size_t top = 20;
   bool json = false;
-  std::string html;       ///< write the HTML page here ("" = none)
+  std::string html;  ///< write the HTML page here ("" = none)
 };
 
 struct DbOptions {

@@ -1,8 +1,8 @@
 #include "app/config.h"
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace fastest::app {
 namespace fs = std::filesystem;
@@ -57,8 +57,8 @@ base::Result<std::optional<IniConfig>> try_inifile(const fs::path& dir, const st
     try {
       tbl = toml::parse(*text, p.string());
     } catch (const toml::parse_error& e) {
-      return base::make_error(base::ErrorCode::usage, p.string() + ":" + std::to_string(e.source().begin.line) +
-                                                          ": " + std::string(e.description()));
+      return base::make_error(base::ErrorCode::usage, p.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+                                                          std::string(e.description()));
     }
     auto* opts = tbl["tool"]["pytest"]["ini_options"].as_table();
     if (!opts) return std::optional<IniConfig>();
@@ -114,9 +114,9 @@ std::vector<std::string> IniConfig::list(const std::string& key) const {
 }
 
 base::Result<std::map<std::string, std::vector<std::string>>> parse_ini_section(const std::string& text,
-                                                                               const std::string& section,
-                                                                               const std::string& filename,
-                                                                               bool* found) {
+                                                                                const std::string& section,
+                                                                                const std::string& filename,
+                                                                                bool* found) {
   std::map<std::string, std::vector<std::string>> out;
   std::istringstream in(text);
   std::string line, current, last_key;
@@ -129,7 +129,8 @@ base::Result<std::map<std::string, std::vector<std::string>>> parse_ini_section(
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t[0] == '[') {
       if (t.back() != ']')
-        return base::make_error(base::ErrorCode::usage, filename + ":" + std::to_string(lineno) + ": malformed section header");
+        return base::make_error(base::ErrorCode::usage,
+                                filename + ":" + std::to_string(lineno) + ": malformed section header");
       current = t.substr(1, t.size() - 2);
       if (current == section) *found = true;
       last_key.clear();
@@ -142,8 +143,8 @@ base::Result<std::map<std::string, std::vector<std::string>>> parse_ini_section(
     }
     auto eq = t.find_first_of("=:");
     if (eq == std::string::npos)
-      return base::make_error(base::ErrorCode::usage, filename + ":" + std::to_string(lineno) +
-                                                          ": expected 'key = value', got '" + t + "'");
+      return base::make_error(base::ErrorCode::usage,
+                              filename + ":" + std::to_string(lineno) + ": expected 'key = value', got '" + t + "'");
     if (current.empty())
       return base::make_error(base::ErrorCode::usage, filename + ":" + std::to_string(lineno) + ": no section header");
     last_key = trim(t.substr(0, eq));

@@ -29,8 +29,8 @@ base::Result<IniConfig> resolve_config(const std::vector<std::filesystem::path>&
 
 /// Parses INI text (pytest.ini, tox.ini, setup.cfg); returns the keys of `section`.
 base::Result<std::map<std::string, std::vector<std::string>>> parse_ini_section(const std::string& text,
-                                                                               const std::string& section,
-                                                                               const std::string& filename,
-                                                                               bool* found);
+                                                                                const std::string& section,
+                                                                                const std::string& filename,
+                                                                                bool* found);
 
 }  // namespace fastest::app

@@ -59,7 +59,8 @@ bool dir_writable(const fs::path& dir) {
 fs::path resolve_db(const Options& opts, const fs::path& rootdir, const fs::path& cache_root,
                     std::vector<std::string>& notes) {
   if (!opts.db.empty()) return opts.db == ":memory:" ? fs::path() : fs::absolute(opts.db);
-  if (const char* e = std::getenv("FASTEST_DB"); e && *e) return std::string(e) == ":memory:" ? fs::path() : fs::absolute(e);
+  if (const char* e = std::getenv("FASTEST_DB"); e && *e)
+    return std::string(e) == ":memory:" ? fs::path() : fs::absolute(e);
   fs::path def = rootdir / ".fastest" / "fastest.db";
   if (dir_writable(def.parent_path())) return def;
   // A read-only checkout: keep its history in the user cache, keyed by the rootdir.

@@ -24,7 +24,7 @@ struct RunContext {
   std::filesystem::path db_path;     ///< empty = in-memory store
   std::filesystem::path cache_root;  ///< harness, assertion-rewrite cache, fallback DBs
   int workers = 1;
-  std::vector<std::string> notes;    ///< informational lines for the terminal
+  std::vector<std::string> notes;  ///< informational lines for the terminal
 };
 
 /// Builds the context; bad flags/config are Error(usage) with a pytest-like message.

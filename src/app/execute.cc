@@ -44,7 +44,9 @@ class EventSink {
         for (auto& r : m_reporters) r->on_progress_total(m_expected);
         break;
       }
-      case exec::EventKind::test_result: on_result(ev.batch, ev.result, executor); break;
+      case exec::EventKind::test_result:
+        on_result(ev.batch, ev.result, executor);
+        break;
       case exec::EventKind::collect_error:
         if (auto it = m_static_of.find(ev.batch); it != m_static_of.end()) {
           m_expected -= std::min(m_expected, it->second);
@@ -229,7 +231,7 @@ ExitCode Session::abort_on_collection_errors(std::vector<std::unique_ptr<report:
 }
 
 ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted,
-                           const std::atomic<int>& signal) {
+                          const std::atomic<int>& signal) {
   const auto& o = m_ctx.opts;
   base::SteadyClock clock;
   const double t0 = clock.now_seconds();
@@ -289,7 +291,9 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   if (interrupted.load()) {
     summary.interrupted = true;
     int sig = signal.load();
-    summary.interrupt_reason = sig == SIGTERM ? "Terminated (SIGTERM)" : sig == SIGHUP ? "Hangup (SIGHUP)" : "KeyboardInterrupt";
+    summary.interrupt_reason = sig == SIGTERM  ? "Terminated (SIGTERM)"
+                               : sig == SIGHUP ? "Hangup (SIGHUP)"
+                                               : "KeyboardInterrupt";
   } else if (sink.stopped_on_failure) {
     summary.interrupted = true;
     summary.interrupt_reason =
@@ -319,8 +323,10 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
   std::vector<exec::WorkItem> items;
   for (const auto& m : m_modules) {
     auto sel = m_selects.find(m.module);
-    items.push_back({.id = static_cast<std::int64_t>(items.size()), .module = m.module,
-                     .select = sel == m_selects.end() ? std::vector<std::string>{} : sel->second, .collect_only = true});
+    items.push_back({.id = static_cast<std::int64_t>(items.size()),
+                     .module = m.module,
+                     .select = sel == m_selects.end() ? std::vector<std::string>{} : sel->second,
+                     .collect_only = true});
   }
   int workers = std::max(1, std::min<int>(m_ctx.workers, static_cast<int>(items.size())));
   std::map<std::string, std::vector<std::string>> ids;  // module -> runtime ids

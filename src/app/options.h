@@ -23,17 +23,17 @@ struct Options {
   bool failed_first = false;      ///< --ff
   int verbose = 0;                ///< -v count minus -q count
   bool collect_only = false;
-  bool static_collect = false;    ///< --static: list discovery's ids without starting Python
+  bool static_collect = false;  ///< --static: list discovery's ids without starting Python
   std::string junitxml;
-  std::string capture = "fd";     ///< --capture fd|sys|no; -s = no
+  std::string capture = "fd";  ///< --capture fd|sys|no; -s = no
   std::string import_mode = "prepend";
-  double timeout_s = 0;           ///< --timeout, per test
-  std::string shard;              ///< --shard K/N ("" = from CI env or none)
-  std::string rootdir;            ///< --rootdir
+  double timeout_s = 0;             ///< --timeout, per test
+  std::string shard;                ///< --shard K/N ("" = from CI env or none)
+  std::string rootdir;              ///< --rootdir
   std::string report_chars = "fE";  ///< -r
   bool continue_on_collection_errors = false;
   bool timings = false;
-  int durations = -1;             ///< --durations N (0 = all, -1 = off)           ///< --timings: per-pass timers on stderr
+  int durations = -1;  ///< --durations N (0 = all, -1 = off)           ///< --timings: per-pass timers on stderr
 };
 
 /// pytest's exit codes, one table.

@@ -47,8 +47,9 @@ ExitCode run_plan(const PlanCommandOptions& opts) {
   std::printf("predicted makespan %.2fs; lower bound %.2fs; total work %.2fs\n", plan.predicted_makespan_s,
               plan.lower_bound_s, plan.total_s);
   for (const auto& b : plan.batches)
-    std::printf("  %8.3fs%s  %s%s\n", b.cost_s, b.estimated ? "*" : " ", b.module.c_str(),
-                b.slices > 1 ? (" [slice " + std::to_string(b.slice + 1) + "/" + std::to_string(b.slices) + "]").c_str() : "");
+    std::printf(
+        "  %8.3fs%s  %s%s\n", b.cost_s, b.estimated ? "*" : " ", b.module.c_str(),
+        b.slices > 1 ? (" [slice " + std::to_string(b.slice + 1) + "/" + std::to_string(b.slices) + "]").c_str() : "");
   std::printf("(* = estimated: no complete history)\n");
   return ExitCode::ok;
 }

@@ -14,14 +14,16 @@
 #include "scheduler/shard.h"
 
 namespace fastest::app {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 Session::Session(const RunContext& ctx, store::HistoryStore& db, std::vector<scheduler::ModuleInput> modules,
                  std::vector<base::CollectionError> errors,
                  std::map<std::string, std::vector<std::string>> explicit_selects)
-    : m_ctx(ctx), m_db(db), m_modules(std::move(modules)), m_errors(std::move(errors)), m_selects(std::move(explicit_selects)) {
+    : m_ctx(ctx),
+      m_db(db),
+      m_modules(std::move(modules)),
+      m_errors(std::move(errors)),
+      m_selects(std::move(explicit_selects)) {
   for (const auto& m : m_modules) {
     m_full_counts[m.module] = m.tests.size();
     m_static_total += m.tests.size();
@@ -63,7 +65,8 @@ void Session::apply_selects(scheduler::Plan& plan) const {
     // none is dropped (an empty select would mean the whole module).
     std::vector<std::string> mine;
     for (const auto& s : sel->second)
-      if (b.select.empty() || std::any_of(b.select.begin(), b.select.end(), [&](const std::string& t) { return overlaps(t, s); }))
+      if (b.select.empty() ||
+          std::any_of(b.select.begin(), b.select.end(), [&](const std::string& t) { return overlaps(t, s); }))
         mine.push_back(s);
     if (mine.empty()) continue;
     b.select = std::move(mine);

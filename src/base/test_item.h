@@ -15,15 +15,15 @@ struct TestItem {
   std::string file{};      ///< rootdir-relative module path: "tests/test_x.py"
   std::string cls{};       ///< enclosing class chain joined by "::" ("" for module-level functions)
   std::string function{};  ///< function name
-  int line = 0;          ///< 1-based line of the `def`
+  int line = 0;            ///< 1-based line of the `def`
   std::vector<std::string> markers{};  ///< decorator marks seen statically: "skip", "parametrize", "slow"
-  bool parametrized = false;         ///< has @pytest.mark.parametrize (ids expand at run time)
+  bool parametrized = false;           ///< has @pytest.mark.parametrize (ids expand at run time)
 };
 
 /// A file that could not be collected (syntax error, bad encoding, ...).
 struct CollectionError {
   std::string file{};  ///< rootdir-relative path
-  int line = 0;      ///< 1-based, 0 when unknown
+  int line = 0;        ///< 1-based, 0 when unknown
   std::string message{};
 };
 
@@ -38,8 +38,8 @@ struct TestResult {
   std::string teardown_error{};  ///< pytest reports "passed + error" when only teardown fails
   std::string captured_stdout{};
   std::string captured_stderr{};
-  std::string message{};  ///< short message (skip reason, xfail reason, exception line)
-  int worker = -1;      ///< worker slot index
+  std::string message{};      ///< short message (skip reason, xfail reason, exception line)
+  int worker = -1;            ///< worker slot index
   double start_offset_s = 0;  ///< seconds since run start when the test began
 };
 

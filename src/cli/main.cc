@@ -34,37 +34,35 @@ cxxopts::Options make_parser() {
   cxxopts::Options p("fastest", "fast Python test runner: pytest-compatible, parallel, history-scheduled");
   p.custom_help("[options] [file_or_dir] [file_or_dir] [...]");
   p.positional_help("");
-  p.add_options()
-    ("h,help", "show this help and exit")
-    ("version", "print the version and exit")
-    ("n,numprocesses", "number of workers: N or 'auto' (cores); 0 = one worker", cxxopts::value<std::string>()->default_value("auto"))
-    ("python", "Python interpreter for the workers (default: $FASTEST_PYTHON, the active virtualenv, python3)", cxxopts::value<std::string>())
-    ("db", "history database path (default: $FASTEST_DB or <rootdir>/.fastest/fastest.db; ':memory:' for none)", cxxopts::value<std::string>())
-    ("schedule", "batch order: history (LPT over recorded durations) or fifo (file order)", cxxopts::value<std::string>())
-    ("k", "only run tests matching the keyword expression", cxxopts::value<std::string>())
-    ("m", "only run tests matching the mark expression", cxxopts::value<std::string>())
-    ("x,exitfirst", "stop after the first failure")
-    ("maxfail", "stop after N failures", cxxopts::value<int>())
-    ("lf,last-failed", "rerun only the tests that failed last time (all if none failed)")
-    ("ff,failed-first", "run last time's failures first")
-    ("v,verbose", "one line per test")
-    ("q,quiet", "less output")
-    ("collect-only", "list the tests that would run, do not run them")
-    ("co", "same as --collect-only")
-    ("static", "with --collect-only: list the statically discovered ids (no Python; parametrize not expanded)")
-    ("junitxml,junit-xml", "write a JUnit XML report to PATH", cxxopts::value<std::string>())
-    ("s", "do not capture output (--capture=no)")
-    ("capture", "per-test capture: fd, sys, no, tee-sys", cxxopts::value<std::string>())
-    ("import-mode", "prepend, append or importlib", cxxopts::value<std::string>())
-    ("timeout", "fail a test that runs longer than S seconds", cxxopts::value<double>())
-    ("shard", "run shard K of N (K/N), balanced by history", cxxopts::value<std::string>())
-    ("rootdir", "override the rootdir", cxxopts::value<std::string>())
-    ("r", "short summary: f E s x X p a (pytest's -r)", cxxopts::value<std::string>())
-    ("continue-on-collection-errors", "run the tests even when some files failed to collect")
-    ("timings", "print per-pass timers to stderr")
-    ("durations", "show the N slowest setup/call/teardown durations (0 = all)", cxxopts::value<int>())
-    ("p", "pytest plugin switch (accepted and ignored for compatibility)", cxxopts::value<std::vector<std::string>>())
-    ("paths", "files or directories", cxxopts::value<std::vector<std::string>>());
+  p.add_options()("h,help", "show this help and exit")("version", "print the version and exit")(
+      "n,numprocesses", "number of workers: N or 'auto' (cores); 0 = one worker",
+      cxxopts::value<std::string>()->default_value("auto"))(
+      "python", "Python interpreter for the workers (default: $FASTEST_PYTHON, the active virtualenv, python3)",
+      cxxopts::value<std::string>())(
+      "db", "history database path (default: $FASTEST_DB or <rootdir>/.fastest/fastest.db; ':memory:' for none)",
+      cxxopts::value<std::string>())("schedule",
+                                     "batch order: history (LPT over recorded durations) or fifo (file order)",
+                                     cxxopts::value<std::string>())(
+      "k", "only run tests matching the keyword expression", cxxopts::value<std::string>())(
+      "m", "only run tests matching the mark expression", cxxopts::value<std::string>())(
+      "x,exitfirst", "stop after the first failure")("maxfail", "stop after N failures", cxxopts::value<int>())(
+      "lf,last-failed", "rerun only the tests that failed last time (all if none failed)")(
+      "ff,failed-first", "run last time's failures first")("v,verbose", "one line per test")("q,quiet", "less output")(
+      "collect-only", "list the tests that would run, do not run them")("co", "same as --collect-only")(
+      "static", "with --collect-only: list the statically discovered ids (no Python; parametrize not expanded)")(
+      "junitxml,junit-xml", "write a JUnit XML report to PATH", cxxopts::value<std::string>())(
+      "s", "do not capture output (--capture=no)")("capture", "per-test capture: fd, sys, no, tee-sys",
+                                                   cxxopts::value<std::string>())(
+      "import-mode", "prepend, append or importlib", cxxopts::value<std::string>())(
+      "timeout", "fail a test that runs longer than S seconds", cxxopts::value<double>())(
+      "shard", "run shard K of N (K/N), balanced by history", cxxopts::value<std::string>())(
+      "rootdir", "override the rootdir", cxxopts::value<std::string>())(
+      "r", "short summary: f E s x X p a (pytest's -r)", cxxopts::value<std::string>())(
+      "continue-on-collection-errors", "run the tests even when some files failed to collect")(
+      "timings", "print per-pass timers to stderr")(
+      "durations", "show the N slowest setup/call/teardown durations (0 = all)", cxxopts::value<int>())(
+      "p", "pytest plugin switch (accepted and ignored for compatibility)", cxxopts::value<std::vector<std::string>>())(
+      "paths", "files or directories", cxxopts::value<std::vector<std::string>>());
   p.parse_positional({"paths"});
   return p;
 }
@@ -131,7 +129,6 @@ ExitCode test_main(int argc, char** argv) {
   return fastest::app::run_tests(o);
 }
 
-
 ExitCode usage(const std::string& msg) {
   std::fprintf(stderr, "ERROR: %s\n", msg.c_str());
   return ExitCode::usage_error;
@@ -142,8 +139,10 @@ ExitCode stats_main(int argc, char** argv) {
   cxxopts::Options p("fastest stats", "slowest and flaky tests, recent runs and their balance");
   p.add_options()("h,help", "help")("top", "rows per table", cxxopts::value<std::size_t>()->default_value("20"))(
       "json", "machine-readable output")("html", "also write a self-contained HTML report to FILE",
-                                         cxxopts::value<std::string>())("db", "history database", cxxopts::value<std::string>())(
-      "rootdir", "project root", cxxopts::value<std::string>())("paths", "project path", cxxopts::value<std::vector<std::string>>());
+                                         cxxopts::value<std::string>())("db", "history database",
+                                                                        cxxopts::value<std::string>())(
+      "rootdir", "project root", cxxopts::value<std::string>())("paths", "project path",
+                                                                cxxopts::value<std::vector<std::string>>());
   p.parse_positional({"paths"});
   fastest::app::StatsOptions o;
   try {
@@ -175,8 +174,9 @@ ExitCode db_main(int argc, char** argv) {
     std::vector<std::string> args;
     if (r.count("args")) args = r["args"].as<std::vector<std::string>>();
     if (r.count("help") || args.empty())
-      return std::printf("%s\nactions: merge A.db B.db ... -o OUT.db | export OUT.db | check [PATH] | prune [--keep K]\n",
-                         p.help().c_str()),
+      return std::printf(
+                 "%s\nactions: merge A.db B.db ... -o OUT.db | export OUT.db | check [PATH] | prune [--keep K]\n",
+                 p.help().c_str()),
              args.empty() && !r.count("help") ? ExitCode::usage_error : ExitCode::ok;
     o.action = args[0];
     o.inputs.assign(args.begin() + 1, args.end());
@@ -194,8 +194,10 @@ ExitCode plan_main(int argc, char** argv) {
   cxxopts::Options p("fastest plan", "print the schedule (or each CI shard's predicted time) without running");
   p.add_options()("h,help", "help")("shards", "partition into N CI shards", cxxopts::value<int>()->default_value("0"))(
       "n,numprocesses", "workers per job", cxxopts::value<std::string>()->default_value("auto"))(
-      "schedule", "history or fifo", cxxopts::value<std::string>())("db", "history database", cxxopts::value<std::string>())(
-      "rootdir", "project root", cxxopts::value<std::string>())("paths", "paths", cxxopts::value<std::vector<std::string>>());
+      "schedule", "history or fifo", cxxopts::value<std::string>())("db", "history database",
+                                                                    cxxopts::value<std::string>())(
+      "rootdir", "project root", cxxopts::value<std::string>())("paths", "paths",
+                                                                cxxopts::value<std::vector<std::string>>());
   p.parse_positional({"paths"});
   fastest::app::PlanCommandOptions o;
   try {

@@ -16,12 +16,13 @@ namespace fastest::discovery {
 
 /// pytest's collection settings (ini options python_files etc.), already resolved.
 struct Config {
-  std::filesystem::path rootdir;             ///< absolute; node ids are relative to it
-  std::vector<std::filesystem::path> paths;  ///< absolute files or directories to walk
+  std::filesystem::path rootdir;                                    ///< absolute; node ids are relative to it
+  std::vector<std::filesystem::path> paths;                         ///< absolute files or directories to walk
   std::vector<std::string> python_files{"test_*.py", "*_test.py"};  ///< fnmatch globs on the basename
-  std::vector<std::string> python_classes{"Test"};      ///< prefixes or globs for class names
-  std::vector<std::string> python_functions{"test"};   ///< prefixes or globs for function names
-  std::vector<std::string> norecursedirs{"*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"};
+  std::vector<std::string> python_classes{"Test"};                  ///< prefixes or globs for class names
+  std::vector<std::string> python_functions{"test"};                ///< prefixes or globs for function names
+  std::vector<std::string> norecursedirs{"*.egg", ".*",           "_darcs", "build", "CVS",
+                                         "dist",  "node_modules", "venv",   "{arch}"};
 };
 
 /// A file found by the walk. Paths given explicitly on the command line are kept even
@@ -38,8 +39,8 @@ struct ParsedFile {
   std::string rel_path;
   std::int64_t size = 0;
   std::int64_t mtime_ns = 0;
-  std::uint64_t content_hash = 0;  ///< xxh64 of the bytes
-  std::vector<base::TestItem> items;            ///< in source order
+  std::uint64_t content_hash = 0;              ///< xxh64 of the bytes
+  std::vector<base::TestItem> items;           ///< in source order
   std::optional<base::CollectionError> error;  ///< set for syntax errors, bad encodings, unreadable files
   bool parsed = false;  ///< true when parsed in this pass (not answered by the cache): write it back
 };
@@ -63,10 +64,10 @@ std::optional<std::uint64_t> hash_file(const SourceFile& file);
 using CacheLookup = std::function<std::optional<ParsedFile>(const SourceFile&)>;
 
 struct Discovery {
-  std::vector<ParsedFile> files;                  ///< sorted by rel_path
-  std::vector<base::CollectionError> errors;      ///< walk errors (missing paths)
-  std::size_t parsed_count = 0;                   ///< files actually parsed (not from cache)
-  std::vector<std::size_t> collection_order;      ///< indices into `files` in pytest's collection order
+  std::vector<ParsedFile> files;              ///< sorted by rel_path
+  std::vector<base::CollectionError> errors;  ///< walk errors (missing paths)
+  std::size_t parsed_count = 0;               ///< files actually parsed (not from cache)
+  std::vector<std::size_t> collection_order;  ///< indices into `files` in pytest's collection order
 };
 
 /// The whole pass: walk, then parse every file not answered by `cache` in parallel (oneTBB).

@@ -44,9 +44,9 @@ struct Namespace {
 struct ClassModel {
   std::string name;
   Namespace body;
-  std::vector<int> local_bases;      ///< classes of this module, in declaration order
-  bool testcase_base = false;        ///< a non-local base named TestCase / x.TestCase / xTestCase
-  std::vector<std::string> marks;    ///< class decorators
+  std::vector<int> local_bases;    ///< classes of this module, in declaration order
+  bool testcase_base = false;      ///< a non-local base named TestCase / x.TestCase / xTestCase
+  std::vector<std::string> marks;  ///< class decorators
 };
 
 struct ModuleModel {

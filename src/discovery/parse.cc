@@ -51,7 +51,8 @@ TSNode first_error(TSNode root) {
   for (;;) {
     TSNode n = ts_tree_cursor_current_node(&c);
     found = n;
-    if (std::strcmp(ts_node_type(n), "ERROR") == 0 || ts_node_is_missing(n) || !ts_tree_cursor_goto_first_child(&c)) break;
+    if (std::strcmp(ts_node_type(n), "ERROR") == 0 || ts_node_is_missing(n) || !ts_tree_cursor_goto_first_child(&c))
+      break;
     bool descended = false;
     do {
       TSNode child = ts_tree_cursor_current_node(&c);
@@ -169,8 +170,8 @@ ParsedFile parse_source(std::string_view rel_path, std::string_view source, cons
   } else if (TSParser* parser = thread_parser(); !parser) {
     out = error_file(rel_path, 0, "internal error: tree-sitter-python grammar ABI not supported");
   } else {
-    TreePtr tree(ts_parser_parse_string(parser, nullptr, decoded.text.data(),
-                                        static_cast<std::uint32_t>(decoded.text.size())));
+    TreePtr tree(
+        ts_parser_parse_string(parser, nullptr, decoded.text.data(), static_cast<std::uint32_t>(decoded.text.size())));
     TSNode root = ts_tree_root_node(tree.get());
     out.rel_path = std::string(rel_path);
     if (ts_node_has_error(root)) {

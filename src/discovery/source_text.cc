@@ -41,8 +41,8 @@ std::optional<std::string> coding_spec(std::string_view line) {
     do ++t;
     while (t < line.size() && (line[t] == ' ' || line[t] == '\t'));
     std::size_t begin = t;
-    while (t < line.size() && (std::isalnum(static_cast<unsigned char>(line[t])) || line[t] == '-' ||
-                               line[t] == '_' || line[t] == '.'))
+    while (t < line.size() &&
+           (std::isalnum(static_cast<unsigned char>(line[t])) || line[t] == '-' || line[t] == '_' || line[t] == '.'))
       ++t;
     if (t > begin) return std::string(line.substr(begin, t - begin));
   }

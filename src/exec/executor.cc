@@ -110,7 +110,7 @@ struct Executor::Slot {
       return false;
     }
     if (st != ReadStatus::message || hello.type != MessageType::ready) {
-      std::string why = st == ReadStatus::timeout ? "no answer in " + seconds_text(ex.m_opts.startup_timeout_s) + " s"
+      std::string why = st == ReadStatus::timeout   ? "no answer in " + seconds_text(ex.m_opts.startup_timeout_s) + " s"
                         : st == ReadStatus::message ? "it sent '" + hello.type_name + "' before 'ready'"
                                                     : err;
       proc->kill_group(SIGKILL);
@@ -150,29 +150,42 @@ struct Executor::Slot {
     switch (msg.type) {
       case MessageType::collected:
         bs.collected = msg.items;
-        emit(Event{.kind = EventKind::collected, .batch = item.id, .module = item.module, .import_s = msg.import_s,
+        emit(Event{.kind = EventKind::collected,
+                   .batch = item.id,
+                   .module = item.module,
+                   .import_s = msg.import_s,
                    .items = std::move(msg.items)});
         break;
       case MessageType::start:
         bs.in_flight = msg.nodeid;
         bs.in_flight_start = ex.m_clock.now_seconds();
         break;
-      case MessageType::result: on_result(msg, item, bs); break;
+      case MessageType::result:
+        on_result(msg, item, bs);
+        break;
       case MessageType::collect_error:
         bs.collect_failed = true;
-        emit(Event{.kind = EventKind::collect_error, .batch = item.id, .module = item.module,
+        emit(Event{.kind = EventKind::collect_error,
+                   .batch = item.id,
+                   .module = item.module,
                    .collect_error = {item.module, msg.line, cap_text(std::move(msg.longrepr), k_max_captured_bytes)}});
         break;
       case MessageType::warning:
-        emit(Event{.kind = EventKind::warning, .batch = item.id, .module = item.module,
+        emit(Event{.kind = EventKind::warning,
+                   .batch = item.id,
+                   .module = item.module,
                    .text = msg.category + ": " + msg.message});
         break;
       case MessageType::batch_done:
         bs.finished = true;
-        emit(Event{.kind = EventKind::batch_finished, .batch = item.id, .module = item.module,
-                   .import_s = msg.import_s, .text = msg.teardown_error});
+        emit(Event{.kind = EventKind::batch_finished,
+                   .batch = item.id,
+                   .module = item.module,
+                   .import_s = msg.import_s,
+                   .text = msg.teardown_error});
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -222,10 +235,10 @@ struct Executor::Slot {
     // After a protocol error we killed the worker ourselves: its status says nothing.
     const bool protocol = lost_reason.rfind("protocol error", 0) == 0;
     if (protocol) status = lost_reason;
-    std::string why = timed_out  ? "Timeout: test exceeded " + seconds_text(ex.m_opts.timeout_s) +
-                                      " s (--timeout); worker killed"
-                      : protocol ? "worker replaced after a " + lost_reason
-                                 : "worker crashed (" + status + ")";
+    std::string why =
+        timed_out  ? "Timeout: test exceeded " + seconds_text(ex.m_opts.timeout_s) + " s (--timeout); worker killed"
+        : protocol ? "worker replaced after a " + lost_reason
+                   : "worker crashed (" + status + ")";
     emit(Event{.kind = EventKind::worker_lost, .batch = item.id, .module = item.module, .text = why});
     if (!bs.in_flight.empty()) {
       std::string text = timed_out ? why + " while running '" + bs.in_flight + "'\n"
@@ -233,10 +246,12 @@ struct Executor::Slot {
                                          "': " + status + "\n";
       if (!stacks.empty()) text += "\nStacks of all threads at the timeout (most recent call first):\n" + stacks;
       bs.done.insert(bs.in_flight);
-      emit(Event{.kind = EventKind::test_result, .batch = item.id, .module = item.module,
-                 .result = failed_result(item, bs.in_flight, timed_out ? base::Outcome::timed_out
-                                                                        : base::Outcome::crashed,
-                                         cap_text(std::move(text), k_max_captured_bytes))});
+      emit(Event{
+          .kind = EventKind::test_result,
+          .batch = item.id,
+          .module = item.module,
+          .result = failed_result(item, bs.in_flight, timed_out ? base::Outcome::timed_out : base::Outcome::crashed,
+                                  cap_text(std::move(text), k_max_captured_bytes))});
     } else if (bs.collected.empty() && !bs.collect_failed) {
       import_crash(item, timed_out ? why : status);
       return;
@@ -255,7 +270,9 @@ struct Executor::Slot {
     }
     std::string text = "worker crashed while importing " + item.module + ": " + status + " (" +
                        std::to_string(again.import_attempts) + " workers tried; not retried again)";
-    emit(Event{.kind = EventKind::collect_error, .batch = item.id, .module = item.module,
+    emit(Event{.kind = EventKind::collect_error,
+               .batch = item.id,
+               .module = item.module,
                .collect_error = {item.module, 0, text}});
   }
 
@@ -266,7 +283,9 @@ struct Executor::Slot {
     if (rest.select.empty()) return;
     if (rest.attempt >= ex.m_opts.max_attempts) {
       for (const auto& id : rest.select)
-        emit(Event{.kind = EventKind::test_result, .batch = item.id, .module = item.module,
+        emit(Event{.kind = EventKind::test_result,
+                   .batch = item.id,
+                   .module = item.module,
                    .result = failed_result(item, id, base::Outcome::crashed,
                                            "not run: workers kept dying on this module (" + status + ")\n")});
       return;

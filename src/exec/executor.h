@@ -21,8 +21,8 @@ struct WorkItem {
   std::int64_t id = 0;
   std::string module;
   std::vector<std::string> select{};
-  int attempt = 0;  ///< how many workers already died on this batch's remainder
-  int import_attempts = 0;  ///< how many workers already died importing the module
+  int attempt = 0;            ///< how many workers already died on this batch's remainder
+  int import_attempts = 0;    ///< how many workers already died importing the module
   bool collect_only = false;  ///< report the collected node ids, run nothing
 };
 
@@ -30,13 +30,13 @@ struct ExecOptions {
   int workers = 1;
   SpawnSpec spawn;
   WorkerConfig config;
-  double timeout_s = 0;        ///< per test; 0 = none
-  double shutdown_grace_s = 5;  ///< for session teardown before the worker is killed
-  double exit_grace_s = 2;      ///< after the worker closed its output (atexit handlers), then killed
+  double timeout_s = 0;           ///< per test; 0 = none
+  double shutdown_grace_s = 5;    ///< for session teardown before the worker is killed
+  double exit_grace_s = 2;        ///< after the worker closed its output (atexit handlers), then killed
   double startup_timeout_s = 60;  ///< for a new worker's `ready`
   double stack_dump_wait_s = 1;   ///< how long a timed-out worker gets to dump its stacks
-  int max_attempts = 3;        ///< a remainder re-queued this often is reported, not retried
-  int max_import_attempts = 2;  ///< workers that may die importing one module before it is an error
+  int max_attempts = 3;           ///< a remainder re-queued this often is reported, not retried
+  int max_import_attempts = 2;    ///< workers that may die importing one module before it is an error
 };
 
 /// Captured stdout/stderr/longrepr kept per test, whatever the worker sends. Bytes.

@@ -57,7 +57,9 @@ base::Result<fs::path> install_harness(const fs::path& cache_root) {
   std::error_code ec;
   if (fs::exists(main_py, ec)) return main_py;
   fs::create_directories(cache_root, ec);
-  if (ec) return base::make_error(base::ErrorCode::io, "cannot create cache directory " + cache_root.string() + ": " + ec.message());
+  if (ec)
+    return base::make_error(base::ErrorCode::io,
+                            "cannot create cache directory " + cache_root.string() + ": " + ec.message());
   std::random_device rd;
   fs::path tmp = cache_root / (".tmp-harness-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
   if (auto st = write_tree(tmp); !st) {
@@ -68,7 +70,8 @@ base::Result<fs::path> install_harness(const fs::path& cache_root) {
   if (ec) {
     // Another run installed the same hash first; theirs is identical.
     fs::remove_all(tmp, ec);
-    if (!fs::exists(main_py)) return base::make_error(base::ErrorCode::io, "cannot install harness into " + dir.string());
+    if (!fs::exists(main_py))
+      return base::make_error(base::ErrorCode::io, "cannot install harness into " + dir.string());
   }
   return main_py;
 }

@@ -27,9 +27,12 @@ std::int64_t integer(const json& j, const char* key, std::int64_t fallback) {
 }
 
 constexpr std::pair<std::string_view, MessageType> k_types[] = {
-    {"ready", MessageType::ready},     {"collected", MessageType::collected},
-    {"collect_error", MessageType::collect_error}, {"start", MessageType::start},
-    {"result", MessageType::result},   {"warning", MessageType::warning},
+    {"ready", MessageType::ready},
+    {"collected", MessageType::collected},
+    {"collect_error", MessageType::collect_error},
+    {"start", MessageType::start},
+    {"result", MessageType::result},
+    {"warning", MessageType::warning},
     {"batch_done", MessageType::batch_done},
 };
 
@@ -120,10 +123,18 @@ base::Result<WorkerMessage> decode_message(std::string_view payload) {
 std::string encode_config(const WorkerConfig& cfg) {
   json ini = json::parse(cfg.ini_json, nullptr, false);
   if (ini.is_discarded() || !ini.is_object()) ini = json::object();
-  json j = {{"t", "config"},          {"protocol", k_protocol_version}, {"rootdir", cfg.rootdir},
-            {"capture", cfg.capture}, {"import_mode", cfg.import_mode}, {"keyword", cfg.keyword},
-            {"markexpr", cfg.markexpr}, {"verbose", cfg.verbose},       {"exitfirst", cfg.exitfirst},
-            {"run_xfail", cfg.run_xfail}, {"basetemp", cfg.basetemp},   {"cache_dir", cfg.cache_dir},
+  json j = {{"t", "config"},
+            {"protocol", k_protocol_version},
+            {"rootdir", cfg.rootdir},
+            {"capture", cfg.capture},
+            {"import_mode", cfg.import_mode},
+            {"keyword", cfg.keyword},
+            {"markexpr", cfg.markexpr},
+            {"verbose", cfg.verbose},
+            {"exitfirst", cfg.exitfirst},
+            {"run_xfail", cfg.run_xfail},
+            {"basetemp", cfg.basetemp},
+            {"cache_dir", cfg.cache_dir},
             {"ini", ini}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }

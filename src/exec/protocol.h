@@ -59,8 +59,8 @@ struct WorkerMessage {
   std::string teardown_error;      ///< batch_done: module-scope teardown failure
   int line = 0;
   double import_s = 0, duration_s = 0;
-  base::TestResult result;         ///< result
-  std::string category, message;   ///< warning
+  base::TestResult result;        ///< result
+  std::string category, message;  ///< warning
 };
 
 /// Parses one payload. Malformed JSON or a missing required field is an Error(protocol).
@@ -76,7 +76,7 @@ struct WorkerConfig {
   bool exitfirst = false;
   bool run_xfail = false;
   std::string basetemp;
-  std::string cache_dir;  ///< where the harness may cache rewritten modules
+  std::string cache_dir;        ///< where the harness may cache rewritten modules
   std::string ini_json = "{}";  ///< ini options as a JSON object (strings / lists)
 };
 

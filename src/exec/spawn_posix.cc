@@ -58,9 +58,7 @@ std::vector<std::string> build_env(const std::vector<std::string>& extra) {
   return env;
 }
 
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 /// Writes all of `data` to `fd` under one process-wide lock, so relayed lines of two
 /// workers never mix.
@@ -158,9 +156,8 @@ base::Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(const SpawnSpe
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return sys_error("cannot start Python interpreter '" + spec.python + "'", rc);
-  return std::unique_ptr<WorkerProcess>(new WorkerProcess(pid, p.take(p.fds[0][1]), p.take(p.fds[1][0]),
-                                                          p.take(p.fds[2][0]), p.take(p.fds[3][0]),
-                                                          p.take(p.extra[0])));
+  return std::unique_ptr<WorkerProcess>(new WorkerProcess(
+      pid, p.take(p.fds[0][1]), p.take(p.fds[1][0]), p.take(p.fds[2][0]), p.take(p.fds[3][0]), p.take(p.extra[0])));
 }
 
 WorkerProcess::~WorkerProcess() {
@@ -210,8 +207,10 @@ ReadStatus WorkerProcess::read(WorkerMessage& out, double timeout_s, std::string
       if (left <= 0) return ReadStatus::timeout;
       wait_ms = static_cast<int>(left * 1000) + 1;
     }
-    pollfd p[4] = {{m_from_worker, POLLIN, 0}, {wake_fd, POLLIN, 0},
-                   {m_relays[0].fd, POLLIN, 0}, {m_relays[1].fd, POLLIN, 0}};  // fd -1 is skipped
+    pollfd p[4] = {{m_from_worker, POLLIN, 0},
+                   {wake_fd, POLLIN, 0},
+                   {m_relays[0].fd, POLLIN, 0},
+                   {m_relays[1].fd, POLLIN, 0}};  // fd -1 is skipped
     int rc = poll(p, 4, wait_ms);
     if (rc < 0 && errno == EINTR) continue;
     if (rc == 0) return ReadStatus::timeout;
@@ -239,8 +238,8 @@ void WorkerProcess::relay_from(Relay& r) {
     r.fd = -1;
     return;
   }
-  std::string lines = take_complete_lines(r.pending, std::string_view(buf, static_cast<std::size_t>(n)),
-                                          k_max_relay_line);
+  std::string lines =
+      take_complete_lines(r.pending, std::string_view(buf, static_cast<std::size_t>(n)), k_max_relay_line);
   if (!lines.empty()) write_locked(r.target, lines);
 }
 

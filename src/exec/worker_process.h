@@ -14,9 +14,9 @@
 namespace fastest::exec {
 
 struct SpawnSpec {
-  std::string python;                    ///< interpreter path or name looked up in PATH
-  std::filesystem::path main_script;     ///< harness fastest_worker_main.py
-  std::vector<std::string> extra_env;    ///< "KEY=VALUE" added to the inherited environment
+  std::string python;                  ///< interpreter path or name looked up in PATH
+  std::filesystem::path main_script;   ///< harness fastest_worker_main.py
+  std::vector<std::string> extra_env;  ///< "KEY=VALUE" added to the inherited environment
   /// The worker's stdout/stderr go through pipes that the controller copies to its own
   /// fds 1/2 a whole line at a time, so lines of different workers never interleave (-s).
   bool relay_output = false;
@@ -63,8 +63,8 @@ class WorkerProcess {
 
  private:
   struct Relay {
-    int fd = -1;      ///< read end of the worker's stdout/stderr pipe
-    int target = -1;  ///< our fd 1 or 2
+    int fd = -1;            ///< read end of the worker's stdout/stderr pipe
+    int target = -1;        ///< our fd 1 or 2
     std::string pending{};  ///< an incomplete last line
   };
   WorkerProcess(pid_t pid, int to_worker, int from_worker, int dumps, int out, int err);

@@ -15,12 +15,12 @@ struct RunHeader {
   std::string rootdir;
   std::string python_version;  ///< may be empty until the first worker says hello
   std::string version = "0.1.0";
-  std::size_t collected = 0;   ///< static test functions discovered
+  std::size_t collected = 0;  ///< static test functions discovered
   std::size_t modules = 0;
   std::size_t collect_errors = 0;
   int workers = 1;
-  std::string schedule;        ///< "history" / "fifo"
-  double predicted_s = 0;      ///< planner's predicted makespan (0 = no history)
+  std::string schedule;    ///< "history" / "fifo"
+  double predicted_s = 0;  ///< planner's predicted makespan (0 = no history)
 };
 
 /// Totals at the end, in pytest's categories.

@@ -29,7 +29,8 @@ std::string timeline_svg(const StatsModel& m) {
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(w, "%.0f") + "\" height=\"" +
                     num(lane * workers + 30, "%.0f") + "\" role=\"img\" aria-label=\"per-worker timeline\">";
   for (int k = 0; k < workers; ++k)
-    svg += "<text x=\"4\" y=\"" + num(lane * k + 18, "%.0f") + "\" class=\"lbl\">worker " + std::to_string(k) + "</text>";
+    svg +=
+        "<text x=\"4\" y=\"" + num(lane * k + 18, "%.0f") + "\" class=\"lbl\">worker " + std::to_string(k) + "</text>";
   std::size_t i = 0;
   for (const auto& s : m.timeline) {
     double x = left + s.start_s * scale, width = std::max(1.0, (s.end_s - s.start_s) * scale);
@@ -41,7 +42,8 @@ std::string timeline_svg(const StatsModel& m) {
   double axis_y = lane * workers + 20;
   for (int t = 0; t <= 10; ++t) {
     double at = end * t / 10;
-    svg += "<text x=\"" + num(left + at * scale) + "\" y=\"" + num(axis_y) + "\" class=\"tick\">" + num(at, "%.1f") + "s</text>";
+    svg += "<text x=\"" + num(left + at * scale) + "\" y=\"" + num(axis_y) + "\" class=\"tick\">" + num(at, "%.1f") +
+           "s</text>";
   }
   return svg + "</svg>";
 }
@@ -52,30 +54,35 @@ std::string duration_chart(const StatsModel& m) {
   for (const auto& t : m.slowest_tests) top = std::max(top, t.estimate_s + t.spread_s);
   const double bar_w = 560, row = 22;
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"" +
-                    num(row * static_cast<double>(m.slowest_tests.size()) + 10, "%.0f") + "\" role=\"img\" aria-label=\"slowest tests\">";
+                    num(row * static_cast<double>(m.slowest_tests.size()) + 10, "%.0f") +
+                    "\" role=\"img\" aria-label=\"slowest tests\">";
   double y = 4;
   for (const auto& t : m.slowest_tests) {
     double len = top > 0 ? t.estimate_s / top * bar_w : 0;
     double spread = top > 0 ? t.spread_s / top * bar_w : 0;
-    svg += "<rect x=\"390\" y=\"" + num(y) + "\" width=\"" + num(std::max(1.0, len)) + "\" height=\"14\" fill=\"#4e79a7\"><title>" +
-           xml_escape(t.node_id) + ": median " + num(t.estimate_s) + " s, spread " + num(t.spread_s) + " s</title></rect>";
-    svg += "<line x1=\"" + num(390 + len) + "\" x2=\"" + num(390 + len + spread) + "\" y1=\"" + num(y + 7) + "\" y2=\"" +
-           num(y + 7) + "\" stroke=\"#e15759\" stroke-width=\"2\"/>";
+    svg += "<rect x=\"390\" y=\"" + num(y) + "\" width=\"" + num(std::max(1.0, len)) +
+           "\" height=\"14\" fill=\"#4e79a7\"><title>" + xml_escape(t.node_id) + ": median " + num(t.estimate_s) +
+           " s, spread " + num(t.spread_s) + " s</title></rect>";
+    svg += "<line x1=\"" + num(390 + len) + "\" x2=\"" + num(390 + len + spread) + "\" y1=\"" + num(y + 7) +
+           "\" y2=\"" + num(y + 7) + "\" stroke=\"#e15759\" stroke-width=\"2\"/>";
     std::string label = t.node_id.size() > 60 ? "..." + t.node_id.substr(t.node_id.size() - 57) : t.node_id;
-    svg += "<text x=\"385\" y=\"" + num(y + 12) + "\" class=\"lbl\" text-anchor=\"end\">" + xml_escape(label) + "</text>";
+    svg +=
+        "<text x=\"385\" y=\"" + num(y + 12) + "\" class=\"lbl\" text-anchor=\"end\">" + xml_escape(label) + "</text>";
     y += row;
   }
   return svg + "</svg>";
 }
 
 std::string runs_table(const StatsModel& m) {
-  std::string t = "<table><tr><th>run</th><th>workers</th><th>schedule</th><th>predicted</th><th>actual</th>"
-                   "<th>floor</th><th>balance</th><th>passed</th><th>failed</th></tr>";
+  std::string t =
+      "<table><tr><th>run</th><th>workers</th><th>schedule</th><th>predicted</th><th>actual</th>"
+      "<th>floor</th><th>balance</th><th>passed</th><th>failed</th></tr>";
   for (const auto& r : m.runs)
-    t += "<tr><td>" + std::to_string(r.id) + "</td><td>" + std::to_string(r.workers) + "</td><td>" + xml_escape(r.schedule) +
-         "</td><td>" + num(r.predicted_s, "%.2f s") + "</td><td>" + (r.actual_s ? num(*r.actual_s, "%.2f s") : "unfinished") +
-         "</td><td>" + num(r.lower_bound_s, "%.2f s") + "</td><td>" + num(r.balance * 100, "%.0f%%") + "</td><td>" +
-         std::to_string(r.passed) + "</td><td>" + std::to_string(r.failed) + "</td></tr>";
+    t += "<tr><td>" + std::to_string(r.id) + "</td><td>" + std::to_string(r.workers) + "</td><td>" +
+         xml_escape(r.schedule) + "</td><td>" + num(r.predicted_s, "%.2f s") + "</td><td>" +
+         (r.actual_s ? num(*r.actual_s, "%.2f s") : "unfinished") + "</td><td>" + num(r.lower_bound_s, "%.2f s") +
+         "</td><td>" + num(r.balance * 100, "%.0f%%") + "</td><td>" + std::to_string(r.passed) + "</td><td>" +
+         std::to_string(r.failed) + "</td></tr>";
   return t + "</table>";
 }
 
@@ -87,7 +94,8 @@ std::string render_stats_html(const StatsModel& m) {
       "body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
       "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
       ".lbl{font:11px monospace;fill:#333}.tick{font:10px sans-serif;fill:#666}pre{background:#f6f6f6;padding:8px}"
-      "</style></head><body><h1>fastest stats</h1><p>" + xml_escape(m.db_path) + "</p>";
+      "</style></head><body><h1>fastest stats</h1><p>" +
+      xml_escape(m.db_path) + "</p>";
   if (!m.runs.empty()) {
     const auto& r = m.runs.front();
     Floor f = compute_floor(m, r.workers);

@@ -19,7 +19,9 @@ std::string fmt(const char* f, double v) {
 
 std::string secs(double v) { return v >= 100 ? fmt("%.0fs", v) : v >= 1 ? fmt("%.2fs", v) : fmt("%.3fs", v); }
 
-std::string pad_left(const std::string& s, std::size_t n) { return s.size() >= n ? s : std::string(n - s.size(), ' ') + s; }
+std::string pad_left(const std::string& s, std::size_t n) {
+  return s.size() >= n ? s : std::string(n - s.size(), ' ') + s;
+}
 
 std::string when(double unix_s) {
   std::time_t t = static_cast<std::time_t>(unix_s);
@@ -30,7 +32,9 @@ std::string when(double unix_s) {
   return buf;
 }
 
-std::string clip(const std::string& s, std::size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - (n - 3)); }
+std::string clip(const std::string& s, std::size_t n) {
+  return s.size() <= n ? s : "..." + s.substr(s.size() - (n - 3));
+}
 
 std::string section(const std::string& title) { return "\n" + title + "\n" + std::string(title.size(), '-') + "\n"; }
 
@@ -41,7 +45,8 @@ std::string text_tests(const StatsModel& m, int width) {
   for (const auto& t : m.slowest_tests)
     out += pad_left(secs(t.estimate_s), 10) + pad_left(secs(t.spread_s), 10) +
            pad_left(t.last_s ? secs(*t.last_s) : "-", 10) + pad_left(fmt("%.2fx", t.trend), 8) +
-           pad_left(std::to_string(t.runs), 6) + "  " + clip(t.node_id, static_cast<std::size_t>(std::max(20, width - 46))) + "\n";
+           pad_left(std::to_string(t.runs), 6) + "  " +
+           clip(t.node_id, static_cast<std::size_t>(std::max(20, width - 46))) + "\n";
   return out;
 }
 
@@ -62,24 +67,29 @@ std::string text_flaky(const StatsModel& m, int width) {
   out += "  flips  failures  runs  last      test\n";
   for (const auto& t : m.flaky_tests)
     out += pad_left(std::to_string(t.flips), 7) + pad_left(std::to_string(t.failures), 10) +
-           pad_left(std::to_string(t.runs), 6) + "  " + t.last_outcome + std::string(t.last_outcome.size() < 8 ? 8 - t.last_outcome.size() : 1, ' ') +
-           "  " + clip(t.node_id, static_cast<std::size_t>(std::max(20, width - 37))) + "\n";
+           pad_left(std::to_string(t.runs), 6) + "  " + t.last_outcome +
+           std::string(t.last_outcome.size() < 8 ? 8 - t.last_outcome.size() : 1, ' ') + "  " +
+           clip(t.node_id, static_cast<std::size_t>(std::max(20, width - 37))) + "\n";
   return out;
 }
 
 std::string text_runs(const StatsModel& m) {
   std::string out = section("Last runs (balance = work / (workers x makespan))");
   if (m.runs.empty()) return out + "  none recorded\n";
-  out += "    id  started              workers  schedule            predicted    actual     floor  balance  exit  results\n";
+  out +=
+      "    id  started              workers  schedule            predicted    actual     floor  balance  exit  "
+      "results\n";
   for (const auto& r : m.runs) {
     std::string sched = r.schedule.substr(0, 18);
-    out += pad_left(std::to_string(r.id), 6) + "  " + when(r.started_unix) + pad_left(std::to_string(r.workers), 9) + "  " +
-           sched + std::string(20 - sched.size(), ' ') + pad_left(r.predicted_s > 0 ? secs(r.predicted_s) : "-", 9) +
+    out += pad_left(std::to_string(r.id), 6) + "  " + when(r.started_unix) + pad_left(std::to_string(r.workers), 9) +
+           "  " + sched + std::string(20 - sched.size(), ' ') +
+           pad_left(r.predicted_s > 0 ? secs(r.predicted_s) : "-", 9) +
            pad_left(r.actual_s ? secs(*r.actual_s) : "unfinished", 10) +
            pad_left(r.lower_bound_s > 0 ? secs(r.lower_bound_s) : "-", 10) +
            pad_left(r.balance > 0 ? fmt("%.0f%%", r.balance * 100) : "-", 9) +
-           pad_left(r.exit_status ? std::to_string(*r.exit_status) : "-", 6) + "  " + std::to_string(r.passed) + " passed, " +
-           std::to_string(r.failed) + " failed" + (r.errors ? ", " + std::to_string(r.errors) + " errors" : "") + "\n";
+           pad_left(r.exit_status ? std::to_string(*r.exit_status) : "-", 6) + "  " + std::to_string(r.passed) +
+           " passed, " + std::to_string(r.failed) + " failed" +
+           (r.errors ? ", " + std::to_string(r.errors) + " errors" : "") + "\n";
   }
   return out;
 }
@@ -91,8 +101,9 @@ Floor compute_floor(const StatsModel& m, int workers) {
   f.workers = std::max(1, workers);
   double share = m.total_work_s / f.workers;
   f.floor_s = std::max(share, m.largest_unit_s);
-  f.set_by = m.largest_unit_s >= share ? "the longest indivisible piece: " + m.largest_unit + " (" + secs(m.largest_unit_s) + ")"
-                                       : "total work / workers (" + secs(m.total_work_s) + " / " + std::to_string(f.workers) + ")";
+  f.set_by = m.largest_unit_s >= share
+                 ? "the longest indivisible piece: " + m.largest_unit + " (" + secs(m.largest_unit_s) + ")"
+                 : "total work / workers (" + secs(m.total_work_s) + " / " + std::to_string(f.workers) + ")";
   // Past total / largest piece, more workers cannot lower the floor.
   int useful = m.largest_unit_s > 0 ? static_cast<int>(std::ceil(m.total_work_s / m.largest_unit_s)) : 1;
   // More workers than cores only pay when the tests wait rather than compute: a run that
@@ -120,9 +131,16 @@ std::string render_stats_text(const StatsModel& m, int width) {
 std::string render_stats_json(const StatsModel& m) {
   using nlohmann::json;
   auto test_json = [](const TestRow& t) {
-    return json{{"node_id", t.node_id}, {"runs", t.runs}, {"estimate_s", t.estimate_s}, {"spread_s", t.spread_s},
-                {"last_s", t.last_s ? json(*t.last_s) : json(nullptr)}, {"trend", t.trend},
-                {"last_outcome", t.last_outcome}, {"failures", t.failures}, {"flips", t.flips}, {"recent", t.recent}};
+    return json{{"node_id", t.node_id},
+                {"runs", t.runs},
+                {"estimate_s", t.estimate_s},
+                {"spread_s", t.spread_s},
+                {"last_s", t.last_s ? json(*t.last_s) : json(nullptr)},
+                {"trend", t.trend},
+                {"last_outcome", t.last_outcome},
+                {"failures", t.failures},
+                {"flips", t.flips},
+                {"recent", t.recent}};
   };
   json j;
   j["db"] = m.db_path;
@@ -132,20 +150,37 @@ std::string render_stats_json(const StatsModel& m) {
   for (const auto& t : m.flaky_tests) j["flaky_tests"].push_back(test_json(t));
   j["slowest_modules"] = json::array();
   for (const auto& r : m.slowest_modules)
-    j["slowest_modules"].push_back({{"file", r.file}, {"tests", r.tests}, {"estimate_s", r.estimate_s},
-                                    {"overhead_s", r.overhead_s}, {"spread_s", r.spread_s}, {"last_s", r.last_s},
+    j["slowest_modules"].push_back({{"file", r.file},
+                                    {"tests", r.tests},
+                                    {"estimate_s", r.estimate_s},
+                                    {"overhead_s", r.overhead_s},
+                                    {"spread_s", r.spread_s},
+                                    {"last_s", r.last_s},
                                     {"trend", r.trend}});
   j["runs"] = json::array();
   for (const auto& r : m.runs)
-    j["runs"].push_back({{"id", r.id}, {"started_unix", r.started_unix}, {"workers", r.workers}, {"schedule", r.schedule},
-                         {"shard", r.shard}, {"predicted_s", r.predicted_s}, {"lower_bound_s", r.lower_bound_s},
-                         {"actual_s", r.actual_s ? json(*r.actual_s) : json(nullptr)}, {"work_s", r.work_s},
-                         {"balance", r.balance}, {"exit_status", r.exit_status ? json(*r.exit_status) : json(nullptr)},
-                         {"passed", r.passed}, {"failed", r.failed}, {"errors", r.errors}, {"skipped", r.skipped}});
+    j["runs"].push_back({{"id", r.id},
+                         {"started_unix", r.started_unix},
+                         {"workers", r.workers},
+                         {"schedule", r.schedule},
+                         {"shard", r.shard},
+                         {"predicted_s", r.predicted_s},
+                         {"lower_bound_s", r.lower_bound_s},
+                         {"actual_s", r.actual_s ? json(*r.actual_s) : json(nullptr)},
+                         {"work_s", r.work_s},
+                         {"balance", r.balance},
+                         {"exit_status", r.exit_status ? json(*r.exit_status) : json(nullptr)},
+                         {"passed", r.passed},
+                         {"failed", r.failed},
+                         {"errors", r.errors},
+                         {"skipped", r.skipped}});
   if (!m.runs.empty()) {
     Floor f = compute_floor(m, m.runs.front().workers);
-    j["floor"] = {{"workers", f.workers}, {"floor_s", f.floor_s}, {"set_by", f.set_by},
-                  {"suggested_workers", f.suggested_workers}, {"total_work_s", m.total_work_s}};
+    j["floor"] = {{"workers", f.workers},
+                  {"floor_s", f.floor_s},
+                  {"set_by", f.set_by},
+                  {"suggested_workers", f.suggested_workers},
+                  {"total_work_s", m.total_work_s}};
   }
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }

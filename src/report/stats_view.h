@@ -50,19 +50,19 @@ struct StatsModel {
   std::vector<TestRow> slowest_tests;
   std::vector<ModuleRow> slowest_modules;
   std::vector<TestRow> flaky_tests;
-  std::vector<RunRow> runs;         ///< newest first
-  std::vector<SpanRow> timeline;    ///< of runs.front()
-  double total_work_s = 0;          ///< sum of module estimates (one run's work, one worker)
-  double largest_unit_s = 0;        ///< the longest indivisible piece (a test + its module overhead)
-  std::string largest_unit;         ///< what it is
+  std::vector<RunRow> runs;       ///< newest first
+  std::vector<SpanRow> timeline;  ///< of runs.front()
+  double total_work_s = 0;        ///< sum of module estimates (one run's work, one worker)
+  double largest_unit_s = 0;      ///< the longest indivisible piece (a test + its module overhead)
+  std::string largest_unit;       ///< what it is
   int cores = 1;
 };
 
 /// Derived figures shown with the tables.
 struct Floor {
   int workers = 1;
-  double floor_s = 0;      ///< max(total / workers, largest unit)
-  std::string set_by;      ///< human-readable reason
+  double floor_s = 0;  ///< max(total / workers, largest unit)
+  std::string set_by;  ///< human-readable reason
   int suggested_workers = 1;
 };
 Floor compute_floor(const StatsModel& m, int workers);

@@ -8,28 +8,42 @@ namespace {
 
 char letter(base::Outcome o) {
   switch (o) {
-    case base::Outcome::passed: return '.';
+    case base::Outcome::passed:
+      return '.';
     case base::Outcome::failed:
     case base::Outcome::crashed:
-    case base::Outcome::timed_out: return 'F';
-    case base::Outcome::error: return 'E';
-    case base::Outcome::skipped: return 's';
-    case base::Outcome::xfailed: return 'x';
-    case base::Outcome::xpassed: return 'X';
+    case base::Outcome::timed_out:
+      return 'F';
+    case base::Outcome::error:
+      return 'E';
+    case base::Outcome::skipped:
+      return 's';
+    case base::Outcome::xfailed:
+      return 'x';
+    case base::Outcome::xpassed:
+      return 'X';
   }
   return '?';
 }
 
 const char* verbose_word(base::Outcome o) {
   switch (o) {
-    case base::Outcome::passed: return "PASSED";
-    case base::Outcome::failed: return "FAILED";
-    case base::Outcome::crashed: return "CRASHED";
-    case base::Outcome::timed_out: return "TIMEOUT";
-    case base::Outcome::error: return "ERROR";
-    case base::Outcome::skipped: return "SKIPPED";
-    case base::Outcome::xfailed: return "XFAIL";
-    case base::Outcome::xpassed: return "XPASS";
+    case base::Outcome::passed:
+      return "PASSED";
+    case base::Outcome::failed:
+      return "FAILED";
+    case base::Outcome::crashed:
+      return "CRASHED";
+    case base::Outcome::timed_out:
+      return "TIMEOUT";
+    case base::Outcome::error:
+      return "ERROR";
+    case base::Outcome::skipped:
+      return "SKIPPED";
+    case base::Outcome::xfailed:
+      return "XFAIL";
+    case base::Outcome::xpassed:
+      return "XPASS";
   }
   return "?";
 }
@@ -66,7 +80,8 @@ std::string TerminalReporter::rule(const std::string& title, char fill) const {
   std::string t = " " + title + " ";
   int left = std::max(2, (m_opts.width - static_cast<int>(t.size())) / 2);
   int right = std::max(2, m_opts.width - left - static_cast<int>(t.size()));
-  return std::string(static_cast<std::size_t>(left), fill) + t + std::string(static_cast<std::size_t>(right), fill) + "\n";
+  return std::string(static_cast<std::size_t>(left), fill) + t + std::string(static_cast<std::size_t>(right), fill) +
+         "\n";
 }
 
 std::string TerminalReporter::progress() const {
@@ -81,7 +96,8 @@ void TerminalReporter::on_start(const RunHeader& h) {
   m_expected = h.collected;
   if (m_opts.verbose < 0) return;
   std::string s = rule("test session starts", '=');
-  s += "platform linux -- fastest " + h.version + (h.python_version.empty() ? "" : ", Python " + h.python_version) + "\n";
+  s += "platform linux -- fastest " + h.version + (h.python_version.empty() ? "" : ", Python " + h.python_version) +
+       "\n";
   s += "rootdir: " + h.rootdir + "\n";
   std::string workers = std::to_string(h.workers) + (h.workers == 1 ? " worker" : " workers");
   std::string sched = h.schedule;
@@ -92,7 +108,8 @@ void TerminalReporter::on_start(const RunHeader& h) {
   }
   s += "collected " + std::to_string(h.collected) + (h.collected == 1 ? " item" : " items");
   if (h.collect_errors) s += " / " + std::to_string(h.collect_errors) + (h.collect_errors == 1 ? " error" : " errors");
-  s += " in " + std::to_string(h.modules) + " modules; " + workers + " (" + sched + (h.predicted_s > 0 ? "" : " schedule") + ")\n\n";
+  s += " in " + std::to_string(h.modules) + " modules; " + workers + " (" + sched +
+       (h.predicted_s > 0 ? "" : " schedule") + ")\n\n";
   write(s);
 }
 
@@ -108,8 +125,10 @@ void TerminalReporter::on_result(const base::TestResult& r) {
     m_phases.push_back({r.call_s, "call", r.node_id});
     m_phases.push_back({r.teardown_s, "teardown", r.node_id});
   }
-  if (base::is_failure(r.outcome) || !r.teardown_error.empty()) m_failed.push_back(r);
-  else if (r.outcome != base::Outcome::passed) m_reported.push_back(r);
+  if (base::is_failure(r.outcome) || !r.teardown_error.empty())
+    m_failed.push_back(r);
+  else if (r.outcome != base::Outcome::passed)
+    m_reported.push_back(r);
   if (m_opts.verbose > 0) {
     std::string line = sanitize(r.node_id) + " " + verbose_word(r.outcome);
     if (!r.teardown_error.empty()) line += " ERROR";
@@ -141,7 +160,8 @@ void TerminalReporter::flush_module(const std::string& module) {
   std::string_view letters = it->second;
   std::string out;
   do {
-    std::size_t room = static_cast<std::size_t>(std::max(1, m_opts.width - static_cast<int>(head.size() + pct.size()) - 1));
+    std::size_t room =
+        static_cast<std::size_t>(std::max(1, m_opts.width - static_cast<int>(head.size() + pct.size()) - 1));
     std::string line = head + std::string(letters.substr(0, room));
     letters.remove_prefix(std::min(room, letters.size()));
     int pad = m_opts.width - static_cast<int>(line.size()) - static_cast<int>(pct.size());
@@ -178,7 +198,9 @@ void TerminalReporter::print_failures() {
 
 void TerminalReporter::print_short_summary() {
   std::string lines;
-  auto want = [&](char c) { return m_opts.report_chars.find(c) != std::string::npos || m_opts.report_chars.find('a') != std::string::npos; };
+  auto want = [&](char c) {
+    return m_opts.report_chars.find(c) != std::string::npos || m_opts.report_chars.find('a') != std::string::npos;
+  };
   auto msg = [](const base::TestResult& r) {
     std::string m = r.message.empty() ? first_line(r.longrepr) : first_line(r.message);
     return m.empty() ? std::string() : " - " + sanitize(m);
@@ -201,9 +223,11 @@ void TerminalReporter::print_short_summary() {
 
 void TerminalReporter::print_durations() {
   if (m_opts.durations < 0) return;
-  std::stable_sort(m_phases.begin(), m_phases.end(), [](const Phase& a, const Phase& b) { return a.seconds > b.seconds; });
+  std::stable_sort(m_phases.begin(), m_phases.end(),
+                   [](const Phase& a, const Phase& b) { return a.seconds > b.seconds; });
   std::size_t n = m_opts.durations == 0 ? m_phases.size() : std::min<std::size_t>(m_phases.size(), m_opts.durations);
-  std::string out = rule(m_opts.durations == 0 ? "slowest durations" : "slowest " + std::to_string(m_opts.durations) + " durations", '=');
+  std::string out = rule(
+      m_opts.durations == 0 ? "slowest durations" : "slowest " + std::to_string(m_opts.durations) + " durations", '=');
   std::size_t hidden = 0;
   for (std::size_t i = 0; i < n; ++i) {
     // pytest hides phases under 5 ms unless -vv.
@@ -215,7 +239,8 @@ void TerminalReporter::print_durations() {
     std::snprintf(buf, sizeof buf, "%.2fs %-8s ", m_phases[i].seconds, m_phases[i].when);
     out += buf + sanitize(m_phases[i].node_id) + "\n";
   }
-  if (hidden) out += "\n(" + std::to_string(hidden) + " durations < 0.005s hidden.  Use -vv to show these durations.)\n";
+  if (hidden)
+    out += "\n(" + std::to_string(hidden) + " durations < 0.005s hidden.  Use -vv to show these durations.)\n";
   write(out);
 }
 

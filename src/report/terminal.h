@@ -12,11 +12,11 @@
 namespace fastest::report {
 
 struct TerminalOptions {
-  int verbose = 0;        ///< -v: one line per test; -q (negative): less chrome
+  int verbose = 0;  ///< -v: one line per test; -q (negative): less chrome
   bool show_capture = true;
   std::string report_chars = "fE";  ///< -r: which outcomes the short summary lists
   int width = 80;
-  int durations = -1;     ///< --durations N: slowest N phases (0 = all; -1 = off)
+  int durations = -1;  ///< --durations N: slowest N phases (0 = all; -1 = off)
   std::FILE* out = stdout;
 };
 

@@ -72,8 +72,7 @@ std::optional<std::int64_t> NanosByKey::find(std::uint64_t hash) const {
 
 }  // namespace detail
 
-CostIndex::CostIndex(const History& history)
-    : m_history(&history), m_ns_by_static(history.test_seconds.size()) {
+CostIndex::CostIndex(const History& history) : m_history(&history), m_ns_by_static(history.test_seconds.size()) {
   // Hash and prefetch a window of keys before adding them, so slot misses overlap.
   constexpr std::size_t k_window = 16;
   std::pair<std::uint64_t, std::int64_t> pending[k_window];

@@ -75,11 +75,11 @@ class CostIndex {
 
 /// Per-test costs of one module plus its overhead, with what was guessed.
 struct ModuleCosts {
-  std::vector<double> test_s;          ///< one per ModuleInput::tests entry, same order
-  std::vector<bool> test_estimated;    ///< true where test_s[i] was not recorded
-  double overhead_s = 0;               ///< import + module fixtures, paid once per batch
+  std::vector<double> test_s;        ///< one per ModuleInput::tests entry, same order
+  std::vector<bool> test_estimated;  ///< true where test_s[i] was not recorded
+  double overhead_s = 0;             ///< import + module fixtures, paid once per batch
   bool overhead_estimated = false;
-  double tests_total_s = 0;            ///< sum of test_s
+  double tests_total_s = 0;  ///< sum of test_s
   bool any_estimated() const;
 };
 

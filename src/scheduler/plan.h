@@ -26,16 +26,16 @@ struct ModuleInput {
 
 /// What the store remembers, keyed by runtime node id ("...::test_b[1-a]") or module path.
 struct History {
-  std::unordered_map<std::string, double> test_seconds;    ///< robust estimate per runtime node id
-  std::unordered_map<std::string, double> module_overhead; ///< import + module fixtures, per module
+  std::unordered_map<std::string, double> test_seconds;     ///< robust estimate per runtime node id
+  std::unordered_map<std::string, double> module_overhead;  ///< import + module fixtures, per module
 };
 
 struct PlanOptions {
   int workers = 1;
   Schedule schedule = Schedule::history;
-  double prior_test_s = 0.005;      ///< estimate for a test nothing is known about
-  double prior_overhead_s = 0.02;   ///< estimate for a module's import when unknown
-  bool split_modules = true;        ///< slice a module that alone exceeds total/workers
+  double prior_test_s = 0.005;     ///< estimate for a test nothing is known about
+  double prior_overhead_s = 0.02;  ///< estimate for a module's import when unknown
+  bool split_modules = true;       ///< slice a module that alone exceeds total/workers
 };
 
 /// A unit of work sent to one worker: one module, or a slice of one.
@@ -48,10 +48,10 @@ struct Batch {
 };
 
 struct Plan {
-  std::vector<Batch> batches;        ///< dispatch order (longest first for history; file order for fifo)
-  double predicted_makespan_s = 0;   ///< simulated LPT list schedule on `workers`
-  double lower_bound_s = 0;          ///< max(total / workers, largest indivisible batch)
-  double total_s = 0;                ///< sum of batch costs
+  std::vector<Batch> batches;       ///< dispatch order (longest first for history; file order for fifo)
+  double predicted_makespan_s = 0;  ///< simulated LPT list schedule on `workers`
+  double lower_bound_s = 0;         ///< max(total / workers, largest indivisible batch)
+  double total_s = 0;               ///< sum of batch costs
 };
 
 /// Predicted seconds for each static test (sum over its runtime ids in history, else

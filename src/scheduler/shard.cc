@@ -15,9 +15,9 @@ using detail::Costed;
 using detail::Unit;
 
 struct Assignment {
-  std::vector<Unit> units;      // sorted longest first
-  std::vector<int> shard_of;    // parallel to units
-  std::vector<double> load;     // per shard
+  std::vector<Unit> units;    // sorted longest first
+  std::vector<int> shard_of;  // parallel to units
+  std::vector<double> load;   // per shard
   int heaviest = 0;
   double max_load() const { return load[static_cast<std::size_t>(heaviest)]; }
 };

@@ -30,9 +30,9 @@ struct Shard {
 };
 
 struct ShardPlan {
-  std::vector<Shard> shards;        ///< shards[i] is the job with ShardSpec::index == i
-  double total_s = 0;               ///< sum of every module's cost, each overhead paid once
-  double balanced_share_s = 0;      ///< total_s / shard count: what a perfect partition gives
+  std::vector<Shard> shards;    ///< shards[i] is the job with ShardSpec::index == i
+  double total_s = 0;           ///< sum of every module's cost, each overhead paid once
+  double balanced_share_s = 0;  ///< total_s / shard count: what a perfect partition gives
 };
 
 /// Relative excess over the balanced share at which the partitioner stops splitting.

@@ -54,8 +54,8 @@ base::Result<std::optional<ShardSpec>> from_ci(const CiVars& ci, const std::opti
   if (!k || *k < ci.first_index || *k - ci.first_index >= *n) {
     return make_error(ErrorCode::usage, where + ci.index_var + "='" + *index + "' is not an index from " +
                                             std::to_string(ci.first_index) + " to " +
-                                            std::to_string(*n - 1 + ci.first_index) + " (" + ci.total_var +
-                                            "=" + *total + ")");
+                                            std::to_string(*n - 1 + ci.first_index) + " (" + ci.total_var + "=" +
+                                            *total + ")");
   }
   return std::optional<ShardSpec>(ShardSpec{*k - ci.first_index, *n, ci.system});
 }

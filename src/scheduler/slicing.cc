@@ -61,7 +61,10 @@ std::vector<std::size_t> split_contiguous(std::span<const double> prefix, std::s
   // Bisection on the largest slice: 50 halvings reach double precision on any range we see.
   for (int iter = 0; iter < 50 && hi - lo > 1e-12 * hi; ++iter) {
     double mid = lo + (hi - lo) / 2;
-    if (pack(prefix, begin, end, mid).size() <= k) hi = mid; else lo = mid;
+    if (pack(prefix, begin, end, mid).size() <= k)
+      hi = mid;
+    else
+      lo = mid;
   }
   return pack(prefix, begin, end, hi);
 }
@@ -100,8 +103,9 @@ void sort_dispatch_order(std::vector<Batch>& batches) {
 
 std::vector<Batch> to_batches(std::vector<Unit> units, std::span<const ModuleInput> modules,
                               std::span<const ModuleCosts> costs, bool longest_first) {
-  std::sort(units.begin(), units.end(),
-            [](const Unit& a, const Unit& b) { return a.module != b.module ? a.module < b.module : a.begin < b.begin; });
+  std::sort(units.begin(), units.end(), [](const Unit& a, const Unit& b) {
+    return a.module != b.module ? a.module < b.module : a.begin < b.begin;
+  });
   std::vector<Batch> batches;
   batches.reserve(units.size());
   for (std::size_t i = 0; i < units.size();) {

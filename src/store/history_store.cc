@@ -97,10 +97,12 @@ std::string values_list(int rows, int columns) {
   return out;
 }
 
-constexpr const char* k_insert_results = "INSERT INTO results (run, node, outcome, setup_s, call_s, teardown_s, worker, "
-                                         "start_offset_s, message) VALUES ";
-constexpr const char* k_upsert_stats = "INSERT INTO test_stats (node, n, timed, estimate_s, spread_s, last_s, "
-                                       "last_outcome, last_verdict, failures, flips, last_run, recent) VALUES ";
+constexpr const char* k_insert_results =
+    "INSERT INTO results (run, node, outcome, setup_s, call_s, teardown_s, worker, "
+    "start_offset_s, message) VALUES ";
+constexpr const char* k_upsert_stats =
+    "INSERT INTO test_stats (node, n, timed, estimate_s, spread_s, last_s, "
+    "last_outcome, last_verdict, failures, flips, last_run, recent) VALUES ";
 constexpr const char* k_upsert_stats_tail =
     " ON CONFLICT (node) DO UPDATE SET n = excluded.n, timed = excluded.timed, estimate_s = excluded.estimate_s, "
     "spread_s = excluded.spread_s, last_s = excluded.last_s, last_outcome = excluded.last_outcome, "
@@ -111,22 +113,28 @@ constexpr const char* k_upsert_stats_tail =
 
 Statements::Statements(SQLite::Database& db)
     : get_file(db, "SELECT size, mtime_ns, content_hash, error_line, error_message FROM files WHERE path = ?"),
-      get_items(db, "SELECT node_id, cls, function, line, markers, parametrized FROM tests WHERE file = ? "
-                    "ORDER BY ordinal"),
-      upsert_file(db, "INSERT INTO files (path, size, mtime_ns, content_hash, error_line, error_message) "
-                      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
-                      "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
-                      "error_line = excluded.error_line, error_message = excluded.error_message"),
+      get_items(db,
+                "SELECT node_id, cls, function, line, markers, parametrized FROM tests WHERE file = ? "
+                "ORDER BY ordinal"),
+      upsert_file(db,
+                  "INSERT INTO files (path, size, mtime_ns, content_hash, error_line, error_message) "
+                  "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
+                  "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
+                  "error_line = excluded.error_line, error_message = excluded.error_message"),
       delete_items(db, "DELETE FROM tests WHERE file = ?"),
-      insert_item(db, "INSERT OR REPLACE INTO tests (file, ordinal, node_id, cls, function, line, markers, "
-                      "parametrized) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-      insert_run(db, "INSERT INTO runs (uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
-                     "git_commit, predicted_makespan_s, lower_bound_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      insert_item(db,
+                  "INSERT OR REPLACE INTO tests (file, ordinal, node_id, cls, function, line, markers, "
+                  "parametrized) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+      insert_run(db,
+                 "INSERT INTO runs (uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
+                 "git_commit, predicted_makespan_s, lower_bound_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       get_run(db, "SELECT uuid, started_unix FROM runs WHERE id = ?"),
-      finish_run(db, "UPDATE runs SET ended_unix = ?, actual_makespan_s = ?, exit_status = ?, passed = ?, "
-                     "failed = ?, errors = ?, skipped = ? WHERE id = ?"),
-      run_work(db, "UPDATE runs SET work_s = (SELECT total(coalesce(setup_s, 0) + coalesce(call_s, 0) + "
-                   "coalesce(teardown_s, 0)) FROM results WHERE run = ?1) WHERE id = ?1"),
+      finish_run(db,
+                 "UPDATE runs SET ended_unix = ?, actual_makespan_s = ?, exit_status = ?, passed = ?, "
+                 "failed = ?, errors = ?, skipped = ? WHERE id = ?"),
+      run_work(db,
+               "UPDATE runs SET work_s = (SELECT total(coalesce(setup_s, 0) + coalesce(call_s, 0) + "
+               "coalesce(teardown_s, 0)) FROM results WHERE run = ?1) WHERE id = ?1"),
       run_count(db, "SELECT count(*) FROM runs WHERE ended_unix IS NOT NULL"),
       insert_node(db, "INSERT INTO nodes (id, node_id, file) VALUES " + values_list(1, 3)),
       insert_nodes(db, "INSERT INTO nodes (id, node_id, file) VALUES " + values_list(k_rows_per_insert, 3)),
@@ -136,36 +144,45 @@ Statements::Statements(SQLite::Database& db)
       upsert_stat(db, std::string(k_upsert_stats) + values_list(1, 12) + k_upsert_stats_tail),
       upsert_stats(db, std::string(k_upsert_stats) + values_list(k_rows_per_insert, 12) + k_upsert_stats_tail),
       results_of_run(db, "SELECT node FROM results WHERE run = ?"),
-      load_nodes(db, "SELECT n.id, n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
-                     "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
-                     "FROM nodes n LEFT JOIN test_stats s ON s.node = n.id"),
+      load_nodes(db,
+                 "SELECT n.id, n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
+                 "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
+                 "FROM nodes n LEFT JOIN test_stats s ON s.node = n.id"),
       data_version(db, "PRAGMA data_version"),
       count_nodes(db, "SELECT max(id) FROM nodes"),  // an upper bound of the count, from the b-tree end
       get_module_stats(db, "SELECT n, recent FROM module_stats WHERE file = ?"),
-      upsert_module_stats(db, "INSERT OR REPLACE INTO module_stats (file, n, estimate_s, last_s, last_run_uuid, "
-                              "last_started_unix, recent) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-      insert_module_cost(db, "INSERT OR REPLACE INTO module_costs (run, file, slice, worker, import_s, fixture_s) "
-                             "VALUES (?, ?, ?, ?, ?, ?)"),
-      insert_batch(db, "INSERT OR REPLACE INTO batches (run, worker, start_s, end_s, module, tests) "
-                       "VALUES (?, ?, ?, ?, ?, ?)"),
+      upsert_module_stats(db,
+                          "INSERT OR REPLACE INTO module_stats (file, n, estimate_s, last_s, last_run_uuid, "
+                          "last_started_unix, recent) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      insert_module_cost(db,
+                         "INSERT OR REPLACE INTO module_costs (run, file, slice, worker, import_s, fixture_s) "
+                         "VALUES (?, ?, ?, ?, ?, ?)"),
+      insert_batch(db,
+                   "INSERT OR REPLACE INTO batches (run, worker, start_s, end_s, module, tests) "
+                   "VALUES (?, ?, ?, ?, ?, ?)"),
       module_overheads(db, "SELECT file, estimate_s FROM module_stats"),
-      slowest_tests(db, "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
-                        "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
-                        "FROM test_stats s JOIN nodes n ON n.id = s.node "
-                        "ORDER BY s.estimate_s DESC, n.node_id LIMIT ?"),
-      flaky_tests(db, "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
-                      "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
-                        "FROM test_stats s JOIN nodes n ON n.id = s.node "
-                      "WHERE s.flips > 0 ORDER BY s.flips DESC, s.failures DESC, n.node_id LIMIT ?"),
-      all_test_stats(db, "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
-                         "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
-                        "FROM test_stats s JOIN nodes n ON n.id = s.node"),
-      recent_runs(db, "SELECT id, uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, "
-                      "host, git_commit, predicted_makespan_s, lower_bound_s, actual_makespan_s, exit_status, "
-                      "passed, failed, errors, skipped, work_s FROM runs ORDER BY started_unix DESC, uuid DESC "
-                      "LIMIT ?"),
-      batches(db, "SELECT worker, module, start_s, end_s, tests FROM batches WHERE run = ? "
-                  "ORDER BY worker, start_s") {}
+      slowest_tests(db,
+                    "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
+                    "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
+                    "FROM test_stats s JOIN nodes n ON n.id = s.node "
+                    "ORDER BY s.estimate_s DESC, n.node_id LIMIT ?"),
+      flaky_tests(db,
+                  "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
+                  "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
+                  "FROM test_stats s JOIN nodes n ON n.id = s.node "
+                  "WHERE s.flips > 0 ORDER BY s.flips DESC, s.failures DESC, n.node_id LIMIT ?"),
+      all_test_stats(db,
+                     "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
+                     "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
+                     "FROM test_stats s JOIN nodes n ON n.id = s.node"),
+      recent_runs(db,
+                  "SELECT id, uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, "
+                  "host, git_commit, predicted_makespan_s, lower_bound_s, actual_makespan_s, exit_status, "
+                  "passed, failed, errors, skipped, work_s FROM runs ORDER BY started_unix DESC, uuid DESC "
+                  "LIMIT ?"),
+      batches(db,
+              "SELECT worker, module, start_s, end_s, tests FROM batches WHERE run = ? "
+              "ORDER BY worker, start_s") {}
 
 TestStatsRow read_stats(SQLite::Statement& q, int first) {
   TestStatsRow s;
@@ -219,7 +236,8 @@ void StoreImpl::load_nodes() {
   nodes.clear();
   {
     Using n(st.count_nodes);
-    if (n->executeStep()) nodes.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, n->getColumn(0).getInt64())));
+    if (n->executeStep())
+      nodes.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, n->getColumn(0).getInt64())));
   }
   Using q(st.load_nodes);
   while (q->executeStep()) {

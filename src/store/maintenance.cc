@@ -57,10 +57,11 @@ struct NamedStats {
 
 std::unordered_map<std::string, NamedStats> load_named_stats(SQLite::Database& db, const std::string& schema) {
   std::unordered_map<std::string, NamedStats> out;
-  SQLite::Statement q(db, "SELECT n.id, n.node_id, s.n, s.timed, s.estimate_s, s.spread_s, s.last_s, s.last_outcome, "
-                          "s.last_verdict, s.failures, s.flips, s.last_run, s.recent, r.uuid FROM " +
-                              schema + ".test_stats s JOIN " + schema + ".nodes n ON n.id = s.node JOIN " + schema +
-                              ".runs r ON r.id = s.last_run");
+  SQLite::Statement q(db,
+                      "SELECT n.id, n.node_id, s.n, s.timed, s.estimate_s, s.spread_s, s.last_s, s.last_outcome, "
+                      "s.last_verdict, s.failures, s.flips, s.last_run, s.recent, r.uuid FROM " +
+                          schema + ".test_stats s JOIN " + schema + ".nodes n ON n.id = s.node JOIN " + schema +
+                          ".runs r ON r.id = s.last_run");
   while (q.executeStep()) {
     out[q.getColumn(1).getString()] =
         NamedStats{q.getColumn(0).getInt64(), read_stats(q, 2), q.getColumn(13).getString()};
@@ -205,8 +206,9 @@ base::Result<std::int64_t> HistoryStore::prune(int keep_runs) {
   Impl& impl = *m_impl;
   try {
     SQLite::Transaction tx(*impl.db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement cut(*impl.db, "SELECT started_unix, uuid FROM runs ORDER BY started_unix DESC, uuid DESC "
-                                    "LIMIT 1 OFFSET ?");
+    SQLite::Statement cut(*impl.db,
+                          "SELECT started_unix, uuid FROM runs ORDER BY started_unix DESC, uuid DESC "
+                          "LIMIT 1 OFFSET ?");
     cut.bind(1, std::max(1, keep_runs) - 1);
     if (!cut.executeStep()) return std::int64_t{0};
     const double started = cut.getColumn(0).getDouble();
@@ -214,17 +216,20 @@ base::Result<std::int64_t> HistoryStore::prune(int keep_runs) {
     // Runs older than the cut keep their row (identity for merges, `stats` history).
     impl.db->exec("CREATE TEMP TABLE IF NOT EXISTS old_runs (id INTEGER PRIMARY KEY)");
     impl.db->exec("DELETE FROM temp.old_runs");
-    SQLite::Statement old(*impl.db, "INSERT INTO temp.old_runs SELECT id FROM runs WHERE (started_unix, uuid) < (?, ?)");
+    SQLite::Statement old(*impl.db,
+                          "INSERT INTO temp.old_runs SELECT id FROM runs WHERE (started_unix, uuid) < (?, ?)");
     old.bind(1, started);
     old.bind(2, uuid);
     old.exec();
     const std::int64_t deleted = changes(*impl.db, "DELETE FROM results WHERE run IN (SELECT id FROM temp.old_runs)");
     impl.db->exec("DELETE FROM module_costs WHERE run IN (SELECT id FROM temp.old_runs)");
     impl.db->exec("DELETE FROM batches WHERE run IN (SELECT id FROM temp.old_runs)");
-    const bool forgot = changes(*impl.db, "DELETE FROM test_stats WHERE last_run IN (SELECT id FROM temp.old_runs)") > 0;
+    const bool forgot =
+        changes(*impl.db, "DELETE FROM test_stats WHERE last_run IN (SELECT id FROM temp.old_runs)") > 0;
     if (forgot) {
-      impl.db->exec("DELETE FROM nodes WHERE id NOT IN (SELECT node FROM test_stats) "
-                    "AND id NOT IN (SELECT node FROM results)");
+      impl.db->exec(
+          "DELETE FROM nodes WHERE id NOT IN (SELECT node FROM test_stats) "
+          "AND id NOT IN (SELECT node FROM results)");
     }
     SQLite::Statement stale_modules(*impl.db, "DELETE FROM module_stats WHERE last_started_unix < ?");
     stale_modules.bind(1, started);
@@ -342,8 +347,9 @@ void rebuild_test_stats(SQLite::Database& db, bool only_marked) {
                                       "FROM main.results r JOIN main.runs ru ON ru.id = r.run ") +
                               (only_marked ? "WHERE r.node IN (SELECT node FROM temp.stats_todo) " : "") +
                               "ORDER BY r.node, ru.started_unix, ru.uuid");
-  SQLite::Statement old(db, "SELECT n, timed, estimate_s, spread_s, last_s, last_outcome, last_verdict, failures, "
-                            "flips, last_run, recent FROM main.test_stats WHERE node = ?");
+  SQLite::Statement old(db,
+                        "SELECT n, timed, estimate_s, spread_s, last_s, last_outcome, last_verdict, failures, "
+                        "flips, last_run, recent FROM main.test_stats WHERE node = ?");
   SQLite::Statement up(db, k_upsert_stats);
   auto flush = [&](std::int64_t node, TestStatsRow& s) {
     old.reset();
@@ -362,7 +368,8 @@ void rebuild_test_stats(SQLite::Database& db, bool only_marked) {
       node = n;
       s = TestStatsRow{};
     }
-    const auto a = column_seconds(q.getColumn(2)), b = column_seconds(q.getColumn(3)), c = column_seconds(q.getColumn(4));
+    const auto a = column_seconds(q.getColumn(2)), b = column_seconds(q.getColumn(3)),
+               c = column_seconds(q.getColumn(4));
     std::optional<double> total;
     if (a && b && c) total = *a + *b + *c;
     fold_result(s, q.getColumn(1).getInt(), total, q.getColumn(5).getInt64());

@@ -51,8 +51,7 @@ std::string check_header(const fs::path& path, std::uintmax_t size) {
   if (size % page != 0) return "truncated SQLite file (not a whole number of pages)";
   // The in-header page count is valid when the change counter matches "version-valid-for".
   if (be32(&h[24]) == be32(&h[92]) && std::uintmax_t{be32(&h[28])} * page > size) {
-    return "truncated SQLite file (" + std::to_string(size / page) + " of " + std::to_string(be32(&h[28])) +
-           " pages)";
+    return "truncated SQLite file (" + std::to_string(size / page) + " of " + std::to_string(be32(&h[28])) + " pages)";
   }
   return "";
 }
@@ -100,8 +99,8 @@ Verdict classify(SQLite::Database& db) {
   const int version = user_version(db);
   const std::vector<SchemaRow> have = schema_rows(db);
   if (app != 0 && app != k_application_id) {
-    return {Verdict::Kind::foreign, "another application's SQLite database (application_id " + std::to_string(app) +
-                                        "); it was not modified",
+    return {Verdict::Kind::foreign,
+            "another application's SQLite database (application_id " + std::to_string(app) + "); it was not modified",
             version};
   }
   if (app == 0) {
@@ -210,8 +209,8 @@ base::Status migrate(SQLite::Database& db, int target_version) {
                                 std::to_string(target_version) + "); upgrade fastest or use another --db");
   }
   if (app != k_application_id && !(app == 0 && version == 0)) {
-    return base::make_error(base::ErrorCode::database, "not a fastest database (application_id " +
-                                                           std::to_string(app) + "); refusing to write it");
+    return base::make_error(base::ErrorCode::database, "not a fastest database (application_id " + std::to_string(app) +
+                                                           "); refusing to write it");
   }
   for (const Migration& m : migrations()) {
     if (m.version > version && m.version <= target_version) {
@@ -259,10 +258,12 @@ base::Result<std::unique_ptr<SQLite::Database>> open_file_once(const fs::path& p
                                                                std::vector<std::string>& warnings) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  if (ec) return base::make_error(base::ErrorCode::io, "cannot create " + path.parent_path().string() + ": " + ec.message());
+  if (ec)
+    return base::make_error(base::ErrorCode::io, "cannot create " + path.parent_path().string() + ": " + ec.message());
   if (fs::exists(path, ec)) {
     const Verdict v = inspect(path);
-    if (v.kind == Verdict::Kind::newer) return base::make_error(base::ErrorCode::database, path.string() + ": " + v.reason);
+    if (v.kind == Verdict::Kind::newer)
+      return base::make_error(base::ErrorCode::database, path.string() + ": " + v.reason);
     if (v.kind == Verdict::Kind::corrupt || v.kind == Verdict::Kind::foreign) {
       auto moved = set_aside(path);
       if (!moved) return moved.error();

@@ -30,7 +30,8 @@ struct Statements {
   explicit Statements(SQLite::Database& db);
   SQLite::Statement get_file, get_items, upsert_file, delete_items, insert_item;
   SQLite::Statement insert_run, get_run, finish_run, run_work, run_count;
-  SQLite::Statement insert_node, insert_nodes, max_node, insert_result, insert_results, upsert_stat, upsert_stats, results_of_run;
+  SQLite::Statement insert_node, insert_nodes, max_node, insert_result, insert_results, upsert_stat, upsert_stats,
+      results_of_run;
   SQLite::Statement load_nodes, data_version, count_nodes;
   SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
   SQLite::Statement module_overheads, slowest_tests, flaky_tests, all_test_stats, recent_runs, batches;

@@ -8,8 +8,8 @@ namespace fastest::discovery {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using testing::ids;
+using ::testing::IsEmpty;
 using testing::parse;
 
 TEST(DiscoveryNodeId, JoinsPathClassChainAndFunction) {
@@ -168,7 +168,9 @@ TEST(DiscoveryParse, NulByteIsAnError) {
 }
 
 TEST(DiscoveryParse, BomAndCrlfAreFine) {
-  ParsedFile f = parse("\xEF\xBB\xBF" "class TestA:\r\n    def test_a(self):\r\n        pass\r\n\r\ndef test_b():\r\n    pass\r\n");
+  ParsedFile f = parse(
+      "\xEF\xBB\xBF"
+      "class TestA:\r\n    def test_a(self):\r\n        pass\r\n\r\ndef test_b():\r\n    pass\r\n");
   ASSERT_FALSE(f.error) << f.error->message;
   EXPECT_THAT(ids(f.items), ElementsAre("t/test_x.py::TestA::test_a", "t/test_x.py::test_b"));
   EXPECT_EQ(f.items[1].line, 5);

@@ -20,7 +20,7 @@ TEST(DiscoveryFnmatch, PythonSemantics) {
   EXPECT_TRUE(fnmatch("x_test.py", "*_test.py"));
   EXPECT_FALSE(fnmatch("test_x.pyc", "test_*.py"));
   EXPECT_FALSE(fnmatch("Test_x.py", "test_*.py"));  // case-sensitive on POSIX
-  EXPECT_TRUE(fnmatch("a/b", "a*b"));              // '*' crosses '/'
+  EXPECT_TRUE(fnmatch("a/b", "a*b"));               // '*' crosses '/'
   EXPECT_TRUE(fnmatch("t1.py", "t?.py"));
   EXPECT_TRUE(fnmatch("t\xC3\xA9.py", "t?.py"));  // '?' is one character, not one byte
   EXPECT_TRUE(fnmatch("tb.py", "t[abc].py"));

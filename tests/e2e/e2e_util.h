@@ -11,11 +11,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <thread>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fastest::e2e {
@@ -24,12 +24,12 @@ namespace fs = std::filesystem;
 
 struct RunOutput {
   int exit_code = -1;
-  std::string out;  ///< stdout
-  std::string err;  ///< stderr
-  int signal = 0;         ///< the signal that ended the runner, 0 if it exited
-  double wall_s = 0;      ///< start to exit (to EOF of stdout for run_piped)
-  long max_rss_kb = 0;    ///< largest resident set of the runner or any worker (background runs)
-  bool finished = true;   ///< false: still running at the deadline, then killed
+  std::string out;       ///< stdout
+  std::string err;       ///< stderr
+  int signal = 0;        ///< the signal that ended the runner, 0 if it exited
+  double wall_s = 0;     ///< start to exit (to EOF of stdout for run_piped)
+  long max_rss_kb = 0;   ///< largest resident set of the runner or any worker (background runs)
+  bool finished = true;  ///< false: still running at the deadline, then killed
 };
 
 inline double now_s() {
@@ -136,8 +136,8 @@ class FixtureProject {
   /// Starts `fastest <args>` without waiting; its pid is the runner's own (for signals).
   Background start(const std::vector<std::string>& args) const {
     fs::path out = m_dir / ".out", err = m_dir / ".err";
-    std::string cmd = command(args, "exec") + " >" + shell_quote(out.string()) + " 2>" +
-                      shell_quote(err.string()) + " </dev/null";
+    std::string cmd =
+        command(args, "exec") + " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string()) + " </dev/null";
     std::vector<std::string> argv_s{"/bin/sh", "-c", cmd};
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
@@ -177,8 +177,8 @@ class FixtureProject {
 
  private:
   std::string command(const std::vector<std::string>& args, const std::string& prefix) const {
-    std::string cmd = "cd " + shell_quote(m_dir.string()) + " && export FASTEST_PYTHON=" +
-                      shell_quote(test_python()) + " && " + prefix + " " + shell_quote(FASTEST_BINARY);
+    std::string cmd = "cd " + shell_quote(m_dir.string()) + " && export FASTEST_PYTHON=" + shell_quote(test_python()) +
+                      " && " + prefix + " " + shell_quote(FASTEST_BINARY);
     for (const auto& a : args) cmd += " " + shell_quote(a);
     return cmd;
   }

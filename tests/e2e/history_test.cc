@@ -75,11 +75,14 @@ TEST(Shards, DisjointCompleteAndDeterministic) {
         fs::path db = p.dir() / ("shard-" + std::to_string(k) + ".db");
         fs::copy_file(base, db, fs::copy_options::overwrite_existing);
         fs::path xml = p.dir() / "shard.xml";
-        auto r = p.run({"--db", db.string(), "--shard", std::to_string(k) + "/" + std::to_string(n), "--junitxml", xml.string()});
+        auto r = p.run(
+            {"--db", db.string(), "--shard", std::to_string(k) + "/" + std::to_string(n), "--junitxml", xml.string()});
         ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
         auto cases = junit_cases(xml);
-        if (attempt == 0) first = cases;
-        else EXPECT_EQ(first, cases) << "shard " << k << "/" << n << " is not deterministic";
+        if (attempt == 0)
+          first = cases;
+        else
+          EXPECT_EQ(first, cases) << "shard " << k << "/" << n << " is not deterministic";
       }
       EXPECT_FALSE(first.empty());
       sum += first.size();
@@ -98,7 +101,8 @@ TEST(Shards, GitLabVariablesSelectTheSameShardAsTheFlag) {
   fs::copy_file(base, a);
   fs::copy_file(base, b);
   auto flag = p.run({"--db", a.string(), "--shard", "2/3", "--junitxml", (p.dir() / "flag.xml").string()});
-  auto env = p.run({"--db", b.string(), "--junitxml", (p.dir() / "env.xml").string()}, "CI_NODE_INDEX=2 CI_NODE_TOTAL=3");
+  auto env =
+      p.run({"--db", b.string(), "--junitxml", (p.dir() / "env.xml").string()}, "CI_NODE_INDEX=2 CI_NODE_TOTAL=3");
   ASSERT_EQ(flag.exit_code, 0) << flag.out << flag.err;
   ASSERT_EQ(env.exit_code, 0) << env.out << env.err;
   EXPECT_EQ(junit_cases(p.dir() / "flag.xml"), junit_cases(p.dir() / "env.xml"));

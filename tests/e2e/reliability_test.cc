@@ -178,7 +178,8 @@ TEST(Reliability, TimeoutKillsTheTestWithStacksAndRunsTheRest) {
   for (const char* t : {"test_sleep.py::test_sleeps_forever", "test_busy.py::test_busy_loop_holding_the_gil",
                         "test_sigterm.py::test_ignores_sigterm"})
     EXPECT_THAT(r.out, HasSubstr(std::string("Timeout: test exceeded 1 s (--timeout); worker killed while running "
-                                             "'tests/") + t + "'"));
+                                             "'tests/") +
+                                 t + "'"));
   EXPECT_EQ(count_of(r.out, "Stacks of all threads at the timeout"), 3u) << r.out;
   EXPECT_THAT(r.out, HasSubstr("line 3 in test_busy_loop_holding_the_gil"));
   EXPECT_THAT(r.out, HasSubstr("in _helper_thread_waits"));  // not only the main thread

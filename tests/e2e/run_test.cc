@@ -61,8 +61,9 @@ TEST(EndToEnd, ResultsAreRecordedInTheDatabase) {
   ASSERT_TRUE(fs::exists(p.db()));
   EXPECT_EQ(count_rows(p.db(), "SELECT count(*) FROM runs"), 1);
   EXPECT_EQ(count_rows(p.db(), "SELECT count(*) FROM results"), 3);
-  EXPECT_EQ(count_rows(p.db(), "SELECT count(*) FROM results JOIN nodes ON nodes.id = results.node "
-                               "WHERE nodes.node_id = 'tests/test_mixed.py::test_broken_sum' AND outcome = 2"),
+  EXPECT_EQ(count_rows(p.db(),
+                       "SELECT count(*) FROM results JOIN nodes ON nodes.id = results.node "
+                       "WHERE nodes.node_id = 'tests/test_mixed.py::test_broken_sum' AND outcome = 2"),
             1);
   auto again = p.run({"-n", "2"});
   EXPECT_EQ(count_rows(p.db(), "SELECT count(*) FROM runs"), 2);

@@ -23,8 +23,8 @@ TEST(PlanCostModel, StaticIdOfCutsParametrizeSuffixOnly) {
 
 TEST(PlanCostModel, SumsEveryRuntimeVariantOfAStaticTest) {
   History h;
-  h.test_seconds = {{"t.py::f[1]", 1.0}, {"t.py::f[2]", 2.0}, {"t.py::f", 0.5},
-                    {"t.py::fg", 10.0},  {"t.py::f_x[1]", 7.0}};
+  h.test_seconds = {
+      {"t.py::f[1]", 1.0}, {"t.py::f[2]", 2.0}, {"t.py::f", 0.5}, {"t.py::fg", 10.0}, {"t.py::f_x[1]", 7.0}};
   std::vector<double> c = estimate_costs(module_of("t.py", {"f", "fg", "f_x"}), h, PlanOptions{});
   ASSERT_EQ(c.size(), 3u);
   EXPECT_DOUBLE_EQ(c[0], 3.5);

@@ -38,8 +38,8 @@ PlanOptions with_workers(int workers, Schedule schedule = Schedule::history) {
 void expect_each_test_once(const Suite& s, const Plan& plan) {
   std::map<std::string, int> seen;
   for (const Batch& b : plan.batches) {
-    const auto mod = std::find_if(s.modules.begin(), s.modules.end(),
-                                  [&](const ModuleInput& m) { return m.module == b.module; });
+    const auto mod =
+        std::find_if(s.modules.begin(), s.modules.end(), [&](const ModuleInput& m) { return m.module == b.module; });
     ASSERT_NE(mod, s.modules.end()) << b.module;
     if (b.select.empty()) {
       for (const TestInput& t : mod->tests) ++seen[t.node_id];
@@ -75,8 +75,7 @@ TEST(LptPlan, LongestBatchStartsFirst) {
   ASSERT_EQ(plan.batches.size(), 5u);
   EXPECT_EQ(plan.batches[0].module, "m1.py");  // ties broken by module path
   EXPECT_EQ(plan.batches[1].module, "m3.py");
-  for (std::size_t i = 1; i < plan.batches.size(); ++i)
-    EXPECT_GE(plan.batches[i - 1].cost_s, plan.batches[i].cost_s);
+  for (std::size_t i = 1; i < plan.batches.size(); ++i) EXPECT_GE(plan.batches[i - 1].cost_s, plan.batches[i].cost_s);
 }
 
 TEST(LptPlan, BatchCostIncludesModuleOverhead) {

@@ -127,8 +127,8 @@ TEST(ShardSpecParse, AcceptsKOfN) {
 }
 
 TEST(ShardSpecParse, RejectsMalformedValuesWithAMessage) {
-  for (const char* bad : {"", "2", "0/4", "5/4", "2/0", "a/4", "2/b", "-1/4", "2/4/6", " 2/4", "2/4 ", "+2/4",
-                          "99999999999/4"}) {
+  for (const char* bad :
+       {"", "2", "0/4", "5/4", "2/0", "a/4", "2/b", "-1/4", "2/4/6", " 2/4", "2/4 ", "+2/4", "99999999999/4"}) {
     base::Result<ShardSpec> r = parse_shard_spec(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, base::ErrorCode::usage);

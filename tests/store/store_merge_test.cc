@@ -98,8 +98,8 @@ TEST_F(StoreMergeTest, MergeKeepsEveryShardsRunsAndStatistics) {
   for (const char* node : {"a.py::t1", "a.py::t2", "b.py::t3", "b.py::t4"}) EXPECT_EQ(stat_n(out, node), 3) << node;
   auto s = std::move(HistoryStore::open(out)).value();
   const History h = s->history();
-  EXPECT_NEAR(h.test_seconds.at("a.py::t1"), 1.5, 1e-6);   // median of 1, 1.5, 10
-  EXPECT_NEAR(h.test_seconds.at("b.py::t4"), 4.5, 1e-6);   // median of 4, 4.5, 40
+  EXPECT_NEAR(h.test_seconds.at("a.py::t1"), 1.5, 1e-6);  // median of 1, 1.5, 10
+  EXPECT_NEAR(h.test_seconds.at("b.py::t4"), 4.5, 1e-6);  // median of 4, 4.5, 40
   EXPECT_EQ(s->last_failed(), std::vector<std::string>{"a.py::t1"});
   EXPECT_EQ(s->run_count(), 4);
 }
@@ -150,9 +150,9 @@ TEST_F(StoreMergeTest, ABadInputIsSkippedWithAWarningAndTheRestMerged) {
   testing::write_bytes(m_dir / "png.db", std::string("\x89PNG\r\n\x1a\n", 8) + std::string(600, 'x'));
   std::vector<std::string> warnings;
   const fs::path out = m_dir / "out.db";
-  ASSERT_TRUE(HistoryStore::merge(std::vector<fs::path>{shard_a(), m_dir / "png.db", m_dir / "missing.db"}, out,
-                                  warnings)
-                  .ok());
+  ASSERT_TRUE(
+      HistoryStore::merge(std::vector<fs::path>{shard_a(), m_dir / "png.db", m_dir / "missing.db"}, out, warnings)
+          .ok());
   ASSERT_EQ(warnings.size(), 2u);
   EXPECT_NE(warnings[0].find("PNG"), std::string::npos) << warnings[0];
   EXPECT_EQ(std::move(HistoryStore::open(out)).value()->run_count(), 3);
@@ -165,9 +165,10 @@ TEST_F(StoreMergeTest, AVersion1InputIsUpgradedInACopy) {
     SQLite::Database raw(v1, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     raw.exec(std::string(migrations()[0].sql));
     raw.exec("PRAGMA user_version=1; PRAGMA application_id=" + std::to_string(k_application_id));
-    raw.exec("INSERT INTO runs (uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, "
-             "host, git_commit, predicted_makespan_s) VALUES ('old', 1, 2, '', 1, '', '', '', '', '', 0);"
-             "INSERT INTO results VALUES (1, 'c.py::old', 'c.py', 1, 0, 7.0, 0, 0, 0, '')");
+    raw.exec(
+        "INSERT INTO runs (uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, "
+        "host, git_commit, predicted_makespan_s) VALUES ('old', 1, 2, '', 1, '', '', '', '', '', 0);"
+        "INSERT INTO results VALUES (1, 'c.py::old', 'c.py', 1, 0, 7.0, 0, 0, 0, '')");
   }
   const std::string before = read_bytes(v1);
   const fs::path out = merged({shard_a(), v1}, "out.db");
@@ -188,7 +189,7 @@ TEST_F(StoreMergeTest, ExportWritesOneSelfContainedFile) {
   EXPECT_TRUE(report->ok) << report->problems[0];
   checkpoint(shard_a());
   EXPECT_EQ(canonical_dump(out), canonical_dump(shard_a()));
-  ASSERT_TRUE(s->export_to(out).ok());  // overwrites
+  ASSERT_TRUE(s->export_to(out).ok());         // overwrites
   EXPECT_FALSE(s->export_to(shard_a()).ok());  // never onto the open file itself
 }
 

@@ -66,8 +66,9 @@ TEST(StoreOpen, CreatesDirectoriesSchemaVersionApplicationIdAndWal) {
   EXPECT_EQ(query_int(raw, "PRAGMA user_version"), latest_schema_version());
   EXPECT_EQ(query_int(raw, "PRAGMA application_id"), k_application_id);
   EXPECT_EQ(query_text(raw, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query_int(raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                           "('files', 'tests', 'runs', 'results')"),
+  EXPECT_EQ(query_int(raw,
+                      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                      "('files', 'tests', 'runs', 'results')"),
             4);
 }
 
@@ -164,8 +165,9 @@ TEST(StoreUntrusted, ForeignApplicationDatabaseIsNeverWritten) {
   const auto path = dir / "other.db";
   {
     SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    raw.exec("PRAGMA application_id = 1234; CREATE TABLE photos (id INTEGER PRIMARY KEY, data BLOB);"
-             "INSERT INTO photos (data) VALUES (x'0102')");
+    raw.exec(
+        "PRAGMA application_id = 1234; CREATE TABLE photos (id INTEGER PRIMARY KEY, data BLOB);"
+        "INSERT INTO photos (data) VALUES (x'0102')");
   }
   expect_set_aside_and_rebuilt(path, "another application");
 }
@@ -197,9 +199,8 @@ TEST(StoreUntrusted, HostileViewIsSetAside) {
 }
 
 TEST(StoreUntrusted, HostileTriggerIsSetAside) {
-  expect_hostile_schema_set_aside(
-      "CREATE TRIGGER t AFTER INSERT ON results BEGIN DELETE FROM runs; END",
-      "unexpected schema object trigger 't'");
+  expect_hostile_schema_set_aside("CREATE TRIGGER t AFTER INSERT ON results BEGIN DELETE FROM runs; END",
+                                  "unexpected schema object trigger 't'");
 }
 
 TEST(StoreUntrusted, TableReplacedByViewIsSetAside) {
@@ -347,7 +348,9 @@ TEST(StoreConcurrency, KillMinus9WhileWritingLeavesAConsistentFile) {
       ASSERT_EQ(query_text(raw, "PRAGMA quick_check"), "ok") << "round " << round;
       // Each committed batch is all there or all absent: results come in whole runs of 500,
       // and every recorded result was folded into the statistics in the same transaction.
-      EXPECT_EQ(query_int(raw, "SELECT count(*) FROM results r JOIN nodes n ON n.id = r.node WHERE n.file = 'k.py'") % 500, 0);
+      EXPECT_EQ(
+          query_int(raw, "SELECT count(*) FROM results r JOIN nodes n ON n.id = r.node WHERE n.file = 'k.py'") % 500,
+          0);
     }
     auto s = HistoryStore::open(path);
     ASSERT_TRUE(s.ok()) << s.error().message;

@@ -27,8 +27,7 @@ TestResult result(const std::string& node, Outcome o, double call_s) {
 }
 
 /// Records one finished run holding `results`; returns its id.
-std::int64_t record_run(HistoryStore& s, const std::vector<TestResult>& results, int workers = 1,
-                        double makespan = 0) {
+std::int64_t record_run(HistoryStore& s, const std::vector<TestResult>& results, int workers = 1, double makespan = 0) {
   RunInfo info;
   info.workers = workers;
   info.predicted_makespan_s = makespan * 0.9;
@@ -136,7 +135,9 @@ TEST(StoreStats, BatchTimelineRoundTrips) {
   auto s = memory_store();
   auto run = s->begin_run(RunInfo{});
   ASSERT_TRUE(run.ok());
-  std::vector<BatchSpan> spans = {{1, "b.py", 0.0, 2.0, 3}, {0, "a.py", 0.1, 1.5, 2}, {0, "c.py", 1.5, 4.0, 1},
+  std::vector<BatchSpan> spans = {{1, "b.py", 0.0, 2.0, 3},
+                                  {0, "a.py", 0.1, 1.5, 2},
+                                  {0, "c.py", 1.5, 4.0, 1},
                                   {0, "bad.py", 5.0, std::nan(""), 1}};
   ASSERT_TRUE(s->record_batches(*run, spans).ok());
   auto got = s->batches(*run);
