@@ -153,41 +153,72 @@ base::Result<std::map<std::string, std::vector<std::string>>> parse_ini_section(
   return out;
 }
 
-base::Result<IniConfig> resolve_config(const std::vector<fs::path>& args, const fs::path& invocation_dir,
-                                       const fs::path& rootdir_override) {
-  std::vector<fs::path> existing;
-  for (const auto& a : args) {
-    std::error_code ec;
-    if (fs::exists(a, ec)) existing.push_back(a);
-  }
-  fs::path ancestor = common_ancestor(existing, invocation_dir);
+namespace {
+
+/// pytest's locate_config: the first ini file in `dirs` and their parents.
+base::Result<std::optional<IniConfig>> locate_config(const std::vector<fs::path>& dirs) {
   static const char* k_names[] = {"pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"};
-  IniConfig result;
-  bool have = false;
-  for (fs::path dir = ancestor; !have; dir = dir.parent_path()) {
-    for (const char* name : k_names) {
-      auto found = try_inifile(dir, name);
-      if (!found.ok()) return found.error();
-      if (found.value()) {
-        result = std::move(*found.value());
-        have = true;
-        break;
-      }
-    }
-    if (dir == dir.parent_path()) break;
-  }
-  if (!have) {
-    result.rootdir = ancestor;
-    for (fs::path dir = ancestor;; dir = dir.parent_path()) {
-      std::error_code ec;
-      if (fs::exists(dir / "setup.py", ec)) {
-        result.rootdir = dir;
-        break;
+  for (const auto& start : dirs) {
+    for (fs::path dir = start;; dir = dir.parent_path()) {
+      for (const char* name : k_names) {
+        auto found = try_inifile(dir, name);
+        if (!found.ok() || found.value()) return found;
       }
       if (dir == dir.parent_path()) break;
     }
   }
-  if (!rootdir_override.empty()) result.rootdir = rootdir_override;
+  return std::optional<IniConfig>();
+}
+
+std::optional<fs::path> find_setup_py(const fs::path& ancestor) {
+  for (fs::path dir = ancestor;; dir = dir.parent_path()) {
+    std::error_code ec;
+    if (fs::is_regular_file(dir / "setup.py", ec)) return dir;
+    if (dir == dir.parent_path()) return std::nullopt;
+  }
+}
+
+}  // namespace
+
+base::Result<IniConfig> resolve_config(const std::vector<fs::path>& args, const fs::path& invocation_dir,
+                                       const fs::path& rootdir_override) {
+  // pytest's determine_setup (7.x), step by step.
+  std::vector<fs::path> dirs;
+  for (const auto& a : args) {
+    std::error_code ec;
+    if (fs::exists(a, ec)) dirs.push_back(fs::is_directory(a, ec) ? a : a.parent_path());
+  }
+  if (dirs.empty()) dirs.push_back(invocation_dir);
+  fs::path ancestor = common_ancestor(dirs, invocation_dir);
+  auto found = locate_config({ancestor});
+  if (!found.ok()) return found.error();
+  if (!found.value() && rootdir_override.empty()) {
+    if (auto setup = find_setup_py(ancestor)) {
+      IniConfig cfg;
+      cfg.rootdir = *setup;
+      found = std::optional<IniConfig>(std::move(cfg));
+    } else {
+      if (dirs.size() > 1 || dirs[0] != ancestor) found = locate_config(dirs);
+      if (!found.ok()) return found.error();
+      if (!found.value()) {
+        // No ini file anywhere: the common ancestor with the invocation directory,
+        // unless that is the filesystem root.
+        IniConfig cfg;
+        cfg.rootdir = common_ancestor({invocation_dir, ancestor}, invocation_dir);
+        if (cfg.rootdir == cfg.rootdir.root_path()) cfg.rootdir = ancestor;
+        found = std::optional<IniConfig>(std::move(cfg));
+      }
+    }
+  }
+  IniConfig result = found.value() ? std::move(*found.value()) : IniConfig{};
+  if (!rootdir_override.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(rootdir_override, ec))
+      return base::make_error(base::ErrorCode::usage, "ERROR: Directory '" + rootdir_override.string() +
+                                                          "' not found. Check your '--rootdir' option.");
+    result.rootdir = rootdir_override;
+  }
+  if (result.rootdir.empty()) result.rootdir = ancestor;
   return result;
 }
 

@@ -110,6 +110,7 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
   for (const auto& a : opts.args) {
     auto [path, sel] = split_node_arg(a);
     fs::path ap = fs::absolute(path).lexically_normal();
+    if (!ap.has_filename() && ap.has_parent_path()) ap = ap.parent_path();  // "tests/" -> "tests"
     if (!fs::exists(ap, ec))
       return base::make_error(base::ErrorCode::usage, "ERROR: file or directory not found: " + a);
     abs_args.push_back(ap);

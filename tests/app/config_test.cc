@@ -63,12 +63,47 @@ TEST_F(ConfigTest, MalformedFilesNameFileAndLine) {
 
 TEST_F(ConfigTest, WithoutIniTheCommonAncestorIsTheRootdir) {
   write("sub/tests/test_a.py", "");
-  auto c = resolve_config({m_root / "sub" / "tests" / "test_a.py", m_root / "sub"}, m_root, {});
+  auto c = resolve_config({m_root / "sub" / "tests" / "test_a.py", m_root / "sub"}, "/", {});
   ASSERT_TRUE(c.ok());
   // The temp dir's parents hold no ini file in a clean environment.
   if (c->inifile.empty()) {
     EXPECT_EQ(c->rootdir, m_root / "sub");
   }
+}
+
+}  // namespace
+}  // namespace fastest::app
+
+namespace fastest::app {
+namespace {
+
+TEST_F(ConfigTest, WithoutIniTheRootdirIsSharedWithTheInvocationDirectory) {
+  // pytest: common ancestor of the invocation dir and the args, unless that is "/".
+  write("sub/tests/test_a.py", "");
+  auto c = resolve_config({m_root / "sub" / "tests"}, m_root / "sub", {});
+  ASSERT_TRUE(c.ok());
+  if (c->inifile.empty()) {
+    EXPECT_EQ(c->rootdir, m_root / "sub");
+  }
+  auto far = resolve_config({m_root / "sub" / "tests"}, "/", {});
+  ASSERT_TRUE(far.ok());
+  if (far->inifile.empty()) {
+    EXPECT_EQ(far->rootdir, m_root / "sub" / "tests");
+  }
+}
+
+TEST_F(ConfigTest, SetupPyMarksTheRootdir) {
+  write("setup.py", "");
+  auto c = resolve_config({m_root / "sub" / "tests"}, "/", {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->rootdir, m_root);
+}
+
+TEST_F(ConfigTest, MissingRootdirOverrideIsAUsageError) {
+  auto c = resolve_config({m_root}, m_root, m_root / "nope");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, base::ErrorCode::usage);
+  EXPECT_NE(c.error().message.find("--rootdir"), std::string::npos);
 }
 
 }  // namespace
