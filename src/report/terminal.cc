@@ -143,7 +143,8 @@ void TerminalReporter::on_result(const base::TestResult& r) {
 }
 
 void TerminalReporter::on_batch_done(const std::string& module, std::int64_t) {
-  if (m_opts.verbose != 0) return;
+  // -q keeps the letter lines (without module names), -qq drops them, -v prints per test.
+  if (m_opts.verbose > 0 || m_opts.verbose < -1) return;
   flush_module(module);
 }
 
@@ -156,7 +157,7 @@ void TerminalReporter::flush_module(const std::string& module) {
   }
   // Long modules wrap like pytest's: letters fill the line, the percentage closes it.
   std::string pct = progress();
-  std::string head = sanitize(module) + " ";
+  std::string head = m_opts.verbose < 0 ? std::string() : sanitize(module) + " ";
   std::string_view letters = it->second;
   std::string out;
   do {
@@ -199,7 +200,9 @@ void TerminalReporter::print_failures() {
 void TerminalReporter::print_short_summary() {
   std::string lines;
   auto want = [&](char c) {
-    return m_opts.report_chars.find(c) != std::string::npos || m_opts.report_chars.find('a') != std::string::npos;
+    // pytest: 'a' = all but passes, 'A' = all ("N" would reset; not needed here).
+    const auto& rc = m_opts.report_chars;
+    return rc.find(c) != std::string::npos || rc.find('a') != std::string::npos || rc.find('A') != std::string::npos;
   };
   auto msg = [](const base::TestResult& r) {
     std::string m = r.message.empty() ? first_line(r.longrepr) : first_line(r.message);
@@ -245,7 +248,7 @@ void TerminalReporter::print_durations() {
 }
 
 void TerminalReporter::on_finish(const Summary& s) {
-  if (m_opts.verbose >= 0) {
+  if (m_opts.verbose >= -1) {
     // Batches cut short (stop, crash) still show what they reported.
     while (!m_module_letters.empty()) flush_module(m_module_letters.begin()->first);
   }

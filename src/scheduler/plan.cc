@@ -39,6 +39,9 @@ std::vector<double> unit_costs(const std::vector<Unit>& units) {
 // the balanced share: past that, more slices only add overhead.
 void try_split(std::vector<Unit>& units, std::size_t at, const Costed& c, int workers) {
   const Unit whole = units[at];
+  // Each slice pays the module's import again; until that cost has been measured, a
+  // split is a guess that can easily lose (a heavy import), so the module stays whole.
+  if (c.costs[whole.module].overhead_estimated) return;
   const std::span<const double> prefix = c.prefix[whole.module];
   const double overhead = c.costs[whole.module].overhead_s;
   const std::size_t n = whole.end - whole.begin;

@@ -182,6 +182,7 @@ TEST(LptPlan, SlicesAreContiguousInFileOrder) {
     s.history.test_seconds[big.tests.back().node_id] = 1.0;
   }
   s.modules.push_back(big);
+  s.history.module_overhead["big.py"] = 0.01;
   Plan plan = make_plan(s.modules, s.history, with_workers(3));
   ASSERT_EQ(plan.batches.size(), 3u);
   std::vector<const Batch*> by_slice(3);
@@ -191,6 +192,19 @@ TEST(LptPlan, SlicesAreContiguousInFileOrder) {
   std::vector<std::string> expected;
   for (const TestInput& t : big.tests) expected.push_back(t.node_id);
   EXPECT_EQ(order, expected);
+}
+
+TEST(LptPlan, DoesNotSplitAModuleWhoseImportCostWasNeverMeasured) {
+  Suite s;
+  ModuleInput big{"big.py", {}};
+  for (int i = 0; i < 9; ++i) {
+    big.tests.push_back({"big.py::test_" + std::to_string(i)});
+    s.history.test_seconds[big.tests.back().node_id] = 1.0;
+  }
+  s.modules.push_back(big);
+  Plan plan = make_plan(s.modules, s.history, with_workers(3));
+  ASSERT_EQ(plan.batches.size(), 1u);
+  EXPECT_TRUE(plan.batches[0].select.empty());
 }
 
 TEST(LptPlan, DoesNotSplitWhenItWouldNotHelp) {
