@@ -178,3 +178,27 @@ TEST(CollectOnly, ListsRuntimeIdsLikePytest) {
 
 }  // namespace
 }  // namespace fastest::e2e
+
+namespace fastest::e2e {
+namespace {
+
+// B6: ids with "::", "[", escaped newlines, RTL marks and 10 KB are unique keys that
+// round-trip through the store (--lf) and JUnit stays well-formed.
+TEST(OddIds, RoundTripThroughLastFailedAndJunit) {
+  FixtureProject p("odd_ids");
+  auto junit = p.dir() / "junit.xml";
+  auto r = p.run({"--junitxml", junit.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 failed, 5 passed"), std::string::npos) << r.out;
+  EXPECT_EQ(std::system(("xmllint --noout " + shell_quote(junit.string()) + " 2>/dev/null").c_str()), 0);
+  auto lf = p.run({"--lf", "-v"});
+  EXPECT_EQ(lf.exit_code, 1) << lf.out << lf.err;
+  EXPECT_NE(lf.out.find("tests/test_odd.py::test_odd[fails here] FAILED"), std::string::npos) << lf.out;
+  EXPECT_NE(lf.out.find("1 failed in"), std::string::npos) << lf.out;
+  auto k = p.run({"-k", "colons or brackets", "-q"});
+  EXPECT_EQ(k.exit_code, 0) << k.out << k.err;
+  EXPECT_NE(k.out.find("2 passed"), std::string::npos) << k.out;
+}
+
+}  // namespace
+}  // namespace fastest::e2e
