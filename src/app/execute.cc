@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -15,6 +16,9 @@ namespace fastest::app {
 namespace {
 
 constexpr std::size_t k_flush_every = 512;  // results per store transaction
+// At batch ends, results older than this are committed even if fewer than k_flush_every,
+// so an interrupted run keeps what finished; larger transactions are cheaper per row.
+constexpr auto k_flush_interval = std::chrono::milliseconds(500);
 
 std::string host_name() {
   char buf[256] = {0};
@@ -65,7 +69,7 @@ class EventSink {
         m_spans.push_back({st.first, ev.module, st.second, ev.time_s, m_tests_in[ev.batch]});
         m_costs.push_back({ev.module, 0, ev.worker, ev.import_s, 0});
         for (auto& r : m_reporters) r->on_batch_done(ev.module, ev.batch);
-        if (m_pending.size() >= 64) flush();
+        if (!m_pending.empty() && std::chrono::steady_clock::now() - m_last_flush >= k_flush_interval) flush();
         break;
       }
       case exec::EventKind::warning:
@@ -98,6 +102,7 @@ class EventSink {
     m_pending.clear();
     m_spans.clear();
     m_costs.clear();
+    m_last_flush = std::chrono::steady_clock::now();
   }
 
   report::Summary summary;
@@ -135,6 +140,7 @@ class EventSink {
   std::map<std::int64_t, std::pair<int, double>> m_started;  ///< batch -> (worker, start)
   std::map<std::int64_t, int> m_tests_in;                    ///< batch -> results
   bool m_warned = false;
+  std::chrono::steady_clock::time_point m_last_flush = std::chrono::steady_clock::now();
 };
 
 }  // namespace
