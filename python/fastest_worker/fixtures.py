@@ -18,6 +18,20 @@ class FixtureLookupError(LookupError):
         self.msg = msg
 
 
+def run_finalizers(fins, first=None):
+    """Pop and call every finalizer (last registered first), going on past failures.
+
+    Returns `first` if it was given, else the first exception raised, else None."""
+    while fins:
+        fin = fins.pop()
+        try:
+            fin()
+        except BaseException as e:  # noqa: B902 - keep tearing down
+            if first is None:
+                first = e
+    return first
+
+
 class FixtureDef:
     """One fixture function as defined at one level (plugin, conftest, module, class)."""
 
@@ -50,16 +64,8 @@ class FixtureDef:
         self.finalizers.append(fin)
 
     def finish(self):
-        first = None
-        fins = self.finalizers
         try:
-            while fins:
-                fin = fins.pop()
-                try:
-                    fin()
-                except BaseException as e:  # noqa: B902 - keep tearing down
-                    if first is None:
-                        first = e
+            first = run_finalizers(self.finalizers)
         finally:
             self.cached = None
         if first is not None:

@@ -514,15 +514,7 @@ class Run:
               "stdout": out, "stderr": err, "log": "", "line": line})
 
     def _teardown_scope(self, idx):
-        fins = self.scope_fins[idx]
-        first = None
-        while fins:
-            fin = fins.pop()
-            try:
-                fin()
-            except BaseException as e:  # noqa: B902
-                if first is None:
-                    first = e
+        first = fx.run_finalizers(self.scope_fins[idx])
         if first is not None:
             return report.format_failure(first, self.config.rootdir_str)
         return None
@@ -719,15 +711,7 @@ class Run:
 
     def _teardown(self, item, nxt):
         """Run item finalizers and scope transitions; first exception or None."""
-        first = None
-        fins = self.item_finalizers
-        while fins:
-            fin = fins.pop()
-            try:
-                fin()
-            except BaseException as e:  # noqa: B902
-                if first is None:
-                    first = e
+        first = fx.run_finalizers(self.item_finalizers)
         hooks = self._item_hooks(item, "pytest_runtest_teardown")
         if hooks:
             from .hooks import call_hook
@@ -738,20 +722,9 @@ class Run:
                     if first is None:
                         first = e
         if nxt is None or nxt.class_key() is not item.class_key():
-            first = self._teardown_list(self.scope_fins[3], first)
+            first = fx.run_finalizers(self.scope_fins[3], first)
         if nxt is None or nxt.module_node is not item.module_node:
-            first = self._teardown_list(self.scope_fins[2], first)
-        return first
-
-    @staticmethod
-    def _teardown_list(fins, first):
-        while fins:
-            fin = fins.pop()
-            try:
-                fin()
-            except BaseException as e:  # noqa: B902
-                if first is None:
-                    first = e
+            first = fx.run_finalizers(self.scope_fins[2], first)
         return first
 
 def _ini_lines(v):

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -91,12 +92,7 @@ discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& d
 namespace {
 
 bool selected_by(const std::string& id, const std::vector<std::string>& selects) {
-  for (const auto& s : selects) {
-    if (id.compare(0, s.size(), s) == 0 && (id.size() == s.size() || id[s.size()] == ':' || id[s.size()] == '['))
-      return true;
-    if (s.compare(0, id.size(), id) == 0 && (s[id.size()] == ':' || s[id.size()] == '[')) return true;
-  }
-  return false;
+  return std::any_of(selects.begin(), selects.end(), [&](const std::string& s) { return node_ids_overlap(id, s); });
 }
 
 }  // namespace
@@ -124,6 +120,14 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
     if (!m.tests.empty() || sel == suite.selects.end()) suite.modules.push_back(std::move(m));
   }
   return suite;
+}
+
+bool node_ids_overlap(std::string_view a, std::string_view b) {
+  auto extends = [](std::string_view longer, std::string_view prefix) {
+    return longer.size() > prefix.size() && longer.substr(0, prefix.size()) == prefix &&
+           (longer[prefix.size()] == '[' || longer[prefix.size()] == ':');
+  };
+  return a == b || extends(a, b) || extends(b, a);
 }
 
 void request_interrupt(int signal) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/context.h"
@@ -24,6 +25,11 @@ base::Result<std::unique_ptr<store::HistoryStore>> open_store(const RunContext& 
 
 /// Discovery with the store as its cache (changed files are written back).
 discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db);
+
+/// True when two node ids name overlapping tests: equal, or one continues the other with
+/// "::" (a class and its tests) or "[" (a function and its parametrizations). Used to apply
+/// node-id arguments and --lf failures to static ids and to module slices.
+bool node_ids_overlap(std::string_view a, std::string_view b);
 
 /// Discovery's files turned into planner modules, collection errors and node-id selections.
 struct Suite {

@@ -1,20 +1,14 @@
 #include "app/session.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <set>
 
-#include "base/clock.h"
-#include "exec/harness.h"
-#include "report/junit.h"
-#include "report/terminal.h"
+#include "app/run.h"
 #include "scheduler/shard.h"
 
 namespace fastest::app {
-namespace {}  // namespace
 
 Session::Session(const RunContext& ctx, store::HistoryStore& db, std::vector<scheduler::ModuleInput> modules,
                  std::vector<base::CollectionError> errors,
@@ -39,20 +33,6 @@ ExitCode Session::collect_static() {
   return m_static_total ? ExitCode::ok : ExitCode::no_tests;
 }
 
-namespace {
-
-/// True when a static test id and an explicit selection (node id argument or a previous
-/// failure) overlap: the same test, a parametrization of it, or a class containing it.
-bool overlaps(std::string_view static_id, std::string_view sel) {
-  auto extends = [](std::string_view longer, std::string_view prefix) {
-    return longer.size() > prefix.size() && longer.substr(0, prefix.size()) == prefix &&
-           (longer[prefix.size()] == '[' || longer[prefix.size()] == ':');
-  };
-  return static_id == sel || extends(sel, static_id) || extends(static_id, sel);
-}
-
-}  // namespace
-
 void Session::apply_selects(scheduler::Plan& plan) const {
   std::vector<scheduler::Batch> kept;
   for (auto& b : plan.batches) {
@@ -66,7 +46,7 @@ void Session::apply_selects(scheduler::Plan& plan) const {
     std::vector<std::string> mine;
     for (const auto& s : sel->second)
       if (b.select.empty() ||
-          std::any_of(b.select.begin(), b.select.end(), [&](const std::string& t) { return overlaps(t, s); }))
+          std::any_of(b.select.begin(), b.select.end(), [&](const std::string& t) { return node_ids_overlap(t, s); }))
         mine.push_back(s);
     if (mine.empty()) continue;
     b.select = std::move(mine);
@@ -91,7 +71,8 @@ base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
         if (f.compare(0, m.module.size() + 2, m.module + "::") == 0) ids.push_back(f);
       if (ids.empty()) continue;
       std::erase_if(m.tests, [&](const scheduler::TestInput& t) {
-        return std::none_of(ids.begin(), ids.end(), [&](const std::string& f) { return overlaps(t.node_id, f); });
+        return std::none_of(ids.begin(), ids.end(),
+                            [&](const std::string& f) { return node_ids_overlap(t.node_id, f); });
       });
       m_selects[m.module] = std::move(ids);
       kept.push_back(m);

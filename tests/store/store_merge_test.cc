@@ -16,14 +16,7 @@ using testing::query_int;
 using testing::read_bytes;
 using testing::TempDir;
 
-TestResult result(const std::string& node, Outcome o, double call_s) {
-  TestResult r;
-  r.node_id = node;
-  r.file = node.substr(0, node.find("::"));
-  r.outcome = o;
-  r.call_s = call_s;
-  return r;
-}
+using testing::result;
 
 void record_run(const fs::path& db, const std::vector<TestResult>& results, const std::string& shard = "") {
   auto s = std::move(HistoryStore::open(db)).value();

@@ -17,14 +17,7 @@ using base::TestResult;
 using testing::query_int;
 using testing::TempDir;
 
-TestResult result(const std::string& node, Outcome o, double call_s) {
-  TestResult r;
-  r.node_id = node;
-  r.file = node.substr(0, node.find("::"));
-  r.outcome = o;
-  r.call_s = call_s;
-  return r;
-}
+using testing::result;
 
 /// Records one finished run holding `results`; returns its id.
 std::int64_t record_run(HistoryStore& s, const std::vector<TestResult>& results, int workers = 1, double makespan = 0) {

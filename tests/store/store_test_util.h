@@ -10,6 +10,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "base/test_item.h"
+
 namespace fastest::store::testing {
 
 /// A fresh directory under the system temp dir, removed with everything in it.
@@ -105,6 +107,16 @@ inline std::vector<std::string> canonical_dump(const std::filesystem::path& path
   }
   std::sort(rows.begin(), rows.end());
   return rows;
+}
+
+/// A result for `node` ("file.py::test") with only the call phase timed.
+inline base::TestResult result(const std::string& node, base::Outcome o, double call_s) {
+  base::TestResult r;
+  r.node_id = node;
+  r.file = node.substr(0, node.find("::"));
+  r.outcome = o;
+  r.call_s = call_s;
+  return r;
 }
 
 }  // namespace fastest::store::testing
