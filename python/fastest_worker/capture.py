@@ -210,15 +210,18 @@ class Capture:
             return out, err
         return "", ""
 
+    def _restore_fds(self):
+        _flush(sys.stdout)
+        _flush(sys.stderr)
+        if self.saved_out >= 0:
+            os.dup2(self.saved_out, 1)
+        if self.saved_err >= 0:
+            os.dup2(self.saved_err, 2)
+
     def suspend(self):
         """Point fd 1/2 back at the real outputs (for capsys.disabled())."""
         if self.mode == "fd":
-            _flush(sys.stdout)
-            _flush(sys.stderr)
-            if self.saved_out >= 0:
-                os.dup2(self.saved_out, 1)
-            if self.saved_err >= 0:
-                os.dup2(self.saved_err, 2)
+            self._restore_fds()
         elif self.mode == "sys":
             sys.stdout, sys.stderr = self.real_stdout, self.real_stderr
         sys.stdin = self.real_stdin
@@ -234,11 +237,6 @@ class Capture:
 
     def close(self):
         if self.mode == "fd":
-            _flush(sys.stdout)
-            _flush(sys.stderr)
-            if self.saved_out >= 0:
-                os.dup2(self.saved_out, 1)
-            if self.saved_err >= 0:
-                os.dup2(self.saved_err, 2)
+            self._restore_fds()
         sys.stdout, sys.stderr = self.real_stdout, self.real_stderr
         sys.stdin = self.real_stdin
