@@ -1,3 +1,3 @@
 """fastest worker harness: runs pytest-style tests natively (stdlib only)."""
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2

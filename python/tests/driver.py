@@ -59,7 +59,7 @@ class Worker:
         self.pos = 0
         self.ready = self.recv()
         assert self.ready["t"] == "ready", self.ready
-        self.send({"t": "config", "protocol": 1, "rootdir": rootdir, "capture": capture,
+        self.send({"t": "config", "protocol": 2, "rootdir": rootdir, "capture": capture,
                    "import_mode": import_mode, "keyword": keyword, "markexpr": markexpr,
                    "verbose": 0, "exitfirst": exitfirst, "run_xfail": run_xfail,
                    "ini": ini or {}, "basetemp": basetemp, "cache_dir": cache_dir})

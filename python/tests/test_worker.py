@@ -56,7 +56,7 @@ class Protocol(_Base):
 
     def test_ready_then_batches_then_clean_shutdown(self):
         w = self.worker()
-        self.assertEqual(w.ready["protocol"], 1)
+        self.assertEqual(w.ready["protocol"], 2)
         self.assertEqual(w.ready["pid"], w.proc.pid)
         self.assertTrue(w.ready["python"].startswith("3."))
         msgs = w.run("test_plain.py")

@@ -184,6 +184,12 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
   wc.exitfirst = o.maxfail == 1;
   wc.cache_dir = (ctx.cache_root / "rewrite").string();
   wc.ini_json = ini_as_json(ctx.ini);
+  wc.engine = o.engine == "pytest" ? "pytest" : "native";
+  wc.args = o.expanded_args;
+  wc.invocation_dir = ctx.invocation_dir.string();
+  wc.options_json = o.options_json;
+  wc.worker_id = o.workers == 0 ? "master" : "";  // "": the executor names them gw0, gw1, ...
+  wc.worker_count = workers;
   return eo;
 }
 

@@ -32,8 +32,39 @@ struct Options {
   std::string rootdir;              ///< --rootdir
   std::string report_chars = "fE";  ///< -r
   bool continue_on_collection_errors = false;
-  bool timings = false;
-  int durations = -1;  ///< --durations N (0 = all, -1 = off)           ///< --timings: per-pass timers on stderr
+  bool timings = false;          ///< --timings: per-pass timers on stderr
+  int durations = -1;            ///< --durations N (0 = all, -1 = off)
+  double durations_min = 0.005;  ///< --durations-min, seconds
+
+  // pytest options beyond the runner's own (names follow pytest's dests).
+  std::vector<std::string> ignore, ignore_glob, deselect;  ///< --ignore, --ignore-glob, --deselect
+  std::vector<std::string> plugins;                        ///< -p NAME / -p no:NAME, in order
+  std::vector<std::string> pythonwarnings;                 ///< -W
+  std::vector<std::string> override_ini;                   ///< -o name=value, in order
+  bool doctest_modules = false;
+  std::vector<std::string> doctest_glob;
+  bool doctest_continue_on_failure = false;
+  std::string confcutdir;  ///< --confcutdir ("" = none given)
+  bool noconftest = false;
+  std::string tbstyle = "auto";
+  bool showlocals = false, fulltrace = false;
+  bool strict_markers = false, strict_config = false;
+  bool runxfail = false;
+  bool new_first = false;  ///< --nf
+  bool stepwise = false;   ///< --sw
+  bool cache_clear = false;
+  bool no_header = false, no_summary = false;
+  std::string color = "auto";
+  std::string show_capture = "all";  ///< --show-capture no|stdout|stderr|log|all
+  bool show_fixtures = false, show_markers = false, setup_show = false;
+  std::string basetemp;  ///< --basetemp
+
+  std::string engine = "auto";  ///< --engine native|pytest|auto
+  std::string inifile;          ///< -c/--config-file
+  /// The pytest-equivalent argv after expansion (ini addopts, PYTEST_ADDOPTS, command line)
+  /// with fastest-only options removed; becomes `config.args` for the workers.
+  std::vector<std::string> expanded_args;
+  std::string options_json = "{}";  ///< the `options` object of `config`: pytest dest -> value
 };
 
 /// pytest's exit codes, one table.

@@ -128,7 +128,9 @@ struct Executor::Slot {
       proc.reset();
       return false;
     }
-    if (!proc->send(encode_config(ex.m_opts.config)).ok()) {
+    WorkerConfig config = ex.m_opts.config;
+    if (config.worker_id.empty()) config.worker_id = "gw" + std::to_string(index);
+    if (!proc->send(encode_config(config)).ok()) {
       emit(Event{.kind = EventKind::fatal, .text = "worker exited right after start (" + proc->reap(1) + ")"});
       proc.reset();
       return false;

@@ -123,6 +123,8 @@ base::Result<WorkerMessage> decode_message(std::string_view payload) {
 std::string encode_config(const WorkerConfig& cfg) {
   json ini = json::parse(cfg.ini_json, nullptr, false);
   if (ini.is_discarded() || !ini.is_object()) ini = json::object();
+  json options = json::parse(cfg.options_json, nullptr, false);
+  if (options.is_discarded() || !options.is_object()) options = json::object();
   json j = {{"t", "config"},
             {"protocol", k_protocol_version},
             {"rootdir", cfg.rootdir},
@@ -135,7 +137,13 @@ std::string encode_config(const WorkerConfig& cfg) {
             {"run_xfail", cfg.run_xfail},
             {"basetemp", cfg.basetemp},
             {"cache_dir", cfg.cache_dir},
-            {"ini", ini}};
+            {"ini", ini},
+            {"engine", cfg.engine},
+            {"args", cfg.args},
+            {"invocation_dir", cfg.invocation_dir},
+            {"options", options},
+            {"worker_id", cfg.worker_id},
+            {"worker_count", cfg.worker_count}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -13,7 +13,7 @@
 
 namespace fastest::exec {
 
-inline constexpr int k_protocol_version = 1;
+inline constexpr int k_protocol_version = 2;
 inline constexpr std::uint32_t k_max_frame_bytes = 64u << 20;
 
 /// Prefixes `payload` with its 4-byte big-endian length.
@@ -76,8 +76,15 @@ struct WorkerConfig {
   bool exitfirst = false;
   bool run_xfail = false;
   std::string basetemp;
-  std::string cache_dir;        ///< where the harness may cache rewritten modules
-  std::string ini_json = "{}";  ///< ini options as a JSON object (strings / lists)
+  std::string cache_dir;            ///< where the harness may cache rewritten modules
+  std::string ini_json = "{}";      ///< ini options as a JSON object (strings / lists), -o applied
+  std::string engine = "native";    ///< native | pytest
+  std::vector<std::string> args;    ///< pytest-equivalent argv: addopts, PYTEST_ADDOPTS, command line
+  std::string invocation_dir;       ///< absolute cwd of the fastest invocation
+  std::string options_json = "{}";  ///< pytest dest name -> value, every option of the table
+  /// "gw0", "gw1", ... or "master" (-n 0). Empty: the executor names each worker "gw<slot>".
+  std::string worker_id;
+  int worker_count = 1;
 };
 
 std::string encode_config(const WorkerConfig& cfg);

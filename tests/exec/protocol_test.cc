@@ -102,7 +102,24 @@ TEST(ProtocolEncode, ConfigSurvivesInvalidUtf8) {
   WorkerConfig cfg;
   cfg.rootdir = "/tmp/\xff\xfe";
   std::string s = encode_config(cfg);
-  EXPECT_NE(s.find("\"protocol\":1"), std::string::npos);
+  EXPECT_NE(s.find("\"protocol\":2"), std::string::npos);
+}
+
+TEST(ProtocolEncode, ConfigCarriesVersion2Fields) {
+  WorkerConfig cfg;
+  cfg.engine = "pytest";
+  cfg.args = {"-k", "a and b", "tests"};
+  cfg.invocation_dir = "/work/p";
+  cfg.options_json = R"({"tbstyle":"short","ignore":["x"]})";
+  cfg.worker_id = "gw3";
+  cfg.worker_count = 4;
+  std::string s = encode_config(cfg);
+  EXPECT_NE(s.find("\"engine\":\"pytest\""), std::string::npos);
+  EXPECT_NE(s.find("\"args\":[\"-k\",\"a and b\",\"tests\"]"), std::string::npos);
+  EXPECT_NE(s.find("\"invocation_dir\":\"/work/p\""), std::string::npos);
+  EXPECT_NE(s.find("\"options\":{\"ignore\":[\"x\"],\"tbstyle\":\"short\"}"), std::string::npos);
+  EXPECT_NE(s.find("\"worker_id\":\"gw3\""), std::string::npos);
+  EXPECT_NE(s.find("\"worker_count\":4"), std::string::npos);
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ def recv():
 def spin():
     while True:
         time.sleep(0.01)
-send({"t": "ready", "protocol": 1, "pid": os.getpid(), "python": "3"})
+send({"t": "ready", "protocol": 2, "pid": os.getpid(), "python": "3"})
 while True:
     m = recv()
     if m["t"] == "run":
