@@ -2,10 +2,10 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <memory>
 
+#include "app/flush_policy.h"
 #include "app/session.h"
 #include "base/clock.h"
 #include "exec/harness.h"
@@ -14,11 +14,6 @@
 
 namespace fastest::app {
 namespace {
-
-constexpr std::size_t k_flush_every = 512;  // results per store transaction
-// At batch ends, results older than this are committed even if fewer than k_flush_every,
-// so an interrupted run keeps what finished; larger transactions are cheaper per row.
-constexpr auto k_flush_interval = std::chrono::milliseconds(500);
 
 std::string host_name() {
   char buf[256] = {0};
@@ -30,8 +25,8 @@ std::string host_name() {
 class EventSink {
  public:
   EventSink(store::HistoryStore& db, std::int64_t run_id, std::vector<std::unique_ptr<report::Reporter>>& reporters,
-            std::size_t expected, int maxfail)
-      : m_db(db), m_run(run_id), m_reporters(reporters), m_expected(expected), m_maxfail(maxfail) {}
+            std::size_t expected, int maxfail, const base::Clock& clock)
+      : m_db(db), m_run(run_id), m_reporters(reporters), m_expected(expected), m_maxfail(maxfail), m_flush(clock) {}
 
   void handle(const exec::Event& ev, exec::Executor& executor) {
     switch (ev.kind) {
@@ -69,7 +64,7 @@ class EventSink {
         m_spans.push_back({st.first, ev.module, st.second, ev.time_s, m_tests_in[ev.batch]});
         m_costs.push_back({ev.module, 0, ev.worker, ev.import_s, 0});
         for (auto& r : m_reporters) r->on_batch_done(ev.module, ev.batch);
-        if (!m_pending.empty() && std::chrono::steady_clock::now() - m_last_flush >= k_flush_interval) flush();
+        if (m_flush.at_batch_end(m_pending.size())) flush();
         break;
       }
       case exec::EventKind::warning:
@@ -102,7 +97,7 @@ class EventSink {
     m_pending.clear();
     m_spans.clear();
     m_costs.clear();
-    m_last_flush = std::chrono::steady_clock::now();
+    m_flush.flushed();
   }
 
   report::Summary summary;
@@ -118,7 +113,7 @@ class EventSink {
     if (!r.teardown_error.empty()) ++summary.counts["error"];
     for (auto& rep : m_reporters) rep->on_result(r);
     m_pending.push_back(r);
-    if (m_pending.size() >= k_flush_every) flush();
+    if (m_flush.after_result(m_pending.size())) flush();
     if (base::is_failure(r.outcome) || !r.teardown_error.empty()) {
       ++failures;
       if (m_maxfail > 0 && failures >= m_maxfail && !stopped_on_failure) {
@@ -140,7 +135,7 @@ class EventSink {
   std::map<std::int64_t, std::pair<int, double>> m_started;  ///< batch -> (worker, start)
   std::map<std::int64_t, int> m_tests_in;                    ///< batch -> results
   bool m_warned = false;
-  std::chrono::steady_clock::time_point m_last_flush = std::chrono::steady_clock::now();
+  FlushPolicy m_flush;
 };
 
 }  // namespace
@@ -269,7 +264,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   if (!m_errors.empty() && !o.continue_on_collection_errors)
     return abort_on_collection_errors(reporters.all, clock.now_seconds() - t0);
 
-  EventSink sink(m_db, -1, reporters.all, m_static_total, o.maxfail);
+  EventSink sink(m_db, -1, reporters.all, m_static_total, o.maxfail, clock);
   for (const auto& e : m_errors) {
     // --continue-on-collection-errors: they are reported and count against the run.
     sink.summary.counts["error"]++;
