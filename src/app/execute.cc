@@ -311,7 +311,11 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   if (reporters.junit && reporters.junit->write_failed())
     std::fprintf(stderr, "fastest: error: could not write %s\n", o.junitxml.c_str());
   ExitCode code = exit_code_for(sink, interrupted.load(), o.continue_on_collection_errors);
-  if (rid >= 0) (void)m_db.finish_run(rid, make_run_end(code, summary.wall_s, summary));
+  if (rid >= 0) {
+    auto st = m_db.finish_run(rid, make_run_end(code, summary.wall_s, summary));
+    if (!st.ok())
+      std::fprintf(stderr, "fastest: warning: the run's end was not recorded: %s\n", st.error().message.c_str());
+  }
   return code;
 }
 

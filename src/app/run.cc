@@ -136,6 +136,13 @@ void request_interrupt(int signal) {
   if (auto* e = g_executor.load()) e->request_stop();
 }
 
+/// Prints the store's warnings from index `from` on; returns how many there are now.
+static std::size_t print_store_warnings(const store::HistoryStore& db, std::size_t from) {
+  const auto& all = db.warnings();
+  for (std::size_t i = from; i < all.size(); ++i) std::fprintf(stderr, "fastest: warning: %s\n", all[i].c_str());
+  return all.size();
+}
+
 ExitCode run_tests(const Options& opts) {
   PassTimer timer(opts.timings);
   auto ctx_result = make_context(opts);
@@ -150,7 +157,7 @@ ExitCode run_tests(const Options& opts) {
     return ExitCode::internal_error;
   }
   auto& db = *db_result.value();
-  for (const auto& w : db.warnings()) std::fprintf(stderr, "fastest: warning: %s\n", w.c_str());
+  std::size_t warned = print_store_warnings(db, 0);
   timer.mark("config");
 
   auto found = discover_pass(ctx, db);
@@ -159,10 +166,13 @@ ExitCode run_tests(const Options& opts) {
   auto suite = build_suite(ctx, found);
   Session session(ctx, db, std::move(suite.modules), std::move(suite.errors), std::move(suite.selects));
   timer.mark("plan");
-  if (opts.collect_only && opts.static_collect) return session.collect_static();
-  if (opts.collect_only) return session.collect_runtime(g_executor);
-  ExitCode code = session.execute(g_executor, g_interrupted, g_signal);
+  ExitCode code = opts.collect_only && opts.static_collect ? session.collect_static()
+                  : opts.collect_only                      ? session.collect_runtime(g_executor)
+                                                           : session.execute(g_executor, g_interrupted, g_signal);
   timer.mark("execute");
+  // Store warnings raised during the run (a failed history read degrades --lf and the
+  // plan; a failed write loses history) are shown once, after the summary.
+  print_store_warnings(db, warned);
   return code;
 }
 
