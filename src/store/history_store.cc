@@ -112,15 +112,18 @@ constexpr const char* k_upsert_stats_tail =
 }  // namespace
 
 Statements::Statements(SQLite::Database& db)
-    : get_file(db, "SELECT size, mtime_ns, content_hash, error_line, error_message FROM files WHERE path = ?"),
+    : get_file(db,
+               "SELECT size, mtime_ns, content_hash, error_line, error_message, parse_key, facts FROM files "
+               "WHERE path = ?"),
       get_items(db,
                 "SELECT node_id, cls, function, line, markers, parametrized FROM tests WHERE file = ? "
                 "ORDER BY ordinal"),
       upsert_file(db,
-                  "INSERT INTO files (path, size, mtime_ns, content_hash, error_line, error_message) "
-                  "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
+                  "INSERT INTO files (path, size, mtime_ns, content_hash, error_line, error_message, parse_key, "
+                  "facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
                   "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
-                  "error_line = excluded.error_line, error_message = excluded.error_message"),
+                  "error_line = excluded.error_line, error_message = excluded.error_message, "
+                  "parse_key = excluded.parse_key, facts = excluded.facts"),
       delete_items(db, "DELETE FROM tests WHERE file = ?"),
       insert_item(db,
                   "INSERT OR REPLACE INTO tests (file, ordinal, node_id, cls, function, line, markers, "
@@ -303,6 +306,8 @@ std::optional<CachedFile> HistoryStore::cached_file(std::string_view rel_path) c
     if (!f->getColumn(3).isNull()) {
       out.error = base::CollectionError{path, f->getColumn(3).getInt(), f->getColumn(4).getString()};
     }
+    out.parse_key = static_cast<std::uint64_t>(f->getColumn(5).getInt64());
+    if (!f->getColumn(6).isNull()) out.facts = f->getColumn(6).getString();
     Using items(m_impl->st.get_items);
     items->bind(1, path);
     while (items->executeStep()) {
@@ -340,6 +345,12 @@ base::Status HistoryStore::save_files(std::span<const CachedFile> files) {
         } else {
           up->bind(5);
           up->bind(6);
+        }
+        up->bind(7, static_cast<std::int64_t>(file.parse_key));
+        if (file.facts) {
+          up->bind(8, *file.facts);
+        } else {
+          up->bind(8);
         }
         up->exec();
       }

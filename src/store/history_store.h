@@ -28,6 +28,8 @@ struct CachedFile {
   std::uint64_t content_hash = 0;
   std::vector<base::TestItem> items;
   std::optional<base::CollectionError> error;
+  std::uint64_t parse_key = 0;       ///< discovery's ParsedFile::parse_key (0 in rows from schema 2)
+  std::optional<std::string> facts;  ///< discovery's encoded ConftestFacts, for conftest.py files
 };
 
 /// What is known about a run when it starts.
