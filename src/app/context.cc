@@ -84,6 +84,24 @@ std::string rel_to(const fs::path& p, const fs::path& root) {
   return rel == "." ? "" : rel;
 }
 
+// The command-line options that steer collection, resolved as pytest resolves them.
+void set_collection_options(const Options& opts, const RunContext& ctx, discovery::Config& d) {
+  d.invocation_dir = ctx.invocation_dir;
+  d.ignore = opts.ignore;
+  d.ignore_glob = opts.ignore_glob;
+  d.deselect = opts.deselect;
+  d.doctest_modules = opts.doctest_modules;
+  d.doctest_glob = opts.doctest_glob;
+  d.import_mode = opts.import_mode;
+  d.noconftest = opts.noconftest;
+  // pytest: --confcutdir relative to the cwd; without it, the inifile's directory (none: no limit).
+  if (!opts.confcutdir.empty()) {
+    d.confcutdir = (ctx.invocation_dir / opts.confcutdir).lexically_normal();
+  } else if (!ctx.ini.inifile.empty()) {
+    d.confcutdir = ctx.ini.inifile.parent_path();
+  }
+}
+
 }  // namespace
 
 int usable_cores() {
@@ -140,6 +158,7 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
   if (ctx.ini.has("python_classes")) d.python_classes = ctx.ini.list("python_classes");
   if (ctx.ini.has("python_functions")) d.python_functions = ctx.ini.list("python_functions");
   if (ctx.ini.has("norecursedirs")) d.norecursedirs = ctx.ini.list("norecursedirs");
+  set_collection_options(opts, ctx, d);
 
   if (need_python) {
     auto py = resolve_python(opts.python);

@@ -46,7 +46,9 @@ class PassTimer {
 };
 
 store::CachedFile to_cached(const discovery::ParsedFile& f) {
-  return {f.rel_path, f.size, f.mtime_ns, f.content_hash, f.items, f.error};
+  store::CachedFile c{f.rel_path, f.size, f.mtime_ns, f.content_hash, f.items, f.error, f.parse_key, std::nullopt};
+  if (f.conftest) c.facts = discovery::encode_conftest_facts(*f.conftest);
+  return c;
 }
 
 discovery::ParsedFile from_cached(store::CachedFile c) {
@@ -57,6 +59,11 @@ discovery::ParsedFile from_cached(store::CachedFile c) {
   f.content_hash = c.content_hash;
   f.items = std::move(c.items);
   f.error = std::move(c.error);
+  f.parse_key = c.parse_key;
+  if (c.facts) {
+    f.conftest = discovery::decode_conftest_facts(*c.facts);
+    if (!f.conftest) f.parse_key = 0;  // unreadable facts: parse again
+  }
   return f;
 }
 
@@ -81,8 +88,9 @@ discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& d
   if (result.parsed_count > 0) {
     std::vector<store::CachedFile> changed;
     changed.reserve(result.parsed_count);
-    for (const auto& f : result.files)
-      if (f.parsed) changed.push_back(to_cached(f));
+    for (const auto* list : {&result.files, &result.conftest_files})
+      for (const auto& f : *list)
+        if (f.parsed) changed.push_back(to_cached(f));
     if (auto st = db.save_files(changed); !st.ok())
       std::fprintf(stderr, "fastest: warning: could not cache discovery: %s\n", st.error().message.c_str());
   }

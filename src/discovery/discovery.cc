@@ -4,7 +4,11 @@
 #include <tbb/parallel_for_each.h>
 
 #include <algorithm>
+#include <memory>
 #include <numeric>
+#include <unordered_map>
+
+#include "discovery/walk.h"
 
 namespace fastest::discovery {
 
@@ -42,16 +46,100 @@ void sort_by_rel_path(Discovery& d) {
   d.collection_order = std::move(new_index);  // walk position -> sorted position
 }
 
+// Conftests are read while walking (their ignore lists steer the walk): from the cache
+// when it still holds them, else parsed on the spot. Pointers stay valid (unique_ptr).
+class ConftestStore {
+ public:
+  ConftestStore(const Config& cfg, const CacheLookup& cache, Discovery& d) : m_cfg(cfg), m_cache(cache), m_d(d) {}
+
+  const ConftestFacts* load(const SourceFile& f) {
+    std::optional<ParsedFile> hit = m_cache ? m_cache(f) : std::nullopt;
+    if (hit && (!hit->conftest || hit->parse_key != parse_key(f, m_cfg) ||
+                hash_file(f) != std::optional<std::uint64_t>(hit->content_hash)))
+      hit.reset();
+    if (hit) {
+      hit->rel_path = f.rel_path;
+      hit->parsed = false;
+      hit->conftest->rel_path = f.rel_path;
+      hit->conftest->abs_path = f.abs_path;
+    } else {
+      hit = parse_file(f, m_cfg);
+      ++m_d.parsed_count;
+    }
+    m_files.push_back(std::make_unique<ParsedFile>(std::move(*hit)));
+    m_index[f.rel_path] = m_files.size() - 1;
+    m_d.conftests.push_back(*m_files.back()->conftest);
+    return &*m_files.back()->conftest;
+  }
+
+  /// The conftest already read as `f`, if it was read with the same parse key.
+  std::unique_ptr<ParsedFile> take(const SourceFile& f) {
+    auto it = m_index.find(f.rel_path);
+    if (it == m_index.end() || !m_files[it->second] || m_files[it->second]->parse_key != parse_key(f, m_cfg))
+      return nullptr;
+    return std::move(m_files[it->second]);
+  }
+
+  /// Conftests not taken as modules, for the cache write-back.
+  void finish() {
+    for (auto& f : m_files)
+      if (f) m_d.conftest_files.push_back(std::move(*f));
+  }
+
+ private:
+  const Config& m_cfg;
+  const CacheLookup& m_cache;
+  Discovery& m_d;
+  std::vector<std::unique_ptr<ParsedFile>> m_files;
+  std::unordered_map<std::string, std::size_t> m_index;
+};
+
+// --deselect: pytest drops items whose node id starts with a prefix (plain str.startswith).
+std::size_t deselect(std::vector<ParsedFile>& files, const std::vector<std::string>& prefixes) {
+  if (prefixes.empty()) return 0;
+  std::size_t removed = 0;
+  for (ParsedFile& f : files) {
+    removed += std::erase_if(f.items, [&](const base::TestItem& it) {
+      return std::any_of(prefixes.begin(), prefixes.end(),
+                         [&](const std::string& p) { return std::string_view(it.node_id).starts_with(p); });
+    });
+  }
+  return removed;
+}
+
+// A doctest text file without examples collects nothing: it is not a module to run.
+void drop_empty_text_files(std::vector<SourceFile>& found, std::vector<ParsedFile>& files) {
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (found[i].text_doctest && files[i].items.empty() && !files[i].error) continue;
+    if (out != i) {
+      files[out] = std::move(files[i]);
+      found[out] = std::move(found[i]);
+    }
+    ++out;
+  }
+  files.resize(out);
+  found.resize(out);
+}
+
 }  // namespace
 
 Discovery discover(const Config& cfg, const CacheLookup& cache) {
   Discovery d;
-  std::vector<SourceFile> found = find_test_files(cfg, d.errors);
+  ConftestStore conftests(cfg, cache, d);
+  ConftestLoader loader = [&](const SourceFile& f) { return conftests.load(f); };
+  std::vector<SourceFile> found = find_test_files(cfg, d.errors, loader);
   d.files.resize(found.size());
   std::vector<std::size_t> todo, hits;
   for (std::size_t i = 0; i < found.size(); ++i) {
+    if (found[i].conftest) {
+      if (auto read = conftests.take(found[i])) {
+        d.files[i] = std::move(*read);
+        continue;
+      }
+    }
     std::optional<ParsedFile> hit = cache ? cache(found[i]) : std::nullopt;
-    if (!hit) {
+    if (!hit || hit->parse_key != parse_key(found[i], cfg)) {
       todo.push_back(i);
       continue;
     }
@@ -60,6 +148,7 @@ Discovery discover(const Config& cfg, const CacheLookup& cache) {
     d.files[i].parsed = false;
     hits.push_back(i);
   }
+  conftests.finish();
   // Hashing is far cheaper than parsing; a stale answer is re-parsed.
   std::vector<char> stale(found.size(), 0);
   tbb::parallel_for_each(hits.begin(), hits.end(), [&](std::size_t i) {
@@ -69,7 +158,16 @@ Discovery discover(const Config& cfg, const CacheLookup& cache) {
     if (stale[i]) todo.push_back(i);
   todo = largest_first(found, std::move(todo));
   tbb::parallel_for_each(todo.begin(), todo.end(), [&](std::size_t i) { d.files[i] = parse_file(found[i], cfg); });
-  d.parsed_count = todo.size();
+  d.parsed_count += todo.size();
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    d.files[i].worker_decides = found[i].worker_decides;
+    if (d.files[i].conftest) {
+      d.files[i].conftest->rel_path = found[i].rel_path;
+      d.files[i].conftest->abs_path = found[i].abs_path;
+    }
+  }
+  drop_empty_text_files(found, d.files);
+  d.deselected = deselect(d.files, cfg.deselect);
   sort_by_rel_path(d);
   return d;
 }

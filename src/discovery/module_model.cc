@@ -2,6 +2,8 @@
 // Function bodies are never entered: what they define is invisible to pytest.
 #include "discovery/module_model.h"
 
+#include "discovery/syntax.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -22,24 +24,6 @@ namespace {
 
 // Python refuses more than 100 indentation levels; deeper trees are garbage.
 constexpr int k_max_depth = 128;
-
-std::string_view type_of(TSNode n) { return ts_node_type(n); }
-
-TSNode field(TSNode n, const char* name) {
-  return ts_node_child_by_field_name(n, name, static_cast<std::uint32_t>(std::strlen(name)));
-}
-
-template <class F>
-void for_each_named_child(TSNode n, F&& f) {
-  TSTreeCursor c = ts_tree_cursor_new(n);
-  if (ts_tree_cursor_goto_first_child(&c)) {
-    do {
-      TSNode child = ts_tree_cursor_current_node(&c);
-      if (ts_node_is_named(child)) f(child);
-    } while (ts_tree_cursor_goto_next_sibling(&c));
-  }
-  ts_tree_cursor_delete(&c);
-}
 
 Binding other_binding(std::string_view name) {
   Binding b;
@@ -73,10 +57,8 @@ class ModelBuilder {
   }
 
  private:
-  std::string_view text(TSNode n) const {
-    return m_src.substr(ts_node_start_byte(n), ts_node_end_byte(n) - ts_node_start_byte(n));
-  }
-  static int line(TSNode n) { return static_cast<int>(ts_node_start_point(n).row) + 1; }
+  std::string_view text(TSNode n) const { return node_text(n, m_src); }
+  static int line(TSNode n) { return node_line(n); }
 
   void walk_body(TSNode block, Namespace& ns, bool module_level, int depth) {
     if (depth > k_max_depth) return;

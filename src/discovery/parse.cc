@@ -11,7 +11,9 @@
 #include <memory>
 #include <optional>
 
+#include "discovery/conftest_facts.h"
 #include "discovery/discovery.h"
+#include "discovery/doctest_items.h"
 #include "discovery/module_model.h"
 #include "discovery/source_text.h"
 
@@ -159,10 +161,27 @@ class MappedFile {
 
 }  // namespace
 
-ParsedFile parse_source(std::string_view rel_path, std::string_view source, const Config& cfg) {
+namespace {
+
+// The module's items in pytest's order: a file that is both a doctest module and a test
+// module yields the DoctestModule's items first (the doctest plugin's collector comes first).
+void read_tree(const SourceFile& kind, TSNode root, std::string_view text, const Config& cfg, ParsedFile& out) {
+  if (kind.doctests) out.items = doctest_items(root, text, kind.rel_path, kind.module_name);
+  if (kind.tests) {
+    std::vector<base::TestItem> tests = emit_items(build_module_model(root, text), kind.rel_path, cfg);
+    if (out.items.empty()) {
+      out.items = std::move(tests);
+    } else {
+      out.items.insert(out.items.end(), std::make_move_iterator(tests.begin()), std::make_move_iterator(tests.end()));
+    }
+  }
+  if (kind.conftest) out.conftest = read_conftest_facts(root, text);
+}
+
+void parse_python(const SourceFile& kind, std::string_view source, const Config& cfg, ParsedFile& out) {
   std::string storage;
+  const std::string& rel_path = kind.rel_path;
   DecodedSource decoded = decode_source(source, storage, rel_path);
-  ParsedFile out;
   if (decoded.problem) {
     out = error_file(rel_path, decoded.problem->line, decoded.problem->message);
   } else if (decoded.text.size() > std::numeric_limits<std::uint32_t>::max()) {
@@ -173,18 +192,69 @@ ParsedFile parse_source(std::string_view rel_path, std::string_view source, cons
     TreePtr tree(
         ts_parser_parse_string(parser, nullptr, decoded.text.data(), static_cast<std::uint32_t>(decoded.text.size())));
     TSNode root = ts_tree_root_node(tree.get());
-    out.rel_path = std::string(rel_path);
+    out.rel_path = rel_path;
     if (ts_node_has_error(root)) {
       out.error = syntax_error(rel_path, root);
     } else if (auto py2 = python2_statement(rel_path, root, decoded.text)) {
       out.error = std::move(py2);
     } else {
-      out.items = emit_items(build_module_model(root, decoded.text), rel_path, cfg);
+      read_tree(kind, root, decoded.text, cfg, out);
     }
+  }
+  // pytest cannot import a conftest that does not compile: the session fails, and its
+  // facts are unknown.
+  if (kind.conftest && !out.conftest) {
+    out.conftest = ConftestFacts{};
+    out.conftest->error = true;
+  }
+}
+
+}  // namespace
+
+ParsedFile parse_source(const SourceFile& kind, std::string_view source, const Config& cfg) {
+  ParsedFile out;
+  if (kind.text_doctest) {
+    // doctest_encoding defaults to UTF-8; an undecodable file is the worker's collection
+    // error, so it keeps its item.
+    out.rel_path = kind.rel_path;
+    out.items = text_doctest_items(source, kind.rel_path);
+    if (out.items.empty() && first_invalid_utf8(source) != std::string_view::npos)
+      out.items = text_doctest_items(">>> 0", kind.rel_path);
+  } else {
+    parse_python(kind, source, cfg, out);
+  }
+  if (kind.conftest && out.conftest) {
+    out.conftest->rel_path = kind.rel_path;
+    out.conftest->abs_path = kind.abs_path;
   }
   out.size = static_cast<std::int64_t>(source.size());
   out.content_hash = XXH64(source.data(), source.size(), 0);
+  out.parse_key = parse_key(kind, cfg);
   return out;
+}
+
+ParsedFile parse_source(std::string_view rel_path, std::string_view source, const Config& cfg) {
+  SourceFile kind;
+  kind.rel_path = std::string(rel_path);
+  return parse_source(kind, source, cfg);
+}
+
+std::uint64_t parse_key(const SourceFile& file, const Config& cfg) {
+  std::string key = "k1";
+  key += file.tests ? 'T' : '-';
+  key += file.doctests ? 'D' : '-';
+  key += file.text_doctest ? 'X' : '-';
+  key += file.conftest ? 'C' : '-';
+  auto add = [&](const std::vector<std::string>& list) {
+    for (const auto& s : list) key.append("\x1f").append(s);
+    key += '\x1e';
+  };
+  if (file.tests) {
+    add(cfg.python_classes);
+    add(cfg.python_functions);
+  }
+  if (file.doctests) key += file.module_name;
+  return XXH64(key.data(), key.size(), 0);
 }
 
 ParsedFile parse_file(const SourceFile& file, const Config& cfg) {
@@ -193,9 +263,16 @@ ParsedFile parse_file(const SourceFile& file, const Config& cfg) {
     ParsedFile out = error_file(file.rel_path, 0, "cannot read " + file.abs_path.string() + ": " + mapped.error());
     out.size = file.size;
     out.mtime_ns = file.mtime_ns;
+    out.parse_key = parse_key(file, cfg);
+    if (file.conftest) {
+      out.conftest.emplace();
+      out.conftest->rel_path = file.rel_path;
+      out.conftest->abs_path = file.abs_path;
+      out.conftest->error = true;
+    }
     return out;
   }
-  ParsedFile out = parse_source(file.rel_path, mapped.bytes(), cfg);
+  ParsedFile out = parse_source(file, mapped.bytes(), cfg);
   // The stat of the bytes actually hashed, so a cache keyed on it never hides an edit.
   out.mtime_ns = mapped.mtime_ns();
   out.parsed = true;

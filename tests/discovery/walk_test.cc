@@ -44,8 +44,10 @@ TEST(DiscoveryWalk, PythonFilesOrderAndNorecursedirs) {
   std::vector<base::CollectionError> errors;
   std::vector<SourceFile> files = find_test_files(t.config(), errors);
   EXPECT_THAT(errors, IsEmpty());
-  // pytest 7: a directory's files first, then its subdirectories.
-  EXPECT_THAT(rel_paths(files), ElementsAre("tests/a_test.py", "tests/test_b.py", "tests/a/test_a.py"));
+  // pytest 7: a directory's files first, then its subdirectories. test_data.txt matches the
+  // default --doctest-glob (discover() drops it: it holds no examples).
+  EXPECT_THAT(rel_paths(files),
+              ElementsAre("tests/a_test.py", "tests/test_b.py", "tests/test_data.txt", "tests/a/test_a.py"));
   EXPECT_GT(files[0].size, 0);
   EXPECT_GT(files[0].mtime_ns, 0);
   EXPECT_TRUE(files[0].abs_path.is_absolute());
@@ -93,7 +95,7 @@ TEST(DiscoveryWalk, SymlinkLoopsBrokenLinksAndDuplicatesSurvived) {
 
 TEST(DiscoveryWalk, MissingPathAndNonPythonFileAreErrors) {
   TempTree t;
-  fs::path txt = t.write("notes.txt", "x");
+  fs::path txt = t.write("notes.md", "x");  // an explicit .txt/.rst is a doctest file
   Config cfg = t.config();
   cfg.paths = {t.root() / "nope", txt};
   std::vector<base::CollectionError> errors;
@@ -146,6 +148,7 @@ TEST(DiscoveryPass, CacheAnswersAreUsedAndNotParsed) {
     ParsedFile p;
     p.rel_path = f.rel_path;
     p.content_hash = hash_file(f).value();
+    p.parse_key = parse_key(f, t.config());
     p.items.emplace_back().node_id = "test_cached.py::test_from_cache";
     return p;
   };
@@ -168,6 +171,7 @@ TEST(DiscoveryPass, CacheAnswerWithAStaleHashIsReparsed) {
     ParsedFile p;
     p.rel_path = f.rel_path;
     p.content_hash = hash_file(f).value() ^ 1;  // what the file held before the edit
+    p.parse_key = parse_key(f, t.config());
     p.items.emplace_back().node_id = "test_edited.py::test_old_name";
     return p;
   };
