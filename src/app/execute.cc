@@ -4,8 +4,11 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "app/flush_policy.h"
+#include "app/reporting.h"
 #include "app/session.h"
 #include "base/clock.h"
 #include "exec/harness.h"
@@ -15,11 +18,6 @@
 namespace fastest::app {
 namespace {
 
-std::string host_name() {
-  char buf[256] = {0};
-  gethostname(buf, sizeof buf - 1);
-  return buf;
-}
 
 /// Consumes executor events: counts, reports and records them.
 class EventSink {
@@ -33,25 +31,20 @@ class EventSink {
       case exec::EventKind::worker_ready:
         if (python_version.empty()) python_version = ev.text;
         break;
-      case exec::EventKind::collected: {
-        // A re-queued remainder (new batch id) was already counted by its first collection.
-        auto it = m_static_of.find(ev.batch);
-        if (it == m_static_of.end()) break;
-        m_expected += ev.items.size();
-        m_expected -= std::min(m_expected, it->second);
-        m_static_of.erase(it);
-        for (auto& r : m_reporters) r->on_progress_total(m_expected);
+      case exec::EventKind::configured:
+        send_header(ev.items);
         break;
-      }
+      case exec::EventKind::collected:
+        send_header({});
+        on_collected(ev);
+        break;
       case exec::EventKind::test_result:
+        send_header({});
         on_result(ev.batch, ev.result, executor);
         break;
       case exec::EventKind::collect_error:
-        if (auto it = m_static_of.find(ev.batch); it != m_static_of.end()) {
-          m_expected -= std::min(m_expected, it->second);
-          m_static_of.erase(it);
-          for (auto& r : m_reporters) r->on_progress_total(m_expected);
-        }
+        send_header({});
+        collection_finished(ev.origin, 0, 0, 0, 1);
         ++collect_errors;
         ++summary.counts["error"];
         for (auto& r : m_reporters) r->on_collect_error(ev.collect_error);
@@ -69,16 +62,38 @@ class EventSink {
       }
       case exec::EventKind::warning:
         ++summary.warnings;
-        for (auto& r : m_reporters) r->on_warning(ev.text);
+        for (auto& r : m_reporters) r->on_warning(ev.warning_record);
+        break;
+      case exec::EventKind::info:
+        send_header({});
+        for (auto& r : m_reporters) r->on_info(ev.text);
+        break;
+      case exec::EventKind::suite_property:
+        if (ev.items.size() == 2)
+          for (auto& r : m_reporters) r->on_suite_property(ev.items[0], ev.items[1]);
         break;
       case exec::EventKind::worker_lost:
         std::fprintf(stderr, "fastest: worker %d: %s\n", ev.worker, ev.text.c_str());
+        break;
+      case exec::EventKind::worker_fatal:
+        on_worker_fatal(ev);
         break;
       case exec::EventKind::fatal:
         fatal = ev.text;
         break;
     }
   }
+
+  /// The planned batches whose collection the "collected N items" line waits for.
+  void expect_collection(std::int64_t origin) { m_uncollected.insert(origin); }
+  /// Nothing left to wait for (no batches at all): the line can be printed now.
+  void collection_check() {
+    if (m_uncollected.empty() && !m_collection_reported) {
+      m_collection_reported = true;
+      for (auto& r : m_reporters) r->on_collection_done(m_counts);
+    }
+  }
+  void add_static_errors(std::size_t n) { m_counts.errors += n; }
 
   void set_run(std::int64_t run_id) { m_run = run_id; }
   void set_static_count(std::int64_t batch, std::size_t n) { m_static_of[batch] = n; }
@@ -104,8 +119,57 @@ class EventSink {
   std::string python_version, fatal;
   int failures = 0, collect_errors = 0, ran = 0;
   bool stopped_on_failure = false;
+  std::optional<int> fatal_exit_code;  ///< a worker's `fatal`: pytest's exit code for it
 
  private:
+  void send_header(const std::vector<std::string>& lines) {
+    if (m_header_sent) return;
+    m_header_sent = true;
+    for (auto& r : m_reporters) r->on_worker_header(python_version, lines);
+  }
+
+  void on_collected(const exec::Event& ev) {
+    // A re-queued remainder (new batch id) was already counted by its first collection.
+    auto it = m_static_of.find(ev.origin);
+    if (it == m_static_of.end()) return;
+    m_expected += ev.items.size();
+    m_expected -= std::min(m_expected, it->second);
+    m_static_of.erase(it);
+    for (auto& r : m_reporters) r->on_progress_total(m_expected);
+    // A module that skipped itself is listed as its own path: pytest counts it as a
+    // collection-time skip, not as an item.
+    std::size_t skipped = ev.items.size() == 1 && ev.items[0] == ev.module ? 1 : 0;
+    auto deselected = static_cast<std::size_t>(ev.deselected);
+    if (deselected) summary.counts["deselected"] += static_cast<int>(deselected);
+    collection_finished(ev.origin, ev.items.size() - skipped + deselected, deselected, skipped, 0);
+  }
+
+  void collection_finished(std::int64_t origin, std::size_t items, std::size_t deselected, std::size_t skipped,
+                           std::size_t errors) {
+    if (auto it = m_static_of.find(origin); it != m_static_of.end() && errors) {
+      m_expected -= std::min(m_expected, it->second);
+      m_static_of.erase(it);
+      for (auto& r : m_reporters) r->on_progress_total(m_expected);
+    }
+    if (!m_uncollected.erase(origin)) return;
+    m_counts.collected += items;
+    m_counts.deselected += deselected;
+    m_counts.skipped += skipped;
+    m_counts.errors += errors;
+    collection_check();
+  }
+
+  void on_worker_fatal(const exec::Event& ev) {
+    // Every worker may hit the same conftest error: pytest shows it once.
+    if (fatal_exit_code) return;
+    fatal_exit_code = ev.exit_code;
+    summary.fatal = true;
+    std::string msg = ev.text;
+    if (!msg.empty() && msg.back() != '\n') msg += '\n';
+    std::fwrite(msg.data(), 1, msg.size(), stderr);
+    std::fflush(stderr);
+  }
+
   void on_result(std::int64_t batch, const base::TestResult& r, exec::Executor& executor) {
     ++ran;
     ++m_tests_in[batch];
@@ -134,6 +198,9 @@ class EventSink {
   std::vector<store::ModuleCost> m_costs;
   std::map<std::int64_t, std::pair<int, double>> m_started;  ///< batch -> (worker, start)
   std::map<std::int64_t, int> m_tests_in;                    ///< batch -> results
+  std::set<std::int64_t> m_uncollected;                      ///< planned batches not collected yet
+  report::CollectionCounts m_counts;
+  bool m_collection_reported = false, m_header_sent = false;
   bool m_warned = false;
   FlushPolicy m_flush;
 };
@@ -141,26 +208,6 @@ class EventSink {
 }  // namespace
 
 namespace {
-
-struct Reporters {
-  std::vector<std::unique_ptr<report::Reporter>> all;
-  report::JunitReporter* junit = nullptr;
-};
-
-Reporters make_reporters(const Options& o) {
-  Reporters r;
-  report::TerminalOptions topts;
-  topts.verbose = o.verbose;
-  topts.report_chars = o.report_chars;
-  topts.durations = o.durations;
-  r.all.push_back(std::make_unique<report::TerminalReporter>(topts));
-  if (!o.junitxml.empty()) {
-    auto j = std::make_unique<report::JunitReporter>(o.junitxml, host_name());
-    r.junit = j.get();
-    r.all.push_back(std::move(j));
-  }
-  return r;
-}
 
 exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const std::filesystem::path& main_py) {
   const auto& o = ctx.opts;
@@ -203,6 +250,7 @@ store::RunInfo make_run_info(const Options& o, int workers, const std::string& s
 /// pytest's precedence: internal error, interrupted, failures, collection errors, nothing ran.
 ExitCode exit_code_for(const EventSink& sink, bool interrupted, bool continue_on_errors) {
   if (!sink.fatal.empty()) return ExitCode::internal_error;
+  if (sink.fatal_exit_code) return static_cast<ExitCode>(*sink.fatal_exit_code);
   if (interrupted) return ExitCode::interrupted;
   // pytest stops at collection errors (exit 2) unless told to go on.
   if (sink.collect_errors > 0 && !continue_on_errors) return ExitCode::interrupted;
@@ -230,8 +278,8 @@ ExitCode Session::abort_on_collection_errors(std::vector<std::unique_ptr<report:
     for (auto& r : reporters) r->on_collect_error(e);
   summary.counts["error"] = static_cast<int>(m_errors.size());
   summary.interrupted = true;
-  summary.interrupt_reason =
-      std::to_string(m_errors.size()) + (m_errors.size() == 1 ? " error" : " errors") + " during collection";
+  summary.interrupt_reason = "Interrupted: " + std::to_string(m_errors.size()) +
+                             (m_errors.size() == 1 ? " error" : " errors") + " during collection";
   summary.wall_s = wall;
   for (auto& r : reporters) r->on_finish(summary);
   return ExitCode::interrupted;
@@ -242,7 +290,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   const auto& o = m_ctx.opts;
   base::SteadyClock clock;
   const double t0 = clock.now_seconds();
-  auto reporters = make_reporters(o);
+  auto reporters = make_reporters(m_ctx);
   std::string schedule_name;
   auto plan = make_plan(schedule_name);
   if (!plan.ok()) {
@@ -251,7 +299,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   }
   int workers = std::max(1, std::min<int>(m_ctx.workers, static_cast<int>(plan->batches.size())));
   report::RunHeader header;
-  header.rootdir = m_ctx.ini.rootdir.string();
+  describe_root(m_ctx, header);
+  header.collection_lines = m_collection_lines;
   header.collected = m_static_total;
   header.modules = m_modules.size();
   header.collect_errors = m_errors.size();
@@ -265,6 +314,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     return abort_on_collection_errors(reporters.all, clock.now_seconds() - t0);
 
   EventSink sink(m_db, -1, reporters.all, m_static_total, o.maxfail, clock);
+  sink.add_static_errors(m_errors.size());
   for (const auto& e : m_errors) {
     // --continue-on-collection-errors: they are reported and count against the run.
     sink.summary.counts["error"]++;
@@ -284,8 +334,10 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   for (std::size_t i = 0; i < plan->batches.size(); ++i) {
     auto& b = plan->batches[i];
     sink.set_static_count(static_cast<std::int64_t>(i), b.select.empty() ? m_full_counts[b.module] : b.select.size());
+    sink.expect_collection(static_cast<std::int64_t>(i));
     items.push_back({.id = static_cast<std::int64_t>(i), .module = b.module, .select = std::move(b.select)});
   }
+  sink.collection_check();
   exec::Executor executor(make_exec_options(m_ctx, workers, main_py.value()), clock);
   slot.store(&executor);
   if (interrupted.load()) executor.request_stop();
@@ -298,13 +350,13 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   if (interrupted.load()) {
     summary.interrupted = true;
     int sig = signal.load();
-    summary.interrupt_reason = sig == SIGTERM  ? "Terminated (SIGTERM)"
-                               : sig == SIGHUP ? "Hangup (SIGHUP)"
-                                               : "KeyboardInterrupt";
+    summary.interrupt_reason = sig == SIGTERM  ? "Interrupted: Terminated (SIGTERM)"
+                               : sig == SIGHUP ? "Interrupted: Hangup (SIGHUP)"
+                                               : "Interrupted: KeyboardInterrupt";
   } else if (sink.stopped_on_failure) {
+    // pytest's session.shouldfail, plural whatever the count.
     summary.interrupted = true;
-    summary.interrupt_reason =
-        "stopping after " + std::to_string(sink.failures) + " failure" + (sink.failures == 1 ? "" : "s");
+    summary.interrupt_reason = "stopping after " + std::to_string(sink.failures) + " failures";
   }
   if (!sink.fatal.empty()) std::fprintf(stderr, "fastest: error: %s\n", sink.fatal.c_str());
   for (auto& r : reporters.all) r->on_finish(summary);

@@ -43,6 +43,7 @@ class Session {
   std::map<std::string, std::vector<std::string>> m_selects;  ///< module -> node-id prefixes to run
   std::map<std::string, std::size_t> m_full_counts;           ///< module -> static tests discovered
   std::size_t m_static_total = 0;
+  std::vector<std::string> m_collection_lines;  ///< "run-last-failure: ...", "stepwise: ..."
 };
 
 }  // namespace fastest::app

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/outcome.h"
@@ -27,6 +28,15 @@ struct CollectionError {
   std::string message{};
 };
 
+/// A warning a worker recorded (during a test when node_id is set, else at collection/session level).
+struct WarningRecord {
+  std::string node_id{};
+  std::string category{};  ///< "UserWarning"
+  std::string message{};
+  std::string filename{};  ///< as the warnings module saw it (often absolute)
+  int lineno = 0;
+};
+
 /// One test's result as reported by a worker (one per runtime node id).
 struct TestResult {
   std::string node_id{};
@@ -38,7 +48,14 @@ struct TestResult {
   std::string teardown_error{};  ///< pytest reports "passed + error" when only teardown fails
   std::string captured_stdout{};
   std::string captured_stderr{};
-  std::string message{};      ///< short message (skip reason, xfail reason, exception line)
+  std::string message{};  ///< short message (skip reason, xfail reason, exception line)
+  std::string when{};     ///< phase that decided the outcome: setup call teardown collect ("" unknown)
+  std::string captured_log{};
+  int line = 0;  ///< 1-based line of the test function (0 if unknown)
+  /// record_property / user_properties, values as str(): JUnit <properties> of the testcase.
+  std::vector<std::pair<std::string, std::string>> properties{};
+  /// record_xml_attribute: extra attributes of the JUnit <testcase> (xunit1 / legacy only).
+  std::vector<std::pair<std::string, std::string>> xml_attributes{};
   int worker = -1;            ///< worker slot index
   double start_offset_s = 0;  ///< seconds since run start when the test began
 };

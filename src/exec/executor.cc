@@ -23,6 +23,8 @@ struct Executor::Shared {
   std::int64_t next_id = 0;
   tbb::concurrent_bounded_queue<std::optional<Event>> events;  ///< nullopt = pool finished
   double t0 = 0;
+  /// A worker sent `fatal`: no slot takes another batch or starts another worker.
+  std::atomic<bool> draining{false};
 
   std::optional<WorkItem> take() {
     std::lock_guard lock(mu);
@@ -48,9 +50,10 @@ struct BatchState {
   double in_flight_start = 0;
   bool finished = false;
   bool collect_failed = false;
+  bool fatal = false;  ///< the worker sent `fatal` and exits
 };
 
-enum class BatchEnd { finished, lost, timed_out, stopped };
+enum class BatchEnd { finished, lost, timed_out, stopped, fatal };
 
 base::TestResult failed_result(const WorkItem& item, const std::string& nodeid, base::Outcome outcome,
                                const std::string& text) {
@@ -88,9 +91,11 @@ struct Executor::Slot {
   Shared& shared;
   int index;
   std::unique_ptr<WorkerProcess> proc{};
+  std::int64_t current_origin = -1;  ///< origin of the batch this slot runs
 
   void emit(Event ev) {
     ev.worker = index;
+    if (ev.origin < 0) ev.origin = current_origin;
     ev.time_s = ex.m_clock.now_seconds() - shared.t0;
     shared.events.push(std::move(ev));
   }
@@ -156,7 +161,8 @@ struct Executor::Slot {
                    .batch = item.id,
                    .module = item.module,
                    .import_s = msg.import_s,
-                   .items = std::move(msg.items)});
+                   .items = std::move(msg.items),
+                   .deselected = msg.deselected});
         break;
       case MessageType::start:
         bs.in_flight = msg.nodeid;
@@ -176,6 +182,7 @@ struct Executor::Slot {
         emit(Event{.kind = EventKind::warning,
                    .batch = item.id,
                    .module = item.module,
+                   .warning_record = {msg.nodeid, msg.category, msg.message, msg.filename, msg.lineno},
                    .text = msg.category + ": " + msg.message});
         break;
       case MessageType::batch_done:
@@ -187,8 +194,42 @@ struct Executor::Slot {
                    .text = msg.teardown_error});
         break;
       default:
+        on_session_message(msg, item, bs);
         break;
     }
+  }
+
+  /// Messages about the worker's session rather than the batch (protocol v2).
+  void on_session_message(WorkerMessage& msg, const WorkItem& item, BatchState& bs) {
+    switch (msg.type) {
+      case MessageType::configured:
+        emit(Event{.kind = EventKind::configured, .items = std::move(msg.header)});
+        break;
+      case MessageType::info:
+        emit(Event{.kind = EventKind::info, .batch = item.id, .module = item.module, .text = std::move(msg.text)});
+        break;
+      case MessageType::suite_property:
+        emit(Event{.kind = EventKind::suite_property, .items = {std::move(msg.name), std::move(msg.value)}});
+        break;
+      case MessageType::fatal:
+        // Set before the event is seen, so no slot takes a batch the session would not run.
+        shared.draining.store(true);
+        bs.fatal = true;
+        emit(Event{.kind = EventKind::worker_fatal,
+                   .batch = item.id,
+                   .module = item.module,
+                   .exit_code = msg.exit_code,
+                   .text = std::move(msg.message)});
+        break;
+      default:
+        break;
+    }
+  }
+
+  /// The worker said `fatal` and exits by itself: reap it (bounded), never replace it.
+  void after_fatal() {
+    proc->reap(ex.m_opts.exit_grace_s);
+    proc.reset();
   }
 
   void on_result(WorkerMessage& msg, const WorkItem& item, BatchState& bs) {
@@ -223,6 +264,7 @@ struct Executor::Slot {
       if (st == ReadStatus::error) lost_reason = "protocol error: " + lost_reason;
       if (st != ReadStatus::message) return BatchEnd::lost;
       on_message(msg, item, bs);
+      if (bs.fatal) return BatchEnd::fatal;
     }
     return BatchEnd::finished;
   }
@@ -279,7 +321,8 @@ struct Executor::Slot {
   }
 
   void requeue_rest(const WorkItem& item, const BatchState& bs, const std::string& status) {
-    WorkItem rest{.module = item.module, .attempt = item.attempt + (bs.in_flight.empty() ? 1 : 0)};
+    WorkItem rest{
+        .origin = item.origin, .module = item.module, .attempt = item.attempt + (bs.in_flight.empty() ? 1 : 0)};
     for (const auto& id : bs.collected)
       if (!bs.done.count(id)) rest.select.push_back(id);
     if (rest.select.empty()) return;
@@ -348,6 +391,7 @@ void Executor::run(std::vector<WorkItem> items, const std::function<void(const E
   shared.t0 = m_clock.now_seconds();
   for (auto& it : items) {
     it.id = shared.next_id++;
+    it.origin = it.id;
     shared.queue.push_back(std::move(it));
   }
   int n = std::max(1, m_opts.workers);
@@ -373,7 +417,7 @@ void Executor::run(std::vector<WorkItem> items, const std::function<void(const E
 
 void Executor::slot_loop(int slot_index, Shared& shared) {
   Slot slot{*this, shared, slot_index};
-  while (!stop_requested()) {
+  while (!stop_requested() && !shared.draining.load()) {
     slot.drop_if_dead();
     auto item = shared.take();
     if (!item) break;
@@ -383,15 +427,20 @@ void Executor::slot_loop(int slot_index, Shared& shared) {
       request_stop();
       break;
     }
+    if (shared.draining.load()) break;
+    slot.current_origin = item->origin;
     slot.emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
-    if (!slot.proc->send(encode_run(item->id, item->module, item->select, item->collect_only)).ok()) {
-      slot.after_loss(*item, BatchState{}, BatchEnd::lost, "");
-      continue;
-    }
+    // A failed send means the worker has gone; what it wrote before (a `fatal` answering
+    // its config) is still in the pipe, so read on: run_batch tells a fatal from a crash.
+    (void)slot.proc->send(encode_run(item->id, item->module, item->select, item->collect_only));
     BatchState bs;
     std::string lost_reason;
     BatchEnd end = slot.run_batch(*item, bs, lost_reason);
     if (end == BatchEnd::finished) continue;
+    if (end == BatchEnd::fatal) {
+      slot.after_fatal();
+      break;
+    }
     if (end == BatchEnd::stopped) {
       // Interrupted: the test in flight is not reported; its worker is not reused.
       slot.proc->kill_group(SIGKILL);

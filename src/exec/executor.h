@@ -19,6 +19,7 @@ namespace fastest::exec {
 /// One batch: a module, or the node-id prefixes to run in it (empty = all).
 struct WorkItem {
   std::int64_t id = 0;
+  std::int64_t origin = -1;  ///< id of the planned batch this one continues (-1: itself)
   std::string module;
   std::vector<std::string> select{};
   int attempt = 0;            ///< how many workers already died on this batch's remainder
@@ -50,18 +51,29 @@ enum class EventKind : int {
   collect_error = 5,
   batch_finished = 6,
   warning = 7,
-  worker_lost = 8,  ///< a worker died or was killed; `text` says why
-  fatal = 9,        ///< the pool cannot go on (interpreter missing, ...)
+  worker_lost = 8,      ///< a worker died or was killed; `text` says why
+  fatal = 9,            ///< the pool cannot go on (interpreter missing, ...)
+  configured = 10,      ///< a worker applied its config; `items` = its pytest_report_header lines
+  info = 11,            ///< `text` to print verbatim on stdout (--fixtures, --markers, --setup-show ...)
+  suite_property = 12,  ///< record_testsuite_property: `items` = {name, value}
+  /// A worker's session-level error (conftest pytest_configure raised, pytest.exit(), bad
+  /// -W ...): `text` = pytest's message, `exit_code` = pytest's code. No batch is started
+  /// after it and no worker replaces the one that sent it; busy workers finish their batch.
+  worker_fatal = 13,
 };
 
 struct Event {
   EventKind kind = EventKind::fatal;
   int worker = -1;
   std::int64_t batch = -1;
+  std::int64_t origin = -1;  ///< the planned batch `batch` continues (itself unless re-queued)
   std::string module{};
   double time_s = 0;  ///< seconds since the executor started
   double import_s = 0;
   std::vector<std::string> items{};  ///< collected node ids
+  std::int64_t deselected = 0;       ///< collected: items the worker deselected (-k, -m, hooks)
+  int exit_code = 0;                 ///< worker_fatal
+  base::WarningRecord warning_record{};
   base::TestResult result{};
   base::CollectionError collect_error{};
   std::string text{};  ///< warning text, reason for worker_lost / fatal, python version for worker_ready

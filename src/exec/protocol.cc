@@ -1,5 +1,6 @@
 #include "exec/protocol.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -34,7 +35,32 @@ constexpr std::pair<std::string_view, MessageType> k_types[] = {
     {"result", MessageType::result},
     {"warning", MessageType::warning},
     {"batch_done", MessageType::batch_done},
+    {"configured", MessageType::configured},
+    {"fatal", MessageType::fatal},
+    {"suite_property", MessageType::suite_property},
+    {"info", MessageType::info},
 };
+
+std::vector<std::string> strings(const json& j, const char* key) {
+  std::vector<std::string> out;
+  if (auto it = j.find(key); it != j.end() && it->is_array())
+    for (const auto& item : *it)
+      if (item.is_string()) out.push_back(item.get<std::string>());
+  return out;
+}
+
+/// `[[name, value], ...]`; a value that is not a string is shown as its JSON text.
+std::vector<std::pair<std::string, std::string>> pairs(const json& j, const char* key) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array()) return out;
+  auto text = [](const json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  for (const auto& p : *it)
+    if (p.is_array() && p.size() == 2) out.emplace_back(text(p[0]), text(p[1]));
+  return out;
+}
 
 void fill_result(const json& j, WorkerMessage& m) {
   auto& r = m.result;
@@ -49,6 +75,11 @@ void fill_result(const json& j, WorkerMessage& m) {
   r.teardown_error = str(j, "teardown_error");
   r.captured_stdout = str(j, "stdout");
   r.captured_stderr = str(j, "stderr");
+  r.captured_log = str(j, "log");
+  r.when = str(j, "when");
+  r.line = m.line;
+  r.properties = pairs(j, "properties");
+  r.xml_attributes = pairs(j, "xml_attributes");
   if (!outcome) r.longrepr = "worker reported unknown outcome '" + str(j, "outcome") + "'\n" + r.longrepr;
 }
 
@@ -108,9 +139,18 @@ base::Result<WorkerMessage> decode_message(std::string_view payload) {
   m.duration_s = num(j, "duration_s");
   m.category = str(j, "category");
   m.message = str(j, "message");
-  if (auto it = j.find("items"); it != j.end() && it->is_array())
-    for (const auto& item : *it)
-      if (item.is_string()) m.items.push_back(item.get<std::string>());
+  m.filename = str(j, "filename");
+  m.lineno = static_cast<int>(integer(j, "lineno", 0));
+  m.items = strings(j, "items");
+  m.deselected = std::max<std::int64_t>(0, integer(j, "deselected", 0));
+  m.header = strings(j, "header");
+  m.exit_code = static_cast<int>(integer(j, "exit_code", 2));
+  m.name = str(j, "name");
+  m.value = str(j, "value");
+  m.text = str(j, "text");
+  // record_testsuite_property str()s its value; a worker sending the raw JSON value is shown as such.
+  if (auto it = j.find("value"); it != j.end() && !it->is_string() && !it->is_null())
+    m.value = it->dump(-1, ' ', false, json::error_handler_t::replace);
   if (m.type == MessageType::result) {
     if (m.nodeid.empty()) return base::make_error(base::ErrorCode::protocol, "result without nodeid");
     fill_result(j, m);

@@ -41,6 +41,10 @@ enum class MessageType : int {
   result = 5,
   warning = 6,
   batch_done = 7,
+  configured = 8,       ///< v2: config applied; `header` = pytest_report_header lines
+  fatal = 9,            ///< v2: session-level error; the worker exits after sending it
+  suite_property = 10,  ///< v2: record_testsuite_property
+  info = 11,            ///< v2: text printed verbatim on stdout (--fixtures, --markers, ...)
   unknown = 99,
 };
 
@@ -59,8 +63,15 @@ struct WorkerMessage {
   std::string teardown_error;      ///< batch_done: module-scope teardown failure
   int line = 0;
   double import_s = 0, duration_s = 0;
-  base::TestResult result;        ///< result
-  std::string category, message;  ///< warning
+  base::TestResult result;          ///< result
+  std::string category, message;    ///< warning; fatal: `message`
+  std::string filename;             ///< warning
+  int lineno = 0;                   ///< warning
+  std::int64_t deselected = 0;      ///< collected: items deselected (-k, -m, --deselect, hooks)
+  std::vector<std::string> header;  ///< configured
+  int exit_code = 0;                ///< fatal
+  std::string name, value;          ///< suite_property
+  std::string text;                 ///< info
 };
 
 /// Parses one payload. Malformed JSON or a missing required field is an Error(protocol).

@@ -1,10 +1,14 @@
 #include "report/junit.h"
 
-#include <chrono>
+#include <sys/time.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <system_error>
+
+#include "report/text.h"
 
 namespace fastest::report {
 namespace {
@@ -15,15 +19,63 @@ std::string attr_time(double s) {
   return buf;
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
+/// datetime.fromtimestamp(now).isoformat(), as pytest stamps the suite.
 std::string iso_now() {
-  auto t = std::time(nullptr);
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
   std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[40];
+  time_t secs = tv.tv_sec;
+  localtime_r(&secs, &tm);
+  char buf[48];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return buf;
+  std::string out = buf;
+  if (tv.tv_usec != 0) {
+    std::snprintf(buf, sizeof buf, ".%06ld", static_cast<long>(tv.tv_usec));
+    out += buf;
+  }
+  return out;
+}
+
+std::string strip(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\n\r\f\v");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\n\r\f\v");
+  return s.substr(b, e - b + 1);
+}
+
+std::string element(const std::string& tag, const std::string& message, const std::string& text) {
+  return "<" + tag + " message=\"" + xml_attr_escape(message) + "\">" + xml_escape(text) + "</" + tag + ">";
+}
+
+/// Python's repr() of a str, enough for pytest's str(longrepr) of a collection skip tuple.
+std::string py_repr(const std::string& s) {
+  char q = s.find('\'') != std::string::npos && s.find('"') == std::string::npos ? '"' : '\'';
+  std::string out(1, q);
+  for (char c : s) {
+    if (c == '\\' || c == q) out += '\\';
+    out += c;
+  }
+  return out + q;
+}
+
+/// A skip's "path:line: reason" split; the path made absolute as pytest's longrepr has it.
+struct Skip {
+  std::string path, line, reason;
+};
+
+Skip split_skip(const base::TestResult& r, const std::string& rootdir) {
+  Skip k{r.file, "", r.message};
+  const std::string& s = r.longrepr;
+  for (std::size_t c = s.find(':'); c != std::string::npos; c = s.find(':', c + 1)) {
+    std::size_t d = c + 1;
+    while (d < s.size() && s[d] >= '0' && s[d] <= '9') ++d;
+    if (d == c + 1 || s.compare(d, 2, ": ") != 0) continue;
+    k = {s.substr(0, c), s.substr(c + 1, d - c - 1), first_line(std::string_view(s).substr(d + 2))};
+    break;
+  }
+  if (!k.path.empty() && k.path[0] != '/' && !rootdir.empty()) k.path = rootdir + "/" + k.path;
+  if (k.reason.rfind("Skipped: ", 0) == 0) k.reason.erase(0, 9);
+  return k;
 }
 
 }  // namespace
@@ -49,98 +101,215 @@ std::pair<std::string, std::string> junit_names(const std::string& node_id) {
   return {classname, names.back()};
 }
 
-std::string xml_escape(std::string_view text) {
+namespace {
+
+std::string escape(std::string_view text, bool attribute) {
   std::string out;
   out.reserve(text.size());
-  for (unsigned char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
     switch (c) {
       case '&':
         out += "&amp;";
-        break;
+        continue;
       case '<':
         out += "&lt;";
-        break;
+        continue;
       case '>':
         out += "&gt;";
-        break;
+        continue;
       case '"':
-        out += "&quot;";
-        break;
+        out += attribute ? "&quot;" : "\"";
+        continue;
       case '\t':
+        out += attribute ? "&#09;" : "\t";
+        continue;
       case '\n':
+        out += attribute ? "&#10;" : "\n";
+        continue;
       case '\r':
-        out += static_cast<char>(c);
-        break;
+        out += attribute ? "&#13;" : "\r";
+        continue;
       default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "#x%02X", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
+        break;
+    }
+    char buf[12];
+    if (c < 0x20 || c == 0x7f) {
+      std::snprintf(buf, sizeof buf, "#x%02X", c);
+      out += buf;
+    } else if (c == 0xEF && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xBF &&
+               (static_cast<unsigned char>(text[i + 2]) & 0xFE) == 0xBE) {
+      // U+FFFE / U+FFFF are not XML characters either.
+      std::snprintf(buf, sizeof buf, "#x%04X", 0xFFFE + (static_cast<unsigned char>(text[i + 2]) & 1));
+      out += buf;
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
     }
   }
   return out;
 }
 
-JunitReporter::JunitReporter(std::filesystem::path path, std::string hostname)
-    : m_path(std::move(path)), m_hostname(std::move(hostname)) {}
+}  // namespace
+
+std::string xml_escape(std::string_view text) { return escape(text, false); }
+std::string xml_attr_escape(std::string_view text) { return escape(text, true); }
+
+JunitReporter::JunitReporter(std::filesystem::path path, JunitOptions opts)
+    : m_path(std::move(path)), m_opts(std::move(opts)), m_timestamp(iso_now()) {
+  if (m_opts.family == "legacy") m_opts.family = "xunit1";
+}
+
+void JunitReporter::on_start(const RunHeader&) { m_timestamp = iso_now(); }
+
+std::string JunitReporter::open_testcase(const base::TestResult& r, double seconds) const {
+  auto [cls, name] = junit_names(r.node_id);
+  if (!m_opts.prefix.empty()) cls = cls.empty() ? m_opts.prefix : m_opts.prefix + "." + cls;
+  std::vector<std::pair<std::string, std::string>> attrs = {{"classname", cls}, {"name", name}};
+  if (m_opts.family == "xunit1") {
+    // xunit1 also names the file and the 0-based line (pytest's report location), then
+    // the record_xml_attribute values (overriding a same-named attribute in place).
+    attrs.push_back({"file", r.file});
+    if (r.line > 0 && r.when != "collect") attrs.push_back({"line", std::to_string(r.line - 1)});
+    for (const auto& [k, v] : r.xml_attributes) {
+      auto it = std::find_if(attrs.begin(), attrs.end(), [&](const auto& a) { return a.first == k; });
+      if (it != attrs.end())
+        it->second = v;
+      else
+        attrs.push_back({k, v});
+    }
+  }
+  std::string out = "<testcase";
+  for (const auto& [k, v] : attrs) out += " " + xml_attr_escape(k) + "=\"" + xml_attr_escape(v) + "\"";
+  return out + " time=\"" + attr_time(seconds) + "\"";
+}
+
+std::string JunitReporter::captured(const base::TestResult& r) const {
+  // pytest's write_captured_output: header lines centred in 80 '-', per junit_logging.
+  const std::string& mode = m_opts.logging;
+  if (mode == "no") return "";
+  auto part = [](const std::string& content, const char* title) {
+    std::string head = title;
+    std::size_t pad = head.size() < 80 ? 80 - head.size() : 0;
+    // str.center(80): CPython's left margin is pad / 2 + (pad & 80 & 1), i.e. pad / 2.
+    std::size_t left = pad / 2;
+    return std::string(left, '-') + head + std::string(pad - left, '-') + "\n" + content + "\n";
+  };
+  std::string out, all;
+  if (mode == "log" || mode == "all") all = part(r.captured_log, " Captured Log ");
+  if (mode == "system-out" || mode == "out-err" || mode == "all") {
+    all += part(r.captured_stdout, " Captured Out ");
+    out += "<system-out>" + xml_escape(all) + "</system-out>";
+    all.clear();
+  }
+  if (mode == "system-err" || mode == "out-err" || mode == "all") {
+    all += part(r.captured_stderr, " Captured Err ");
+    out += "<system-err>" + xml_escape(all) + "</system-err>";
+    all.clear();
+  }
+  if (!all.empty()) out += "<system-out>" + xml_escape(all) + "</system-out>";
+  return out;
+}
 
 void JunitReporter::on_collect_error(const base::CollectionError& e) {
-  auto [cls, name] = junit_names(e.file);
-  ++m_tests;
+  base::TestResult r{.node_id = e.file, .file = e.file, .when = "collect"};
   ++m_errors;
-  m_cases += "<testcase classname=\"\" name=\"" + xml_escape(cls.empty() ? name : cls + "." + name) +
-             "\" time=\"0.000\"><error message=\"collection failure\">" + xml_escape(e.message) + "</error></testcase>";
+  m_cases += open_testcase(r, 0) + ">" + element("error", "collection failure", e.message) + "</testcase>";
 }
 
 void JunitReporter::on_result(const base::TestResult& r) {
-  auto [cls, name] = junit_names(r.node_id);
-  double t = r.duration_s();
-  m_time += t;
-  ++m_tests;
+  const bool call_only = m_opts.duration_report == "call";
+  double first_time = call_only ? r.call_s : r.setup_s + r.call_s;
   std::string body;
-  auto msg = xml_escape(r.message.empty() ? first_line(r.longrepr) : r.message);
+  std::string msg = r.message.empty() ? first_line(r.longrepr) : r.message;
+  bool call_failed = false;
   switch (r.outcome) {
     case base::Outcome::passed:
     case base::Outcome::xpassed:
+      ++m_passed;
       break;
     case base::Outcome::failed:
     case base::Outcome::crashed:
     case base::Outcome::timed_out:
       ++m_failures;
-      body = "<failure message=\"" + msg + "\">" + xml_escape(r.longrepr) + "</failure>";
+      call_failed = true;
+      body = element("failure", msg, strip(r.longrepr));
+      if (!m_opts.log_passing_tests) body += captured(r);
       break;
     case base::Outcome::error:
       ++m_errors;
-      body = "<error message=\"failed on setup with &quot;" + msg + "&quot;\">" + xml_escape(r.longrepr) + "</error>";
+      if (r.when == "collect")
+        body = element("error", "collection failure", strip(r.longrepr));
+      else
+        body = element(
+            "error", "failed on " + std::string(r.when == "teardown" ? "teardown" : "setup") + " with \"" + msg + "\"",
+            strip(r.longrepr));
       break;
-    case base::Outcome::skipped:
+    case base::Outcome::skipped: {
       ++m_skipped;
-      body = "<skipped type=\"pytest.skip\" message=\"" + msg + "\">" + xml_escape(r.longrepr) + "</skipped>";
+      Skip k = split_skip(r, m_opts.rootdir);
+      if (r.when == "collect") {
+        body = element("skipped", "collection skipped",
+                       "(" + py_repr(k.path) + ", " + (k.line.empty() ? "None" : k.line) + ", " +
+                           py_repr("Skipped: " + k.reason) + ")");
+        m_cases += open_testcase(r, 0) + ">" + body + "</testcase>";
+        return;
+      }
+      std::string details = k.path + ":" + k.line + ": " + k.reason;
+      body = "<skipped type=\"pytest.skip\" message=\"" + xml_attr_escape(k.reason) + "\">" + xml_escape(details) +
+             "</skipped>" + captured(r);
       break;
-    case base::Outcome::xfailed:
+    }
+    case base::Outcome::xfailed: {
       ++m_skipped;
-      body = "<skipped type=\"pytest.xfail\" message=\"" + msg + "\" />";
+      std::string reason = r.message;
+      if (reason.rfind("reason: ", 0) == 0) reason.erase(0, 8);
+      body = "<skipped type=\"pytest.xfail\" message=\"" + xml_attr_escape(reason) + "\" />";
       break;
+    }
   }
+  if (r.outcome == base::Outcome::error && r.when == "collect") {
+    m_cases += open_testcase(r, 0) + ">" + body + "</testcase>";
+    return;
+  }
+  double teardown_time = call_only ? 0 : r.teardown_s;
   if (!r.teardown_error.empty()) {
     ++m_errors;
-    body += "<error message=\"failed on teardown\">" + xml_escape(r.teardown_error) + "</error>";
+    std::string error = element("error", "failed on teardown with \"" + crash_message(r.teardown_error) + "\"",
+                                strip(r.teardown_error));
+    if (call_failed) {
+      // pytest closes the failed call's testcase and opens a second one for the teardown error.
+      ++m_double;
+      m_cases += open_testcase(r, first_time) + ">" + body + "</testcase>";
+      body = error;
+      first_time = 0;
+    } else {
+      body += error;
+    }
   }
-  if (!r.captured_stdout.empty()) body += "<system-out>" + xml_escape(r.captured_stdout) + "</system-out>";
-  if (!r.captured_stderr.empty()) body += "<system-err>" + xml_escape(r.captured_stderr) + "</system-err>";
-  m_cases += "<testcase classname=\"" + xml_escape(cls) + "\" name=\"" + xml_escape(name) + "\" time=\"" +
-             attr_time(t) + "\"" + (body.empty() ? " />" : ">" + body + "</testcase>");
+  if (m_opts.log_passing_tests || !r.teardown_error.empty()) body += captured(r);
+  std::string props;
+  for (const auto& [k, v] : r.properties)
+    props += "<property name=\"" + xml_attr_escape(k) + "\" value=\"" + xml_attr_escape(v) + "\" />";
+  if (!props.empty()) body = "<properties>" + props + "</properties>" + body;
+  m_cases += open_testcase(r, first_time + teardown_time) + (body.empty() ? " />" : ">" + body + "</testcase>");
+}
+
+void JunitReporter::on_suite_property(const std::string& name, const std::string& value) {
+  m_suite_properties.emplace_back(name, value);
 }
 
 std::string JunitReporter::render(const Summary& s) const {
-  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites><testsuite name=\"pytest\" errors=\"" +
-         std::to_string(m_errors) + "\" failures=\"" + std::to_string(m_failures) + "\" skipped=\"" +
-         std::to_string(m_skipped) + "\" tests=\"" + std::to_string(m_tests) + "\" time=\"" + attr_time(s.wall_s) +
-         "\" timestamp=\"" + iso_now() + "\" hostname=\"" + xml_escape(m_hostname) + "\">" + m_cases +
-         "</testsuite></testsuites>\n";
+  int tests = m_passed + m_failures + m_skipped + m_errors - m_double;
+  std::string props;
+  for (const auto& [k, v] : m_suite_properties)
+    props += "<property name=\"" + xml_attr_escape(k) + "\" value=\"" + xml_attr_escape(v) + "\" />";
+  if (!props.empty()) props = "<properties>" + props + "</properties>";
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites><testsuite name=\"" +
+         xml_attr_escape(m_opts.suite_name) + "\" errors=\"" + std::to_string(m_errors) + "\" failures=\"" +
+         std::to_string(m_failures) + "\" skipped=\"" + std::to_string(m_skipped) + "\" tests=\"" +
+         std::to_string(tests) + "\" time=\"" + attr_time(s.wall_s) + "\" timestamp=\"" + m_timestamp +
+         "\" hostname=\"" + xml_attr_escape(m_opts.hostname) + "\">" + props + m_cases + "</testsuite></testsuites>";
 }
 
 void JunitReporter::on_finish(const Summary& s) {

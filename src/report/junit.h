@@ -1,5 +1,7 @@
 #pragma once
-// --junitxml: pytest's JUnit XML format (xunit2 family, pytest 7's defaults).
+// --junitxml: pytest 7's JUnit XML (_pytest/junitxml.py): families xunit2 (default) and
+// xunit1/legacy, the junit_* ini options, record_property / record_xml_attribute /
+// record_testsuite_property.
 
 #include <filesystem>
 #include <string>
@@ -12,25 +14,46 @@ namespace fastest::report {
 
 /// pytest's mangle_test_address: classname and name for a node id.
 std::pair<std::string, std::string> junit_names(const std::string& node_id);
-/// XML-escapes text, replacing characters XML 1.0 forbids by "#xNN" as pytest does.
+/// Text content as pytest writes it: bin_xml_escape ("#xNN" for characters XML 1.0
+/// forbids), then ElementTree's &, <, > escapes.
 std::string xml_escape(std::string_view text);
+/// An attribute value: xml_escape plus ElementTree's '"', newline, CR and tab escapes.
+std::string xml_attr_escape(std::string_view text);
+
+/// The junit_* ini options and --junitprefix.
+struct JunitOptions {
+  std::string family = "xunit2";          ///< junit_family: xunit2 | xunit1 | legacy (= xunit1)
+  std::string suite_name = "pytest";      ///< junit_suite_name
+  std::string logging = "no";             ///< junit_logging: no log system-out system-err out-err all
+  bool log_passing_tests = true;          ///< junit_log_passing_tests
+  std::string duration_report = "total";  ///< junit_duration_report: total | call
+  std::string prefix;                     ///< --junitprefix
+  std::string rootdir;                    ///< absolute: skip locations are written absolute, as pytest's
+  std::string hostname;
+};
 
 class JunitReporter final : public Reporter {
  public:
-  explicit JunitReporter(std::filesystem::path path, std::string hostname);
+  JunitReporter(std::filesystem::path path, JunitOptions opts);
+  void on_start(const RunHeader&) override;
   void on_collect_error(const base::CollectionError& e) override;
   void on_result(const base::TestResult& r) override;
+  void on_suite_property(const std::string& name, const std::string& value) override;
   void on_finish(const Summary& s) override;
   /// The document; written to the path by on_finish (atomically: temp file + rename).
   std::string render(const Summary& s) const;
   bool write_failed() const { return m_write_failed; }
 
  private:
+  std::string open_testcase(const base::TestResult& r, double seconds) const;
+  std::string captured(const base::TestResult& r) const;
+
   std::filesystem::path m_path;
-  std::string m_hostname;
+  JunitOptions m_opts;
+  std::string m_timestamp;
   std::string m_cases;  ///< rendered <testcase> elements, in arrival order
-  int m_tests = 0, m_failures = 0, m_errors = 0, m_skipped = 0;
-  double m_time = 0;
+  std::vector<std::pair<std::string, std::string>> m_suite_properties;
+  int m_passed = 0, m_failures = 0, m_errors = 0, m_skipped = 0, m_double = 0;
   bool m_write_failed = false;
 };
 

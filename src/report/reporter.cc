@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -34,6 +35,17 @@ std::string summary_words(const Summary& s) {
   if (auto it = s.counts.find("error"); it != s.counts.end()) add(it->second, it->second == 1 ? "error" : "errors");
   if (out.empty()) out = "no tests ran";
   return out + " in " + format_duration(s.wall_s);
+}
+
+std::string collected_line(const CollectionCounts& c) {
+  // pytest's report_collect(final=True): selected = collected - deselected.
+  std::string line = "collected " + std::to_string(c.collected) + (c.collected == 1 ? " item" : " items");
+  if (c.errors) line += " / " + std::to_string(c.errors) + (c.errors == 1 ? " error" : " errors");
+  if (c.deselected) line += " / " + std::to_string(c.deselected) + " deselected";
+  if (c.skipped) line += " / " + std::to_string(c.skipped) + " skipped";
+  std::size_t selected = c.collected - std::min(c.collected, c.deselected);
+  if (c.collected > selected) line += " / " + std::to_string(selected) + " selected";
+  return line;
 }
 
 std::string head_line(const std::string& node_id) {

@@ -13,23 +13,41 @@ namespace fastest::report {
 /// What is known when execution starts.
 struct RunHeader {
   std::string rootdir;
+  std::string configfile;      ///< rootdir-relative ini file ("" = none)
+  std::string testpaths;       ///< ", "-joined ini testpaths when they chose the args ("" = not used)
   std::string python_version;  ///< may be empty until the first worker says hello
   std::string version = "0.1.0";
   std::size_t collected = 0;  ///< static test functions discovered
   std::size_t modules = 0;
   std::size_t collect_errors = 0;
   int workers = 1;
-  std::string schedule;    ///< "history" / "fifo"
-  double predicted_s = 0;  ///< planner's predicted makespan (0 = no history)
+  std::string schedule;                    ///< "history" / "fifo"
+  double predicted_s = 0;                  ///< planner's predicted makespan (0 = no history)
+  std::vector<std::string> extra_lines{};  ///< fastest's own header lines (engine choice, ...)
+  /// pytest_report_collectionfinish-like lines printed after "collected N items"
+  /// ("run-last-failure: ...", "stepwise: ...").
+  std::vector<std::string> collection_lines{};
+};
+
+/// pytest's "collected N items / E errors / D deselected / S skipped / K selected" inputs,
+/// known once every batch's worker collected its module (runtime ids, not static ones).
+struct CollectionCounts {
+  std::size_t collected = 0;   ///< items collected, deselected ones included
+  std::size_t deselected = 0;  ///< by -k, -m, --deselect, pytest_collection_modifyitems
+  std::size_t errors = 0;      ///< modules that could not be collected
+  std::size_t skipped = 0;     ///< modules that skipped themselves at import
 };
 
 /// Totals at the end, in pytest's categories.
 struct Summary {
-  std::map<std::string, int> counts;  ///< "passed" -> 3, "failed" -> 1, "error" -> 2, ...
+  std::map<std::string, int> counts;  ///< "passed" -> 3, "failed" -> 1, "error" -> 2, "deselected" -> 4, ...
   int warnings = 0;
   double wall_s = 0;
   bool interrupted = false;
   std::string interrupt_reason;
+  /// A worker sent `fatal` (session-level error): reporters that printed nothing yet stay
+  /// silent, as pytest prints only the error when its configuration fails.
+  bool fatal = false;
 };
 
 class Reporter {
@@ -40,7 +58,15 @@ class Reporter {
   virtual void on_result(const base::TestResult&) {}
   /// A batch (one module or a slice) finished on a worker; results for it came before.
   virtual void on_batch_done(const std::string& /*module*/, std::int64_t /*batch*/) {}
-  virtual void on_warning(const std::string& /*text*/) {}
+  virtual void on_warning(const base::WarningRecord& /*w*/) {}
+  /// The first worker's pytest_report_header lines (and its Python version).
+  virtual void on_worker_header(const std::string& /*python*/, const std::vector<std::string>& /*lines*/) {}
+  /// Every batch has been collected (or the run ends before): pytest's "collected" line.
+  virtual void on_collection_done(const CollectionCounts&) {}
+  /// Worker text printed verbatim on stdout (--fixtures, --markers, --setup-show ...).
+  virtual void on_info(const std::string& /*text*/) {}
+  /// record_testsuite_property.
+  virtual void on_suite_property(const std::string& /*name*/, const std::string& /*value*/) {}
   /// The number of tests expected in total changed (runtime collection expanded a module).
   virtual void on_progress_total(std::size_t /*total*/) {}
   virtual void on_finish(const Summary&) {}
@@ -50,6 +76,8 @@ class Reporter {
 std::string summary_words(const Summary& s);
 /// pytest's duration format: "0.12s", "61.23s (0:01:01)".
 std::string format_duration(double seconds);
+/// pytest's "collected N items / ..." line (without newline).
+std::string collected_line(const CollectionCounts& c);
 /// pytest's failure headline for a node id: "TestA.test_b[1]".
 std::string head_line(const std::string& node_id);
 

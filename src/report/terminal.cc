@@ -1,7 +1,11 @@
+// The terminal reporter's live part: header, collected line, progress lines.
+// terminal_summary.cc prints the sections at the end.
 #include "report/terminal.h"
 
 #include <algorithm>
 #include <cstdio>
+
+#include "report/text.h"
 
 namespace fastest::report {
 namespace {
@@ -48,27 +52,30 @@ const char* verbose_word(base::Outcome o) {
   return "?";
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-// Terminal output must stay readable whatever a test printed: escape control bytes.
-std::string sanitize(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c == '\n' || c == '\t' || c >= 0x20) {
-      out += c == 0x7f ? '?' : static_cast<char>(c);
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
-TerminalReporter::TerminalReporter(TerminalOptions opts) : m_opts(opts) {}
+std::string effective_report_chars(const std::string& chars, bool disable_warnings) {
+  std::string opts;
+  for (char c : chars) {
+    if (c == 'F' || c == 'S') c = static_cast<char>(c - 'A' + 'a');
+    if (c == 'a')
+      opts = "sxXEf";
+    else if (c == 'A')
+      opts = "PpsxXEf";
+    else if (c == 'N')
+      opts.clear();
+    else if (opts.find(c) == std::string::npos)
+      opts += c;
+  }
+  if (!disable_warnings && opts.find('w') == std::string::npos)
+    opts = "w" + opts;
+  else if (disable_warnings)
+    std::erase(opts, 'w');
+  return opts;
+}
+
+TerminalReporter::TerminalReporter(TerminalOptions opts)
+    : m_opts(std::move(opts)), m_chars(effective_report_chars(m_opts.report_chars, m_opts.disable_warnings)) {}
 
 void TerminalReporter::write(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), m_opts.out);
@@ -76,12 +83,14 @@ void TerminalReporter::write(const std::string& s) {
 }
 
 std::string TerminalReporter::rule(const std::string& title, char fill) const {
+  // pytest's TerminalWriter.sep: the title between runs of `fill`, one shorter on the left.
   if (title.empty()) return std::string(static_cast<std::size_t>(m_opts.width), fill) + "\n";
-  std::string t = " " + title + " ";
-  int left = std::max(2, (m_opts.width - static_cast<int>(t.size())) / 2);
-  int right = std::max(2, m_opts.width - left - static_cast<int>(t.size()));
-  return std::string(static_cast<std::size_t>(left), fill) + t + std::string(static_cast<std::size_t>(right), fill) +
-         "\n";
+  const int width = static_cast<int>(text_width(title));
+  int n = std::max((m_opts.width - width - 2) / 2, 1);
+  std::string fill_s(static_cast<std::size_t>(n), fill);
+  std::string line = fill_s + " " + title + " " + fill_s;
+  if (static_cast<int>(text_width(line)) + 1 <= m_opts.width) line += fill;  // odd remainder goes right
+  return line + "\n";
 }
 
 std::string TerminalReporter::progress() const {
@@ -93,48 +102,140 @@ std::string TerminalReporter::progress() const {
 }
 
 void TerminalReporter::on_start(const RunHeader& h) {
+  m_header = h;
   m_expected = h.collected;
+  m_started = true;
+}
+
+void TerminalReporter::on_worker_header(const std::string& python, const std::vector<std::string>& lines) {
+  if (m_header_printed) return;
+  m_python = python;
+  m_worker_lines = lines;
+  ensure_header();
+}
+
+void TerminalReporter::ensure_header() {
+  if (m_header_printed || !m_started) return;
+  m_header_printed = true;
   if (m_opts.verbose < 0) return;
   std::string s = rule("test session starts", '=');
-  s += "platform linux -- fastest " + h.version + (h.python_version.empty() ? "" : ", Python " + h.python_version) +
-       "\n";
-  s += "rootdir: " + h.rootdir + "\n";
-  std::string workers = std::to_string(h.workers) + (h.workers == 1 ? " worker" : " workers");
-  std::string sched = h.schedule;
-  if (h.predicted_s > 0) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, ", predicted %.2fs", h.predicted_s);
-    sched += " schedule" + std::string(buf);
+  if (!m_opts.no_header) {
+    const auto& h = m_header;
+    std::string py = m_python.empty() ? h.python_version : m_python;
+    s += "platform linux -- " + (py.empty() ? std::string() : "Python " + py + ", ") + "fastest-" + h.version + "\n";
+    std::string root = "rootdir: " + h.rootdir;
+    if (!h.configfile.empty()) root += ", configfile: " + h.configfile;
+    if (!h.testpaths.empty()) root += ", testpaths: " + h.testpaths;
+    s += root + "\n";
+    // The worker's pytest_report_header lines; its own rootdir line would repeat ours.
+    for (const auto& l : m_worker_lines)
+      if (l != root) s += sanitize(l) + "\n";
+    for (const auto& l : h.extra_lines) s += l + "\n";
+    std::string sched = std::to_string(h.workers) + (h.workers == 1 ? " worker" : " workers");
+    if (!h.schedule.empty()) sched += ", schedule " + h.schedule;
+    if (h.predicted_s > 0) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, ", predicted %.2fs", h.predicted_s);
+      sched += buf;
+    }
+    s += "fastest: " + sched + "\n";
   }
-  s += "collected " + std::to_string(h.collected) + (h.collected == 1 ? " item" : " items");
-  if (h.collect_errors) s += " / " + std::to_string(h.collect_errors) + (h.collect_errors == 1 ? " error" : " errors");
-  s += " in " + std::to_string(h.modules) + " modules; " + workers + " (" + sched +
-       (h.predicted_s > 0 ? "" : " schedule") + ")\n\n";
   write(s);
 }
 
+void TerminalReporter::on_collection_done(const CollectionCounts& c) {
+  if (m_collected_printed) return;
+  ensure_header();
+  m_collected_printed = true;
+  if (m_opts.verbose < 0) return;
+  std::string s = collected_line(c) + "\n";
+  for (const auto& l : m_header.collection_lines) s += l + "\n";
+  write(s);
+  m_need_blank = true;
+}
+
+void TerminalReporter::write_progress(const std::string& lines) {
+  // pytest starts the first module line (or -v line) after the header with an empty line.
+  if (m_need_blank) write("\n");
+  m_need_blank = false;
+  m_progress_written = true;
+  write(lines);
+}
+
+void TerminalReporter::on_info(const std::string& text) {
+  ensure_header();
+  write(text);
+}
+
 void TerminalReporter::on_collect_error(const base::CollectionError& e) {
-  m_collect_errors.push_back(e);
-  if (m_opts.verbose >= 0) write(e.file + " E\n");
+  ensure_header();
+  // pytest collects before it runs: a collection error has no progress letter.
+  m_errors.push_back({"ERROR collecting " + e.file, sanitize(e.message), e.file, ""});
 }
 
 void TerminalReporter::on_result(const base::TestResult& r) {
+  ensure_header();
   ++m_done;
-  if (m_opts.durations >= 0) {
+  if (m_opts.durations >= 0 && r.when != "collect") {
+    // pytest reports the phases that ran: no call after a setup that failed or skipped.
     m_phases.push_back({r.setup_s, "setup", r.node_id});
-    m_phases.push_back({r.call_s, "call", r.node_id});
+    if (r.when != "setup") m_phases.push_back({r.call_s, "call", r.node_id});
     m_phases.push_back({r.teardown_s, "teardown", r.node_id});
   }
-  if (base::is_failure(r.outcome) || !r.teardown_error.empty())
-    m_failed.push_back(r);
-  else if (r.outcome != base::Outcome::passed)
-    m_reported.push_back(r);
+  switch (r.outcome) {
+    case base::Outcome::passed: {
+      base::TestResult kept = r;
+      if (m_chars.find('P') == std::string::npos) kept.captured_stdout = kept.captured_stderr = kept.captured_log = "";
+      kept.longrepr.clear();
+      m_passed.push_back(std::move(kept));
+      break;
+    }
+    case base::Outcome::failed:
+    case base::Outcome::crashed:
+    case base::Outcome::timed_out:
+      m_failed.push_back(r);
+      break;
+    case base::Outcome::error: {
+      std::string when = r.when.empty() ? "setup" : r.when;
+      std::string title =
+          when == "collect" ? "ERROR collecting " + r.file : "ERROR at " + when + " of " + head_line(r.node_id);
+      std::string body = sanitize(r.longrepr);
+      if (!body.empty() && body.back() != '\n') body += '\n';
+      m_errors.push_back({title, body + sections(r, when), r.node_id, r.message});
+      break;
+    }
+    case base::Outcome::skipped:
+      m_skipped.push_back(r);
+      break;
+    case base::Outcome::xfailed:
+      m_xfailed.push_back(r);
+      break;
+    case base::Outcome::xpassed:
+      m_xpassed.push_back(r);
+      break;
+  }
+  if (!r.teardown_error.empty()) {
+    std::string body = sanitize(r.teardown_error);
+    if (!body.empty() && body.back() != '\n') body += '\n';
+    m_errors.push_back({"ERROR at teardown of " + head_line(r.node_id), body, r.node_id, crash_message(body)});
+  }
   if (m_opts.verbose > 0) {
     std::string line = sanitize(r.node_id) + " " + verbose_word(r.outcome);
     if (!r.teardown_error.empty()) line += " ERROR";
     std::string pct = progress();
-    int pad = m_opts.width - static_cast<int>(line.size()) - static_cast<int>(pct.size());
-    write(line + std::string(static_cast<std::size_t>(std::max(1, pad)), ' ') + pct + "\n");
+    if (r.outcome == base::Outcome::skipped || r.outcome == base::Outcome::xfailed ||
+        r.outcome == base::Outcome::xpassed) {
+      std::string reason = r.message;
+      if (reason.rfind("reason: ", 0) == 0) reason.erase(0, 8);
+      if (reason.rfind("Skipped: ", 0) == 0) reason.erase(0, 9);
+      if (!reason.empty())
+        line += m_opts.verbose >= 2 ? " (" + sanitize(reason) + ")"
+                                    : format_trimmed(" (", ")", sanitize(reason),
+                                                     m_opts.width - static_cast<int>(text_width(line)) - 7 - 1);
+    }
+    // pytest right-justifies the percentage in the line's last free column but one.
+    int pad = m_opts.width - 1 - static_cast<int>(text_width(line)) - static_cast<int>(pct.size());
+    write_progress(line + std::string(static_cast<std::size_t>(std::max(0, pad)), ' ') + pct + "\n");
     return;
   }
   auto& letters = m_module_letters[r.file];
@@ -143,8 +244,8 @@ void TerminalReporter::on_result(const base::TestResult& r) {
 }
 
 void TerminalReporter::on_batch_done(const std::string& module, std::int64_t) {
-  // -q keeps the letter lines (without module names), -qq drops them, -v prints per test.
-  if (m_opts.verbose > 0 || m_opts.verbose < -1) return;
+  // -q/-qq keep the letter lines (without module names), -v prints per test.
+  if (m_opts.verbose > 0) return;
   flush_module(module);
 }
 
@@ -162,107 +263,17 @@ void TerminalReporter::flush_module(const std::string& module) {
   std::string out;
   do {
     std::size_t room =
-        static_cast<std::size_t>(std::max(1, m_opts.width - static_cast<int>(head.size() + pct.size()) - 1));
+        static_cast<std::size_t>(std::max(1, m_opts.width - static_cast<int>(head.size() + pct.size()) - 2));
     std::string line = head + std::string(letters.substr(0, room));
     letters.remove_prefix(std::min(room, letters.size()));
-    int pad = m_opts.width - static_cast<int>(line.size()) - static_cast<int>(pct.size());
+    int pad = m_opts.width - 1 - static_cast<int>(line.size()) - static_cast<int>(pct.size());
     out += line + std::string(static_cast<std::size_t>(std::max(1, pad)), ' ') + pct + "\n";
     head.clear();
   } while (!letters.empty());
-  write(out);
+  write_progress(out);
   m_module_letters.erase(it);
 }
 
-void TerminalReporter::on_warning(const std::string& text) { m_warnings.push_back(text); }
-
-void TerminalReporter::print_failures() {
-  std::string fails, errors;
-  for (const auto& e : m_collect_errors)
-    errors += rule("ERROR collecting " + sanitize(e.file), '_') + sanitize(e.message) + "\n";
-  for (const auto& r : m_failed) {
-    std::string body = sanitize(r.longrepr);
-    if (!body.empty() && body.back() != '\n') body += '\n';
-    if (m_opts.show_capture) {
-      if (!r.captured_stdout.empty()) body += rule("Captured stdout call", '-') + sanitize(r.captured_stdout) + "\n";
-      if (!r.captured_stderr.empty()) body += rule("Captured stderr call", '-') + sanitize(r.captured_stderr) + "\n";
-    }
-    if (r.outcome == base::Outcome::error)
-      errors += rule("ERROR at setup of " + sanitize(head_line(r.node_id)), '_') + body;
-    else if (base::is_failure(r.outcome))
-      fails += rule(sanitize(head_line(r.node_id)), '_') + body;
-    if (!r.teardown_error.empty())
-      errors += rule("ERROR at teardown of " + sanitize(head_line(r.node_id)), '_') + sanitize(r.teardown_error) + "\n";
-  }
-  if (!errors.empty()) write(rule("ERRORS", '=') + errors);
-  if (!fails.empty()) write(rule("FAILURES", '=') + fails);
-}
-
-void TerminalReporter::print_short_summary() {
-  std::string lines;
-  auto want = [&](char c) {
-    // pytest: 'a' = all but passes, 'A' = all ("N" would reset; not needed here).
-    const auto& rc = m_opts.report_chars;
-    return rc.find(c) != std::string::npos || rc.find('a') != std::string::npos || rc.find('A') != std::string::npos;
-  };
-  auto msg = [](const base::TestResult& r) {
-    std::string m = r.message.empty() ? first_line(r.longrepr) : first_line(r.message);
-    return m.empty() ? std::string() : " - " + sanitize(m);
-  };
-  for (const auto& r : m_reported) {
-    if (r.outcome == base::Outcome::skipped && want('s')) lines += "SKIPPED " + sanitize(r.node_id) + msg(r) + "\n";
-    if (r.outcome == base::Outcome::xfailed && want('x')) lines += "XFAIL " + sanitize(r.node_id) + msg(r) + "\n";
-    if (r.outcome == base::Outcome::xpassed && want('X')) lines += "XPASS " + sanitize(r.node_id) + msg(r) + "\n";
-  }
-  for (const auto& r : m_failed) {
-    if (base::is_failure(r.outcome) && r.outcome != base::Outcome::error && want('f'))
-      lines += "FAILED " + sanitize(r.node_id) + msg(r) + "\n";
-    if ((r.outcome == base::Outcome::error || !r.teardown_error.empty()) && want('E'))
-      lines += "ERROR " + sanitize(r.node_id) + msg(r) + "\n";
-  }
-  if (want('E'))
-    for (const auto& e : m_collect_errors) lines += "ERROR " + sanitize(e.file) + "\n";
-  if (!lines.empty()) write(rule("short test summary info", '=') + lines);
-}
-
-void TerminalReporter::print_durations() {
-  if (m_opts.durations < 0) return;
-  std::stable_sort(m_phases.begin(), m_phases.end(),
-                   [](const Phase& a, const Phase& b) { return a.seconds > b.seconds; });
-  std::size_t n = m_opts.durations == 0 ? m_phases.size() : std::min<std::size_t>(m_phases.size(), m_opts.durations);
-  std::string out = rule(
-      m_opts.durations == 0 ? "slowest durations" : "slowest " + std::to_string(m_opts.durations) + " durations", '=');
-  std::size_t hidden = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    // pytest hides phases under 5 ms unless -vv.
-    if (m_opts.verbose < 2 && m_phases[i].seconds < 0.005) {
-      hidden = n - i;
-      break;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2fs %-8s ", m_phases[i].seconds, m_phases[i].when);
-    out += buf + sanitize(m_phases[i].node_id) + "\n";
-  }
-  if (hidden)
-    out += "\n(" + std::to_string(hidden) + " durations < 0.005s hidden.  Use -vv to show these durations.)\n";
-  write(out);
-}
-
-void TerminalReporter::on_finish(const Summary& s) {
-  if (m_opts.verbose >= -1) {
-    // Batches cut short (stop, crash) still show what they reported.
-    while (!m_module_letters.empty()) flush_module(m_module_letters.begin()->first);
-  }
-  print_durations();
-  print_failures();
-  if (!m_warnings.empty() && m_opts.verbose >= 0) {
-    std::string w = rule("warnings summary", '=');
-    for (const auto& t : m_warnings) w += sanitize(t) + "\n";
-    write(w);
-  }
-  print_short_summary();
-  if (s.interrupted) write(rule("Interrupted: " + s.interrupt_reason, '!'));
-  std::string words = summary_words(s);
-  write(m_opts.verbose < 0 ? words + "\n" : rule(words, '='));
-}
+void TerminalReporter::on_warning(const base::WarningRecord& w) { m_warnings.push_back(w); }
 
 }  // namespace fastest::report

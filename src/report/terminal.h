@@ -1,6 +1,7 @@
 #pragma once
-// The terminal reporter: pytest-like session header, one line per module (or per test
-// with -v), FAILURES/ERRORS sections, short test summary, closing summary line.
+// The terminal reporter: pytest's session header, one line per module (or per test with
+// -v), then pytest's terminal summary: ERRORS, FAILURES, warnings summary, PASSES,
+// durations, short test summary info, and the closing stats line.
 
 #include <cstdio>
 #include <map>
@@ -12,42 +13,82 @@
 namespace fastest::report {
 
 struct TerminalOptions {
-  int verbose = 0;  ///< -v: one line per test; -q (negative): less chrome
-  bool show_capture = true;
-  std::string report_chars = "fE";  ///< -r: which outcomes the short summary lists
+  int verbose = 0;                   ///< -v count minus -q count
+  std::string report_chars = "fE";   ///< -r as given (pytest's getreportopt expands it)
+  bool disable_warnings = false;     ///< --disable-warnings: no warnings summary
+  std::string tbstyle = "auto";      ///< --tb: "line" one line per failure, "no" no sections
+  std::string show_capture = "all";  ///< --show-capture no|stdout|stderr|log|all
+  bool no_header = false;            ///< --no-header: only the "test session starts" rule
+  bool no_summary = false;           ///< --no-summary: no sections, the stats line stays
   int width = 80;
-  int durations = -1;  ///< --durations N: slowest N phases (0 = all; -1 = off)
+  bool on_ci = false;            ///< pytest's running_on_ci(): short-summary messages are not trimmed
+  int durations = -1;            ///< --durations N: slowest N phases (0 = all; -1 = off)
+  double durations_min = 0.005;  ///< --durations-min, seconds
+  std::string rootdir;           ///< absolute; --tb=line names files as pytest's reprcrash does
+  std::string invocation_dir;    ///< warnings without a test are located relative to it
+  std::string junit_path;        ///< absolute --junitxml path ("" = none): "generated xml file"
   std::FILE* out = stdout;
 };
+
+/// pytest's getreportopt: -r chars expanded ('a', 'A', 'N', old 'F'/'S'), 'w' unless
+/// --disable-warnings.
+std::string effective_report_chars(const std::string& chars, bool disable_warnings);
 
 class TerminalReporter final : public Reporter {
  public:
   explicit TerminalReporter(TerminalOptions opts);
   void on_start(const RunHeader& h) override;
+  void on_worker_header(const std::string& python, const std::vector<std::string>& lines) override;
+  void on_collection_done(const CollectionCounts& c) override;
   void on_collect_error(const base::CollectionError& e) override;
   void on_result(const base::TestResult& r) override;
   void on_batch_done(const std::string& module, std::int64_t batch) override;
-  void on_warning(const std::string& text) override;
+  void on_warning(const base::WarningRecord& w) override;
+  void on_info(const std::string& text) override;
   void on_progress_total(std::size_t total) override { m_expected = total; }
   void on_finish(const Summary& s) override;
 
  private:
+  /// One entry of pytest's stats["error"]: a collection error or a setup/teardown error.
+  struct ErrorEntry {
+    std::string title;    ///< "ERROR collecting x.py", "ERROR at setup of test_a"
+    std::string body;     ///< longrepr and captured sections
+    std::string node_id;  ///< for the short summary
+    std::string message;  ///< reprcrash message ("" = none)
+  };
+
   void write(const std::string& s);
   std::string rule(const std::string& title, char fill) const;
   std::string progress() const;
-  void print_failures();
-  void print_short_summary();
-  void print_durations();
+  void ensure_header();
+  void write_progress(const std::string& lines);
   void flush_module(const std::string& module);
+  std::string sections(const base::TestResult& r, const std::string& when) const;
+  std::string crash_line(const base::TestResult& r) const;
+  std::string summary_line(const std::string& word, const std::string& node_id, const std::string& msg) const;
+
+  void print_errors();
+  void print_failures();
+  void print_warnings();
+  void print_passes();
+  void print_durations();
+  void print_short_summary();
 
   TerminalOptions m_opts;
+  std::string m_chars;  ///< effective -r chars
+  RunHeader m_header;
+  bool m_started = false, m_header_printed = false, m_collected_printed = false;
+  bool m_need_blank = false, m_progress_written = false;
+  std::string m_python;
+  std::vector<std::string> m_worker_lines;
   std::size_t m_expected = 0, m_done = 0;
-  std::map<std::int64_t, std::string> m_pending_letters;  ///< batch -> letters (unused key -1 for -v)
-  std::map<std::string, std::string> m_module_letters;    ///< module -> letters not yet printed
-  std::vector<base::TestResult> m_failed;                 ///< failures, errors, teardown errors
-  std::vector<base::TestResult> m_reported;               ///< skipped/xfailed/xpassed for -r
-  std::vector<base::CollectionError> m_collect_errors;
-  std::vector<std::string> m_warnings;
+  std::map<std::string, std::string> m_module_letters;  ///< module -> letters not yet printed
+  std::vector<base::TestResult> m_failed;               ///< stats["failed"] (crashes and timeouts too)
+  std::vector<ErrorEntry> m_errors;                     ///< stats["error"] in arrival order
+  std::vector<base::TestResult> m_passed;               ///< stats["passed"] (output kept only for -rP)
+  std::vector<base::TestResult> m_skipped;              ///< stats["skipped"]
+  std::vector<base::TestResult> m_xfailed, m_xpassed;
+  std::vector<base::WarningRecord> m_warnings;
   struct Phase {
     double seconds;
     const char* when;

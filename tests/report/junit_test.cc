@@ -14,13 +14,14 @@ TEST(JunitNames, ManglesLikePytest) {
 }
 
 TEST(JunitEscape, ReplacesForbiddenControlCharacters) {
-  EXPECT_EQ(xml_escape("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
+  EXPECT_EQ(xml_escape("a<b>&\"c\""), "a&lt;b&gt;&amp;\"c\"");
+  EXPECT_EQ(xml_attr_escape("a\"b\nc"), "a&quot;b&#10;c");
   EXPECT_EQ(xml_escape(std::string("x\x01y\x1b", 4)), "x#x01y#x1B");
   EXPECT_EQ(xml_escape("tab\tnl\n"), "tab\tnl\n");
 }
 
 TEST(JunitReport, CountsOutcomes) {
-  JunitReporter j("/nonexistent/never-written.xml", "host");
+  JunitReporter j("/nonexistent/never-written.xml", JunitOptions{});
   base::TestResult pass{.node_id = "t.py::a", .outcome = base::Outcome::passed};
   base::TestResult fail{.node_id = "t.py::b", .outcome = base::Outcome::failed, .longrepr = "assert 1 == 2"};
   base::TestResult skip{.node_id = "t.py::c", .outcome = base::Outcome::skipped, .message = "later"};
@@ -34,6 +35,87 @@ TEST(JunitReport, CountsOutcomes) {
   EXPECT_NE(xml.find("skipped=\"1\""), std::string::npos);
   EXPECT_NE(xml.find("<failure message=\"assert 1 == 2\">assert 1 == 2</failure>"), std::string::npos);
   EXPECT_NE(xml.find("<skipped type=\"pytest.skip\" message=\"later\">"), std::string::npos);
+}
+
+TEST(JunitReport, PropertiesAndSuitePropertiesAsPytestWritesThem) {
+  JunitReporter j("/nonexistent/never-written.xml", JunitOptions{});
+  base::TestResult r{.node_id = "tests/t.py::test_prop", .file = "tests/t.py", .outcome = base::Outcome::passed};
+  r.properties = {{"k", "v"}, {"n", "1"}};
+  r.xml_attributes = {{"extra", "yes"}};
+  j.on_result(r);
+  j.on_suite_property("suite_k", "42");
+  std::string xml = j.render(Summary{});
+  EXPECT_NE(xml.find("hostname=\"\"><properties><property name=\"suite_k\" value=\"42\" /></properties><testcase"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<testcase classname=\"tests.t\" name=\"test_prop\" time=\"0.000\"><properties>"
+                     "<property name=\"k\" value=\"v\" /><property name=\"n\" value=\"1\" /></properties></testcase>"),
+            std::string::npos)
+      << "xunit2 drops record_xml_attribute: " << xml;
+}
+
+TEST(JunitReport, Xunit1HasFileLineAndXmlAttributes) {
+  JunitOptions o;
+  o.family = "legacy";
+  o.suite_name = "mysuite";
+  JunitReporter j("/nonexistent/never-written.xml", o);
+  base::TestResult r{.node_id = "tests/t.py::test_prop", .file = "tests/t.py", .outcome = base::Outcome::passed};
+  r.line = 44;
+  r.xml_attributes = {{"extra", "yes"}, {"classname", "custom"}};
+  j.on_result(r);
+  std::string xml = j.render(Summary{});
+  EXPECT_NE(xml.find("<testsuite name=\"mysuite\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testcase classname=\"custom\" name=\"test_prop\" file=\"tests/t.py\" line=\"43\" "
+                     "extra=\"yes\" time=\"0.000\" />"),
+            std::string::npos)
+      << xml;
+}
+
+TEST(JunitReport, LoggingAndDurationOptions) {
+  JunitOptions o;
+  o.logging = "system-out";
+  o.duration_report = "call";
+  o.rootdir = "/r";
+  JunitReporter j("/nonexistent/never-written.xml", o);
+  base::TestResult pass{
+      .node_id = "t.py::a", .file = "t.py", .outcome = base::Outcome::passed, .setup_s = 1, .call_s = 0.25};
+  pass.captured_stdout = "hello out\n";
+  j.on_result(pass);
+  base::TestResult skip{.node_id = "t.py::s",
+                        .file = "t.py",
+                        .outcome = base::Outcome::skipped,
+                        .longrepr = "t.py:10: nope",
+                        .message = "nope"};
+  j.on_result(skip);
+  std::string xml = j.render(Summary{});
+  std::string out_block =
+      "<system-out>--------------------------------- Captured Out ---------------------------------\n"
+      "hello out\n\n</system-out>";
+  EXPECT_NE(xml.find("name=\"a\" time=\"0.250\">" + out_block + "</testcase>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<skipped type=\"pytest.skip\" message=\"nope\">/r/t.py:10: nope</skipped><system-out>"),
+            std::string::npos)
+      << xml;
+  JunitReporter quiet("/nonexistent/never-written.xml", JunitOptions{});
+  quiet.on_result(pass);
+  EXPECT_EQ(quiet.render(Summary{}).find("system-out"), std::string::npos) << "junit_logging=no is pytest 7's default";
+}
+
+TEST(JunitReport, TeardownErrorAfterAFailureIsASecondTestcase) {
+  JunitReporter j("/nonexistent/never-written.xml", JunitOptions{});
+  base::TestResult r{.node_id = "t.py::a",
+                     .file = "t.py",
+                     .outcome = base::Outcome::failed,
+                     .longrepr = "E   boom",
+                     .teardown_error = "def fin():\nE   RuntimeError: td\n",
+                     .message = "boom"};
+  j.on_result(r);
+  std::string xml = j.render(Summary{});
+  EXPECT_NE(xml.find("errors=\"1\" failures=\"1\" skipped=\"0\" tests=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<failure message=\"boom\">E   boom</failure></testcase><testcase classname=\"t\" name=\"a\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<error message=\"failed on teardown with &quot;RuntimeError: td&quot;\">"), std::string::npos)
+      << xml;
 }
 
 TEST(Summary, WordsFollowPytestOrder) {

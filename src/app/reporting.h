@@ -1,0 +1,32 @@
+#pragma once
+// The run's reporters, configured from the options, the ini file and the environment.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/context.h"
+#include "report/junit.h"
+#include "report/reporter.h"
+
+namespace fastest::app {
+
+struct Reporters {
+  std::vector<std::unique_ptr<report::Reporter>> all;
+  report::JunitReporter* junit = nullptr;
+};
+
+/// The terminal reporter, and the JUnit one with --junitxml (junit_* ini options applied).
+Reporters make_reporters(const RunContext& ctx);
+
+/// A pytest option from the `options` object (pytest dest name), when the CLI set it.
+std::optional<bool> option_bool(const Options& o, const std::string& dest);
+std::optional<std::string> option_string(const Options& o, const std::string& dest);
+
+/// The header's rootdir/configfile/testpaths parts, as pytest's pytest_report_header.
+void describe_root(const RunContext& ctx, report::RunHeader& header);
+
+std::string host_name();
+
+}  // namespace fastest::app

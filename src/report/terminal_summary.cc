@@ -1,0 +1,304 @@
+// The terminal reporter's closing part, in pytest's order (terminal.py pytest_sessionfinish
+// and pytest_terminal_summary): ERRORS, FAILURES, warnings summary, PASSES, the JUnit
+// line, durations, short test summary info, '!' rules, the stats line.
+#include <algorithm>
+#include <fstream>
+#include <map>
+
+#include "report/terminal.h"
+#include "report/text.h"
+
+namespace fastest::report {
+namespace {
+
+bool is_absolute(const std::string& p) { return !p.empty() && p[0] == '/'; }
+
+/// "path:line: reason" (a skip's longrepr) split into its parts; line -1 when absent.
+struct SkipWhere {
+  std::string path;
+  int line = -1;
+  std::string reason;
+};
+
+SkipWhere parse_skip(const base::TestResult& r) {
+  SkipWhere w{r.file, -1, r.message};
+  const std::string& s = r.longrepr;
+  for (std::size_t colon = s.find(':'); colon != std::string::npos; colon = s.find(':', colon + 1)) {
+    std::size_t end = colon + 1;
+    while (end < s.size() && s[end] >= '0' && s[end] <= '9') ++end;
+    if (end == colon + 1 || s.compare(end, 2, ": ") != 0) continue;
+    w.path = s.substr(0, colon);
+    w.line = std::stoi(s.substr(colon + 1, end - colon - 1));
+    w.reason = first_line(std::string_view(s).substr(end + 2));
+    break;
+  }
+  if (w.reason.rfind("Skipped: ", 0) == 0) w.reason.erase(0, 9);
+  return w;
+}
+
+/// Line `lineno` of `path` (1-based), as linecache gives it to warnings.formatwarning.
+std::string source_line(const std::string& path, int lineno) {
+  std::ifstream in(path);
+  std::string line;
+  for (int i = 0; i < lineno && std::getline(in, line); ++i) {
+  }
+  if (!in) return "";
+  auto b = line.find_first_not_of(" \t\r\f\v");
+  auto e = line.find_last_not_of(" \t\r\f\v\n");
+  return b == std::string::npos ? "" : line.substr(b, e - b + 1);
+}
+
+std::string relative_to(const std::string& base, const std::string& path) {
+  if (!base.empty() && path.size() > base.size() + 1 && path.compare(0, base.size(), base) == 0 &&
+      path[base.size()] == '/')
+    return path.substr(base.size() + 1);
+  return path;
+}
+
+}  // namespace
+
+std::string TerminalReporter::sections(const base::TestResult& r, const std::string& when) const {
+  const std::string& show = m_opts.show_capture;
+  if (show == "no") return "";
+  std::string out;
+  auto add = [&](const char* kind, const std::string& content) {
+    if (content.empty() || (show != "all" && show != kind)) return;
+    std::string text = sanitize(content);
+    if (text.back() == '\n') text.pop_back();
+    out += rule(std::string("Captured ") + kind + " " + when, '-') + text + "\n";
+  };
+  add("stdout", r.captured_stdout);
+  add("stderr", r.captured_stderr);
+  add("log", r.captured_log);
+  return out;
+}
+
+std::string TerminalReporter::crash_line(const base::TestResult& r) const {
+  // pytest's --tb=line prints str(reprcrash): "<absolute path>:<line>: <message>". A worker
+  // that formatted the failure as that one line is taken at its word.
+  std::string text = r.longrepr;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty() && text.find('\n') == std::string::npos) return sanitize(text);
+  // Else the innermost frame is the last "path:line: " location line of the traceback.
+  std::string where;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    auto colon = line.find(':');
+    if (colon != std::string::npos && line[0] != ' ' && line[0] != 'E') {
+      std::size_t d = colon + 1;
+      while (d < line.size() && line[d] >= '0' && line[d] <= '9') ++d;
+      if (d > colon + 1 && (d == line.size() || line[d] == ':')) where = line.substr(0, d);
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  std::string msg = r.message.empty() ? first_line(text) : r.message;
+  if (where.empty()) return sanitize(msg);
+  if (!is_absolute(where) && !m_opts.rootdir.empty()) where = m_opts.rootdir + "/" + where;
+  return sanitize(where + ": " + msg);
+}
+
+std::string TerminalReporter::summary_line(const std::string& word, const std::string& node_id,
+                                           const std::string& msg) const {
+  std::string line = word + " " + sanitize(node_id);
+  if (msg.empty()) return line;
+  if (m_opts.on_ci) return line + " - " + sanitize(msg);
+  return line + format_trimmed(" - ", "", sanitize(msg), m_opts.width - static_cast<int>(text_width(line)));
+}
+
+void TerminalReporter::print_errors() {
+  if (m_opts.tbstyle == "no" || m_errors.empty()) return;
+  std::string out = rule("ERRORS", '=');
+  for (const auto& e : m_errors) out += rule(sanitize(e.title), '_') + e.body;
+  write(out);
+}
+
+void TerminalReporter::print_failures() {
+  if (m_opts.tbstyle == "no" || m_failed.empty()) return;
+  std::string out = rule("FAILURES", '=');
+  for (const auto& r : m_failed) {
+    if (m_opts.tbstyle == "line") {
+      out += crash_line(r) + "\n";
+      continue;
+    }
+    std::string body = sanitize(r.longrepr);
+    if (!body.empty() && body.back() != '\n') body += '\n';
+    out += rule(sanitize(head_line(r.node_id)), '_') + body + sections(r, "call");
+  }
+  write(out);
+}
+
+void TerminalReporter::print_warnings() {
+  if (m_chars.find('w') == std::string::npos || m_warnings.empty()) return;
+  // Grouped by message, in order of first appearance, as pytest's summary_warnings.
+  std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+  std::map<std::string, std::size_t> index;
+  for (const auto& w : m_warnings) {
+    std::string msg;
+    if (w.filename.empty()) {
+      msg = w.category + ": " + w.message;
+    } else {
+      msg = w.filename + ":" + std::to_string(w.lineno) + ": " + w.category + ": " + w.message + "\n";
+      std::string path = w.filename;
+      if (!is_absolute(path))
+        path = (m_opts.invocation_dir.empty() ? m_opts.rootdir : m_opts.invocation_dir) + "/" + path;
+      std::string src = source_line(path, w.lineno);
+      if (!src.empty()) msg += "  " + src + "\n";
+    }
+    std::string where = w.node_id;
+    if (where.empty() && !w.filename.empty())
+      where = relative_to(m_opts.invocation_dir, w.filename) + ":" + std::to_string(w.lineno);
+    auto [it, fresh] = index.emplace(msg, groups.size());
+    if (fresh) groups.push_back({msg, {}});
+    if (!where.empty()) groups[it->second].second.push_back(where);
+  }
+  std::string out = rule("warnings summary", '=');
+  for (auto& [msg, where] : groups) {
+    std::string text = sanitize(msg);
+    if (!where.empty()) {
+      if (where.size() < 10) {
+        for (const auto& l : where) out += sanitize(l) + "\n";
+      } else {
+        std::vector<std::pair<std::string, int>> per_file;
+        for (const auto& l : where) {
+          std::string f = l.substr(0, l.find("::"));
+          auto hit = std::find_if(per_file.begin(), per_file.end(), [&](const auto& p) { return p.first == f; });
+          if (hit == per_file.end())
+            per_file.push_back({f, 1});
+          else
+            ++hit->second;
+        }
+        for (const auto& [f, n] : per_file)
+          out += sanitize(f) + ": " + std::to_string(n) + " warning" + (n > 1 ? "s" : "") + "\n";
+      }
+      std::string indented;
+      std::size_t start = 0;
+      while (start <= text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        indented += (start ? "\n  " : "  ") + text.substr(start, end - start);
+        start = end + 1;
+      }
+      text = indented;
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    out += text + "\n\n";
+  }
+  out += "-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html\n";
+  write(out);
+}
+
+void TerminalReporter::print_passes() {
+  if (m_opts.tbstyle == "no" || m_chars.find('P') == std::string::npos || m_passed.empty()) return;
+  std::string out = rule("PASSES", '=');
+  for (const auto& r : m_passed)
+    if (!r.captured_stdout.empty() || !r.captured_stderr.empty() || !r.captured_log.empty())
+      out += rule(sanitize(head_line(r.node_id)), '_') + sections(r, "call");
+  write(out);
+}
+
+void TerminalReporter::print_durations() {
+  if (m_opts.durations < 0 || m_phases.empty()) return;
+  std::stable_sort(m_phases.begin(), m_phases.end(),
+                   [](const Phase& a, const Phase& b) { return a.seconds > b.seconds; });
+  std::size_t n = m_opts.durations == 0 ? m_phases.size() : std::min<std::size_t>(m_phases.size(), m_opts.durations);
+  std::string out = rule(
+      m_opts.durations == 0 ? "slowest durations" : "slowest " + std::to_string(m_opts.durations) + " durations", '=');
+  for (std::size_t i = 0; i < n; ++i) {
+    if (m_opts.verbose < 2 && m_phases[i].seconds < m_opts.durations_min) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "\n(%zu durations < %gs hidden.  Use -vv to show these durations.)\n", n - i,
+                    m_opts.durations_min);
+      out += buf;
+      break;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fs %-8s ", m_phases[i].seconds, m_phases[i].when);
+    out += buf + sanitize(m_phases[i].node_id) + "\n";
+  }
+  write(out);
+}
+
+void TerminalReporter::print_short_summary() {
+  std::string lines;
+  auto simple = [&](const char* word, const std::vector<base::TestResult>& rs) {
+    for (const auto& r : rs)
+      lines += summary_line(word, r.node_id, r.message.empty() ? first_line(r.longrepr) : r.message) + "\n";
+  };
+  for (char c : m_chars) {
+    switch (c) {
+      case 'f':
+        simple("FAILED", m_failed);
+        break;
+      case 'E':
+        for (const auto& e : m_errors) lines += summary_line("ERROR", e.node_id, e.message) + "\n";
+        break;
+      case 'p':
+        for (const auto& r : m_passed) lines += "PASSED " + sanitize(r.node_id) + "\n";
+        break;
+      case 'x':
+        for (const auto& r : m_xfailed)
+          lines += "XFAIL " + sanitize(r.node_id) + (r.message.empty() ? "" : " - " + sanitize(r.message)) + "\n";
+        break;
+      case 'X':
+        for (const auto& r : m_xpassed) lines += "XPASS " + sanitize(r.node_id) + " " + sanitize(r.message) + "\n";
+        break;
+      case 's': {
+        // pytest folds skips with the same location and reason: "SKIPPED [2] x.py:3: why".
+        std::vector<std::pair<SkipWhere, int>> folded;
+        for (const auto& r : m_skipped) {
+          SkipWhere w = parse_skip(r);
+          auto hit = std::find_if(folded.begin(), folded.end(), [&](const auto& f) {
+            return f.first.path == w.path && f.first.line == w.line && f.first.reason == w.reason;
+          });
+          if (hit == folded.end())
+            folded.push_back({w, 1});
+          else
+            ++hit->second;
+        }
+        for (const auto& [w, n] : folded)
+          lines += "SKIPPED [" + std::to_string(n) + "] " + sanitize(relative_to(m_opts.invocation_dir, w.path)) +
+                   (w.line >= 0 ? ":" + std::to_string(w.line) : "") + ": " + sanitize(w.reason) + "\n";
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (!lines.empty()) write(rule("short test summary info", '=') + lines);
+}
+
+void TerminalReporter::on_finish(const Summary& s) {
+  // A session error before anything was shown: pytest prints only the error (stderr).
+  if (s.fatal && !m_header_printed) return;
+  ensure_header();
+  if (!m_collected_printed && m_opts.verbose >= 0) {
+    // Batches cut short never reported their collection: count what ran.
+    CollectionCounts c;
+    c.collected = std::max(m_expected, m_done);
+    auto d = s.counts.find("deselected");
+    if (d != s.counts.end()) c.deselected = static_cast<std::size_t>(d->second), c.collected += c.deselected;
+    on_collection_done(c);
+  }
+  // Batches cut short (stop, crash) still show what they reported.
+  while (!m_module_letters.empty()) flush_module(m_module_letters.begin()->first);
+  // pytest ends the last progress line with an empty one (-q: only ends it).
+  if (m_opts.verbose >= 0 || !m_progress_written) write("\n");
+  if (!m_opts.no_summary) {
+    print_errors();
+    print_failures();
+    print_warnings();
+    print_passes();
+    if (!m_opts.junit_path.empty()) write(rule("generated xml file: " + m_opts.junit_path, '-'));
+    print_durations();
+    print_short_summary();
+  }
+  if (s.interrupted) write(rule(s.interrupt_reason, '!'));
+  if (m_opts.verbose < -1) return;
+  std::string words = summary_words(s);
+  write(m_opts.verbose < 0 ? words + "\n" : rule(words, '='));
+}
+
+}  // namespace fastest::report
