@@ -18,7 +18,6 @@
 namespace fastest::app {
 namespace {
 
-
 /// Consumes executor events: counts, reports and records them.
 class EventSink {
  public:
