@@ -94,6 +94,10 @@ def main(argv):
                 os._exit(0)
             kind = msg.get("t")
             if kind == "config":
+                if msg.get("engine") == "pytest":
+                    # The user's pytest runs the batches; the native engine stays unloaded.
+                    from .pytest_engine import serve
+                    serve(ch, msg)
                 run = _configure(msg, ch)
             elif kind == "run":
                 if run is None:

@@ -22,7 +22,8 @@ class Worker:
 
     def __init__(self, rootdir, python=None, capture="fd", keyword="", markexpr="", ini=None,
                  cwd=None, env=None, basetemp="", cache_dir="", exitfirst=False,
-                 run_xfail=False, timeout=120, import_mode="prepend", dump_fd=False):
+                 run_xfail=False, timeout=120, import_mode="prepend", dump_fd=False,
+                 config_extra=None):
         self.timeout = timeout
         c2w_r, c2w_w = os.pipe()
         w2c_r, w2c_w = os.pipe()
@@ -62,7 +63,8 @@ class Worker:
         self.send({"t": "config", "protocol": 2, "rootdir": rootdir, "capture": capture,
                    "import_mode": import_mode, "keyword": keyword, "markexpr": markexpr,
                    "verbose": 0, "exitfirst": exitfirst, "run_xfail": run_xfail,
-                   "ini": ini or {}, "basetemp": basetemp, "cache_dir": cache_dir})
+                   "ini": ini or {}, "basetemp": basetemp, "cache_dir": cache_dir,
+                   **(config_extra or {})})
         self.batch = 0
 
     def send(self, msg):

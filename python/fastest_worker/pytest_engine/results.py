@@ -1,0 +1,131 @@
+"""pytest's reports -> protocol frames (docs/protocol.md, "result").
+
+One test gives pytest up to three TestReports (setup, call, teardown); the protocol
+wants one ``result`` per test. Outcomes are decided by pytest's own
+``pytest_report_teststatus`` hook, the one its terminal summary counts by, so plugins
+that re-classify reports (xfail, custom statuses) are honoured.
+"""
+import os
+
+_KNOWN = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+
+
+def category(config, report):
+    """pytest's summary category for one report ('' for a passed setup/teardown)."""
+    try:
+        res = config.hook.pytest_report_teststatus(report=report, config=config)
+    except Exception:
+        res = None
+    cat = res[0] if res else None
+    if isinstance(cat, tuple):
+        cat = cat[0]
+    if cat in _KNOWN or cat == "":
+        return cat
+    # A plugin's own status ("rerun", ...): fall back on the raw outcome.
+    if report.when in ("setup", "teardown"):
+        return "error" if report.failed else ("skipped" if report.skipped else "")
+    return report.outcome
+
+
+def rel(path, rootdir):
+    try:
+        r = os.path.relpath(str(path), rootdir)
+    except ValueError:
+        return str(path)
+    return str(path) if r.startswith("..") else r
+
+
+def skip_text(longrepr, rootdir):
+    """``path:line: reason`` as ``-rs`` shows it (path rootdir-relative, as the native
+    engine sends it); the reason alone as the one-line message."""
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        path, lineno, reason = longrepr
+        reason = str(reason)
+        if reason.startswith("Skipped: "):
+            reason = reason[len("Skipped: "):]
+        if lineno is None:
+            return "%s: %s" % (rel(path, rootdir), reason), reason
+        return "%s:%d: %s" % (rel(path, rootdir), lineno, reason), reason
+    text = str(longrepr) if longrepr is not None else ""
+    return text, text.strip().splitlines()[-1] if text.strip() else ""
+
+
+def crash_message(report):
+    """One line: the exception line pytest's short summary would show."""
+    lr = report.longrepr
+    crash = getattr(lr, "reprcrash", None)
+    msg = getattr(crash, "message", None)
+    if msg:
+        return str(msg).split("\n", 1)[0]
+    text = str(lr) if lr is not None else ""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def longrepr_text(report):
+    lr = report.longrepr
+    if lr is None:
+        return ""
+    try:
+        return str(lr)
+    except Exception as e:  # never lose the result over formatting
+        return "(fastest could not format pytest's report: %r)" % (e,)
+
+
+def build(config, rootdir, nodeid, reports):
+    """The ``result`` fields (without ``t``/``batch``) for one test's reports."""
+    res = {"nodeid": nodeid, "outcome": "passed", "when": "call", "setup_s": 0.0,
+           "call_s": 0.0, "teardown_s": 0.0, "longrepr": "", "message": "",
+           "stdout": "", "stderr": "", "log": "", "line": 0}
+    decided = False
+    td_errors = []
+    for rep in reports:
+        when = rep.when
+        res[when + "_s"] = float(getattr(rep, "duration", 0.0) or 0.0)
+        cat = category(config, rep)
+        if when == "teardown" and decided:
+            if cat in ("error", "failed"):
+                td_errors.append(longrepr_text(rep))
+            continue
+        if when == "teardown" and cat == "":
+            continue
+        if when == "setup" and cat == "":
+            continue
+        if cat == "error" and when == "call":
+            cat = "failed"
+        decided = True
+        res["outcome"] = cat or "passed"
+        res["when"] = when
+        _fill_text(res, rep, cat, rootdir)
+    if td_errors:
+        res["teardown_error"] = "\n".join(td_errors)
+    last = reports[-1] if reports else None
+    if last is not None:
+        res["stdout"] = last.capstdout
+        res["stderr"] = last.capstderr
+        res["log"] = last.caplog
+        props = [[str(k), str(v)] for k, v in (getattr(last, "user_properties", None) or [])]
+        if props:
+            res["properties"] = props
+        loc = getattr(last, "location", None)
+        if loc and len(loc) > 1 and isinstance(loc[1], int):
+            res["line"] = loc[1] + 1
+    return res
+
+
+def _fill_text(res, rep, cat, rootdir):
+    if cat == "skipped":
+        res["longrepr"], res["message"] = skip_text(rep.longrepr, rootdir)
+    elif cat == "xfailed":
+        reason = str(getattr(rep, "wasxfail", "") or "")
+        res["longrepr"] = longrepr_text(rep) or reason
+        res["message"] = reason
+    elif cat == "xpassed":
+        res["longrepr"] = ""
+        res["message"] = str(getattr(rep, "wasxfail", "") or "")
+    elif cat in ("failed", "error"):
+        res["longrepr"] = longrepr_text(rep)
+        res["message"] = crash_message(rep)
+    else:
+        res["longrepr"] = ""
+        res["message"] = ""

@@ -1,0 +1,590 @@
+"""The pytest engine: the user's own pytest inside a persistent worker.
+
+One Config and one Session per worker (built once from ``config.args``), then per
+batch: collect only the batch's module, run each item through pytest's own
+``pytest_runtest_protocol`` with the right ``nextitem``, turn pytest's reports into
+protocol frames. As xdist's worker does, the batch's last item is held back until the
+next batch (its first item is the ``nextitem``) or the shutdown (``None``) is known, so
+module, class and package fixtures end where pytest ends them (docs/protocol.md,
+"The pytest engine").
+"""
+import os
+import sys
+import traceback
+from pathlib import Path
+from time import perf_counter
+
+from . import args as args_mod
+from . import pytest_compat as compat
+from . import results
+
+
+class Fatal(Exception):
+    """A session-level error: sent as ``fatal``, then the worker exits."""
+
+    def __init__(self, exit_code, message):
+        Exception.__init__(self, message)
+        self.exit_code = exit_code
+        self.message = message
+
+
+class _Reporter:
+    """The engine's pytest plugin: pytest's reports and warnings -> the engine."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.engine.on_logstart(nodeid)
+
+    def pytest_runtest_logreport(self, report):
+        self.engine.on_report(report)
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        self.engine.on_logfinish(nodeid)
+
+    def pytest_collectreport(self, report):
+        if not report.passed:
+            self.engine.collect_reports.append(report)
+
+    def pytest_deselected(self, items):
+        self.engine.deselected.extend(items)
+
+    def pytest_warning_recorded(self, warning_message, when, nodeid, location):
+        self.engine.on_warning(warning_message, nodeid)
+
+
+def _selected(nodeid, prefixes):
+    if not prefixes:
+        return True
+    for p in prefixes:
+        if nodeid == p or (nodeid.startswith(p) and nodeid[len(p)] in ":["):
+            return True
+    return False
+
+
+class Engine:
+    def __init__(self, channel, msg):
+        self.ch = channel
+        self.msg = msg
+        self.rootdir = os.path.abspath(msg.get("rootdir") or os.getcwd())
+        self.worker_id = str(msg.get("worker_id") or "master")
+        self.hold_last = bool(msg.get("hold_last"))
+        self.config = None
+        self.session = None
+        self.pytest = None
+        # Per running test.
+        self.cur_batch = 0
+        self.cur_nodeid = None
+        self.cur_reports = []
+        self.result_sent = False
+        self.xml_attrs = {}
+        # Per collection.
+        self.collect_reports = []
+        self.deselected = []
+        # Across batches.
+        self.held = None  # (batch, item, work seconds so far, import_s)
+        self.dangling = False  # the last item ran with a nextitem that never ran
+        self.node_cache = {}
+        self.last_module = None  # (module, items, deselected ids, inside-module reports)
+        self.module_path = None
+        try:
+            self.start_cwd = os.getcwd()
+        except OSError:
+            self.start_cwd = self.rootdir
+
+    # ------------------------------------------------------------ start-up
+
+    def start(self):
+        """Import pytest, build the Config and Session, send ``configured``."""
+        self._set_worker_env()
+        inv = self.msg.get("invocation_dir")
+        if inv and os.path.isdir(inv):
+            os.chdir(inv)
+            self.start_cwd = inv
+        try:
+            self.pytest = compat.import_pytest()
+        except compat.Unsupported as e:
+            raise Fatal(4, str(e))
+        self.config = self._prepare_config()
+        sink = open(os.devnull, "w", encoding="utf-8")
+        self.sink = sink
+        self.session = self._guarded(lambda: self.pytest.Session.from_config(self.config))
+        old = sys.stdout
+        # The terminal reporter is created in pytest_configure and writes to the
+        # sys.stdout of that moment: give it a sink, so it stays registered for the
+        # plugins that need it but never writes over the controller's terminal.
+        sys.stdout = sink
+        try:
+            self._guarded(lambda: compat.do_configure(self.config))
+        finally:
+            if sys.stdout is sink:
+                sys.stdout = old
+        self._guarded(lambda: self.config.hook.pytest_sessionstart(session=self.session))
+        self._register_fixtures()
+        self.ch.send({"t": "configured", "header": self._header_lines()})
+
+    def _set_worker_env(self):
+        if self.worker_id != "master":
+            os.environ["PYTEST_XDIST_WORKER"] = self.worker_id
+            os.environ["PYTEST_XDIST_WORKER_COUNT"] = str(int(self.msg.get("worker_count") or 1))
+
+    def _basetemp(self):
+        base = self.msg.get("basetemp") or ""
+        if not base:
+            return ""
+        name = self.worker_id if self.worker_id != "master" else str(os.getpid())
+        return os.path.join(base, "popen-" + name)
+
+    def _prepare_config(self):
+        argv = args_mod.build(self.msg, self._basetemp())
+        saved = os.environ.pop("PYTEST_ADDOPTS", None)
+        try:
+            return self._guarded(lambda: compat.prepare_config(argv, [_Reporter(self)]),
+                                 conftest_failure=True)
+        finally:
+            if saved is not None:
+                os.environ["PYTEST_ADDOPTS"] = saved
+
+    def _guarded(self, fn, conftest_failure=False):
+        """Run a start-up step; pytest's errors become ``Fatal`` with pytest's own
+        message and exit code (usage errors 4, ``pytest.exit`` its returncode)."""
+        pytest = self.pytest
+        try:
+            return fn()
+        except pytest.UsageError as e:
+            raise Fatal(4, "\n".join("ERROR: %s\n" % (a,) for a in e.args).rstrip("\n"))
+        except pytest.exit.Exception as e:
+            code = e.returncode if e.returncode is not None else 2
+            raise Fatal(code, "Exit: %s" % (e.msg,))
+        except KeyboardInterrupt:
+            raise Fatal(2, "KeyboardInterrupt")
+        except Exception as e:
+            if conftest_failure and isinstance(e, compat.conftest_import_failure_type()):
+                raise Fatal(4, compat.conftest_import_failure_text(e))
+            if isinstance(e, ImportError):
+                # A -p or entry-point plugin that fails to import: pytest's message, and
+                # a usage error's exit code.
+                return self._raise_import_error(e)
+            raise Fatal(3, "INTERNALERROR> " + "INTERNALERROR> ".join(
+                traceback.format_exception(type(e), e, e.__traceback__)).rstrip("\n"))
+
+    @staticmethod
+    def _raise_import_error(e):
+        text = "".join(traceback.format_exception_only(type(e), e)).rstrip("\n")
+        raise Fatal(4, text)
+
+    def _register_fixtures(self):
+        from . import fixtures_plugin
+        pm = self.config.pluginmanager
+        # A conftest's own worker_id wins; xdist's (which says "master" outside xdist)
+        # does not.
+        own = any(getattr(p, "__file__", "").endswith("conftest.py") and hasattr(p, "worker_id")
+                  for p in pm.get_plugins())
+        pm.register(fixtures_plugin.make(self, not own), "fastest-pytest-fixtures")
+
+    def _header_lines(self):
+        config = self.config
+        tr = config.pluginmanager.get_plugin("terminalreporter")
+        own = None
+        if tr is not None:
+            try:
+                own = tr.pytest_report_header(config)
+            except Exception:
+                own = None
+        try:
+            parts = config.hook.pytest_report_header(
+                config=config, start_path=config.invocation_params.dir)
+        except Exception:
+            return []
+        lines = []
+        for part in reversed(parts):
+            if own is not None and part == own:
+                # pytest's own rootdir/configfile lines are the controller's to print.
+                part = [line for line in own if str(line).startswith("plugins: ")]
+            if isinstance(part, str):
+                part = [part]
+            lines.extend(str(line) for line in part)
+        return lines
+
+    # ------------------------------------------------------------ reports
+
+    def on_logstart(self, nodeid):
+        self.cur_nodeid = nodeid
+        self.cur_reports = []
+        self.result_sent = False
+        self.ch.send({"t": "start", "batch": self.cur_batch, "nodeid": nodeid})
+
+    def on_report(self, report):
+        if report.when == "setup":
+            # Each attempt starts with setup (a rerun plugin runs the phases again).
+            self.cur_reports = []
+        self.cur_reports.append(report)
+
+    def on_logfinish(self, nodeid):
+        self._queue_result(nodeid)
+
+    def _queue_result(self, nodeid):
+        if self.result_sent or not self.cur_reports:
+            return
+        self.result_sent = True
+        res = results.build(self.config, self.rootdir, nodeid, self.cur_reports)
+        res["t"] = "result"
+        res["batch"] = self.cur_batch
+        attrs = self.xml_attrs.pop(nodeid, None)
+        if attrs:
+            res["xml_attributes"] = attrs
+        self.cur_reports = []
+        self.ch.queue(res)
+
+    def on_warning(self, wm, nodeid):
+        self.ch.queue({"t": "warning", "batch": self.cur_batch, "nodeid": nodeid or "",
+                       "category": getattr(wm.category, "__name__", str(wm.category)),
+                       "message": str(wm.message), "filename": str(wm.filename or ""),
+                       "lineno": int(wm.lineno or 0)})
+
+    def add_xml_attribute(self, nodeid, name, value):
+        self.xml_attrs.setdefault(nodeid, []).append([str(name), str(value)])
+
+    def add_suite_property(self, name, value):
+        self.ch.queue({"t": "suite_property", "name": str(name), "value": str(value)})
+
+    # ------------------------------------------------------------ batches
+
+    def run_batch(self, msg):
+        batch = int(msg.get("batch", 0))
+        module = str(msg.get("module", ""))
+        select = list(msg.get("select") or [])
+        t0 = perf_counter()
+        self._restore_cwd()
+        self.cur_batch = batch
+        self.module_path = Path(self.rootdir) / module
+        items = self._collect(batch, module, select, bool(msg.get("collect_only")))
+        import_s = perf_counter() - t0
+        if not items or msg.get("collect_only"):
+            self.ch.send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
+                          "import_s": import_s})
+            return
+        if self.held is not None:
+            self._release_held(items[0])
+        elif self.dangling:
+            self._teardown_to(batch, items[0])
+        if self._should_stop():
+            self.ch.send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
+                          "import_s": import_s})
+            return
+        self._run_items(batch, items, t0, import_s)
+
+    def _run_items(self, batch, items, t0, import_s):
+        n = len(items)
+        for i in range(n):
+            item = items[i]
+            if i + 1 < n:
+                nxt = items[i + 1]
+            elif self.hold_last:
+                self.held = (batch, item, perf_counter() - t0, import_s)
+                self.ch.send({"t": "held", "batch": batch, "nodeid": item.nodeid})
+                return
+            else:
+                # No holding: keep the package (and session) alive; what the next
+                # batch does not share is torn down before its first test.
+                nxt = self._above_module(item)
+                self.dangling = True
+            self.run_item(batch, item, nxt)
+            if self._should_stop():
+                self.dangling = True
+                break
+        self.ch.send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
+                      "import_s": import_s})
+
+    def _above_module(self, item):
+        chain = item.listchain()
+        for i in range(1, len(chain)):
+            if Path(str(chain[i].path)) == self.module_path:
+                return chain[i - 1]
+        return self.session
+
+    def _release_held(self, nextitem):
+        batch, item, work_s, import_s = self.held
+        self.held = None
+        t = perf_counter()
+        self.run_item(batch, item, nextitem)
+        self.dangling = self._should_stop()
+        self.ch.send({"t": "batch_done", "batch": batch,
+                      "duration_s": work_s + perf_counter() - t, "import_s": import_s})
+
+    def _should_stop(self):
+        s = self.session
+        return bool(s.shouldfail or s.shouldstop)
+
+    def run_item(self, batch, item, nextitem):
+        self.cur_batch = batch
+        self.cur_reports = []
+        self.result_sent = True  # until logstart
+        try:
+            self.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        except self.pytest.exit.Exception as e:
+            code = e.returncode if e.returncode is not None else 2
+            self._finish_session(code)
+            raise Fatal(code, "_pytest.outcomes.Exit: %s" % (e.msg,))
+        except KeyboardInterrupt:
+            self._finish_session(2)
+            raise Fatal(2, "KeyboardInterrupt")
+        except Exception as e:
+            self.ch.flush()
+            raise Fatal(3, "INTERNALERROR> " + "INTERNALERROR> ".join(
+                traceback.format_exception(type(e), e, e.__traceback__)).rstrip("\n"))
+        # A plugin running the phases itself may skip logfinish.
+        self._queue_result(item.nodeid)
+        self.dangling = False
+
+    def _teardown_to(self, batch, nextitem):
+        self.dangling = False
+        try:
+            compat.teardown_to(self.session, nextitem)
+        except Exception as e:
+            self.ch.queue({"t": "warning", "batch": batch, "nodeid": "", "category": "TeardownError",
+                           "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
+                           "filename": "", "lineno": 0})
+
+    def _restore_cwd(self):
+        try:
+            if os.getcwd() == self.start_cwd:
+                return
+        except OSError:
+            pass
+        try:
+            os.chdir(self.start_cwd)
+        except OSError:
+            pass
+
+    # ------------------------------------------------------------ collection
+
+    def _collect(self, batch, module, select, collect_only):
+        """Items of this batch in run order (``collected`` sent), or None."""
+        last = self.last_module
+        if last is not None and last[0] == module:
+            _, all_items, desel_ids, inside = last
+            import_s = 0.0
+            t0 = perf_counter()
+        else:
+            t0 = perf_counter()
+            got = self._collect_module(batch, module)
+            if got is None:
+                return None
+            all_items, desel_ids, inside = got
+            self.last_module = (module, all_items, desel_ids, inside)
+        import_s = perf_counter() - t0
+        items = [it for it in all_items if _selected(it.nodeid, select)]
+        deselected = sum(1 for d in desel_ids if _selected(d, select))
+        module_id = module.replace(os.sep, "/")
+        skipped = [r for r in inside if r.nodeid == module_id]
+        if skipped and not collect_only:
+            self._module_skipped(batch, module, skipped[0], import_s)
+            return None
+        self.ch.send({"t": "collected", "batch": batch, "module": module,
+                      "items": [it.nodeid for it in items], "import_s": import_s,
+                      "deselected": deselected})
+        if not collect_only:
+            for rep in inside:
+                if rep.nodeid != module_id and _selected(rep.nodeid, select):
+                    self._collect_time_result(batch, rep)
+        return items
+
+    def _collect_module(self, batch, module):
+        path = Path(self.rootdir) / module
+        self.collect_reports = []
+        self.deselected = []
+        if self._ignored(path):
+            return [], [], []
+        try:
+            items = list(self.session.perform_collect([str(path)], genitems=True))
+        except self.pytest.UsageError as e:
+            self._collect_error(batch, module, "\n".join("ERROR: %s" % (a,) for a in e.args), 0)
+            return None
+        except self.pytest.exit.Exception as e:
+            code = e.returncode if e.returncode is not None else 2
+            self._finish_session(code)
+            raise Fatal(code, "Exit: %s" % (e.msg,))
+        except Exception as e:
+            self._collect_error(batch, module, "".join(
+                traceback.format_exception(type(e), e, e.__traceback__)), 0)
+            return None
+        module_id = module.replace(os.sep, "/")
+        inside = []
+        for rep in self.collect_reports:
+            rid = rep.nodeid
+            if rid.startswith(module_id + "::"):
+                inside.append(rep)
+            elif rep.failed:
+                lr = rep.longrepr
+                crash = getattr(lr, "reprcrash", None)
+                self._collect_error(batch, module, results.longrepr_text(rep),
+                                    int(getattr(crash, "lineno", 0) or 0))
+                return None
+            elif rep.skipped:
+                inside.append(_ModuleSkip(module_id, rep))
+        for it in items:
+            self._canonical_parents(it, path)
+        desel = [d.nodeid for d in self.deselected]
+        return items, desel, inside
+
+    def _ignored(self, path):
+        """What directory collection would not reach: ``--ignore``, ``collect_ignore``
+        and other ``pytest_ignore_collect`` answers for the file and its directories
+        (a file given as an argument skips those checks, so ask as pytest's walk would)."""
+        config = self.config
+        base = self._walk_root(path)
+        chain = []
+        p = path
+        while p != base and p.parent != p:
+            chain.append(p)
+            p = p.parent
+        for p in reversed(chain):
+            ihook = self.session.gethookproxy(p if p == path else p.parent)
+            try:
+                if ihook.pytest_ignore_collect(collection_path=p, config=config):
+                    return True
+            except Exception:
+                return False
+        return False
+
+    def _walk_root(self, path):
+        """The deepest collection root (rootdir or a directory argument) above ``path``;
+        ``path`` itself when it was given as an argument (pytest then ignores nothing)."""
+        best = None
+        roots = [Path(self.rootdir)]
+        for a in getattr(self.config, "args", None) or []:
+            cand = Path(str(a).split("::", 1)[0])
+            if not cand.is_absolute():
+                cand = Path(self.config.invocation_params.dir) / cand
+            if cand == path:
+                return path
+            roots.append(cand)
+        for r in roots:
+            try:
+                path.relative_to(r)
+            except ValueError:
+                continue
+            if best is None or len(r.parts) > len(best.parts):
+                best = r
+        return best if best is not None else path.parent
+
+    def _canonical_parents(self, item, module_path):
+        """Batches collect anew; keep one node per package/directory so scopes above
+        the module (package fixtures) outlive a batch, as one whole-suite collection."""
+        chain = item.listchain()
+        for i in range(1, len(chain) - 1):
+            node = chain[i]
+            if Path(str(node.path)) == module_path:
+                break
+            key = (type(node), str(node.path))
+            cached = self.node_cache.setdefault(key, node)
+            if cached is not node:
+                chain[i + 1].parent = cached
+                chain[i] = cached
+
+    def _collect_error(self, batch, module, text, line):
+        self.ch.send({"t": "collect_error", "batch": batch, "module": module,
+                      "longrepr": text, "line": line})
+
+    def _module_skipped(self, batch, module, skip, import_s):
+        nodeid = skip.nodeid
+        longrepr, message = results.skip_text(skip.report.longrepr, self.rootdir)
+        line = 0
+        if isinstance(skip.report.longrepr, tuple) and isinstance(skip.report.longrepr[1], int):
+            line = skip.report.longrepr[1]
+        self.ch.send({"t": "collected", "batch": batch, "module": module, "items": [nodeid],
+                      "import_s": import_s, "deselected": 0})
+        self.ch.send({"t": "start", "batch": batch, "nodeid": nodeid})
+        self.ch.send({"t": "result", "batch": batch, "nodeid": nodeid, "outcome": "skipped",
+                      "when": "collect", "setup_s": 0.0, "call_s": 0.0, "teardown_s": 0.0,
+                      "longrepr": longrepr, "message": message, "stdout": "", "stderr": "",
+                      "log": "", "line": line})
+
+    def _collect_time_result(self, batch, rep):
+        if rep.failed:
+            text = results.longrepr_text(rep)
+            outcome, message = "error", results.crash_message(rep)
+        else:
+            outcome = "skipped"
+            text, message = results.skip_text(rep.longrepr, self.rootdir)
+        self.ch.send({"t": "result", "batch": batch, "nodeid": rep.nodeid, "outcome": outcome,
+                      "when": "collect", "setup_s": 0.0, "call_s": 0.0, "teardown_s": 0.0,
+                      "longrepr": text, "message": message, "stdout": "", "stderr": "",
+                      "log": "", "line": 0})
+
+    # ------------------------------------------------------------ shutdown
+
+    def shutdown(self):
+        if self.held is not None:
+            batch, item, work_s, import_s = self.held
+            self.held = None
+            t = perf_counter()
+            self.run_item(batch, item, None)
+            self.ch.send({"t": "batch_done", "batch": batch,
+                          "duration_s": work_s + perf_counter() - t, "import_s": import_s})
+        self._finish_session(None)
+
+    def _finish_session(self, exitstatus):
+        """``pytest_sessionfinish`` (session teardown) and ``pytest_unconfigure``, once."""
+        if self.session is None:
+            return
+        session, self.session = self.session, None
+        self.cur_batch = 0
+        if exitstatus is None:
+            exitstatus = 1 if session.testsfailed else 0
+        try:
+            self.config.hook.pytest_sessionfinish(session=session, exitstatus=exitstatus)
+        except BaseException as e:  # noqa: B902 - reported like the native engine's
+            self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
+                           "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
+                           "filename": "", "lineno": 0})
+        try:
+            compat.ensure_unconfigure(self.config)
+        except BaseException:  # noqa: B902
+            pass
+        self.ch.flush()
+
+
+class _ModuleSkip:
+    """A module (or package) that skipped itself while being collected."""
+
+    def __init__(self, nodeid, report):
+        self.nodeid = nodeid
+        self.report = report
+        self.failed = False
+        self.skipped = True
+
+
+def serve(channel, msg):
+    """Take over the worker after ``config``; never returns."""
+    engine = Engine(channel, msg)
+    try:
+        engine.start()
+        while True:
+            m = channel.recv()
+            if m is None:
+                os._exit(0)
+            kind = m.get("t")
+            if kind == "run":
+                engine.run_batch(m)
+            elif kind == "shutdown":
+                engine.shutdown()
+                _exit(0)
+    except Fatal as f:
+        try:
+            channel.flush()
+            channel.send({"t": "fatal", "exit_code": f.exit_code, "message": f.message})
+        except OSError:
+            pass
+        _exit(f.exit_code)
+
+
+def _exit(code):
+    for s in (sys.stdout, sys.stderr):
+        try:
+            s.flush()
+        except Exception:
+            pass
+    os._exit(code)
