@@ -62,11 +62,14 @@ def crash_message(report):
     return lines[-1] if lines else ""
 
 
-def longrepr_text(report):
+def longrepr_text(report, line_style=False):
     lr = report.longrepr
     if lr is None:
         return ""
+    crash = getattr(lr, "reprcrash", None) if line_style else None
     try:
+        if crash is not None:
+            return str(crash)
         return str(lr)
     except Exception as e:  # never lose the result over formatting
         return "(fastest could not format pytest's report: %r)" % (e,)
@@ -79,13 +82,15 @@ def build(config, rootdir, nodeid, reports):
            "stdout": "", "stderr": "", "log": "", "line": 0}
     decided = False
     td_errors = []
+    # --tb=line: pytest's summary shows the crash line, not the report's text.
+    line_style = config.getoption("tbstyle", "auto") == "line"
     for rep in reports:
         when = rep.when
         res[when + "_s"] = float(getattr(rep, "duration", 0.0) or 0.0)
         cat = category(config, rep)
         if when == "teardown" and decided:
             if cat in ("error", "failed"):
-                td_errors.append(longrepr_text(rep))
+                td_errors.append(longrepr_text(rep, line_style))
             continue
         if when == "teardown" and cat == "":
             continue
@@ -96,7 +101,7 @@ def build(config, rootdir, nodeid, reports):
         decided = True
         res["outcome"] = cat or "passed"
         res["when"] = when
-        _fill_text(res, rep, cat, rootdir)
+        _fill_text(res, rep, cat, rootdir, line_style)
     if td_errors:
         res["teardown_error"] = "\n".join(td_errors)
     last = reports[-1] if reports else None
@@ -113,7 +118,7 @@ def build(config, rootdir, nodeid, reports):
     return res
 
 
-def _fill_text(res, rep, cat, rootdir):
+def _fill_text(res, rep, cat, rootdir, line_style):
     if cat == "skipped":
         res["longrepr"], res["message"] = skip_text(rep.longrepr, rootdir)
     elif cat == "xfailed":
@@ -124,7 +129,7 @@ def _fill_text(res, rep, cat, rootdir):
         res["longrepr"] = ""
         res["message"] = str(getattr(rep, "wasxfail", "") or "")
     elif cat in ("failed", "error"):
-        res["longrepr"] = longrepr_text(rep)
+        res["longrepr"] = longrepr_text(rep, line_style)
         res["message"] = crash_message(rep)
     else:
         res["longrepr"] = ""

@@ -134,6 +134,10 @@ class Engine:
         if not base:
             return ""
         name = self.worker_id if self.worker_id != "master" else str(os.getpid())
+        try:
+            os.makedirs(base, exist_ok=True)
+        except OSError:
+            pass
         return os.path.join(base, "popen-" + name)
 
     def _prepare_config(self):

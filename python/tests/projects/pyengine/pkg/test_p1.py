@@ -1,0 +1,5 @@
+from conftest import log
+
+
+def test_p1(pkgfix, sess):
+    log("test_p1")

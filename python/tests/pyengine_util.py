@@ -1,0 +1,145 @@
+"""Driving the pytest engine over real pipes and comparing it with real pytest."""
+import os
+import shutil
+import tempfile
+import unittest
+
+from . import agreement
+from .driver import PROJECTS, PYTHON_DIR, Worker
+
+PY = "/usr/bin/python3"
+PLUGINS = os.path.join(os.path.dirname(PYTHON_DIR), "third_party", "plugins", "usr", "lib",
+                       "python3", "dist-packages")
+
+
+def has_pytest():
+    import subprocess
+    if not os.path.exists(PY):
+        return False
+    return subprocess.run([PY, "-c", "import pytest"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0
+
+
+class EngineWorker(Worker):
+    """A worker started with ``engine: "pytest"``; ``run()`` returns at this batch's
+    ``held`` or ``batch_done`` (frames of an earlier held batch included)."""
+
+    def __init__(self, rootdir, args=(), worker_id="gw0", worker_count=1, hold_last=True,
+                 invocation_dir=None, **kw):
+        extra = {"engine": "pytest", "args": list(args), "worker_id": worker_id,
+                 "worker_count": worker_count, "hold_last": hold_last,
+                 "invocation_dir": invocation_dir or rootdir}
+        kw.setdefault("python", PY)
+        Worker.__init__(self, rootdir, config_extra=extra, **kw)
+        self.frames = []
+
+    def recv_until(self, done):
+        msgs = []
+        while True:
+            m = self.recv()
+            msgs.append(m)
+            self.frames.append(m)
+            if done(m) or m["t"] == "fatal":
+                return msgs
+
+    def run(self, module, select=(), collect_only=False):
+        self.batch += 1
+        b = self.batch
+        msg = {"t": "run", "batch": b, "module": module, "select": list(select)}
+        if collect_only:
+            msg["collect_only"] = True
+        self.send(msg)
+        return self.recv_until(lambda m: m["t"] in ("held", "batch_done") and m["batch"] == b)
+
+    def finish(self):
+        """``shutdown``; the frames sent after it, the exit code and stderr."""
+        self.send({"t": "shutdown"})
+        msgs = []
+        try:
+            while True:
+                m = self.recv()
+                msgs.append(m)
+                self.frames.append(m)
+        except Exception:
+            pass
+        rc, out, err = self.shutdown()
+        return msgs, rc, err
+
+
+def outcomes(frames):
+    """nodeid -> outcome with agreement.pytest_outcomes' keys ('<id>@teardown')."""
+    res = {}
+    for m in frames:
+        if m["t"] == "result":
+            res[m["nodeid"]] = m["outcome"]
+            if m.get("teardown_error"):
+                res[m["nodeid"] + "@teardown"] = "error"
+        elif m["t"] == "collect_error":
+            res[m["module"].replace(os.sep, "/")] = "error"
+    return res
+
+
+def results(frames):
+    return {m["nodeid"]: m for m in frames if m["t"] == "result"}
+
+
+def modules_in_order(order):
+    mods = []
+    for nodeid in order:
+        mod = nodeid.split("::", 1)[0]
+        if mod not in mods:
+            mods.append(mod)
+    return mods
+
+
+class EngineCase(unittest.TestCase):
+    project = None
+    maxDiff = None
+
+    def setUp(self):
+        if not has_pytest():
+            self.skipTest("no pytest for %s" % PY)
+        self.tmp = tempfile.mkdtemp(prefix="fastest-pyengine-")
+        self.workers = []
+
+    def tearDown(self):
+        for w in self.workers:
+            if w.proc.poll() is None:
+                w.kill()
+            for f in (w.proc.stdout, w.proc.stderr):
+                if f is not None:
+                    f.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def root(self):
+        return os.path.join(PROJECTS, self.project)
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTEST_ADDOPTS", None)
+        env.update(extra)
+        return env
+
+    def worker(self, root=None, **kw):
+        kw.setdefault("basetemp", os.path.join(self.tmp, "bt"))
+        kw.setdefault("env", self.env())
+        w = EngineWorker(root or self.root(), **kw)
+        self.workers.append(w)
+        return w
+
+    def pytest_run(self, root=None, args=(), env_extra=None):
+        """(nodeid -> outcome, module order) from real pytest."""
+        order = []
+        env = {"PYTHONDONTWRITEBYTECODE": "1"}
+        env.update(env_extra or {})
+        outs = agreement.pytest_outcomes(root or self.root(), list(args), env_extra=env,
+                                         order=order)
+        return outs, modules_in_order(order)
+
+    def engine_run(self, modules, root=None, **kw):
+        w = self.worker(root, **kw)
+        for mod in modules:
+            w.run(mod)
+        tail, rc, err = w.finish()
+        return w, rc, err
