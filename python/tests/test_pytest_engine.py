@@ -1,7 +1,7 @@
 """The pytest engine over real pipes, compared with real pytest test by test."""
 import os
 
-from .pyengine_util import EngineCase, outcomes, results
+from .pyengine_util import PLUGINS, EngineCase, outcomes, results
 
 
 class Agreement(EngineCase):
@@ -115,3 +115,140 @@ class Agreement(EngineCase):
         w.run("test_a_hooks.py")
         w.finish()
         self.assertEqual(results(w.frames)["test_a_hooks.py::test_worker_env"]["outcome"], "passed")
+
+
+PLUGIN_ARGS = ["--benchmark-max-time=0.05", "--benchmark-min-rounds=1"]
+
+
+class RealPlugins(EngineCase):
+    """Debian's plugin packages, unpacked by scripts/setup, on PYTHONPATH only here."""
+    project = "pyengine_plugins"
+
+    def setUp(self):
+        EngineCase.setUp(self)
+        if not os.path.isdir(PLUGINS):
+            self.skipTest("plugins not unpacked (scripts/setup): " + PLUGINS)
+
+    def test_plugins_agree_with_pytest(self):
+        ref, modules = self.pytest_run(args=PLUGIN_ARGS, env_extra={"PYTHONPATH": PLUGINS})
+        self.assertEqual(len(ref), 8, ref)
+        w, rc, err = self.engine_run(modules, args=PLUGIN_ARGS,
+                                     env=self.env(PYTHONPATH=PLUGINS))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(outcomes(w.frames), ref)
+        res = results(w.frames)
+        timed_out = res["test_timeout.py::test_sleeps_past_its_timeout"]
+        self.assertEqual(timed_out["outcome"], "failed")
+        self.assertIn("Timeout", timed_out["longrepr"])
+        self.assertEqual(res["test_benchmark.py::test_benchmark_fixture"]["outcome"], "passed")
+        header = [m for m in w.frames if m["t"] == "configured"][0]["header"]
+        self.assertTrue(any(line.startswith("plugins: ") and "mock-" in line for line in header),
+                        header)
+
+
+class Fatal(EngineCase):
+    """Session-level errors: one ``fatal`` with pytest's message and exit code."""
+
+    def project_with(self, files):
+        root = os.path.join(self.tmp, "proj")
+        os.makedirs(root, exist_ok=True)
+        for name, text in files.items():
+            with open(os.path.join(root, name), "w") as f:
+                f.write(text)
+        return root
+
+    def first_frames(self, root, **kw):
+        w = self.worker(root, **kw)
+        msgs = w.run("test_x.py")
+        rc = w.proc.wait(timeout=60)
+        return msgs, rc
+
+    def assert_fatal(self, msgs, rc, code, text):
+        fatal = [m for m in msgs if m["t"] == "fatal"]
+        self.assertEqual(len(fatal), 1, msgs)
+        self.assertEqual(fatal[0]["exit_code"], code)
+        self.assertIn(text, fatal[0]["message"])
+        self.assertEqual(rc, code)
+
+    def test_missing_plugin_is_a_usage_error(self):
+        root = self.project_with({"test_x.py": "def test_a():\n    pass\n"})
+        msgs, rc = self.first_frames(root, args=["-p", "no_such_plugin_xyz"])
+        self.assert_fatal(msgs, rc, 4, 'Error importing plugin "no_such_plugin_xyz"')
+
+    def test_unknown_option_is_a_usage_error(self):
+        root = self.project_with({"test_x.py": "def test_a():\n    pass\n"})
+        msgs, rc = self.first_frames(root, args=["--no-such-option"])
+        self.assert_fatal(msgs, rc, 4, "unrecognized arguments: --no-such-option")
+
+    def test_conftest_import_error(self):
+        root = self.project_with({"conftest.py": "import no_such_module_xyz\n",
+                                  "test_x.py": "def test_a():\n    pass\n"})
+        msgs, rc = self.first_frames(root)
+        self.assert_fatal(msgs, rc, 4, "ImportError while loading conftest")
+        self.assertIn("no_such_module_xyz", msgs[-1]["message"])
+
+    def test_pytest_exit_in_configure(self):
+        root = self.project_with({
+            "conftest.py": "import pytest\n\ndef pytest_configure(config):\n"
+                           "    pytest.exit('not here', returncode=7)\n",
+            "test_x.py": "def test_a():\n    pass\n"})
+        msgs, rc = self.first_frames(root)
+        self.assert_fatal(msgs, rc, 7, "Exit: not here")
+
+    def test_pytest_exit_in_a_test_keeps_earlier_results(self):
+        root = self.project_with({
+            "test_x.py": "import pytest\n\ndef test_a():\n    pass\n\n"
+                         "def test_b():\n    pytest.exit('stop now', returncode=3)\n\n"
+                         "def test_c():\n    pass\n"})
+        msgs, rc = self.first_frames(root)
+        self.assert_fatal(msgs, rc, 3, "Exit: stop now")
+        self.assertEqual(list(results(msgs)), ["test_x.py::test_a"])
+
+    def test_unsupported_pytest_version_is_named(self):
+        fake = os.path.join(self.tmp, "fake")
+        os.makedirs(os.path.join(fake, "pytest"))
+        with open(os.path.join(fake, "pytest", "__init__.py"), "w") as f:
+            f.write("__version__ = '6.2.5'\n")
+        root = self.project_with({"test_x.py": "def test_a():\n    pass\n"})
+        msgs, rc = self.first_frames(root, env=self.env(PYTHONPATH=fake))
+        self.assert_fatal(msgs, rc, 4, "found pytest 6.2.5")
+
+
+class Options(EngineCase):
+    def project_with(self, files):
+        return Fatal.project_with(self, files)
+
+    def test_addopts_are_applied_once(self):
+        root = self.project_with({
+            "pytest.ini": "[pytest]\naddopts = -v\n",
+            "test_x.py": "import os\n\ndef test_verbosity(request):\n"
+                         "    assert request.config.getoption('verbose') == 2\n"})
+        # The controller sends ini addopts and PYTEST_ADDOPTS already expanded.
+        w = self.worker(root, args=["-v", "-v"], env=self.env(PYTEST_ADDOPTS="-v"))
+        w.run("test_x.py")
+        w.finish()
+        self.assertEqual(outcomes(w.frames), {"test_x.py::test_verbosity": "passed"})
+
+    def test_collect_ignore_in_a_conftest_is_honoured(self):
+        root = self.project_with({
+            "conftest.py": "collect_ignore = ['test_x.py']\n",
+            "test_x.py": "def test_a():\n    pass\n"})
+        w = self.worker(root)
+        msgs = w.run("test_x.py")
+        w.finish()
+        collected = [m for m in msgs if m["t"] == "collected"][0]
+        self.assertEqual(collected["items"], [])
+
+    def test_collection_error_and_module_skip(self):
+        root = self.project_with({
+            "test_x.py": "import no_such_module_xyz\n",
+            "test_y.py": "import pytest\npytest.skip('later', allow_module_level=True)\n"})
+        w = self.worker(root)
+        x = w.run("test_x.py")
+        y = w.run("test_y.py")
+        w.finish()
+        err = [m for m in x if m["t"] == "collect_error"][0]
+        self.assertIn("No module named 'no_such_module_xyz'", err["longrepr"])
+        r = results(y)["test_y.py"]
+        self.assertEqual((r["outcome"], r["when"]), ("skipped", "collect"))
+        self.assertEqual(r["longrepr"], "test_y.py:2: later")
