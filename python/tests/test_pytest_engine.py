@@ -252,3 +252,11 @@ class Options(EngineCase):
         r = results(y)["test_y.py"]
         self.assertEqual((r["outcome"], r["when"]), ("skipped", "collect"))
         self.assertEqual(r["longrepr"], "test_y.py:2: later")
+
+    def test_xdist_options_do_not_distribute_inside_a_worker(self):
+        root = self.project_with({"test_x.py": "def test_a():\n    pass\n"})
+        w = self.worker(root, args=["--dist", "loadfile", "-n", "2"])
+        w.run("test_x.py")
+        tail, rc, err = w.finish()
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(outcomes(w.frames), {"test_x.py::test_a": "passed"})

@@ -4,7 +4,7 @@ The controller sends the expanded arguments (ini ``addopts``, ``PYTEST_ADDOPTS``
 command line). Options whose work the controller does itself (history-based
 ``--lf``/``--ff``, the JUnit file, the temp root, debugging on a terminal the worker does
 not own) are taken out; ``-o addopts=`` keeps pytest from expanding addopts a second
-time, and ``--rootdir`` pins the node ids to the controller's rootdir.
+time (the progress style is fixed too, see ``_OWN_INI``), and ``--rootdir`` pins the node ids to the controller's rootdir.
 """
 
 _DROP_FLAGS = frozenset((
@@ -18,8 +18,15 @@ _DROP_WITH_VALUE = frozenset((
 ))
 
 
+# ini overrides the engine sets itself: addopts (already expanded in ``args``) and the
+# terminal reporter's progress style (its output goes nowhere, and its progress
+# bookkeeping assumes one collection per session: across batches it grows a line
+# without end and costs quadratic time).
+_OWN_INI = ("addopts=", "console_output_style=")
+
+
 def _is_addopts_override(value):
-    return value.replace(" ", "").startswith("addopts=")
+    return value.replace(" ", "").startswith(_OWN_INI)
 
 
 def filter_args(args):
@@ -65,7 +72,7 @@ def _has_option(args, name):
 def build(msg, basetemp):
     """The full argument list for ``pytest_compat.prepare_config``."""
     user = filter_args(list(msg.get("args") or []))
-    head = ["-o", "addopts="]
+    head = ["-o", "addopts=", "-o", "console_output_style=classic"]
     rootdir = msg.get("rootdir")
     if rootdir and not _has_option(user, "--rootdir"):
         head.append("--rootdir=" + str(rootdir))

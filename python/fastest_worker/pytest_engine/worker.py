@@ -107,6 +107,7 @@ class Engine:
         except compat.Unsupported as e:
             raise Fatal(4, str(e))
         self.config = self._prepare_config()
+        _no_xdist_distribution(self.config)
         sink = open(os.devnull, "w", encoding="utf-8")
         self.sink = sink
         self.session = self._guarded(lambda: self.pytest.Session.from_config(self.config))
@@ -549,6 +550,19 @@ class Engine:
         except BaseException:  # noqa: B902
             pass
         self.ch.flush()
+
+
+def _no_xdist_distribution(config):
+    """pytest-xdist, when installed, must not distribute from inside a worker: fastest
+    does the distributing (an addopts ``--dist`` without ``-n`` would make it start its
+    own nodes at session start)."""
+    opt = config.option
+    if getattr(opt, "dist", "no") != "no":
+        opt.dist = "no"
+    if getattr(opt, "numprocesses", None):
+        opt.numprocesses = None
+    if getattr(opt, "tx", None):
+        opt.tx = []
 
 
 class _ModuleSkip:
