@@ -1,4 +1,5 @@
 """Driving the pytest engine over real pipes and comparing it with real pytest."""
+import functools
 import os
 import shutil
 import tempfile
@@ -12,6 +13,7 @@ PLUGINS = os.path.join(os.path.dirname(PYTHON_DIR), "third_party", "plugins", "u
                        "python3", "dist-packages")
 
 
+@functools.lru_cache(maxsize=None)
 def has_pytest():
     import subprocess
     if not os.path.exists(PY):
@@ -97,6 +99,8 @@ class EngineCase(unittest.TestCase):
     maxDiff = None
 
     def setUp(self):
+        if os.environ.get("FASTEST_SKIP_PYENGINE_TESTS"):
+            self.skipTest("run by the python_pytest_engine ctest")
         if not has_pytest():
             self.skipTest("no pytest for %s" % PY)
         self.tmp = tempfile.mkdtemp(prefix="fastest-pyengine-")

@@ -62,7 +62,11 @@ def conftest_import_failure_text(e):
     """What ``pytest.main`` prints for a conftest that fails to import."""
     import pytest
     from _pytest.config import filter_traceback_for_conftest_import_failure
-    exc_info = pytest.ExceptionInfo.from_exc_info(e.excinfo)
+    cause = getattr(e, "cause", None)  # pytest 8 keeps the exception, 7 an exc_info tuple
+    if cause is not None:
+        exc_info = pytest.ExceptionInfo.from_exc_info((type(cause), cause, cause.__traceback__))
+    else:
+        exc_info = pytest.ExceptionInfo.from_exc_info(e.excinfo)
     exc_info.traceback = exc_info.traceback.filter(filter_traceback_for_conftest_import_failure)
     if exc_info.traceback:
         text = str(exc_info.getrepr(style="short", chain=False))
