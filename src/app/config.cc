@@ -43,50 +43,78 @@ fs::path common_ancestor(const std::vector<fs::path>& paths, const fs::path& fal
   return common.empty() ? fs::path("/") : common;
 }
 
-base::Result<std::optional<IniConfig>> try_inifile(const fs::path& dir, const std::string& name) {
-  fs::path p = dir / name;
-  std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) return std::optional<IniConfig>();
+base::Error toml_error(const fs::path& p, const toml::parse_error& e) {
+  // pytest: "<file>: <tomllib message> (at line L, column C)".
+  return base::make_error(base::ErrorCode::usage, p.string() + ": " + std::string(e.description()) + " (at line " +
+                                                      std::to_string(e.source().begin.line) + ", column " +
+                                                      std::to_string(e.source().begin.column) + ")");
+}
+
+void read_toml_options(const toml::table& opts, IniConfig& cfg) {
+  for (auto& [k, v] : opts) {
+    std::string key(k.str());
+    auto& out = cfg.values[key];
+    if (auto* arr = v.as_array()) {
+      cfg.arrays.insert(key);
+      for (auto& el : *arr)
+        if (auto s = el.value<std::string>()) out.push_back(*s);
+    } else if (auto s = v.value<std::string>()) {
+      out.push_back(*s);
+    } else if (auto b = v.value<bool>()) {
+      out.push_back(*b ? "true" : "false");
+    } else if (auto n = v.value<double>()) {
+      std::ostringstream ss;
+      ss << *n;
+      out.push_back(ss.str());
+    }
+  }
+}
+
+/// pytest's load_config_dict_from_file: nullopt when the file is not a pytest config.
+/// `explicit_file` (-c): an ini file without a [pytest] section still counts.
+base::Result<std::optional<IniConfig>> load_config_file(const fs::path& p, bool explicit_file) {
   auto text = read_text(p);
-  if (!text) return std::optional<IniConfig>();
+  if (!text) {
+    if (explicit_file) return base::make_error(base::ErrorCode::usage, "ERROR: -c: cannot read '" + p.string() + "'");
+    return std::optional<IniConfig>();
+  }
   IniConfig cfg;
-  cfg.rootdir = dir;
+  cfg.rootdir = p.parent_path();
   cfg.inifile = p;
-  if (name == "pyproject.toml") {
+  if (p.extension() == ".toml") {
     toml::table tbl;
     try {
       tbl = toml::parse(*text, p.string());
     } catch (const toml::parse_error& e) {
-      return base::make_error(base::ErrorCode::usage, p.string() + ":" + std::to_string(e.source().begin.line) + ": " +
-                                                          std::string(e.description()));
+      return toml_error(p, e);
     }
     auto* opts = tbl["tool"]["pytest"]["ini_options"].as_table();
-    if (!opts) return std::optional<IniConfig>();
-    for (auto& [k, v] : *opts) {
-      auto& out = cfg.values[std::string(k.str())];
-      if (auto* arr = v.as_array()) {
-        for (auto& el : *arr)
-          if (auto s = el.value<std::string>()) out.push_back(*s);
-      } else if (auto s = v.value<std::string>()) {
-        out.push_back(*s);
-      } else if (auto b = v.value<bool>()) {
-        out.push_back(*b ? "true" : "false");
-      } else if (auto n = v.value<double>()) {
-        std::ostringstream ss;
-        ss << *n;
-        out.push_back(ss.str());
-      }
-    }
+    if (!opts) return explicit_file ? std::optional<IniConfig>(std::move(cfg)) : std::optional<IniConfig>();
+    read_toml_options(*opts, cfg);
     return std::optional<IniConfig>(std::move(cfg));
   }
-  std::string section = name == "pytest.ini" ? "pytest" : name == "tox.ini" ? "pytest" : "tool:pytest";
-  bool found = false;
-  auto vals = parse_ini_section(*text, section, p.string(), &found);
-  if (!vals.ok()) return vals.error();
-  // pytest.ini is the ini file even when it has no [pytest] section.
-  if (!found && name != "pytest.ini") return std::optional<IniConfig>();
-  cfg.values = std::move(vals).value();
+  auto sections = parse_ini(*text, p.string());
+  if (!sections.ok()) return sections.error();
+  bool cfg_file = p.extension() == ".cfg";
+  auto it = sections.value().find(cfg_file ? "tool:pytest" : "pytest");
+  if (cfg_file && it == sections.value().end() && sections.value().count("pytest"))
+    return base::make_error(base::ErrorCode::usage,
+                            "[pytest] section in setup.cfg files is no longer supported, "
+                            "change to [tool:pytest] instead.");
+  if (it == sections.value().end()) {
+    // pytest.ini is the ini file even without a [pytest] section.
+    if (explicit_file || p.filename() == "pytest.ini") return std::optional<IniConfig>(std::move(cfg));
+    return std::optional<IniConfig>();
+  }
+  for (const auto& [k, v] : it->second) cfg.values[k] = {v};
   return std::optional<IniConfig>(std::move(cfg));
+}
+
+base::Result<std::optional<IniConfig>> try_inifile(const fs::path& dir, const std::string& name) {
+  fs::path p = dir / name;
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return std::optional<IniConfig>();
+  return load_config_file(p, false);
 }
 
 }  // namespace
@@ -95,60 +123,129 @@ std::vector<std::string> IniConfig::list(const std::string& key) const {
   std::vector<std::string> out;
   auto it = values.find(key);
   if (it == values.end()) return out;
-  bool toml = inifile.filename() == "pyproject.toml";
+  if (arrays.count(key)) return it->second;
   for (const auto& v : it->second) {
-    if (toml) {
-      out.push_back(v);
-      continue;
-    }
-    std::istringstream ss(v);
-    std::string piece;
     if (is_linelist(key)) {
+      std::istringstream ss(v);
+      std::string piece;
       while (std::getline(ss, piece))
         if (!trim(piece).empty()) out.push_back(trim(piece));
-    } else {
-      while (ss >> piece) out.push_back(piece);
+    } else if (auto words = shlex_split(v); words.ok()) {
+      out.insert(out.end(), words.value().begin(), words.value().end());
     }
   }
   return out;
 }
 
-base::Result<std::map<std::string, std::vector<std::string>>> parse_ini_section(const std::string& text,
-                                                                                const std::string& section,
-                                                                                const std::string& filename,
-                                                                                bool* found) {
-  std::map<std::string, std::vector<std::string>> out;
-  std::istringstream in(text);
-  std::string line, current, last_key;
-  int lineno = 0;
-  *found = false;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::string t = trim(line);
-    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
-    if (t[0] == '[') {
-      if (t.back() != ']')
-        return base::make_error(base::ErrorCode::usage,
-                                filename + ":" + std::to_string(lineno) + ": malformed section header");
-      current = t.substr(1, t.size() - 2);
-      if (current == section) *found = true;
-      last_key.clear();
-      continue;
-    }
-    bool continuation = (line[0] == ' ' || line[0] == '\t') && !last_key.empty();
-    if (continuation) {
-      if (current == section) out[last_key].back() += "\n" + t;
-      continue;
-    }
-    auto eq = t.find_first_of("=:");
+base::Result<std::vector<std::string>> IniConfig::addopts() const {
+  auto it = values.find("addopts");
+  if (it == values.end()) return std::vector<std::string>{};
+  if (arrays.count("addopts")) return it->second;
+  std::vector<std::string> out;
+  for (const auto& v : it->second) {
+    auto words = shlex_split(v);
+    if (!words.ok())
+      return base::make_error(base::ErrorCode::usage, inifile.string() + ": addopts: " + words.error().message);
+    out.insert(out.end(), words.value().begin(), words.value().end());
+  }
+  return out;
+}
+
+base::Status apply_override_ini(IniConfig& ini, const std::vector<std::string>& overrides) {
+  for (const auto& o : overrides) {
+    auto eq = o.find('=');
     if (eq == std::string::npos)
       return base::make_error(base::ErrorCode::usage,
-                              filename + ":" + std::to_string(lineno) + ": expected 'key = value', got '" + t + "'");
-    if (current.empty())
-      return base::make_error(base::ErrorCode::usage, filename + ":" + std::to_string(lineno) + ": no section header");
-    last_key = trim(t.substr(0, eq));
-    if (current == section) out[last_key] = {trim(t.substr(eq + 1))};
+                              "ERROR: -o/--override-ini expects option=value style (got: '" + o + "').");
+    std::string key = o.substr(0, eq);
+    ini.values[key] = {o.substr(eq + 1)};
+    ini.arrays.erase(key);
+  }
+  return base::ok_status();
+}
+
+base::Result<std::vector<std::string>> shlex_split(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool in_token = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_token) out.push_back(std::move(cur));
+      cur.clear();
+      in_token = false;
+    } else if (c == '\\') {
+      if (++i == text.size()) return base::make_error(base::ErrorCode::usage, "No escaped character");
+      cur += text[i];
+      in_token = true;
+    } else if (c == '\'' || c == '"') {
+      in_token = true;
+      for (++i;; ++i) {
+        if (i >= text.size()) return base::make_error(base::ErrorCode::usage, "No closing quotation");
+        if (text[i] == c) break;
+        // Inside double quotes a backslash escapes only '"' and '\\' (shlex's escapedquotes).
+        if (c == '"' && text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\\')) ++i;
+        cur += text[i];
+      }
+    } else {
+      cur += c;
+      in_token = true;
+    }
+  }
+  if (in_token) out.push_back(std::move(cur));
+  return out;
+}
+
+base::Result<IniSections> parse_ini(const std::string& text, const std::string& filename) {
+  // iniconfig's rules, including its messages; line numbers are 1-based.
+  struct Entry {
+    int line;
+    std::string section;
+    std::optional<std::string> name, value;
+  };
+  std::vector<Entry> entries;
+  std::optional<std::string> section;
+  std::istringstream in(text);
+  std::string line;
+  auto fail = [&](int lineno, const std::string& msg) {
+    return base::make_error(base::ErrorCode::usage, filename + ":" + std::to_string(lineno) + ": " + msg);
+  };
+  for (int lineno = 1; std::getline(in, line); ++lineno) {
+    std::string lt = line.substr(std::min(line.size(), line.find_first_not_of(" \t\r\f\v")));
+    if (lt.empty() || lt[0] == '#' || lt[0] == ';') continue;
+    auto end = line.find_last_not_of(" \t\r\n\f\v");
+    line = line.substr(0, end + 1);
+    if (line[0] == '[') {
+      std::string head = line.substr(0, line.find_first_of("#;"));
+      head = head.substr(0, head.find_last_not_of(" \t\r\f\v") + 1);
+      if (!head.empty() && head.back() == ']') {
+        section = head.substr(1, head.size() - 2);
+        if (section->empty()) return fail(lineno, "empty section name");
+        entries.push_back({lineno, *section, std::nullopt, std::nullopt});
+        continue;
+      }
+      line = " " + trim(line);  // iniconfig treats it as a continuation
+    }
+    if (!std::isspace(static_cast<unsigned char>(line[0]))) {
+      auto eq = line.find('=');
+      if (eq == std::string::npos || line.substr(0, eq).find(':') != std::string::npos) eq = line.find(':');
+      if (eq == std::string::npos) return fail(lineno, "unexpected line: '" + line + "'");
+      if (!section) return fail(lineno, "no section header defined");
+      entries.push_back({lineno, *section, trim(line.substr(0, eq)), trim(line.substr(eq + 1))});
+      continue;
+    }
+    if (entries.empty() || !entries.back().name) return fail(lineno, "unexpected value continuation");
+    auto& last = *entries.back().value;
+    last = last.empty() ? trim(line) : last + "\n" + trim(line);
+  }
+  IniSections out;
+  for (const auto& e : entries) {
+    if (!e.name) {
+      if (out.count(e.section)) return fail(e.line, "duplicate section '" + e.section + "'");
+      out[e.section];
+    } else if (!out[e.section].emplace(*e.name, *e.value).second) {
+      return fail(e.line, "duplicate name '" + *e.name + "'");
+    }
   }
   return out;
 }
@@ -178,10 +275,31 @@ std::optional<fs::path> find_setup_py(const fs::path& ancestor) {
   }
 }
 
+base::Status check_rootdir(const fs::path& rootdir) {
+  std::error_code ec;
+  if (!fs::is_directory(rootdir, ec))
+    return base::make_error(base::ErrorCode::usage,
+                            "ERROR: Directory '" + rootdir.string() + "' not found. Check your '--rootdir' option.");
+  return base::ok_status();
+}
+
+/// -c FILE: that file is the config; rootdir is its directory unless --rootdir says.
+base::Result<IniConfig> resolve_explicit(const fs::path& inifile, const fs::path& rootdir_override) {
+  auto found = load_config_file(inifile, true);
+  if (!found.ok()) return found.error();
+  IniConfig cfg = std::move(*found.value());
+  if (!rootdir_override.empty()) {
+    if (auto st = check_rootdir(rootdir_override); !st.ok()) return st.error();
+    cfg.rootdir = rootdir_override;
+  }
+  return cfg;
+}
+
 }  // namespace
 
 base::Result<IniConfig> resolve_config(const std::vector<fs::path>& args, const fs::path& invocation_dir,
-                                       const fs::path& rootdir_override) {
+                                       const fs::path& rootdir_override, const fs::path& inifile) {
+  if (!inifile.empty()) return resolve_explicit(inifile, rootdir_override);
   // pytest's determine_setup (7.x), step by step.
   std::vector<fs::path> dirs;
   for (const auto& a : args) {
@@ -212,10 +330,7 @@ base::Result<IniConfig> resolve_config(const std::vector<fs::path>& args, const 
   }
   IniConfig result = found.value() ? std::move(*found.value()) : IniConfig{};
   if (!rootdir_override.empty()) {
-    std::error_code ec;
-    if (!fs::is_directory(rootdir_override, ec))
-      return base::make_error(base::ErrorCode::usage, "ERROR: Directory '" + rootdir_override.string() +
-                                                          "' not found. Check your '--rootdir' option.");
+    if (auto st = check_rootdir(rootdir_override); !st.ok()) return st.error();
     result.rootdir = rootdir_override;
   }
   if (result.rootdir.empty()) result.rootdir = ancestor;

@@ -113,7 +113,8 @@ int usable_cores() {
 
 std::string ini_as_json(const IniConfig& ini) {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [k, v] : ini.values) j[k] = v.size() == 1 ? nlohmann::json(v[0]) : nlohmann::json(v);
+  for (const auto& [k, v] : ini.values)
+    j[k] = v.size() == 1 && !ini.arrays.count(k) ? nlohmann::json(v[0]) : nlohmann::json(v);
   j["__inifile__"] = ini.inifile.string();
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -135,9 +136,11 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
     if (!sel.empty()) selects.push_back(ap.string() + sel);
   }
   fs::path override_root = opts.rootdir.empty() ? fs::path() : fs::absolute(opts.rootdir).lexically_normal();
-  auto ini = resolve_config(abs_args, ctx.invocation_dir, override_root);
+  fs::path inifile = opts.inifile.empty() ? fs::path() : fs::absolute(opts.inifile).lexically_normal();
+  auto ini = resolve_config(abs_args, ctx.invocation_dir, override_root, inifile);
   if (!ini.ok()) return ini.error();
   ctx.ini = std::move(ini).value();
+  if (auto st = apply_override_ini(ctx.ini, opts.override_ini); !st.ok()) return st.error();
   const fs::path& root = ctx.ini.rootdir;
   if (abs_args.empty()) {
     // pytest: testpaths apply only when run from the rootdir without arguments.
@@ -168,6 +171,7 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
   ctx.cache_root = exec::default_cache_root();
   ctx.db_path = resolve_db(opts, root, ctx.cache_root, ctx.notes);
   ctx.workers = opts.workers < 0 ? usable_cores() : std::max(1, opts.workers);
+  if (opts.workers < 0 && opts.maxprocesses > 0) ctx.workers = std::min(ctx.workers, opts.maxprocesses);
   if (opts.capture != "fd" && opts.capture != "sys" && opts.capture != "no" && opts.capture != "tee-sys")
     return base::make_error(base::ErrorCode::usage, "argument --capture: invalid choice: '" + opts.capture +
                                                         "' (choose from 'fd', 'sys', 'no', 'tee-sys')");

@@ -223,6 +223,8 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
   wc.markexpr = o.markexpr;
   wc.verbose = o.verbose;
   wc.exitfirst = o.maxfail == 1;
+  wc.run_xfail = o.runxfail;
+  wc.basetemp = o.basetemp;
   wc.cache_dir = (ctx.cache_root / "rewrite").string();
   wc.ini_json = ini_as_json(ctx.ini);
   wc.engine = o.engine == "pytest" ? "pytest" : "native";

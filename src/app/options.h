@@ -13,6 +13,7 @@ struct Options {
   std::vector<std::string> args;  ///< paths / node ids given on the command line
   std::vector<std::string> argv;  ///< the whole command line, for the run record
   int workers = -1;               ///< -n; -1 = auto (cores), 0 = one worker
+  int maxprocesses = 0;           ///< --maxprocesses: cap for -n auto (0 = none)
   std::string python;             ///< --python; empty = $FASTEST_PYTHON, venv, python3
   std::string db;                 ///< --db; empty = $FASTEST_DB, else <rootdir>/.fastest/fastest.db
   std::string schedule;           ///< --schedule: "" (auto), "history", "fifo"

@@ -9,9 +9,11 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "app/context.h"
+#include "app/expression.h"
 #include "app/session.h"
 #include "base/clock.h"
 #include "discovery/discovery.h"
@@ -109,6 +111,10 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
   Suite suite;
   suite.errors = found.errors;
   for (const auto& s : ctx.node_selects) suite.selects[s.substr(0, s.find("::"))].push_back(s);
+  // --collect-only --static applies -k/-m to what discovery saw (the workers do it otherwise).
+  std::optional<StaticSelection> filter;
+  if (ctx.opts.collect_only && ctx.opts.static_collect)
+    if (auto s = StaticSelection::make(ctx.opts.keyword, ctx.opts.markexpr); s.ok()) filter = std::move(s).value();
   // pytest's collection order, so fifo and --collect-only list what pytest lists.
   for (std::size_t idx : found.collection_order) {
     const auto& f = found.files[idx];
@@ -122,7 +128,8 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
     scheduler::ModuleInput m{f.rel_path, {}};
     auto sel = suite.selects.find(f.rel_path);
     for (const auto& it : f.items)
-      if (sel == suite.selects.end() || selected_by(it.node_id, sel->second)) m.tests.push_back({it.node_id});
+      if ((sel == suite.selects.end() || selected_by(it.node_id, sel->second)) && (!filter || filter->selects(it)))
+        m.tests.push_back({it.node_id});
     // A module without statically visible tests still goes to a worker unless an argument
     // selected other tests in it: runtime collection is the truth (inherited, generated tests).
     if (!m.tests.empty() || sel == suite.selects.end()) suite.modules.push_back(std::move(m));
