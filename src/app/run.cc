@@ -16,6 +16,7 @@
 #include "app/expression.h"
 #include "app/session.h"
 #include "base/clock.h"
+#include "base/node_id.h"
 #include "discovery/discovery.h"
 #include "scheduler/plan.h"
 #include "scheduler/shard.h"
@@ -137,13 +138,7 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
   return suite;
 }
 
-bool node_ids_overlap(std::string_view a, std::string_view b) {
-  auto extends = [](std::string_view longer, std::string_view prefix) {
-    return longer.size() > prefix.size() && longer.substr(0, prefix.size()) == prefix &&
-           (longer[prefix.size()] == '[' || longer[prefix.size()] == ':');
-  };
-  return a == b || extends(a, b) || extends(b, a);
-}
+bool node_ids_overlap(std::string_view a, std::string_view b) { return base::ids_overlap(a, b); }
 
 void request_interrupt(int signal) {
   g_signal.store(signal);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <functional>
 
+#include "base/node_id.h"
+
 namespace fastest::scheduler {
 namespace {
 
@@ -21,14 +23,7 @@ double to_seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 }  // namespace
 
-std::string_view static_id_of(std::string_view runtime_id) {
-  // Most ids have no '[' at all: one scan settles them.
-  std::size_t bracket = runtime_id.find('[');
-  if (bracket == std::string_view::npos) return runtime_id;
-  std::size_t sep = runtime_id.find("::");
-  if (sep != std::string_view::npos && sep > bracket) bracket = runtime_id.find('[', sep);
-  return bracket == std::string_view::npos ? runtime_id : runtime_id.substr(0, bracket);
-}
+std::string_view static_id_of(std::string_view runtime_id) { return base::split_params(runtime_id).first; }
 
 namespace detail {
 
