@@ -142,10 +142,50 @@ std::vector<fs::path> initial_conftests(const std::vector<std::string>& file_or_
   return out;
 }
 
-/// Options the initial conftests add, as table rows (marked `conftest`).
-void add_conftest_options(const std::vector<fs::path>& conftests, std::vector<OptionSpec>& table,
-                          std::set<std::string>& ini_names) {
-  for (const auto& path : conftests) {
+/// Where `import NAME` may find a plugin module named by `-p` or `pytest_plugins`: the
+/// invocation dir, the rootdir, the ini `pythonpath`, and each conftest's import root
+/// (its first ancestor without __init__.py, which prepend mode puts on sys.path).
+std::vector<fs::path> plugin_search_dirs(const IniConfig& ini, const fs::path& invocation_dir,
+                                         const std::vector<fs::path>& conftests) {
+  std::vector<fs::path> dirs{invocation_dir, ini.rootdir};
+  fs::path base = ini.inifile.empty() ? ini.rootdir : ini.inifile.parent_path();
+  for (const auto& p : ini.list("pythonpath")) dirs.push_back((base / p).lexically_normal());
+  std::error_code ec;
+  for (const auto& c : conftests) {
+    fs::path d = c.parent_path();
+    while (fs::exists(d / "__init__.py", ec) && d != d.parent_path()) d = d.parent_path();
+    dirs.push_back(d);
+  }
+  return dirs;
+}
+
+std::optional<fs::path> find_module(const std::string& name, const std::vector<fs::path>& dirs) {
+  std::string rel = name;
+  std::replace(rel.begin(), rel.end(), '.', '/');
+  std::error_code ec;
+  for (const auto& d : dirs) {
+    if (fs::is_regular_file(d / (rel + ".py"), ec)) return d / (rel + ".py");
+    if (fs::is_regular_file(d / rel / "__init__.py", ec)) return d / rel / "__init__.py";
+  }
+  return std::nullopt;
+}
+
+/// Options the initial conftests and the plugin modules they or `-p` name add, as table
+/// rows (marked `conftest`). Installed (entry-point) plugins are not scanned.
+void add_plugin_options(std::vector<fs::path> files, std::vector<std::string> names,
+                        const std::vector<fs::path>& search_dirs, std::vector<OptionSpec>& table,
+                        std::set<std::string>& ini_names) {
+  std::set<fs::path> seen;
+  while (!files.empty() || !names.empty()) {
+    if (files.empty()) {
+      std::string name = names.back();
+      names.pop_back();
+      if (auto f = find_module(name, search_dirs)) files.push_back(*f);
+      continue;
+    }
+    fs::path path = files.back();
+    files.pop_back();
+    if (!seen.insert(path).second) continue;
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
@@ -158,6 +198,7 @@ void add_conftest_options(const std::vector<fs::path>& conftests, std::vector<Op
       table.push_back(std::move(s));
     }
     ini_names.insert(scanned.ini_names.begin(), scanned.ini_names.end());
+    names.insert(names.end(), scanned.pytest_plugins.begin(), scanned.pytest_plugins.end());
   }
 }
 
@@ -398,13 +439,19 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   if (!known.ok()) return known.error();
   json ns0 = make_namespace(known.value(), table);
   std::set<std::string> conftest_ini;
+  std::vector<fs::path> conftests;
   if (!ns0["noconftest"].get<bool>()) {
     // pytest's default confcutdir: the ini file's directory, else the rootdir.
     fs::path confcutdir = str(ns0["confcutdir"]).empty()
                               ? (ex->ini.inifile.empty() ? ex->ini.rootdir : ex->ini.inifile.parent_path())
                               : (invocation_dir / str(ns0["confcutdir"])).lexically_normal();
-    add_conftest_options(initial_conftests(known.value().file_or_dir, invocation_dir, confcutdir), table, conftest_ini);
+    conftests = initial_conftests(known.value().file_or_dir, invocation_dir, confcutdir);
   }
+  std::vector<std::string> plugin_names;
+  for (const auto& p : str_list(ns0["plugins"]))
+    if (p.rfind("no:", 0) != 0) plugin_names.push_back(p);
+  add_plugin_options(conftests, plugin_names, plugin_search_dirs(ex->ini, invocation_dir, conftests), table,
+                     conftest_ini);
   auto parsed = parse(ex->args, table);
   if (!parsed.ok()) return parsed.error();
   json ns = make_namespace(parsed.value(), table);

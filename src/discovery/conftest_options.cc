@@ -49,6 +49,20 @@ void on_call(TSNode call, std::string_view src, ScannedOptions& out) {
   out.options.push_back(std::move(opt));
 }
 
+/// `pytest_plugins = "a"` or `= ["a", "b"]` (a tuple too).
+void on_assignment(TSNode a, std::string_view src, ScannedOptions& out) {
+  TSNode left = field(a, "left"), right = field(a, "right");
+  if (ts_node_is_null(left) || ts_node_is_null(right) || node_text(left, src) != "pytest_plugins") return;
+  if (auto one = string_value(right, src)) {
+    out.pytest_plugins.push_back(*one);
+    return;
+  }
+  if (type_of(right) != "list" && type_of(right) != "tuple") return;
+  for_each_named_child(right, [&](TSNode el) {
+    if (auto v = string_value(el, src)) out.pytest_plugins.push_back(*v);
+  });
+}
+
 }  // namespace
 
 ScannedOptions scan_conftest_options(std::string_view source) {
@@ -59,6 +73,7 @@ ScannedOptions scan_conftest_options(std::string_view source) {
             ts_parser_parse_string(parser, nullptr, source.data(), static_cast<std::uint32_t>(source.size()))) {
       for_each_descendant(ts_tree_root_node(tree), [&](TSNode n) {
         if (type_of(n) == "call") on_call(n, source, out);
+        if (type_of(n) == "assignment") on_assignment(n, source, out);
         return true;
       });
       ts_tree_delete(tree);

@@ -1,7 +1,8 @@
 #pragma once
 // Static scan of the options a conftest.py (or plugin module) registers in its
 // pytest_addoption hook: `parser.addoption(...)`, `group.addoption(...)`,
-// `parser.getgroup(...).addoption(...)` and `parser.addini(...)`. The command-line
+// `parser.getgroup(...).addoption(...)` and `parser.addini(...)`, and the modules it
+// names in `pytest_plugins` (which may add options too). The command-line
 // parser needs each option's names and whether it takes a value; the values
 // themselves are the worker's business.
 
@@ -21,7 +22,8 @@ struct ScannedOption {
 
 struct ScannedOptions {
   std::vector<ScannedOption> options;
-  std::vector<std::string> ini_names;  ///< parser.addini("name", ...)
+  std::vector<std::string> ini_names;       ///< parser.addini("name", ...)
+  std::vector<std::string> pytest_plugins;  ///< literal `pytest_plugins = "m"` / `[...]` entries
 };
 
 /// Pure: parses `source` with tree-sitter-python. Calls whose names are not string

@@ -114,6 +114,16 @@ TEST_F(CommandLineTest, ConftestOptionsWorkBeforeAndAfterPaths) {
   EXPECT_NE(error({"--noconftest", "--runslow"}).find("unrecognized arguments: --runslow"), std::string::npos);
 }
 
+TEST_F(CommandLineTest, PluginModulesNamedByDashPOrPytestPluginsAddOptions) {
+  write("myplugin.py", "def pytest_addoption(parser):\n    parser.addoption('--from-p', action='store_true')\n");
+  write("helpers/fixtures.py", "def pytest_addoption(parser):\n    parser.addoption('--from-list', nargs=1)\n");
+  EXPECT_NE(error({"--from-p"}).find("unrecognized arguments: --from-p"), std::string::npos);
+  EXPECT_TRUE(parse({"-p", "myplugin", "--from-p"}).ok());
+  write("conftest.py", "pytest_plugins = ['helpers.fixtures']\n");
+  auto o = ok({"--from-list", "x", "tests"});
+  EXPECT_EQ(o.args, (Strings{"tests"}));
+}
+
 TEST_F(CommandLineTest, UnknownOptionIsPytestsUsageError) {
   std::string e = error({"tests", "--foo", "-n", "2"});
   EXPECT_EQ(e,

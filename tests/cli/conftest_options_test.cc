@@ -26,5 +26,12 @@ TEST(ConftestOptions, FindsNamesArityAndIniKeys) {
   EXPECT_EQ(s.ini_names, (std::vector<std::string>{"my_key"}));
 }
 
+TEST(ConftestOptions, ReadsLiteralPytestPlugins) {
+  EXPECT_EQ(scan_conftest_options("pytest_plugins = ['pkg.fixtures', \"other\"]\n").pytest_plugins,
+            (std::vector<std::string>{"pkg.fixtures", "other"}));
+  EXPECT_EQ(scan_conftest_options("pytest_plugins = 'one'\n").pytest_plugins, (std::vector<std::string>{"one"}));
+  EXPECT_TRUE(scan_conftest_options("pytest_plugins = make()\n").pytest_plugins.empty());
+}
+
 }  // namespace
 }  // namespace fastest::discovery
