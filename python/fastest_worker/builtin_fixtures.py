@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -190,8 +191,9 @@ class LogCaptureFixture:
 def caplog(request):
     run = request._run
     handler = LogCaptureHandler()
-    handler.setFormatter(logging.Formatter(
-        "%(levelname)-8s %(name)s:%(filename)s:%(lineno)d %(message)s"))
+    handler.setFormatter(run.log_formatter)
+    if run.log_level:
+        handler.setLevel(run.log_level)
     handler.new_phase(run.when if run.when in ("setup", "call", "teardown") else "setup")
     root = logging.getLogger()
     root.addHandler(handler)
@@ -333,20 +335,64 @@ def record_property(request):
     return append_property
 
 
+def _experimental_warning(message):
+    mod = sys.modules.get("_pytest.warning_types")
+    cls = getattr(mod, "PytestExperimentalApiWarning", None) or UserWarning
+    return cls(message)
+
+
 def record_xml_attribute(request):
-    def add_attr_noop(name, value):
-        pass
-    return add_attr_noop
+    """Attributes for the test's JUnit ``<testcase>`` (sent as ``xml_attributes``)."""
+    request.node.warn(_experimental_warning("record_xml_attribute is an experimental feature"))
+    item = request._item
+    family = request.config.ini.get("junit_family") or "xunit2"
+    if getattr(request.config.option, "xmlpath", None) and family not in ("xunit1", "legacy"):
+        request.node.warn(_experimental_warning(
+            "record_xml_attribute is incompatible with junit_family '%s' (use 'legacy' or "
+            "'xunit1')" % family))
+
+    def add_attr(name, value):
+        item.xml_attributes.append((name, value))
+    return add_attr
 
 
 def record_testsuite_property(request):
+    """``<property>`` of the JUnit ``<testsuite>`` (sent as a ``suite_property`` message)."""
+    __tracebackhide__ = True
+    run = request._run
+
     def record_func(name, value):
-        pass
+        __tracebackhide__ = True
+        if not isinstance(name, str):
+            raise TypeError("name parameter needs to be a string, but %s given"
+                            % type(name).__name__)
+        run.ch.queue({"t": "suite_property", "name": name, "value": str(value)})
     return record_func
 
 
-def worker_id():
-    return os.environ.get("PYTEST_XDIST_WORKER", "master")
+def worker_id(request):
+    """pytest-xdist's ``worker_id``: ``gw0``, ``gw1``, ... or ``master`` with ``-n 0``."""
+    return request.config.worker_id
+
+
+def testrun_uid(request):
+    inp = getattr(request.config, "workerinput", None)
+    if inp is not None:
+        return inp["testrunuid"]
+    import uuid
+    return uuid.uuid4().hex
+
+
+# Builtin fixtures that ``-p no:PLUGIN`` takes away (pytest's plugin that defines them).
+_PLUGIN_OF = {
+    "cache": "cacheprovider", "caplog": "logging", "tmp_path": "tmpdir",
+    "tmp_path_factory": "tmpdir", "tmpdir": "legacypath", "tmpdir_factory": "legacypath",
+    "monkeypatch": "monkeypatch", "recwarn": "recwarn", "capsys": "capture",
+    "capsysbinary": "capture", "capfd": "capture", "capfdbinary": "capture",
+    "doctest_namespace": "doctest", "record_property": "junitxml",
+    "record_xml_attribute": "junitxml", "record_testsuite_property": "junitxml",
+    "worker_id": "xdist.plugin", "testrun_uid": "xdist.plugin",
+}
 
 
 def make_level(config):
@@ -367,6 +413,8 @@ def make_level(config):
         ("record_property", record_property, "function"),
         ("record_xml_attribute", record_xml_attribute, "function"),
         ("record_testsuite_property", record_testsuite_property, "session"),
+        ("worker_id", worker_id, "session"),
+        ("testrun_uid", testrun_uid, "session"),
     ]
     try:
         import importlib.util
@@ -376,6 +424,11 @@ def make_level(config):
     if has_py:
         specs += [("tmpdir_factory", tmpdir_factory, "session"),
                   ("tmpdir", tmpdir, "function")]
+    disabled = config.disabled_plugins
+    if "xdist" in disabled:
+        disabled = disabled | {"xdist.plugin"}
     for name, func, scope in specs:
+        if _PLUGIN_OF.get(name) in disabled:
+            continue
         level.add(fx.FixtureDef(name, func, scope, None, None, False, ""))
     return level

@@ -156,6 +156,7 @@ class Collector(ParametrizeMixin):
         self.python_files = _ini_list(config, "python_files", ["test_*.py", "*_test.py"])
         self.usefixtures_ini = _ini_list(config, "usefixtures", [])
         self._conftests = {}  # abs dir -> Level or None
+        self._initial = False
         self._chains = {}  # abs dir -> Chain
         self._module_hooks = []
 
@@ -175,30 +176,70 @@ class Collector(ParametrizeMixin):
         self._chains[absdir] = chain
         return chain
 
+    def load_initial_conftests(self, absdir):
+        """Start-up: the conftests from rootdir down to ``absdir``; an error is fatal."""
+        self._initial = True
+        try:
+            self.dir_chain(absdir)
+        finally:
+            self._initial = False
+
+    def _conftest_allowed(self, absdir):
+        config = self.config
+        if config.option.noconftest:
+            return False
+        cut = config.option.confcutdir
+        if cut:
+            cut = os.path.normpath(os.path.join(config.invocation_dir, cut))
+            # pytest skips the conftests of the confcutdir's ancestors only.
+            if cut != absdir and cut.startswith(absdir.rstrip(os.sep) + os.sep):
+                return False
+        return True
+
     def _conftest_level(self, absdir):
         if absdir in self._conftests:
             return self._conftests[absdir]
         path = os.path.join(absdir, "conftest.py")
         level = None
-        if os.path.isfile(path):
+        if os.path.isfile(path) and self._conftest_allowed(absdir):
             if resolve_package_path(path) is None:
                 sys.modules.pop("conftest", None)
             try:
                 mod = import_path(path, self.config.import_mode, self.rootdir)
-            except CollectError:
-                raise
             except BaseException as e:
                 if isinstance(e, KeyboardInterrupt):
                     raise
-                from .report import format_exception
-                raise CollectError(
-                    "ImportError while loading conftest '%s'.\n%s" % (path, format_exception(e)))
-            self.run.register_conftest(mod)
+                self._conftest_failed(path, e)
+            self._register(mod, path)
             rel = os.path.relpath(absdir, self.rootdir)
             baseid = "" if rel == "." else rel.replace(os.sep, "/")
             level = fx.parse_fixtures(mod, baseid, self.config)
         self._conftests[absdir] = level
         return level
+
+    def _register(self, mod, path):
+        from .startup import Fatal, configure_error
+        try:
+            self.run.register_conftest(mod)
+        except Fatal:
+            raise
+        except BaseException as e:
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            if self._initial or not self.run.configured:
+                raise configure_error(e, "pytest_configure")
+            from .report import format_exception
+            raise CollectError(format_exception(e))
+
+    def _conftest_failed(self, path, e):
+        from .report import format_exception
+        if self._initial:
+            from .startup import conftest_import_error
+            raise conftest_import_error(path, e, self.config.invocation_dir)
+        if isinstance(e, CollectError):
+            raise e
+        raise CollectError(
+            "ImportError while loading conftest '%s'.\n%s" % (path, format_exception(e)))
 
     # ------------------------------------------------------------ modules
 

@@ -1,7 +1,28 @@
-"""The few conftest hooks the worker honours: addoption, configure,
-generate_tests (in collect.py), collection_modifyitems, runtest_setup/teardown,
-markeval_namespace (in marks.py)."""
+"""The conftest/plugin hooks the native engine honours, and how it calls them.
+
+``NATIVE_HOOKS`` is the one list of hooks the native engine calls; the C++
+``--engine auto`` check reads it from here. A conftest or plugin implementing
+any other ``pytest_*`` hook needs the pytest engine to be exact.
+"""
 import inspect
+
+NATIVE_HOOKS = (
+    "pytest_addoption",
+    "pytest_addhooks",
+    "pytest_configure",
+    "pytest_unconfigure",
+    "pytest_sessionstart",
+    "pytest_sessionfinish",
+    "pytest_report_header",
+    "pytest_ignore_collect",
+    "pytest_generate_tests",
+    "pytest_collection_modifyitems",
+    "pytest_deselected",
+    "pytest_runtest_setup",
+    "pytest_runtest_teardown",
+    "pytest_markeval_namespace",
+    "pytest_plugins",  # not a hook: the module attribute naming plugins to load
+)
 
 _sig_cache = {}
 
@@ -19,8 +40,9 @@ def call_hook(fn, **available):
 
 
 class _Group:
-    def __init__(self, parser):
+    def __init__(self, parser, name):
         self._parser = parser
+        self.name = name
 
     def addoption(self, *opts, **attrs):
         self._parser.addoption(*opts, **attrs)
@@ -28,18 +50,26 @@ class _Group:
     _addoption = addoption
 
 
+def option_dest(opts, attrs):
+    """argparse's dest for an option: ``dest=``, else the first long name, else the first."""
+    dest = attrs.get("dest")
+    if dest:
+        return dest
+    longs = [o for o in opts if o.startswith("--")]
+    name = (longs[0] if longs else opts[0]).lstrip("-")
+    return name.replace("-", "_")
+
+
 class Parser:
-    """Records option defaults declared by ``pytest_addoption``."""
+    """``pytest_addoption``'s parser: records options (parsed later from ``config.args``)
+    and ini names with their types and defaults."""
 
     def __init__(self, config):
         self.config = config
+        self._groups = {}
 
     def addoption(self, *opts, **attrs):
-        dest = attrs.get("dest")
-        if not dest:
-            longs = [o for o in opts if o.startswith("--")]
-            name = (longs[0] if longs else opts[0]).lstrip("-")
-            dest = name.replace("-", "_")
+        dest = option_dest(opts, attrs)
         action = attrs.get("action")
         if "default" in attrs:
             default = attrs["default"]
@@ -47,34 +77,43 @@ class Parser:
             default = False
         elif action == "store_false":
             default = True
-        elif action in ("append", "extend"):
-            default = []
         elif action == "count":
             default = 0
         else:
             default = None
         self.config.option.__dict__.setdefault(dest, default)
+        self.config._conftest_options.append((opts, dict(attrs)))
 
     _addoption = addoption
 
     def getgroup(self, name, description="", after=None):
-        return _Group(self)
+        group = self._groups.get(name)
+        if group is None:
+            group = self._groups[name] = _Group(self, name)
+        return group
 
     def addini(self, name, help="", type=None, default=None):
-        if name not in self.config.ini and default is not None:
-            self.config.ini[name] = default
+        self.config._ini_types[name] = (type, default)
+
+    @property
+    def extra_info(self):
+        return {}
 
 
-def conftest_loaded(mod, config):
+def conftest_loaded(mod, config, configure=True):
+    """A conftest or plugin module was registered: its addoption, then (unless the
+    start-up calls it later for all of them) its configure."""
+    fn = getattr(mod, "pytest_addhooks", None)
+    if fn is not None:
+        call_hook(fn, pluginmanager=config.pluginmanager)
     fn = getattr(mod, "pytest_addoption", None)
     if fn is not None:
-        try:
-            call_hook(fn, parser=Parser(config), pluginmanager=config.pluginmanager)
-        except Exception:
-            pass
+        call_hook(fn, parser=Parser(config), pluginmanager=config.pluginmanager)
+    if configure:
+        call_configure(mod, config)
+
+
+def call_configure(mod, config):
     fn = getattr(mod, "pytest_configure", None)
     if fn is not None:
-        try:
-            call_hook(fn, config=config)
-        except Exception:
-            pass
+        call_hook(fn, config=config)

@@ -8,6 +8,7 @@ import time
 
 from . import PROTOCOL_VERSION
 from .proto import Channel, ProtocolError
+from .startup import Fatal
 
 
 def _parse_args(argv):
@@ -102,7 +103,11 @@ def main(argv):
             elif kind == "run":
                 if run is None:
                     run = _configure({}, ch)
-                run.run_batch(msg)
+                try:
+                    run.run_batch(msg)
+                except Fatal as e:
+                    run.teardown_all()
+                    send_fatal(ch, run, e)
             elif kind == "shutdown":
                 if run is not None:
                     run.shutdown()
@@ -137,11 +142,41 @@ def _configure(msg, ch):
     from .runner import Run
     from . import rewrite
     from . import assertrepr
+    from . import report
     config = Config(msg)
+    _set_worker_env(config)
     assertrepr.verbose = config.verbose
+    report.configure(config.option)
     _apply_pythonpath(config)
     rewrite.install(config)
-    return Run(config, ch)
+    run = Run(config, ch)
+    if "args" not in msg and "options" not in msg:
+        return run  # a protocol-1 controller: conftests load with the first batch
+    try:
+        header = run.start()
+    except Fatal as e:
+        send_fatal(ch, run, e)
+    ch.send({"t": "configured", "header": header})
+    return run
+
+
+def send_fatal(ch, run, e):
+    """Report a session-level error and end the worker (docs/protocol.md, ``fatal``)."""
+    try:
+        run.capture.close()
+    except Exception:
+        pass
+    ch.send({"t": "fatal", "exit_code": int(e.exit_code), "message": e.message})
+    _flush_all()
+    os._exit(0)
+
+
+def _set_worker_env(config):
+    """pytest-xdist's environment for its workers (not with ``-n 0``)."""
+    if config.worker_id != "master":
+        os.environ["PYTEST_XDIST_WORKER"] = config.worker_id
+        os.environ["PYTEST_XDIST_WORKER_COUNT"] = str(config.worker_count)
+        os.environ.setdefault("PYTEST_XDIST_TESTRUNUID", config.workerinput["testrunuid"])
 
 
 def _apply_pythonpath(config):

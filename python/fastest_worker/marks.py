@@ -145,21 +145,52 @@ def selected(nodeid, prefix):
     return False
 
 
+class UsageError(Exception):
+    """A malformed warning filter: pytest's UsageError text."""
+
+
+_WARNING_DOC = "https://docs.python.org/3/library/warnings.html#describing-warning-filters"
+
+
 def parse_warning_filter(arg, escape):
+    """pytest's parse_warning_filter: (action, message, category, module, lineno)."""
     import re
+    template = ("while parsing the following warning configuration:\n\n  %s\n\n"
+                "This error occurred:\n\n%%s\n" % arg)
     parts = arg.split(":")
     if len(parts) > 5:
-        raise ValueError("too many fields (max 5) in %r" % arg)
+        raise UsageError(template % (
+            "Too many fields (%d), expected at most 5 separated by colons:\n\n"
+            "  action:message:category:module:line\n\nFor more information please "
+            "consult: %s\n" % (len(parts), _WARNING_DOC)))
     while len(parts) < 5:
         parts.append("")
     action, message, category, module, lineno = [p.strip() for p in parts]
-    action = warnings._getaction(action)
-    cat = _resolve_category(category)
+    try:
+        action = warnings._getaction(action)
+    except getattr(warnings, "_OptionError", ValueError) as e:
+        raise UsageError(template % e)
+    try:
+        cat = _resolve_category(category)
+    except UsageError as e:
+        raise UsageError(template % ("UsageError: %s" % e))
+    except Exception as e:
+        import traceback
+        raise UsageError(template % "".join(
+            traceback.format_exception_only(type(e), e)).rstrip("\n"))
     if message and escape:
         message = re.escape(message)
     if module and escape:
         module = re.escape(module) + r"\Z"
-    lineno_i = int(lineno) if lineno else 0
+    if lineno:
+        try:
+            lineno_i = int(lineno)
+            if lineno_i < 0:
+                raise ValueError("number is negative")
+        except ValueError as e:
+            raise UsageError(template % ("invalid lineno %r: %s" % (lineno, e)))
+    else:
+        lineno_i = 0
     return action, message, cat, module, lineno_i
 
 
@@ -168,7 +199,11 @@ def _resolve_category(category):
         return Warning
     if "." not in category:
         import builtins
-        return getattr(builtins, category)
-    mod, _, klass = category.rpartition(".")
-    m = __import__(mod, None, None, [klass])
-    return getattr(m, klass)
+        cat = getattr(builtins, category)
+    else:
+        mod, _, klass = category.rpartition(".")
+        m = __import__(mod, None, None, [klass])
+        cat = getattr(m, klass)
+    if not (isinstance(cat, type) and issubclass(cat, Warning)):
+        raise UsageError("%s is not a Warning subclass" % (cat,))
+    return cat

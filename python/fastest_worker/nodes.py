@@ -75,7 +75,7 @@ class Node:
 
     @property
     def ihook(self):
-        return _HookRelay()
+        return self.config.hook if self.config is not None else _HookRelay()
 
     def getparent(self, cls):
         """Closest node of type ``cls``; pytest's node classes match ours by name."""
@@ -181,6 +181,7 @@ class Item(Node):
         self.funcargs = None
         self.module_node = parent if isinstance(parent, Module) else parent.getparent(Module)
         self.user_properties = []
+        self.xml_attributes = []
         self._report_sections = []
         self.is_async = False
 
@@ -250,6 +251,15 @@ class _Options:
         self.__dict__.update(values)
 
 
+class _InvocationParams:
+    """``config.invocation_params``: the pytest-equivalent args and the invocation dir."""
+
+    def __init__(self, args, invocation_dir):
+        self.args = tuple(args)
+        self.plugins = None
+        self.dir = pathlib.Path(invocation_dir)
+
+
 class Config:
     """The subset of pytest's Config that tests and fixtures use."""
 
@@ -257,41 +267,75 @@ class Config:
         self.rootdir_str = msg.get("rootdir") or os.getcwd()
         self.rootpath = pathlib.Path(self.rootdir_str)
         self.ini = dict(msg.get("ini") or {})
-        self.capture = msg.get("capture", "fd")
-        self.import_mode = msg.get("import_mode", "prepend")
-        self.keyword = msg.get("keyword", "") or ""
-        self.markexpr = msg.get("markexpr", "") or ""
-        self.verbose = int(msg.get("verbose", 0) or 0)
-        self.exitfirst = bool(msg.get("exitfirst", False))
-        self.run_xfail = bool(msg.get("run_xfail", False))
-        self.basetemp = msg.get("basetemp") or ""
+        opts = dict(msg.get("options") or {})
+        self.capture = msg.get("capture", opts.get("capture", "fd"))
+        self.import_mode = msg.get("import_mode", opts.get("importmode", "prepend"))
+        self.keyword = msg.get("keyword", opts.get("keyword", "")) or ""
+        self.markexpr = msg.get("markexpr", opts.get("markexpr", "")) or ""
+        self.verbose = int(msg.get("verbose", opts.get("verbose", 0)) or 0)
+        self.exitfirst = bool(msg.get("exitfirst", opts.get("exitfirst", False)))
+        self.run_xfail = bool(msg.get("run_xfail", False) or opts.get("runxfail", False))
+        self.basetemp = msg.get("basetemp") or opts.get("basetemp") or ""
         self.cache_dir = msg.get("cache_dir") or ""
-        self.option = _Options({
+        self.args = [str(a) for a in msg.get("args") or []]
+        self.invocation_dir = msg.get("invocation_dir") or self.rootdir_str
+        self.worker_id = str(msg.get("worker_id") or "master")
+        self.worker_count = int(msg.get("worker_count") or 1)
+        defaults = {
             "verbose": self.verbose, "capture": self.capture, "keyword": self.keyword,
             "markexpr": self.markexpr, "exitfirst": self.exitfirst, "runxfail": self.run_xfail,
             "basetemp": self.basetemp or None, "importmode": self.import_mode,
-            "tbstyle": "auto", "showlocals": False, "maxfail": 1 if self.exitfirst else 0,
-            "usepdb": False, "lf": False, "ff": False, "numprocesses": None,
-            "assertmode": "rewrite", "strict_markers": False, "color": "no",
-        })
-        addopts = self.ini.get("addopts") or ""
-        if not isinstance(addopts, str):
-            addopts = " ".join(addopts)
-        opts = addopts.split()
-        self.option.strict_markers = "--strict-markers" in opts
-        self.option.strict = "--strict" in opts
-        self.disabled_plugins = {opts[i + 1][3:] for i, o in enumerate(opts[:-1])
-                                 if o == "-p" and opts[i + 1].startswith("no:")}
-        self.disabled_plugins.update(o[5:] for o in opts if o.startswith("-pno:"))
-        self.invocation_params = None
-        self.args = []
+            "tbstyle": "auto", "showlocals": False, "fulltrace": False,
+            "maxfail": 1 if self.exitfirst else 0, "usepdb": False, "lf": False, "ff": False,
+            "numprocesses": None, "assertmode": "rewrite", "strict_markers": False,
+            "strict": False, "color": "no", "pythonwarnings": [], "disable_warnings": False,
+            "plugins": [], "setupshow": False, "noconftest": False, "confcutdir": None,
+            "deselect": [], "ignore": [], "ignore_glob": [], "showcapture": "all",
+            "log_level": None, "log_cli_level": None, "log_format": None,
+            "log_date_format": None, "log_file": None, "showfixtures": False,
+            "show_fixtures_per_test": False, "markers": False, "reportchars": "fE",
+        }
+        defaults.update(opts)
+        self.option = _Options(defaults)
+        self.option.verbose = self.verbose
+        self.option.runxfail = self.run_xfail
+        if "options" not in msg:
+            # Protocol 1 controllers: the ini's addopts is the only source of these.
+            addopts = self.ini.get("addopts") or ""
+            if not isinstance(addopts, str):
+                addopts = " ".join(addopts)
+            words = addopts.split()
+            self.option.strict_markers = "--strict-markers" in words
+            self.option.strict = "--strict" in words
+            self.option.plugins = [words[i + 1] for i, o in enumerate(words[:-1]) if o == "-p"]
+            self.option.plugins += [o[2:] for o in words if o.startswith("-pno:")]
+        plugins = list(self.option.plugins or [])
+        self.disabled_plugins = {p[3:] for p in plugins if p.startswith("no:")}
+        if "pytest_cacheprovider" in self.disabled_plugins:
+            self.disabled_plugins.add("cacheprovider")
+        self.invocation_params = _InvocationParams(self.args, self.invocation_dir)
         self.stash = {}
         self._run = None
-        self.pluginmanager = _PluginManager()
-        from .builtin_fixtures import Cache
-        self.cache = Cache(self)
-        self.hook = _HookRelay()
-        self.workerinput = None
+        self._conftest_options = []  # (flags, attrs) from pytest_addoption
+        self._ini_types = {}  # name -> (type, default) from parser.addini
+        self.pluginmanager = _PluginManager(self)
+        self.cache = None
+        if "cacheprovider" not in self.disabled_plugins:
+            from .builtin_fixtures import Cache
+            self.cache = Cache(self)
+        self.hook = _HookRelay(self)
+        if self.worker_id != "master":
+            # pytest-xdist's marker of a worker process (conftests test hasattr()).
+            import hashlib
+            uid = os.environ.get("PYTEST_XDIST_TESTRUNUID") or hashlib.sha1(
+                ("%d:%s" % (os.getppid(), self.invocation_dir)).encode()).hexdigest()[:32]
+            self.workerinput = {"workerid": self.worker_id, "workercount": self.worker_count,
+                                "testrunuid": uid, "mainargv": ["pytest"] + self.args}
+
+    @property
+    def strict_markers(self):
+        return bool(self.option.strict_markers or self.option.strict or str(
+            self.ini.get("strict_markers", "")).lower() in ("true", "1"))
 
     @property
     def rootdir(self):
@@ -327,12 +371,38 @@ class Config:
         return self._getini(name)
 
     def _getini(self, name):
+        registered = self._ini_types.get(name)
+        if registered is not None:
+            return self._getini_typed(name, *registered)
         value = self.ini.get(name)
         if value is None:
             return [] if name in _LIST_INI else ""
         if name in _LIST_INI and isinstance(value, str):
             return [v for v in value.replace("\n", " ").split() if v] \
                 if name not in _LINE_INI else [v.strip() for v in value.splitlines() if v.strip()]
+        return value
+
+    def _getini_typed(self, name, type, default):
+        """An ini value a conftest/plugin registered with ``parser.addini`` (pytest's coercions)."""
+        value = self.ini.get(name)
+        if value is None:
+            if default is not None:
+                return default
+            return "" if type is None else ([] if type != "bool" else False)
+        import shlex
+        if type in ("paths", "pathlist", "args"):
+            values = shlex.split(value) if isinstance(value, str) else list(value)
+            if type == "args":
+                return values
+            base = self.inipath.parent if self.inipath is not None else self.rootpath
+            return [base / v for v in values] if type == "paths" else [
+                _legacy_path(base / v) for v in values]
+        if type == "linelist":
+            if isinstance(value, str):
+                return [v.strip() for v in value.split("\n") if v.strip()]
+            return list(value)
+        if type == "bool":
+            return str(value).strip().lower() in ("y", "yes", "t", "true", "on", "1")
         return value
 
     def addinivalue_line(self, name, line):
@@ -358,28 +428,104 @@ _LINE_INI = {"markers", "filterwarnings"}
 
 
 class _HookRelay:
-    """``config.hook`` / ``node.ihook``: calls from user hooks into pytest's hook
-    system (e.g. ``pytest_deselected``) are accepted and do nothing."""
+    """``config.hook`` / ``node.ihook``: a call from user code into pytest's hook system
+    calls every registered conftest/plugin implementation (pluggy: last registered
+    first, results that are not None collected). ``pytest_deselected`` is also counted."""
+
+    def __init__(self, config=None):
+        self._config = config
 
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        return _noop_hook
+        config = self._config
+        run = getattr(config, "_run", None) if config is not None else None
+        if run is None:
+            return _noop_hook
+
+        def call(**kwargs):
+            from .hooks import call_hook
+            if name == "pytest_deselected":
+                run.note_deselected(kwargs.get("items") or ())
+            out = []
+            for mod in reversed(run.plugin_modules()):
+                fn = getattr(mod, name, None)
+                if callable(fn):
+                    res = call_hook(fn, **kwargs)
+                    if res is not None:
+                        out.append(res)
+            return out
+        return call
 
 
 def _noop_hook(*args, **kwargs):
     return []
 
 
+# ``-p no:NAME`` names of pytest's builtin plugins, and what the harness serves for them.
+BUILTIN_PLUGINS = (
+    "mark", "main", "runner", "fixtures", "helpconfig", "python", "terminal", "debugging",
+    "unittest", "capture", "skipping", "legacypath", "tmpdir", "monkeypatch", "recwarn",
+    "pastebin", "nose", "assertion", "junitxml", "doctest", "cacheprovider", "freeze_support",
+    "setuponly", "setupplan", "stepwise", "warnings", "logging", "reports", "python_path",
+    "unraisableexception", "threadexception", "faulthandler")
+
+
 class _PluginManager:
+    """``config.pluginmanager``: builtin plugins (unless ``-p no:``), ``-p`` and
+    entry-point plugins, conftests."""
+
+    def __init__(self, config):
+        self._config = config
+        self._named = {}
+
+    def _add(self, name, module):
+        if name:
+            self._named[name] = module
+
     def hasplugin(self, name):
-        return False
-
-    def getplugin(self, name):
-        return None
-
-    def register(self, plugin, name=None):
-        return name
+        return self.get_plugin(name) is not None
 
     def get_plugin(self, name):
+        if name in self._named:
+            return self._named[name]
+        bare = name[len("_pytest."):] if name.startswith("_pytest.") else name
+        if bare in BUILTIN_PLUGINS and bare not in self._config.disabled_plugins:
+            return _BuiltinPlugin(bare)
         return None
+
+    getplugin = get_plugin
+
+    def is_blocked(self, name):
+        return name in self._config.disabled_plugins
+
+    def register(self, plugin, name=None):
+        self._add(name or getattr(plugin, "__name__", None) or str(id(plugin)), plugin)
+        run = getattr(self._config, "_run", None)
+        if run is not None and plugin is not None:
+            run.register_plugin_object(plugin)
+        return name
+
+    def unregister(self, plugin=None, name=None):
+        for k, v in list(self._named.items()):
+            if v is plugin or k == name:
+                del self._named[k]
+
+    def get_plugins(self):
+        return set(self._named.values())
+
+    def list_name_plugin(self):
+        return list(self._named.items())
+
+    def add_hookspecs(self, module_or_class):
+        pass
+
+    def import_plugin(self, modname, consider_entry_points=False):
+        run = getattr(self._config, "_run", None)
+        if run is not None:
+            run.load_plugin_module(modname)
+
+
+class _BuiltinPlugin:
+    def __init__(self, name):
+        self.__name__ = "_pytest." + name

@@ -25,7 +25,7 @@ class ParametrizeMixin:
         marks = list(item.iter_markers("parametrize"))
         direct = set()
         for m in marks:
-            argnames, _ = _parse_argnames(*m.args, **m.kwargs)
+            argnames, _ = _mark_argnames(m, func)
             direct.update(argnames)
         # pytest's hook order: class/module pytest_generate_tests, conftest ones,
         # then the fixture manager (fixture params), then parametrize marks.
@@ -66,7 +66,7 @@ class ParametrizeMixin:
         return mf._calls
 
     def _apply_mark(self, item, calls, mark, closure, func):
-        argnames, argvalues = _parse_argnames(*mark.args, **mark.kwargs)
+        argnames, argvalues = _mark_argnames(mark, func)
         kw = mark.kwargs
         indirect = kw.get("indirect", False)
         ids = kw.get("ids", None)
@@ -188,6 +188,23 @@ def _parse_argnames(argnames=None, argvalues=(), *args, **kwargs):
     else:
         argnames = list(argnames or [])
     return argnames, list(argvalues)
+
+
+# (id(mark), id(func)) -> (mark, func, argnames, argvalues). pytest lists a mark's
+# argvalues once per test function: a generator given to @parametrize yields all
+# its values to that function (however often the harness reads the mark, or
+# collects the module again), and nothing to the next method of a marked class.
+_mark_values = {}
+
+
+def _mark_argnames(mark, func):
+    key = (id(mark), id(func))
+    hit = _mark_values.get(key)
+    if hit is not None and hit[0] is mark and hit[1] is func:
+        return hit[2], hit[3]
+    argnames, argvalues = _parse_argnames(*mark.args, **mark.kwargs)
+    _mark_values[key] = (mark, func, argnames, argvalues)
+    return argnames, argvalues
 
 
 def _default_arg_names(func):

@@ -23,8 +23,9 @@ def _is_internal(filename):
         or (os.sep + "pluggy" + os.sep) in filename
 
 
-def cut_entries(tb, cut=True):
-    """(frame, lineno) pairs worth showing: harness frames dropped, hidden frames dropped."""
+def cut_entries(tb, cut=True, hide=True):
+    """(frame, lineno) pairs worth showing: harness frames dropped, hidden frames dropped
+    (unless ``hide`` is false: ``--full-trace``)."""
     entries = []
     while tb is not None:
         entries.append((tb.tb_frame, tb.tb_lineno))
@@ -35,6 +36,8 @@ def cut_entries(tb, cut=True):
     while i < len(entries) and entries[i][0].f_code.co_filename.startswith(_HERE):
         i += 1
     entries = entries[i:]
+    if not hide:
+        return entries
     shown = [e for e in entries if not _hidden(e[0])]
     if shown:
         entries = shown
@@ -99,11 +102,86 @@ def _shown_path(fname, rootdir):
     return fname
 
 
-def format_entries(entries, e, rootdir=None):
-    """pytest's 'auto' style: first and last entries long, the ones between short."""
+class Style:
+    """``--tb``, ``-l/--showlocals``, ``--full-trace`` (set once per worker)."""
+    tbstyle = "auto"
+    showlocals = False
+    fulltrace = False
+
+
+def configure(options):
+    style = str(getattr(options, "tbstyle", "auto") or "auto")
+    Style.fulltrace = bool(getattr(options, "fulltrace", False))
+    Style.tbstyle = "long" if Style.fulltrace and style in ("auto", "short") else style
+    Style.showlocals = bool(getattr(options, "showlocals", False))
+
+
+def _funcargs_lines(frame):
+    """pytest's ReprFuncArgs: ``name = repr`` joined on lines of at most 80 columns."""
+    from .assertrepr import saferepr
+    code = frame.f_code
+    # pytest's Code.getargs(var=True) adds the CO_VARARGS/CO_VARKEYWORDS flag values.
+    n = code.co_argcount + (code.co_flags & 4) + (code.co_flags & 8)
+    out = []
+    line = ""
+    for name in code.co_varnames[:n]:
+        if name not in frame.f_locals:
+            continue
+        ns = "%s = %s" % (name, saferepr(frame.f_locals[name]))
+        if len(ns) + len(line) + 2 > 80:
+            if line:
+                out.append(line)
+            line = ns
+        else:
+            line = line + ", " + ns if line else ns
+    if line:
+        out.append(line)
+    return out
+
+
+def _locals_lines(frame, indent=""):
+    from .assertrepr import saferepr
+    out = []
+    for name in sorted(n for n in frame.f_locals if n[:1] != "@"):
+        if name == "__builtins__":
+            out.append(indent + "__builtins__ = <builtins>")
+        else:
+            out.append("%s%-10s = %s" % (indent, name, saferepr(frame.f_locals[name])))
+    return out
+
+
+def _long_entry(out, frame, lineno, e, last, fname):
+    args = _funcargs_lines(frame)
+    if args:
+        out.extend(args)
+        out.append("")
+    src, fail_idx = _entry_source(frame, lineno)
+    src = _dedent(src)
+    for i, line in enumerate(src):
+        out.append((">   " if i == fail_idx else "    ") + line)
+    if last:
+        failing = src[fail_idx] if src else ""
+        ind = 4 + len(failing) - len(failing.lstrip())
+        for line in exconly(e).split("\n"):
+            out.append("E" + " " * (ind - 1) + line)
+    if Style.showlocals:
+        out.append("")
+        out.extend(_locals_lines(frame))
+    out.append("")
+    out.append("%s:%d: %s" % (fname, lineno, type(e).__name__ if last else ""))
+
+
+def format_entries(entries, e, rootdir=None, style=None):
+    """pytest's long/short/auto styles ('auto': first and last entries long, the rest short)."""
     out = []
     n = len(entries)
-    styles = ["long" if i in (0, n - 1) else "short" for i in range(n)]
+    style = style or Style.tbstyle
+    if style == "long":
+        styles = ["long"] * n
+    elif style == "short":
+        styles = ["short"] * n
+    else:
+        styles = ["long" if i in (0, n - 1) else "short" for i in range(n)]
     for idx, (frame, lineno) in enumerate(entries):
         last = idx == n - 1
         fname = _shown_path(frame.f_code.co_filename, rootdir)
@@ -111,28 +189,20 @@ def format_entries(entries, e, rootdir=None):
             line = linecache.getline(frame.f_code.co_filename, lineno, frame.f_globals).strip()
             out.append("%s:%d: in %s" % (fname, lineno, frame.f_code.co_name))
             out.append("    " + line)
+            if last:
+                out.extend("E   " + x for x in exconly(e).split("\n"))
+            if Style.showlocals:
+                out.extend(_locals_lines(frame, " " * 8))
         else:
             if idx:
                 out.append("")
-            src, fail_idx = _entry_source(frame, lineno)
-            src = _dedent(src)
-            for i, line in enumerate(src):
-                out.append((">   " if i == fail_idx else "    ") + line)
-            if last:
-                failing = src[fail_idx] if src else ""
-                ind = 4 + len(failing) - len(failing.lstrip())
-                for line in exconly(e).split("\n"):
-                    out.append("E" + " " * (ind - 1) + line)
-            out.append("")
-            out.append("%s:%d: %s" % (fname, lineno, type(e).__name__ if last else ""))
+            _long_entry(out, frame, lineno, e, last, fname)
         if not last and (styles[idx] == "long" or styles[idx + 1] == "long"):
             out.append(_SEP)
     return "\n".join(out)
 
 
-def format_failure(e, rootdir=None, cut=True):
-    """Long report for an exception raised by a test, fixture or teardown."""
-    parts = []
+def _chain(e):
     chain = []
     seen = set()
     cur = e
@@ -145,19 +215,42 @@ def format_failure(e, rootdir=None, cut=True):
             cur = cur.__context__
         else:
             cur = None
-    for i, exc in enumerate(reversed(chain)):
-        entries = cut_entries(exc.__traceback__, cut)
+    chain.reverse()
+    return chain
+
+
+def format_failure(e, rootdir=None, cut=True):
+    """Report for an exception raised by a test, fixture or teardown, in the ``--tb`` style."""
+    style = Style.tbstyle
+    if style == "no":
+        return ""
+    if style == "line":
+        fn, line = crash_location(e)
+        return "%s:%d: %s" % (fn or "?", line, exconly(e).split("\n", 1)[0])
+    if style == "native":
+        return _format_native(e)
+    parts = []
+    chain = _chain(e)
+    for i, exc in enumerate(chain):
+        entries = cut_entries(exc.__traceback__, cut, hide=not Style.fulltrace)
         if entries:
-            parts.append(format_entries(entries, exc, rootdir))
+            parts.append(format_entries(entries, exc, rootdir, style))
         else:
             parts.append("E   " + exconly(exc).replace("\n", "\nE   "))
         if i < len(chain) - 1:
-            nxt = list(reversed(chain))[i + 1]
-            if nxt.__cause__ is exc:
+            if chain[i + 1].__cause__ is exc:
                 parts.append("\nThe above exception was the direct cause of the following exception:\n")
             else:
                 parts.append("\nDuring handling of the above exception, another exception occurred:\n")
     return "\n".join(parts)
+
+
+def _format_native(e):
+    """``--tb=native``: Python's own traceback from the test's first frame on."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_HERE):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(e), e, tb)).rstrip("\n")
 
 
 def format_exception(e, short=False):
@@ -211,3 +304,35 @@ def crash_location(e):
 def format_skip_location(e):
     fn, line = crash_location(e)
     return fn, line
+
+
+def format_short_traceback(e, cwd):
+    """pytest's short style for an import error: ``path:line: in name`` entries, E lines."""
+    out = []
+    tb = e.__traceback__
+    while tb is not None:
+        fn = tb.tb_frame.f_code.co_filename
+        if not fn.startswith(_HERE) and "importlib._bootstrap" not in fn and not _is_internal(fn):
+            out.append("%s:%d: in %s" % (_shown_path(fn, cwd), tb.tb_lineno,
+                                         tb.tb_frame.f_code.co_name))
+            line = linecache.getline(fn, tb.tb_lineno, tb.tb_frame.f_globals).strip()
+            if line:
+                out.append("    " + line)
+        tb = tb.tb_next
+    exc = "".join(traceback.format_exception_only(type(e), e)).rstrip("\n")
+    out.extend("E   " + x for x in exc.split("\n"))
+    return "\n".join(out)
+
+
+def qualified_name(cls):
+    mod = getattr(cls, "__module__", "builtins")
+    return cls.__qualname__ if mod == "builtins" else "%s.%s" % (mod, cls.__qualname__)
+
+
+def sep(char, title, width=80):
+    """pytest's TerminalWriter.sep for an 80-column terminal."""
+    n = max((width - len(title) - 2) // 2, 1)
+    line = "%s %s %s" % (char * n, title, char * n)
+    if len(line) + 1 <= width:
+        line += char
+    return line

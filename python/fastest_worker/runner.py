@@ -7,6 +7,7 @@ from time import perf_counter
 
 from . import compat
 from . import fixtures as fx
+from . import ignore
 from . import integrations
 from . import marks
 from . import outcomes
@@ -15,8 +16,11 @@ from . import report
 from .capture import Capture
 from .collect import Collector, CollectError, ModuleSkipped
 from .nodes import FUNCTION, Class
+from .startup import Fatal
 
 _getpid = os.getpid
+# ``-p NAME`` of a pytest builtin plugin is a no-op (the harness serves them).
+_BUILTIN_PLUGIN_MODULES = frozenset(("pytester", "pytest_pytester"))
 _showwarning_orig = getattr(warnings, "_showwarning_orig", warnings.showwarning)
 _filters_mutated = getattr(warnings, "_filters_mutated", None) or getattr(
     warnings, "_filters_mutated_lock_held", None) or (lambda: None)
@@ -95,18 +99,26 @@ class Run:
         self.item_finalizers = []
         self.holders = {}
         self.conftests = []  # (abs dir, module)
+        self.registered = []  # plugins and conftests, in registration order
+        self.hook_plugins = []  # -p / pytest_plugins / registered objects: hooks honoured
+        self.entry_plugins = []  # pytest11 entry points: fixtures and options only
+        self.plugin_names = set()
+        self.configured = False
+        self.fatal = None  # a startup.Fatal found where it cannot be raised (import hook)
+        self.deselected = []  # items of the current batch deselected so far
+        self.init_paths = set()
+        self.warnings_enabled = "warnings" not in config.disabled_plugins
         self.plugins_loaded = False
         self.capture = Capture(config.capture)
         self.kw_expr = compat.compile_expr(config.keyword) if config.keyword else None
         self.mark_expr = compat.compile_expr(config.markexpr) if config.markexpr else None
         self.log_handler = LogHandler()
-        fmt = config.ini.get("log_format")
-        datefmt = config.ini.get("log_date_format")
-        if fmt or datefmt:
-            self.log_handler.setFormatter(logging.Formatter(
-                fmt or "%(levelname)-8s %(name)s:%(filename)s:%(lineno)d %(message)s", datefmt))
-        self.log_handler.setLevel(_log_level(config.ini.get("log_level")))
-        logging.getLogger().addHandler(self.log_handler)
+        self.log_formatter = _log_formatter(config)
+        self.log_handler.setFormatter(self.log_formatter)
+        self.log_level = _log_level(_log_setting(config, "log_level"))
+        self.log_handler.setLevel(self.log_level)
+        if "logging" not in config.disabled_plugins:
+            _attach_log_handlers(config, self.log_handler, self.log_level)
         self.caplog_handler = None
         self.when = "setup"
         self.current = None
@@ -140,23 +152,43 @@ class Run:
 
     # ------------------------------------------------------------ setup helpers
 
+    def ini_filters(self):
+        return _ini_lines(self.config.ini.get("filterwarnings"))
+
     def _make_base_filters(self):
+        """pytest's warnings plugin: DeprecationWarnings shown, then the ini's
+        ``filterwarnings``, then ``-W`` (escaped), later ones winning."""
         with warnings.catch_warnings():
+            if not self.warnings_enabled:
+                return list(warnings.filters)
             warnings.filterwarnings("always", category=DeprecationWarning)
             warnings.filterwarnings("always", category=PendingDeprecationWarning)
-            for arg in _ini_lines(self.config.ini.get("filterwarnings")):
+            specs = [(a, False) for a in self.ini_filters()]
+            specs += [(a, True) for a in self.config.option.pythonwarnings or []]
+            for arg, escape in specs:
                 try:
-                    warnings.filterwarnings(*marks.parse_warning_filter(arg, escape=False))
+                    warnings.filterwarnings(*marks.parse_warning_filter(arg, escape=escape))
                 except Exception:
                     pass
             return list(warnings.filters)
+
+    def start(self):
+        """pytest's start-up (startup.start); the report header lines."""
+        from . import startup
+        header = startup.start(self)
+        self._base_filters = self._make_base_filters()
+        self.init_paths = ignore.init_paths(self.config)
+        return header
+
+    # ------------------------------------------------------------ plugins
 
     def register_conftest(self, mod):
         from .hooks import conftest_loaded
         d = os.path.dirname(os.path.abspath(mod.__file__))
         self.conftests.append((d, mod))
+        self.registered.append(mod)
         self._load_pytest_plugins(mod)
-        conftest_loaded(mod, self.config)
+        conftest_loaded(mod, self.config, configure=self.configured)
 
     def _load_pytest_plugins(self, mod):
         names = getattr(mod, "pytest_plugins", None)
@@ -164,13 +196,64 @@ class Run:
             return
         if isinstance(names, str):
             names = [names]
-        import importlib
         for name in names:
-            try:
-                pmod = importlib.import_module(name)
-            except Exception:
-                continue
-            self._add_plugin(pmod)
+            self.load_plugin_module(name)
+
+    def load_plugin_module(self, name):
+        """Import and register a ``-p NAME`` / ``pytest_plugins`` module like a conftest
+        (its fixtures and the hooks in hooks.NATIVE_HOOKS); an import failure is fatal."""
+        import importlib
+        from .startup import plugin_import_error
+        if name in self.plugin_names or name in self.config.disabled_plugins:
+            return
+        if name in _BUILTIN_PLUGIN_MODULES or name.startswith("_pytest."):
+            return  # pytest's own plugins are built into the harness
+        try:
+            pmod = importlib.import_module(name)
+        except Exception as e:
+            raise plugin_import_error(name, e)
+        self.plugin_names.add(name)
+        self.config.pluginmanager._add(name, pmod)
+        self.registered.append(pmod)
+        self.hook_plugins.append(pmod)
+        self._add_plugin(pmod)
+        self._load_pytest_plugins(pmod)
+        from .hooks import conftest_loaded
+        conftest_loaded(pmod, self.config, configure=self.configured)
+
+    def register_plugin_object(self, plugin):
+        """``config.pluginmanager.register(obj)`` from user code: fixtures and hooks."""
+        if plugin in self.registered:
+            return
+        self.registered.append(plugin)
+        self.hook_plugins.append(plugin)
+        self._add_plugin(plugin)
+        self._runtest_hook_cache_clear()
+        if self.configured:
+            from .hooks import call_configure
+            call_configure(plugin, self.config)
+
+    def _runtest_hook_cache_clear(self):
+        self._hook_cache = {}
+
+    def plugin_modules(self):
+        """Registered plugins and conftests, in registration order."""
+        return list(self.registered)
+
+    def configure_plugins(self):
+        """pytest_configure for everything registered at start-up, then sessionstart."""
+        from . import startup
+        self.configured = True
+        startup.configure_all(self, [m for m in self.registered if m not in self.entry_plugins])
+        startup.call_sessionstart(self)
+
+    def note_deselected(self, items):
+        self.deselected.extend(items)
+
+    def hook_modules_for(self, path):
+        """Plugins, then the conftests of the directories at or above ``path``."""
+        return self.hook_plugins + [m for d, m in self.conftests
+                                    if path == d or path.startswith(d.rstrip(os.sep) + os.sep)]
 
     def _add_plugin(self, pmod):
         level = fx.parse_fixtures(pmod, "", self.config)
@@ -188,31 +271,49 @@ class Run:
         if gen is not None and getattr(gen, "_config", None) is None:
             gen._config = self.config
 
-    def load_entry_point_plugins(self):
-        from .hooks import conftest_loaded
-        self.plugins_loaded = True
+    def _entry_points(self):
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-            return
+            return []
         try:
             from importlib.metadata import entry_points
-            eps = entry_points(group="pytest11")
+            return list(entry_points(group="pytest11"))
         except Exception:
-            return
+            return []
+
+    def has_entry_points(self):
+        return bool(self._entry_points())
+
+    def load_entry_point_plugins(self):
+        """Installed pytest11 plugins contribute fixtures, options and configure; one
+        that fails to import is pytest's uncaught error (kept in ``self.fatal``)."""
+        from .hooks import conftest_loaded
+        from .startup import Fatal
+        self.plugins_loaded = True
         disabled = self.config.disabled_plugins
-        for ep in eps:
-            if ep.name in disabled:
+        for ep in self._entry_points():
+            if ep.name in disabled or ep.value.split(":")[0] in disabled:
                 continue
             try:
                 mod = ep.load()
-            except Exception:
-                continue
+            except Exception as e:
+                from .report import format_exception
+                self.fatal = Fatal(1, format_exception(e) + "\n")
+                return
             if isinstance(mod, type(sys)):
+                self.config.pluginmanager._add(ep.name, mod)
+                self.entry_plugins.append(mod)
+                self.registered.append(mod)
                 self._add_plugin(mod)
-                conftest_loaded(mod, self.config)
+                try:
+                    # Their hooks expect pytest's own objects: best effort only.
+                    conftest_loaded(mod, self.config, configure=self.configured)
+                except Exception:
+                    pass
 
     def conftest_modules_for(self, item):
+        """``-p``/``pytest_plugins`` plugins, then the conftests above ``item``."""
         path = str(item.path)
-        return [m for d, m in self.conftests if path.startswith(d + os.sep)]
+        return self.hook_plugins + [m for d, m in self.conftests if path.startswith(d + os.sep)]
 
     def holder_instance(self, cls):
         inst = self.holders.get(cls)
@@ -359,11 +460,26 @@ class Run:
         wlog = wcm.__enter__()
         warnings.filters[:] = self._base_filters
         _filters_mutated()
+        self.deselected = []
         try:
+            if ignore.is_ignored(self, module):
+                wcm.__exit__(None, None, None)
+                self.capture.stop()
+                send({"t": "collected", "batch": batch, "module": module, "items": [],
+                      "import_s": perf_counter() - t0, "deselected": 0})
+                send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
+                      "import_s": perf_counter() - t0})
+                return
             mnode, items, class_errors = self.collector.collect(module)
             if not self.plugins_loaded and "pytest" in sys.modules:
                 self.load_entry_point_plugins()
                 mnode, items, class_errors = self.collector.collect(module)
+            if self.fatal is not None:
+                raise self.fatal
+        except Fatal:
+            wcm.__exit__(None, None, None)
+            self.capture.stop()
+            raise
         except ModuleSkipped as e:
             wcm.__exit__(None, None, None)
             out, err = self.capture.stop()
@@ -418,8 +534,12 @@ class Run:
         items = self._select(items, select)
         items = reorder.reorder_items(items)
         import_s = perf_counter() - t0
+        deselected = {i.nodeid for i in self.deselected}
+        if select:
+            deselected = {n for n in deselected if any(marks.selected(n, p) for p in select)}
         send({"t": "collected", "batch": batch, "module": module,
-              "items": [i.nodeid for i in items], "import_s": import_s})
+              "items": [i.nodeid for i in items], "import_s": import_s,
+              "deselected": len(deselected)})
         if msg.get("collect_only"):
             # --collect-only: the runtime ids are the answer; module-scope state goes away.
             self._teardown_scope(3)
@@ -439,6 +559,8 @@ class Run:
             nxt = items[i + 1] if i + 1 < n and not stop else None
             try:
                 failed = self.run_item(batch, items[i], nxt)
+            except Fatal:
+                raise
             except Exception as e:  # a harness bug is that test's error, not a dead worker
                 failed = True
                 self.ch.send({"t": "result", "batch": batch, "nodeid": items[i].nodeid,
@@ -490,15 +612,27 @@ class Run:
         return None
 
     def _select(self, items, select):
+        """The batch's share of the items, less what ``--deselect``, ``-k`` and ``-m``
+        deselect (in pytest's order; those are kept in ``self.deselected``)."""
         if select:
             items = [i for i in items if any(marks.selected(i.nodeid, p) for p in select)]
+        prefixes = self.config.option.deselect
+        if prefixes:
+            items = self._deselect(items, lambda i: not any(
+                i.nodeid.startswith(p) for p in prefixes))
         kw = self.kw_expr
         if kw is not None:
-            items = [i for i in items if kw(marks.KeywordMatcher(i))]
+            items = self._deselect(items, lambda i: kw(marks.KeywordMatcher(i)))
         me = self.mark_expr
         if me is not None:
-            items = [i for i in items if me(marks.MarkMatcher(i))]
+            items = self._deselect(items, lambda i: me(marks.MarkMatcher(i)))
         return items
+
+    def _deselect(self, items, keep):
+        kept = []
+        for i in items:
+            (kept if keep(i) else self.deselected).append(i)
+        return kept
 
     def _module_skipped(self, batch, module, e, import_s, out, err):
         send = self.ch.send
@@ -518,6 +652,13 @@ class Run:
         if first is not None:
             return report.format_failure(first, self.config.rootdir_str)
         return None
+
+    def teardown_all(self):
+        """Before a ``fatal``: every scope torn down, as pytest's session finish does."""
+        self.capture.start()
+        for idx in (3, 2, 1, 0):
+            self._teardown_scope(idx)
+        self.capture.stop()
 
     def shutdown(self):
         """Session teardown; a failure there is reported as a TeardownError warning."""
@@ -599,6 +740,7 @@ class Run:
         _filters_mutated()
         warnings.showwarning = saved_show
         warnings._showwarnmsg_impl = saved_showmsg
+        _check_exit(setup_exc if setup_exc is not None else call_exc)
         if setup_exc is None and call_exc is None and td_exc is None and xfailed is None:
             res = {"outcome": "passed", "when": "call", "longrepr": "", "message": ""}
         else:
@@ -620,6 +762,8 @@ class Run:
                   "filename": w.filename, "lineno": w.lineno})
         if item.user_properties:
             res["properties"] = [[str(k), str(v)] for k, v in item.user_properties]
+        if item.xml_attributes:
+            res["xml_attributes"] = [[str(k), str(v)] for k, v in item.xml_attributes]
         item.funcargs = None
         item.instance = None
         self.current = None
@@ -727,12 +871,63 @@ class Run:
             first = fx.run_finalizers(self.scope_fins[2], first)
         return first
 
+def _check_exit(exc):
+    """``pytest.exit()`` in a test ends the session (no result for that test)."""
+    if exc is None:
+        return
+    exit_t = compat.outcome_types()[3]
+    if isinstance(exc, exit_t):
+        code = getattr(exc, "returncode", None)
+        title = "%s: %s" % (report.qualified_name(type(exc)), getattr(exc, "msg", exc))
+        raise Fatal(2 if code is None else int(code), report.sep("!", title) + "\n")
+
+
 def _ini_lines(v):
     if not v:
         return []
     if isinstance(v, str):
         return [x.strip() for x in v.splitlines() if x.strip()]
     return list(v)
+
+
+_DEFAULT_LOG_FORMAT = "%(levelname)-8s %(name)s:%(filename)s:%(lineno)d %(message)s"
+
+
+def _log_setting(config, name):
+    """``--log-*`` option, else the ini value of the same name (pytest's get_option_ini)."""
+    value = getattr(config.option, name, None)
+    return value if value not in (None, "") else config.ini.get(name)
+
+
+def _log_formatter(config, prefix="log"):
+    fmt = _log_setting(config, prefix + "_format") or _log_setting(config, "log_format")
+    datefmt = _log_setting(config, prefix + "_date_format") or _log_setting(
+        config, "log_date_format")
+    return logging.Formatter(fmt or _DEFAULT_LOG_FORMAT, datefmt or "%H:%M:%S")
+
+
+def _attach_log_handlers(config, handler, level):
+    """The report handler on the root logger (its level lowered to ``log_level`` as
+    pytest's catching_logs does), and ``--log-file``'s handler."""
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if level:
+        root.setLevel(min(root.level, level) if root.level else level)
+    log_file = _log_setting(config, "log_file")
+    if log_file:
+        path = os.path.join(config.invocation_dir, log_file)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            # Workers share the file: append (pytest's single process truncates it).
+            fh = logging.FileHandler(path, mode="a", encoding="UTF-8")
+        except OSError:
+            return
+        fh.setFormatter(_log_formatter(config, "log_file"))
+        file_level = _log_level(_log_setting(config, "log_file_level")) or level
+        fh.setLevel(file_level)
+        if file_level:
+            root.setLevel(min(root.level, file_level) if root.level else file_level)
+        root.addHandler(fh)
 
 
 def _log_level(v):

@@ -34,18 +34,18 @@ def inject_module(mod, level, nodeid):
                          xunit_setup_function_fixture, "function", nodeid, second=True)
 
 def inject_class(cls, level, nodeid, unittest_case=False):
-    if not unittest_case:
-        setup_c = _first_plain(cls, ("setup_class",))
-        teardown_c = _first_plain(cls, ("teardown_class",))
-        if setup_c is not None or teardown_c is not None:
-            def xunit_setup_class_fixture(request):
-                if setup_c is not None:
-                    _call_optional(_imfunc(setup_c), cls)
-                yield
-                if teardown_c is not None:
-                    _call_optional(_imfunc(teardown_c), cls)
-            _prepend_autouse(level, "_xunit_setup_class_fixture_%s" % cls.__qualname__,
-                             xunit_setup_class_fixture, "class", nodeid)
+    # pytest's UnitTestCase.collect injects the xunit setup_class fixture too.
+    setup_c = _first_plain(cls, ("setup_class",))
+    teardown_c = _first_plain(cls, ("teardown_class",))
+    if setup_c is not None or teardown_c is not None:
+        def xunit_setup_class_fixture(request):
+            if setup_c is not None:
+                _call_optional(_imfunc(setup_c), cls)
+            yield
+            if teardown_c is not None:
+                _call_optional(_imfunc(teardown_c), cls)
+        _prepend_autouse(level, "_xunit_setup_class_fixture_%s" % cls.__qualname__,
+                         xunit_setup_class_fixture, "class", nodeid)
     setup_name, teardown_name = "setup_method", "teardown_method"
     setup_m = _first_plain(cls, (setup_name,))
     if setup_m is None and not unittest_case and "nose" in sys.modules:

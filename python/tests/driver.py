@@ -23,7 +23,8 @@ class Worker:
     def __init__(self, rootdir, python=None, capture="fd", keyword="", markexpr="", ini=None,
                  cwd=None, env=None, basetemp="", cache_dir="", exitfirst=False,
                  run_xfail=False, timeout=120, import_mode="prepend", dump_fd=False,
-                 config_extra=None):
+                 args=None, options=None, worker_id=None, worker_count=None,
+                 invocation_dir=None, config_extra=None):
         self.timeout = timeout
         c2w_r, c2w_w = os.pipe()
         w2c_r, w2c_w = os.pipe()
@@ -44,9 +45,9 @@ class Worker:
                 os.dup2(c, 5)
                 os.close(c)
 
-        args = ["--in-fd", "3", "--out-fd", "4"] + (["--dump-fd", "5"] if dump_fd else [])
+        flags = ["--in-fd", "3", "--out-fd", "4"] + (["--dump-fd", "5"] if dump_fd else [])
         self.proc = subprocess.Popen(
-            [python or sys.executable, MAIN] + args,
+            [python or sys.executable, MAIN] + flags,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             preexec_fn=child_setup, close_fds=False, cwd=cwd or rootdir, env=env)
         os.close(c2w_r)
@@ -60,11 +61,20 @@ class Worker:
         self.pos = 0
         self.ready = self.recv()
         assert self.ready["t"] == "ready", self.ready
-        self.send({"t": "config", "protocol": 2, "rootdir": rootdir, "capture": capture,
-                   "import_mode": import_mode, "keyword": keyword, "markexpr": markexpr,
-                   "verbose": 0, "exitfirst": exitfirst, "run_xfail": run_xfail,
-                   "ini": ini or {}, "basetemp": basetemp, "cache_dir": cache_dir,
-                   **(config_extra or {})})
+        config = {"t": "config", "protocol": 2, "rootdir": rootdir, "capture": capture,
+                  "import_mode": import_mode, "keyword": keyword, "markexpr": markexpr,
+                  "verbose": 0, "exitfirst": exitfirst, "run_xfail": run_xfail,
+                  "ini": ini or {}, "basetemp": basetemp, "cache_dir": cache_dir}
+        # With the protocol-2 start-up fields the worker answers `configured` or `fatal`;
+        # without them it behaves as under a protocol-1 controller.
+        v2 = args is not None or options is not None or worker_id is not None
+        if v2:
+            config.update(args=list(args or []), options=dict(options or {}),
+                          invocation_dir=invocation_dir or cwd or rootdir,
+                          worker_id=worker_id or "master", worker_count=worker_count or 1)
+        config.update(config_extra or {})
+        self.send(config)
+        self.startup = self.recv() if v2 else None
         self.batch = 0
 
     def send(self, msg):
@@ -107,7 +117,7 @@ class Worker:
         while True:
             m = self.recv()
             msgs.append(m)
-            if m["t"] == "batch_done":
+            if m["t"] in ("batch_done", "fatal"):
                 return msgs
 
     def shutdown(self):

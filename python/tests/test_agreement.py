@@ -26,12 +26,19 @@ def _importable(name):
 class AgreementWithPytest(unittest.TestCase):
     maxDiff = None
 
-    def check(self, rootdir, modules, min_tests, same_order=False, import_mode="prepend"):
+    def check(self, rootdir, modules, min_tests, same_order=False, import_mode="prepend",
+              args=None, options=None, pytest_paths=None):
+        """``args`` go to pytest and (protocol 2) to the worker with ``options``;
+        ``pytest_paths`` replaces the module list on pytest's command line."""
         order = []
+        paths = pytest_paths if pytest_paths is not None else [
+            os.path.join(rootdir, m) for m in modules]
         expected = agreement.pytest_outcomes(
-            rootdir, ["--import-mode=" + import_mode] + [os.path.join(rootdir, m) for m in modules],
-            order=order)
-        actual, msgs = agreement.worker_outcomes(rootdir, modules, import_mode=import_mode)
+            rootdir, ["--import-mode=" + import_mode] + list(args or []) + paths, order=order)
+        kw = {}
+        if args is not None or options is not None:
+            kw = {"args": list(args or []), "options": dict(options or {})}
+        actual, msgs = agreement.worker_outcomes(rootdir, modules, import_mode=import_mode, **kw)
         same, diffs = agreement.compare(expected, actual)
         self.assertEqual(diffs, [])
         self.assertGreaterEqual(same, min_tests)
@@ -66,6 +73,21 @@ class AgreementWithPytest(unittest.TestCase):
         # Module-scoped params regroup items; the run order must match pytest's too.
         root = os.path.join(driver.PROJECTS, "features2")
         self.check(root, driver.find_modules(root), 50, same_order=True)
+
+    def test_feature_project_4(self):
+        # Conftest options, addini types, configure/markers under --strict-markers,
+        # collect_ignore(_glob) literal and computed, pytest_ignore_collect, deselection
+        # by a conftest and --deselect, stacked generator parametrize, xunit on TestCase.
+        root = os.path.join(driver.PROJECTS, "features4")
+        deselect = "test_deselect.py::test_cli_deselected"
+        self.check(root, driver.find_modules(root), 50, same_order=True,
+                   args=["--myopt", "two", "--count", "3", "--strict-markers",
+                         "--deselect", deselect, "--log-level", "INFO",
+                         "--log-format", "%(levelname)s %(name)s %(message)s"],
+                   options={"strict_markers": True, "deselect": [deselect],
+                            "log_level": "INFO",
+                            "log_format": "%(levelname)s %(name)s %(message)s"},
+                   pytest_paths=[root])
 
     @unittest.skipUnless(_importable("hypothesis") and _importable("pytest_asyncio"),
                          "python3-hypothesis / python3-pytest-asyncio not installed")

@@ -1,0 +1,88 @@
+"""Runtime collection control: ``collect_ignore``, ``collect_ignore_glob``,
+``--ignore``, ``--ignore-glob`` and conftest ``pytest_ignore_collect`` hooks,
+checked the way pytest's directory walk checks them (each directory below the
+rootdir, then the file unless it was named on the command line)."""
+import fnmatch
+import os
+import pathlib
+
+from .hooks import call_hook
+
+
+def init_paths(config):
+    """Absolute paths named on the command line (pytest never ignores those)."""
+    from .startup import _positional_args
+    out = set()
+    for arg in _positional_args(config):
+        path = arg.split("::", 1)[0]
+        out.add(os.path.normpath(os.path.join(config.invocation_dir, path)))
+    return out
+
+
+def is_ignored(run, relpath):
+    """True when pytest would not collect the module at ``relpath`` (rootdir-relative)."""
+    root = run.config.rootdir_str
+    parts = relpath.replace("\\", "/").split("/")
+    inits = run.init_paths
+    for i in range(1, len(parts) + 1):
+        path = os.path.join(root, *parts[:i])
+        if path in inits:
+            continue
+        if _ignored_path(run, path, is_dir=i < len(parts)):
+            return True
+    return False
+
+
+def _ignored_path(run, path, is_dir):
+    parent = os.path.dirname(path)
+    try:
+        run.collector.dir_chain(parent if is_dir else os.path.dirname(path))
+    except Exception:
+        return False  # the conftest's own error surfaces when the module is collected
+    config = run.config
+    p = pathlib.Path(path)
+    for mod in reversed(run.hook_modules_for(path if not is_dir else parent)):
+        fn = getattr(mod, "pytest_ignore_collect", None)
+        if fn is None:
+            continue
+        res = call_hook(fn, collection_path=p, path=_legacy(p), config=config)
+        if res is not None:
+            return bool(res)
+    return _builtin_ignore(run, path)
+
+
+def _builtin_ignore(run, path):
+    """pytest's main.pytest_ignore_collect: the closest conftest's lists, then the options."""
+    config = run.config
+    ignores = _conftest_pathlist(run, "collect_ignore", os.path.dirname(path))
+    ignores += [os.path.normpath(os.path.join(config.invocation_dir, p))
+                for p in config.option.ignore or []]
+    if path in ignores:
+        return True
+    globs = _conftest_pathlist(run, "collect_ignore_glob", os.path.dirname(path))
+    globs += [os.path.join(config.invocation_dir, p) if not os.path.isabs(p) else p
+              for p in config.option.ignore_glob or []]
+    return any(fnmatch.fnmatch(path, g) for g in globs)
+
+
+def _conftest_pathlist(run, name, directory):
+    """Values of ``name`` in the closest conftest (at or above ``directory``) that sets it,
+    relative to that conftest's directory (pytest's _getconftest_pathlist)."""
+    best = None
+    for d, mod in run.conftests:
+        if (directory == d or directory.startswith(d.rstrip(os.sep) + os.sep)) and \
+                hasattr(mod, name):
+            if best is None or len(d) > len(best[0]):
+                best = (d, mod)
+    if best is None:
+        return []
+    d, mod = best
+    values = getattr(mod, name) or []
+    if isinstance(values, (str, os.PathLike)):
+        values = [values]
+    return [os.path.normpath(os.path.join(d, os.fspath(v))) for v in values]
+
+
+def _legacy(path):
+    from .nodes import _legacy_path
+    return _legacy_path(path)

@@ -1,0 +1,1 @@
+raise RuntimeError("plugin broken at import")

@@ -1,0 +1,5 @@
+import pytest
+
+
+def pytest_configure(config):
+    pytest.exit("bye from configure")

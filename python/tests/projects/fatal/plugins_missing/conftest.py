@@ -1,0 +1,1 @@
+pytest_plugins = ["nonexistent_plugin_xyz"]

@@ -1,0 +1,2 @@
+def test_must_not_run():
+    assert 0, "ignored module ran"

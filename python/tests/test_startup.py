@@ -1,0 +1,184 @@
+"""Protocol 2 start-up (`configured` / `fatal`), compared with real pytest's exit
+codes and messages; conftest options, plugins, worker_id, collection control."""
+import os
+import subprocess
+import unittest
+
+from . import agreement, driver
+from .test_worker import PY, _Base, _has_pytest
+
+FATAL = os.path.join(driver.PROJECTS, "fatal")
+
+
+def run_pytest(root, args=(), env_extra=None):
+    """(exit status, stdout+stderr) of real pytest in ``root``."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.update(env_extra or {})
+    proc = subprocess.run([agreement.PYTEST_PYTHON, "-P", "-m", "pytest", "-p",
+                           "no:cacheprovider", "-q"] + list(args), cwd=root, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    return proc.returncode, proc.stdout.decode("utf-8", "replace")
+
+
+@unittest.skipUnless(_has_pytest(PY), "needs /usr/bin/python3 with pytest")
+class FatalLikePytest(_Base):
+    """Each session-level error: the worker's `fatal` has pytest's exit status, and the
+    line that names the problem appears in both outputs."""
+
+    def check(self, case, args=(), options=None, expect_in=(), env_extra=None, run=None):
+        root = os.path.join(FATAL, case)
+        rc, out = run_pytest(root, args, env_extra)
+        env = dict(os.environ)
+        env.update(env_extra or {})
+        w = self.worker(root, args=list(args), options=options or {},
+                        ini=agreement.read_ini(root), env=env)
+        msg = w.startup
+        if run is not None:
+            self.assertEqual(msg["t"], "configured", msg)
+            msgs = w.run(run)
+            msg = msgs[-1]
+        self.assertEqual(msg["t"], "fatal", msg)
+        self.assertEqual(msg["exit_code"], rc, (out, msg))
+        for text in expect_in:
+            self.assertIn(text, out)
+            self.assertIn(text, msg["message"])
+        w.proc.wait(timeout=30)
+        return msg, w
+
+    def test_configure_raising_is_an_internal_error(self):
+        self.check("configure_raises", expect_in=["INTERNALERROR>", "ValueError: boom"])
+
+    def test_pytest_plugins_naming_a_missing_module(self):
+        self.check("plugins_missing", expect_in=[
+            'Error importing plugin "nonexistent_plugin_xyz"'])
+
+    def test_malformed_filterwarnings_ini_line(self):
+        self.check("bad_filterwarnings", expect_in=[
+            "ERROR: while parsing the following warning configuration:",
+            "  error::NoSuchWarning", "This error occurred:"])
+
+    def test_malformed_dash_w(self):
+        self.check("options", args=["-W", "bogus::"], options={"pythonwarnings": ["bogus::"]},
+                   expect_in=["  bogus::", "invalid action: 'bogus'"])
+
+    def test_pytest_exit_while_importing_a_conftest(self):
+        self.check("exit_at_import", expect_in=["ImportError while loading conftest",
+                                                "E   _pytest.outcomes.Exit: bye"])
+
+    def test_pytest_exit_in_configure(self):
+        self.check("exit_in_configure", expect_in=["Exit: bye from configure"])
+
+    def test_conftest_import_error(self):
+        self.check("conftest_import_error", expect_in=[
+            "ImportError while loading conftest",
+            "E   ModuleNotFoundError: No module named 'module_that_does_not_exist_xyz'"])
+
+    def test_invalid_conftest_option_value(self):
+        self.check("options", args=["--level", "x"],
+                   expect_in=["error: argument --level: invalid int value: 'x'"])
+        self.check("options", args=["--level", "5"],
+                   expect_in=["error: argument --level: invalid choice: 5 (choose from 1, 2, 3)"])
+
+    def test_unknown_option(self):
+        self.check("options", args=["--no-such-option"],
+                   expect_in=["error: unrecognized arguments: --no-such-option"])
+
+    def test_dash_p_naming_a_missing_module(self):
+        self.check("options", args=["-p", "no_such_plugin_xyz"],
+                   options={"plugins": ["no_such_plugin_xyz"]},
+                   expect_in=['Error importing plugin "no_such_plugin_xyz"'])
+
+    def test_entry_point_plugin_failing_to_import(self):
+        site = os.path.join(FATAL, "entry_point", "site")
+        self.check("entry_point", env_extra={"PYTHONPATH": site}, run="test_a.py",
+                   expect_in=["RuntimeError: plugin broken at import"])
+
+    def test_pytest_exit_in_a_test_ends_the_session(self):
+        msg, w = self.check("exit_in_test", run="test_exit.py",
+                            expect_in=["_pytest.outcomes.Exit: stop here"])
+        self.assertIn("!!!!!!! _pytest.outcomes.Exit: stop here !!!!!!!", msg["message"])
+
+
+@unittest.skipUnless(_has_pytest(PY), "needs /usr/bin/python3 with pytest")
+class Configured(_Base):
+    project = "features4"
+
+    def project_with(self, name, source):
+        """A throwaway project holding one test module; its rootdir."""
+        root = os.path.join(self.tmp, "proj")
+        os.makedirs(root)
+        with open(os.path.join(root, name), "w") as f:
+            f.write(source)
+        return root
+
+    def test_header_lines_and_conftest_options(self):
+        w = self.worker(args=["--myopt", "two"], options={})
+        self.assertEqual(w.startup, {"t": "configured", "header": ["features4: myopt=two"]})
+
+    def test_worker_id_and_xdist_environment(self):
+        root = self.project_with(
+            "test_w.py", "import os\n\n\ndef test_w(worker_id, testrun_uid, pytestconfig):\n"
+            "    assert worker_id == 'gw1'\n"
+            "    assert os.environ['PYTEST_XDIST_WORKER'] == 'gw1'\n"
+            "    assert os.environ['PYTEST_XDIST_WORKER_COUNT'] == '3'\n"
+            "    assert pytestconfig.workerinput['workerid'] == 'gw1'\n"
+            "    assert len(testrun_uid) == 32\n")
+        w = self.worker(root, args=[], options={}, worker_id="gw1", worker_count=3)
+        res = driver.results(w.run("test_w.py"))
+        self.assertEqual(res["test_w.py::test_w"]["outcome"], "passed",
+                         res["test_w.py::test_w"]["longrepr"])
+
+    def test_master_has_no_workerinput(self):
+        root = self.project_with("test_m.py", "def test_m(worker_id, pytestconfig):\n"
+                                 "    assert worker_id == 'master'\n"
+                                 "    assert not hasattr(pytestconfig, 'workerinput')\n")
+        w = self.worker(root, args=[], options={})
+        self.assertEqual(driver.outcomes(w.run("test_m.py")), {"test_m.py::test_m": "passed"})
+
+    def test_records_reach_the_controller(self):
+        w = self.worker(args=["--myopt", "two"], options={})
+        msgs = w.run("test_records.py")
+        res = driver.results(msgs)["test_records.py::test_records"]
+        self.assertEqual(res["xml_attributes"], [["attr", "value"]])
+        self.assertEqual(res["properties"], [["prop", "1"]])
+        self.assertIn({"t": "suite_property", "name": "suite_key", "value": "suite_value"}, msgs)
+
+    def test_deselected_counts_conftest_deselect_k_and_m(self):
+        w = self.worker(args=[], options={"deselect": ["test_deselect.py::test_cli_deselected"]},
+                        keyword="not stays")
+        collected = [m for m in w.run("test_deselect.py") if m["t"] == "collected"][0]
+        self.assertEqual(collected["items"], ["test_deselect.py::test_keep"])
+        self.assertEqual(collected["deselected"], 4)
+
+    def test_deselected_counts_only_the_batch_share(self):
+        w = self.worker(args=[], options={})
+        msgs = w.run("test_deselect.py", select=["test_deselect.py::TestSome"])
+        collected = [m for m in msgs if m["t"] == "collected"][0]
+        self.assertEqual(collected["deselected"], 1)
+
+    def test_ignored_module_reports_no_items(self):
+        w = self.worker(args=[], options={})
+        for mod in ("test_dyn_ignored.py", "test_hook_ignored.py", "test_x_globbed.py",
+                    os.path.join("ignored_dir", "test_in_dir.py")):
+            msgs = w.run(mod)
+            self.assertEqual([m["t"] for m in msgs], ["collected", "batch_done"], mod)
+            self.assertEqual(msgs[0]["items"], [])
+
+    def test_ignore_options_and_named_modules(self):
+        w = self.worker(args=["test_opts.py"], options={"ignore": ["test_records.py"],
+                                                        "ignore_glob": ["*_xunit.py"]})
+        self.assertEqual(driver.outcomes(w.run("test_records.py")), {})
+        self.assertEqual(driver.outcomes(w.run("test_unittest_xunit.py")), {})
+        # A module named on the command line is collected even if a conftest ignores it.
+        w2 = self.worker(args=["test_dyn_ignored.py"], options={})
+        self.assertEqual(driver.outcomes(w2.run("test_dyn_ignored.py")),
+                         {"test_dyn_ignored.py::test_must_not_run": "failed"})
+
+    def test_dash_p_no_plugin_removes_its_fixtures(self):
+        root = self.project_with(
+            "test_c.py", "def test_cache(cache):\n    pass\n\n\ndef test_caplog(caplog):\n"
+            "    pass\n\n\ndef test_tmp(tmp_path):\n    pass\n")
+        w = self.worker(root, args=[], options={"plugins": ["no:cacheprovider", "no:logging"]})
+        self.assertEqual(driver.outcomes(w.run("test_c.py")),
+                         {"test_c.py::test_cache": "error", "test_c.py::test_caplog": "error",
+                          "test_c.py::test_tmp": "passed"})
