@@ -18,6 +18,10 @@ class FixtureLookupError(LookupError):
         self.msg = msg
 
 
+# ``--setup-show``: called with (fixturedef, "SETUP"/"TEARDOWN") when set.
+show_action = None
+
+
 def run_finalizers(fins, first=None):
     """Pop and call every finalizer (last registered first), going on past failures.
 
@@ -37,7 +41,7 @@ class FixtureDef:
 
     __slots__ = ("name", "func", "scope", "scope_idx", "params", "ids", "autouse", "argnames",
                  "baseid", "holder", "bind", "cached", "finalizers", "level", "is_gen",
-                 "is_async")
+                 "is_async", "shown_param")
 
     def __init__(self, name, func, scope, params, ids, autouse, baseid, holder=None,
                  bind=None, argnames=None):
@@ -54,6 +58,7 @@ class FixtureDef:
         self.argnames = argnames if argnames is not None else getfuncargnames(
             func, drop_first=(bind == "instance"))
         self.cached = None  # (value, key, exception)
+        self.shown_param = compat.NOTSET
         self.finalizers = []
         self.level = 0
         self.is_gen = inspect.isgeneratorfunction(func)
@@ -67,6 +72,8 @@ class FixtureDef:
         try:
             first = run_finalizers(self.finalizers)
         finally:
+            if self.cached is not None and show_action is not None:
+                show_action(self, "TEARDOWN")
             self.cached = None
         if first is not None:
             raise first

@@ -157,6 +157,8 @@ def _configure(msg, ch):
     except Fatal as e:
         send_fatal(ch, run, e)
     ch.send({"t": "configured", "header": header})
+    if config.option.markers:
+        ch.send({"t": "info", "text": run.markers_text()})
     return run
 
 

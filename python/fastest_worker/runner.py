@@ -178,6 +178,10 @@ class Run:
         header = startup.start(self)
         self._base_filters = self._make_base_filters()
         self.init_paths = ignore.init_paths(self.config)
+        if getattr(self.config.option, "setuponly", False):
+            self.config.option.setupshow = True
+        if self.config.option.setupshow:
+            fx.show_action = self.show_fixture_action
         return header
 
     # ------------------------------------------------------------ plugins
@@ -245,7 +249,25 @@ class Run:
         from . import startup
         self.configured = True
         startup.configure_all(self, [m for m in self.registered if m not in self.entry_plugins])
+        self.config._builtin_markers_at = len(self.config._getini("markers"))
+        for mod in reversed(self.entry_plugins):
+            try:
+                # Their hooks expect pytest's own objects: best effort only.
+                from .hooks import call_configure
+                call_configure(mod, self.config)
+            except Exception:
+                pass
         startup.call_sessionstart(self)
+
+    def markers_text(self):
+        """``--markers``: pytest's listing of every registered marker."""
+        if not self.plugins_loaded:
+            self.load_entry_point_plugins()
+        out = []
+        for line in self.config.getini("markers"):
+            name, _, rest = line.partition(":")
+            out.append("@pytest.mark.%s:%s\n\n" % (name, rest))
+        return "".join(out)
 
     def note_deselected(self, items):
         self.deselected.extend(items)
@@ -399,6 +421,8 @@ class Run:
         for dep in deps:
             dep.addfinalizer(fd.finish)
         self._schedule(fd, item)
+        if fx.show_action is not None:
+            self._note_param(fd, sub, param, pidx)
         try:
             value = fx.call_fixture(fd, sub, kwargs)
         except Exception as e:
@@ -414,7 +438,40 @@ class Run:
                 fd.cached = (None, key, e, e.__traceback__)
             raise
         fd.cached = (value, key, None, None)
+        if fx.show_action is not None:
+            fx.show_action(fd, "SETUP")
         return value
+
+    @staticmethod
+    def _note_param(fd, sub, param, pidx):
+        """What ``--setup-show`` prints in brackets after a parametrized fixture."""
+        if param is compat.NOTSET:
+            fd.shown_param = compat.NOTSET
+        elif fd.ids is not None and not callable(fd.ids):
+            fd.shown_param = fd.ids[pidx]
+        elif callable(fd.ids):
+            fd.shown_param = fd.ids(param)
+        else:
+            fd.shown_param = param
+
+    def show_fixture_action(self, fd, step):
+        """pytest's setuponly._show_fixture_action, as an ``info`` frame."""
+        from .assertrepr import saferepr
+        text = "%s%s %s %s" % ("  " * fd.scope_idx, step.ljust(8), fd.scope[0].upper(), fd.name)
+        if step == "SETUP":
+            deps = sorted(a for a in fd.argnames if a != "request")
+            if deps:
+                text += " (fixtures used: %s)" % ", ".join(deps)
+        if fd.shown_param is not compat.NOTSET:
+            text += "[%s]" % saferepr(fd.shown_param, maxsize=42)
+        self.ch.queue({"t": "info", "text": text + "\n"})
+
+    def _show_test_item(self, item):
+        text = " " * 8 + item.nodeid
+        used = sorted(item.fixturenames)
+        if used:
+            text += " (fixtures used: %s)" % ", ".join(used)
+        self.ch.queue({"t": "info", "text": text + "\n"})
 
     def _fixture_stack(self, request):
         out = []
@@ -456,8 +513,11 @@ class Run:
                 send({"t": "warning", "batch": batch, "nodeid": "", "category": "TeardownError",
                       "message": err, "filename": "", "lineno": 0})
         self.capture.start()
-        wcm = warnings.catch_warnings(record=True)
+        # -p no:warnings: warnings go to (captured) stderr as Python prints them.
+        wcm = warnings.catch_warnings(record=self.warnings_enabled)
         wlog = wcm.__enter__()
+        if wlog is None:
+            wlog = ()
         warnings.filters[:] = self._base_filters
         _filters_mutated()
         self.deselected = []
@@ -653,6 +713,25 @@ class Run:
             return report.format_failure(first, self.config.rootdir_str)
         return None
 
+    def _session_end_hooks(self):
+        """pytest_sessionfinish then pytest_unconfigure (last registered first), after
+        the session scope ended, as in an xdist worker; failures as text."""
+        from .hooks import call_hook
+        errors = []
+        status = 1 if self.session.testsfailed else 0
+        for name, kwargs in (("pytest_sessionfinish", {"session": self.session,
+                                                       "exitstatus": status}),
+                             ("pytest_unconfigure", {"config": self.config})):
+            for mod in reversed(self.registered):
+                fn = getattr(mod, name, None)
+                if fn is None or mod in self.entry_plugins:
+                    continue
+                try:
+                    call_hook(fn, **kwargs)
+                except BaseException as e:  # noqa: B902 - reported, shutdown goes on
+                    errors.append(report.format_failure(e, self.config.rootdir_str))
+        return errors
+
     def teardown_all(self):
         """Before a ``fatal``: every scope torn down, as pytest's session finish does."""
         self.capture.start()
@@ -664,11 +743,14 @@ class Run:
         """Session teardown; a failure there is reported as a TeardownError warning."""
         self.capture.start()
         errors = [self._teardown_scope(idx) for idx in (3, 2, 1, 0)]
+        if self.configured:
+            errors += self._session_end_hooks()
         self.capture.stop()
         for err in errors:
             if err is not None:
                 self.ch.send({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
                               "message": err, "filename": "", "lineno": 0})
+        self.ch.flush()
         self.capture.close()
         self.tmp.cleanup()
 
@@ -689,9 +771,10 @@ class Run:
         saved_showmsg = warnings._showwarnmsg_impl
         warnings.filters = list(self._base_filters)
         wlog = []
-        warnings._showwarnmsg_impl = wlog.append
-        warnings.showwarning = _showwarning_orig
-        if item.any_marks:
+        if self.warnings_enabled:
+            warnings._showwarnmsg_impl = wlog.append
+            warnings.showwarning = _showwarning_orig
+        if item.any_marks and self.warnings_enabled:
             for mark in item.iter_markers("filterwarnings"):
                 for arg in mark.args:
                     try:
@@ -712,7 +795,9 @@ class Run:
         if _getpid() != self.pid:
             self._forked_exit()
         t1 = perf_counter()
-        if setup_exc is None:
+        if setup_exc is None and fx.show_action is not None:
+            self._show_test_item(item)
+        if setup_exc is None and not getattr(self.config.option, "setuponly", False):
             self.when = "call"
             if self.caplog_handler is not None:
                 self.caplog_handler.new_phase("call")
@@ -768,7 +853,10 @@ class Run:
         item.instance = None
         self.current = None
         ch.queue(res)
-        return res["outcome"] in ("failed", "error") or "teardown_error" in res
+        failed = res["outcome"] in ("failed", "error") or "teardown_error" in res
+        if failed:
+            self.session.testsfailed += 1
+        return failed
 
     @staticmethod
     def _forked_exit():

@@ -182,3 +182,60 @@ class Configured(_Base):
         self.assertEqual(driver.outcomes(w.run("test_c.py")),
                          {"test_c.py::test_cache": "error", "test_c.py::test_caplog": "error",
                           "test_c.py::test_tmp": "passed"})
+
+
+class NoWarningsPlugin(_Base):
+    def test_dash_p_no_warnings_leaves_warnings_to_python(self):
+        root = os.path.join(self.tmp, "proj")
+        os.makedirs(root)
+        with open(os.path.join(root, "test_w.py"), "w") as f:
+            f.write("import warnings\n\n\ndef test_w():\n    warnings.warn('visible')\n")
+        on = self.worker(root, args=[], options={})
+        msgs = on.run("test_w.py")
+        self.assertIn("UserWarning", [m.get("category") for m in msgs if m["t"] == "warning"])
+        off = self.worker(root, args=["-p", "no:warnings"], options={"plugins": ["no:warnings"]})
+        msgs = off.run("test_w.py")
+        self.assertEqual([m for m in msgs if m["t"] == "warning"], [])
+        self.assertIn("UserWarning: visible", driver.results(msgs)["test_w.py::test_w"]["stderr"])
+
+
+@unittest.skipUnless(_has_pytest(PY), "needs /usr/bin/python3 with pytest")
+class InfoLikePytest(_Base):
+    """``info`` text for --markers and --setup-show, compared with pytest's output."""
+    project = "showinfo"
+
+    def test_markers_listing_is_pytests(self):
+        root = os.path.join(driver.PROJECTS, self.project)
+        _, out = run_pytest(root, ["--markers"])
+        w = self.worker(args=["--markers"], options={"markers": True},
+                        ini=agreement.read_ini(root))
+        self.assertEqual(w.startup["t"], "configured")
+        self.assertEqual(w.recv(), {"t": "info", "text": out})
+
+    def test_setup_show_lines_are_pytests(self):
+        root = os.path.join(driver.PROJECTS, self.project)
+        _, out = run_pytest(root, ["--setup-show", "-p", "no:xdist"])
+        expected = [line for line in out.splitlines()
+                    if line.strip().startswith(("SETUP", "TEARDOWN", "test_show.py::"))]
+        w = self.worker(args=["--setup-show"], options={"setupshow": True},
+                        ini=agreement.read_ini(root))
+        msgs = w.run("test_show.py")
+        shown = "".join(m["text"] for m in msgs if m["t"] == "info").splitlines()
+        # pytest's test lines end with the progress letter; the session teardown
+        # comes with the worker's shutdown.
+        self.assertEqual(shown, [line.rstrip(".") for line in expected[:-1]])
+
+
+class SessionHooks(_Base):
+    project = "features4"
+
+    def test_sessionfinish_runs_at_shutdown_with_the_workers_status(self):
+        out = os.path.join(self.tmp, "finish.txt")
+        env = dict(os.environ, FEATURES4_SESSIONFINISH=out)
+        w = self.worker(args=["--myopt", "two"], options={}, env=env)
+        self.assertEqual(driver.outcomes(w.run("test_opts.py"))["test_opts.py::test_sessionstart_ran"],
+                         "passed")
+        w.run("test_deselect.py")  # its test_cli_deselected fails here
+        w.shutdown()
+        with open(out) as f:
+            self.assertEqual(f.read(), "sessionfinish 1")

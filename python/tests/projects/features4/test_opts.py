@@ -29,3 +29,7 @@ def test_registered_marks_pass_strict_markers():
 
 def test_worker_id(worker_id):
     assert worker_id == "master"
+
+
+def test_sessionstart_ran(pytestconfig):
+    assert pytestconfig.session_started
