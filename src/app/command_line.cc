@@ -202,6 +202,20 @@ void add_plugin_options(std::vector<fs::path> files, std::vector<std::string> na
   }
 }
 
+/// The installed plugins pytest would load: all of them unless autoload is disabled
+/// (then those `-p NAME` names), minus `-p no:NAME`.
+std::vector<fs::path> autoloaded_plugin_files(const std::vector<PluginFile>& installed,
+                                              const std::vector<std::string>& plugin_opts, bool autoload_disabled) {
+  auto given = [&](const std::string& v) {
+    return std::find(plugin_opts.begin(), plugin_opts.end(), v) != plugin_opts.end();
+  };
+  std::vector<fs::path> files;
+  for (const auto& p : installed)
+    if ((!autoload_disabled || given(p.entry_point)) && !given("no:" + p.entry_point) && !p.file.empty())
+      files.push_back(p.file);
+  return files;
+}
+
 /// The arguments for the workers: everything but fastest's own options.
 std::vector<std::string> strip_fastest_only(const std::vector<std::string>& args, const ParsedArgs& parsed,
                                             const std::vector<OptionSpec>& table) {
@@ -365,11 +379,11 @@ const std::set<std::string>& builtin_ini_names() {
   return names;
 }
 
-base::Status check_strict_config(const IniConfig& ini, const std::set<std::string>& conftest_ini) {
+/// The first ini key neither pytest nor a scanned conftest/plugin registered.
+std::optional<std::string> unknown_ini_key(const IniConfig& ini, const std::set<std::string>& registered) {
   for (const auto& [key, v] : ini.values)
-    if (!builtin_ini_names().count(key) && !conftest_ini.count(key))
-      return plain("Unknown config option: " + key + "\n");
-  return base::ok_status();
+    if (!builtin_ini_names().count(key) && !registered.count(key)) return key;
+  return std::nullopt;
 }
 
 /// PYTEST_ADDOPTS + argv: rootdir and the ini file (pytest's _initini), then addopts.
@@ -431,7 +445,7 @@ GetEnv process_env() {
 }
 
 base::Result<CommandLine> parse_command_line(const std::vector<std::string>& argv, const fs::path& invocation_dir,
-                                             const GetEnv& env) {
+                                             const GetEnv& env, const InstalledPlugins& installed) {
   auto ex = expand(argv, invocation_dir, env);
   if (!ex.ok()) return ex.error();
   std::vector<OptionSpec> table = option_table();
@@ -455,6 +469,19 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   auto parsed = parse(ex->args, table);
   if (!parsed.ok()) return parsed.error();
   json ns = make_namespace(parsed.value(), table);
+  bool strict_config = ns["strict_config"].get<bool>();
+  if (installed && (parsed.value().has_unknown_option() || (strict_config && unknown_ini_key(ex->ini, conftest_ini)))) {
+    // Only now pay for the interpreter's entry points: an installed plugin may own them.
+    Options scratch;
+    scratch.python = str(ns["python"]);
+    (void)apply_fastest_settings(scratch, given_dests(parsed.value(), table), ex->ini.rootdir, env);
+    auto files = autoloaded_plugin_files(installed(scratch.python), str_list(ns0["plugins"]),
+                                         env("PYTEST_DISABLE_PLUGIN_AUTOLOAD").has_value());
+    add_plugin_options(files, {}, {}, table, conftest_ini);
+    parsed = parse(ex->args, table);
+    if (!parsed.ok()) return parsed.error();
+    ns = make_namespace(parsed.value(), table);
+  }
   CommandLine cl;
   if (ns["help"].get<bool>()) {
     cl.kind = CommandLine::Kind::help;
@@ -480,8 +507,8 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   if (auto st = fill_options(ns, o); !st.ok()) return st.error();
   o.override_ini = ex->override_ini;
   if (auto sel = StaticSelection::make(o.keyword, o.markexpr); !sel.ok()) return sel.error();
-  if (o.strict_config)
-    if (auto st = check_strict_config(ex->ini, conftest_ini); !st.ok()) return st.error();
+  if (strict_config)
+    if (auto key = unknown_ini_key(ex->ini, conftest_ini)) return plain("Unknown config option: " + *key + "\n");
   if (auto st = apply_fastest_settings(o, given_dests(parsed.value(), table), ex->ini.rootdir, env); !st.ok())
     return plain(st.error().message);
   o.expanded_args = strip_fastest_only(ex->args, parsed.value(), table);

@@ -26,9 +26,20 @@ struct CommandLine {
 using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
 GetEnv process_env();
 
+/// An installed pytest plugin (pytest11 entry point) and its module's source file.
+struct PluginFile {
+  std::string entry_point;  ///< "xdist", "timeout"
+  std::filesystem::path file;
+};
+/// The installed plugins of the workers' interpreter (`python`: --python, FASTEST_PYTHON
+/// or [tool.fastest] python; "" = the default one). Asked only when the command line has
+/// an option (or, with --strict-config, the ini file a key) nothing else registered.
+using InstalledPlugins = std::function<std::vector<PluginFile>(const std::string& python)>;
+
 /// `argv` without the program name. Every problem is an Error(usage) whose message is
 /// ready to print (pytest's texts: "ERROR: usage: ...\nfastest: error: ...").
 base::Result<CommandLine> parse_command_line(const std::vector<std::string>& argv,
-                                             const std::filesystem::path& invocation_dir, const GetEnv& env);
+                                             const std::filesystem::path& invocation_dir, const GetEnv& env,
+                                             const InstalledPlugins& installed = {});
 
 }  // namespace fastest::app

@@ -124,6 +124,33 @@ TEST_F(CommandLineTest, PluginModulesNamedByDashPOrPytestPluginsAddOptions) {
   EXPECT_EQ(o.args, (Strings{"tests"}));
 }
 
+TEST_F(CommandLineTest, InstalledPluginsAreScannedOnlyForOptionsNothingElseKnows) {
+  write("site/myplug.py",
+        "def pytest_addoption(parser):\n    parser.addoption('--plug-flag', action='store_true')\n"
+        "    parser.addini('plug_key', 'h')\n");
+  int asked = 0;
+  InstalledPlugins installed = [&](const std::string&) {
+    ++asked;
+    return std::vector<PluginFile>{{"myplug", m_root / "site" / "myplug.py"}};
+  };
+  m_env.clear();
+  auto env = [this](const std::string& k) -> std::optional<std::string> {
+    auto it = m_env.find(k);
+    return it == m_env.end() ? std::nullopt : std::optional(it->second);
+  };
+  EXPECT_TRUE(parse_command_line({"-v"}, m_root, env, installed).ok());
+  EXPECT_EQ(asked, 0);
+  EXPECT_TRUE(parse_command_line({"--plug-flag"}, m_root, env, installed).ok());
+  EXPECT_EQ(asked, 1);
+  EXPECT_FALSE(parse_command_line({"-p", "no:myplug", "--plug-flag"}, m_root, env, installed).ok());
+  m_env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1";
+  EXPECT_FALSE(parse_command_line({"--plug-flag"}, m_root, env, installed).ok());
+  EXPECT_TRUE(parse_command_line({"-p", "myplug", "--plug-flag"}, m_root, env, installed).ok());
+  m_env.clear();
+  write("pytest.ini", "[pytest]\nplug_key = 1\n");
+  EXPECT_TRUE(parse_command_line({"--strict-config"}, m_root, env, installed).ok());
+}
+
 TEST_F(CommandLineTest, UnknownOptionIsPytestsUsageError) {
   std::string e = error({"tests", "--foo", "-n", "2"});
   EXPECT_EQ(e,
