@@ -159,6 +159,7 @@ class Collector(ParametrizeMixin):
         self._initial = False
         self._chains = {}  # abs dir -> Chain
         self._module_hooks = []
+        self.last_levels = []
 
     # ------------------------------------------------------------ conftests
 
@@ -305,6 +306,7 @@ class Collector(ParametrizeMixin):
             hooks.append(h)
         self._module_hooks = hooks
         mchain = chain.extend(level)
+        self.last_levels = list(mchain.levels)  # --fixtures lists every level seen
         items = []
         errors = []
         self._collect_container(mod, mnode, mchain, None, items, errors)
@@ -403,6 +405,7 @@ class Collector(ParametrizeMixin):
             if n not in level.autouse:
                 level.autouse.append(n)
         level.defs.update(flevel.defs)
+        self.last_levels.append(level)
         self._collect_container(cls, cnode, chain.extend(level), cls, items, errors)
 
     def _collect_unittest(self, parent, chain, name, cls, items, errors):
@@ -423,6 +426,7 @@ class Collector(ParametrizeMixin):
             if n not in level.autouse:
                 level.autouse.append(n)
         level.defs.update(flevel.defs)
+        self.last_levels.append(level)
         cchain = chain.extend(level)
         names = unittest.TestLoader().getTestCaseNames(cls)
         found = False

@@ -107,6 +107,7 @@ class Run:
         self.fatal = None  # a startup.Fatal found where it cannot be raised (import hook)
         self.deselected = []  # items of the current batch deselected so far
         self.init_paths = set()
+        self.fixture_levels = {}  # --fixtures: id -> Level of every collected module/class
         self.warnings_enabled = "warnings" not in config.disabled_plugins
         self.plugins_loaded = False
         self.capture = Capture(config.capture)
@@ -601,6 +602,7 @@ class Run:
               "items": [i.nodeid for i in items], "import_s": import_s,
               "deselected": len(deselected)})
         if msg.get("collect_only"):
+            self._show_fixtures(items)
             # --collect-only: the runtime ids are the answer; module-scope state goes away.
             self._teardown_scope(3)
             self._teardown_scope(2)
@@ -688,6 +690,47 @@ class Run:
             items = self._deselect(items, lambda i: me(marks.MarkMatcher(i)))
         return items
 
+    def _show_fixtures(self, items):
+        """``--fixtures-per-test``: one ``info`` per batch; ``--fixtures``: the levels
+        are kept for the listing sent at ``shutdown``."""
+        from . import showfixtures
+        opt = self.config.option
+        cwd = self.config.invocation_dir
+        if opt.showfixtures:
+            for level in self.collector.last_levels:
+                self.fixture_levels.setdefault(id(level), level)
+        if not opt.show_fixtures_per_test:
+            return
+        text = []
+        for item in items:
+            entries = []
+            direct = item.callspec.funcargs if item.callspec is not None else {}
+            for name in item.fixturenames:
+                defs = item.chain.defs(name)
+                if name in direct and name not in item.callspec.params:
+                    e = showfixtures.direct_param_entry(name, cwd)
+                elif defs:
+                    e = showfixtures.entry_for(defs[-1], cwd)
+                else:
+                    e = None
+                if e is not None:
+                    entries.append(e)
+            text.append(showfixtures.per_test_text(item, entries, self.config.verbose, cwd))
+        if any(text):
+            self.ch.send({"t": "info", "text": "".join(text)})
+
+    def fixtures_listing(self):
+        from . import showfixtures
+        cwd = self.config.invocation_dir
+        entries = []
+        levels = [self.builtins_level, self.plugins_level] + list(self.fixture_levels.values())
+        for level in levels:
+            for fd in level.defs.values():
+                e = showfixtures.entry_for(fd, cwd)
+                if e is not None:
+                    entries.append(e)
+        return showfixtures.fixtures_text(entries, self.config.verbose)
+
     def _deselect(self, items, keep):
         kept = []
         for i in items:
@@ -745,6 +788,8 @@ class Run:
         errors = [self._teardown_scope(idx) for idx in (3, 2, 1, 0)]
         if self.configured:
             errors += self._session_end_hooks()
+        if self.config.option.showfixtures:
+            self.ch.queue({"t": "info", "text": self.fixtures_listing()})
         self.capture.stop()
         for err in errors:
             if err is not None:

@@ -214,7 +214,7 @@ class InfoLikePytest(_Base):
 
     def test_setup_show_lines_are_pytests(self):
         root = os.path.join(driver.PROJECTS, self.project)
-        _, out = run_pytest(root, ["--setup-show", "-p", "no:xdist"])
+        _, out = run_pytest(root, ["--setup-show", "-p", "no:xdist", "test_show.py"])
         expected = [line for line in out.splitlines()
                     if line.strip().startswith(("SETUP", "TEARDOWN", "test_show.py::"))]
         w = self.worker(args=["--setup-show"], options={"setupshow": True},
@@ -239,3 +239,33 @@ class SessionHooks(_Base):
         w.shutdown()
         with open(out) as f:
             self.assertEqual(f.read(), "sessionfinish 1")
+
+
+@unittest.skipUnless(_has_pytest(PY), "needs /usr/bin/python3 with pytest")
+class FixtureListingsLikePytest(_Base):
+    """--fixtures (sent at shutdown) and --fixtures-per-test (per collect-only batch)
+    give pytest's text: builtins described from the installed _pytest sources."""
+    project = "showinfo"
+
+    def listing(self, flag, dest, module):
+        root = os.path.join(driver.PROJECTS, self.project)
+        _, out = run_pytest(root, [flag, module])
+        expected = out.rsplit("\nno tests ran", 1)[0]  # -q: no header
+        w = self.worker(args=[flag, "-p", "no:cacheprovider", module],
+                        options={dest: True, "plugins": ["no:cacheprovider"]},
+                        ini=agreement.read_ini(root))
+        msgs = w.run(module, collect_only=True)
+        w.send({"t": "shutdown"})
+        try:
+            while True:
+                msgs.append(w.recv())  # --fixtures comes at shutdown
+        except driver.WorkerDied:
+            pass
+        text = "".join(m["text"] for m in msgs if m["t"] == "info")
+        self.assertEqual(text.strip("\n"), expected.strip("\n"))
+
+    def test_fixtures(self):
+        self.listing("--fixtures", "showfixtures", "test_direct.py")
+
+    def test_fixtures_per_test(self):
+        self.listing("--fixtures-per-test", "show_fixtures_per_test", "test_direct.py")
