@@ -391,6 +391,7 @@ struct Expanded {
   std::vector<std::string> args;  ///< ini addopts + PYTEST_ADDOPTS + argv
   IniConfig ini;
   std::vector<std::string> override_ini;
+  std::vector<std::string> rootdir_args;  ///< the paths rootdir was determined from
 };
 
 base::Result<Expanded> expand(const std::vector<std::string>& argv, const fs::path& invocation_dir, const GetEnv& env) {
@@ -416,7 +417,10 @@ base::Result<Expanded> expand(const std::vector<std::string>& argv, const fs::pa
     fs::path p = (invocation_dir / a.substr(0, a.find("::"))).lexically_normal();
     if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();
     std::error_code ec;
-    if (fs::exists(p, ec)) paths.push_back(p);
+    if (fs::exists(p, ec)) {
+      paths.push_back(p);
+      ex.rootdir_args.push_back(p.string());
+    }
   }
   fs::path rootdir = str(ns["rootdir"]).empty() ? fs::path() : (invocation_dir / str(ns["rootdir"])).lexically_normal();
   fs::path inifile =
@@ -506,6 +510,7 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   o.args = parsed.value().file_or_dir;
   if (auto st = fill_options(ns, o); !st.ok()) return st.error();
   o.override_ini = ex->override_ini;
+  o.rootdir_args = ex->rootdir_args;
   if (auto sel = StaticSelection::make(o.keyword, o.markexpr); !sel.ok()) return sel.error();
   if (strict_config)
     if (auto key = unknown_ini_key(ex->ini, conftest_ini)) return plain("Unknown config option: " + *key + "\n");

@@ -137,7 +137,9 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
   }
   fs::path override_root = opts.rootdir.empty() ? fs::path() : fs::absolute(opts.rootdir).lexically_normal();
   fs::path inifile = opts.inifile.empty() ? fs::path() : fs::absolute(opts.inifile).lexically_normal();
-  auto ini = resolve_config(abs_args, ctx.invocation_dir, override_root, inifile);
+  std::vector<fs::path> config_args = abs_args;
+  if (opts.rootdir_args) config_args.assign(opts.rootdir_args->begin(), opts.rootdir_args->end());
+  auto ini = resolve_config(config_args, ctx.invocation_dir, override_root, inifile);
   if (!ini.ok()) return ini.error();
   ctx.ini = std::move(ini).value();
   if (auto st = apply_override_ini(ctx.ini, opts.override_ini); !st.ok()) return st.error();

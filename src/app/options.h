@@ -62,6 +62,9 @@ struct Options {
 
   std::string engine = "auto";  ///< --engine native|pytest|auto
   std::string inifile;          ///< -c/--config-file
+  /// Absolute existing paths pytest determines rootdir and the ini file from: those of
+  /// PYTEST_ADDOPTS and argv, before the ini's addopts joined. nullopt: from `args`.
+  std::optional<std::vector<std::string>> rootdir_args;
   /// The pytest-equivalent argv after expansion (ini addopts, PYTEST_ADDOPTS, command line)
   /// with fastest-only options removed; becomes `config.args` for the workers.
   std::vector<std::string> expanded_args;

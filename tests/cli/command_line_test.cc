@@ -53,6 +53,15 @@ TEST_F(CommandLineTest, IniAddoptsStringIsShlexSplitAndGoesFirst) {
   EXPECT_EQ(o.expanded_args, (Strings{"-m", "not stress", "--tb=short", "-v", "tests"}));
 }
 
+TEST_F(CommandLineTest, RootdirComesFromTheCommandLineNotFromAddoptsPaths) {
+  write("pytest.ini", "[pytest]\naddopts = tests\n");
+  auto o = ok({});
+  EXPECT_EQ(o.args, (Strings{"tests"}));
+  ASSERT_TRUE(o.rootdir_args.has_value());
+  EXPECT_TRUE(o.rootdir_args->empty());
+  EXPECT_EQ(ok({"tests"}).rootdir_args, (std::optional<Strings>{{(m_root / "tests").string()}}));
+}
+
 TEST_F(CommandLineTest, TomlAddoptsListIsTakenAsIs) {
   write("pyproject.toml",
         "[tool.pytest.ini_options]\naddopts = [\"-m\", \"not property\", \"-p\", \"no:cacheprovider\"]\n");

@@ -68,5 +68,16 @@ TEST(CliEndToEnd, ConftestOptionsAreAcceptedBeforeAndAfterPaths) {
   EXPECT_EQ(c.exit_code, 4) << c.out << c.err;
 }
 
+TEST(CliEndToEnd, ConftestOptionValuesReachTheTestsInBothEngines) {
+  FixtureProject p("cli_conftest_opt");
+  for (const char* engine : {"native", "pytest"}) {
+    auto r = p.run({"-n", "1", "--engine", engine, "tests", "--level", "3", "--runslow"});
+    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
+    EXPECT_NE(r.out.find("2 passed"), std::string::npos) << engine << r.out;
+  }
+  auto wrong = p.run({"-n", "1", "--level=4", "--runslow", "tests"});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
+}
+
 }  // namespace
 }  // namespace fastest::e2e
