@@ -594,6 +594,7 @@ class Run:
                   "message": str(w.message), "filename": w.filename, "lineno": w.lineno})
         items = self._select(items, select)
         items = reorder.reorder_items(items)
+        items = _run_first(items, msg.get("first"))
         import_s = perf_counter() - t0
         deselected = {i.nodeid for i in self.deselected}
         if select:
@@ -1071,3 +1072,16 @@ def _log_level(v):
     except ValueError:
         return logging.getLevelName(str(v).upper()) if isinstance(
             logging.getLevelName(str(v).upper()), int) else 0
+
+
+def _run_first(items, first):
+    """The `run` message's `first` (--ff, --nf): items matching one of those node-id
+    prefixes move to the front, both groups keeping their order, after every other
+    reordering, as pytest's cache plugin reorders the collected items."""
+    if not first:
+        return items
+    front = [i for i in items if any(marks.selected(i.nodeid, p) for p in first)]
+    if not front:
+        return items
+    chosen = set(id(i) for i in front)
+    return front + [i for i in items if id(i) not in chosen]

@@ -93,6 +93,18 @@ class EventSink {
     }
   }
   void add_static_errors(std::size_t n) { m_counts.errors += n; }
+  /// Tests the controller deselected before planning (--sw): counted as pytest's deselected.
+  void add_deselected(std::size_t n) {
+    if (n == 0) return;
+    m_counts.collected += n;
+    m_counts.deselected += n;
+    summary.counts["deselected"] += static_cast<int>(n);
+  }
+  /// --sw: stop at the first failure (--sw-skip: at the second).
+  void set_stepwise(bool skip_one) {
+    m_stepwise = true;
+    m_stepwise_skip = skip_one;
+  }
 
   void set_run(std::int64_t run_id) { m_run = run_id; }
   void set_static_count(std::int64_t batch, std::size_t n) { m_static_of[batch] = n; }
@@ -118,6 +130,7 @@ class EventSink {
   std::string python_version, fatal;
   int failures = 0, collect_errors = 0, ran = 0;
   bool stopped_on_failure = false;
+  bool stopped_stepwise = false;  ///< --sw stopped the run at a failure (pytest: interrupted, exit 2)
   std::optional<int> fatal_exit_code;  ///< a worker's `fatal`: pytest's exit code for it
 
  private:
@@ -183,6 +196,12 @@ class EventSink {
         stopped_on_failure = true;
         executor.request_stop();
       }
+      if (m_stepwise && m_stepwise_skip) {
+        m_stepwise_skip = false;
+      } else if (m_stepwise && !stopped_stepwise && !stopped_on_failure) {
+        stopped_stepwise = true;
+        executor.request_stop();
+      }
     }
   }
 
@@ -200,6 +219,7 @@ class EventSink {
   std::set<std::int64_t> m_uncollected;                      ///< planned batches not collected yet
   report::CollectionCounts m_counts;
   bool m_collection_reported = false, m_header_sent = false;
+  bool m_stepwise = false, m_stepwise_skip = false;
   bool m_warned = false;
   FlushPolicy m_flush;
 };
@@ -252,7 +272,7 @@ store::RunInfo make_run_info(const Options& o, int workers, const std::string& s
 ExitCode exit_code_for(const EventSink& sink, bool interrupted, bool continue_on_errors) {
   if (!sink.fatal.empty()) return ExitCode::internal_error;
   if (sink.fatal_exit_code) return static_cast<ExitCode>(*sink.fatal_exit_code);
-  if (interrupted) return ExitCode::interrupted;
+  if (interrupted || sink.stopped_stepwise) return ExitCode::interrupted;
   // pytest stops at collection errors (exit 2) unless told to go on.
   if (sink.collect_errors > 0 && !continue_on_errors) return ExitCode::interrupted;
   if (sink.failures > 0 || sink.collect_errors > 0) return ExitCode::tests_failed;
@@ -316,6 +336,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
 
   EventSink sink(m_db, -1, reporters.all, m_static_total, o.maxfail, clock);
   sink.add_static_errors(m_errors.size());
+  sink.add_deselected(m_deselected);
+  if (o.stepwise) sink.set_stepwise(option_bool(o, "stepwise_skip").value_or(false));
   for (const auto& e : m_errors) {
     // --continue-on-collection-errors: they are reported and count against the run.
     sink.summary.counts["error"]++;
@@ -336,7 +358,10 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     auto& b = plan->batches[i];
     sink.set_static_count(static_cast<std::int64_t>(i), b.select.empty() ? m_full_counts[b.module] : b.select.size());
     sink.expect_collection(static_cast<std::int64_t>(i));
-    items.push_back({.id = static_cast<std::int64_t>(i), .module = b.module, .select = std::move(b.select)});
+    items.push_back({.id = static_cast<std::int64_t>(i),
+                     .module = b.module,
+                     .select = std::move(b.select),
+                     .first = std::move(b.first)});
   }
   sink.collection_check();
   exec::Executor executor(make_exec_options(m_ctx, workers, main_py.value()), clock);
@@ -354,6 +379,9 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     summary.interrupt_reason = sig == SIGTERM  ? "Interrupted: Terminated (SIGTERM)"
                                : sig == SIGHUP ? "Interrupted: Hangup (SIGHUP)"
                                                : "Interrupted: KeyboardInterrupt";
+  } else if (sink.stopped_stepwise) {
+    summary.interrupted = true;
+    summary.interrupt_reason = "Interrupted: Test failed, continuing from this test next run.";
   } else if (sink.stopped_on_failure) {
     // pytest's session.shouldfail, plural whatever the count.
     summary.interrupted = true;

@@ -55,35 +55,10 @@ void Session::apply_selects(scheduler::Plan& plan) const {
   plan.batches = std::move(kept);
 }
 
-base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
+base::Result<std::vector<scheduler::ModuleInput>> Session::shard_modules(const scheduler::History& history,
+                                                                         const scheduler::PlanOptions& po,
+                                                                         std::string& schedule_name) {
   const auto& o = m_ctx.opts;
-  scheduler::History history;
-  auto recorded = m_db.history();
-  history.test_seconds = std::move(recorded.test_seconds);
-  history.module_overhead = std::move(recorded.module_overhead_seconds);
-  if (o.last_failed) {
-    auto failed = m_db.last_failed();
-    std::set<std::string> failed_set(failed.begin(), failed.end());
-    std::vector<scheduler::ModuleInput> kept;
-    for (auto& m : m_modules) {
-      std::vector<std::string> ids;
-      for (const auto& f : failed)
-        if (f.compare(0, m.module.size() + 2, m.module + "::") == 0) ids.push_back(f);
-      if (ids.empty()) continue;
-      std::erase_if(m.tests, [&](const scheduler::TestInput& t) {
-        return std::none_of(ids.begin(), ids.end(),
-                            [&](const std::string& f) { return node_ids_overlap(t.node_id, f); });
-      });
-      m_selects[m.module] = std::move(ids);
-      kept.push_back(m);
-    }
-    if (!kept.empty()) m_modules = std::move(kept);
-  }
-  scheduler::PlanOptions po;
-  po.workers = m_ctx.workers;
-  schedule_name = o.schedule.empty() ? "history" : o.schedule;
-  po.schedule = schedule_name == "fifo" ? scheduler::Schedule::fifo : scheduler::Schedule::history;
-
   auto env = [](std::string_view name) -> std::optional<std::string> {
     const char* v = std::getenv(std::string(name).c_str());
     return v ? std::optional<std::string>(v) : std::nullopt;
@@ -111,15 +86,27 @@ base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
       for (const auto& t : m.tests) sel.push_back(t.node_id);
     }
   }
-  auto plan = scheduler::make_plan(mine, history, po);
+  return mine;
+}
+
+base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
+  const auto& o = m_ctx.opts;
+  scheduler::History history;
+  auto recorded = m_db.history();
+  history.test_seconds = std::move(recorded.test_seconds);
+  history.module_overhead = std::move(recorded.module_overhead_seconds);
+  if (o.last_failed) apply_last_failed();
+  if (o.stepwise) apply_stepwise();
+  scheduler::PlanOptions po;
+  po.workers = m_ctx.workers;
+  schedule_name = o.schedule.empty() ? "history" : o.schedule;
+  po.schedule = schedule_name == "fifo" ? scheduler::Schedule::fifo : scheduler::Schedule::history;
+
+  auto mine = shard_modules(history, po, schedule_name);
+  if (!mine.ok()) return mine.error();
+  auto plan = scheduler::make_plan(mine.value(), history, po);
   apply_selects(plan);
-  if (o.failed_first) {
-    auto failed = m_db.last_failed();
-    std::set<std::string> modules_with_failures;
-    for (const auto& f : failed) modules_with_failures.insert(f.substr(0, f.find("::")));
-    std::stable_partition(plan.batches.begin(), plan.batches.end(),
-                          [&](const scheduler::Batch& b) { return modules_with_failures.count(b.module) > 0; });
-  }
+  order_by_cache(plan, history, po.workers);
   return plan;
 }
 

@@ -33,7 +33,18 @@ class Session {
 
  private:
   base::Result<scheduler::Plan> make_plan(std::string& schedule_name);
+  /// This job's modules: all of them, or --shard's (or the CI environment's) share; a
+  /// module only partly included gets its test list in m_selects.
+  base::Result<std::vector<scheduler::ModuleInput>> shard_modules(const scheduler::History& history,
+                                                                  const scheduler::PlanOptions& po,
+                                                                  std::string& schedule_name);
   void apply_selects(scheduler::Plan& plan) const;
+  // session_cache.cc: pytest's cache options (--lf, --ff, --nf, --sw, --cache-clear) on history.
+  /// The runtime ids whose last outcome was a failure; none with --cache-clear.
+  std::vector<std::string> last_failures() const;
+  void apply_last_failed();
+  void apply_stepwise();
+  void order_by_cache(scheduler::Plan& plan, const scheduler::History& history, int workers);
   ExitCode abort_on_collection_errors(std::vector<std::unique_ptr<report::Reporter>>& reporters, double wall);
 
   const RunContext& m_ctx;
@@ -44,6 +55,7 @@ class Session {
   std::map<std::string, std::size_t> m_full_counts;           ///< module -> static tests discovered
   std::size_t m_static_total = 0;
   std::vector<std::string> m_collection_lines;  ///< "run-last-failure: ...", "stepwise: ..."
+  std::size_t m_deselected = 0;                 ///< static tests --sw skipped (pytest: deselected)
 };
 
 }  // namespace fastest::app

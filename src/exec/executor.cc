@@ -322,7 +322,7 @@ struct Executor::Slot {
 
   void requeue_rest(const WorkItem& item, const BatchState& bs, const std::string& status) {
     WorkItem rest{
-        .origin = item.origin, .module = item.module, .attempt = item.attempt + (bs.in_flight.empty() ? 1 : 0)};
+        .origin = item.origin, .module = item.module, .first = item.first, .attempt = item.attempt + (bs.in_flight.empty() ? 1 : 0)};
     for (const auto& id : bs.collected)
       if (!bs.done.count(id)) rest.select.push_back(id);
     if (rest.select.empty()) return;
@@ -432,7 +432,7 @@ void Executor::slot_loop(int slot_index, Shared& shared) {
     slot.emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
     // A failed send means the worker has gone; what it wrote before (a `fatal` answering
     // its config) is still in the pipe, so read on: run_batch tells a fatal from a crash.
-    (void)slot.proc->send(encode_run(item->id, item->module, item->select, item->collect_only));
+    (void)slot.proc->send(encode_run(item->id, item->module, item->select, item->collect_only, item->first));
     BatchState bs;
     std::string lost_reason;
     BatchEnd end = slot.run_batch(*item, bs, lost_reason);

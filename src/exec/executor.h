@@ -22,6 +22,7 @@ struct WorkItem {
   std::int64_t origin = -1;  ///< id of the planned batch this one continues (-1: itself)
   std::string module;
   std::vector<std::string> select{};
+  std::vector<std::string> first{};  ///< node-id prefixes to run before the others (--ff, --nf)
   int attempt = 0;            ///< how many workers already died on this batch's remainder
   int import_attempts = 0;    ///< how many workers already died importing the module
   bool collect_only = false;  ///< report the collected node ids, run nothing

@@ -188,9 +188,10 @@ std::string encode_config(const WorkerConfig& cfg) {
 }
 
 std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select,
-                       bool collect_only) {
+                       bool collect_only, const std::vector<std::string>& first) {
   json j = {{"t", "run"}, {"batch", batch}, {"module", std::string(module)}, {"select", select}};
   if (collect_only) j["collect_only"] = true;
+  if (!first.empty()) j["first"] = first;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

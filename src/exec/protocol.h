@@ -100,8 +100,9 @@ struct WorkerConfig {
 
 std::string encode_config(const WorkerConfig& cfg);
 /// `collect_only`: the worker reports `collected` and `batch_done` without running anything.
+/// `first`: node-id prefixes to run before the batch's other tests (--ff, --nf).
 std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select,
-                       bool collect_only = false);
+                       bool collect_only = false, const std::vector<std::string>& first = {});
 std::string encode_shutdown();
 
 }  // namespace fastest::exec

@@ -45,6 +45,9 @@ struct Batch {
   double cost_s = 0;                ///< predicted seconds including module overhead
   bool estimated = false;           ///< true when any part of the cost was guessed
   int slice = 0, slices = 1;        ///< slice index when a module was split
+  /// Node-id prefixes the worker runs before the batch's other tests (--ff, --nf), as
+  /// pytest's cache plugin reorders items after collection. Empty = collection order.
+  std::vector<std::string> first{};
 };
 
 struct Plan {
