@@ -130,7 +130,7 @@ class EventSink {
   std::string python_version, fatal;
   int failures = 0, collect_errors = 0, ran = 0;
   bool stopped_on_failure = false;
-  bool stopped_stepwise = false;  ///< --sw stopped the run at a failure (pytest: interrupted, exit 2)
+  bool stopped_stepwise = false;       ///< --sw stopped the run at a failure (pytest: interrupted, exit 2)
   std::optional<int> fatal_exit_code;  ///< a worker's `fatal`: pytest's exit code for it
 
  private:
@@ -183,6 +183,8 @@ class EventSink {
   }
 
   void on_result(std::int64_t batch, const base::TestResult& r, exec::Executor& executor) {
+    // pytest's --sw ends the session at the failure: what other workers finish after it did not run there.
+    if (stopped_stepwise) return;
     ++ran;
     ++m_tests_in[batch];
     ++summary.counts[std::string(base::summary_word(r.outcome))];
@@ -242,7 +244,8 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
   wc.keyword = o.keyword;
   wc.markexpr = o.markexpr;
   wc.verbose = o.verbose;
-  wc.exitfirst = o.maxfail == 1;
+  // --sw stops at the first failure as -x does (with --sw-skip at the second: the controller stops it).
+  wc.exitfirst = o.maxfail == 1 || (o.stepwise && !option_bool(o, "stepwise_skip").value_or(false));
   wc.run_xfail = o.runxfail;
   wc.basetemp = o.basetemp;
   wc.cache_dir = (ctx.cache_root / "rewrite").string();
@@ -322,7 +325,10 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   report::RunHeader header;
   describe_root(m_ctx, header);
   header.collection_lines = m_collection_lines;
-  header.collected = m_static_total;
+  // What the plan runs, as discovery sees it (--lf and --sw leave modules out).
+  std::size_t planned = 0;
+  for (const auto& b : plan->batches) planned += b.select.empty() ? m_full_counts[b.module] : b.select.size();
+  header.collected = planned;
   header.modules = m_modules.size();
   header.collect_errors = m_errors.size();
   header.workers = workers;
@@ -334,7 +340,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   if (!m_errors.empty() && !o.continue_on_collection_errors)
     return abort_on_collection_errors(reporters.all, clock.now_seconds() - t0);
 
-  EventSink sink(m_db, -1, reporters.all, m_static_total, o.maxfail, clock);
+  EventSink sink(m_db, -1, reporters.all, planned, o.maxfail, clock);
   sink.add_static_errors(m_errors.size());
   sink.add_deselected(m_deselected);
   if (o.stepwise) sink.set_stepwise(option_bool(o, "stepwise_skip").value_or(false));
@@ -412,6 +418,10 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
     std::fprintf(stderr, "fastest: internal error: %s\n", main_py.error().message.c_str());
     return ExitCode::internal_error;
   }
+  if (auto st = restrict_to_shard(); !st.ok()) {
+    std::fprintf(stderr, "ERROR: %s\n", st.error().message.c_str());
+    return ExitCode::usage_error;
+  }
   std::vector<exec::WorkItem> items;
   for (const auto& m : m_modules) {
     auto sel = m_selects.find(m.module);
@@ -424,18 +434,33 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
   std::map<std::string, std::vector<std::string>> ids;  // module -> runtime ids
   std::vector<base::CollectionError> errors = m_errors;
   std::string fatal;
+  std::optional<int> worker_fatal;
+  std::size_t deselected = 0;
   exec::Executor executor(make_exec_options(m_ctx, workers, main_py.value()), clock);
   slot.store(&executor);
   executor.run(std::move(items), [&](const exec::Event& ev) {
-    if (ev.kind == exec::EventKind::collected) ids[ev.module] = ev.items;
+    if (ev.kind == exec::EventKind::collected) {
+      ids[ev.module] = ev.items;
+      deselected += static_cast<std::size_t>(ev.deselected);
+    }
     if (ev.kind == exec::EventKind::collect_error) errors.push_back(ev.collect_error);
     if (ev.kind == exec::EventKind::fatal) fatal = ev.text;
+    if (ev.kind == exec::EventKind::info) {
+      std::fwrite(ev.text.data(), 1, ev.text.size(), stdout);
+      std::fflush(stdout);
+    }
+    if (ev.kind == exec::EventKind::worker_fatal && !worker_fatal) {
+      worker_fatal = ev.exit_code;
+      std::string msg = ev.text + (ev.text.empty() || ev.text.back() == '\n' ? "" : "\n");
+      std::fwrite(msg.data(), 1, msg.size(), stderr);
+    }
   });
   slot.store(nullptr);
   if (!fatal.empty()) {
     std::fprintf(stderr, "fastest: error: %s\n", fatal.c_str());
     return ExitCode::internal_error;
   }
+  if (worker_fatal) return static_cast<ExitCode>(*worker_fatal);
   std::size_t n = 0;
   std::string out;
   for (const auto& m : m_modules)
@@ -444,8 +469,13 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
       ++n;
     }
   for (const auto& e : errors) out += "ERROR collecting " + e.file + "\n" + e.message + "\n";
+  // pytest's _build_collect_only_summary_stats_line.
   std::string words = std::to_string(n) + (n == 1 ? " test collected" : " tests collected");
-  if (n == 0 && errors.empty()) words = "no tests collected";
+  if (deselected > 0)
+    words = n == 0 ? "no tests collected (" + std::to_string(deselected) + " deselected)"
+                   : std::to_string(n) + "/" + std::to_string(n + deselected) + " tests collected (" +
+                         std::to_string(deselected) + " deselected)";
+  if (n == 0 && deselected == 0) words = "no tests collected";
   if (!errors.empty()) words += ", " + std::to_string(errors.size()) + (errors.size() == 1 ? " error" : " errors");
   out += "\n" + words + " in " + report::format_duration(clock.now_seconds() - t0) + "\n";
   std::fwrite(out.data(), 1, out.size(), stdout);

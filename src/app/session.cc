@@ -24,7 +24,27 @@ Session::Session(const RunContext& ctx, store::HistoryStore& db, std::vector<sch
   }
 }
 
+base::Status Session::restrict_to_shard() {
+  scheduler::History history;
+  auto recorded = m_db.history();
+  history.test_seconds = std::move(recorded.test_seconds);
+  history.module_overhead = std::move(recorded.module_overhead_seconds);
+  scheduler::PlanOptions po;
+  po.workers = m_ctx.workers;
+  std::string name;
+  auto mine = shard_modules(history, po, name);
+  if (!mine.ok()) return mine.error();
+  m_modules = std::move(mine).value();
+  m_static_total = 0;
+  for (const auto& m : m_modules) m_static_total += m.tests.size();
+  return base::ok_status();
+}
+
 ExitCode Session::collect_static() {
+  if (auto st = restrict_to_shard(); !st.ok()) {
+    std::fprintf(stderr, "ERROR: %s\n", st.error().message.c_str());
+    return ExitCode::usage_error;
+  }
   for (const auto& m : m_modules)
     for (const auto& t : m.tests) std::printf("%s\n", t.node_id.c_str());
   for (const auto& e : m_errors) std::printf("ERROR collecting %s:%d: %s\n", e.file.c_str(), e.line, e.message.c_str());

@@ -38,6 +38,8 @@ class Session {
   base::Result<std::vector<scheduler::ModuleInput>> shard_modules(const scheduler::History& history,
                                                                   const scheduler::PlanOptions& po,
                                                                   std::string& schedule_name);
+  /// --collect-only: keep only this job's share of the modules (--shard or CI environment).
+  base::Status restrict_to_shard();
   void apply_selects(scheduler::Plan& plan) const;
   // session_cache.cc: pytest's cache options (--lf, --ff, --nf, --sw, --cache-clear) on history.
   /// The runtime ids whose last outcome was a failure; none with --cache-clear.

@@ -11,26 +11,18 @@
 
 #include "app/run.h"
 #include "app/session.h"
+#include "base/node_id.h"
 #include "scheduler/order.h"
 
 namespace fastest::app {
 namespace {
 
-std::string plural(std::size_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
+std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 bool covers(const scheduler::Batch& b, const std::string& id) {
   if (id.compare(0, b.module.size() + 2, b.module + "::") != 0 && id != b.module) return false;
   return b.select.empty() ||
          std::any_of(b.select.begin(), b.select.end(), [&](const std::string& s) { return node_ids_overlap(s, id); });
-}
-
-/// The function-level id of a runtime id: "m.py::test_a[1]" -> "m.py::test_a".
-std::string function_id(const std::string& id) {
-  auto colons = id.find("::");
-  auto bracket = colons == std::string::npos ? std::string::npos : id.find('[', colons);
-  return id.substr(0, bracket);
 }
 
 double mtime_of(const std::filesystem::path& p) {
@@ -99,8 +91,17 @@ void Session::apply_stepwise() {
     return;
   }
   --mi;
-  std::size_t skipped = ti;
-  for (std::size_t i = 0; i < mi; ++i) skipped += m_modules[i].tests.size();
+  // pytest counts runtime items: a static test skipped counts its ids known from history.
+  std::map<std::string, std::size_t> ids_of;
+  for (const auto& [id, secs] : m_db.history().test_seconds) ++ids_of[std::string(base::split_params(id).first)];
+  auto runtime_count = [&](const std::string& static_id) {
+    auto it = ids_of.find(static_id);
+    return it == ids_of.end() ? std::size_t{1} : std::max<std::size_t>(it->second, 1);
+  };
+  std::size_t skipped = 0;
+  for (std::size_t i = 0; i <= mi; ++i)
+    for (std::size_t t = 0; t < (i < mi ? m_modules[i].tests.size() : ti); ++t)
+      skipped += runtime_count(m_modules[i].tests[t].node_id);
   auto& m = m_modules[mi];
   std::vector<std::string> before;
   for (std::size_t i = 0; i < ti; ++i) before.push_back(m.tests[i].node_id);
@@ -128,7 +129,7 @@ void Session::order_by_cache(scheduler::Plan& plan, const scheduler::History& hi
     // pytest's NFPlugin: new tests first, each group newest file first.
     std::set<std::string> known;
     if (!o.cache_clear)
-      for (const auto& [id, s] : history.test_seconds) known.insert(function_id(id));
+      for (const auto& [id, s] : history.test_seconds) known.insert(std::string(base::split_params(id).first));
     std::map<std::string, const scheduler::ModuleInput*> by_module;
     for (const auto& m : m_modules) by_module[m.module] = &m;
     for (auto& b : plan.batches) {
@@ -136,7 +137,7 @@ void Session::order_by_cache(scheduler::Plan& plan, const scheduler::History& hi
       if (ids.empty() && by_module.count(b.module))
         for (const auto& t : by_module[b.module]->tests) ids.push_back(t.node_id);
       for (const auto& id : ids)
-        if (!known.count(function_id(id))) b.first.push_back(id);
+        if (!known.count(std::string(base::split_params(id).first))) b.first.push_back(id);
     }
     auto key = [&](const scheduler::Batch& b) {
       return (b.first.empty() ? 1e12 : 0) - mtime_of(m_ctx.ini.rootdir / b.module);
@@ -158,7 +159,8 @@ void Session::order_by_cache(scheduler::Plan& plan, const scheduler::History& hi
     auto has_failure = [&](const scheduler::Batch& b) {
       return std::any_of(failed.begin(), failed.end(), [&](const std::string& f) { return covers(b, f); });
     };
-    scheduler::reorder_batches(plan, [&](const scheduler::Batch& b) { return has_failure(b) ? 0.0 : 1.0; }, workers);
+    scheduler::reorder_batches(
+        plan, [&](const scheduler::Batch& b) { return has_failure(b) ? 0.0 : 1.0; }, workers);
     std::string status = failed.empty() ? "no previously failed tests, not deselecting items."
                          : rerun == 0   ? plural(failed.size(), "known failure") + " not in selected tests"
                                         : "rerun previous " + plural(rerun, "failure") + " first";

@@ -321,8 +321,10 @@ struct Executor::Slot {
   }
 
   void requeue_rest(const WorkItem& item, const BatchState& bs, const std::string& status) {
-    WorkItem rest{
-        .origin = item.origin, .module = item.module, .first = item.first, .attempt = item.attempt + (bs.in_flight.empty() ? 1 : 0)};
+    WorkItem rest{.origin = item.origin,
+                  .module = item.module,
+                  .first = item.first,
+                  .attempt = item.attempt + (bs.in_flight.empty() ? 1 : 0)};
     for (const auto& id : bs.collected)
       if (!bs.done.count(id)) rest.select.push_back(id);
     if (rest.select.empty()) return;

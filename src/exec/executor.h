@@ -23,9 +23,9 @@ struct WorkItem {
   std::string module;
   std::vector<std::string> select{};
   std::vector<std::string> first{};  ///< node-id prefixes to run before the others (--ff, --nf)
-  int attempt = 0;            ///< how many workers already died on this batch's remainder
-  int import_attempts = 0;    ///< how many workers already died importing the module
-  bool collect_only = false;  ///< report the collected node ids, run nothing
+  int attempt = 0;                   ///< how many workers already died on this batch's remainder
+  int import_attempts = 0;           ///< how many workers already died importing the module
+  bool collect_only = false;         ///< report the collected node ids, run nothing
 };
 
 struct ExecOptions {

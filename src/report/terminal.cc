@@ -141,6 +141,7 @@ void TerminalReporter::ensure_header() {
     s += "fastest: " + sched + "\n";
   }
   write(s);
+  m_need_blank = true;
 }
 
 void TerminalReporter::on_collection_done(const CollectionCounts& c) {
