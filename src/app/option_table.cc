@@ -115,8 +115,7 @@ std::vector<OptionSpec> general() {
        .action = A::store_true,
        .default_json = "false",
        .help = "Run tests from new files first, then the rest of the tests sorted by file mtime",
-       .status = S::no_effect,
-       .note = "parsed into `Options`; the scheduler does not act on it yet"},
+       .note = "tests the history database does not know first, then by file mtime"},
       {.names = {"--cache-show"},
        .dest = "cacheshow",
        .const_json = R"("*")",
@@ -144,15 +143,13 @@ std::vector<OptionSpec> general() {
        .action = A::store_true,
        .default_json = "false",
        .help = "Exit on test failure and continue from last failing test next time",
-       .status = S::no_effect,
-       .note = "parsed into `Options`; the scheduler does not act on it yet"},
+       .note = "from fastest's history database"},
       {.names = {"--sw-skip", "--stepwise-skip"},
        .dest = "stepwise_skip",
        .action = A::store_true,
        .default_json = "false",
        .help = "Ignore the first failing test but stop on the next failing test",
-       .status = S::no_effect,
-       .note = "parsed into `Options`; the scheduler does not act on it yet"},
+       .note = "from fastest's history database"},
   };
 }
 
