@@ -58,26 +58,6 @@ std::string py_repr(const std::string& s) {
   return out + q;
 }
 
-/// A skip's "path:line: reason" split; the path made absolute as pytest's longrepr has it.
-struct Skip {
-  std::string path, line, reason;
-};
-
-Skip split_skip(const base::TestResult& r, const std::string& rootdir) {
-  Skip k{r.file, "", r.message};
-  const std::string& s = r.longrepr;
-  for (std::size_t c = s.find(':'); c != std::string::npos; c = s.find(':', c + 1)) {
-    std::size_t d = c + 1;
-    while (d < s.size() && s[d] >= '0' && s[d] <= '9') ++d;
-    if (d == c + 1 || s.compare(d, 2, ": ") != 0) continue;
-    k = {s.substr(0, c), s.substr(c + 1, d - c - 1), first_line(std::string_view(s).substr(d + 2))};
-    break;
-  }
-  if (!k.path.empty() && k.path[0] != '/' && !rootdir.empty()) k.path = rootdir + "/" + k.path;
-  if (k.reason.rfind("Skipped: ", 0) == 0) k.reason.erase(0, 9);
-  return k;
-}
-
 }  // namespace
 
 std::pair<std::string, std::string> junit_names(const std::string& node_id) {
@@ -247,15 +227,18 @@ void JunitReporter::on_result(const base::TestResult& r) {
       break;
     case base::Outcome::skipped: {
       ++m_skipped;
-      Skip k = split_skip(r, m_opts.rootdir);
+      SkipLocation k = skip_location(r);
+      // pytest's skip longrepr names the file by its absolute path.
+      if (!k.path.empty() && k.path[0] != '/' && !m_opts.rootdir.empty()) k.path = m_opts.rootdir + "/" + k.path;
+      std::string line = k.line < 0 ? "" : std::to_string(k.line);
       if (r.when == "collect") {
         body = element("skipped", "collection skipped",
-                       "(" + py_repr(k.path) + ", " + (k.line.empty() ? "None" : k.line) + ", " +
+                       "(" + py_repr(k.path) + ", " + (line.empty() ? "None" : line) + ", " +
                            py_repr("Skipped: " + k.reason) + ")");
         m_cases += open_testcase(r, 0) + ">" + body + "</testcase>";
         return;
       }
-      std::string details = k.path + ":" + k.line + ": " + k.reason;
+      std::string details = k.path + ":" + line + ": " + k.reason;
       body = "<skipped type=\"pytest.skip\" message=\"" + xml_attr_escape(k.reason) + "\">" + xml_escape(details) +
              "</skipped>" + captured(r);
       break;

@@ -48,6 +48,23 @@ std::string collected_line(const CollectionCounts& c) {
   return line;
 }
 
+SkipLocation skip_location(const base::TestResult& r) {
+  SkipLocation w{r.file, -1, r.message};
+  const std::string& s = r.longrepr;
+  for (std::size_t colon = s.find(':'); colon != std::string::npos; colon = s.find(':', colon + 1)) {
+    std::size_t end = colon + 1;
+    while (end < s.size() && s[end] >= '0' && s[end] <= '9') ++end;
+    if (end == colon + 1 || end - colon > 10 || s.compare(end, 2, ": ") != 0) continue;
+    w.path = s.substr(0, colon);
+    w.line = std::stoi(s.substr(colon + 1, end - colon - 1));
+    auto rest = s.substr(end + 2);
+    w.reason = rest.substr(0, rest.find('\n'));
+    break;
+  }
+  if (w.reason.rfind("Skipped: ", 0) == 0) w.reason.erase(0, 9);
+  return w;
+}
+
 std::string head_line(const std::string& node_id) {
   // pytest shows "Class.test[param]" (the part after the module path, '::' -> '.').
   auto bracket = node_id.find('[');

@@ -76,6 +76,15 @@ class Reporter {
 std::string summary_words(const Summary& s);
 /// pytest's duration format: "0.12s", "61.23s (0:01:01)".
 std::string format_duration(double seconds);
+/// Where and why a test was skipped: its longrepr "path:line: reason" split (pytest's
+/// skip longrepr tuple); line -1 when the text has none, reason without "Skipped: ".
+struct SkipLocation {
+  std::string path;
+  int line = -1;
+  std::string reason;
+};
+SkipLocation skip_location(const base::TestResult& r);
+
 /// pytest's "collected N items / ..." line (without newline).
 std::string collected_line(const CollectionCounts& c);
 /// pytest's failure headline for a node id: "TestA.test_b[1]".

@@ -13,29 +13,6 @@ namespace {
 
 bool is_absolute(const std::string& p) { return !p.empty() && p[0] == '/'; }
 
-/// "path:line: reason" (a skip's longrepr) split into its parts; line -1 when absent.
-struct SkipWhere {
-  std::string path;
-  int line = -1;
-  std::string reason;
-};
-
-SkipWhere parse_skip(const base::TestResult& r) {
-  SkipWhere w{r.file, -1, r.message};
-  const std::string& s = r.longrepr;
-  for (std::size_t colon = s.find(':'); colon != std::string::npos; colon = s.find(':', colon + 1)) {
-    std::size_t end = colon + 1;
-    while (end < s.size() && s[end] >= '0' && s[end] <= '9') ++end;
-    if (end == colon + 1 || s.compare(end, 2, ": ") != 0) continue;
-    w.path = s.substr(0, colon);
-    w.line = std::stoi(s.substr(colon + 1, end - colon - 1));
-    w.reason = first_line(std::string_view(s).substr(end + 2));
-    break;
-  }
-  if (w.reason.rfind("Skipped: ", 0) == 0) w.reason.erase(0, 9);
-  return w;
-}
-
 /// Line `lineno` of `path` (1-based), as linecache gives it to warnings.formatwarning.
 std::string source_line(const std::string& path, int lineno) {
   std::ifstream in(path);
@@ -247,9 +224,9 @@ void TerminalReporter::print_short_summary() {
         break;
       case 's': {
         // pytest folds skips with the same location and reason: "SKIPPED [2] x.py:3: why".
-        std::vector<std::pair<SkipWhere, int>> folded;
+        std::vector<std::pair<SkipLocation, int>> folded;
         for (const auto& r : m_skipped) {
-          SkipWhere w = parse_skip(r);
+          SkipLocation w = skip_location(r);
           auto hit = std::find_if(folded.begin(), folded.end(), [&](const auto& f) {
             return f.first.path == w.path && f.first.line == w.line && f.first.reason == w.reason;
           });
