@@ -1,5 +1,6 @@
 #include "app/context.h"
 
+#include <glob.h>
 #include <sched.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "app/pyargs.h"
 #include "exec/harness.h"
 
 namespace fastest::app {
@@ -84,6 +86,22 @@ std::string rel_to(const fs::path& p, const fs::path& root) {
   return rel == "." ? "" : rel;
 }
 
+// pytest 7.2: each testpaths entry is sorted(glob.iglob(entry, recursive=True)) from the
+// rootdir (taken as given with --pyargs). glob(3) sorts in byte order as Python's sorted()
+// does; it reads "**" as "*" (one level), the only difference.
+std::vector<fs::path> expand_testpath(const fs::path& root, const std::string& entry, bool pyargs) {
+  std::error_code ec;
+  fs::path full = (root / entry).lexically_normal();
+  if (pyargs || entry.find_first_of("*?[") == std::string::npos)
+    return fs::exists(full, ec) ? std::vector<fs::path>{full} : std::vector<fs::path>{};
+  std::vector<fs::path> out;
+  glob_t g{};
+  if (::glob(full.c_str(), 0, nullptr, &g) == 0)
+    for (std::size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+  ::globfree(&g);
+  return out;
+}
+
 // The command-line options that steer collection, resolved as pytest resolves them.
 void set_collection_options(const Options& opts, const RunContext& ctx, discovery::Config& d) {
   d.invocation_dir = ctx.invocation_dir;
@@ -126,12 +144,24 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
   ctx.invocation_dir = fs::current_path(ec);
   std::vector<fs::path> abs_args;
   std::vector<std::string> selects;
-  for (const auto& a : opts.args) {
+  std::vector<std::string> args = opts.args;
+  if (opts.pyargs && !args.empty()) {
+    auto py = resolve_python(opts.python);
+    if (!py.ok()) return py.error();
+    auto resolved = resolve_pyargs(py.value(), args);
+    if (!resolved.ok()) return resolved.error();
+    args = std::move(resolved).value();
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
     auto [path, sel] = split_node_arg(a);
     fs::path ap = fs::absolute(path).lexically_normal();
     if (!ap.has_filename() && ap.has_parent_path()) ap = ap.parent_path();  // "tests/" -> "tests"
     if (!fs::exists(ap, ec))
-      return base::make_error(base::ErrorCode::usage, "ERROR: file or directory not found: " + a);
+      return base::make_error(base::ErrorCode::usage,
+                              opts.pyargs
+                                  ? "ERROR: module or package not found: " + opts.args[i] + " (missing __init__.py?)"
+                                  : "ERROR: file or directory not found: " + a);
     abs_args.push_back(ap);
     if (!sel.empty()) selects.push_back(ap.string() + sel);
   }
@@ -149,7 +179,7 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
     auto testpaths = ctx.ini.list("testpaths");
     if (!testpaths.empty() && fs::equivalent(ctx.invocation_dir, root, ec))
       for (const auto& t : testpaths)
-        if (fs::exists(root / t, ec)) abs_args.push_back((root / t).lexically_normal());
+        for (const auto& match : expand_testpath(root, t, opts.pyargs)) abs_args.push_back(match);
     if (abs_args.empty()) abs_args.push_back(ctx.invocation_dir);
   }
   for (const auto& s : selects) {

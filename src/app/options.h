@@ -47,6 +47,7 @@ struct Options {
   bool doctest_continue_on_failure = false;
   std::string confcutdir;  ///< --confcutdir ("" = none given)
   bool noconftest = false;
+  bool pyargs = false;  ///< --pyargs: arguments may name importable modules/packages
   std::string tbstyle = "auto";
   bool showlocals = false, fulltrace = false;
   bool strict_markers = false, strict_config = false;

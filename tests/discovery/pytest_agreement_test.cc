@@ -87,6 +87,13 @@ TEST(DiscoveryAgreesWithPytest, DoctestModules) {
   EXPECT_EQ(discovered_ids(fixture_config(p)), pytest_ids(p, {}));
 }
 
+TEST(DiscoveryAgreesWithPytest, TestpathsAreGlobbedFromTheRootdir) {
+  FixtureProject p("discovery_testpaths");
+  std::vector<std::string> expected = pytest_ids(p, {});
+  ASSERT_EQ(expected.size(), 3u);
+  EXPECT_EQ(listed_ids(p.run({"--collect-only", "--static", "--db", ":memory:"}).out), expected);
+}
+
 TEST(DiscoveryAgreesWithPytest, DoctestModulesThroughTheCommandLine) {
   FixtureProject p("discovery_doctests");
   auto r = p.run({"--collect-only", "--static", "--doctest-modules", "--db", ":memory:"});
