@@ -86,6 +86,12 @@ std::string rel_to(const fs::path& p, const fs::path& root) {
   return rel == "." ? "" : rel;
 }
 
+// A boolean of the `options` object (pytest dest -> value) that has no Options field.
+bool option_flag(const Options& opts, const char* dest) {
+  auto j = nlohmann::json::parse(opts.options_json, nullptr, false);
+  return j.is_object() && j.contains(dest) && j[dest].is_boolean() && j[dest].get<bool>();
+}
+
 // pytest 7.2: each testpaths entry is sorted(glob.iglob(entry, recursive=True)) from the
 // rootdir (taken as given with --pyargs). glob(3) sorts in byte order as Python's sorted()
 // does; it reads "**" as "*" (one level), the only difference.
@@ -112,6 +118,7 @@ void set_collection_options(const Options& opts, const RunContext& ctx, discover
   d.doctest_glob = opts.doctest_glob;
   d.import_mode = opts.import_mode;
   d.noconftest = opts.noconftest;
+  d.collect_in_virtualenv = option_flag(opts, "collect_in_virtualenv");
   // pytest: --confcutdir relative to the cwd; without it, the inifile's directory (none: no limit).
   if (!opts.confcutdir.empty()) {
     d.confcutdir = (ctx.invocation_dir / opts.confcutdir).lexically_normal();
@@ -145,7 +152,8 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
   std::vector<fs::path> abs_args;
   std::vector<std::string> selects;
   std::vector<std::string> args = opts.args;
-  if (opts.pyargs && !args.empty()) {
+  const bool pyargs = opts.pyargs || option_flag(opts, "pyargs");
+  if (pyargs && !args.empty()) {
     auto py = resolve_python(opts.python);
     if (!py.ok()) return py.error();
     auto resolved = resolve_pyargs(py.value(), args);
@@ -159,9 +167,8 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
     if (!ap.has_filename() && ap.has_parent_path()) ap = ap.parent_path();  // "tests/" -> "tests"
     if (!fs::exists(ap, ec))
       return base::make_error(base::ErrorCode::usage,
-                              opts.pyargs
-                                  ? "ERROR: module or package not found: " + opts.args[i] + " (missing __init__.py?)"
-                                  : "ERROR: file or directory not found: " + a);
+                              pyargs ? "ERROR: module or package not found: " + opts.args[i] + " (missing __init__.py?)"
+                                     : "ERROR: file or directory not found: " + a);
     abs_args.push_back(ap);
     if (!sel.empty()) selects.push_back(ap.string() + sel);
   }
@@ -179,7 +186,7 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
     auto testpaths = ctx.ini.list("testpaths");
     if (!testpaths.empty() && fs::equivalent(ctx.invocation_dir, root, ec))
       for (const auto& t : testpaths)
-        for (const auto& match : expand_testpath(root, t, opts.pyargs)) abs_args.push_back(match);
+        for (const auto& match : expand_testpath(root, t, pyargs)) abs_args.push_back(match);
     if (abs_args.empty()) abs_args.push_back(ctx.invocation_dir);
   }
   for (const auto& s : selects) {
