@@ -9,6 +9,7 @@ import types
 import unittest
 
 from . import compat
+from . import doctests
 from . import fixtures as fx
 from . import xunit
 from .nodes import Item, Module, Class
@@ -283,6 +284,9 @@ class Collector(ParametrizeMixin):
 
     def collect(self, relpath):
         """(module_node, items, class_errors) for one module; raises CollectError/ModuleSkipped."""
+        special = doctests.collect_special(self, relpath)  # doctest text file / doctests only
+        if special is not None:
+            return special
         mod, chain = self.import_module(relpath)
         nodeid = relpath.replace(os.sep, "/")
         mnode = Module(os.path.basename(relpath), nodeid, self._abs_path(relpath), mod, None,
@@ -310,6 +314,7 @@ class Collector(ParametrizeMixin):
         items = []
         errors = []
         self._collect_container(mod, mnode, mchain, None, items, errors)
+        items[:0] = doctests.module_items(self, relpath, mod, mchain, errors)  # --doctest-modules
         return mnode, items, errors
 
     def _abs_path(self, relpath):

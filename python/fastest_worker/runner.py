@@ -6,6 +6,7 @@ import warnings
 from time import perf_counter
 
 from . import compat
+from . import doctests
 from . import fixtures as fx
 from . import ignore
 from . import integrations
@@ -876,6 +877,8 @@ class Run:
             res = {"outcome": "passed", "when": "call", "longrepr": "", "message": ""}
         else:
             res = outcomes.decide(self, item, xfailed, setup_exc, call_exc, td_exc)
+        if item.kind == "doctest":
+            item.finish_result(res)
         res["t"] = "result"
         res["batch"] = batch
         res["nodeid"] = item.nodeid
@@ -950,6 +953,8 @@ class Run:
             else:
                 item.funcargs = {}
                 item._request = None
+            if item.kind == "doctest":
+                doctests.setup(self, item)
         except BaseException as e:  # noqa: B902
             e._fastest_xfailed = xfailed
             raise
@@ -958,6 +963,8 @@ class Run:
     def _call(self, item):
         if item.kind == "unittest":
             return self._call_unittest(item)
+        if item.kind == "doctest":
+            return doctests.call(self, item)
         func = item.function
         if item.instance is not None:
             func = getattr(item.instance, item.originalname)

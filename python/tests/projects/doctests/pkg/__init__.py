@@ -1,0 +1,5 @@
+"""A package docstring doctest.
+
+>>> 1 + 1
+2
+"""

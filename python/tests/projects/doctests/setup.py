@@ -1,0 +1,6 @@
+"""pytest ignores setup.py when it mentions setuptools.
+
+>>> 1
+2
+"""
+from setuptools import setup  # noqa: F401
