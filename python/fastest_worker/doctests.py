@@ -409,8 +409,8 @@ def _runner_class():
             exc = exc_info[1]
             base = _outcome_exception()
             # pytest.skip()/fail()/xfail()/exit() inside an example are the test's outcome.
-            if (base is not None and isinstance(exc, base)) or isinstance(
-                    exc, compat.skip_types()):
+            # (unittest.SkipTest is not one of them: it fails the example, as in pytest.)
+            if base is not None and isinstance(exc, base):
                 raise exc
             if isinstance(exc, bdb.BdbQuit):
                 exit_t = compat.outcome_types()[3]

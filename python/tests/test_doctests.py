@@ -196,6 +196,23 @@ class DoctestFailureText(unittest.TestCase):
             "    import module_that_does_not_exist_anywhere  # noqa: F401",
             "E   ModuleNotFoundError: No module named 'module_that_does_not_exist_anywhere'"]))
 
+    def test_ignored_import_error_is_a_skipped_module(self):
+        res, msgs = _results(DOCTESTS, ["badimport.py"], options={
+            "doctestmodules": True, "doctest_ignore_import_errors": True})
+        r = res["badimport.py"]
+        self.assertEqual((r["outcome"], r["when"]), ("skipped", "collect"))
+        self.assertTrue(r["longrepr"].endswith(
+            "/_pytest/doctest.py:555: unable to import module PosixPath('%s/badimport.py')"
+            % DOCTESTS), r["longrepr"])
+
+    def test_doctest_only_module_and_ignored_files(self):
+        res, msgs = _results(DOCTESTS, ["setup.py", "pkg/__main__.py", "notes.txt"],
+                             options={"doctestmodules": True})
+        collected = [m["items"] for m in msgs if m["t"] == "collected"]
+        # setup.py and __main__.py give nothing; a text file sent as a batch runs.
+        self.assertEqual(collected, [[], [], ["notes.txt::notes.txt"]])
+        self.assertEqual(res["notes.txt::notes.txt"]["outcome"], "failed")
+
 
 if __name__ == "__main__":
     unittest.main()
