@@ -9,6 +9,8 @@ from .test_agreement import _pytest_available
 
 DOCTESTS = os.path.join(driver.PROJECTS, "doctests")
 FLAGS = os.path.join(driver.PROJECTS, "doctests_flags")
+TOOLZ = "/usr/lib/python3/dist-packages/toolz"
+NETWORKX = "/usr/lib/python3/dist-packages/networkx"
 
 
 def doctest_batches(rootdir, globs=("test*.txt",), modules=True):
@@ -71,6 +73,32 @@ class DoctestAgreement(unittest.TestCase):
 
     def test_optionflags_and_encoding_from_ini(self):
         self.check(FLAGS, {"doctestmodules": True}, ["--doctest-modules"], 8)
+
+    def check_tree(self, rootdir, dirs, min_tests, min_doctests):
+        order = []
+        expected = agreement.pytest_outcomes(
+            rootdir, ["--doctest-modules"] + [os.path.join(rootdir, d) for d in dirs],
+            order=order, timeout=1800)
+        batches = [os.path.relpath(os.path.join(rootdir, d, b), rootdir)
+                   for d in dirs for b in doctest_batches(os.path.join(rootdir, d))]
+        actual, msgs = agreement.worker_outcomes(rootdir, batches, ini={}, timeout=600,
+                                                 options={"doctestmodules": True})
+        same, diffs = agreement.compare(expected, actual)
+        self.assertEqual(diffs, [])
+        self.assertGreaterEqual(same, min_tests)
+        doctest_ids = [i for i in expected if "::" in i and "." in i.split("::", 1)[1]]
+        self.assertGreaterEqual(len(doctest_ids), min_doctests)
+        self.assertEqual(_by_module(agreement.run_order(msgs)), _by_module(order))
+
+    @unittest.skipUnless(os.path.isdir(TOOLZ), "Debian's python3-toolz is not installed")
+    def test_debian_toolz_with_doctest_modules(self):
+        self.check_tree(TOOLZ, ["."], 250, 60)
+
+    @unittest.skipUnless(os.path.isdir(NETWORKX), "Debian's python3-networkx is not installed")
+    def test_debian_networkx_subset_with_doctest_modules(self):
+        # The root conftest puts nx into doctest_namespace (autouse) and marks slow tests.
+        self.check_tree(NETWORKX, ["algorithms/shortest_paths", "algorithms/traversal",
+                                   "readwrite/json_graph"], 280, 40)
 
 
 def _results(rootdir, modules, **kw):
