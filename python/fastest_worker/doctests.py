@@ -210,10 +210,17 @@ def module_items(collector, relpath, mod, chain, errors, node=None):
     if not modules_enabled(config):
         return []
     path = os.path.join(collector.rootdir, relpath)
-    if node is None:
+    restore = None
+    if node is None:  # a test module, imported for its regular tests
         if _skipped_file(path):
             return []
         node = _make_node(collector, relpath, mod)
+        if config.import_mode == "importlib":
+            restore = mod
+    if restore is not None:
+        restore = mod
+        mod = _second_import(collector, path, mod)
+        node.obj = mod
     finder = _finder_class()()
     runner = _get_runner(config)
     try:
@@ -223,7 +230,23 @@ def module_items(collector, relpath, mod, chain, errors, node=None):
     except Exception as e:
         errors.append((node.nodeid, short_traceback(e, path, collector.rootdir)))
         return []
+    finally:
+        if restore is not None:
+            sys.modules[restore.__name__] = restore
     return _make_items(collector, node, chain, tests, runner)
+
+
+def _second_import(collector, path, mod):
+    """pytest 7.2's importlib mode never reuses sys.modules: a test module's
+    DoctestModule and Module each execute the file, so the doctests see a module
+    object of their own (the caller puts the regular tests' module back after the
+    doctests are found, so that ``_from_module`` sees the doctests' one)."""
+    from . import collect as _collect
+    sys.modules.pop(mod.__name__, None)
+    try:
+        return _collect.import_path(path, "importlib", collector.rootdir)
+    except Exception:
+        return mod
 
 
 def _import_for_doctests(collector, relpath, path):
@@ -236,16 +259,21 @@ def _import_for_doctests(collector, relpath, path):
             if d == absdir:
                 return m, chain
     try:
-        mod = _collect.import_path(path, config_import_mode(collector.config), collector.rootdir)
+        mode = collector.config.import_mode
+        if mode == "importlib":
+            # pytest 7.2 executes the file afresh even when its name is imported already.
+            before = {id(m) for m in list(sys.modules.values())}
+            mod = _collect.import_path(path, mode, collector.rootdir)
+            if id(mod) in before:
+                sys.modules.pop(mod.__name__, None)
+                mod = _collect.import_path(path, mode, collector.rootdir)
+        else:
+            mod = _collect.import_path(path, mode, collector.rootdir)
     except KeyboardInterrupt:
         raise
     except BaseException as e:  # noqa: B902 - any import failure is this file's
         _import_failure(collector, e, path)
     return mod, chain
-
-
-def config_import_mode(config):
-    return config.import_mode
 
 
 def _import_failure(collector, e, path):

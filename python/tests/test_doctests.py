@@ -40,10 +40,11 @@ def _by_module(ids):
 class DoctestAgreement(unittest.TestCase):
     maxDiff = None
 
-    def check(self, rootdir, options, pytest_args=(), min_tests=1, ini=None):
+    def check(self, rootdir, options, pytest_args=(), min_tests=1, ini=None,
+              import_mode="prepend"):
         order = []
         expected = agreement.pytest_outcomes(rootdir, list(pytest_args) + [rootdir], order=order)
-        kw = {"options": options}
+        kw = {"options": options, "import_mode": import_mode}
         if ini is not None:
             kw["ini"] = ini
         batches = doctest_batches(rootdir, modules=bool(options.get("doctestmodules")))
@@ -66,6 +67,13 @@ class DoctestAgreement(unittest.TestCase):
                               "doctest_ignore_import_errors": True},
                    ["--doctest-modules", "--doctest-continue-on-failure",
                     "--doctest-ignore-import-errors"], 30)
+
+    def test_importlib_mode_imports_a_test_module_twice(self):
+        # pytest 7.2's importlib mode executes a test module once for its doctests and
+        # once for its tests: setup_module never touches the doctests' module.
+        self.check(DOCTESTS, {"doctestmodules": True},
+                   ["--doctest-modules", "--import-mode=importlib"], 30,
+                   import_mode="importlib")
 
     def test_text_files_only(self):
         # Without --doctest-modules the .py batches are plain test modules.
