@@ -20,6 +20,7 @@ import os
 import pathlib
 import sys
 import traceback
+import unittest
 import warnings
 
 from . import compat
@@ -216,11 +217,8 @@ def module_items(collector, relpath, mod, chain, errors, node=None):
             return []
         node = _make_node(collector, relpath, mod)
         if config.import_mode == "importlib":
-            restore = mod
-    if restore is not None:
-        restore = mod
-        mod = _second_import(collector, path, mod)
-        node.obj = mod
+            restore, mod = mod, _second_import(collector, path, mod)
+            node.obj = mod
     finder = _finder_class()()
     runner = _get_runner(config)
     try:
@@ -287,7 +285,7 @@ def _import_failure(collector, e, path):
             raise ModuleSkipped("unable to import module %r" % (pathlib.Path(path),), (fn, line))
     if isinstance(e, CollectError):
         raise e
-    if isinstance(e, (skipped_t, __import__("unittest").SkipTest)):
+    if isinstance(e, (skipped_t, unittest.SkipTest)):
         msg = getattr(e, "msg", None)
         raise ModuleSkipped(str(msg if msg is not None else (e.args[0] if e.args else "")),
                             report.format_skip_location(e))
