@@ -57,8 +57,13 @@ def _ini_args(config, name, default):
     return [str(v) for v in value]
 
 
+def plugin_disabled(config):
+    """``-p no:doctest``: no doctest items at all."""
+    return "doctest" in (getattr(config, "disabled_plugins", None) or ())
+
+
 def modules_enabled(config):
-    return bool(_option(config, "doctestmodules", False))
+    return bool(_option(config, "doctestmodules", False)) and not plugin_disabled(config)
 
 
 def is_textfile(relpath):
@@ -179,6 +184,8 @@ def collect_special(collector, relpath):
     """(node, items, errors) for a batch that is a doctest text file or, with
     --doctest-modules, a module pytest collects for its doctests only; else None."""
     if is_textfile(relpath):
+        if plugin_disabled(collector.config):
+            return _make_node(collector, relpath, None), [], []
         return _collect_textfile(collector, relpath)
     config = collector.config
     if not modules_enabled(config):
