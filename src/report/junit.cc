@@ -61,6 +61,8 @@ std::string py_repr(const std::string& s) {
 }  // namespace
 
 std::pair<std::string, std::string> junit_names(const std::string& node_id) {
+  // Not base::split_params on purpose: pytest's junitxml (mangle_test_address) partitions
+  // the id at its first '[', even one in a directory name, and the names must match it.
   auto bracket = node_id.find('[');
   std::string path = node_id.substr(0, bracket);
   std::string params = bracket == std::string::npos ? "" : node_id.substr(bracket);

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "base/node_id.h"
 #include "report/reporter.h"
 
 namespace fastest::report {
@@ -66,15 +67,8 @@ SkipLocation skip_location(const base::TestResult& r) {
 }
 
 std::string head_line(const std::string& node_id) {
-  // pytest shows "Class.test[param]" (the part after the module path, '::' -> '.').
-  auto bracket = node_id.find('[');
-  std::string path = node_id.substr(0, bracket);
-  std::string params = bracket == std::string::npos ? "" : node_id.substr(bracket);
-  auto first = path.find("::");
-  if (first == std::string::npos) return node_id;
-  std::string rest = path.substr(first + 2);
-  for (std::size_t p; (p = rest.find("::")) != std::string::npos;) rest.replace(p, 2, ".");
-  return rest + params;
+  // pytest shows "Class.test[param]" (its getmodpath(): the part after the module path).
+  return base::display_name(node_id);
 }
 
 }  // namespace fastest::report
