@@ -90,8 +90,10 @@ class Node:
         return None
 
     def warn(self, warning):
+        """pytest's Node.warn: the warning is located at the node (an item's def line)."""
         import warnings
-        warnings.warn(warning, stacklevel=2)
+        line = getattr(self, "line", 0) or 1
+        warnings.warn_explicit(warning, category=None, filename=str(self.path), lineno=line)
 
     def __repr__(self):
         return "<%s %s>" % (type(self).__name__, self.name)

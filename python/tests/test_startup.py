@@ -269,3 +269,13 @@ class FixtureListingsLikePytest(_Base):
 
     def test_fixtures_per_test(self):
         self.listing("--fixtures-per-test", "show_fixtures_per_test", "test_direct.py")
+
+
+class NodeWarn(_Base):
+    project = "features4"
+
+    def test_record_xml_attribute_warning_points_at_the_test(self):
+        w = self.worker(args=[], options={})
+        warns = [m for m in w.run("test_records.py") if m["t"] == "warning"]
+        self.assertEqual([(m["category"], os.path.basename(m["filename"]), m["lineno"])
+                          for m in warns], [("PytestExperimentalApiWarning", "test_records.py", 1)])
