@@ -77,6 +77,11 @@ def check_output(step, proc):
     """None if the run shows the expected outcome, else a one-line reason."""
     out = proc.stdout + proc.stderr
     kind, n = step.expect
+    if kind == "finished":
+        if proc.returncode not in (0, 1) or not re.search(r"\d+ (passed|failed)", out):
+            tail = " | ".join(out.strip().splitlines()[-3:])
+            return f"rc={proc.returncode}: {tail[:300]}"
+        return None
     if kind == "collected":
         ids = sum(1 for line in proc.stdout.splitlines() if "::" in line and " " not in line.strip())
         if ids != n:
@@ -174,6 +179,7 @@ def trivial_configs(args, work, n_tests):
     cold_db = os.path.join(work, "cold.db")
     cold_env = clean_env(cold_cache)
     co_db = os.path.join(work, "co-cold.db")
+    pyeng_db = os.path.join(work, "pytest-engine.db")
     passed, collected = ("passed", n_tests), ("collected", n_tests)
 
     def fx(name, db, env_, expect, *extra, fresh=(), workers=1):
@@ -194,7 +200,10 @@ def trivial_configs(args, work, n_tests):
                "-n", "2", fresh=[cold_db, cold_cache], workers=2),
             fx("fastest -n 2 (warm)", warm_db, warm_env, passed, "-n", "2", workers=2),
             fx("fastest -n 1 (warm)", warm_db, warm_env, passed, "-n", "1"),
-        ],
+        ] + ([
+            fx("fastest --engine pytest -n 2 (warm)", pyeng_db, warm_env, passed, "--engine", "pytest", "-n", "2",
+               workers=2),
+        ] if args.engines else []),
     }
 
 
@@ -220,7 +229,53 @@ def sleepy_configs(args, work, info):
         configs.append(Config(f"fastest -n {n} --schedule=history", [step, step], fresh=[db],
                               runner="fastest", workers=n,
                               note="1st run on an empty db records history; 2nd run is the one that counts"))
+        if args.engines:
+            db = os.path.join(work, f"pyeng-hist{n}.db")
+            step = Step(fastest_argv(args, db, "--engine", "pytest", "-n", str(n), "--schedule=history"), fenv,
+                        passed, db)
+            configs.append(Config(f"fastest --engine pytest -n {n} --schedule=history", [step, step], fresh=[db],
+                                  runner="fastest", workers=n))
     return configs
+
+
+# Installed real suites: (name, path, extra pytest/fastest arguments).
+REAL_SUITES = [
+    ("toolz", "/usr/lib/python3/dist-packages/toolz/tests", []),
+    ("networkx", "/usr/lib/python3/dist-packages/networkx", []),
+]
+
+
+def real_configs(args, work, name, path):
+    """pytest, pytest -n 2 and fastest -n 2 (auto, --engine pytest) on an installed suite.
+
+    The outcome check is "finished with a summary" (exit 0 or 1): real suites have their
+    own failures and skips; `fastest verify` is the per-test comparison.
+    """
+    env = clean_env()
+    fenv = clean_env(os.path.join(work, "cache"))
+    done = ("finished", 0)
+    pytest_extra = ["-p", "no:cacheprovider", path]
+    configs = [
+        Config("pytest", [Step(pytest_argv(args, *pytest_extra), env, done)]),
+        Config("pytest -n 2 (xdist)", [Step(pytest_argv(args, "-n", "2", *pytest_extra), env, done)], workers=2),
+    ]
+    for label, extra in (("", []), (" --engine pytest", ["--engine", "pytest"])):
+        db = os.path.join(work, f"{name}{label.replace(' ', '_')}.db")
+        step = Step(fastest_argv(args, db, *extra, "-n", "2", path), fenv, done, db)
+        configs.append(Config(f"fastest{label} -n 2 (history run)", [step], runner="fastest", workers=2))
+    return configs
+
+
+def real_table(name, path, configs, markdown):
+    base = statistics.median([t[-1] for t in configs[1].times])  # pytest -n 2
+    serial = statistics.median([t[-1] for t in configs[0].times])
+    headers = ["command", "median s", "min s", "finished", "vs pytest", "vs pytest -n 2"]
+    rows = []
+    for c in configs:
+        med, mn = stats([t[-1] for t in c.times])
+        rows.append([label_cell(c.name, markdown), f"{med:.2f}", f"{mn:.2f}", ok_cell(c),
+                     f"{serial / med:.2f}x", f"{base / med:.2f}x"])
+    return f"{'### ' if markdown else ''}real suite: {name} (`{path}`)\n\n" + table(headers, rows, markdown)
 
 
 # ---------------------------------------------------------------- reporting
@@ -329,7 +384,9 @@ def report_failures(configs):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--suite", choices=["trivial", "sleepy", "all"], default="all")
+    p.add_argument("--suite", choices=["trivial", "sleepy", "real", "all"], default="all")
+    p.add_argument("--engines", action="store_true",
+                   help="also time fastest --engine pytest (trivial, sleepy; real suites always do)")
     p.add_argument("--reps", type=int, default=5, help="repetitions per configuration (default 5)")
     p.add_argument("--fastest", default=os.path.join(here, "..", "build", "src", "cli", "fastest"))
     p.add_argument("--python", default="/usr/bin/python3", help="interpreter with pytest and pytest-xdist")
@@ -374,6 +431,18 @@ def main():
                 "info": info,
                 "times": {c.name: c.times for c in configs},
                 "fastest_makespans": {c.name: c.fastest_makespans for c in configs if c.runner == "fastest"}}
+        if args.suite in ("real", "all"):
+            for name, path, _ in REAL_SUITES:
+                if not os.path.isdir(path):
+                    print(f"real: {path} missing, skipped", file=sys.stderr)
+                    continue
+                print(f"real: {name} at {path}", file=sys.stderr)
+                configs = real_configs(args, work, name, path)
+                # The untimed warm-up records fastest's history, so the timed runs are history runs.
+                measure(configs, work, args.reps, not args.no_warmup)
+                all_configs += configs
+                sections.append(real_table(name, path, configs, args.markdown))
+                dump["suites"][name] = {"times": {c.name: c.times for c in configs}}
     finally:
         if args.keep:
             print(f"suites kept in {work}", file=sys.stderr)

@@ -129,6 +129,8 @@ void set_collection_options(const Options& opts, const RunContext& ctx, discover
 
 }  // namespace
 
+base::Result<std::string> find_python(const std::string& flag) { return resolve_python(flag); }
+
 int usable_cores() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));

@@ -25,11 +25,17 @@ struct RunContext {
   std::filesystem::path cache_root;  ///< harness, assertion-rewrite cache, fallback DBs
   int workers = 1;
   std::vector<std::string> notes;  ///< informational lines for the terminal
+  std::string engine = "native";   ///< what the workers run: native | pytest (app/engine.h)
+  std::string engine_line;         ///< header line saying which engine and why
 };
 
 /// Builds the context; bad flags/config are Error(usage) with a pytest-like message.
 /// `need_python` = false for commands that only read the store (no interpreter lookup).
 base::Result<RunContext> make_context(const Options& opts, bool need_python = true);
+
+/// The workers' interpreter: `flag` (--python), else $FASTEST_PYTHON, the active
+/// virtualenv's, python3 in PATH. An Error(usage) naming where the choice came from.
+base::Result<std::string> find_python(const std::string& flag);
 
 /// Number of CPU cores usable by this process (affinity aware).
 int usable_cores();

@@ -230,35 +230,6 @@ class EventSink {
 
 namespace {
 
-exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const std::filesystem::path& main_py) {
-  const auto& o = ctx.opts;
-  exec::ExecOptions eo;
-  eo.workers = workers;
-  eo.spawn.python = ctx.python;
-  eo.spawn.main_script = main_py;
-  eo.timeout_s = o.timeout_s;
-  auto& wc = eo.config;
-  wc.rootdir = ctx.ini.rootdir.string();
-  wc.capture = o.capture;
-  wc.import_mode = o.import_mode;
-  wc.keyword = o.keyword;
-  wc.markexpr = o.markexpr;
-  wc.verbose = o.verbose;
-  // --sw stops at the first failure as -x does (with --sw-skip at the second: the controller stops it).
-  wc.exitfirst = o.maxfail == 1 || (o.stepwise && !option_bool(o, "stepwise_skip").value_or(false));
-  wc.run_xfail = o.runxfail;
-  wc.basetemp = o.basetemp;
-  wc.cache_dir = (ctx.cache_root / "rewrite").string();
-  wc.ini_json = ini_as_json(ctx.ini);
-  wc.engine = o.engine == "pytest" ? "pytest" : "native";
-  wc.args = o.expanded_args;
-  wc.invocation_dir = ctx.invocation_dir.string();
-  wc.options_json = o.options_json;
-  wc.worker_id = o.workers == 0 ? "master" : "";  // "": the executor names them gw0, gw1, ...
-  wc.worker_count = workers;
-  return eo;
-}
-
 store::RunInfo make_run_info(const Options& o, int workers, const std::string& schedule, const scheduler::Plan& plan) {
   store::RunInfo info;
   for (const auto& a : o.argv) info.argv += (info.argv.empty() ? "" : " ") + a;
@@ -295,6 +266,37 @@ store::RunEnd make_run_end(ExitCode code, double wall, report::Summary& summary)
 }
 
 }  // namespace
+
+exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const std::filesystem::path& main_py) {
+  const auto& o = ctx.opts;
+  exec::ExecOptions eo;
+  eo.workers = workers;
+  eo.spawn.python = ctx.python;
+  eo.spawn.main_script = main_py;
+  eo.timeout_s = o.timeout_s;
+  auto& wc = eo.config;
+  wc.rootdir = ctx.ini.rootdir.string();
+  wc.capture = o.capture;
+  wc.import_mode = o.import_mode;
+  wc.keyword = o.keyword;
+  wc.markexpr = o.markexpr;
+  wc.verbose = o.verbose;
+  // --sw stops at the first failure as -x does (with --sw-skip at the second: the controller stops it).
+  wc.exitfirst = o.maxfail == 1 || (o.stepwise && !option_bool(o, "stepwise_skip").value_or(false));
+  wc.run_xfail = o.runxfail;
+  wc.basetemp = o.basetemp;
+  wc.cache_dir = (ctx.cache_root / "rewrite").string();
+  wc.ini_json = ini_as_json(ctx.ini);
+  wc.engine = ctx.engine;
+  wc.args = o.expanded_args;
+  wc.invocation_dir = ctx.invocation_dir.string();
+  wc.options_json = o.options_json;
+  wc.worker_id = o.workers == 0 ? "master" : "";  // "": the executor names them gw0, gw1, ...
+  wc.worker_count = workers;
+  // pytest's start-up (plugins, conftests, pytest_configure) can fail: once, not per batch.
+  eo.await_configured = ctx.engine == "pytest";
+  return eo;
+}
 
 ExitCode Session::abort_on_collection_errors(std::vector<std::unique_ptr<report::Reporter>>& reporters, double wall) {
   report::Summary summary;
@@ -333,6 +335,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   header.collect_errors = m_errors.size();
   header.workers = workers;
   header.schedule = schedule_name;
+  if (!m_ctx.engine_line.empty()) header.extra_lines.push_back(m_ctx.engine_line);
   header.predicted_s = m_db.run_count() > 0 ? plan->predicted_makespan_s : 0;
   for (auto& r : reporters.all) r->on_start(header);
   for (const auto& n : m_ctx.notes) std::fprintf(stderr, "fastest: %s\n", n.c_str());
@@ -370,8 +373,12 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
                      .first = std::move(b.first)});
   }
   sink.collection_check();
-  exec::Executor executor(make_exec_options(m_ctx, workers, main_py.value()), clock);
-  slot.store(&executor);
+  std::unique_ptr<exec::Executor> own;
+  if (!m_pool) {
+    own = std::make_unique<exec::Executor>(make_exec_options(m_ctx, workers, main_py.value()), clock);
+    slot.store(own.get());
+  }
+  exec::Executor& executor = m_pool ? *m_pool : *own;
   if (interrupted.load()) executor.request_stop();
   executor.run(std::move(items), [&](const exec::Event& ev) { sink.handle(ev, executor); });
   slot.store(nullptr);
@@ -436,8 +443,12 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
   std::string fatal;
   std::optional<int> worker_fatal;
   std::size_t deselected = 0;
-  exec::Executor executor(make_exec_options(m_ctx, workers, main_py.value()), clock);
-  slot.store(&executor);
+  std::unique_ptr<exec::Executor> own;
+  if (!m_pool) {
+    own = std::make_unique<exec::Executor>(make_exec_options(m_ctx, workers, main_py.value()), clock);
+    slot.store(own.get());
+  }
+  exec::Executor& executor = m_pool ? *m_pool : *own;
   executor.run(std::move(items), [&](const exec::Event& ev) {
     if (ev.kind == exec::EventKind::collected) {
       ids[ev.module] = ev.items;

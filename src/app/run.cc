@@ -7,12 +7,15 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 
 #include "app/context.h"
+#include "app/engine_pool.h"
 #include "app/expression.h"
 #include "app/session.h"
 #include "base/clock.h"
@@ -170,16 +173,43 @@ ExitCode run_tests(const Options& opts) {
   std::size_t warned = print_store_warnings(db, 0);
   timer.mark("config");
 
+  // Workers boot while discovery and planning run: the engine is guessed from the last
+  // run (a forced one is known), confirmed after discovery, and replaced if it changed.
+  const bool needs_workers = !(opts.collect_only && opts.static_collect);
+  WorkerPool pool;
+  if (needs_workers) {
+    ctx.engine = provisional_engine(ctx);
+    if (auto st = prestart_workers(ctx, pool, g_executor); !st.ok()) {
+      std::fprintf(stderr, "fastest: internal error: %s\n", st.error().message.c_str());
+      return ExitCode::internal_error;
+    }
+  }
+  timer.mark("prestart");
+
   auto found = discover_pass(ctx, db);
   timer.mark("discover");
+  if (needs_workers) {
+    settle_engine(ctx, found);
+    // `fastest verify` learns the choice here, whatever -q hides.
+    if (const char* f = std::getenv("FASTEST_ENGINE_REPORT"); f && *f) std::ofstream(f) << ctx.engine_line << "\n";
+    if (auto st = prestart_workers(ctx, pool, g_executor); !st.ok()) {
+      std::fprintf(stderr, "fastest: internal error: %s\n", st.error().message.c_str());
+      return ExitCode::internal_error;
+    }
+    timer.mark("engine");
+  }
 
   auto suite = build_suite(ctx, found);
   Session session(ctx, db, std::move(suite.modules), std::move(suite.errors), std::move(suite.selects));
+  session.use_pool(pool.executor.get());
   timer.mark("plan");
   ExitCode code = opts.collect_only && opts.static_collect ? session.collect_static()
                   : opts.collect_only                      ? session.collect_runtime(g_executor)
                                                            : session.execute(g_executor, g_interrupted, g_signal);
   timer.mark("execute");
+  if (opts.timings && pool.executor)
+    std::fprintf(stderr, "[timings] workers ready %.1f ms after their start (%s engine, started before discovery)\n",
+                 pool.executor->workers_ready_s() * 1000, pool.engine.c_str());
   // Store warnings raised during the run (a failed history read degrades --lf and the
   // plan; a failed write loses history) are shown once, after the summary.
   print_store_warnings(db, warned);

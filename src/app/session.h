@@ -17,6 +17,9 @@
 
 namespace fastest::app {
 
+/// The executor options for `workers` workers of the context's engine.
+exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const std::filesystem::path& main_py);
+
 class Session {
  public:
   Session(const RunContext& ctx, store::HistoryStore& db, std::vector<scheduler::ModuleInput> modules,
@@ -30,6 +33,9 @@ class Session {
   /// Plans, runs the batches on workers, records results as they arrive, reports.
   /// `slot` receives the executor while it runs so a signal handler can stop it.
   ExitCode execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted, const std::atomic<int>& signal);
+  /// Runs the batches on these pre-started workers (owned by the caller) instead of
+  /// starting its own.
+  void use_pool(exec::Executor* pool) { m_pool = pool; }
 
  private:
   base::Result<scheduler::Plan> make_plan(std::string& schedule_name);
@@ -58,6 +64,7 @@ class Session {
   std::size_t m_static_total = 0;
   std::vector<std::string> m_collection_lines;  ///< "run-last-failure: ...", "stepwise: ..."
   std::size_t m_deselected = 0;                 ///< static tests --sw skipped (pytest: deselected)
+  exec::Executor* m_pool = nullptr;
 };
 
 }  // namespace fastest::app

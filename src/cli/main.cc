@@ -13,6 +13,7 @@
 #include "app/fastest_settings.h"
 #include "app/options.h"
 #include "app/run.h"
+#include "app/verify.h"
 
 namespace {
 
@@ -146,6 +147,7 @@ ExitCode run_main(int argc, char** argv) {
     if (cmd == "stats") return stats_main(argc - 1, argv + 1);
     if (cmd == "db") return db_main(argc - 1, argv + 1);
     if (cmd == "plan") return plan_main(argc - 1, argv + 1);
+    if (cmd == "verify") return fastest::app::run_verify(std::vector<std::string>(argv + 2, argv + argc));
   }
   return test_main(argc, argv);
 }

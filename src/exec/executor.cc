@@ -8,8 +8,11 @@
 #include <tbb/task_group.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -19,15 +22,25 @@ namespace fastest::exec {
 
 struct Executor::Shared {
   std::mutex mu;
+  std::condition_variable cv;
   std::deque<WorkItem> queue;  ///< front = next; re-queued remainders go to the front
+  bool sealed = false;         ///< run() handed over its items (or the executor is going away)
   std::int64_t next_id = 0;
   tbb::concurrent_bounded_queue<std::optional<Event>> events;  ///< nullopt = pool finished
-  double t0 = 0;
-  /// A worker sent `fatal`: no slot takes another batch or starts another worker.
+  std::unique_ptr<tbb::global_control> threads;
+  double started_at = 0;                ///< clock at start()
+  std::atomic<double> t0{0};            ///< clock at run(): event times count from here
+  std::atomic<double> last_ready_s{0};  ///< since start(): when the last worker got ready
+  /// A worker sent `fatal` (or its start-up failed): no slot takes another batch or
+  /// starts another worker.
   std::atomic<bool> draining{false};
 
-  std::optional<WorkItem> take() {
-    std::lock_guard lock(mu);
+  /// The next batch; pre-started slots wait here until run() seals the queue.
+  std::optional<WorkItem> take(const std::atomic<bool>& stop) {
+    std::unique_lock lock(mu);
+    // A timed wait, not a notify, notices request_stop(): it may come from a signal handler.
+    while (queue.empty() && !sealed && !stop.load(std::memory_order_relaxed) && !draining.load())
+      cv.wait_for(lock, std::chrono::milliseconds(50));
     if (queue.empty()) return std::nullopt;
     WorkItem w = std::move(queue.front());
     queue.pop_front();
@@ -37,6 +50,18 @@ struct Executor::Shared {
     std::lock_guard lock(mu);
     w.id = next_id++;
     queue.push_front(std::move(w));
+  }
+  void seal(std::vector<WorkItem> items) {
+    {
+      std::lock_guard lock(mu);
+      for (auto& it : items) {
+        it.id = next_id++;
+        it.origin = it.id;
+        queue.push_back(std::move(it));
+      }
+      sealed = true;
+    }
+    cv.notify_all();
   }
 };
 
@@ -96,7 +121,7 @@ struct Executor::Slot {
   void emit(Event ev) {
     ev.worker = index;
     if (ev.origin < 0) ev.origin = current_origin;
-    ev.time_s = ex.m_clock.now_seconds() - shared.t0;
+    ev.time_s = ex.m_clock.now_seconds() - shared.t0.load();
     shared.events.push(std::move(ev));
   }
 
@@ -140,8 +165,62 @@ struct Executor::Slot {
       proc.reset();
       return false;
     }
+    if (ex.m_opts.await_configured && !await_configured()) return false;
     emit(Event{.kind = EventKind::worker_ready, .text = hello.python});
+    note_ready();
     return true;
+  }
+
+  void note_ready() {
+    double t = ex.m_clock.now_seconds() - shared.started_at;
+    double prev = shared.last_ready_s.load();
+    while (t > prev && !shared.last_ready_s.compare_exchange_weak(prev, t)) {
+    }
+  }
+
+  /// The worker's start-up after `config` (pytest imported, plugins and conftests loaded,
+  /// pytest_configure run). A `fatal` or a death before `configured` drains the pool: the
+  /// next worker would fail the same way, so none replaces it and the error shows once.
+  bool await_configured() {
+    for (;;) {
+      WorkerMessage msg;
+      std::string err;
+      auto st = proc->read(msg, ex.m_opts.startup_timeout_s, err, ex.m_wake_fd);
+      if (st == ReadStatus::woken) {
+        proc->kill_group(SIGKILL);
+        proc->reap(1);
+        proc.reset();
+        return false;
+      }
+      if (st == ReadStatus::message && msg.type == MessageType::configured) {
+        emit(Event{.kind = EventKind::configured, .items = std::move(msg.header)});
+        return true;
+      }
+      if (st == ReadStatus::message && msg.type == MessageType::fatal) {
+        shared.draining.store(true);
+        emit(Event{.kind = EventKind::worker_fatal, .exit_code = msg.exit_code, .text = std::move(msg.message)});
+        after_fatal();
+        return false;
+      }
+      if (st == ReadStatus::message) {
+        BatchState none;
+        on_session_message(msg, WorkItem{}, none);  // warnings, info lines of the start-up
+        continue;
+      }
+      const bool timed_out = st == ReadStatus::timeout;
+      proc->kill_group(SIGKILL);
+      std::string status = proc->reap(1);
+      proc.reset();
+      // Only the first slot to fail says so: the others died of the same start-up.
+      if (!shared.draining.exchange(true))
+        emit(Event{
+            .kind = EventKind::fatal,
+            .text = "worker start-up failed: " +
+                    (timed_out ? "no 'configured' in " + seconds_text(ex.m_opts.startup_timeout_s) + " s" : status) +
+                    " (plugins, conftests or pytest_configure; its output is above); no other worker is "
+                    "started"});
+      return false;
+    }
   }
 
   /// A worker may die between batches (a timer a test left behind): notice it before
@@ -238,7 +317,8 @@ struct Executor::Slot {
       auto& r = msg.result;
       r.file = item.module;
       r.worker = index;
-      r.start_offset_s = (bs.in_flight == msg.nodeid ? bs.in_flight_start : ex.m_clock.now_seconds()) - shared.t0;
+      r.start_offset_s =
+          (bs.in_flight == msg.nodeid ? bs.in_flight_start : ex.m_clock.now_seconds()) - shared.t0.load();
       r.captured_stdout = cap_text(std::move(r.captured_stdout), k_max_captured_bytes);
       r.captured_stderr = cap_text(std::move(r.captured_stderr), k_max_captured_bytes);
       r.longrepr = cap_text(std::move(r.longrepr), k_max_captured_bytes);
@@ -376,6 +456,11 @@ Executor::Executor(ExecOptions opts, const base::Clock& clock) : m_opts(std::mov
 }
 
 Executor::~Executor() {
+  if (m_driver.joinable()) {
+    // Started but never run: idle workers get a clean shutdown.
+    m_shared->seal({});
+    m_driver.join();
+  }
   if (m_wake_fd >= 0) close(m_wake_fd);
 }
 
@@ -388,18 +473,17 @@ void Executor::request_stop() {
   }
 }
 
-void Executor::run(std::vector<WorkItem> items, const std::function<void(const Event&)>& on_event) {
-  Shared shared;
-  shared.t0 = m_clock.now_seconds();
-  for (auto& it : items) {
-    it.id = shared.next_id++;
-    it.origin = it.id;
-    shared.queue.push_back(std::move(it));
-  }
+void Executor::start() {
+  if (m_shared) return;
+  m_shared = std::make_unique<Shared>();
+  Shared& shared = *m_shared;
+  shared.started_at = m_clock.now_seconds();
+  shared.t0.store(shared.started_at);
   int n = std::max(1, m_opts.workers);
   // Each slot blocks on its worker's pipe, so the pool needs one thread per worker.
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(n) + 1);
-  std::thread driver([&] {
+  shared.threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                         static_cast<std::size_t>(n) + 1);
+  m_driver = std::thread([this, n, &shared] {
     tbb::task_arena arena(n);
     arena.execute([&] {
       tbb::task_group group;
@@ -408,25 +492,36 @@ void Executor::run(std::vector<WorkItem> items, const std::function<void(const E
     });
     shared.events.push(std::nullopt);
   });
+}
+
+double Executor::workers_ready_s() const { return m_shared ? m_shared->last_ready_s.load() : 0; }
+
+void Executor::run(std::vector<WorkItem> items, const std::function<void(const Event&)>& on_event) {
+  start();
+  Shared& shared = *m_shared;
+  shared.t0.store(m_clock.now_seconds());
+  shared.seal(std::move(items));
   for (;;) {
     std::optional<Event> ev;
     shared.events.pop(ev);
     if (!ev) break;
     on_event(*ev);
   }
-  driver.join();
+  m_driver.join();
 }
 
 void Executor::slot_loop(int slot_index, Shared& shared) {
   Slot slot{*this, shared, slot_index};
+  // Pre-start: the worker boots while the caller is still discovering and planning.
+  if (!stop_requested() && !slot.start_worker() && !shared.draining.load()) request_stop();
   while (!stop_requested() && !shared.draining.load()) {
     slot.drop_if_dead();
-    auto item = shared.take();
+    auto item = shared.take(m_stop);
     if (!item) break;
     if (!slot.proc && !slot.start_worker()) {
-      // Nothing can run without a worker.
+      // Nothing can run without a worker (a drained pool keeps its busy workers going).
       shared.requeue(std::move(*item));
-      request_stop();
+      if (!shared.draining.load()) request_stop();
       break;
     }
     if (shared.draining.load()) break;

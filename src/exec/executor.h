@@ -5,7 +5,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
@@ -39,6 +41,10 @@ struct ExecOptions {
   double stack_dump_wait_s = 1;   ///< how long a timed-out worker gets to dump its stacks
   int max_attempts = 3;           ///< a remainder re-queued this often is reported, not retried
   int max_import_attempts = 2;    ///< workers that may die importing one module before it is an error
+  /// Wait for each new worker's `configured` before giving it a batch; a worker that dies
+  /// or sends `fatal` before it is a start-up failure that drains the pool (no replacement,
+  /// so a broken plugin or conftest fails once, not once per batch).
+  bool await_configured = false;
 };
 
 /// Captured stdout/stderr/longrepr kept per test, whatever the worker sends. Bytes.
@@ -87,9 +93,18 @@ class Executor {
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
+  /// Starts the workers now (Python start-up, harness import, config) while the caller
+  /// goes on discovering and planning. Idempotent; run() calls it if nobody did. Events
+  /// of the start-up are held until run() delivers them.
+  void start();
+
   /// Runs `items` (dispatch order) and calls `on_event` for each event on this thread.
-  /// Returns when everything ran, or after request_stop().
+  /// Returns when everything ran, or after request_stop(). Once per executor.
   void run(std::vector<WorkItem> items, const std::function<void(const Event&)>& on_event);
+
+  /// Seconds from start() until the last started worker was ready for a batch (its
+  /// `configured` if awaited, else its `ready` and config sent); 0 if none yet.
+  double workers_ready_s() const;
 
   /// Stops dispatch and kills busy workers at once; results already reported are kept.
   /// Safe to call from any thread and from a signal handler (an atomic store and a
@@ -105,6 +120,8 @@ class Executor {
   const base::Clock& m_clock;
   std::atomic<bool> m_stop{false};
   int m_wake_fd = -1;
+  std::unique_ptr<Shared> m_shared;
+  std::thread m_driver;
 };
 
 /// Cuts `text` to at most `max_bytes` (at a UTF-8 character boundary) and says so.

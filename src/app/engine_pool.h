@@ -1,0 +1,49 @@
+#pragma once
+// The engine's fact gathering and the worker pre-start: workers boot (Python, harness,
+// and for the pytest engine `import pytest` + configure) while discovery and planning run.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/context.h"
+#include "app/engine.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "discovery/discovery.h"
+#include "exec/executor.h"
+
+namespace fastest::app {
+
+/// Facts for choose_engine: the options, PYTEST_* environment, the interpreter's
+/// entry points (cached query) and the conftests' static facts.
+EngineFacts gather_engine_facts(const RunContext& ctx, std::vector<ConftestUse> conftests);
+
+/// The conftests' facts from discovery's static parse, in pytest's load order.
+std::vector<ConftestUse> conftest_uses(const RunContext& ctx, const discovery::Discovery& found);
+
+/// The engine a run will most likely use, known before discovery: the forced one, else
+/// the last choice for this rootdir and interpreter, else native.
+std::string provisional_engine(const RunContext& ctx);
+/// Stores this run's choice for the next run's provisional_engine.
+void remember_engine(const RunContext& ctx, const std::string& engine);
+
+/// Decides ctx.engine and ctx.engine_line from the facts; warns on stderr when
+/// `--engine native` will not honour what the suite uses.
+void settle_engine(RunContext& ctx, const discovery::Discovery& found);
+
+/// Workers started before the plan exists.
+struct WorkerPool {
+  base::SteadyClock clock;
+  std::unique_ptr<exec::Executor> executor;
+  std::string engine;  ///< what `executor`'s workers were configured with
+  double started_at = 0;
+};
+
+/// Starts ctx.workers workers for ctx.engine unless `pool` already runs that engine; a
+/// pool of another engine is stopped first. `slot` always points at the live executor
+/// (signal handlers stop it).
+base::Status prestart_workers(const RunContext& ctx, WorkerPool& pool, std::atomic<exec::Executor*>& slot);
+
+}  // namespace fastest::app

@@ -1,0 +1,150 @@
+// The engine choice and the pytest engine's session-level faults, through the real binary.
+// (Outcome agreement with pytest, test by test, is ctest's compat_engine_* tests.)
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "e2e/e2e_util.h"
+
+namespace fastest::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+/// The Debian plugin packages unpacked by scripts/setup ("" when missing).
+std::string plugins_path() {
+  fs::path p = fs::path(FASTEST_SOURCE_DIR) / "third_party" / "plugins" / "usr" / "lib" / "python3" / "dist-packages";
+  return fs::exists(p / "pytest_mock") ? p.string() : "";
+}
+
+std::string count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return std::to_string(n);
+}
+
+TEST(EngineAuto, PlainSuiteRunsNative) {
+  FixtureProject p("engine_plain");
+  auto r = p.run({"-n", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\nengine: native\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("4 passed"));
+}
+
+TEST(EngineAuto, MakereportHookwrapperRunsPytestAndSaysWhy) {
+  FixtureProject p("engine_makereport");
+  auto r = p.run({"-n", "2"});
+  EXPECT_THAT(r.out,
+              HasSubstr("engine: pytest (tests/conftest.py defines pytest_runtest_makereport (hookwrapper))"))
+      << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("2 failed, 3 passed, 1 xfailed")) << r.out;
+}
+
+TEST(EngineAuto, PytestInternalsImportRunsPytest) {
+  FixtureProject p("engine_internals");
+  auto r = p.run({});
+  EXPECT_THAT(r.out, HasSubstr("engine: pytest (tests/conftest.py imports _pytest)")) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1 failed, 2 passed")) << r.out;
+}
+
+TEST(EngineAuto, PytesterPluginRunsPytest) {
+  FixtureProject p("engine_pytester");
+  auto r = p.run({});
+  EXPECT_THAT(r.out, HasSubstr("engine: pytest (tests/conftest.py loads plugin pytester (pytest_plugins))"))
+      << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("3 passed")) << r.out;
+}
+
+TEST(EngineAuto, DashPNamingAPluginRunsPytest) {
+  FixtureProject p("engine_plain");
+  auto r = p.run({"-p", "pytester"});
+  EXPECT_THAT(r.out, HasSubstr("engine: pytest (-p pytester)")) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+TEST(EngineAuto, InstalledEntryPointPluginRunsPytestUnlessDisabled) {
+  if (plugins_path().empty()) GTEST_SKIP() << "third_party/plugins missing (scripts/setup fetches them)";
+  FixtureProject p("engine_plain");
+  auto r = p.run({}, "PYTHONPATH=" + shell_quote(plugins_path()));
+  EXPECT_THAT(r.out, HasSubstr("engine: pytest (plugin ")) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto off = p.run({}, "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 PYTHONPATH=" + shell_quote(plugins_path()));
+  EXPECT_THAT(off.out, HasSubstr("\nengine: native\n")) << off.out << off.err;
+}
+
+TEST(EngineNative, ForcedNativeWarnsWhatItWillNotHonour) {
+  FixtureProject p("engine_makereport");
+  auto r = p.run({"--engine", "native"});
+  EXPECT_THAT(r.out, HasSubstr("engine: native (--engine native)")) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("--engine native does not honour")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("tests/conftest.py defines pytest_runtest_makereport (hookwrapper)")) << r.err;
+}
+
+TEST(EngineFlag, UnknownEngineIsAUsageError) {
+  FixtureProject p("engine_plain");
+  auto r = p.run({"--engine", "turbo"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_THAT(r.err, HasSubstr("argument --engine: invalid choice: 'turbo'"));
+}
+
+TEST(EnginePytest, SessionFixturesReportHeaderAndTeardownErrors) {
+  FixtureProject p("engine_session");
+  auto r = p.run({"--engine", "pytest", "-n", "2"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("engine_session header line")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("7 passed, 1 error")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("teardown broke"));
+  EXPECT_THAT(r.err, Not(HasSubstr("worker ended badly"))) << r.err;
+}
+
+TEST(EnginePytest, PluginThatFailsToImportIsAUsageErrorReportedOnce) {
+  FixtureProject p("engine_plain");
+  auto r = p.run({"--engine", "pytest", "-n", "2", "-p", "no_such_plugin_here"});
+  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("Error importing plugin \"no_such_plugin_here\"")) << r.err;
+  EXPECT_EQ(count(r.err + r.out, "Error importing plugin \"no_such_plugin_here\""), "1") << r.err;
+}
+
+TEST(EnginePytest, StartUpCrashIsOneClearErrorNotACrashLoop) {
+  FixtureProject p("engine_startup_crash");
+  auto b = p.start({"--engine", "pytest", "-n", "1"});
+  auto r = p.wait(b, 120);
+  ASSERT_TRUE(r.finished) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(count(r.err, "worker start-up failed"), "1") << r.err;
+  EXPECT_THAT(r.err, HasSubstr("signal 11 (SIGSEGV)")) << r.err;
+  // No module was handed to a worker, so none is blamed for the crash.
+  EXPECT_THAT(r.out, Not(HasSubstr("ERROR collecting"))) << r.out;
+}
+
+TEST(EnginePytest, RealDebianPluginsWork) {
+  if (plugins_path().empty()) GTEST_SKIP() << "third_party/plugins missing (scripts/setup fetches them)";
+  FixtureProject p("engine_plugins");
+  auto r = p.run({"-n", "2"}, "PYTHONPATH=" + shell_quote(plugins_path()));
+  EXPECT_THAT(r.out, HasSubstr("engine: pytest (plugin ")) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("3 failed, 6 passed")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Timeout")) << r.out;
+}
+
+TEST(Verify, AgreesOnAPlainSuiteAndNamesTheEngine) {
+  FixtureProject p("engine_plain");
+  auto r = p.run({"verify", "-n", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("agreement: 100.00% (0 differ)")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("engine: native")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("ratio:")) << r.out;
+}
+
+TEST(Verify, ForcedNativeOnAHookwrapperSuiteShowsEachDifference) {
+  FixtureProject p("engine_makereport");
+  auto r = p.run({"verify", "--engine", "native"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("DIFF    tests.test_reports::test_passes: pytest=passed fastest=error")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("verify: outcomes differ")) << r.out;
+}
+
+}  // namespace
+}  // namespace fastest::e2e
