@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "app/command_line.h"
+
 namespace fastest::app {
 
 /// What one conftest (or a local module it names in `pytest_plugins`) uses of pytest.
@@ -72,6 +74,10 @@ const std::set<std::string>& native_hooks();
 /// PYTHONPATH and the mtimes of the sys.path directories. Empty if the query fails.
 std::vector<InstalledPlugin> installed_pytest_plugins(const std::string& python,
                                                       const std::filesystem::path& cache_root);
+
+/// installed_pytest_plugins for `python` ("" = the default interpreter) in the user cache,
+/// shaped for parse_command_line's option scan.
+std::vector<PluginFile> installed_plugin_files(const std::string& python);
 
 /// Parses the query's output (one JSON object); used by installed_pytest_plugins and its tests.
 std::vector<InstalledPlugin> parse_plugin_query(std::string_view json_text);

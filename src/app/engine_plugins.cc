@@ -11,8 +11,10 @@
 #include <sstream>
 #include <system_error>
 
+#include "app/context.h"
 #include "app/engine.h"
 #include "app/engine_subprocess.h"
+#include "exec/harness.h"
 
 namespace fastest::app {
 namespace fs = std::filesystem;
@@ -141,6 +143,15 @@ std::vector<InstalledPlugin> installed_pytest_plugins(const std::string& python,
   if (!r.started || r.exit_code != 0) return {};
   store_answer(file, r.out);
   return parse_plugin_query(r.out);
+}
+
+std::vector<PluginFile> installed_plugin_files(const std::string& python) {
+  auto py = find_python(python);
+  if (!py.ok()) return {};
+  std::vector<PluginFile> out;
+  for (const auto& p : installed_pytest_plugins(py.value(), exec::default_cache_root()))
+    if (!p.file.empty()) out.push_back({p.name, p.file});
+  return out;
 }
 
 }  // namespace fastest::app

@@ -10,6 +10,7 @@
 
 #include "app/command_line.h"
 #include "app/commands.h"
+#include "app/engine.h"
 #include "app/fastest_settings.h"
 #include "app/options.h"
 #include "app/run.h"
@@ -38,7 +39,8 @@ void install_signal_handlers() {
 ExitCode test_main(int argc, char** argv) {
   std::error_code ec;
   auto cl = fastest::app::parse_command_line(std::vector<std::string>(argv + 1, argv + argc),
-                                             std::filesystem::current_path(ec), fastest::app::process_env());
+                                             std::filesystem::current_path(ec), fastest::app::process_env(),
+                                             fastest::app::installed_plugin_files);
   if (!cl.ok()) {
     std::fprintf(stderr, "%s\n", cl.error().message.c_str());
     return ExitCode::usage_error;
