@@ -34,8 +34,7 @@ TEST(EngineAuto, PlainSuiteRunsNative) {
 TEST(EngineAuto, MakereportHookwrapperRunsPytestAndSaysWhy) {
   FixtureProject p("engine_makereport");
   auto r = p.run({"-n", "2"});
-  EXPECT_THAT(r.out,
-              HasSubstr("engine: pytest (tests/conftest.py defines pytest_runtest_makereport (hookwrapper))"))
+  EXPECT_THAT(r.out, HasSubstr("engine: pytest (tests/conftest.py defines pytest_runtest_makereport (hookwrapper))"))
       << r.out << r.err;
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("2 failed, 3 passed, 1 xfailed")) << r.out;
