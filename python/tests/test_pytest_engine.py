@@ -37,6 +37,16 @@ class Agreement(EngineCase):
         self.assertEqual(ev[-1], "session teardown")
         self.assertEqual(ev.count("package setup"), 1)
 
+    def test_without_holding_a_package_is_torn_down_before_the_next_batch(self):
+        w, rc, err = self.engine_run(
+            ["pkg/test_p1.py", "test_d_pytester.py", "pkg/test_p2.py"], hold_last=False,
+            env=self.env(PYENGINE_EVENTS=self.events("engine")))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(set(outcomes(w.frames).values()), {"passed"}, outcomes(w.frames))
+        self.assertEqual(self.read_events("engine"), [
+            "session setup", "package setup", "test_p1", "package teardown",
+            "package setup", "test_p2", "package teardown", "session teardown"])
+
     def test_held_last_test_runs_when_the_next_batch_is_known(self):
         w = self.worker()
         first = w.run("test_a_hooks.py")

@@ -294,9 +294,8 @@ class Engine:
                 # No holding: keep the package (and session) alive; what the next
                 # batch does not share is torn down before its first test.
                 nxt = self._above_module(item)
-                self.dangling = True
             self.run_item(batch, item, nxt)
-            if self._should_stop():
+            if i + 1 == n or self._should_stop():
                 self.dangling = True
                 break
         self.ch.send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
