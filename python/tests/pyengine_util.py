@@ -65,6 +65,7 @@ class EngineWorker(Worker):
         except Exception:
             pass
         rc, out, err = self.shutdown()
+        self.stdout = out
         return msgs, rc, err
 
 

@@ -36,6 +36,7 @@ class Agreement(EngineCase):
         self.assertEqual(ev.count("session setup"), 1)
         self.assertEqual(ev[-1], "session teardown")
         self.assertEqual(ev.count("package setup"), 1)
+        self.assertNotIn(b"session teardown output", w.stdout)
 
     def test_without_holding_a_package_is_torn_down_before_the_next_batch(self):
         w, rc, err = self.engine_run(

@@ -530,6 +530,25 @@ class Engine:
                           "duration_s": work_s + perf_counter() - t, "import_s": import_s})
         self._finish_session(None)
 
+    def _teardown_captured(self, session):
+        """Finish what is still set up (session fixtures, when no test was held) under
+        pytest's capture, as it would have been inside the last test's teardown; the
+        runner's own ``pytest_sessionfinish`` then finds nothing left."""
+        capman = self.config.pluginmanager.get_plugin("capturemanager")
+        capturing = capman is not None and self.config.getoption("capture", "no") != "no"
+        if capturing:
+            capman.resume_global_capture()
+        try:
+            compat.teardown_to(session, None)
+        except Exception as e:
+            self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
+                           "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
+                           "filename": "", "lineno": 0})
+        finally:
+            if capturing:
+                capman.suspend_global_capture()
+                capman.read_global_capture()
+
     def _finish_session(self, exitstatus):
         """``pytest_sessionfinish`` (session teardown) and ``pytest_unconfigure``, once."""
         if self.session is None:
@@ -538,6 +557,7 @@ class Engine:
         self.cur_batch = 0
         if exitstatus is None:
             exitstatus = 1 if session.testsfailed else 0
+        self._teardown_captured(session)
         try:
             self.config.hook.pytest_sessionfinish(session=session, exitstatus=exitstatus)
         except BaseException as e:  # noqa: B902 - reported like the native engine's

@@ -36,6 +36,7 @@ def pytest_collection_modifyitems(config, items):
 def sess():
     log("session setup")
     yield "s"
+    print("session teardown output (captured, as in the last test's teardown)")
     log("session teardown")
 
 
