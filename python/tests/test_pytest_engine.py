@@ -121,6 +121,16 @@ class Agreement(EngineCase):
         self.assertEqual(collected["deselected"], 3)
         self.assertNotIn("test_c_outcomes.py::test_skip", collected["items"])
 
+    def test_first_ids_run_first(self):
+        w = self.worker()
+        w.send({"t": "run", "batch": 1, "module": "test_c_outcomes.py", "select": [],
+                "first": ["test_c_outcomes.py::test_param"]})
+        msgs = w.recv_until(lambda m: m["t"] in ("held", "batch_done"))
+        w.finish()
+        items = [m for m in msgs if m["t"] == "collected"][0]["items"]
+        self.assertEqual(items[:2], ["test_c_outcomes.py::test_param[1]",
+                                     "test_c_outcomes.py::test_param[2]"])
+
     def test_worker_id_fixture_and_environment(self):
         w = self.worker(worker_id="gw3", worker_count=4)
         w.run("test_a_hooks.py")

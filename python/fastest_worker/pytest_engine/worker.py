@@ -264,7 +264,8 @@ class Engine:
         self._restore_cwd()
         self.cur_batch = batch
         self.module_path = Path(self.rootdir) / module
-        items = self._collect(batch, module, select, bool(msg.get("collect_only")))
+        items = self._collect(batch, module, select, bool(msg.get("collect_only")),
+                              list(msg.get("first") or []))
         import_s = perf_counter() - t0
         if not items or msg.get("collect_only"):
             self.ch.send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
@@ -364,7 +365,7 @@ class Engine:
 
     # ------------------------------------------------------------ collection
 
-    def _collect(self, batch, module, select, collect_only):
+    def _collect(self, batch, module, select, collect_only, first=()):
         """Items of this batch in run order (``collected`` sent), or None."""
         last = self.last_module
         if last is not None and last[0] == module:
@@ -380,6 +381,11 @@ class Engine:
             self.last_module = (module, all_items, desel_ids, inside)
         import_s = perf_counter() - t0
         items = [it for it in all_items if _selected(it.nodeid, select)]
+        if first:
+            # --ff / --nf: those ids first, both groups in pytest's order (as its cache
+            # plugin reorders after every other modifyitems hook).
+            front = [it for it in items if any(_selected(it.nodeid, [p]) for p in first)]
+            items = front + [it for it in items if it not in front]
         deselected = sum(1 for d in desel_ids if _selected(d, select))
         module_id = module.replace(os.sep, "/")
         skipped = [r for r in inside if r.nodeid == module_id]
