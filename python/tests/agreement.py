@@ -57,6 +57,12 @@ def worker_outcomes(rootdir, modules, python=PYTEST_PYTHON, **kw):
         env = dict(os.environ)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         outs, msgs = driver.run_project(rootdir, modules, python=python, env=env, **kw)
+    return frame_outcomes(msgs), msgs
+
+
+def frame_outcomes(msgs):
+    """nodeid -> outcome from worker frames, with pytest_outcomes' keys ('<id>@teardown'
+    for a teardown error, the module path for a collection error)."""
     res = {}
     for m in msgs:
         if m["t"] == "result":
@@ -65,7 +71,7 @@ def worker_outcomes(rootdir, modules, python=PYTEST_PYTHON, **kw):
                 res[m["nodeid"] + "@teardown"] = "error"
         elif m["t"] == "collect_error":
             res[m["module"].replace(os.sep, "/")] = "error"
-    return res, msgs
+    return res
 
 
 def run_order(msgs):

@@ -145,6 +145,16 @@ class Worker:
                 pass
 
 
+def close_workers(workers):
+    """Kill workers still running and close their output pipes (test tearDown)."""
+    for w in workers:
+        if w.proc.poll() is None:
+            w.kill()
+        for f in (w.proc.stdout, w.proc.stderr):
+            if f is not None:
+                f.close()
+
+
 def results(msgs):
     """nodeid -> result message."""
     return {m["nodeid"]: m for m in msgs if m["t"] == "result"}

@@ -6,7 +6,7 @@ import tempfile
 import unittest
 
 from . import agreement
-from .driver import PROJECTS, PYTHON_DIR, Worker
+from .driver import PROJECTS, PYTHON_DIR, Worker, close_workers, results  # noqa: F401 (re-exported)
 
 PY = "/usr/bin/python3"
 PLUGINS = os.path.join(os.path.dirname(PYTHON_DIR), "third_party", "plugins", "usr", "lib",
@@ -69,21 +69,7 @@ class EngineWorker(Worker):
         return msgs, rc, err
 
 
-def outcomes(frames):
-    """nodeid -> outcome with agreement.pytest_outcomes' keys ('<id>@teardown')."""
-    res = {}
-    for m in frames:
-        if m["t"] == "result":
-            res[m["nodeid"]] = m["outcome"]
-            if m.get("teardown_error"):
-                res[m["nodeid"] + "@teardown"] = "error"
-        elif m["t"] == "collect_error":
-            res[m["module"].replace(os.sep, "/")] = "error"
-    return res
-
-
-def results(frames):
-    return {m["nodeid"]: m for m in frames if m["t"] == "result"}
+outcomes = agreement.frame_outcomes
 
 
 def modules_in_order(order):
@@ -108,12 +94,7 @@ class EngineCase(unittest.TestCase):
         self.workers = []
 
     def tearDown(self):
-        for w in self.workers:
-            if w.proc.poll() is None:
-                w.kill()
-            for f in (w.proc.stdout, w.proc.stderr):
-                if f is not None:
-                    f.close()
+        close_workers(self.workers)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def root(self):

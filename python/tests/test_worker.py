@@ -9,7 +9,7 @@ import time
 import unittest
 
 from . import driver
-from .driver import PROJECTS, Worker, outcomes, results
+from .driver import PROJECTS, Worker, close_workers, outcomes, results
 
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
@@ -34,12 +34,7 @@ class _Base(unittest.TestCase):
         self.workers = []
 
     def tearDown(self):
-        for w in self.workers:
-            if w.proc.poll() is None:
-                w.kill()
-            for f in (w.proc.stdout, w.proc.stderr):
-                if f is not None:
-                    f.close()
+        close_workers(self.workers)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def worker(self, root=None, **kw):
