@@ -8,6 +8,11 @@
 namespace fastest::app {
 namespace {
 namespace fs = std::filesystem;
+// Rootdir tests without an ini file need a temp dir whose parents hold none; a
+// machine with one there fails them loudly rather than letting them check nothing.
+constexpr const char* k_ini_above =
+    "an ini file above the temp dir decides the rootdir "
+    "(set TMPDIR to a directory without one): ";
 
 class ConfigTest : public ::testing::Test {
  protected:
@@ -67,31 +72,21 @@ TEST_F(ConfigTest, WithoutIniTheCommonAncestorIsTheRootdir) {
   write("sub/tests/test_a.py", "");
   auto c = resolve_config({m_root / "sub" / "tests" / "test_a.py", m_root / "sub"}, "/", {});
   ASSERT_TRUE(c.ok());
-  // The temp dir's parents hold no ini file in a clean environment.
-  if (c->inifile.empty()) {
-    EXPECT_EQ(c->rootdir, m_root / "sub");
-  }
+  ASSERT_TRUE(c->inifile.empty()) << k_ini_above << c->inifile;
+  EXPECT_EQ(c->rootdir, m_root / "sub");
 }
-
-}  // namespace
-}  // namespace fastest::app
-
-namespace fastest::app {
-namespace {
 
 TEST_F(ConfigTest, WithoutIniTheRootdirIsSharedWithTheInvocationDirectory) {
   // pytest: common ancestor of the invocation dir and the args, unless that is "/".
   write("sub/tests/test_a.py", "");
   auto c = resolve_config({m_root / "sub" / "tests"}, m_root / "sub", {});
   ASSERT_TRUE(c.ok());
-  if (c->inifile.empty()) {
-    EXPECT_EQ(c->rootdir, m_root / "sub");
-  }
+  ASSERT_TRUE(c->inifile.empty()) << k_ini_above << c->inifile;
+  EXPECT_EQ(c->rootdir, m_root / "sub");
   auto far = resolve_config({m_root / "sub" / "tests"}, "/", {});
   ASSERT_TRUE(far.ok());
-  if (far->inifile.empty()) {
-    EXPECT_EQ(far->rootdir, m_root / "sub" / "tests");
-  }
+  ASSERT_TRUE(far->inifile.empty()) << k_ini_above << far->inifile;
+  EXPECT_EQ(far->rootdir, m_root / "sub" / "tests");
 }
 
 TEST_F(ConfigTest, SetupPyMarksTheRootdir) {
