@@ -9,14 +9,6 @@ _results = {}
 _order = []
 
 
-def _set(nodeid, outcome):
-    prev = _results.get(nodeid)
-    order = ["passed", "skipped", "xfailed", "xpassed", "failed", "error"]
-    if prev is None or (prev != outcome and outcome in ("failed", "error") and prev not in (
-            "failed", "error")):
-        _results[nodeid] = outcome
-
-
 def pytest_runtest_logreport(report):
     wasx = hasattr(report, "wasxfail")
     if report.when == "setup":
