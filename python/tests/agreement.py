@@ -17,11 +17,11 @@ def pytest_outcomes(rootdir, args=(), env_extra=None, junit=None, timeout=900, o
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "outcomes.json")
         env = dict(os.environ)
+        env.update(env_extra or {})
         env["FASTEST_OUTCOMES_JSON"] = out
         env["FASTEST_ORDER_JSON"] = os.path.join(tmp, "order.json")
         env["PYTHONPATH"] = driver.PYTHON_DIR + os.pathsep + env.get("PYTHONPATH", "")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env.update(env_extra or {})
         cmd = [PYTEST_PYTHON, "-P", "-m", "pytest", "-p", "no:cacheprovider", "-p",
                "tests.pytest_outcomes_plugin", "-q", "--continue-on-collection-errors", "--rootdir", rootdir,
                "--basetemp", os.path.join(tmp, "bt"),
@@ -48,7 +48,7 @@ def read_ini(rootdir):
     return dict(cp["pytest"]) if cp.has_section("pytest") else {}
 
 
-def worker_outcomes(rootdir, modules, python=PYTEST_PYTHON, **kw):
+def worker_outcomes(rootdir, modules, python=PYTEST_PYTHON, env_extra=None, **kw):
     """nodeid -> outcome according to the worker (same keys as pytest_outcomes)."""
     kw.setdefault("ini", read_ini(rootdir))
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,6 +56,7 @@ def worker_outcomes(rootdir, modules, python=PYTEST_PYTHON, **kw):
         kw.setdefault("cache_dir", os.path.join(tmp, "cache"))
         env = dict(os.environ)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.update(env_extra or {})
         outs, msgs = driver.run_project(rootdir, modules, python=python, env=env, **kw)
     return frame_outcomes(msgs), msgs
 

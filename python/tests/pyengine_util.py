@@ -119,8 +119,6 @@ class EngineCase(unittest.TestCase):
         order = []
         env = {"PYTHONDONTWRITEBYTECODE": "1"}
         env.update(env_extra or {})
-        if "PYTHONPATH" in env:
-            env["PYTHONPATH"] = PYTHON_DIR + os.pathsep + env["PYTHONPATH"]
         outs = agreement.pytest_outcomes(root or self.root(), list(args), env_extra=env,
                                          order=order)
         return outs, modules_in_order(order)

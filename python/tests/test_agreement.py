@@ -9,36 +9,38 @@ TOOLZ_ROOT = "/usr/lib/python3/dist-packages"
 TOOLZ_TESTS = os.path.join(TOOLZ_ROOT, "toolz", "tests")
 
 
-def _pytest_available():
-    try:
-        return subprocess.run([agreement.PYTEST_PYTHON, "-c", "import pytest"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
-    except OSError:
-        return False
+# hypothesis and pytest-asyncio, unpacked from Debian's .debs by scripts/setup (never
+# installed system-wide), on PYTHONPATH only for the test that uses them.
+HYPOTHESIS_PATH = os.path.join(os.path.dirname(driver.PYTHON_DIR), "third_party", "hypothesis",
+                               "usr", "lib", "python3", "dist-packages")
 
 
-def _importable(name):
-    return subprocess.run([agreement.PYTEST_PYTHON, "-c", "import " + name],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+def _require(python_code, what):
+    proc = subprocess.run([agreement.PYTEST_PYTHON, "-c", python_code], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        raise AssertionError(f"{what} is missing (scripts/setup provides it): "
+                             + proc.stdout.decode()[-500:])
 
 
-@unittest.skipUnless(_pytest_available(), "needs /usr/bin/python3 with pytest")
 class AgreementWithPytest(unittest.TestCase):
     maxDiff = None
 
     def check(self, rootdir, modules, min_tests, same_order=False, import_mode="prepend",
-              args=None, options=None, pytest_paths=None):
+              args=None, options=None, pytest_paths=None, env_extra=None):
         """``args`` go to pytest and (protocol 2) to the worker with ``options``;
         ``pytest_paths`` replaces the module list on pytest's command line."""
         order = []
         paths = pytest_paths if pytest_paths is not None else [
             os.path.join(rootdir, m) for m in modules]
         expected = agreement.pytest_outcomes(
-            rootdir, ["--import-mode=" + import_mode] + list(args or []) + paths, order=order)
+            rootdir, ["--import-mode=" + import_mode] + list(args or []) + paths, order=order,
+            env_extra=env_extra)
         kw = {}
         if args is not None or options is not None:
             kw = {"args": list(args or []), "options": dict(options or {})}
-        actual, msgs = agreement.worker_outcomes(rootdir, modules, import_mode=import_mode, **kw)
+        actual, msgs = agreement.worker_outcomes(rootdir, modules, import_mode=import_mode,
+                                                 env_extra=env_extra, **kw)
         same, diffs = agreement.compare(expected, actual)
         self.assertEqual(diffs, [])
         self.assertGreaterEqual(same, min_tests)
@@ -89,14 +91,16 @@ class AgreementWithPytest(unittest.TestCase):
                             "log_format": "%(levelname)s %(name)s %(message)s"},
                    pytest_paths=[root])
 
-    @unittest.skipUnless(_importable("hypothesis") and _importable("pytest_asyncio"),
-                         "python3-hypothesis / python3-pytest-asyncio not installed")
     def test_hypothesis_and_pytest_asyncio(self):
+        env = {"PYTHONPATH": os.pathsep.join(
+            p for p in (HYPOTHESIS_PATH, os.environ.get("PYTHONPATH")) if p)}
+        _require(f"import sys; sys.path.insert(0, {HYPOTHESIS_PATH!r}); "
+                 "import hypothesis, pytest_asyncio", "third_party/hypothesis")
         root = os.path.join(driver.PROJECTS, "plugins")
-        self.check(root, driver.find_modules(root), 10)
+        self.check(root, driver.find_modules(root), 10, env_extra=env)
 
-    @unittest.skipUnless(os.path.isdir(TOOLZ_TESTS), "Debian's python3-toolz is not installed")
     def test_debian_toolz_suite(self):
+        _require("import toolz.tests", "Debian's python3-toolz")
         self.check(TOOLZ_ROOT, driver.find_modules(TOOLZ_ROOT, TOOLZ_TESTS), 150)
 
 
