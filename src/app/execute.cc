@@ -1,4 +1,4 @@
-// Session::execute: the execute -> record -> report passes.
+// Session, the run pass (see session.h): execute -> record -> report on workers.
 #include <signal.h>
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// Session, the selection and planning pass (see session.h; execute.cc runs the plan).
 #include "app/session.h"
 
 #include <algorithm>

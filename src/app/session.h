@@ -20,6 +20,10 @@ namespace fastest::app {
 /// The executor options for `workers` workers of the context's engine.
 exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const std::filesystem::path& main_py);
 
+/// One run over discovered modules. Its methods live in two files by pass:
+/// session.cc selects and plans (shard, static collection, selects, the plan);
+/// execute.cc runs the plan on workers, records results and reports (and the runtime
+/// --collect-only, which also needs workers).
 class Session {
  public:
   Session(const RunContext& ctx, store::HistoryStore& db, std::vector<scheduler::ModuleInput> modules,
