@@ -13,6 +13,16 @@ MAIN = os.path.join(PYTHON_DIR, "fastest_worker_main.py")
 PROJECTS = os.path.join(HERE, "projects")
 
 
+
+def require(python_code, what, python="/usr/bin/python3"):
+    """Fails (never skips) when ``python`` cannot run ``python_code``: a test that needs
+    something the machine lacks says what, and scripts/setup is where it comes from."""
+    proc = subprocess.run([python, "-c", python_code], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        raise AssertionError(f"{what} is missing (scripts/setup provides it): "
+                             + proc.stdout.decode("utf-8", "replace")[-500:])
+
 class WorkerDied(Exception):
     pass
 

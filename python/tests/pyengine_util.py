@@ -89,7 +89,7 @@ class EngineCase(unittest.TestCase):
         if os.environ.get("FASTEST_SKIP_PYENGINE_TESTS"):
             self.skipTest("run by the python_pytest_engine ctest")
         if not has_pytest():
-            self.skipTest("no pytest for %s" % PY)
+            raise AssertionError(f"{PY} has no pytest (python3-pytest; scripts/setup installs it)")
         self.tmp = tempfile.mkdtemp(prefix="fastest-pyengine-")
         self.workers = []
 

@@ -1,6 +1,5 @@
 """Test-by-test outcome agreement with real pytest (same node ids, same outcomes)."""
 import os
-import subprocess
 import unittest
 
 from . import agreement, driver
@@ -13,14 +12,6 @@ TOOLZ_TESTS = os.path.join(TOOLZ_ROOT, "toolz", "tests")
 # installed system-wide), on PYTHONPATH only for the test that uses them.
 HYPOTHESIS_PATH = os.path.join(os.path.dirname(driver.PYTHON_DIR), "third_party", "hypothesis",
                                "usr", "lib", "python3", "dist-packages")
-
-
-def _require(python_code, what):
-    proc = subprocess.run([agreement.PYTEST_PYTHON, "-c", python_code], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
-        raise AssertionError(f"{what} is missing (scripts/setup provides it): "
-                             + proc.stdout.decode()[-500:])
 
 
 class AgreementWithPytest(unittest.TestCase):
@@ -94,13 +85,13 @@ class AgreementWithPytest(unittest.TestCase):
     def test_hypothesis_and_pytest_asyncio(self):
         env = {"PYTHONPATH": os.pathsep.join(
             p for p in (HYPOTHESIS_PATH, os.environ.get("PYTHONPATH")) if p)}
-        _require(f"import sys; sys.path.insert(0, {HYPOTHESIS_PATH!r}); "
+        driver.require(f"import sys; sys.path.insert(0, {HYPOTHESIS_PATH!r}); "
                  "import hypothesis, pytest_asyncio", "third_party/hypothesis")
         root = os.path.join(driver.PROJECTS, "plugins")
         self.check(root, driver.find_modules(root), 10, env_extra=env)
 
     def test_debian_toolz_suite(self):
-        _require("import toolz.tests", "Debian's python3-toolz")
+        driver.require("import toolz.tests", "Debian's python3-toolz")
         self.check(TOOLZ_ROOT, driver.find_modules(TOOLZ_ROOT, TOOLZ_TESTS), 150)
 
 

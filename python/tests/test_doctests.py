@@ -5,7 +5,6 @@ import os
 import unittest
 
 from . import agreement, driver
-from .test_agreement import _pytest_available
 
 DOCTESTS = os.path.join(driver.PROJECTS, "doctests")
 FLAGS = os.path.join(driver.PROJECTS, "doctests_flags")
@@ -36,9 +35,12 @@ def _by_module(ids):
     return out
 
 
-@unittest.skipUnless(_pytest_available(), "needs /usr/bin/python3 with pytest")
 class DoctestAgreement(unittest.TestCase):
     maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        driver.require("import pytest", agreement.PYTEST_PYTHON + " with pytest (python3-pytest)")
 
     def check(self, rootdir, options, pytest_args=(), min_tests=1, ini=None,
               import_mode="prepend"):
@@ -98,12 +100,12 @@ class DoctestAgreement(unittest.TestCase):
         self.assertGreaterEqual(len(doctest_ids), min_doctests)
         self.assertEqual(_by_module(agreement.run_order(msgs)), _by_module(order))
 
-    @unittest.skipUnless(os.path.isdir(TOOLZ), "Debian's python3-toolz is not installed")
     def test_debian_toolz_with_doctest_modules(self):
+        driver.require("import toolz", "Debian's python3-toolz")
         self.check_tree(TOOLZ, ["."], 250, 60)
 
-    @unittest.skipUnless(os.path.isdir(NETWORKX), "Debian's python3-networkx is not installed")
     def test_debian_networkx_subset_with_doctest_modules(self):
+        driver.require("import networkx", "Debian's python3-networkx")
         # The root conftest puts nx into doctest_namespace (autouse) and marks slow tests.
         self.check_tree(NETWORKX, ["algorithms/shortest_paths", "algorithms/traversal",
                                    "readwrite/json_graph"], 280, 40)

@@ -2,10 +2,13 @@
 codes and messages; conftest options, plugins, worker_id, collection control."""
 import os
 import subprocess
-import unittest
 
 from . import agreement, driver
-from .test_worker import PY, _Base, _has_pytest
+from .test_worker import PY, _Base
+
+
+def setUpModule():
+    driver.require("import pytest", PY + " with pytest (python3-pytest)", python=PY)
 
 FATAL = os.path.join(driver.PROJECTS, "fatal")
 
@@ -20,7 +23,6 @@ def run_pytest(root, args=(), env_extra=None):
     return proc.returncode, proc.stdout.decode("utf-8", "replace")
 
 
-@unittest.skipUnless(_has_pytest(PY), "needs /usr/bin/python3 with pytest")
 class FatalLikePytest(_Base):
     """Each session-level error: the worker's `fatal` has pytest's exit status, and the
     line that names the problem appears in both outputs."""
@@ -99,7 +101,6 @@ class FatalLikePytest(_Base):
         self.assertIn("!!!!!!! _pytest.outcomes.Exit: stop here !!!!!!!", msg["message"])
 
 
-@unittest.skipUnless(_has_pytest(PY), "needs /usr/bin/python3 with pytest")
 class Configured(_Base):
     project = "features4"
 
@@ -199,7 +200,6 @@ class NoWarningsPlugin(_Base):
         self.assertIn("UserWarning: visible", driver.results(msgs)["test_w.py::test_w"]["stderr"])
 
 
-@unittest.skipUnless(_has_pytest(PY), "needs /usr/bin/python3 with pytest")
 class InfoLikePytest(_Base):
     """``info`` text for --markers and --setup-show, compared with pytest's output."""
     project = "showinfo"
@@ -241,7 +241,6 @@ class SessionHooks(_Base):
             self.assertEqual(f.read(), "sessionfinish 1")
 
 
-@unittest.skipUnless(_has_pytest(PY), "needs /usr/bin/python3 with pytest")
 class FixtureListingsLikePytest(_Base):
     """--fixtures (sent at shutdown) and --fixtures-per-test (per collect-only batch)
     give pytest's text: builtins described from the installed _pytest sources."""

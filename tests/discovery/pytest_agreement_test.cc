@@ -97,8 +97,7 @@ TEST(DiscoveryAgreesWithPytest, TestpathsAreGlobbedFromTheRootdir) {
 TEST(DiscoveryAgreesWithPytest, DoctestModulesThroughTheCommandLine) {
   FixtureProject p("discovery_doctests");
   auto r = p.run({"--collect-only", "--static", "--doctest-modules", "--db", ":memory:"});
-  if (r.exit_code == 4 && r.err.find("doctest-modules") != std::string::npos)
-    GTEST_SKIP() << "the command line does not take --doctest-modules yet";
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(listed_ids(r.out), pytest_ids(p, {"--doctest-modules"}));
 }
 

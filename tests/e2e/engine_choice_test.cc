@@ -64,7 +64,7 @@ TEST(EngineAuto, DashPNamingAPluginRunsPytest) {
 }
 
 TEST(EngineAuto, InstalledEntryPointPluginRunsPytestUnlessDisabled) {
-  if (plugins_path().empty()) GTEST_SKIP() << "third_party/plugins missing (scripts/setup fetches them)";
+  ASSERT_FALSE(plugins_path().empty()) << "third_party/plugins missing (scripts/setup fetches them)";
   FixtureProject p("engine_plain");
   auto r = p.run({}, "PYTHONPATH=" + shell_quote(plugins_path()));
   EXPECT_THAT(r.out, HasSubstr("engine: pytest (plugin ")) << r.out << r.err;
@@ -119,7 +119,7 @@ TEST(EnginePytest, StartUpCrashIsOneClearErrorNotACrashLoop) {
 }
 
 TEST(EnginePytest, RealDebianPluginsWork) {
-  if (plugins_path().empty()) GTEST_SKIP() << "third_party/plugins missing (scripts/setup fetches them)";
+  ASSERT_FALSE(plugins_path().empty()) << "third_party/plugins missing (scripts/setup fetches them)";
   FixtureProject p("engine_plugins");
   auto r = p.run({"-n", "2"}, "PYTHONPATH=" + shell_quote(plugins_path()));
   EXPECT_THAT(r.out, HasSubstr("engine: pytest (plugin ")) << r.out << r.err;
