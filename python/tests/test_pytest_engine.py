@@ -1,7 +1,7 @@
 """The pytest engine over real pipes, compared with real pytest test by test."""
 import os
 
-from .pyengine_util import PLUGINS, EngineCase, outcomes, results
+from .pyengine_util import PLUGINS, PYTHON_DIR, EngineCase, outcomes, results
 
 
 class Agreement(EngineCase):
@@ -143,25 +143,27 @@ PLUGIN_ARGS = ["--benchmark-max-time=0.05", "--benchmark-min-rounds=1"]
 
 class RealPlugins(EngineCase):
     """Debian's plugin packages, unpacked by scripts/setup, on PYTHONPATH only here."""
-    project = "pyengine_plugins"
+    def root(self):
+        # The same project the real binary is compared on (compat_engine_plugins).
+        return os.path.join(os.path.dirname(PYTHON_DIR), "tests", "fixtures", "engine_plugins")
 
     def setUp(self):
         EngineCase.setUp(self)
         if not os.path.isdir(PLUGINS):
-            self.skipTest("plugins not unpacked (scripts/setup): " + PLUGINS)
+            raise AssertionError("plugins not unpacked (scripts/setup fetches them): " + PLUGINS)
 
     def test_plugins_agree_with_pytest(self):
         ref, modules = self.pytest_run(args=PLUGIN_ARGS, env_extra={"PYTHONPATH": PLUGINS})
-        self.assertEqual(len(ref), 8, ref)
+        self.assertEqual(len(ref), 9, ref)
         w, rc, err = self.engine_run(modules, args=PLUGIN_ARGS,
                                      env=self.env(PYTHONPATH=PLUGINS))
         self.assertEqual(rc, 0, err)
         self.assertEqual(outcomes(w.frames), ref)
         res = results(w.frames)
-        timed_out = res["test_timeout.py::test_sleeps_past_its_timeout"]
+        timed_out = res["tests/test_timeout.py::test_sleeps_past_its_timeout"]
         self.assertEqual(timed_out["outcome"], "failed")
         self.assertIn("Timeout", timed_out["longrepr"])
-        self.assertEqual(res["test_benchmark.py::test_benchmark_fixture"]["outcome"], "passed")
+        self.assertEqual(res["tests/test_benchmark.py::test_benchmark_runs"]["outcome"], "passed")
         header = [m for m in w.frames if m["t"] == "configured"][0]["header"]
         self.assertTrue(any(line.startswith("plugins: ") and "mock-" in line for line in header),
                         header)
