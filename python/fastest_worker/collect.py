@@ -395,14 +395,20 @@ class Collector(ParametrizeMixin):
             return
         self._gen_functions(parent, chain, cls, name, obj, items)
 
-    def _collect_class(self, parent, chain, name, cls, items, errors):
-        nodeid = parent.nodeid + "::" + name
-        cnode = Class(name, nodeid, parent.path, cls, parent, compat.get_marks(cls))
+    def _class_node(self, parent, name, cls):
+        """The Class node of ``cls`` under ``parent``, with its keywords and marks."""
+        cnode = Class(name, parent.nodeid + "::" + name, parent.path, cls, parent,
+                      compat.get_marks(cls))
         cnode.config = self.config
         cnode.session = self.run.session
         cnode.keywords[name] = True
         for m in cnode.own_markers:
             cnode.keywords[m.name] = m
+        return cnode
+
+    def _collect_class(self, parent, chain, name, cls, items, errors):
+        cnode = self._class_node(parent, name, cls)
+        nodeid = cnode.nodeid
         level = fx.Level(nodeid)
         xunit.inject_class(cls, level, nodeid)
         flevel = fx.parse_fixtures(cls, nodeid, self.config, cls=cls)
@@ -414,13 +420,8 @@ class Collector(ParametrizeMixin):
         self._collect_container(cls, cnode, chain.extend(level), cls, items, errors)
 
     def _collect_unittest(self, parent, chain, name, cls, items, errors):
-        nodeid = parent.nodeid + "::" + name
-        cnode = Class(name, nodeid, parent.path, cls, parent, compat.get_marks(cls))
-        cnode.config = self.config
-        cnode.session = self.run.session
-        cnode.keywords[name] = True
-        for m in cnode.own_markers:
-            cnode.keywords[m.name] = m
+        cnode = self._class_node(parent, name, cls)
+        nodeid = cnode.nodeid
         level = fx.Level(nodeid)
         skipped = getattr(cls, "__unittest_skip__", False)
         if not skipped:

@@ -16,6 +16,7 @@ namespace fastest::store {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::open_concurrently;
 using testing::query_int;
 using testing::query_text;
 using testing::read_bytes;
@@ -219,22 +220,7 @@ TEST(StoreUntrusted, ExtraIndexIsSetAside) {
 TEST(StoreConcurrency, RacingOpenersOfANewFileAllSucceed) {
   TempDir dir;
   const auto path = dir / "h.db";
-  std::vector<std::thread> threads;
-  std::vector<std::string> problems(8);
-  for (int i = 0; i < 8; ++i) {
-    threads.emplace_back([&, i] {
-      auto s = HistoryStore::open(path);
-      if (!s.ok()) {
-        problems[i] = s.error().message;
-      } else if (!(*s)->warnings().empty()) {
-        problems[i] = (*s)->warnings()[0];
-      } else if ((*s)->schema_version() != latest_schema_version()) {
-        problems[i] = "version " + std::to_string((*s)->schema_version());
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (const std::string& p : problems) EXPECT_EQ(p, "");
+  for (const std::string& p : open_concurrently(path, 8)) EXPECT_EQ(p, "");
   EXPECT_TRUE(set_aside_files(path).empty());
 }
 

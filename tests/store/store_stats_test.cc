@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <thread>
 
 #include "store/history_store.h"
 #include "store/schema.h"
@@ -14,6 +13,7 @@ namespace {
 
 using base::Outcome;
 using base::TestResult;
+using testing::open_concurrently;
 using testing::query_int;
 using testing::TempDir;
 
@@ -237,22 +237,7 @@ TEST(StoreMigration, RacingOpenersUpgradeOnce) {
   TempDir dir;
   const auto path = dir / "h.db";
   write_version_1(path);
-  std::vector<std::string> problems(6);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 6; ++i) {
-    threads.emplace_back([&, i] {
-      auto s = HistoryStore::open(path);
-      if (!s.ok()) {
-        problems[i] = s.error().message;
-      } else if (!(*s)->warnings().empty()) {
-        problems[i] = (*s)->warnings()[0];
-      } else if ((*s)->schema_version() != latest_schema_version()) {
-        problems[i] = "version " + std::to_string((*s)->schema_version());
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (const std::string& p : problems) EXPECT_EQ(p, "");
+  for (const std::string& p : open_concurrently(path, 6)) EXPECT_EQ(p, "");
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   EXPECT_EQ(query_int(raw, "SELECT count(*) FROM results"), 4);
   EXPECT_EQ(query_int(raw, "SELECT count(*) FROM test_stats"), 2);

@@ -10,7 +10,12 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <thread>
+#include <vector>
+
 #include "base/test_item.h"
+#include "store/history_store.h"
+#include "store/schema.h"
 
 namespace fastest::store::testing {
 
@@ -69,10 +74,6 @@ inline std::vector<std::filesystem::path> set_aside_files(const std::filesystem:
   return out;
 }
 
-}  // namespace fastest::store::testing
-
-namespace fastest::store::testing {
-
 /// Every row that carries meaning, keyed by global identities (run uuid, node id), sorted:
 /// two stores with equal dumps hold the same history whatever their local row ids.
 inline std::vector<std::string> canonical_dump(const std::filesystem::path& path) {
@@ -107,6 +108,28 @@ inline std::vector<std::string> canonical_dump(const std::filesystem::path& path
   }
   std::sort(rows.begin(), rows.end());
   return rows;
+}
+
+/// Opens the store at `path` from `n` threads at once; one entry per thread, empty when
+/// that open succeeded with no warning at the latest schema, else what went wrong.
+inline std::vector<std::string> open_concurrently(const std::filesystem::path& path, int n) {
+  std::vector<std::string> problems(static_cast<std::size_t>(n));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&path, &problems, i] {
+      auto s = HistoryStore::open(path);
+      auto& problem = problems[static_cast<std::size_t>(i)];
+      if (!s.ok()) {
+        problem = s.error().message;
+      } else if (!(*s)->warnings().empty()) {
+        problem = (*s)->warnings()[0];
+      } else if ((*s)->schema_version() != latest_schema_version()) {
+        problem = "version " + std::to_string((*s)->schema_version());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return problems;
 }
 
 /// A result for `node` ("file.py::test") with only the call phase timed.
