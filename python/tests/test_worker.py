@@ -241,7 +241,7 @@ class Faults(_Base):
         self.assertEqual(after, {"test_after_faults.py::test_cwd_and_path_usable": "passed"})
         t0 = time.monotonic()
         self.assertEqual(w.shutdown()[0], 0)
-        self.assertLess(time.monotonic() - t0, 10, "a leftover thread delayed shutdown")
+        self.assertLess(time.monotonic() - t0, 120, "a leftover (3600 s) thread delayed shutdown")
 
     def test_fork_during_import_reports_once(self):
         w = self.worker()
