@@ -110,9 +110,6 @@ base::Status prestart_workers(const RunContext& ctx, WorkerPool& pool, std::atom
   return base::ok_status();
 }
 
-}  // namespace fastest::app
-
-namespace fastest::app {
 namespace {
 
 ConftestUse to_use(const discovery::ConftestFacts& f) {

@@ -207,12 +207,6 @@ TEST(DiscoveryParse, HashAndSizeOfRawBytes) {
   EXPECT_EQ(a.size, 19);
 }
 
-}  // namespace
-}  // namespace fastest::discovery
-
-namespace fastest::discovery {
-namespace {
-
 TEST(DiscoveryParse, Python2PrintStatementIsASyntaxError) {
   ParsedFile f = testing::parse("def test_a():\n    x = 1\n    print \"hi\"\n");
   ASSERT_TRUE(f.error);

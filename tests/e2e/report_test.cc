@@ -36,12 +36,6 @@ TEST(Reporting, WorkerFatalEndsTheRunWithItsExitCodeAndKeepsResults) {
   EXPECT_EQ(rows(p.db(), "SELECT count(*) FROM results"), 3);
 }
 
-}  // namespace
-}  // namespace fastest::e2e
-
-namespace fastest::e2e {
-namespace {
-
 using ::testing::HasSubstr;
 using ::testing::Not;
 

@@ -113,12 +113,6 @@ TEST(EndToEnd, NodeIdArgumentRunsOneTest) {
   EXPECT_NE(r.out.find("1 passed in"), std::string::npos) << r.out;
 }
 
-}  // namespace
-}  // namespace fastest::e2e
-
-namespace fastest::e2e {
-namespace {
-
 TEST(Selection, LastFailedRerunsOnlyTheFailures) {
   FixtureProject p("one_failure");
   ASSERT_EQ(p.run({}).exit_code, 1);
@@ -156,12 +150,6 @@ TEST(Selection, ExitFirstStopsAfterTheFirstFailure) {
   EXPECT_NE(r.out.find("stopping after 1 failure"), std::string::npos) << r.out;
 }
 
-}  // namespace
-}  // namespace fastest::e2e
-
-namespace fastest::e2e {
-namespace {
-
 TEST(CollectOnly, ListsRuntimeIdsLikePytest) {
   FixtureProject p("params");
   auto r = p.run({"--collect-only", "-q"});
@@ -175,12 +163,6 @@ TEST(CollectOnly, ListsRuntimeIdsLikePytest) {
   EXPECT_EQ(s.exit_code, 0);
   EXPECT_NE(s.out.find("tests/test_p.py::test_square\n"), std::string::npos) << s.out;
 }
-
-}  // namespace
-}  // namespace fastest::e2e
-
-namespace fastest::e2e {
-namespace {
 
 // B6: ids with "::", "[", escaped newlines, RTL marks and 10 KB are unique keys that
 // round-trip through the store (--lf) and JUnit stays well-formed.
