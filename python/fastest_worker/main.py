@@ -150,6 +150,7 @@ def _configure(msg, ch):
     _apply_pythonpath(config)
     rewrite.install(config)
     run = Run(config, ch)
+    run.reruns.configure(msg)
     if "args" not in msg and "options" not in msg:
         return run  # a protocol-1 controller: conftests load with the first batch
     try:

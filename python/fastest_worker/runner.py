@@ -14,6 +14,7 @@ from . import marks
 from . import outcomes
 from . import reorder
 from . import report
+from . import reruns
 from .capture import Capture
 from .collect import Collector, CollectError, ModuleSkipped
 from .nodes import FUNCTION, Class
@@ -136,6 +137,7 @@ class Run:
             self.start_cwd = config.rootdir_str
         self.good_path = None
         self._hook_cache = {}
+        self.reruns = reruns.Reruns()
 
     def _restore_process_state(self):
         """Undo a previous batch's chdir / sys.path damage so placement never matters."""
@@ -617,9 +619,13 @@ class Run:
                       "when": "collect", "setup_s": 0.0, "call_s": 0.0, "teardown_s": 0.0,
                       "longrepr": text, "message": text.strip().splitlines()[-1] if text.strip() else "",
                       "stdout": "", "stderr": "", "log": "", "line": 0})
+        items = self.reruns.batch(items, msg)
         n = len(items)
         stop = False
-        for i in range(n):
+        i = -1
+        while i + 1 < len(items):  # --reruns appends a failed test to the batch
+            i += 1
+            n = len(items)
             nxt = items[i + 1] if i + 1 < n and not stop else None
             try:
                 failed = self.run_item(batch, items[i], nxt)
@@ -806,6 +812,7 @@ class Run:
     def run_item(self, batch, item, nxt):
         """Run one test; send start and result. True when it failed or errored."""
         ch = self.ch
+        self.reruns.before_attempt(item)
         ch.queue({"t": "start", "batch": batch, "nodeid": item.nodeid})
         ch.flush()
         self.current = item
@@ -901,7 +908,10 @@ class Run:
         item.funcargs = None
         item.instance = None
         self.current = None
+        again = self.reruns.again(self, item, res)
         ch.queue(res)
+        if again:
+            return False
         failed = res["outcome"] in ("failed", "error") or "teardown_error" in res
         if failed:
             self.session.testsfailed += 1

@@ -305,6 +305,12 @@ base::Status fill_options(const json& ns, Options& o) {
   o.timings = ns["timings"].get<bool>();
   if (ns["engine"].is_string()) o.engine = ns["engine"].get<std::string>();
   o.timeout_s = ns["timeout"].is_number() ? ns["timeout"].get<double>() : 0;
+  if (ns["reruns"].is_number()) o.reruns = ns["reruns"].get<int>();
+  if (ns["reruns_delay"].is_number()) o.reruns_delay = ns["reruns_delay"].get<double>();
+  if (o.reruns < 0) return usage("argument --reruns: must be at least 0");
+  if (o.reruns_delay < 0) return usage("argument --reruns-delay: must be at least 0");
+  o.flaky_fails = ns["flaky_fails"].get<bool>();
+  o.quarantine = ns["quarantine"].get<bool>();
   o.maxprocesses = ns["maxprocesses"].is_number() ? ns["maxprocesses"].get<int>() : 0;
   if (ns["numprocesses"].is_string()) {
     std::string v = ns["numprocesses"].get<std::string>();

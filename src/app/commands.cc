@@ -99,6 +99,21 @@ ExitCode fail(const base::Error& e) {
 
 }  // namespace
 
+namespace {
+
+ExitCode flaky_stats(const store::HistoryStore& db, const StatsOptions& opts) {
+  auto rows = db.flakiness(opts.top);
+  if (!rows.ok()) return fail(rows.error());
+  std::vector<report::FlakyRow> view;
+  for (const auto& f : rows.value()) view.push_back({f.node_id, f.runs, f.flips, f.flaky, f.flip_rate, f.last_commit});
+  const auto kept = static_cast<std::size_t>(db.kept_runs());
+  std::string text = opts.json ? report::render_flaky_json(view, kept) : report::render_flaky_text(view, kept);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return ExitCode::ok;
+}
+
+}  // namespace
+
 ExitCode run_stats(const StatsOptions& opts) {
   auto path = project_db(opts.run);
   if (!path.ok()) return fail(path.error());
@@ -109,6 +124,7 @@ ExitCode run_stats(const StatsOptions& opts) {
   auto db = store::HistoryStore::open(path.value());
   if (!db.ok()) return fail(db.error());
   for (const auto& w : db.value()->warnings()) std::fprintf(stderr, "fastest: warning: %s\n", w.c_str());
+  if (opts.flaky) return flaky_stats(*db.value(), opts);
   auto model = load_model(*db.value(), opts.top);
   if (!model.ok()) return fail(model.error());
   model->db_path = path.value().string();

@@ -12,7 +12,8 @@ struct StatsOptions {
   Options run;  ///< --db, --rootdir, paths: where the database is
   std::size_t top = 20;
   bool json = false;
-  std::string html;  ///< write the HTML page here ("" = none)
+  std::string html;    ///< write the HTML page here ("" = none)
+  bool flaky = false;  ///< --flaky: flip rates over the kept runs instead of the overview
 };
 
 struct DbOptions {

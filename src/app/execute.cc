@@ -8,6 +8,7 @@
 #include <set>
 
 #include "app/flush_policy.h"
+#include "app/git_commit.h"
 #include "app/reporting.h"
 #include "app/session.h"
 #include "base/clock.h"
@@ -40,6 +41,10 @@ class EventSink {
       case exec::EventKind::test_result:
         send_header({});
         on_result(ev.batch, ev.result, executor);
+        break;
+      case exec::EventKind::test_rerun:
+        send_header({});
+        on_rerun(ev.result);
         break;
       case exec::EventKind::collect_error:
         send_header({});
@@ -107,6 +112,10 @@ class EventSink {
   }
 
   void set_run(std::int64_t run_id) { m_run = run_id; }
+  /// --flaky-fails: a flaky test counts as a failure (exit 1).
+  void set_flaky_fails(bool on) { m_flaky_fails = on; }
+  /// --quarantine: these tests' failures are reported but do not fail the run.
+  void set_quarantine(std::set<std::string> ids) { m_quarantine = std::move(ids); }
   void set_static_count(std::int64_t batch, std::size_t n) { m_static_of[batch] = n; }
 
   void flush() {
@@ -117,10 +126,11 @@ class EventSink {
         m_warned = true;
       }
     };
-    if (!m_pending.empty()) warn(m_db.record_results(m_run, m_pending));
+    if (!m_pending.empty() || !m_attempts.empty()) warn(m_db.record_results(m_run, m_pending, m_attempts));
     if (!m_spans.empty()) warn(m_db.record_batches(m_run, m_spans));
     if (!m_costs.empty()) warn(m_db.record_modules(m_run, m_costs));
     m_pending.clear();
+    m_attempts.clear();
     m_spans.clear();
     m_costs.clear();
     m_flush.flushed();
@@ -182,17 +192,36 @@ class EventSink {
     std::fflush(stderr);
   }
 
-  void on_result(std::int64_t batch, const base::TestResult& r, exec::Executor& executor) {
+  /// --reruns: a failed attempt; the test's final result comes later.
+  void on_rerun(const base::TestResult& r) {
+    if (stopped_stepwise) return;
+    ++summary.counts["rerun"];
+    m_reran[r.node_id] = std::max(m_reran[r.node_id], r.attempt);
+    for (auto& rep : m_reporters) rep->on_rerun(r);
+    m_attempts.push_back(r);
+  }
+
+  void on_result(std::int64_t batch, const base::TestResult& result, exec::Executor& executor) {
     // pytest's --sw ends the session at the failure: what other workers finish after it did not run there.
     if (stopped_stepwise) return;
+    base::TestResult flaky;
+    const base::TestResult& r = with_attempts(result, flaky);
     ++ran;
     ++m_tests_in[batch];
-    ++summary.counts[std::string(base::summary_word(r.outcome))];
-    if (!r.teardown_error.empty()) ++summary.counts["error"];
+    const bool failed = base::is_failure(r.outcome) || !r.teardown_error.empty() ||
+                        (m_flaky_fails && r.outcome == base::Outcome::flaky);
+    const bool quarantined = failed && m_quarantine.count(r.node_id) > 0;
+    if (quarantined) {
+      ++summary.counts["quarantined"];
+      summary.quarantined.push_back(r.node_id);
+    } else {
+      ++summary.counts[std::string(base::summary_word(r.outcome))];
+      if (!r.teardown_error.empty()) ++summary.counts["error"];
+    }
     for (auto& rep : m_reporters) rep->on_result(r);
     m_pending.push_back(r);
     if (m_flush.after_result(m_pending.size())) flush();
-    if (base::is_failure(r.outcome) || !r.teardown_error.empty()) {
+    if (failed && !quarantined) {
       ++failures;
       if (m_maxfail > 0 && failures >= m_maxfail && !stopped_on_failure) {
         stopped_on_failure = true;
@@ -207,6 +236,17 @@ class EventSink {
     }
   }
 
+  /// `r` numbered after its reruns; a pass after failed attempts is flaky (a copy in `out`).
+  const base::TestResult& with_attempts(const base::TestResult& r, base::TestResult& out) {
+    auto it = m_reran.find(r.node_id);
+    if (it == m_reran.end()) return r;
+    out = r;
+    out.attempt = std::max(r.attempt, it->second + 1);
+    if (out.outcome == base::Outcome::passed) out.outcome = base::Outcome::flaky;
+    m_reran.erase(it);
+    return out;
+  }
+
   store::HistoryStore& m_db;
   std::int64_t m_run;
   std::vector<std::unique_ptr<report::Reporter>>& m_reporters;
@@ -214,6 +254,10 @@ class EventSink {
   int m_maxfail;
   std::map<std::int64_t, std::size_t> m_static_of;
   std::vector<base::TestResult> m_pending;
+  std::vector<base::TestResult> m_attempts;  ///< failed attempts (reruns) not recorded yet
+  std::map<std::string, int> m_reran;        ///< node id -> its last failed attempt's number
+  bool m_flaky_fails = false;
+  std::set<std::string> m_quarantine;
   std::vector<store::BatchSpan> m_spans;
   std::vector<store::ModuleCost> m_costs;
   std::map<std::int64_t, std::pair<int, double>> m_started;  ///< batch -> (worker, start)
@@ -230,8 +274,11 @@ class EventSink {
 
 namespace {
 
-store::RunInfo make_run_info(const Options& o, int workers, const std::string& schedule, const scheduler::Plan& plan) {
+store::RunInfo make_run_info(const RunContext& ctx, int workers, const std::string& schedule,
+                             const scheduler::Plan& plan) {
+  const Options& o = ctx.opts;
   store::RunInfo info;
+  info.git_commit = git_commit(ctx.ini.rootdir);
   for (const auto& a : o.argv) info.argv += (info.argv.empty() ? "" : " ") + a;
   info.workers = workers;
   info.schedule = schedule;
@@ -254,6 +301,15 @@ ExitCode exit_code_for(const EventSink& sink, bool interrupted, bool continue_on
   return ExitCode::ok;
 }
 
+/// --quarantine: tests whose flip rate over the kept runs reaches the threshold.
+std::set<std::string> quarantined_tests(const store::HistoryStore& db, double threshold) {
+  std::set<std::string> out;
+  auto rows = db.flakiness(SIZE_MAX, std::max(threshold, 1e-9));
+  if (rows.ok())
+    for (const auto& f : rows.value()) out.insert(f.node_id);
+  return out;
+}
+
 store::RunEnd make_run_end(ExitCode code, double wall, report::Summary& summary) {
   store::RunEnd end;
   end.exit_status = static_cast<int>(code);
@@ -274,7 +330,10 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
   eo.spawn.python = ctx.python;
   eo.spawn.main_script = main_py;
   eo.timeout_s = o.timeout_s;
+  eo.reruns = o.reruns;
   auto& wc = eo.config;
+  wc.reruns = o.reruns;
+  wc.reruns_delay = o.reruns_delay;
   wc.rootdir = ctx.ini.rootdir.string();
   wc.capture = o.capture;
   wc.import_mode = o.import_mode;
@@ -347,6 +406,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   sink.add_static_errors(m_errors.size());
   sink.add_deselected(m_deselected);
   if (o.stepwise) sink.set_stepwise(option_bool(o, "stepwise_skip").value_or(false));
+  sink.set_flaky_fails(o.flaky_fails);
+  if (o.quarantine) sink.set_quarantine(quarantined_tests(m_db, o.quarantine_threshold));
   for (const auto& e : m_errors) {
     // --continue-on-collection-errors: they are reported and count against the run.
     sink.summary.counts["error"]++;
@@ -358,7 +419,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     std::fprintf(stderr, "fastest: internal error: %s\n", main_py.error().message.c_str());
     return ExitCode::internal_error;
   }
-  auto run_id = m_db.begin_run(make_run_info(o, workers, schedule_name, plan.value()));
+  auto run_id = m_db.begin_run(make_run_info(m_ctx, workers, schedule_name, plan.value()));
   std::int64_t rid = run_id.ok() ? run_id.value() : -1;
   sink.set_run(rid);
 
@@ -406,7 +467,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     std::fprintf(stderr, "fastest: error: could not write %s\n", o.junitxml.c_str());
   ExitCode code = exit_code_for(sink, interrupted.load(), o.continue_on_collection_errors);
   if (rid >= 0) {
-    auto st = m_db.finish_run(rid, make_run_end(code, summary.wall_s, summary));
+    auto st = m_db.finish_run(rid, make_run_end(code, summary.wall_s, summary), sink.python_version);
     if (!st.ok())
       std::fprintf(stderr, "fastest: warning: the run's end was not recorded: %s\n", st.error().message.c_str());
   }

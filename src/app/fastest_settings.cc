@@ -61,6 +61,27 @@ const std::vector<Setting>& settings() {
          o.timeout_s = *d;
          return "";
        }},
+      {"reruns", "FASTEST_RERUNS", "reruns", true,
+       [](Options& o, const std::string& v) -> std::string {
+         auto d = to_number(v);
+         if (!d || *d < 0 || *d != static_cast<int>(*d)) return "expected a whole number of reruns, got '" + v + "'";
+         o.reruns = static_cast<int>(*d);
+         return "";
+       }},
+      {"reruns_delay", "FASTEST_RERUNS_DELAY", "reruns_delay", true,
+       [](Options& o, const std::string& v) -> std::string {
+         auto d = to_number(v);
+         if (!d || *d < 0) return "expected a number of seconds, got '" + v + "'";
+         o.reruns_delay = *d;
+         return "";
+       }},
+      {"quarantine_threshold", "FASTEST_QUARANTINE_THRESHOLD", "quarantine_threshold", true,
+       [](Options& o, const std::string& v) -> std::string {
+         auto d = to_number(v);
+         if (!d || *d < 0 || *d > 1) return "expected a flip rate between 0 and 1, got '" + v + "'";
+         o.quarantine_threshold = *d;
+         return "";
+       }},
       {"shard", "FASTEST_SHARD", "shard", false,
        [](Options& o, const std::string& v) { return o.shard = v, std::string(); }},
       {"engine", "FASTEST_ENGINE", "engine", false,

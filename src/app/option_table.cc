@@ -609,6 +609,12 @@ std::vector<OptionSpec> fastest_own() {
   engine.note = "`auto` is the default; the choice is made in `src/app/engine*` (native until that lands)";
   auto timeout = own({"--timeout"}, "S", "Fail a test that runs longer than S seconds (the worker is killed)");
   timeout.type = T::real;
+  auto reruns = own({"--reruns"}, "N",
+                    "Run a failed test again, up to N times, after the rest of its batch (a pass "
+                    "then makes it flaky)");
+  reruns.type = T::integer;
+  auto reruns_delay = own({"--reruns-delay"}, "S", "Wait S seconds before each rerun");
+  reruns_delay.type = T::real;
   auto schedule =
       own({"--schedule"}, "SCHEDULE", "Batch order: history (LPT over recorded durations) or fifo (file order)");
   schedule.choices = {"history", "fifo"};
@@ -627,6 +633,12 @@ std::vector<OptionSpec> fastest_own() {
       own({"--timings"}, "", "Print per-pass timers to stderr"),
       timeout,
       engine,
+      reruns,
+      reruns_delay,
+      own({"--flaky-fails"}, "", "A flaky test (failed, then passed on a rerun) fails the run"),
+      own({"--quarantine"}, "",
+          "Run tests whose recorded flip rate reaches quarantine_threshold, but let their "
+          "failures not fail the run"),
   };
 }
 

@@ -28,10 +28,15 @@ struct Options {
   std::string junitxml;
   std::string capture = "fd";  ///< --capture fd|sys|no; -s = no
   std::string import_mode = "prepend";
-  double timeout_s = 0;             ///< --timeout, per test
-  std::string shard;                ///< --shard K/N ("" = from CI env or none)
-  std::string rootdir;              ///< --rootdir
-  std::string report_chars = "fE";  ///< -r
+  double timeout_s = 0;               ///< --timeout, per test
+  int reruns = 0;                     ///< --reruns: a failed test runs again up to N times
+  double reruns_delay = 0;            ///< --reruns-delay, seconds before each rerun
+  bool flaky_fails = false;           ///< --flaky-fails: a flaky test (failed, then passed) fails the run
+  bool quarantine = false;            ///< --quarantine: failures of historically flaky tests do not fail the run
+  double quarantine_threshold = 0.2;  ///< flip rate from which --quarantine applies ([tool.fastest])
+  std::string shard;                  ///< --shard K/N ("" = from CI env or none)
+  std::string rootdir;                ///< --rootdir
+  std::string report_chars = "fE";    ///< -r
   bool continue_on_collection_errors = false;
   bool timings = false;          ///< --timings: per-pass timers on stderr
   int durations = -1;            ///< --durations N (0 = all, -1 = off)

@@ -5,7 +5,7 @@
 
 namespace fastest::base {
 namespace {
-constexpr std::array<std::pair<Outcome, std::string_view>, 8> k_names{{
+constexpr std::array<std::pair<Outcome, std::string_view>, 9> k_names{{
     {Outcome::passed, "passed"},
     {Outcome::failed, "failed"},
     {Outcome::error, "error"},
@@ -14,6 +14,7 @@ constexpr std::array<std::pair<Outcome, std::string_view>, 8> k_names{{
     {Outcome::xpassed, "xpassed"},
     {Outcome::crashed, "crashed"},
     {Outcome::timed_out, "timeout"},
+    {Outcome::flaky, "flaky"},
 }};
 }  // namespace
 

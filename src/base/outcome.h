@@ -15,13 +15,14 @@ enum class Outcome : int {
   xpassed = 6,
   crashed = 7,    ///< the worker died while running the test (counted as failed)
   timed_out = 8,  ///< killed after --timeout (counted as failed)
+  flaky = 9,      ///< failed, then passed on a rerun (--reruns); fails the run only with --flaky-fails
 };
 
 /// pytest's lower-case word for the outcome ("passed", "xfailed", ...).
 std::string_view outcome_name(Outcome o);
 /// Inverse of outcome_name; nullopt for unknown words.
 std::optional<Outcome> parse_outcome(std::string_view word);
-/// True for outcomes that make the run exit 1 (failed, crashed, timed_out, error).
+/// True for outcomes that make the run exit 1 (failed, crashed, timed_out, error; not flaky).
 bool is_failure(Outcome o);
 /// The word pytest's summary line counts this outcome under ("failed" for crashes).
 std::string_view summary_word(Outcome o);

@@ -56,6 +56,7 @@ struct TestResult {
   std::vector<std::pair<std::string, std::string>> properties{};
   /// record_xml_attribute: extra attributes of the JUnit <testcase> (xunit1 / legacy only).
   std::vector<std::pair<std::string, std::string>> xml_attributes{};
+  int attempt = 1;            ///< 1-based attempt number (--reruns: earlier attempts are reported as reruns)
   int worker = -1;            ///< worker slot index
   double start_offset_s = 0;  ///< seconds since run start when the test began
 };

@@ -59,13 +59,13 @@ ExitCode usage(const std::string& msg) {
   return ExitCode::usage_error;
 }
 
-/// `fastest stats [--top N] [--json] [--html FILE] [--db PATH] [--rootdir DIR] [path]`
+/// `fastest stats [--flaky] [--top N] [--json] [--html FILE] [--db PATH] [--rootdir DIR] [path]`
 ExitCode stats_main(int argc, char** argv) {
   cxxopts::Options p("fastest stats", "slowest and flaky tests, recent runs and their balance");
   p.add_options()("h,help", "help")("top", "rows per table", cxxopts::value<std::size_t>()->default_value("20"))(
-      "json", "machine-readable output")("html", "also write a self-contained HTML report to FILE",
-                                         cxxopts::value<std::string>())("db", "history database",
-                                                                        cxxopts::value<std::string>())(
+      "json", "machine-readable output")("flaky", "flip rate and flaky verdicts per test over the kept runs")(
+      "html", "also write a self-contained HTML report to FILE", cxxopts::value<std::string>())(
+      "db", "history database", cxxopts::value<std::string>())(
       "rootdir", "project root", cxxopts::value<std::string>())("paths", "project path",
                                                                 cxxopts::value<std::vector<std::string>>());
   p.parse_positional({"paths"});
@@ -75,6 +75,7 @@ ExitCode stats_main(int argc, char** argv) {
     if (r.count("help")) return std::printf("%s\n", p.help().c_str()), ExitCode::ok;
     o.top = r["top"].as<std::size_t>();
     o.json = r.count("json") > 0;
+    o.flaky = r.count("flaky") > 0;
     if (r.count("html")) o.html = r["html"].as<std::string>();
     if (r.count("db")) o.run.db = r["db"].as<std::string>();
     if (r.count("rootdir")) o.run.rootdir = r["rootdir"].as<std::string>();

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace fastest::exec {
@@ -71,6 +72,7 @@ namespace {
 struct BatchState {
   std::vector<std::string> collected;
   std::unordered_set<std::string> done;
+  std::unordered_map<std::string, int> reruns;  ///< node id -> failed attempts reported as reruns
   std::string in_flight;
   double in_flight_start = 0;
   bool finished = false;
@@ -250,6 +252,13 @@ struct Executor::Slot {
       case MessageType::result:
         on_result(msg, item, bs);
         break;
+      case MessageType::rerun:
+        if (!bs.done.count(msg.nodeid)) {
+          ++bs.reruns[msg.nodeid];
+          emit(test_event(EventKind::test_rerun, msg, item, bs));
+        }
+        if (bs.in_flight == msg.nodeid) bs.in_flight.clear();
+        break;
       case MessageType::collect_error:
         bs.collect_failed = true;
         emit(Event{.kind = EventKind::collect_error,
@@ -311,20 +320,31 @@ struct Executor::Slot {
     proc.reset();
   }
 
+  /// A test_result or test_rerun event from a worker's `result` / `rerun`.
+  Event test_event(EventKind kind, WorkerMessage& msg, const WorkItem& item, const BatchState& bs) {
+    auto& r = msg.result;
+    r.file = item.module;
+    r.worker = index;
+    r.start_offset_s = (bs.in_flight == msg.nodeid ? bs.in_flight_start : ex.m_clock.now_seconds()) - shared.t0.load();
+    r.captured_stdout = cap_text(std::move(r.captured_stdout), k_max_captured_bytes);
+    r.captured_stderr = cap_text(std::move(r.captured_stderr), k_max_captured_bytes);
+    r.longrepr = cap_text(std::move(r.longrepr), k_max_captured_bytes);
+    return Event{.kind = kind, .batch = item.id, .module = item.module, .result = std::move(r)};
+  }
+
   void on_result(WorkerMessage& msg, const WorkItem& item, BatchState& bs) {
     // A second result for one id comes from a forked child that returned into the harness.
-    if (bs.done.insert(msg.nodeid).second) {
-      auto& r = msg.result;
-      r.file = item.module;
-      r.worker = index;
-      r.start_offset_s =
-          (bs.in_flight == msg.nodeid ? bs.in_flight_start : ex.m_clock.now_seconds()) - shared.t0.load();
-      r.captured_stdout = cap_text(std::move(r.captured_stdout), k_max_captured_bytes);
-      r.captured_stderr = cap_text(std::move(r.captured_stderr), k_max_captured_bytes);
-      r.longrepr = cap_text(std::move(r.longrepr), k_max_captured_bytes);
-      emit(Event{.kind = EventKind::test_result, .batch = item.id, .module = item.module, .result = std::move(r)});
-    }
+    if (bs.done.insert(msg.nodeid).second) emit(test_event(EventKind::test_result, msg, item, bs));
     if (bs.in_flight == msg.nodeid) bs.in_flight.clear();
+  }
+
+  /// Failed attempts `id` had before now: in earlier workers and as this worker's reruns.
+  static int failed_attempts(const WorkItem& item, const BatchState& bs, const std::string& id) {
+    int n = 0;
+    for (const auto& [k, v] : item.attempts)
+      if (k == id) n = v;
+    if (auto it = bs.reruns.find(id); it != bs.reruns.end()) n += it->second;
+    return n;
   }
 
   /// Feeds the worker's messages for `item` into `bs` until the batch ends one way or another.
@@ -369,13 +389,23 @@ struct Executor::Slot {
                                    : "worker " + std::to_string(index) + " crashed while running '" + bs.in_flight +
                                          "': " + status + "\n";
       if (!stacks.empty()) text += "\nStacks of all threads at the timeout (most recent call first):\n" + stacks;
-      bs.done.insert(bs.in_flight);
-      emit(Event{
-          .kind = EventKind::test_result,
+      const int before = failed_attempts(item, bs, bs.in_flight);
+      // --reruns: the crashed test runs again in a fresh worker after the rest of the batch,
+      // at most `reruns` times in all (never a crash loop).
+      const bool again = before < ex.m_opts.reruns;
+      Event ev{
+          .kind = again ? EventKind::test_rerun : EventKind::test_result,
           .batch = item.id,
           .module = item.module,
           .result = failed_result(item, bs.in_flight, timed_out ? base::Outcome::timed_out : base::Outcome::crashed,
-                                  cap_text(std::move(text), k_max_captured_bytes))});
+                                  cap_text(std::move(text), k_max_captured_bytes))};
+      ev.result.attempt = before + 1;
+      emit(std::move(ev));
+      if (again) {
+        ++bs.reruns[bs.in_flight];
+      } else {
+        bs.done.insert(bs.in_flight);
+      }
     } else if (bs.collected.empty() && !bs.collect_failed) {
       import_crash(item, timed_out ? why : status);
       return;
@@ -406,7 +436,11 @@ struct Executor::Slot {
                   .first = item.first,
                   .attempt = item.attempt + (bs.in_flight.empty() ? 1 : 0)};
     for (const auto& id : bs.collected)
-      if (!bs.done.count(id)) rest.select.push_back(id);
+      if (!bs.done.count(id) && id != bs.in_flight) rest.select.push_back(id);
+    // A crashed test that runs again goes after the batch's other tests.
+    if (!bs.in_flight.empty() && !bs.done.count(bs.in_flight)) rest.select.push_back(bs.in_flight);
+    for (const auto& id : rest.select)
+      if (int n = failed_attempts(item, bs, id); n > 0) rest.attempts.emplace_back(id, n);
     if (rest.select.empty()) return;
     if (rest.attempt >= ex.m_opts.max_attempts) {
       for (const auto& id : rest.select)
@@ -529,7 +563,8 @@ void Executor::slot_loop(int slot_index, Shared& shared) {
     slot.emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
     // A failed send means the worker has gone; what it wrote before (a `fatal` answering
     // its config) is still in the pipe, so read on: run_batch tells a fatal from a crash.
-    (void)slot.proc->send(encode_run(item->id, item->module, item->select, item->collect_only, item->first));
+    (void)slot.proc->send(
+        encode_run(item->id, item->module, item->select, item->collect_only, item->first, item->attempts));
     BatchState bs;
     std::string lost_reason;
     BatchEnd end = slot.run_batch(*item, bs, lost_reason);

@@ -28,6 +28,8 @@ struct WorkItem {
   int attempt = 0;                   ///< how many workers already died on this batch's remainder
   int import_attempts = 0;           ///< how many workers already died importing the module
   bool collect_only = false;         ///< report the collected node ids, run nothing
+  /// --reruns: node id -> failed attempts it already had in an earlier worker (a crash).
+  std::vector<std::pair<std::string, int>> attempts{};
 };
 
 struct ExecOptions {
@@ -41,6 +43,9 @@ struct ExecOptions {
   double stack_dump_wait_s = 1;   ///< how long a timed-out worker gets to dump its stacks
   int max_attempts = 3;           ///< a remainder re-queued this often is reported, not retried
   int max_import_attempts = 2;    ///< workers that may die importing one module before it is an error
+  /// --reruns: a test that crashed (or timed out) its worker runs again in a fresh worker,
+  /// after the rest of its batch, at most this often; attempts count across workers.
+  int reruns = 0;
   /// Wait for each new worker's `configured` before giving it a batch; a worker that dies
   /// or sends `fatal` before it is a start-up failure that drains the pool (no replacement,
   /// so a broken plugin or conftest fails once, not once per batch).
@@ -67,6 +72,8 @@ enum class EventKind : int {
   /// -W ...): `text` = pytest's message, `exit_code` = pytest's code. No batch is started
   /// after it and no worker replaces the one that sent it; busy workers finish their batch.
   worker_fatal = 13,
+  /// --reruns: `result` is a failed attempt (`attempt` numbers it) of a test that runs again.
+  test_rerun = 14,
 };
 
 struct Event {

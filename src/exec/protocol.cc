@@ -39,6 +39,7 @@ constexpr std::pair<std::string_view, MessageType> k_types[] = {
     {"fatal", MessageType::fatal},
     {"suite_property", MessageType::suite_property},
     {"info", MessageType::info},
+    {"rerun", MessageType::rerun},
 };
 
 std::vector<std::string> strings(const json& j, const char* key) {
@@ -78,6 +79,7 @@ void fill_result(const json& j, WorkerMessage& m) {
   r.captured_log = str(j, "log");
   r.when = str(j, "when");
   r.line = m.line;
+  r.attempt = static_cast<int>(std::clamp<std::int64_t>(integer(j, "attempt", 1), 1, 1 << 20));
   r.properties = pairs(j, "properties");
   r.xml_attributes = pairs(j, "xml_attributes");
   if (!outcome) r.longrepr = "worker reported unknown outcome '" + str(j, "outcome") + "'\n" + r.longrepr;
@@ -151,8 +153,8 @@ base::Result<WorkerMessage> decode_message(std::string_view payload) {
   // record_testsuite_property str()s its value; a worker sending the raw JSON value is shown as such.
   if (auto it = j.find("value"); it != j.end() && !it->is_string() && !it->is_null())
     m.value = it->dump(-1, ' ', false, json::error_handler_t::replace);
-  if (m.type == MessageType::result) {
-    if (m.nodeid.empty()) return base::make_error(base::ErrorCode::protocol, "result without nodeid");
+  if (m.type == MessageType::result || m.type == MessageType::rerun) {
+    if (m.nodeid.empty()) return base::make_error(base::ErrorCode::protocol, m.type_name + " without nodeid");
     fill_result(j, m);
   }
   if ((m.type == MessageType::start) && m.nodeid.empty())
@@ -184,14 +186,24 @@ std::string encode_config(const WorkerConfig& cfg) {
             {"options", options},
             {"worker_id", cfg.worker_id},
             {"worker_count", cfg.worker_count}};
+  if (cfg.reruns > 0) {
+    j["reruns"] = cfg.reruns;
+    j["reruns_delay"] = cfg.reruns_delay;
+  }
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select,
-                       bool collect_only, const std::vector<std::string>& first) {
+                       bool collect_only, const std::vector<std::string>& first,
+                       const std::vector<std::pair<std::string, int>>& attempts) {
   json j = {{"t", "run"}, {"batch", batch}, {"module", std::string(module)}, {"select", select}};
   if (collect_only) j["collect_only"] = true;
   if (!first.empty()) j["first"] = first;
+  if (!attempts.empty()) {
+    json a = json::object();
+    for (const auto& [id, n] : attempts) a[id] = n;
+    j["attempts"] = a;
+  }
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

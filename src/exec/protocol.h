@@ -45,6 +45,7 @@ enum class MessageType : int {
   fatal = 9,            ///< v2: session-level error; the worker exits after sending it
   suite_property = 10,  ///< v2: record_testsuite_property
   info = 11,            ///< v2: text printed verbatim on stdout (--fixtures, --markers, ...)
+  rerun = 12,           ///< a failed attempt of a test the worker runs again (--reruns); fields of `result`
   unknown = 99,
 };
 
@@ -96,13 +97,17 @@ struct WorkerConfig {
   /// "gw0", "gw1", ... or "master" (-n 0). Empty: the executor names each worker "gw<slot>".
   std::string worker_id;
   int worker_count = 1;
+  int reruns = 0;           ///< --reruns: a failed test runs again up to this often
+  double reruns_delay = 0;  ///< --reruns-delay: seconds to wait before each rerun
 };
 
 std::string encode_config(const WorkerConfig& cfg);
 /// `collect_only`: the worker reports `collected` and `batch_done` without running anything.
 /// `first`: node-id prefixes to run before the batch's other tests (--ff, --nf).
+/// `attempts`: node id -> failed attempts it already had (a test rerun after a crash).
 std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select,
-                       bool collect_only = false, const std::vector<std::string>& first = {});
+                       bool collect_only = false, const std::vector<std::string>& first = {},
+                       const std::vector<std::pair<std::string, int>>& attempts = {});
 std::string encode_shutdown();
 
 }  // namespace fastest::exec

@@ -207,6 +207,7 @@ void JunitReporter::on_result(const base::TestResult& r) {
   bool call_failed = false;
   switch (r.outcome) {
     case base::Outcome::passed:
+    case base::Outcome::flaky:
     case base::Outcome::xpassed:
       ++m_passed;
       break;
@@ -277,7 +278,29 @@ void JunitReporter::on_result(const base::TestResult& r) {
   for (const auto& [k, v] : r.properties)
     props += "<property name=\"" + xml_attr_escape(k) + "\" value=\"" + xml_attr_escape(v) + "\" />";
   if (!props.empty()) body = "<properties>" + props + "</properties>" + body;
+  body += rerun_elements(r);
   m_cases += open_testcase(r, first_time + teardown_time) + (body.empty() ? " />" : ">" + body + "</testcase>");
+}
+
+void JunitReporter::on_rerun(const base::TestResult& r) { m_reruns[r.node_id].push_back(r); }
+
+std::string JunitReporter::rerun_elements(const base::TestResult& final_result) {
+  auto it = m_reruns.find(final_result.node_id);
+  if (it == m_reruns.end()) return "";
+  const char* prefix = final_result.outcome == base::Outcome::flaky ? "flaky" : "rerun";
+  std::string out;
+  for (const auto& a : it->second) {
+    const bool error = a.outcome == base::Outcome::error;
+    std::string tag = std::string(prefix) + (error ? "Error" : "Failure");
+    std::string msg = a.message.empty() ? first_line(a.longrepr) : a.message;
+    out += "<" + tag + " message=\"" + xml_attr_escape(msg) + "\" type=\"" + (error ? "error" : "failure") + "\">";
+    out += "<stackTrace>" + xml_escape(strip(a.longrepr)) + "</stackTrace>";
+    if (!a.captured_stdout.empty()) out += "<system-out>" + xml_escape(a.captured_stdout) + "</system-out>";
+    if (!a.captured_stderr.empty()) out += "<system-err>" + xml_escape(a.captured_stderr) + "</system-err>";
+    out += "</" + tag + ">";
+  }
+  m_reruns.erase(it);
+  return out;
 }
 
 void JunitReporter::on_suite_property(const std::string& name, const std::string& value) {

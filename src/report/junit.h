@@ -4,6 +4,7 @@
 // record_testsuite_property.
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,10 @@ class JunitReporter final : public Reporter {
   void on_start(const RunHeader&) override;
   void on_collect_error(const base::CollectionError& e) override;
   void on_result(const base::TestResult& r) override;
+  /// --reruns: kept until the test's result, then written as Surefire's children of its
+  /// <testcase>: <flakyFailure>/<flakyError> when it passed at last, <rerunFailure>/<rerunError>
+  /// when it did not (each with message, type, <stackTrace>, <system-out>, <system-err>).
+  void on_rerun(const base::TestResult& r) override;
   void on_suite_property(const std::string& name, const std::string& value) override;
   void on_finish(const Summary& s) override;
   /// The document; written to the path by on_finish (atomically: temp file + rename).
@@ -47,12 +52,14 @@ class JunitReporter final : public Reporter {
  private:
   std::string open_testcase(const base::TestResult& r, double seconds) const;
   std::string captured(const base::TestResult& r) const;
+  std::string rerun_elements(const base::TestResult& final_result);
 
   std::filesystem::path m_path;
   JunitOptions m_opts;
   std::string m_timestamp;
   std::string m_cases;  ///< rendered <testcase> elements, in arrival order
   std::vector<std::pair<std::string, std::string>> m_suite_properties;
+  std::map<std::string, std::vector<base::TestResult>> m_reruns;  ///< node id -> failed attempts so far
   int m_passed = 0, m_failures = 0, m_errors = 0, m_skipped = 0, m_double = 0;
   bool m_write_failed = false;
 };

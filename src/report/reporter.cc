@@ -21,7 +21,10 @@ std::string format_duration(double seconds) {
 
 std::string summary_words(const Summary& s) {
   // pytest's order: failed passed skipped deselected xfailed xpassed warnings error.
-  static const char* k_order[] = {"failed", "passed", "skipped", "deselected", "xfailed", "xpassed"};
+  // fastest's "flaky" (failed, then passed on a rerun) follows "passed"; pytest-rerunfailures'
+  // "rerun" (failed attempts that were run again) comes last, as pytest puts plugin words.
+  static const char* k_order[] = {"failed",     "passed",  "flaky",   "skipped",
+                                  "deselected", "xfailed", "xpassed", "quarantined"};
   std::string out;
   auto add = [&](int n, const std::string& word) {
     if (n <= 0) return;
@@ -34,6 +37,7 @@ std::string summary_words(const Summary& s) {
   }
   add(s.warnings, s.warnings == 1 ? "warning" : "warnings");
   if (auto it = s.counts.find("error"); it != s.counts.end()) add(it->second, it->second == 1 ? "error" : "errors");
+  if (auto it = s.counts.find("rerun"); it != s.counts.end()) add(it->second, "rerun");
   if (out.empty()) out = "no tests ran";
   return out + " in " + format_duration(s.wall_s);
 }

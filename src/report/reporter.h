@@ -48,6 +48,8 @@ struct Summary {
   /// A worker sent `fatal` (session-level error): reporters that printed nothing yet stay
   /// silent, as pytest prints only the error when its configuration fails.
   bool fatal = false;
+  /// --quarantine: tests whose failures were not counted against the run (their own section).
+  std::vector<std::string> quarantined{};
 };
 
 class Reporter {
@@ -56,6 +58,9 @@ class Reporter {
   virtual void on_start(const RunHeader&) {}
   virtual void on_collect_error(const base::CollectionError&) {}
   virtual void on_result(const base::TestResult&) {}
+  /// --reruns: a failed attempt of a test that will run again (`attempt` numbers it);
+  /// the test's on_result comes later, with its final outcome (flaky when it then passed).
+  virtual void on_rerun(const base::TestResult&) {}
   /// A batch (one module or a slice) finished on a worker; results for it came before.
   virtual void on_batch_done(const std::string& /*module*/, std::int64_t /*batch*/) {}
   virtual void on_warning(const base::WarningRecord& /*w*/) {}

@@ -67,6 +67,16 @@ struct Floor {
 };
 Floor compute_floor(const StatsModel& m, int workers);
 
+/// One row of `fastest stats --flaky` (filled from store::FlakyStat).
+struct FlakyRow {
+  std::string node_id;
+  std::int64_t runs = 0, flips = 0, flaky = 0;
+  double flip_rate = 0;
+  std::string last_commit;  ///< "" when the run recorded none
+};
+std::string render_flaky_text(const std::vector<FlakyRow>& rows, std::size_t kept_runs);
+std::string render_flaky_json(const std::vector<FlakyRow>& rows, std::size_t kept_runs);
+
 std::string render_stats_text(const StatsModel& m, int width = 100);
 std::string render_stats_json(const StatsModel& m);
 std::string render_stats_html(const StatsModel& m);

@@ -13,6 +13,7 @@ namespace {
 char letter(base::Outcome o) {
   switch (o) {
     case base::Outcome::passed:
+    case base::Outcome::flaky:  // its failed attempts were shown as 'R'
       return '.';
     case base::Outcome::failed:
     case base::Outcome::crashed:
@@ -34,6 +35,8 @@ const char* verbose_word(base::Outcome o) {
   switch (o) {
     case base::Outcome::passed:
       return "PASSED";
+    case base::Outcome::flaky:
+      return "FLAKY";
     case base::Outcome::failed:
       return "FAILED";
     case base::Outcome::crashed:
@@ -184,7 +187,8 @@ void TerminalReporter::on_result(const base::TestResult& r) {
     m_phases.push_back({r.teardown_s, "teardown", r.node_id});
   }
   switch (r.outcome) {
-    case base::Outcome::passed: {
+    case base::Outcome::passed:
+    case base::Outcome::flaky: {
       base::TestResult kept = r;
       if (m_chars.find('P') == std::string::npos) kept.captured_stdout = kept.captured_stderr = kept.captured_log = "";
       kept.longrepr.clear();

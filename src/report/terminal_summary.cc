@@ -271,6 +271,10 @@ void TerminalReporter::on_finish(const Summary& s) {
     if (!m_opts.junit_path.empty()) write(rule("generated xml file: " + m_opts.junit_path, '-'));
     print_durations();
     print_short_summary();
+    if (!s.quarantined.empty()) {
+      write(rule("quarantined (flaky in history: failures do not fail the run)", '='));
+      for (const auto& id : s.quarantined) write("QUARANTINED " + sanitize(id) + "\n");
+    }
   }
   if (s.interrupted) write(rule(s.interrupt_reason, '!'));
   if (m_opts.verbose < -1) return;

@@ -134,7 +134,8 @@ Statements::Statements(SQLite::Database& db)
       get_run(db, "SELECT uuid, started_unix FROM runs WHERE id = ?"),
       finish_run(db,
                  "UPDATE runs SET ended_unix = ?, actual_makespan_s = ?, exit_status = ?, passed = ?, "
-                 "failed = ?, errors = ?, skipped = ? WHERE id = ?"),
+                 "failed = ?, errors = ?, skipped = ?, python_version = coalesce(nullif(?, ''), python_version) "
+                 "WHERE id = ?"),
       run_work(db,
                "UPDATE runs SET work_s = (SELECT total(coalesce(setup_s, 0) + coalesce(call_s, 0) + "
                "coalesce(teardown_s, 0)) FROM results WHERE run = ?1) WHERE id = ?1"),
@@ -185,7 +186,10 @@ Statements::Statements(SQLite::Database& db)
                   "LIMIT ?"),
       batches(db,
               "SELECT worker, module, start_s, end_s, tests FROM batches WHERE run = ? "
-              "ORDER BY worker, start_s") {}
+              "ORDER BY worker, start_s"),
+      insert_attempt(db,
+                     "INSERT OR IGNORE INTO attempts (run, node, attempt, outcome, setup_s, call_s, teardown_s, "
+                     "worker, start_offset_s, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
 
 TestStatsRow read_stats(SQLite::Statement& q, int first) {
   TestStatsRow s;
@@ -468,9 +472,30 @@ void add_nodes(StoreImpl& impl, const std::vector<std::pair<const std::string, N
               });
 }
 
+/// --reruns: failed attempts, one row each (rare: no multi-row statement); a repeated
+/// (run, node, attempt) is ignored, as a repeated result is.
+void insert_attempts(StoreImpl& impl, std::int64_t run_id,
+                     const std::vector<std::pair<NodeState*, const base::TestResult*>>& tries) {
+  for (const auto& [ns, r] : tries) {
+    Using ins(impl.st.insert_attempt);
+    ins->bind(1, run_id);
+    ins->bind(2, ns->id);
+    ins->bind(3, std::max(1, r->attempt));
+    ins->bind(4, static_cast<int>(r->outcome));
+    bind_seconds(*ins, 5, r->setup_s);
+    bind_seconds(*ins, 6, r->call_s);
+    bind_seconds(*ins, 7, r->teardown_s);
+    ins->bind(8, r->worker);
+    bind_seconds(*ins, 9, r->start_offset_s);
+    ins->bind(10, std::string(clip_message(r->message)));
+    ins->exec();
+  }
+}
+
 }  // namespace
 
-base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const base::TestResult> results) {
+base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const base::TestResult> results,
+                                          std::span<const base::TestResult> attempts) {
   Impl& impl = *m_impl;
   try {
     SQLite::Transaction tx(*impl.db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -480,18 +505,21 @@ base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const b
     auto& recorded = recorded_nodes(impl, run_id);
     // Map entries (their addresses stay valid) for every result; tests seen for the first
     // time get ids here, which is safe: this transaction holds the write lock.
-    std::vector<std::pair<NodeState*, const base::TestResult*>> all;
+    std::vector<std::pair<NodeState*, const base::TestResult*>> all, tries;
     std::vector<std::pair<const std::string, NodeState>*> fresh;
     all.reserve(results.size());
-    for (const base::TestResult& r : results) {
+    auto node_of = [&](const base::TestResult& r) {
       auto [it, added] = impl.nodes.try_emplace(r.node_id);
       if (added) {
         it->second.file = r.file;
         fresh.push_back(&*it);
       }
-      all.emplace_back(&it->second, &r);
-    }
+      return &it->second;
+    };
+    for (const base::TestResult& r : attempts) tries.emplace_back(node_of(r), &r);
+    for (const base::TestResult& r : results) all.emplace_back(node_of(r), &r);
     add_nodes(impl, fresh);
+    insert_attempts(impl, run_id, tries);
     // (node, result); a duplicate (run, test) is dropped: first result wins, counted once.
     std::vector<std::pair<NodeState*, const base::TestResult*>> rows;
     rows.reserve(all.size());
@@ -522,7 +550,7 @@ base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const b
   }
 }
 
-base::Status HistoryStore::finish_run(std::int64_t run_id, const RunEnd& end) {
+base::Status HistoryStore::finish_run(std::int64_t run_id, const RunEnd& end, const std::string& python_version) {
   try {
     {
       SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -534,7 +562,8 @@ base::Status HistoryStore::finish_run(std::int64_t run_id, const RunEnd& end) {
       up->bind(5, end.failed);
       up->bind(6, end.errors);
       up->bind(7, end.skipped);
-      up->bind(8, run_id);
+      up->bind(8, python_version);
+      up->bind(9, run_id);
       if (up->exec() != 1) {
         return base::make_error(base::ErrorCode::database, "finish_run: no run with id " + std::to_string(run_id));
       }

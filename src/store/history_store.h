@@ -89,6 +89,17 @@ struct TestStat {
   std::vector<double> recent;            ///< up to 16 recent durations, oldest first
 };
 
+/// One test's flakiness over the kept runs (`fastest stats --flaky`, `--quarantine`).
+struct FlakyStat {
+  std::string node_id;
+  std::int64_t runs = 0;    ///< kept runs where it had a verdict (passed, failed or flaky; skips ignored)
+  std::int64_t flips = 0;   ///< pass <-> fail changes between consecutive such runs (flaky counts as a pass)
+  std::int64_t flaky = 0;   ///< flaky verdicts: failed, then passed on a rerun, within one run
+  double flip_rate = 0;     ///< (flips + flaky) / runs: 0 steady, about 0.5 for a coin
+  std::string last_commit;  ///< runs.git_commit of the newest run where it flipped ("" unknown)
+  double last_flip_unix = 0;
+};
+
 /// One module's statistics for `fastest stats`.
 struct ModuleStat {
   std::string file;
@@ -151,10 +162,14 @@ class HistoryStore {
   /// Appends results of a running run, in one transaction, and folds each into its test's
   /// statistics. Durations that are negative, NaN or absurd (> 1 week) are clamped to 0 /
   /// rejected (stored as unknown; the outcome is kept). A second result for the same test in
-  /// the same run is ignored: the first one wins.
-  base::Status record_results(std::int64_t run_id, std::span<const base::TestResult> results);
+  /// the same run is ignored: the first one wins. `attempts` (--reruns) are failed attempts of
+  /// tests run again: each is kept in the attempts table by its `attempt` number, in the same
+  /// transaction, and does not change the test's statistics (its final result does).
+  base::Status record_results(std::int64_t run_id, std::span<const base::TestResult> results,
+                              std::span<const base::TestResult> attempts = {});
   /// Records the end of a run, then prunes to the retention (see set_retention / prune).
-  base::Status finish_run(std::int64_t run_id, const RunEnd& end);
+  /// `python_version`: the workers' Python, known once one started ("" keeps RunInfo's).
+  base::Status finish_run(std::int64_t run_id, const RunEnd& end, const std::string& python_version = "");
 
   // --- history ---
   /// node id -> duration (seconds) of its most recent result with a valid duration.
@@ -177,6 +192,11 @@ class HistoryStore {
   base::Result<std::vector<TestStat>> slowest_tests(std::size_t top) const;
   /// The `top` tests with the most pass/fail flips (then failures), only those with a flip.
   base::Result<std::vector<TestStat>> flaky_tests(std::size_t top) const;
+  /// Tests that flipped or were flaky in the kept runs, highest flip rate first (then more
+  /// flaky verdicts, then node id); only tests with `flip_rate >= min_rate`.
+  base::Result<std::vector<FlakyStat>> flakiness(std::size_t top, double min_rate = 0) const;
+  /// Runs whose results are still kept (not pruned).
+  std::int64_t kept_runs() const;
   /// The `top` modules with the largest estimate.
   base::Result<std::vector<ModuleStat>> slowest_modules(std::size_t top) const;
   /// The last `count` runs, newest first.

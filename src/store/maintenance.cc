@@ -161,6 +161,10 @@ constexpr const char* k_merge_sql[] = {
     "message) SELECT rm.main, nm.main, r.outcome, r.setup_s, r.call_s, r.teardown_s, r.worker, r.start_offset_s, "
     "r.message FROM src.results r JOIN temp.run_map rm ON rm.src = r.run JOIN temp.node_map nm ON nm.src = r.node "
     "ORDER BY rm.main, nm.main",
+    "INSERT OR IGNORE INTO main.attempts (run, node, attempt, outcome, setup_s, call_s, teardown_s, worker, "
+    "start_offset_s, message) SELECT rm.main, nm.main, a.attempt, a.outcome, a.setup_s, a.call_s, a.teardown_s, "
+    "a.worker, a.start_offset_s, a.message FROM src.attempts a JOIN temp.run_map rm ON rm.src = a.run "
+    "JOIN temp.node_map nm ON nm.src = a.node",
     "INSERT OR IGNORE INTO main.module_costs (run, file, slice, worker, import_s, fixture_s) SELECT mr.id, c.file, "
     "c.slice, c.worker, c.import_s, c.fixture_s FROM src.module_costs c JOIN src.runs sr ON sr.id = c.run "
     "JOIN main.runs mr ON mr.uuid = sr.uuid",
@@ -224,12 +228,13 @@ base::Result<std::int64_t> HistoryStore::prune(int keep_runs) {
     const std::int64_t deleted = changes(*impl.db, "DELETE FROM results WHERE run IN (SELECT id FROM temp.old_runs)");
     impl.db->exec("DELETE FROM module_costs WHERE run IN (SELECT id FROM temp.old_runs)");
     impl.db->exec("DELETE FROM batches WHERE run IN (SELECT id FROM temp.old_runs)");
+    impl.db->exec("DELETE FROM attempts WHERE run IN (SELECT id FROM temp.old_runs)");
     const bool forgot =
         changes(*impl.db, "DELETE FROM test_stats WHERE last_run IN (SELECT id FROM temp.old_runs)") > 0;
     if (forgot) {
       impl.db->exec(
           "DELETE FROM nodes WHERE id NOT IN (SELECT node FROM test_stats) "
-          "AND id NOT IN (SELECT node FROM results)");
+          "AND id NOT IN (SELECT node FROM results) AND id NOT IN (SELECT node FROM attempts)");
     }
     SQLite::Statement stale_modules(*impl.db, "DELETE FROM module_stats WHERE last_started_unix < ?");
     stale_modules.bind(1, started);

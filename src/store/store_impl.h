@@ -35,6 +35,7 @@ struct Statements {
   SQLite::Statement load_nodes, data_version, count_nodes;
   SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
   SQLite::Statement module_overheads, slowest_tests, flaky_tests, all_test_stats, recent_runs, batches;
+  SQLite::Statement insert_attempt;
 };
 
 /// One node (test id) as cached in memory: its integer id and its statistics.

@@ -17,6 +17,7 @@ from time import perf_counter
 from . import args as args_mod
 from . import pytest_compat as compat
 from . import results
+from .reruns import Reruns
 
 
 class Fatal(Exception):
@@ -88,6 +89,8 @@ class Engine:
         self.node_cache = {}
         self.last_module = None  # (module, items, deselected ids, inside-module reports)
         self.module_path = None
+        self.cur_item = None
+        self.reruns = Reruns(msg)
         try:
             self.start_cwd = os.getcwd()
         except OSError:
@@ -236,6 +239,7 @@ class Engine:
         res = results.build(self.config, self.rootdir, nodeid, self.cur_reports)
         res["t"] = "result"
         res["batch"] = self.cur_batch
+        self.reruns.on_result(self.config, self.session, self.cur_item, self.cur_reports, res)
         attrs = self.xml_attrs.pop(nodeid, None)
         if attrs:
             res["xml_attributes"] = attrs
@@ -279,11 +283,13 @@ class Engine:
             self.ch.send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
                           "import_s": import_s})
             return
-        self._run_items(batch, items, t0, import_s)
+        self._run_items(batch, self.reruns.batch(items, msg), t0, import_s)
 
     def _run_items(self, batch, items, t0, import_s):
-        n = len(items)
-        for i in range(n):
+        i = -1
+        while i + 1 < len(items):  # --reruns appends a failed test to the batch
+            i += 1
+            n = len(items)
             item = items[i]
             if i + 1 < n:
                 nxt = items[i + 1]
@@ -295,8 +301,9 @@ class Engine:
                 # No holding: keep the package (and session) alive; what the next
                 # batch does not share is torn down before its first test.
                 nxt = self._above_module(item)
-            self.run_item(batch, item, nxt)
-            if i + 1 == n or self._should_stop():
+            if self.run_item(batch, item, nxt):
+                items.append(item)
+            if i + 1 == len(items) or self._should_stop():
                 self.dangling = True
                 break
         self.ch.send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
@@ -313,7 +320,8 @@ class Engine:
         batch, item, work_s, import_s = self.held
         self.held = None
         t = perf_counter()
-        self.run_item(batch, item, nextitem)
+        while self.run_item(batch, item, nextitem):
+            pass  # --reruns: the held test is its batch's last, so it runs again at once
         self.dangling = self._should_stop()
         self.ch.send({"t": "batch_done", "batch": batch,
                       "duration_s": work_s + perf_counter() - t, "import_s": import_s})
@@ -323,7 +331,10 @@ class Engine:
         return bool(s.shouldfail or s.shouldstop)
 
     def run_item(self, batch, item, nextitem):
+        """Run one test; True when --reruns runs it again (its attempt was a ``rerun``)."""
         self.cur_batch = batch
+        self.cur_item = item
+        self.reruns.before_attempt(self.config, item)
         self.cur_reports = []
         self.result_sent = True  # until logstart
         try:
@@ -342,6 +353,7 @@ class Engine:
         # A plugin running the phases itself may skip logfinish.
         self._queue_result(item.nodeid)
         self.dangling = False
+        return self.reruns.take_again(item)
 
     def _teardown_to(self, batch, nextitem):
         self.dangling = False
@@ -531,7 +543,8 @@ class Engine:
             batch, item, work_s, import_s = self.held
             self.held = None
             t = perf_counter()
-            self.run_item(batch, item, None)
+            while self.run_item(batch, item, None):
+                pass
             self.ch.send({"t": "batch_done", "batch": batch,
                           "duration_s": work_s + perf_counter() - t, "import_s": import_s})
         self._finish_session(None)
