@@ -112,6 +112,18 @@ ExitCode flaky_stats(const store::HistoryStore& db, const StatsOptions& opts) {
   return ExitCode::ok;
 }
 
+ExitCode regression_stats(const store::HistoryStore& db, const StatsOptions& opts) {
+  auto rows = db.regressions(opts.ratio);
+  if (!rows.ok()) return fail(rows.error());
+  std::vector<report::RegressionRow> view;
+  for (const auto& r : rows.value())
+    view.push_back({r.name, r.module, r.env, r.before_s, r.after_s, r.commit, r.runs_before, r.runs_after});
+  std::string text =
+      opts.json ? report::render_regressions_json(view, opts.ratio) : report::render_regressions_text(view, opts.ratio);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return ExitCode::ok;
+}
+
 }  // namespace
 
 ExitCode run_stats(const StatsOptions& opts) {
@@ -125,6 +137,7 @@ ExitCode run_stats(const StatsOptions& opts) {
   if (!db.ok()) return fail(db.error());
   for (const auto& w : db.value()->warnings()) std::fprintf(stderr, "fastest: warning: %s\n", w.c_str());
   if (opts.flaky) return flaky_stats(*db.value(), opts);
+  if (opts.regressions) return regression_stats(*db.value(), opts);
   auto model = load_model(*db.value(), opts.top);
   if (!model.ok()) return fail(model.error());
   model->db_path = path.value().string();
@@ -143,6 +156,21 @@ ExitCode run_stats(const StatsOptions& opts) {
 
 namespace fastest::app {
 namespace {
+
+/// `fastest db query SQL`: sqlite3's default output (a header line, then rows, '|' between).
+ExitCode db_query(const std::filesystem::path& path, const std::string& sql) {
+  auto r = store::HistoryStore::query(path, sql);
+  if (!r.ok()) return fail(r.error());
+  std::string out;
+  auto line = [&](const auto& cells, auto text) {
+    for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "|" : "") + text(cells[i]);
+    out += '\n';
+  };
+  line(r->columns, [](const std::string& c) { return c; });
+  for (const auto& row : r->rows) line(row, [](const std::optional<std::string>& c) { return c.value_or(""); });
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return ExitCode::ok;
+}
 
 ExitCode db_check(const std::filesystem::path& path) {
   auto report = store::HistoryStore::check(path);
@@ -193,6 +221,14 @@ ExitCode run_db(const DbOptions& opts) {
     if (!src.ok()) return fail(src.error());
     return db_check(src.value());
   }
+  if (opts.action == "query") {
+    std::string sql;
+    for (const auto& part : opts.inputs) sql += (sql.empty() ? "" : " ") + part;
+    if (sql.empty()) return fail(base::make_error(base::ErrorCode::usage, "usage: fastest db query 'SELECT ...'"));
+    auto src = project();
+    if (!src.ok()) return fail(src.error());
+    return db_query(src.value(), sql);
+  }
   if (opts.action == "prune") {
     auto src = project();
     if (!src.ok()) return fail(src.error());
@@ -204,8 +240,8 @@ ExitCode run_db(const DbOptions& opts) {
                 std::max(1, opts.keep_runs));
     return ExitCode::ok;
   }
-  return fail(base::make_error(base::ErrorCode::usage,
-                               "unknown db action '" + opts.action + "' (choose from merge, export, check, prune)"));
+  return fail(base::make_error(base::ErrorCode::usage, "unknown db action '" + opts.action +
+                                                           "' (choose from merge, export, check, prune, query)"));
 }
 
 }  // namespace fastest::app

@@ -12,8 +12,10 @@ struct StatsOptions {
   Options run;  ///< --db, --rootdir, paths: where the database is
   std::size_t top = 20;
   bool json = false;
-  std::string html;    ///< write the HTML page here ("" = none)
-  bool flaky = false;  ///< --flaky: flip rates over the kept runs instead of the overview
+  std::string html;          ///< write the HTML page here ("" = none)
+  bool flaky = false;        ///< --flaky: flip rates over the kept runs instead of the overview
+  bool regressions = false;  ///< --regressions: duration step-ups by commit
+  double ratio = 1.5;        ///< --ratio: how much slower counts as a regression
 };
 
 struct DbOptions {

@@ -59,11 +59,14 @@ ExitCode usage(const std::string& msg) {
   return ExitCode::usage_error;
 }
 
-/// `fastest stats [--flaky] [--top N] [--json] [--html FILE] [--db PATH] [--rootdir DIR] [path]`
+/// `fastest stats [--flaky | --regressions [--ratio X]] [--top N] [--json] [--html FILE] [--db PATH] [--rootdir DIR]
+/// [path]`
 ExitCode stats_main(int argc, char** argv) {
   cxxopts::Options p("fastest stats", "slowest and flaky tests, recent runs and their balance");
   p.add_options()("h,help", "help")("top", "rows per table", cxxopts::value<std::size_t>()->default_value("20"))(
       "json", "machine-readable output")("flaky", "flip rate and flaky verdicts per test over the kept runs")(
+      "regressions", "tests and modules that got slower, since which commit")(
+      "ratio", "--regressions: recent / earlier median that counts", cxxopts::value<double>()->default_value("1.5"))(
       "html", "also write a self-contained HTML report to FILE", cxxopts::value<std::string>())(
       "db", "history database", cxxopts::value<std::string>())(
       "rootdir", "project root", cxxopts::value<std::string>())("paths", "project path",
@@ -76,6 +79,9 @@ ExitCode stats_main(int argc, char** argv) {
     o.top = r["top"].as<std::size_t>();
     o.json = r.count("json") > 0;
     o.flaky = r.count("flaky") > 0;
+    o.regressions = r.count("regressions") > 0;
+    o.ratio = r["ratio"].as<double>();
+    if (!(o.ratio > 1)) return usage("fastest stats: --ratio must be more than 1");
     if (r.count("html")) o.html = r["html"].as<std::string>();
     if (r.count("db")) o.run.db = r["db"].as<std::string>();
     if (r.count("rootdir")) o.run.rootdir = r["rootdir"].as<std::string>();
@@ -86,8 +92,24 @@ ExitCode stats_main(int argc, char** argv) {
   return fastest::app::run_stats(o);
 }
 
-/// `fastest db merge A B -o OUT | export OUT | check [PATH] | prune [--keep K]`
+/// `fastest db merge A B -o OUT | export OUT | check [PATH] | prune [--keep K] | query SQL`
 ExitCode db_main(int argc, char** argv) {
+  // `query SQL`: the SQL is taken verbatim (cxxopts would split a list value at commas).
+  if (argc > 1 && std::string(argv[1]) == "query") {
+    fastest::app::DbOptions q;
+    q.action = "query";
+    for (int i = 2; i < argc; ++i) {
+      std::string a = argv[i];
+      if (a == "--db" && i + 1 < argc) {
+        q.db = argv[++i];
+      } else if (a.rfind("--db=", 0) == 0) {
+        q.db = a.substr(5);
+      } else {
+        q.inputs.push_back(a);
+      }
+    }
+    return fastest::app::run_db(q);
+  }
   cxxopts::Options p("fastest db", "merge, export, check and prune history databases");
   p.add_options()("h,help", "help")("o,output", "merge destination", cxxopts::value<std::string>())(
       "db", "database to act on (default: the project's)", cxxopts::value<std::string>())(
@@ -101,7 +123,8 @@ ExitCode db_main(int argc, char** argv) {
     if (r.count("args")) args = r["args"].as<std::vector<std::string>>();
     if (r.count("help") || args.empty())
       return std::printf(
-                 "%s\nactions: merge A.db B.db ... -o OUT.db | export OUT.db | check [PATH] | prune [--keep K]\n",
+                 "%s\nactions: merge A.db B.db ... -o OUT.db | export OUT.db | check [PATH] | prune [--keep K] | query "
+                 "SQL\n",
                  p.help().c_str()),
              args.empty() && !r.count("help") ? ExitCode::usage_error : ExitCode::ok;
     o.action = args[0];

@@ -77,6 +77,18 @@ struct FlakyRow {
 std::string render_flaky_text(const std::vector<FlakyRow>& rows, std::size_t kept_runs);
 std::string render_flaky_json(const std::vector<FlakyRow>& rows, std::size_t kept_runs);
 
+/// One row of `fastest stats --regressions` (filled from store::Regression).
+struct RegressionRow {
+  std::string name;
+  bool module = false;
+  std::string env;
+  double before_s = 0, after_s = 0;
+  std::string commit;
+  std::size_t runs_before = 0, runs_after = 0;
+};
+std::string render_regressions_text(const std::vector<RegressionRow>& rows, double ratio);
+std::string render_regressions_json(const std::vector<RegressionRow>& rows, double ratio);
+
 std::string render_stats_text(const StatsModel& m, int width = 100);
 std::string render_stats_json(const StatsModel& m);
 std::string render_stats_html(const StatsModel& m);

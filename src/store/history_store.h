@@ -100,6 +100,16 @@ struct FlakyStat {
   double last_flip_unix = 0;
 };
 
+/// A test or module that got slower (`fastest stats --regressions`), within one environment.
+struct Regression {
+  std::string name;  ///< node id, or module path when `module`
+  bool module = false;
+  std::string env;                   ///< "python 3.11.2, host ci-7, 2 workers"
+  double before_s = 0, after_s = 0;  ///< medians of the earlier and the recent segment
+  std::string commit;                ///< runs.git_commit of the first slower run ("" unknown)
+  std::size_t runs_before = 0, runs_after = 0;
+};
+
 /// One module's statistics for `fastest stats`.
 struct ModuleStat {
   std::string file;
@@ -121,6 +131,12 @@ struct RunSummary {
   std::optional<RunEnd> end;
   double work_s = 0;   ///< sum of recorded test durations
   double balance = 0;  ///< work_s / (workers x actual makespan), 0 when unknown
+};
+
+/// The answer to `fastest db query`: column names and rows (NULL as nullopt).
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
 /// What `fastest db check` reports; `ok` when there are no problems.
@@ -195,6 +211,11 @@ class HistoryStore {
   /// Tests that flipped or were flaky in the kept runs, highest flip rate first (then more
   /// flaky verdicts, then node id); only tests with `flip_rate >= min_rate`.
   base::Result<std::vector<FlakyStat>> flakiness(std::size_t top, double min_rate = 0) const;
+  /// Tests and modules whose recent median duration is more than `ratio` x their earlier
+  /// median in the kept runs of one environment (Python version, host, workers): see
+  /// find_step_up in change_point.h. Largest ratio first. Module durations are the sums of
+  /// their tests' recorded durations per run.
+  base::Result<std::vector<Regression>> regressions(double ratio = 1.5) const;
   /// Runs whose results are still kept (not pruned).
   std::int64_t kept_runs() const;
   /// The `top` modules with the largest estimate.
@@ -222,6 +243,12 @@ class HistoryStore {
   /// Writes one consistent, self-contained file (no -wal) at `out`, atomically (VACUUM INTO a
   /// temporary file, then rename). Overwrites `out`.
   base::Status export_to(const std::filesystem::path& out) const;
+  /// Runs one read-only SQL statement over the documented views (v_runs, v_results, v_tests,
+  /// v_modules, v_attempts; docs/store.md) of the file at `path`, opened with
+  /// SQLITE_OPEN_READONLY and PRAGMA query_only. A statement that would write is refused
+  /// (Error usage) before it runs; SQLite's own message for malformed SQL is an Error usage
+  /// too; a file that is missing, foreign, corrupt or of an older schema is Error database.
+  static base::Result<QueryResult> query(const std::filesystem::path& path, const std::string& sql);
   /// Checks a file without changing it: header, application id, schema version and objects,
   /// PRAGMA integrity_check.
   static base::Result<CheckReport> check(const std::filesystem::path& path);

@@ -139,5 +139,27 @@ TEST(Flakiness, StatsListsTheFlipRateAndQuarantineKeepsItsFailuresFromFailingThe
   EXPECT_EQ(p.run({"-k", "coin"}).exit_code, 1);
 }
 
+TEST(DbQuery, AnswersReadOnlySqlRefusesWritesAndReportsSqlErrorsWithExitFour) {
+  FixtureProject p("reruns");
+  ASSERT_EQ(p.run({"-k", "coin or passes", "--reruns", "3"}, "FASTEST_GIT_COMMIT=abc").exit_code, 0);
+  auto q = p.run({"db", "query", "SELECT node_id, outcome, attempts, git_commit FROM v_results ORDER BY node_id"});
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(q.out,
+            "node_id|outcome|attempts|git_commit\n"
+            "test_flaky.py::test_coin|flaky|3|abc\n"
+            "test_flaky.py::test_passes|passed|1|abc\n");
+  const std::string before = slurp(p.db());
+  auto w = p.run({"db", "query", "DELETE FROM runs"});
+  EXPECT_EQ(w.exit_code, 4);
+  EXPECT_NE(w.err.find("refused"), std::string::npos) << w.err;
+  EXPECT_EQ(slurp(p.db()), before);
+  auto bad = p.run({"db", "query", "SELEC 1"});
+  EXPECT_EQ(bad.exit_code, 4);
+  EXPECT_NE(bad.err.find("syntax error"), std::string::npos) << bad.err;
+  auto reg = p.run({"stats", "--regressions"});
+  EXPECT_EQ(reg.exit_code, 0) << reg.err;
+  EXPECT_NE(reg.out.find("Tests\n  none\n"), std::string::npos) << reg.out;
+}
+
 }  // namespace
 }  // namespace fastest::e2e

@@ -1,0 +1,76 @@
+// `fastest db query`: read-only SQL over the documented views.
+#include <gtest/gtest.h>
+
+#include "store/history_store.h"
+#include "store/store_test_util.h"
+
+namespace fastest::store {
+namespace {
+
+using base::Outcome;
+using testing::read_bytes;
+using testing::result;
+using testing::TempDir;
+
+std::filesystem::path one_run(const TempDir& dir) {
+  const auto path = dir / "h.db";
+  auto s = std::move(HistoryStore::open(path)).value();
+  RunInfo info;
+  info.git_commit = "abc";
+  auto run = s->begin_run(info);
+  base::TestResult failed_once = result("t.py::b", Outcome::failed, 0.5);
+  failed_once.attempt = 1;
+  const std::vector<base::TestResult> results{result("t.py::a", Outcome::passed, 1.0),
+                                              result("t.py::b", Outcome::flaky, 2.0)};
+  const std::vector<base::TestResult> attempts{failed_once};
+  EXPECT_TRUE(s->record_results(*run, results, attempts).ok());
+  EXPECT_TRUE(s->finish_run(*run, RunEnd{}).ok());
+  return path;
+}
+
+TEST(StoreQuery, ViewsAnswerWithOutcomeWordsAndAttempts) {
+  TempDir dir;
+  const auto path = one_run(dir);
+  auto r = HistoryStore::query(path, "SELECT node_id, outcome, attempts, git_commit FROM v_results ORDER BY node_id");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->columns, (std::vector<std::string>{"node_id", "outcome", "attempts", "git_commit"}));
+  ASSERT_EQ(r->rows.size(), 2u);
+  EXPECT_EQ(r->rows[1][0], "t.py::b");
+  EXPECT_EQ(r->rows[1][1], "flaky");
+  EXPECT_EQ(r->rows[1][2], "2");
+  EXPECT_EQ(r->rows[1][3], "abc");
+  for (const char* view : {"v_runs", "v_tests", "v_modules", "v_attempts"}) {
+    auto q = HistoryStore::query(path, std::string("SELECT count(*) FROM ") + view);
+    ASSERT_TRUE(q.ok()) << view << ": " << q.error().message;
+    EXPECT_NE(q->rows[0][0], "0") << view;
+  }
+}
+
+TEST(StoreQuery, AWritingStatementIsRefusedAndTheFileIsUnchanged) {
+  TempDir dir;
+  const auto path = one_run(dir);
+  const std::string before = read_bytes(path);
+  for (const char* sql : {"DELETE FROM runs", "UPDATE results SET outcome = 2", "DROP TABLE runs", "CREATE TABLE x (a)",
+                          "INSERT INTO nodes (node_id, file) VALUES ('x', 'y')"}) {
+    auto r = HistoryStore::query(path, sql);
+    ASSERT_FALSE(r.ok()) << sql;
+    EXPECT_EQ(r.error().code, base::ErrorCode::usage) << sql;
+    EXPECT_NE(r.error().message.find("refused"), std::string::npos) << r.error().message;
+  }
+  EXPECT_EQ(read_bytes(path), before);
+  auto s = std::move(HistoryStore::open(path)).value();
+  EXPECT_EQ(s->run_count(), 1);
+}
+
+TEST(StoreQuery, MalformedSqlGetsSqlitesMessage) {
+  TempDir dir;
+  const auto path = one_run(dir);
+  auto r = HistoryStore::query(path, "SELEC nonsense");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, base::ErrorCode::usage);
+  EXPECT_NE(r.error().message.find("syntax error"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(HistoryStore::query(dir / "missing.db", "SELECT 1").ok());
+}
+
+}  // namespace
+}  // namespace fastest::store
