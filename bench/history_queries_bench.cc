@@ -1,0 +1,104 @@
+// Issue 10's cost target: `stats --flaky`, `stats --regressions` and `db query` each answer in
+// under 200 ms on a store holding 30 runs of 100,000 tests.
+//   build/bench/history_queries_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "store/history_store.h"
+
+namespace {
+
+using fastest::base::Outcome;
+using fastest::base::TestResult;
+using fastest::store::HistoryStore;
+namespace fs = std::filesystem;
+
+constexpr int k_tests = 100'000;
+constexpr int k_runs = 30;
+
+/// The shared store: 30 runs of 100,000 tests in 500 modules, 1% of them coin-flip flaky
+/// (with a failed attempt when they pass at last), every duration with +-20% noise, 30
+/// tests 3x slower from run 20 on. Built once per process (recording it takes ~10 s).
+const fs::path& store_path() {
+  static const fs::path path = [] {
+    const fs::path dir =
+        fs::temp_directory_path() / ("fastest-history-bench-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir);
+    auto s = std::move(HistoryStore::open(dir / "h.db")).value();
+    s->set_retention(k_runs);
+    std::mt19937 rng(10);
+    std::uniform_real_distribution<double> noise(0.8, 1.2);
+    std::vector<TestResult> results(k_tests);
+    for (int i = 0; i < k_tests; ++i) {
+      results[i].file = "tests/pkg_" + std::to_string(i / 200 % 50) + "/test_module_" + std::to_string(i / 200) + ".py";
+      results[i].node_id = results[i].file + "::TestThing::test_case_" + std::to_string(i);
+    }
+    for (int run = 0; run < k_runs; ++run) {
+      fastest::store::RunInfo info;
+      info.git_commit = "commit" + std::to_string(run);
+      info.python_version = "3.11.2";
+      info.host = "bench";
+      info.workers = 2;
+      std::vector<TestResult> attempts;
+      for (int i = 0; i < k_tests; ++i) {
+        TestResult& r = results[i];
+        r.call_s = 0.001 * (1 + i % 7) * noise(rng) * (i % 3333 == 0 && run >= 20 ? 3 : 1);
+        r.outcome = Outcome::passed;
+        if (i % 100 == 0 && rng() % 2) {
+          r.outcome = rng() % 2 ? Outcome::failed : Outcome::flaky;
+          if (r.outcome == Outcome::flaky) {
+            TestResult a = r;
+            a.outcome = Outcome::failed;
+            a.attempt = 1;
+            attempts.push_back(a);
+          }
+        }
+      }
+      auto id = s->begin_run(info);
+      if (!id.ok() || !s->record_results(*id, results, attempts).ok() || !s->finish_run(*id, {}).ok()) std::abort();
+    }
+    return dir / "h.db";
+  }();
+  return path;
+}
+
+void BM_StatsFlaky(benchmark::State& state) {
+  const fs::path& path = store_path();
+  for (auto _ : state) {
+    auto s = std::move(HistoryStore::open(path)).value();  // a fresh `fastest stats` process
+    auto rows = s->flakiness(20);
+    if (!rows.ok() || rows->empty()) std::abort();
+    benchmark::DoNotOptimize(rows);
+  }
+}
+BENCHMARK(BM_StatsFlaky)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_StatsRegressions(benchmark::State& state) {
+  const fs::path& path = store_path();
+  for (auto _ : state) {
+    auto s = std::move(HistoryStore::open(path)).value();
+    auto rows = s->regressions(1.5);
+    if (!rows.ok()) std::abort();
+    benchmark::DoNotOptimize(rows);
+  }
+}
+BENCHMARK(BM_StatsRegressions)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_DbQuery(benchmark::State& state) {
+  const fs::path& path = store_path();
+  const std::string sql =
+      state.range(0) == 0 ? "SELECT node_id, last_outcome, estimate_s FROM v_tests ORDER BY estimate_s DESC LIMIT 20"
+                          : "SELECT git_commit, count(*) FROM v_results WHERE outcome = 'failed' GROUP BY run";
+  for (auto _ : state) {
+    auto r = HistoryStore::query(path, sql);
+    if (!r.ok()) std::abort();
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_DbQuery)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
