@@ -29,6 +29,9 @@ struct DbOptions {
 struct PlanCommandOptions {
   Options run;     ///< paths, --db, -n, --schedule
   int shards = 0;  ///< --shards N (0 = just the local plan)
+  /// --shards A..B / -n A..B: the what-if table, one line per shard or worker count (0 = none).
+  int shards_from = 0, shards_to = 0;
+  int workers_from = 0, workers_to = 0;
 };
 
 ExitCode run_stats(const StatsOptions& opts);

@@ -1,4 +1,5 @@
 // `fastest plan [--shards N]`: what the scheduler would do, without running anything.
+#include <algorithm>
 #include <cstdio>
 
 #include "app/commands.h"
@@ -7,6 +8,53 @@
 #include "scheduler/shard.h"
 
 namespace fastest::app {
+namespace {
+
+/// "predictions were within 7% (median 3%) over the last 10 runs", or why there is no figure.
+std::string accuracy_line(const store::PlanningRecord& r) {
+  char buf[200];
+  if (r.runs == 0) return "no past run with a prediction and a batch timeline yet: no accuracy figure";
+  std::snprintf(buf, sizeof buf,
+                "predictions were within %.0f%% (median %.0f%%) over the last %zu run%s; measured start-up %.2fs",
+                r.worst_error * 100, r.median_error * 100, r.runs, r.runs == 1 ? "" : "s", r.startup_s);
+  return buf;
+}
+
+/// `--shards A..B`: the slowest shard's predicted makespan plus the measured start-up.
+void shard_table(const std::vector<scheduler::ModuleInput>& modules, const scheduler::History& history,
+                 const scheduler::PlanOptions& po, const PlanCommandOptions& opts, double startup) {
+  std::printf(" shards  predicted CI wall time  slowest shard  balanced share  (%d worker%s per job)\n", po.workers,
+              po.workers == 1 ? "" : "s");
+  for (int k = opts.shards_from; k <= opts.shards_to; ++k) {
+    auto parts = scheduler::partition_shards(modules, history, po, k);
+    double slowest = 0;
+    for (const auto& s : parts.shards) slowest = std::max(slowest, s.predicted_makespan_s);
+    std::printf("%7d  %22.2fs  %12.2fs  %13.2fs\n", k, slowest + startup, slowest, parts.balanced_share_s);
+  }
+}
+
+/// `-n A..B`: each worker count's predicted makespan and what sets its floor.
+void worker_table(const std::vector<scheduler::ModuleInput>& modules, const scheduler::History& history,
+                  scheduler::PlanOptions po, const PlanCommandOptions& opts, double startup) {
+  std::printf(" workers  predicted wall time  makespan  floor    floor set by\n");
+  for (int k = opts.workers_from; k <= opts.workers_to; ++k) {
+    po.workers = k;
+    auto plan = scheduler::make_plan(modules, history, po);
+    const scheduler::Batch* largest = nullptr;
+    for (const auto& b : plan.batches)
+      if (!largest || b.cost_s > largest->cost_s) largest = &b;
+    std::string by = "total work / " + std::to_string(k);
+    if (largest && largest->cost_s >= plan.total_s / k) {
+      by = "batch " + largest->module;
+      if (largest->slices > 1)
+        by += " [slice " + std::to_string(largest->slice + 1) + "/" + std::to_string(largest->slices) + "]";
+    }
+    std::printf("%8d  %18.2fs  %7.2fs  %6.2fs  %s\n", k, plan.predicted_makespan_s + startup, plan.predicted_makespan_s,
+                plan.lower_bound_s, by.c_str());
+  }
+}
+
+}  // namespace
 
 ExitCode run_plan(const PlanCommandOptions& opts) {
   auto ctx = make_context(opts.run, /*need_python=*/false);
@@ -31,6 +79,14 @@ ExitCode run_plan(const PlanCommandOptions& opts) {
   for (const auto& m : suite.modules) tests += m.tests.size();
   std::printf("%zu tests in %zu modules; %lld recorded runs; %d worker%s per job\n", tests, suite.modules.size(),
               static_cast<long long>(db.value()->run_count()), po.workers, po.workers == 1 ? "" : "s");
+  if (opts.shards_from > 0 || opts.workers_from > 0) {
+    auto record = db.value()->planning_record(10);
+    const store::PlanningRecord r = record.ok() ? record.value() : store::PlanningRecord{};
+    std::printf("%s\n", accuracy_line(r).c_str());
+    if (opts.shards_from > 0) shard_table(suite.modules, history, po, opts, r.startup_s);
+    if (opts.workers_from > 0) worker_table(suite.modules, history, po, opts, r.startup_s);
+    return ExitCode::ok;
+  }
   if (opts.shards > 0) {
     auto parts = scheduler::partition_shards(suite.modules, history, po, opts.shards);
     std::printf("total work %.2fs; balanced share %.2fs per shard\n", parts.total_s, parts.balanced_share_s);

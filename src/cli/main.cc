@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <cxxopts.hpp>
 #include <filesystem>
@@ -139,9 +140,24 @@ ExitCode db_main(int argc, char** argv) {
 }
 
 /// `fastest plan [--shards N] [-n N] [--schedule S] [--db PATH] [paths]`
+/// "A..B" with 1 <= A <= B <= 64.
+bool parse_range(const std::string& v, int& from, int& to) {
+  auto dots = v.find("..");
+  if (dots == std::string::npos) return false;
+  char* end = nullptr;
+  const long a = std::strtol(v.c_str(), &end, 10);
+  if (end != v.c_str() + dots) return false;
+  const long b = std::strtol(v.c_str() + dots + 2, &end, 10);
+  if (*end || a < 1 || b < a || b > 64) return false;
+  from = static_cast<int>(a);
+  to = static_cast<int>(b);
+  return true;
+}
+
 ExitCode plan_main(int argc, char** argv) {
   cxxopts::Options p("fastest plan", "print the schedule (or each CI shard's predicted time) without running");
-  p.add_options()("h,help", "help")("shards", "partition into N CI shards", cxxopts::value<int>()->default_value("0"))(
+  p.add_options()("h,help", "help")("shards", "partition into N CI shards, or A..B: predicted CI time per count",
+                                    cxxopts::value<std::string>()->default_value("0"))(
       "n,numprocesses", "workers per job", cxxopts::value<std::string>()->default_value("auto"))(
       "schedule", "history or fifo", cxxopts::value<std::string>())("db", "history database",
                                                                     cxxopts::value<std::string>())(
@@ -152,11 +168,20 @@ ExitCode plan_main(int argc, char** argv) {
   try {
     auto r = p.parse(argc, argv);
     if (r.count("help")) return std::printf("%s\n", p.help().c_str()), ExitCode::ok;
-    o.shards = r["shards"].as<int>();
-    if (o.shards < 0) return usage("fastest plan: --shards must be >= 1");
-    auto workers = fastest::app::parse_worker_count(r["numprocesses"].as<std::string>());
-    if (!workers) return usage("fastest plan: -n: expected a number, 'auto' or 'logical'");
-    o.run.workers = *workers;
+    const std::string shards = r["shards"].as<std::string>();
+    if (!parse_range(shards, o.shards_from, o.shards_to)) {
+      char* end = nullptr;
+      o.shards = static_cast<int>(std::strtol(shards.c_str(), &end, 10));
+      if (shards.empty() || *end || o.shards < 0) return usage("fastest plan: --shards: expected N or A..B");
+    }
+    const std::string n = r["numprocesses"].as<std::string>();
+    if (parse_range(n, o.workers_from, o.workers_to)) {
+      o.run.workers = o.workers_to;
+    } else {
+      auto workers = fastest::app::parse_worker_count(n);
+      if (!workers) return usage("fastest plan: -n: expected a number, 'auto', 'logical' or A..B");
+      o.run.workers = *workers;
+    }
     if (r.count("schedule")) o.run.schedule = r["schedule"].as<std::string>();
     if (r.count("db")) o.run.db = r["db"].as<std::string>();
     if (r.count("rootdir")) o.run.rootdir = r["rootdir"].as<std::string>();

@@ -133,6 +133,14 @@ struct RunSummary {
   double balance = 0;  ///< work_s / (workers x actual makespan), 0 when unknown
 };
 
+/// What `fastest plan` states about past runs: start-up and how good predictions were.
+struct PlanningRecord {
+  std::size_t runs = 0;     ///< finished runs with a prediction and a batch timeline used
+  double startup_s = 0;     ///< median, over them, of the first batch's start (workers' start-up)
+  double median_error = 0;  ///< median |predicted - actual| / actual of the batch timeline's span
+  double worst_error = 0;   ///< the largest such error
+};
+
 /// The answer to `fastest db query`: column names and rows (NULL as nullopt).
 struct QueryResult {
   std::vector<std::string> columns;
@@ -216,6 +224,9 @@ class HistoryStore {
   /// find_step_up in change_point.h. Largest ratio first. Module durations are the sums of
   /// their tests' recorded durations per run.
   base::Result<std::vector<Regression>> regressions(double ratio = 1.5) const;
+  /// Start-up and prediction accuracy over the last `count` finished runs that had a
+  /// prediction (the plan's LPT makespan) and a batch timeline (first start to last end).
+  base::Result<PlanningRecord> planning_record(std::size_t count = 10) const;
   /// Runs whose results are still kept (not pruned).
   std::int64_t kept_runs() const;
   /// The `top` modules with the largest estimate.

@@ -161,5 +161,22 @@ TEST(DbQuery, AnswersReadOnlySqlRefusesWritesAndReportsSqlErrorsWithExitFour) {
   EXPECT_NE(reg.out.find("Tests\n  none\n"), std::string::npos) << reg.out;
 }
 
+TEST(PlanWhatIf, ShardAndWorkerCountsWithPastAccuracy) {
+  FixtureProject p("many_modules");
+  ASSERT_EQ(p.run({"-n", "2"}).exit_code, 0);
+  ASSERT_EQ(p.run({"-n", "2"}).exit_code, 0);
+  auto shards = p.run({"plan", "--shards", "1..3", "-n", "2"});
+  EXPECT_EQ(shards.exit_code, 0) << shards.err;
+  EXPECT_NE(shards.out.find("predictions were within "), std::string::npos) << shards.out;
+  EXPECT_NE(shards.out.find("over the last 2 runs; measured start-up "), std::string::npos) << shards.out;
+  for (const char* row : {"\n      1  ", "\n      2  ", "\n      3  "})
+    EXPECT_NE(shards.out.find(row), std::string::npos) << row << shards.out;
+  auto workers = p.run({"plan", "-n", "1..2"});
+  EXPECT_EQ(workers.exit_code, 0) << workers.err;
+  EXPECT_NE(workers.out.find("floor set by"), std::string::npos) << workers.out;
+  EXPECT_NE(workers.out.find("total work / 1"), std::string::npos) << workers.out;
+  EXPECT_EQ(p.run({"plan", "--shards", "3..1"}).exit_code, 4);
+}
+
 }  // namespace
 }  // namespace fastest::e2e

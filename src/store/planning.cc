@@ -1,0 +1,39 @@
+// HistoryStore::planning_record: what `fastest plan` says about past predictions.
+#include <algorithm>
+#include <cmath>
+
+#include "stats.h"
+#include "store_impl.h"
+
+namespace fastest::store {
+
+base::Result<PlanningRecord> HistoryStore::planning_record(std::size_t count) const {
+  try {
+    SQLite::Statement q(*m_impl->db,
+                        "SELECT ru.predicted_makespan_s, min(b.start_s), max(b.end_s) FROM runs ru "
+                        "JOIN batches b ON b.run = ru.id WHERE ru.ended_unix IS NOT NULL AND "
+                        "ru.predicted_makespan_s > 0 GROUP BY ru.id ORDER BY ru.started_unix DESC, ru.uuid DESC "
+                        "LIMIT ?");
+    q.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(count, INT64_MAX)));
+    std::vector<double> startups, errors;
+    while (q.executeStep()) {
+      const double predicted = q.getColumn(0).getDouble();
+      auto first = column_seconds(q.getColumn(1)), last = column_seconds(q.getColumn(2));
+      if (!first || !last || *last <= *first) continue;
+      const double actual = *last - *first;
+      startups.push_back(*first);
+      errors.push_back(std::fabs(predicted - actual) / actual);
+    }
+    PlanningRecord r;
+    r.runs = errors.size();
+    if (r.runs == 0) return r;
+    r.startup_s = median(startups);
+    r.worst_error = *std::max_element(errors.begin(), errors.end());
+    r.median_error = median(errors);
+    return r;
+  } catch (const std::exception& e) {
+    return db_error("reading past predictions", e);
+  }
+}
+
+}  // namespace fastest::store
