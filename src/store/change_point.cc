@@ -21,6 +21,9 @@ std::optional<ChangePoint> find_step_up(const std::vector<double>& d, double rat
                                         double floor_s) {
   min_side = std::max<std::size_t>(min_side, 1);
   if (d.size() < 2 * min_side) return std::nullopt;
+  // Both medians lie within [min, max]: most series (steady tests) end here, cheaply.
+  const auto [lo, hi] = std::minmax_element(d.begin(), d.end());
+  if (!(*hi > ratio * *lo) || *hi - *lo <= floor_s) return std::nullopt;
   std::optional<ChangePoint> best;
   std::size_t best_score = 0;
   double best_ratio = 0;

@@ -25,32 +25,45 @@ struct RunRow {
 };
 
 /// Durations of one run's passing tests and of its modules (sums over all timed tests).
+/// Series are indexed by (node or module index) x environment in flat vectors: one scan of
+/// results, no per-row map lookups by text.
 struct Collected {
   std::vector<RunRow> runs;
   std::vector<std::string> envs;
-  std::map<std::pair<std::int64_t, int>, Series> tests;   ///< (node, env)
-  std::map<std::pair<std::string, int>, Series> modules;  ///< (file, env)
+  std::vector<std::string> modules;                ///< module index -> path
+  std::vector<std::int64_t> node_ids;              ///< node index -> nodes.id
+  std::vector<std::vector<Series>> tests;          ///< [env][node index]
+  std::vector<std::vector<Series>> module_series;  ///< [env][module index]
 };
 
 Collected collect(SQLite::Database& db) {
-  std::unordered_map<std::int64_t, std::string> file_of;
-  {
-    SQLite::Statement q(db, "SELECT id, file FROM nodes");
-    while (q.executeStep()) file_of.emplace(q.getColumn(0).getInt64(), q.getColumn(1).getString());
-  }
   Collected c;
+  std::unordered_map<std::int64_t, std::pair<std::size_t, std::size_t>> index;  // nodes.id -> (node, module)
+  {
+    std::unordered_map<std::string, std::size_t> module_of;
+    SQLite::Statement q(db, "SELECT id, file FROM nodes");
+    while (q.executeStep()) {
+      auto [it, added] = module_of.emplace(q.getColumn(1).getString(), c.modules.size());
+      if (added) c.modules.push_back(it->first);
+      index.emplace(q.getColumn(0).getInt64(), std::make_pair(c.node_ids.size(), it->second));
+      c.node_ids.push_back(q.getColumn(0).getInt64());
+    }
+  }
   std::map<std::string, int> env_ids;
   std::int64_t run = -1;
-  std::map<std::string, double> module_sum;  // of the current run
+  std::vector<double> module_sum(c.modules.size(), 0);
+  std::vector<std::size_t> touched;
   auto end_run = [&] {
-    for (const auto& [file, sum] : module_sum) {
-      Series& s = c.modules[{file, c.runs.back().env}];
-      s.d.push_back(sum);
-      s.run.push_back(c.runs.size() - 1);
+    auto& series = c.module_series[static_cast<std::size_t>(c.runs.back().env)];
+    for (std::size_t m : touched) {
+      series[m].d.push_back(module_sum[m]);
+      series[m].run.push_back(c.runs.size() - 1);
+      module_sum[m] = 0;
     }
-    module_sum.clear();
+    touched.clear();
   };
   SQLite::Statement q(db, k_samples);
+  std::vector<Series>* tests = nullptr;
   while (q.executeStep()) {
     if (q.getColumn(0).getInt64() != run) {
       if (run >= 0) end_run();
@@ -58,19 +71,27 @@ Collected collect(SQLite::Database& db) {
       std::string env = "python " + q.getColumn(2).getString() + ", host " + q.getColumn(3).getString() + ", " +
                         std::to_string(q.getColumn(4).getInt()) + " workers";
       auto [it, added] = env_ids.emplace(env, static_cast<int>(c.envs.size()));
-      if (added) c.envs.push_back(env);
+      if (added) {
+        c.envs.push_back(env);
+        c.tests.emplace_back(c.node_ids.size());
+        c.module_series.emplace_back(c.modules.size());
+      }
       c.runs.push_back({q.getColumn(1).getString(), it->second});
+      tests = &c.tests[static_cast<std::size_t>(it->second)];
     }
     auto s = column_seconds(q.getColumn(7)), k = column_seconds(q.getColumn(8)), t = column_seconds(q.getColumn(9));
     if (!s || !k || !t) continue;
+    auto at = index.find(q.getColumn(5).getInt64());
+    if (at == index.end()) continue;
     const double total = *s + *k + *t;
-    const std::int64_t node = q.getColumn(5).getInt64();
-    if (auto f = file_of.find(node); f != file_of.end()) module_sum[f->second] += total;
+    const auto [node, module] = at->second;
+    if (module_sum[module] == 0) touched.push_back(module);
+    module_sum[module] += total > 0 ? total : 1e-12;
     const int outcome = q.getColumn(6).getInt();
     // Failures end early (or late, at a timeout): only passes measure the test's work.
     if (outcome != static_cast<int>(base::Outcome::passed) && outcome != static_cast<int>(base::Outcome::flaky))
       continue;
-    Series& series = c.tests[{node, c.runs.back().env}];
+    Series& series = (*tests)[node];
     series.d.push_back(total);
     series.run.push_back(c.runs.size() - 1);
   }
@@ -99,19 +120,21 @@ base::Result<std::vector<Regression>> HistoryStore::regressions(double ratio) co
     const Collected c = collect(db);
     std::vector<Regression> out;
     SQLite::Statement name(db, "SELECT node_id FROM nodes WHERE id = ?");
-    for (const auto& [key, series] : c.tests) {
-      if (auto r = step_up(series, c, key.second, ratio)) {
-        name.bind(1, key.first);
-        if (name.executeStep()) r->name = name.getColumn(0).getString();
-        name.reset();
-        out.push_back(std::move(*r));
+    for (std::size_t env = 0; env < c.envs.size(); ++env) {
+      for (std::size_t i = 0; i < c.tests[env].size(); ++i) {
+        if (auto r = step_up(c.tests[env][i], c, static_cast<int>(env), ratio)) {
+          name.bind(1, c.node_ids[i]);
+          if (name.executeStep()) r->name = name.getColumn(0).getString();
+          name.reset();
+          out.push_back(std::move(*r));
+        }
       }
-    }
-    for (const auto& [key, series] : c.modules) {
-      if (auto r = step_up(series, c, key.second, ratio)) {
-        r->name = key.first;
-        r->module = true;
-        out.push_back(std::move(*r));
+      for (std::size_t m = 0; m < c.module_series[env].size(); ++m) {
+        if (auto r = step_up(c.module_series[env][m], c, static_cast<int>(env), ratio)) {
+          r->name = c.modules[m];
+          r->module = true;
+          out.push_back(std::move(*r));
+        }
       }
     }
     std::sort(out.begin(), out.end(), [](const Regression& a, const Regression& b) {
