@@ -177,6 +177,15 @@ void TerminalReporter::on_collect_error(const base::CollectionError& e) {
   m_errors.push_back({"ERROR collecting " + e.file, sanitize(e.message), e.file, ""});
 }
 
+void TerminalReporter::on_rerun(const base::TestResult& r) {
+  ensure_header();
+  if (m_opts.verbose > 0) {
+    write_progress(sanitize(r.node_id) + " RERUN\n");
+    return;
+  }
+  m_module_letters[r.file] += 'R';
+}
+
 void TerminalReporter::on_result(const base::TestResult& r) {
   ensure_header();
   ++m_done;

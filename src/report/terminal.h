@@ -42,6 +42,8 @@ class TerminalReporter final : public Reporter {
   void on_collection_done(const CollectionCounts& c) override;
   void on_collect_error(const base::CollectionError& e) override;
   void on_result(const base::TestResult& r) override;
+  /// --reruns: pytest-rerunfailures' 'R' progress letter (verbose: "<node id> RERUN").
+  void on_rerun(const base::TestResult& r) override;
   void on_batch_done(const std::string& module, std::int64_t batch) override;
   void on_warning(const base::WarningRecord& w) override;
   void on_info(const std::string& text) override;
