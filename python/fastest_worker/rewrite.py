@@ -13,10 +13,11 @@ import importlib.util
 import marshal
 import os
 import sys
+import warnings
 
 from . import assertrepr  # noqa: F401 - rewritten modules import it by name
 
-REWRITE_VERSION = b"fastest-rewrite-4"
+REWRITE_VERSION = b"fastest-rewrite-5"
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
 
@@ -72,6 +73,10 @@ class RewriteLoader(importlib.machinery.SourceFileLoader):
 
 
 def load_code(source, path, cache_dir):
+    """The rewritten code object of one file. Warnings the compiler gives (invalid
+    escape sequences, ...) are kept with the cached code and given again when pytest
+    would compile the file again too: it has no pyc of its own for it (pytest writes
+    one only where bytecode may be written), so the warnings summary agrees."""
     h = hashlib.blake2b(digest_size=20)
     h.update(REWRITE_VERSION)
     h.update(sys.version.encode())
@@ -83,21 +88,47 @@ def load_code(source, path, cache_dir):
     if cfile:
         try:
             with open(cfile, "rb") as f:
-                return marshal.loads(f.read())
+                code, found = marshal.loads(f.read())
+            if found and not _pytest_pyc_exists(path):
+                _warn_again(found)
+            return code
         except (OSError, ValueError, EOFError, TypeError):
             pass
-    tree = ast.parse(source, filename=path)
-    text = None
-    if not _dont_rewrite(tree):
-        try:
-            text = importlib.util.decode_source(source)
-        except Exception:
-            text = None
-        AssertRewriter(text).visit_module(tree)
-    code = compile(tree, path, "exec", dont_inherit=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        tree = ast.parse(source, filename=path)
+        text = None
+        if not _dont_rewrite(tree):
+            try:
+                text = importlib.util.decode_source(source)
+            except Exception:
+                text = None
+            AssertRewriter(text).visit_module(tree)
+        code = compile(tree, path, "exec", dont_inherit=True)
+    found = tuple((str(w.message), w.category.__name__, w.filename, w.lineno) for w in seen
+                  if w.category.__name__ in _COMPILE_WARNINGS)
+    _warn_again(found)
     if cfile:
-        _store(cfile, code)
+        _store(cfile, (code, found))
     return code
+
+
+_COMPILE_WARNINGS = {"DeprecationWarning": DeprecationWarning, "SyntaxWarning": SyntaxWarning}
+
+
+def _warn_again(found):
+    for message, category, filename, lineno in found:
+        warnings.warn_explicit(message, _COMPILE_WARNINGS[category], filename, lineno)
+
+
+def _pytest_pyc_exists(path):
+    """Whether pytest has its own rewritten pyc of this file (then it compiles nothing)."""
+    d, base = os.path.split(path)
+    prefix = "%s.%s-pytest-" % (base[:-3], sys.implementation.cache_tag)
+    try:
+        return any(n.startswith(prefix) for n in os.listdir(os.path.join(d, "__pycache__")))
+    except OSError:
+        return False
 
 
 def _store(cfile, code):
@@ -105,7 +136,7 @@ def _store(cfile, code):
         os.makedirs(os.path.dirname(cfile), exist_ok=True)
         tmp = "%s.%d.tmp" % (cfile, os.getpid())
         with open(tmp, "wb") as f:
-            f.write(marshal.dumps(code))
+            f.write(marshal.dumps(code))  # (code, compile warnings)
         os.replace(tmp, cfile)
     except OSError:
         pass

@@ -177,3 +177,33 @@ class FixtureRepresentations(unittest.TestCase):
         from unittest import mock
         self.assertIsNone(compat.fixture_spec(mock.Mock()))
         self.assertIsNone(compat.fixture_spec(len))
+
+
+class CompileWarnings(unittest.TestCase):
+    """pytest compiles a test module each run when it has no pyc of its own for it
+    (PYTHONDONTWRITEBYTECODE, read-only tree), so its invalid-escape warnings are in
+    every run's summary; the rewrite cache gives them again."""
+
+    def test_warnings_come_again_from_the_cache(self):
+        import tempfile
+        import warnings
+        from fastest_worker import rewrite
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "test_esc.py")
+            src = b"def test_x():\n    assert '\\d'\n"
+            seen = []
+            for _ in range(2):
+                with warnings.catch_warnings(record=True) as w:
+                    warnings.simplefilter("always")
+                    rewrite.load_code(src, path, os.path.join(tmp, "cache"))
+                seen.append([(x.category.__name__, x.lineno, str(x.message)) for x in w])
+            self.assertEqual(seen[0], [("DeprecationWarning", 2, "invalid escape sequence '\\d'")])
+            self.assertEqual(seen[1], seen[0])
+            # pytest's own pyc present: pytest compiles nothing, so no warning either
+            os.makedirs(os.path.join(tmp, "__pycache__"))
+            open(os.path.join(tmp, "__pycache__", "test_esc.%s-pytest-7.2.1.pyc"
+                              % __import__("sys").implementation.cache_tag), "wb").close()
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                rewrite.load_code(src, path, os.path.join(tmp, "cache"))
+            self.assertEqual(list(w), [])
