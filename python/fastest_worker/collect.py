@@ -168,11 +168,10 @@ class Collector(ParametrizeMixin):
         chain = self._chains.get(absdir)
         if chain is not None:
             return chain
-        root = self.rootdir
-        if absdir == root or not absdir.startswith(root.rstrip(os.sep) + os.sep):
-            parent = self.base_chain
-        else:
-            parent = self.dir_chain(os.path.dirname(absdir))
+        # _getconftestmodules: every directory from / down (the confcutdir, by default
+        # the inifile's directory, hides its ancestors' conftests; none: no limit).
+        up = os.path.dirname(absdir)
+        parent = self.base_chain if up == absdir else self.dir_chain(up)
         level = self._conftest_level(absdir)
         chain = parent.extend(level) if level is not None else parent
         self._chains[absdir] = chain
@@ -193,6 +192,9 @@ class Collector(ParametrizeMixin):
         cut = config.option.confcutdir
         if cut:
             cut = os.path.normpath(os.path.join(config.invocation_dir, cut))
+        elif config.ini.get("__inifile__"):
+            cut = os.path.dirname(config.ini["__inifile__"])
+        if cut:
             # pytest skips the conftests of the confcutdir's ancestors only.
             if cut != absdir and cut.startswith(absdir.rstrip(os.sep) + os.sep):
                 return False
@@ -214,7 +216,8 @@ class Collector(ParametrizeMixin):
                 self._conftest_failed(path, e)
             self._register(mod, path)
             rel = os.path.relpath(absdir, self.rootdir)
-            baseid = "" if rel == "." else rel.replace(os.sep, "/")
+            # pytest: a conftest outside the rootdir has the base id "" (all tests).
+            baseid = "" if rel == "." or rel == ".." or rel.startswith(".." + os.sep) else rel.replace(os.sep, "/")
             level = fx.parse_fixtures(mod, baseid, self.config)
         self._conftests[absdir] = level
         return level

@@ -465,9 +465,10 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   std::set<std::string> conftest_ini;
   std::vector<fs::path> conftests;
   if (!ns0["noconftest"].get<bool>()) {
-    // pytest's default confcutdir: the ini file's directory, else the rootdir.
+    // pytest 7.2's default confcutdir: the ini file's directory, else none (every
+    // directory up to / may hold a conftest pytest loads).
     fs::path confcutdir = str(ns0["confcutdir"]).empty()
-                              ? (ex->ini.inifile.empty() ? ex->ini.rootdir : ex->ini.inifile.parent_path())
+                              ? (ex->ini.inifile.empty() ? fs::path() : ex->ini.inifile.parent_path())
                               : (invocation_dir / str(ns0["confcutdir"])).lexically_normal();
     conftests = initial_conftests(known.value().file_or_dir, invocation_dir, confcutdir);
   }
