@@ -226,7 +226,7 @@ class Collector(ParametrizeMixin):
         from .startup import Fatal, configure_error
         try:
             self.run.register_conftest(mod)
-        except Fatal:
+        except (Fatal, CollectError):
             raise
         except BaseException as e:
             if isinstance(e, KeyboardInterrupt):

@@ -28,6 +28,16 @@ _filters_mutated = getattr(warnings, "_filters_mutated", None) or getattr(
     warnings, "_filters_mutated_lock_held", None) or (lambda: None)
 
 
+# pytest 7.2 (PytestPluginManager._check_non_top_pytest_plugins), a collection error.
+_NON_TOP_PLUGINS = (
+    "Defining 'pytest_plugins' in a non-top-level conftest is no longer supported:\n"
+    "It affects the entire test suite instead of just below the conftest as expected.\n"
+    "  %s\n"
+    "Please move it to a top level conftest file at the rootdir:\n"
+    "  %s\n"
+    "For more information, visit:\n"
+    "  https://docs.pytest.org/en/stable/deprecations.html#pytest-plugins-in-non-top-level-conftest-files\n")
+
 class Session:
     def __init__(self, config):
         self.config = config
@@ -193,10 +203,20 @@ class Run:
     def register_conftest(self, mod):
         from .hooks import conftest_loaded
         d = os.path.dirname(os.path.abspath(mod.__file__))
+        if self.configured and hasattr(mod, "pytest_plugins") and not getattr(self.config.option, "pyargs", False):
+            raise CollectError(_NON_TOP_PLUGINS % (os.path.abspath(mod.__file__), self._confcutdir()))
         self.conftests.append((d, mod))
         self.registered.append(mod)
         self._load_pytest_plugins(mod)
         conftest_loaded(mod, self.config, configure=self.configured)
+
+    def _confcutdir(self):
+        """pytest's ``_confcutdir`` as it prints it (None without --confcutdir or ini)."""
+        cut = self.config.option.confcutdir
+        if cut:
+            return os.path.normpath(os.path.join(self.config.invocation_dir, cut))
+        inifile = self.config.ini.get("__inifile__")
+        return os.path.dirname(inifile) if inifile else None
 
     def _load_pytest_plugins(self, mod):
         names = getattr(mod, "pytest_plugins", None)

@@ -95,6 +95,21 @@ class FatalLikePytest(_Base):
         self.check("entry_point", env_extra={"PYTHONPATH": site}, run="test_a.py",
                    expect_in=["RuntimeError: plugin broken at import"])
 
+    def test_pytest_plugins_in_a_non_top_level_conftest(self):
+        root = os.path.join(FATAL, "non_top_plugins")
+        rc, out = run_pytest(root)
+        self.assertEqual(rc, 2, out)
+        text = "Defining 'pytest_plugins' in a non-top-level conftest is no longer supported"
+        self.assertIn(text, out)
+        w = self.worker(root, args=[], options={}, ini={})
+        self.assertEqual(w.startup["t"], "configured", w.startup)
+        msgs = w.run("pkg/test_below.py")
+        errors = [m for m in msgs if m["t"] == "collect_error"]
+        self.assertEqual(len(errors), 1, msgs)
+        self.assertIn(text, errors[0]["longrepr"])
+        self.assertIn(os.path.join(root, "pkg", "conftest.py"), errors[0]["longrepr"])
+        self.assertFalse([m for m in msgs if m["t"] == "result"], msgs)
+
     def test_pytest_exit_in_a_test_ends_the_session(self):
         msg, w = self.check("exit_in_test", run="test_exit.py",
                             expect_in=["_pytest.outcomes.Exit: stop here"])
