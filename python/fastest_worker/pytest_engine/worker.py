@@ -8,6 +8,7 @@ next batch (its first item is the ``nextitem``) or the shutdown (``None``) is kn
 module, class and package fixtures end where pytest ends them (docs/protocol.md,
 "The pytest engine").
 """
+import gc
 import os
 import sys
 import traceback
@@ -126,7 +127,11 @@ class Engine:
                 sys.stdout = old
         self._guarded(lambda: self.config.hook.pytest_sessionstart(session=self.session))
         self._register_fixtures()
-        self.ch.send({"t": "configured", "header": self._header_lines()})
+        header = self._header_lines()
+        _slim_terminal_reporter(self.config)
+        # What start-up built lives as long as the worker: out of the collector's way.
+        gc.freeze()
+        self.ch.send({"t": "configured", "header": header})
 
     def _set_worker_env(self):
         if self.worker_id != "master":
@@ -588,6 +593,36 @@ class Engine:
         except BaseException:  # noqa: B902
             pass
         self.ch.flush()
+
+
+# Options whose output pytest writes through the terminal reporter while tests run.
+_TERMINAL_OPTIONS = ("setupshow", "setuponly", "setupplan", "show_fixtures_per_test", "showfixtures")
+
+
+class _QuietTerminal:
+    """Stands in for pytest's terminal reporter (same name, every attribute the real
+    one's) but implements none of its hooks: its per-test work (location, progress,
+    status letters) would only write to the sink. xdist's workers run with no
+    terminal reporter at all; this one keeps ``getplugin("terminalreporter")`` and
+    ``config.get_terminal_writer()`` working for plugins that use them."""
+
+    def __init__(self, real):
+        self.__dict__["_fastest_real"] = real
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["_fastest_real"], name)
+
+    def __setattr__(self, name, value):
+        setattr(self.__dict__["_fastest_real"], name, value)
+
+
+def _slim_terminal_reporter(config):
+    pm = config.pluginmanager
+    real = pm.get_plugin("terminalreporter")
+    if real is None or any(getattr(config.option, o, False) for o in _TERMINAL_OPTIONS):
+        return
+    pm.unregister(real, "terminalreporter")
+    pm.register(_QuietTerminal(real), "terminalreporter")
 
 
 def _no_xdist_distribution(config):
