@@ -134,6 +134,13 @@ def wipe(paths):
                     os.remove(p + suffix)
 
 
+def select(configs, only):
+    """The configs whose name matches one of the `only` regexes (all when none given)."""
+    if not only:
+        return configs
+    return [c for c in configs if any(re.search(o, c.name) for o in only)]
+
+
 def measure(configs, cwd, reps, warmup):
     """Runs every config `reps` times, rotating the order each repetition."""
     if warmup:
@@ -238,14 +245,16 @@ def sleepy_configs(args, work, info):
     return configs
 
 
-# Installed real suites: (name, path, extra pytest/fastest arguments).
+# Installed real suites (Debian packages): (name, path, extra pytest/fastest arguments).
 REAL_SUITES = [
     ("toolz", "/usr/lib/python3/dist-packages/toolz/tests", []),
-    ("networkx", "/usr/lib/python3/dist-packages/networkx", []),
+    ("networkx", "/usr/lib/python3/dist-packages/networkx", ["--doctest-modules"]),
+    ("pyflakes", "/usr/lib/python3/dist-packages/pyflakes/test", []),
+    ("bs4", "/usr/lib/python3/dist-packages/bs4/tests", []),
 ]
 
 
-def real_configs(args, work, name, path):
+def real_configs(args, work, name, path, extra=()):
     """pytest, pytest -n 2 and fastest -n 2 (auto, --engine pytest) on an installed suite.
 
     The outcome check is "finished with a summary" (exit 0 or 1): real suites have their
@@ -254,28 +263,30 @@ def real_configs(args, work, name, path):
     env = clean_env()
     fenv = clean_env(os.path.join(work, "cache"))
     done = ("finished", 0)
-    pytest_extra = ["-p", "no:cacheprovider", path]
+    pytest_extra = ["-p", "no:cacheprovider", *extra, path]
     configs = [
         Config("pytest", [Step(pytest_argv(args, *pytest_extra), env, done)]),
         Config("pytest -n 2 (xdist)", [Step(pytest_argv(args, "-n", "2", *pytest_extra), env, done)], workers=2),
     ]
-    for label, extra in (("", []), (" --engine pytest", ["--engine", "pytest"])):
+    for label, engine in (("", []), (" --engine pytest", ["--engine", "pytest"])):
         db = os.path.join(work, f"{name}{label.replace(' ', '_')}.db")
-        step = Step(fastest_argv(args, db, *extra, "-n", "2", path), fenv, done, db)
+        step = Step(fastest_argv(args, db, *engine, "-n", "2", *extra, path), fenv, done, db)
         configs.append(Config(f"fastest{label} -n 2 (history run)", [step], runner="fastest", workers=2))
     return configs
 
 
-def real_table(name, path, configs, markdown):
-    base = statistics.median([t[-1] for t in configs[1].times])  # pytest -n 2
-    serial = statistics.median([t[-1] for t in configs[0].times])
+def real_table(name, path, extra, configs, markdown):
+    by_name = {c.name: statistics.median([t[-1] for t in c.times]) for c in configs}
+    base = by_name.get("pytest -n 2 (xdist)")
+    serial = by_name.get("pytest")
     headers = ["command", "median s", "min s", "finished", "vs pytest", "vs pytest -n 2"]
     rows = []
     for c in configs:
         med, mn = stats([t[-1] for t in c.times])
         rows.append([label_cell(c.name, markdown), f"{med:.2f}", f"{mn:.2f}", ok_cell(c),
-                     f"{serial / med:.2f}x", f"{base / med:.2f}x"])
-    return f"{'### ' if markdown else ''}real suite: {name} (`{path}`)\n\n" + table(headers, rows, markdown)
+                     f"{serial / med:.2f}x" if serial else "—", f"{base / med:.2f}x" if base else "—"])
+    what = " ".join(["`" + path + "`"] + [f"`{e}`" for e in extra])
+    return f"{'### ' if markdown else ''}real suite: {name} ({what})\n\n" + table(headers, rows, markdown)
 
 
 # ---------------------------------------------------------------- reporting
@@ -387,6 +398,12 @@ def main():
     p.add_argument("--suite", choices=["trivial", "sleepy", "real", "all"], default="all")
     p.add_argument("--engines", action="store_true",
                    help="also time fastest --engine pytest (trivial, sleepy; real suites always do)")
+    p.add_argument("--only", action="append", metavar="REGEX",
+                   help="time only the rows whose name matches (repeatable; the speed-up columns need "
+                        "their pytest rows)")
+    p.add_argument("--real", action="append", metavar="NAME",
+                   help="real suites to time (repeatable; default all of " +
+                        ", ".join(n for n, _, _ in REAL_SUITES) + ")")
     p.add_argument("--reps", type=int, default=5, help="repetitions per configuration (default 5)")
     p.add_argument("--fastest", default=os.path.join(here, "..", "build", "src", "cli", "fastest"))
     p.add_argument("--python", default="/usr/bin/python3", help="interpreter with pytest and pytest-xdist")
@@ -409,7 +426,8 @@ def main():
             root = os.path.join(work, "trivial")
             info = trivial.generate(root, **(trivial.QUICK if args.quick else trivial.FULL))
             print(f"trivial: {info['tests']} tests in {info['modules']} modules at {root}", file=sys.stderr)
-            groups = trivial_configs(args, work, info["tests"])
+            groups = {g: select(cs, args.only) for g, cs in trivial_configs(args, work, info["tests"]).items()}
+            groups = {g: cs for g, cs in groups.items() if cs}
             for configs in groups.values():
                 measure(configs, root, args.reps, not args.no_warmup)
                 all_configs += configs
@@ -419,7 +437,7 @@ def main():
             root = os.path.join(work, "sleepy")
             info = sleepy.generate(root, **(sleepy.QUICK if args.quick else sleepy.FULL))
             print(f"sleepy: {info['tests']} tests, {info['total_s']:.2f} s at {root}", file=sys.stderr)
-            configs = sleepy_configs(args, work, info)
+            configs = select(sleepy_configs(args, work, info), args.only)
             # Sleeps dominate; a warm-up only fills pytest's rewrite cache, which the
             # trivial suite measures. One pass of plain collection is enough.
             if not args.no_warmup:
@@ -432,16 +450,18 @@ def main():
                 "times": {c.name: c.times for c in configs},
                 "fastest_makespans": {c.name: c.fastest_makespans for c in configs if c.runner == "fastest"}}
         if args.suite in ("real", "all"):
-            for name, path, _ in REAL_SUITES:
+            for name, path, extra in REAL_SUITES:
+                if args.real and name not in args.real:
+                    continue
                 if not os.path.isdir(path):
                     print(f"real: {path} missing, skipped", file=sys.stderr)
                     continue
                 print(f"real: {name} at {path}", file=sys.stderr)
-                configs = real_configs(args, work, name, path)
+                configs = select(real_configs(args, work, name, path, extra), args.only)
                 # The untimed warm-up records fastest's history, so the timed runs are history runs.
                 measure(configs, work, args.reps, not args.no_warmup)
                 all_configs += configs
-                sections.append(real_table(name, path, configs, args.markdown))
+                sections.append(real_table(name, path, extra, configs, args.markdown))
                 dump["suites"][name] = {"times": {c.name: c.times for c in configs}}
     finally:
         if args.keep:
