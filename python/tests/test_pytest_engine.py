@@ -193,10 +193,13 @@ class Fatal(EngineCase):
         self.assertIn(text, fatal[0]["message"])
         self.assertEqual(rc, code)
 
-    def test_missing_plugin_is_a_usage_error(self):
+    def test_missing_plugin_is_pytests_traceback(self):
         root = self.project_with({"test_x.py": "def test_a():\n    pass\n"})
         msgs, rc = self.first_frames(root, args=["-p", "no_such_plugin_xyz"])
-        self.assert_fatal(msgs, rc, 4, 'Error importing plugin "no_such_plugin_xyz"')
+        # pytest 7.2.1's own answer: the ImportError escapes pytest.main (traceback, exit 1).
+        self.assert_fatal(msgs, rc, 1, 'Error importing plugin "no_such_plugin_xyz"')
+        self.assertIn("Traceback (most recent call last):",
+                      [m for m in msgs if m["t"] == "fatal"][0]["message"])
 
     def test_unknown_option_is_a_usage_error(self):
         root = self.project_with({"test_x.py": "def test_a():\n    pass\n"})

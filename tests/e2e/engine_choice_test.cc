@@ -98,10 +98,12 @@ TEST(EnginePytest, SessionFixturesReportHeaderAndTeardownErrors) {
   EXPECT_THAT(r.err, Not(HasSubstr("worker ended badly"))) << r.err;
 }
 
-TEST(EnginePytest, PluginThatFailsToImportIsAUsageErrorReportedOnce) {
+TEST(EnginePytest, PluginThatFailsToImportIsPytestsTracebackReportedOnce) {
   FixtureProject p("engine_plain");
   auto r = p.run({"--engine", "pytest", "-n", "2", "-p", "no_such_plugin_here"});
-  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  // pytest 7.2.1 lets the ImportError escape pytest.main: a traceback and exit 1.
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("Traceback (most recent call last):")) << r.err;
   EXPECT_THAT(r.err, HasSubstr("Error importing plugin \"no_such_plugin_here\"")) << r.err;
   EXPECT_EQ(count(r.err + r.out, "Error importing plugin \"no_such_plugin_here\""), "1") << r.err;
 }

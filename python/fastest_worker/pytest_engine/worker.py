@@ -154,14 +154,18 @@ class Engine:
         saved = os.environ.pop("PYTEST_ADDOPTS", None)
         try:
             return self._guarded(lambda: compat.prepare_config(argv, [_Reporter(self)]),
-                                 conftest_failure=True)
+                                 parsing=True)
         finally:
             if saved is not None:
                 os.environ["PYTEST_ADDOPTS"] = saved
 
-    def _guarded(self, fn, conftest_failure=False):
+    def _guarded(self, fn, parsing=False):
         """Run a start-up step; pytest's errors become ``Fatal`` with pytest's own
-        message and exit code (usage errors 4, ``pytest.exit`` its returncode)."""
+        message and exit code, as ``pytest.main`` gives them: usage errors and a conftest
+        that fails to import 4, ``pytest.exit`` its returncode; while the Config is built
+        (``parsing``) anything else escapes ``pytest.main`` (a ``-p``, entry-point or
+        ``pytest_plugins`` plugin that fails to import): Python's traceback and exit 1;
+        later, pytest's ``INTERNALERROR>`` and 3."""
         pytest = self.pytest
         try:
             return fn()
@@ -173,19 +177,12 @@ class Engine:
         except KeyboardInterrupt:
             raise Fatal(2, "KeyboardInterrupt")
         except Exception as e:
-            if conftest_failure and isinstance(e, compat.conftest_import_failure_type()):
+            if parsing and isinstance(e, compat.conftest_import_failure_type()):
                 raise Fatal(4, compat.conftest_import_failure_text(e))
-            if isinstance(e, ImportError):
-                # A -p or entry-point plugin that fails to import: pytest's message, and
-                # a usage error's exit code.
-                return self._raise_import_error(e)
+            if parsing:
+                raise Fatal(1, "".join(traceback.format_exception(type(e), e, e.__traceback__)).rstrip("\n"))
             raise Fatal(3, "INTERNALERROR> " + "INTERNALERROR> ".join(
                 traceback.format_exception(type(e), e, e.__traceback__)).rstrip("\n"))
-
-    @staticmethod
-    def _raise_import_error(e):
-        text = "".join(traceback.format_exception_only(type(e), e)).rstrip("\n")
-        raise Fatal(4, text)
 
     def _register_fixtures(self):
         from . import fixtures_plugin
