@@ -286,3 +286,55 @@ class Options(EngineCase):
         tail, rc, err = w.finish()
         self.assertEqual(rc, 0, err)
         self.assertEqual(outcomes(w.frames), {"test_x.py::test_a": "passed"})
+
+
+class Info(EngineCase):
+    """``info`` frames: what pytest itself would print for --setup-show / --markers."""
+
+    def project_with(self, files):
+        return Fatal.project_with(self, files)
+
+    SCOPES = ("import pytest\n\n@pytest.fixture(scope='module')\ndef mfx():\n    yield 1\n\n"
+              "@pytest.fixture\ndef fx(mfx):\n    return 2\n\ndef test_a(fx):\n    pass\n\n"
+              "@pytest.mark.parametrize('x', [1, 2])\ndef test_b(x, mfx):\n    pass\n")
+
+    def info_text(self, frames):
+        return "".join(m["text"] for m in frames if m["t"] == "info")
+
+    def test_setup_show_lines_are_pytests(self):
+        root = self.project_with({"test_x.py": self.SCOPES})
+        for opt in ("--setup-show", "--setup-plan"):
+            w = self.worker(root, args=[opt])
+            w.run("test_x.py")
+            tail, rc, err = w.finish()
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(self.info_text(w.frames), (
+                "    SETUP    M mfx\n"
+                "        SETUP    F fx (fixtures used: mfx)\n"
+                "        test_x.py::test_a (fixtures used: fx, mfx)\n"
+                "        TEARDOWN F fx\n"
+                "        SETUP    F x[1]\n"
+                "        test_x.py::test_b[1] (fixtures used: mfx, x)\n"
+                "        TEARDOWN F x[1]\n"
+                "        SETUP    F x[2]\n"
+                "        test_x.py::test_b[2] (fixtures used: mfx, x)\n"
+                "        TEARDOWN F x[2]\n"
+                "    TEARDOWN M mfx\n"), opt)
+            self.assertEqual(len(set(outcomes(w.frames).values())), 1, opt)
+
+    def test_no_info_without_the_option(self):
+        root = self.project_with({"test_x.py": self.SCOPES})
+        w = self.worker(root)
+        w.run("test_x.py")
+        w.finish()
+        self.assertEqual(self.info_text(w.frames), "")
+
+    def test_markers_listing_is_pytests(self):
+        root = self.project_with({"pytest.ini": "[pytest]\nmarkers =\n    slow: marks slow tests\n",
+                                  "test_x.py": "def test_a():\n    pass\n"})
+        w = self.worker(root, args=["--markers"])
+        w.run("test_x.py")
+        w.finish()
+        text = self.info_text(w.frames)
+        self.assertTrue(text.startswith("@pytest.mark.slow: marks slow tests\n\n"), text)
+        self.assertIn("@pytest.mark.skipif(condition, ..., *, reason=...):", text)

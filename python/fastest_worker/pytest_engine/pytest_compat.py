@@ -89,3 +89,40 @@ def teardown_to(session, nextitem):
     """Finish every scope that ``nextitem`` (an item, a collector or None) does not
     share with what ran last, as ``pytest_runtest_teardown`` would have."""
     session._setupstate.teardown_exact(nextitem)
+
+
+def plain_terminal_writer(file):
+    """pytest's TerminalWriter on ``file``, without markup (the controller prints
+    ``info`` text as it is)."""
+    from _pytest._io import TerminalWriter
+    tw = TerminalWriter(file=file)
+    tw.hasmarkup = False
+    return tw
+
+
+def apply_cmdline_main_flags(config):
+    """What pytest's own ``pytest_cmdline_main`` implementations change before the
+    session (the engine does not call that hook, whose last implementation runs a
+    whole session): ``--setup-plan`` implies ``--setup-only``, which implies
+    ``--setup-show`` (_pytest/setupplan.py, _pytest/setuponly.py)."""
+    opt = config.option
+    if getattr(opt, "setupplan", False):
+        opt.setuponly = True
+        opt.setupshow = True
+    if getattr(opt, "setuponly", False):
+        opt.setupshow = True
+
+
+def markers_text(config):
+    """``pytest --markers``'s listing (_pytest/mark/__init__.py), as text."""
+    import io
+    buf = io.StringIO()
+    tw = plain_terminal_writer(buf)
+    for line in config.getini("markers"):
+        parts = line.split(":", 1)
+        name = parts[0]
+        rest = parts[1] if len(parts) == 2 else ""
+        tw.write("@pytest.mark.%s:" % name)
+        tw.line(rest)
+        tw.line()
+    return buf.getvalue()

@@ -96,6 +96,7 @@ class Engine:
             self.start_cwd = os.getcwd()
         except OSError:
             self.start_cwd = self.rootdir
+        self.shown = None  # the --setup-show buffer
 
     # ------------------------------------------------------------ start-up
 
@@ -112,6 +113,7 @@ class Engine:
             raise Fatal(4, str(e))
         self.config = self._prepare_config()
         _no_xdist_distribution(self.config)
+        compat.apply_cmdline_main_flags(self.config)
         sink = open(os.devnull, "w", encoding="utf-8")
         self.sink = sink
         self.session = self._guarded(lambda: self.pytest.Session.from_config(self.config))
@@ -128,10 +130,12 @@ class Engine:
         self._guarded(lambda: self.config.hook.pytest_sessionstart(session=self.session))
         self._register_fixtures()
         header = self._header_lines()
-        _slim_terminal_reporter(self.config)
+        self.shown = _slim_terminal_reporter(self.config)
         # What start-up built lives as long as the worker: out of the collector's way.
         gc.freeze()
         self.ch.send({"t": "configured", "header": header})
+        if getattr(self.config.option, "markers", False):
+            self.ch.send({"t": "info", "text": compat.markers_text(self.config)})
 
     def _set_worker_env(self):
         if self.worker_id != "master":
@@ -232,7 +236,23 @@ class Engine:
         self.cur_reports.append(report)
 
     def on_logfinish(self, nodeid):
+        self._queue_shown()
         self._queue_result(nodeid)
+
+    def _queue_shown(self):
+        """``--setup-show`` lines written so far (pytest writes each as a newline and
+        the text): one ``info`` frame, each line ending with a newline."""
+        buf = self.shown
+        if buf is None:
+            return
+        text = buf.getvalue()
+        if not text:
+            return
+        buf.seek(0)
+        buf.truncate()
+        if text.startswith("\n"):
+            text = text[1:]
+        self.ch.queue({"t": "info", "text": text + "\n"})
 
     def _queue_result(self, nodeid):
         if self.result_sent or not self.cur_reports:
@@ -353,6 +373,7 @@ class Engine:
             raise Fatal(3, "INTERNALERROR> " + "INTERNALERROR> ".join(
                 traceback.format_exception(type(e), e, e.__traceback__)).rstrip("\n"))
         # A plugin running the phases itself may skip logfinish.
+        self._queue_shown()
         self._queue_result(item.nodeid)
         self.dangling = False
         return self.reruns.take_again(item)
@@ -579,6 +600,7 @@ class Engine:
         if exitstatus is None:
             exitstatus = 1 if session.testsfailed else 0
         self._teardown_captured(session)
+        self._queue_shown()
         try:
             self.config.hook.pytest_sessionfinish(session=session, exitstatus=exitstatus)
         except BaseException as e:  # noqa: B902 - reported like the native engine's
@@ -592,19 +614,19 @@ class Engine:
         self.ch.flush()
 
 
-# Options whose output pytest writes through the terminal reporter while tests run.
-_TERMINAL_OPTIONS = ("setupshow", "setuponly", "setupplan", "show_fixtures_per_test", "showfixtures")
-
-
 class _QuietTerminal:
     """Stands in for pytest's terminal reporter (same name, every attribute the real
     one's) but implements none of its hooks: its per-test work (location, progress,
     status letters) would only write to the sink. xdist's workers run with no
     terminal reporter at all; this one keeps ``getplugin("terminalreporter")`` and
-    ``config.get_terminal_writer()`` working for plugins that use them."""
+    ``config.get_terminal_writer()`` working for plugins that use them. With
+    ``--setup-show`` its writer (``_tw``, what ``get_terminal_writer()`` returns) is a
+    buffer the engine sends as ``info`` frames."""
 
-    def __init__(self, real):
+    def __init__(self, real, tw=None):
         self.__dict__["_fastest_real"] = real
+        if tw is not None:
+            self.__dict__["_tw"] = tw
 
     def __getattr__(self, name):
         return getattr(self.__dict__["_fastest_real"], name)
@@ -614,12 +636,17 @@ class _QuietTerminal:
 
 
 def _slim_terminal_reporter(config):
+    """Swap the quiet stand-in in; the ``--setup-show`` buffer, or None."""
+    import io
     pm = config.pluginmanager
     real = pm.get_plugin("terminalreporter")
-    if real is None or any(getattr(config.option, o, False) for o in _TERMINAL_OPTIONS):
-        return
+    if real is None:
+        return None
+    shown = io.StringIO() if getattr(config.option, "setupshow", False) else None
     pm.unregister(real, "terminalreporter")
-    pm.register(_QuietTerminal(real), "terminalreporter")
+    pm.register(_QuietTerminal(real, compat.plain_terminal_writer(shown) if shown else None),
+                "terminalreporter")
+    return shown
 
 
 def _no_xdist_distribution(config):
