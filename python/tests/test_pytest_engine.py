@@ -338,3 +338,30 @@ class Info(EngineCase):
         text = self.info_text(w.frames)
         self.assertTrue(text.startswith("@pytest.mark.slow: marks slow tests\n\n"), text)
         self.assertIn("@pytest.mark.skipif(condition, ..., *, reason=...):", text)
+
+
+class PackageInit(EngineCase):
+    """A package's ``__init__.py`` batch (``--doctest-modules``) collects that file, as
+    the whole-tree walk meets it, never the package's first other module."""
+
+    def project_with(self, files):
+        root = Fatal.project_with(self, {})
+        for name, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
+            with open(os.path.join(root, name), "w") as f:
+                f.write(text)
+        return root
+
+    def test_init_doctests_and_an_importorskip_sibling(self):
+        doc = 'def f():\n    """\n    >>> 1 + 1\n    2\n    """\n'
+        root = self.project_with({
+            "pkg/__init__.py": doc,
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/test_skip.py": "import pytest\npytest.importorskip('no_such_mod_q')\n",
+            "pkg/test_m.py": "def test_m():\n    pass\n"})
+        w = self.worker(root, args=["--doctest-modules"])
+        for mod in ("pkg/__init__.py", "pkg/sub/__init__.py", "pkg/test_m.py"):
+            w.run(mod)
+        w.finish()
+        self.assertEqual(outcomes(w.frames), {"pkg/__init__.py::pkg.f": "passed",
+                                              "pkg/test_m.py::test_m": "passed"})

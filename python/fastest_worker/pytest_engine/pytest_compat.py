@@ -126,3 +126,35 @@ def markers_text(config):
         tw.line(rest)
         tw.line()
     return buf.getvalue()
+
+
+def collect_package_init(session, path):
+    """A package's ``__init__.py`` as a whole-tree collection meets it: the file
+    collectors ``pytest_collect_file`` gives for it with the session as their parent
+    (``--doctest-modules``' DoctestModule; the Package, which the walk descends into
+    separately, is left out), then their items, ``pytest_collection_modifyitems`` and
+    ``pytest_collection_finish`` as ``perform_collect`` runs them; with ``python_files``
+    matching ``__init__.py``, first the Module its Package yields. ``perform_collect``
+    on the file itself would collect the Package's first node instead (pytest's rule
+    for an ``__init__.py`` argument), which is another module of the package."""
+    import pytest
+    from _pytest.pathlib import fnmatch_ex
+    config = session.config
+    own_module = any(fnmatch_ex(p, path) for p in config.getini("python_files"))
+    cols = []
+    for c in session._collectfile(path, handle_dupes=False):
+        if not isinstance(c, pytest.Package):
+            cols.append(c)
+        elif own_module:
+            # python_files matches __init__.py: the Package yields it as a Module first.
+            first = next(iter(c.collect()), None)
+            if isinstance(first, pytest.Module) and str(first.path) == str(path):
+                cols.append(first)
+    items = []
+    for col in cols:
+        items.extend(session.genitems(col))
+    config.hook.pytest_collection_modifyitems(session=session, config=config, items=items)
+    config.hook.pytest_collection_finish(session=session)
+    session.items = items
+    session.testscollected = len(items)
+    return items

@@ -443,7 +443,10 @@ class Engine:
         if self._ignored(path):
             return [], [], []
         try:
-            items = list(self.session.perform_collect([str(path)], genitems=True))
+            if path.name == "__init__.py":
+                items = compat.collect_package_init(self.session, path)
+            else:
+                items = list(self.session.perform_collect([str(path)], genitems=True))
         except self.pytest.UsageError as e:
             self._collect_error(batch, module, "\n".join("ERROR: %s" % (a,) for a in e.args), 0)
             return None
