@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "app/context.h"
+#include "app/embed.h"
 #include "report/stats_view.h"
 #include "store/history_store.h"
 
@@ -82,14 +83,6 @@ base::Result<report::StatsModel> load_model(store::HistoryStore& db, std::size_t
   }
   m.cores = usable_cores();
   return m;
-}
-
-base::Result<std::filesystem::path> project_db(const Options& o) {
-  auto ctx = make_context(o, /*need_python=*/false);
-  if (!ctx.ok()) return ctx.error();
-  if (ctx->db_path.empty())
-    return base::make_error(base::ErrorCode::usage, "no database: --db :memory: keeps no history");
-  return ctx->db_path;
 }
 
 ExitCode fail(const base::Error& e) {

@@ -11,6 +11,10 @@
 #include "base/result.h"
 #include "discovery/discovery.h"
 
+namespace fastest::report {
+class Reporter;
+}
+
 namespace fastest::app {
 
 struct RunContext {
@@ -24,9 +28,11 @@ struct RunContext {
   std::filesystem::path db_path;     ///< empty = in-memory store
   std::filesystem::path cache_root;  ///< harness, assertion-rewrite cache, fallback DBs
   int workers = 1;
-  std::vector<std::string> notes;  ///< informational lines for the terminal
-  std::string engine = "native";   ///< what the workers run: native | pytest (app/engine.h)
-  std::string engine_line;         ///< header line saying which engine and why
+  std::vector<std::string> notes;        ///< informational lines for the terminal
+  std::string engine = "native";         ///< what the workers run: native | pytest (app/engine.h)
+  std::string engine_line;               ///< header line saying which engine and why
+  report::Reporter* observer = nullptr;  ///< an embedder's reporter (app/run.h RunHooks), not owned
+  bool terminal = true;                  ///< false: no terminal reporter (RunHooks)
 };
 
 /// Builds the context; bad flags/config are Error(usage) with a pytest-like message.

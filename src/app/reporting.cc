@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "app/embed.h"
 #include "report/terminal.h"
 
 namespace fastest::app {
@@ -99,7 +100,7 @@ Reporters make_reporters(const RunContext& ctx) {
   t.rootdir = ctx.ini.rootdir.string();
   t.invocation_dir = ctx.invocation_dir.string();
   if (!o.junitxml.empty()) t.junit_path = std::filesystem::absolute(o.junitxml).lexically_normal().string();
-  r.all.push_back(std::make_unique<report::TerminalReporter>(t));
+  if (ctx.terminal) r.all.push_back(std::make_unique<report::TerminalReporter>(t));
   if (!o.junitxml.empty()) {
     report::JunitOptions j;
     j.family = ini_string(ctx.ini, "junit_family", "xunit2");
@@ -114,6 +115,7 @@ Reporters make_reporters(const RunContext& ctx) {
     r.junit = rep.get();
     r.all.push_back(std::move(rep));
   }
+  if (ctx.observer) r.all.push_back(forward_to(*ctx.observer));
   return r;
 }
 

@@ -143,34 +143,49 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
 
 bool node_ids_overlap(std::string_view a, std::string_view b) { return base::ids_overlap(a, b); }
 
+void clear_interrupt() {
+  g_interrupted.store(false);
+  g_signal.store(0);
+}
+
 void request_interrupt(int signal) {
   g_signal.store(signal);
   g_interrupted.store(true);
   if (auto* e = g_executor.load()) e->request_stop();
 }
 
-/// Prints the store's warnings from index `from` on; returns how many there are now.
-static std::size_t print_store_warnings(const store::HistoryStore& db, std::size_t from) {
+/// Prints the store's warnings from index `from` on (and hands them to the embedder);
+/// returns how many there are now.
+static std::size_t print_store_warnings(const store::HistoryStore& db, std::size_t from, const RunHooks& hooks) {
   const auto& all = db.warnings();
-  for (std::size_t i = from; i < all.size(); ++i) std::fprintf(stderr, "fastest: warning: %s\n", all[i].c_str());
+  for (std::size_t i = from; i < all.size(); ++i) {
+    std::fprintf(stderr, "fastest: warning: %s\n", all[i].c_str());
+    if (hooks.on_store_warning) hooks.on_store_warning(all[i]);
+  }
   return all.size();
 }
 
 ExitCode run_tests(const Options& opts) {
-  PassTimer timer(opts.timings);
   auto ctx_result = make_context(opts);
   if (!ctx_result.ok()) {
     std::fprintf(stderr, "%s\n", ctx_result.error().message.c_str());
     return ExitCode::usage_error;
   }
-  RunContext& ctx = ctx_result.value();
+  return run_context(ctx_result.value());
+}
+
+ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
+  const Options& opts = ctx.opts;
+  PassTimer timer(opts.timings);
+  ctx.observer = hooks.observer;
+  ctx.terminal = hooks.terminal;
   auto db_result = open_store(ctx);
   if (!db_result.ok()) {
     std::fprintf(stderr, "fastest: internal error: %s\n", db_result.error().message.c_str());
     return ExitCode::internal_error;
   }
   auto& db = *db_result.value();
-  std::size_t warned = print_store_warnings(db, 0);
+  std::size_t warned = print_store_warnings(db, 0, hooks);
   timer.mark("config");
 
   // Workers boot while discovery and planning run: the engine is guessed from the last
@@ -212,7 +227,7 @@ ExitCode run_tests(const Options& opts) {
                  pool.executor->workers_ready_s() * 1000, pool.engine.c_str());
   // Store warnings raised during the run (a failed history read degrades --lf and the
   // plan; a failed write loses history) are shown once, after the summary.
-  print_store_warnings(db, warned);
+  print_store_warnings(db, warned, hooks);
   return code;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The composition root: discover -> load history -> plan -> execute -> record -> report.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "app/options.h"
 #include "base/result.h"
 #include "discovery/discovery.h"
+#include "report/reporter.h"
 #include "scheduler/plan.h"
 #include "store/history_store.h"
 
@@ -19,6 +21,20 @@ namespace fastest::app {
 /// Runs the test session described by `opts`; returns pytest's exit code.
 /// Prints errors itself; never throws.
 ExitCode run_tests(const Options& opts);
+
+/// What an embedder (the Python API, src/python_api) adds to a run; the defaults are the CLI's.
+struct RunHooks {
+  report::Reporter* observer = nullptr;  ///< fed the run's event stream after the run's own reporters (not owned)
+  bool terminal = true;                  ///< false: no terminal reporter (the embedder reports from `observer`)
+  /// Each store warning (a corrupt or foreign file set aside, a failed read), besides stderr.
+  std::function<void(const std::string&)> on_store_warning{};
+};
+
+/// run_tests on a context the caller made (and checked) with make_context.
+ExitCode run_context(RunContext& ctx, const RunHooks& hooks = {});
+
+/// Forgets an earlier run's interrupt request: an embedder runs several sessions in one process.
+void clear_interrupt();
 
 /// Opens the run's store; an unusable file means a run without history (never a changed outcome).
 base::Result<std::unique_ptr<store::HistoryStore>> open_store(const RunContext& ctx);
