@@ -259,7 +259,12 @@ void StoreImpl::load_nodes() {
 }
 
 HistoryStore::HistoryStore(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
-HistoryStore::~HistoryStore() = default;
+HistoryStore::~HistoryStore() {
+  if (!m_impl) return;
+  const std::filesystem::path file = std::move(m_impl->file);
+  m_impl.reset();  // statements, then the connection: the last one checkpoints and drops the -wal
+  if (!file.empty()) stamp_verified(file);
+}
 
 base::Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::filesystem::path& path) {
   std::vector<std::string> warnings;
@@ -268,6 +273,7 @@ base::Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::filesy
     if (!db) return db.error();
     auto impl = std::make_unique<Impl>(std::move(db.value()));
     impl->warnings = std::move(warnings);
+    impl->file = path;
     return std::unique_ptr<HistoryStore>(new HistoryStore(std::move(impl)));
   } catch (const std::exception& e) {
     return db_error("cannot open history database " + path.string(), e);

@@ -1,6 +1,8 @@
 #include "open_db.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <array>
@@ -91,7 +93,7 @@ std::string describe_difference(const std::vector<SchemaRow>& have, const std::v
   return "";
 }
 
-Verdict classify(SQLite::Database& db) {
+Verdict classify(SQLite::Database& db, bool quick_check) {
   // One read transaction: every answer below comes from the same snapshot, even while a
   // racing opener creates or migrates the file.
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
@@ -117,9 +119,11 @@ Verdict classify(SQLite::Database& db) {
   if (std::string diff = describe_difference(have, expected_rows(version)); !diff.empty()) {
     return {Verdict::Kind::corrupt, diff + " (schema version " + std::to_string(version) + ")", version};
   }
-  SQLite::Statement qc(db, "PRAGMA quick_check");
-  if (qc.executeStep() && qc.getColumn(0).getString() != "ok") {
-    return {Verdict::Kind::corrupt, "quick_check failed: " + qc.getColumn(0).getString(), version};
+  if (quick_check) {
+    SQLite::Statement qc(db, "PRAGMA quick_check");
+    if (qc.executeStep() && qc.getColumn(0).getString() != "ok") {
+      return {Verdict::Kind::corrupt, "quick_check failed: " + qc.getColumn(0).getString(), version};
+    }
   }
   return {Verdict::Kind::usable, "", version};
 }
@@ -162,7 +166,65 @@ void harden(SQLite::Database& db) {
   db.exec("PRAGMA cell_size_check=ON");
 }
 
-Verdict inspect(const fs::path& path) {
+namespace {
+
+fs::path stamp_path(const fs::path& path) { return path.string() + ".verified"; }
+
+bool before(const timespec& a, const timespec& b) {
+  return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+/// "inode size ctime_s ctime_ns" of the file, "" when it cannot be read.
+std::string identity(const struct stat& st) {
+  return std::to_string(st.st_ino) + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_ctim.tv_sec) + " " +
+         std::to_string(st.st_ctim.tv_nsec);
+}
+
+}  // namespace
+
+// File times come from the kernel's coarse clock, so a write in the same tick as the close
+// would keep the ctime (git's "racy clean" problem). The stamp is therefore written only once
+// the coarse clock has moved past the file's ctime, and trusted only when it is strictly newer
+// than the file's ctime: any later write gives the file a ctime at or after the stamp's.
+bool verified_unchanged(const fs::path& path) {
+  std::error_code ec;
+  if (fs::exists(path.string() + "-wal", ec)) return false;
+  const fs::path stamp = stamp_path(path);
+  struct stat db {
+  }, st{};
+  if (::stat(path.c_str(), &db) != 0 || ::stat(stamp.c_str(), &st) != 0) return false;
+  if (!before(db.st_ctim, st.st_mtim)) return false;
+  std::ifstream in(stamp);
+  std::string line;
+  return std::getline(in, line) && line == identity(db);
+}
+
+void stamp_verified(const fs::path& path) {
+  std::error_code ec;
+  if (fs::exists(path.string() + "-wal", ec)) return;
+  struct stat db {};
+  if (::stat(path.c_str(), &db) != 0) return;
+  // Wait out the tick of the file's last write (a few ms at most).
+  for (int i = 0; i < 50; ++i) {
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    if (before(db.st_ctim, now)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const fs::path stamp = stamp_path(path), tmp = stamp.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << identity(db) << "\n";
+    if (!out.flush()) {
+      fs::remove(tmp, ec);
+      return;
+    }
+  }
+  fs::rename(tmp, stamp, ec);
+  if (ec) fs::remove(tmp, ec);
+}
+
+Verdict inspect(const fs::path& path, Depth depth) {
   std::error_code ec;
   const std::uintmax_t size = fs::file_size(path, ec);
   if (ec) return {Verdict::Kind::corrupt, "unreadable: " + ec.message(), 0};
@@ -174,7 +236,7 @@ Verdict inspect(const fs::path& path) {
   try {
     SQLite::Database db(path, SQLite::OPEN_READONLY, k_busy_timeout_ms);
     harden(db);
-    Verdict v = classify(db);
+    Verdict v = classify(db, depth == Depth::full || !verified_unchanged(path));
     if (v.kind == Verdict::Kind::corrupt && !hint.empty()) v.reason = hint + "; " + v.reason;
     return v;
   } catch (const SQLite::Exception& e) {
@@ -190,6 +252,7 @@ base::Result<fs::path> set_aside(const fs::path& path) {
   std::error_code ec;
   fs::rename(path, target, ec);
   if (ec) return base::make_error(base::ErrorCode::io, "cannot move " + path.string() + " aside: " + ec.message());
+  fs::remove(stamp_path(path), ec);
   for (const char* suffix : {"-wal", "-shm"}) {
     const fs::path side = path.string() + suffix;
     if (fs::exists(side, ec)) fs::rename(side, target.string() + suffix, ec);
@@ -261,7 +324,7 @@ base::Result<std::unique_ptr<SQLite::Database>> open_file_once(const fs::path& p
   if (ec)
     return base::make_error(base::ErrorCode::io, "cannot create " + path.parent_path().string() + ": " + ec.message());
   if (fs::exists(path, ec)) {
-    const Verdict v = inspect(path);
+    const Verdict v = inspect(path, Depth::unless_verified);
     if (v.kind == Verdict::Kind::newer)
       return base::make_error(base::ErrorCode::database, path.string() + ": " + v.reason);
     if (v.kind == Verdict::Kind::corrupt || v.kind == Verdict::Kind::foreign) {

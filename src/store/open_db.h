@@ -25,9 +25,24 @@ struct Verdict {
 /// defensive mode, no triggers or views, trusted_schema=OFF, cell size checks.
 void harden(SQLite::Database& db);
 
+/// How much of the file inspect() reads. `full` always runs PRAGMA quick_check (a scan of
+/// every page); `unless_verified` skips it when the file is exactly as a clean close of this
+/// store left it (see verified_unchanged), so opening costs the same at any size.
+enum class Depth { full, unless_verified };
+
 /// Checks the file at `path` (which exists) read-only: SQLite header, application_id,
-/// user_version, the exact set of schema objects, PRAGMA quick_check.
-Verdict inspect(const std::filesystem::path& path);
+/// user_version, the exact set of schema objects, PRAGMA quick_check (see Depth).
+Verdict inspect(const std::filesystem::path& path, Depth depth = Depth::full);
+
+/// The stamp "<path>.verified" records the file's identity (inode, size, ctime) when the
+/// last connection of a HistoryStore closed it cleanly (no -wal left). ctime changes on any
+/// write by anyone and cannot be set back, so a matching stamp with no -wal file means no
+/// byte changed since a close that followed a check. A missing or stale stamp is harmless:
+/// the next open checks the whole file again.
+bool verified_unchanged(const std::filesystem::path& path);
+/// Writes the stamp after a clean close (nothing when a -wal file is left: another
+/// connection is still open, or the close did not checkpoint).
+void stamp_verified(const std::filesystem::path& path);
 
 /// Moves `path` and its -wal / -shm aside to "<path>.corrupt-<unix time>[-N]"; returns the new name.
 base::Result<std::filesystem::path> set_aside(const std::filesystem::path& path);

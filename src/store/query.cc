@@ -60,7 +60,7 @@ base::Result<QueryResult> HistoryStore::query(const std::filesystem::path& path,
   if (!std::filesystem::exists(path, ec))
     return base::make_error(base::ErrorCode::database, path.string() + ": no such database");
   try {
-    const Verdict v = inspect(path);
+    const Verdict v = inspect(path, Depth::unless_verified);
     if (v.kind != Verdict::Kind::usable)
       return base::make_error(base::ErrorCode::database,
                               path.string() + ": " + (v.reason.empty() ? "empty database" : v.reason));

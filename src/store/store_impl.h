@@ -77,6 +77,7 @@ struct StoreImpl {
 
 struct HistoryStore::Impl : StoreImpl {
   using StoreImpl::StoreImpl;
+  std::filesystem::path file;  ///< the database file; empty in memory
 };
 
 /// Resets a cached statement when the scope ends, whatever happened.

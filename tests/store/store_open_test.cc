@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "store/history_store.h"
+#include "store/open_db.h"
 #include "store/schema.h"
 #include "store/store_test_util.h"
 
@@ -157,6 +158,36 @@ TEST(StoreUntrusted, RandomBytesBehindAValidHeaderAreSetAsideAndRebuilt) {
   std::string bytes = read_bytes(path);
   std::mt19937 rng(42);
   for (std::size_t i = 100; i < bytes.size(); ++i) bytes[i] = static_cast<char>(rng());
+  write_bytes(path, bytes);
+  expect_set_aside_and_rebuilt(path, "");
+}
+
+// Opening skips the full-file quick_check only for a file exactly as a clean close left it.
+TEST(StoreOpen, ACleanCloseStampsTheFileAndAnyLaterWriteVoidsTheStamp) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  EXPECT_FALSE(verified_unchanged(path));
+  make_store(path);
+  EXPECT_TRUE(verified_unchanged(path));
+  {
+    auto s = HistoryStore::open(path);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_TRUE((*s)->begin_run(RunInfo{}).ok());
+    EXPECT_FALSE(verified_unchanged(path)) << "a connection is open and its -wal holds writes";
+  }
+  EXPECT_TRUE(verified_unchanged(path));
+  write_bytes(path, read_bytes(path));  // the same bytes, written again by someone else
+  EXPECT_FALSE(verified_unchanged(path));
+}
+
+TEST(StoreUntrusted, CorruptPagesRightAfterACleanCloseAreStillFound) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  make_store(path);
+  ASSERT_TRUE(verified_unchanged(path));
+  std::string bytes = read_bytes(path);
+  ASSERT_GT(bytes.size(), 3 * 4096u);
+  for (std::size_t i = 2 * 4096; i < 3 * 4096; ++i) bytes[i] = '\x5a';  // one whole page, size unchanged
   write_bytes(path, bytes);
   expect_set_aside_and_rebuilt(path, "");
 }
