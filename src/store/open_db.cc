@@ -186,9 +186,19 @@ std::string identity(const struct stat& st) {
 // would keep the ctime (git's "racy clean" problem). The stamp is therefore written only once
 // the coarse clock has moved past the file's ctime, and trusted only when it is strictly newer
 // than the file's ctime: any later write gives the file a ctime at or after the stamp's.
-bool verified_unchanged(const fs::path& path) {
+namespace {
+
+/// A -wal file holding frames (an empty one, as a read-only connection leaves it, holds none).
+bool wal_has_frames(const fs::path& path) {
   std::error_code ec;
-  if (fs::exists(path.string() + "-wal", ec)) return false;
+  const auto size = fs::file_size(path.string() + "-wal", ec);
+  return !ec && size > 0;
+}
+
+}  // namespace
+
+bool verified_unchanged(const fs::path& path) {
+  if (wal_has_frames(path)) return false;
   const fs::path stamp = stamp_path(path);
   struct stat db {
   }, st{};
@@ -201,7 +211,7 @@ bool verified_unchanged(const fs::path& path) {
 
 void stamp_verified(const fs::path& path) {
   std::error_code ec;
-  if (fs::exists(path.string() + "-wal", ec)) return;
+  if (wal_has_frames(path)) return;
   struct stat db {};
   if (::stat(path.c_str(), &db) != 0) return;
   // Wait out the tick of the file's last write (a few ms at most).

@@ -35,12 +35,12 @@ enum class Depth { full, unless_verified };
 Verdict inspect(const std::filesystem::path& path, Depth depth = Depth::full);
 
 /// The stamp "<path>.verified" records the file's identity (inode, size, ctime) when the
-/// last connection of a HistoryStore closed it cleanly (no -wal left). ctime changes on any
-/// write by anyone and cannot be set back, so a matching stamp with no -wal file means no
+/// last connection of a HistoryStore closed it cleanly (no -wal frames left). ctime changes on any
+/// write by anyone and cannot be set back, so a matching stamp with no -wal frames means no
 /// byte changed since a close that followed a check. A missing or stale stamp is harmless:
 /// the next open checks the whole file again.
 bool verified_unchanged(const std::filesystem::path& path);
-/// Writes the stamp after a clean close (nothing when a -wal file is left: another
+/// Writes the stamp after a clean close (nothing when -wal frames are left: another
 /// connection is still open, or the close did not checkpoint).
 void stamp_verified(const std::filesystem::path& path);
 
