@@ -10,21 +10,246 @@ namespace {
 
 using nlohmann::json;
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+// Every top-level key the controller reads, and how its value is typed. Strings and
+// numbers of the wrong JSON type read as their default, as if absent (unknown keys are
+// ignored): the same rules for the fast SAX path and the DOM fallback.
+enum Field : int {
+  // strings
+  f_t,
+  f_module,
+  f_nodeid,
+  f_python,
+  f_longrepr,
+  f_teardown_error,
+  f_category,
+  f_message,
+  f_filename,
+  f_name,
+  f_value,
+  f_text,
+  f_outcome,
+  f_when,
+  f_stdout,
+  f_stderr,
+  f_log,
+  k_strings,
+  // numbers (seconds)
+  f_import_s = k_strings,
+  f_duration_s,
+  f_setup_s,
+  f_call_s,
+  f_teardown_s,
+  k_numbers_end,
+  // integers
+  f_batch = k_numbers_end,
+  f_protocol,
+  f_pid,
+  f_line,
+  f_lineno,
+  f_deselected,
+  f_exit_code,
+  f_attempt,
+  k_integers_end,
+  // lists of strings
+  f_items = k_integers_end,
+  f_header,
+  // nested values only the DOM path reads
+  f_properties,
+  f_xml_attributes,
+  f_none,
+};
+constexpr int k_numbers = k_numbers_end - k_strings;
+constexpr int k_integers = k_integers_end - k_numbers_end;
+constexpr std::int64_t k_integer_defaults[k_integers] = {-1, 0, 0, 0, 0, 0, 2, 1};
+
+constexpr std::pair<std::string_view, Field> k_fields[] = {
+    {"t", f_t},
+    {"nodeid", f_nodeid},
+    {"batch", f_batch},
+    {"outcome", f_outcome},
+    {"when", f_when},
+    {"setup_s", f_setup_s},
+    {"call_s", f_call_s},
+    {"teardown_s", f_teardown_s},
+    {"longrepr", f_longrepr},
+    {"message", f_message},
+    {"stdout", f_stdout},
+    {"stderr", f_stderr},
+    {"log", f_log},
+    {"line", f_line},
+    {"teardown_error", f_teardown_error},
+    {"properties", f_properties},
+    {"xml_attributes", f_xml_attributes},
+    {"module", f_module},
+    {"items", f_items},
+    {"import_s", f_import_s},
+    {"duration_s", f_duration_s},
+    {"deselected", f_deselected},
+    {"protocol", f_protocol},
+    {"pid", f_pid},
+    {"python", f_python},
+    {"category", f_category},
+    {"filename", f_filename},
+    {"lineno", f_lineno},
+    {"header", f_header},
+    {"exit_code", f_exit_code},
+    {"name", f_name},
+    {"value", f_value},
+    {"text", f_text},
+    {"attempt", f_attempt},
+};
+
+Field field_of(std::string_view key) {
+  for (const auto& [name, f] : k_fields)
+    if (name == key) return f;
+  return f_none;
 }
 
-double num(const json& j, const char* key) {
+/// The fields of one message as read, before they are given their meaning.
+struct Raw {
+  std::string strings[k_strings];
+  double numbers[k_numbers] = {};
+  std::int64_t integers[k_integers];
+  std::vector<std::string> items, header;
+  Raw() { std::copy(std::begin(k_integer_defaults), std::end(k_integer_defaults), integers); }
+
+  void set_string(Field f, std::string&& v) {
+    if (f < k_strings)
+      strings[f] = std::move(v);
+    else
+      set_other(f);
+  }
+  void set_number(Field f, double v, std::optional<std::int64_t> as_integer) {
+    if (f >= k_strings && f < k_numbers_end)
+      numbers[f - k_strings] = std::isfinite(v) ? v : 0;
+    else if (f >= k_numbers_end && f < k_integers_end)
+      integers[f - k_numbers_end] = as_integer.value_or(k_integer_defaults[f - k_numbers_end]);
+    else
+      set_other(f);
+  }
+  /// A value of another JSON type (null, bool, or a structure where a scalar is read).
+  void set_other(Field f) {
+    if (f < k_strings)
+      strings[f].clear();
+    else if (f < k_numbers_end)
+      numbers[f - k_strings] = 0;
+    else if (f < k_integers_end)
+      integers[f - k_numbers_end] = k_integer_defaults[f - k_numbers_end];
+    else if (f == f_items)
+      items.clear();
+    else if (f == f_header)
+      header.clear();
+  }
+  std::string& str(Field f) { return strings[f]; }
+  double num(Field f) const { return numbers[f - k_strings]; }
+  std::int64_t integer(Field f) const { return integers[f - k_numbers_end]; }
+};
+
+/// SAX reader for the common frames: one flat object of scalars and lists of strings,
+/// straight into Raw without building a DOM (no map node or JSON value per key). Gives
+/// up on anything else (a nested object, properties, a non-string `value`, malformed
+/// input); the DOM path then decodes the frame, with the same result or error.
+class FastReader {
+ public:
+  explicit FastReader(Raw& raw) : m_raw(raw) {}
+  bool null() { return scalar_other(); }
+  bool boolean(bool) { return scalar_other(); }
+  bool number_integer(json::number_integer_t v) { return number(static_cast<double>(v), v); }
+  bool number_unsigned(json::number_unsigned_t v) {
+    return number(static_cast<double>(v), static_cast<std::int64_t>(v));
+  }
+  bool number_float(json::number_float_t v, const json::string_t&) { return number(v, std::nullopt); }
+  bool string(json::string_t& v) {
+    if (m_depth == 2) {
+      list().push_back(std::move(v));
+      return true;
+    }
+    if (m_depth != 1) return false;
+    if (m_field != f_none) m_raw.set_string(m_field, std::move(v));
+    return true;
+  }
+  bool binary(json::binary_t&) { return false; }
+  bool start_object(std::size_t) { return m_depth++ == 0; }
+  bool key(json::string_t& k) {
+    m_field = field_of(k);
+    return true;
+  }
+  bool end_object() {
+    --m_depth;
+    return true;
+  }
+  bool start_array(std::size_t) {
+    if (m_depth != 1 || (m_field != f_items && m_field != f_header)) return false;
+    list().clear();
+    ++m_depth;
+    return true;
+  }
+  bool end_array() {
+    --m_depth;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+ private:
+  std::vector<std::string>& list() { return m_field == f_items ? m_raw.items : m_raw.header; }
+  bool number(double v, std::optional<std::int64_t> as_integer) {
+    if (m_depth == 2) return true;  // a list keeps only its strings
+    if (m_depth != 1 || m_field == f_value || m_field == f_properties || m_field == f_xml_attributes) return false;
+    m_raw.set_number(m_field, v, as_integer);
+    return true;
+  }
+  bool scalar_other() {
+    if (m_depth == 2) return true;
+    if (m_depth != 1 || m_field == f_value || m_field == f_properties || m_field == f_xml_attributes) return false;
+    m_raw.set_other(m_field);
+    return true;
+  }
+  Raw& m_raw;
+  int m_depth = 0;
+  Field m_field = f_none;
+};
+
+/// `[[name, value], ...]`; a value that is not a string is shown as its JSON text.
+std::vector<std::pair<std::string, std::string>> pairs(const json& j, const char* key) {
+  std::vector<std::pair<std::string, std::string>> out;
   auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return 0;
-  double v = it->get<double>();
-  return std::isfinite(v) ? v : 0;
+  if (it == j.end() || !it->is_array()) return out;
+  auto text = [](const json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  for (const auto& p : *it)
+    if (p.is_array() && p.size() == 2) out.emplace_back(text(p[0]), text(p[1]));
+  return out;
 }
 
-std::int64_t integer(const json& j, const char* key, std::int64_t fallback) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+/// The DOM path: every key read by the same rules as FastReader, plus the nested values.
+bool read_dom(std::string_view payload, Raw& raw, WorkerMessage& m) {
+  json j = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  for (auto& [key, v] : j.items()) {
+    const Field f = field_of(key);
+    if (f == f_none) continue;
+    if (v.is_string()) {
+      raw.set_string(f, v.get<std::string>());
+    } else if (v.is_number()) {
+      std::optional<std::int64_t> as_integer;
+      if (v.is_number_integer()) as_integer = v.get<std::int64_t>();
+      raw.set_number(f, v.get<double>(), as_integer);
+    } else if ((f == f_items || f == f_header) && v.is_array()) {
+      auto& list = f == f_items ? raw.items : raw.header;
+      list.clear();
+      for (const auto& item : v)
+        if (item.is_string()) list.push_back(item.get<std::string>());
+    } else {
+      raw.set_other(f);
+    }
+  }
+  m.result.properties = pairs(j, "properties");
+  m.result.xml_attributes = pairs(j, "xml_attributes");
+  // record_testsuite_property str()s its value; a worker sending the raw JSON value is shown as such.
+  if (auto it = j.find("value"); it != j.end() && !it->is_string() && !it->is_null())
+    raw.str(f_value) = it->dump(-1, ' ', false, json::error_handler_t::replace);
+  return true;
 }
 
 constexpr std::pair<std::string_view, MessageType> k_types[] = {
@@ -42,47 +267,61 @@ constexpr std::pair<std::string_view, MessageType> k_types[] = {
     {"rerun", MessageType::rerun},
 };
 
-std::vector<std::string> strings(const json& j, const char* key) {
-  std::vector<std::string> out;
-  if (auto it = j.find(key); it != j.end() && it->is_array())
-    for (const auto& item : *it)
-      if (item.is_string()) out.push_back(item.get<std::string>());
-  return out;
-}
-
-/// `[[name, value], ...]`; a value that is not a string is shown as its JSON text.
-std::vector<std::pair<std::string, std::string>> pairs(const json& j, const char* key) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_array()) return out;
-  auto text = [](const json& v) {
-    return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace);
-  };
-  for (const auto& p : *it)
-    if (p.is_array() && p.size() == 2) out.emplace_back(text(p[0]), text(p[1]));
-  return out;
-}
-
-void fill_result(const json& j, WorkerMessage& m) {
+void fill_result(Raw& raw, WorkerMessage& m) {
   auto& r = m.result;
   r.node_id = m.nodeid;
-  auto outcome = base::parse_outcome(str(j, "outcome"));
+  const std::string& outcome_text = raw.str(f_outcome);
+  auto outcome = base::parse_outcome(outcome_text);
   r.outcome = outcome.value_or(base::Outcome::error);
-  r.setup_s = num(j, "setup_s");
-  r.call_s = num(j, "call_s");
-  r.teardown_s = num(j, "teardown_s");
-  r.longrepr = str(j, "longrepr");
-  r.message = str(j, "message");
-  r.teardown_error = str(j, "teardown_error");
-  r.captured_stdout = str(j, "stdout");
-  r.captured_stderr = str(j, "stderr");
-  r.captured_log = str(j, "log");
-  r.when = str(j, "when");
+  r.setup_s = raw.num(f_setup_s);
+  r.call_s = raw.num(f_call_s);
+  r.teardown_s = raw.num(f_teardown_s);
+  r.longrepr = m.longrepr;
+  r.message = m.message;
+  r.teardown_error = m.teardown_error;
+  r.captured_stdout = std::move(raw.str(f_stdout));
+  r.captured_stderr = std::move(raw.str(f_stderr));
+  r.captured_log = std::move(raw.str(f_log));
+  r.when = std::move(raw.str(f_when));
   r.line = m.line;
-  r.attempt = static_cast<int>(std::clamp<std::int64_t>(integer(j, "attempt", 1), 1, 1 << 20));
-  r.properties = pairs(j, "properties");
-  r.xml_attributes = pairs(j, "xml_attributes");
-  if (!outcome) r.longrepr = "worker reported unknown outcome '" + str(j, "outcome") + "'\n" + r.longrepr;
+  r.attempt = static_cast<int>(std::clamp<std::int64_t>(raw.integer(f_attempt), 1, 1 << 20));
+  if (!outcome) r.longrepr = "worker reported unknown outcome '" + outcome_text + "'\n" + r.longrepr;
+}
+
+/// Gives the fields their meaning; moves the strings out of `raw`.
+base::Result<WorkerMessage> finish(Raw& raw, WorkerMessage& m) {
+  m.type_name = std::move(raw.str(f_t));
+  for (const auto& [name, type] : k_types)
+    if (name == m.type_name) m.type = type;
+  m.batch = raw.integer(f_batch);
+  m.protocol = static_cast<int>(raw.integer(f_protocol));
+  m.pid = raw.integer(f_pid);
+  m.python = std::move(raw.str(f_python));
+  m.module = std::move(raw.str(f_module));
+  m.nodeid = std::move(raw.str(f_nodeid));
+  m.longrepr = std::move(raw.str(f_longrepr));
+  m.teardown_error = std::move(raw.str(f_teardown_error));
+  m.line = static_cast<int>(raw.integer(f_line));
+  m.import_s = raw.num(f_import_s);
+  m.duration_s = raw.num(f_duration_s);
+  m.category = std::move(raw.str(f_category));
+  m.message = std::move(raw.str(f_message));
+  m.filename = std::move(raw.str(f_filename));
+  m.lineno = static_cast<int>(raw.integer(f_lineno));
+  m.items = std::move(raw.items);
+  m.deselected = std::max<std::int64_t>(0, raw.integer(f_deselected));
+  m.header = std::move(raw.header);
+  m.exit_code = static_cast<int>(raw.integer(f_exit_code));
+  m.name = std::move(raw.str(f_name));
+  m.value = std::move(raw.str(f_value));
+  m.text = std::move(raw.str(f_text));
+  if (m.type == MessageType::result || m.type == MessageType::rerun) {
+    if (m.nodeid.empty()) return base::make_error(base::ErrorCode::protocol, m.type_name + " without nodeid");
+    fill_result(raw, m);
+  }
+  if ((m.type == MessageType::start) && m.nodeid.empty())
+    return base::make_error(base::ErrorCode::protocol, "start without nodeid");
+  return std::move(m);
 }
 
 }  // namespace
@@ -121,45 +360,16 @@ base::Result<std::optional<std::string>> FrameReader::next() {
 }
 
 base::Result<WorkerMessage> decode_message(std::string_view payload) {
-  json j = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object())
-    return base::make_error(base::ErrorCode::protocol, "worker sent a frame that is not a JSON object");
   WorkerMessage m;
-  m.type_name = str(j, "t");
-  for (const auto& [name, type] : k_types)
-    if (name == m.type_name) m.type = type;
-  m.batch = integer(j, "batch", -1);
-  m.protocol = static_cast<int>(integer(j, "protocol", 0));
-  m.pid = integer(j, "pid", 0);
-  m.python = str(j, "python");
-  m.module = str(j, "module");
-  m.nodeid = str(j, "nodeid");
-  m.longrepr = str(j, "longrepr");
-  m.teardown_error = str(j, "teardown_error");
-  m.line = static_cast<int>(integer(j, "line", 0));
-  m.import_s = num(j, "import_s");
-  m.duration_s = num(j, "duration_s");
-  m.category = str(j, "category");
-  m.message = str(j, "message");
-  m.filename = str(j, "filename");
-  m.lineno = static_cast<int>(integer(j, "lineno", 0));
-  m.items = strings(j, "items");
-  m.deselected = std::max<std::int64_t>(0, integer(j, "deselected", 0));
-  m.header = strings(j, "header");
-  m.exit_code = static_cast<int>(integer(j, "exit_code", 2));
-  m.name = str(j, "name");
-  m.value = str(j, "value");
-  m.text = str(j, "text");
-  // record_testsuite_property str()s its value; a worker sending the raw JSON value is shown as such.
-  if (auto it = j.find("value"); it != j.end() && !it->is_string() && !it->is_null())
-    m.value = it->dump(-1, ' ', false, json::error_handler_t::replace);
-  if (m.type == MessageType::result || m.type == MessageType::rerun) {
-    if (m.nodeid.empty()) return base::make_error(base::ErrorCode::protocol, m.type_name + " without nodeid");
-    fill_result(j, m);
+  {
+    Raw raw;
+    FastReader reader(raw);
+    if (json::sax_parse(payload.begin(), payload.end(), &reader)) return finish(raw, m);
   }
-  if ((m.type == MessageType::start) && m.nodeid.empty())
-    return base::make_error(base::ErrorCode::protocol, "start without nodeid");
-  return m;
+  Raw raw;
+  if (!read_dom(payload, raw, m))
+    return base::make_error(base::ErrorCode::protocol, "worker sent a frame that is not a JSON object");
+  return finish(raw, m);
 }
 
 std::string encode_config(const WorkerConfig& cfg) {

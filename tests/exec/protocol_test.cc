@@ -122,5 +122,39 @@ TEST(ProtocolEncode, ConfigCarriesVersion2Fields) {
   EXPECT_NE(s.find("\"worker_count\":4"), std::string::npos);
 }
 
+// decode_message reads flat frames with a SAX reader and falls back to the DOM for
+// nested values: both must read every key by the same rules.
+TEST(ProtocolDecode, FastAndNestedFramesReadKeysAlike) {
+  const std::string flat = R"({"t":"result","nodeid":"a","batch":2.5,"line":"7","setup_s":1,"call_s":null,)"
+                           R"("outcome":"passed","outcome":"failed","stdout":5,"unknown":true})";
+  const std::string nested = R"({"t":"result","nodeid":"a","batch":2.5,"line":"7","setup_s":1,"call_s":null,)"
+                             R"("outcome":"passed","outcome":"failed","stdout":5,"unknown":{"x":[1]},)"
+                             R"("properties":[["k",1],["v","w"]]})";
+  for (const std::string& payload : {flat, nested}) {
+    auto m = decode_message(payload);
+    ASSERT_TRUE(m.ok()) << payload;
+    EXPECT_EQ(m->batch, -1);  // not an integer: the default
+    EXPECT_EQ(m->line, 0);
+    EXPECT_DOUBLE_EQ(m->result.setup_s, 1.0);
+    EXPECT_DOUBLE_EQ(m->result.call_s, 0.0);
+    EXPECT_EQ(m->result.outcome, base::Outcome::failed);  // the last of a repeated key
+    EXPECT_EQ(m->result.captured_stdout, "");
+  }
+  auto m = decode_message(nested);
+  ASSERT_EQ(m->result.properties.size(), 2u);
+  EXPECT_EQ(m->result.properties[0].second, "1");
+}
+
+TEST(ProtocolDecode, ListsKeepTheirStringsOnly) {
+  auto m = decode_message(R"({"t":"collected","batch":1,"items":["a",1,null,"b"],"items":["c","d"],"deselected":-3})");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->items, (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(m->deselected, 0);
+  auto v = decode_message(R"({"t":"suite_property","name":"n","value":{"a":1}})");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->value, R"({"a":1})");
+  EXPECT_FALSE(decode_message(R"({"t":"result","nodeid":"a"} trailing)").ok());
+}
+
 }  // namespace
 }  // namespace fastest::exec
