@@ -304,6 +304,8 @@ base::Status fill_options(const json& ns, Options& o) {
   o.static_collect = ns["static"].get<bool>();
   o.timings = ns["timings"].get<bool>();
   if (ns["engine"].is_string()) o.engine = ns["engine"].get<std::string>();
+  if (ns["progress"].is_string()) o.progress = ns["progress"].get<std::string>();
+  o.json_path = str(ns["json"]);
   o.timeout_s = ns["timeout"].is_number() ? ns["timeout"].get<double>() : 0;
   if (ns["reruns"].is_number()) o.reruns = ns["reruns"].get<int>();
   if (ns["reruns_delay"].is_number()) o.reruns_delay = ns["reruns_delay"].get<double>();

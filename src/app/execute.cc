@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "app/git_commit.h"
 #include "app/reporting.h"
 #include "app/session.h"
+#include "app/ticker.h"
 #include "base/clock.h"
 #include "exec/harness.h"
 #include "report/junit.h"
@@ -56,6 +58,7 @@ class EventSink {
         break;
       case exec::EventKind::batch_started:
         m_started[ev.batch] = {ev.worker, ev.time_s};
+        for (auto& r : m_reporters) r->on_batch_start(ev.batch, ev.origin, ev.worker);
         break;
       case exec::EventKind::batch_finished: {
         auto st = m_started[ev.batch];
@@ -156,6 +159,7 @@ class EventSink {
   }
 
   void on_collected(const exec::Event& ev) {
+    for (auto& r : m_reporters) r->on_batch_collected(ev.batch, ev.items.size());
     // A re-queued remainder (new batch id) was already counted by its first collection.
     auto it = m_static_of.find(ev.origin);
     if (it == m_static_of.end()) return;
@@ -317,6 +321,20 @@ std::set<std::string> quarantined_tests(const store::HistoryStore& db, double th
   return out;
 }
 
+/// The --json document's run identity: the history database's uuid for this run.
+report::JsonRunInfo json_run_info(const Options& o, store::HistoryStore& db, std::int64_t run_id) {
+  report::JsonRunInfo info;
+  info.argv = o.argv;
+  info.started_unix = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (run_id < 0) return info;
+  auto recent = db.recent_runs(1);
+  if (recent.ok() && !recent.value().empty() && recent.value().front().id == run_id) {
+    info.uuid = recent.value().front().uuid;
+    info.started_unix = recent.value().front().started_unix;
+  }
+  return info;
+}
+
 store::RunEnd make_run_end(ExitCode code, double wall, report::Summary& summary) {
   store::RunEnd end;
   end.exit_status = static_cast<int>(code);
@@ -373,6 +391,7 @@ ExitCode Session::abort_on_collection_errors(std::vector<std::unique_ptr<report:
   summary.interrupt_reason = "Interrupted: " + std::to_string(m_errors.size()) +
                              (m_errors.size() == 1 ? " error" : " errors") + " during collection";
   summary.wall_s = wall;
+  summary.exit_code = static_cast<int>(ExitCode::interrupted);
   for (auto& r : reporters) r->on_finish(summary);
   return ExitCode::interrupted;
 }
@@ -382,7 +401,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   const auto& o = m_ctx.opts;
   base::SteadyClock clock;
   const double t0 = clock.now_seconds();
-  auto reporters = make_reporters(m_ctx);
+  auto reporters = make_reporters(m_ctx, clock);
   std::string schedule_name;
   auto plan = make_plan(schedule_name);
   if (!plan.ok()) {
@@ -403,6 +422,9 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   header.schedule = schedule_name;
   if (!m_ctx.engine_line.empty()) header.extra_lines.push_back(m_ctx.engine_line);
   header.predicted_s = m_db.run_count() > 0 ? plan->predicted_makespan_s : 0;
+  header.lower_bound_s = plan->lower_bound_s;
+  header.engine = m_ctx.engine;
+  for (const auto& b : plan->batches) header.batch_costs.push_back(b.cost_s);
   for (auto& r : reporters.all) r->on_start(header);
   for (const auto& n : m_ctx.notes) std::fprintf(stderr, "fastest: %s\n", n.c_str());
   // pytest does not run anything when collection failed (unless told to go on).
@@ -429,6 +451,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   auto run_id = m_db.begin_run(make_run_info(m_ctx, workers, schedule_name, plan.value()));
   std::int64_t rid = run_id.ok() ? run_id.value() : -1;
   sink.set_run(rid);
+  if (reporters.json) reporters.json->set_run(json_run_info(o, m_db, rid));
 
   std::vector<exec::WorkItem> items;
   for (std::size_t i = 0; i < plan->batches.size(); ++i) {
@@ -448,7 +471,16 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   }
   exec::Executor& executor = m_pool ? *m_pool : *own;
   if (interrupted.load()) executor.request_stop();
-  executor.run(std::move(items), [&](const exec::Event& ev) { sink.handle(ev, executor); });
+  {
+    // The live display redraws (and a plain log names a long test) between events.
+    report::Reporter* term = reporters.terminal;
+    Ticker ticker(term ? term->tick_interval_s() : 0, [&] {
+      std::vector<report::WorkerActivity> running;
+      for (auto& a : executor.running()) running.push_back({a.worker, std::move(a.nodeid), a.since_s});
+      term->on_tick(running);
+    });
+    executor.run(std::move(items), [&](const exec::Event& ev) { sink.handle(ev, executor); });
+  }
   slot.store(nullptr);
   sink.flush();
 
@@ -469,10 +501,13 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     summary.interrupt_reason = "stopping after " + std::to_string(sink.failures) + " failures";
   }
   if (!sink.fatal.empty()) std::fprintf(stderr, "fastest: error: %s\n", sink.fatal.c_str());
+  ExitCode code = exit_code_for(sink, interrupted.load(), o.continue_on_collection_errors);
+  summary.exit_code = static_cast<int>(code);
   for (auto& r : reporters.all) r->on_finish(summary);
   if (reporters.junit && reporters.junit->write_failed())
     std::fprintf(stderr, "fastest: error: could not write %s\n", o.junitxml.c_str());
-  ExitCode code = exit_code_for(sink, interrupted.load(), o.continue_on_collection_errors);
+  if (reporters.json && reporters.json->write_failed())
+    std::fprintf(stderr, "fastest: error: could not write %s\n", o.json_path.c_str());
   if (rid >= 0) {
     auto st = m_db.finish_run(rid, make_run_end(code, summary.wall_s, summary), sink.python_version);
     if (!st.ok())

@@ -88,6 +88,10 @@ const std::vector<Setting>& settings() {
        [](Options& o, const std::string& v) {
          return o.engine = v, one_of(v, {"native", "pytest", "auto"});
        }},
+      {"progress", "FASTEST_PROGRESS", "progress", false,
+       [](Options& o, const std::string& v) {
+         return o.progress = v, one_of(v, {"auto", "live", "plain"});
+       }},
   };
   return table;
 }

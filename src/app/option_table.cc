@@ -245,8 +245,8 @@ std::vector<OptionSpec> reporting() {
        .default_json = R"("auto")",
        .metavar = "color",
        .help = "Color terminal output (yes/no/auto)",
-       .status = S::no_effect,
-       .note = k_not_yet},
+       .note = "as pytest: `auto` colours a terminal (not `TERM=dumb`); `PY_COLORS`, `NO_COLOR`, `FORCE_COLOR` "
+               "decide first"},
       {.names = {"--code-highlight"},
        .dest = "code_highlight",
        .choices = {"yes", "no"},
@@ -618,6 +618,13 @@ std::vector<OptionSpec> fastest_own() {
   auto schedule =
       own({"--schedule"}, "SCHEDULE", "Batch order: history (LPT over recorded durations) or fifo (file order)");
   schedule.choices = {"history", "fifo"};
+  auto progress = own({"--progress"}, "MODE",
+                      "Progress display: live (redrawn bar, ETA, one line per worker), plain (pytest-like "
+                      "lines) or auto (live on a terminal)");
+  progress.choices = {"auto", "live", "plain"};
+  auto json = own({"--json"}, "PATH",
+                  "Write a JSON report of the run to PATH ('-': stdout, the terminal report "
+                  "then goes to stderr); docs/json-report.md");
   return {
       own({"--python"}, "PYTHON",
           "Interpreter for the workers (default: $FASTEST_PYTHON, the active "
@@ -639,6 +646,8 @@ std::vector<OptionSpec> fastest_own() {
       own({"--quarantine"}, "",
           "Run tests whose recorded flip rate reaches quarantine_threshold, but let their "
           "failures not fail the run"),
+      progress,
+      json,
   };
 }
 
@@ -724,9 +733,10 @@ std::string help_text(const std::vector<OptionSpec>& table) {
       "\nEnvironment variables:\n"
       "  PYTEST_ADDOPTS        Extra command line options (after the ini file's addopts)\n"
       "  FASTEST_WORKERS, FASTEST_SCHEDULE, FASTEST_DB, FASTEST_PYTHON, FASTEST_TIMEOUT,\n"
-      "  FASTEST_SHARD, FASTEST_ENGINE\n"
+      "  FASTEST_SHARD, FASTEST_ENGINE, FASTEST_PROGRESS\n"
       "                        Defaults for -n, --schedule, --db, --python, --timeout,\n"
-      "                        --shard, --engine (over [tool.fastest] in pyproject.toml)\n";
+      "                        --shard, --engine, --progress (over [tool.fastest] in\n"
+      "                        pyproject.toml)\n";
   return out;
 }
 

@@ -67,6 +67,8 @@ struct Options {
   std::string basetemp;  ///< --basetemp
 
   std::string engine = "auto";  ///< --engine native|pytest|auto
+  std::string progress = "auto";  ///< --progress auto|live|plain
+  std::string json_path;          ///< --json PATH ("-" = stdout; "" = none)
   std::string inifile;          ///< -c/--config-file
   /// Absolute existing paths pytest determines rootdir and the ini file from: those of
   /// PYTEST_ADDOPTS and argv, before the ini's addopts joined. nullopt: from `args`.

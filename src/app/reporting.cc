@@ -1,8 +1,10 @@
 #include "app/reporting.h"
 
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -13,14 +15,60 @@
 namespace fastest::app {
 namespace {
 
+std::atomic<bool> g_resized{false};
+
+extern "C" void on_sigwinch(int) { g_resized.store(true, std::memory_order_relaxed); }
+
+/// The controlling terminal behind a FILE*: its width, re-read after a SIGWINCH.
+class FileTerminal final : public report::TerminalDevice {
+ public:
+  explicit FileTerminal(std::FILE* f) : m_file(f), m_fd(fileno(f)), m_columns(query()) {
+    struct sigaction sa {};
+    sa.sa_handler = on_sigwinch;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGWINCH, &sa, nullptr);
+  }
+  void write(std::string_view bytes) override {
+    std::fwrite(bytes.data(), 1, bytes.size(), m_file);
+    std::fflush(m_file);
+  }
+  int columns() override {
+    if (g_resized.exchange(false, std::memory_order_relaxed)) m_columns = query();
+    return m_columns;
+  }
+
+ private:
+  int query() const {
+    winsize ws{};
+    if (ioctl(m_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    if (const char* c = std::getenv("COLUMNS"); c && std::atoi(c) > 0) return std::atoi(c);
+    return 80;
+  }
+  std::FILE* m_file;
+  int m_fd;
+  int m_columns;
+};
+
+bool utf8_locale() {
+  for (const char* name : {"LC_ALL", "LC_CTYPE", "LANG"}) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) continue;
+    std::string s = v;
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s.find("utf-8") != std::string::npos || s.find("utf8") != std::string::npos;
+  }
+  return false;
+}
+
 /// shutil.get_terminal_size as pytest's TerminalWriter uses it: $COLUMNS, the terminal,
 /// else 80; narrower than 40 means 80.
-int terminal_width() {
+int terminal_width(std::FILE* out) {
   int width = 0;
   if (const char* c = std::getenv("COLUMNS"); c && *c) width = std::atoi(c);
   if (width <= 0) {
     winsize ws{};
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) width = ws.ws_col;
+    if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0) width = ws.ws_col;
   }
   return width < 40 ? 80 : width;
 }
@@ -82,10 +130,30 @@ void describe_root(const RunContext& ctx, report::RunHeader& header) {
     for (const auto& t : testpaths) header.testpaths += (header.testpaths.empty() ? "" : ", ") + t;
 }
 
-Reporters make_reporters(const RunContext& ctx) {
+std::string progress_mode(const Options& o, bool isatty, const char* term) {
+  // Output the display cannot own (-s lets workers write to the terminal) stays plain.
+  bool dumb = term && std::string_view(term) == "dumb";
+  if (o.progress == "live") return isatty && !dumb ? "live" : "plain";
+  if (o.progress == "plain" || !isatty || dumb) return "plain";
+  if (o.capture != "fd" && o.capture != "sys") return "plain";
+  return "live";
+}
+
+Reporters make_reporters(const RunContext& ctx, const base::Clock& clock) {
   const auto& o = ctx.opts;
   Reporters r;
   report::TerminalOptions t;
+  // --json -: the JSON document owns stdout, the terminal report goes to stderr.
+  t.out = o.json_path == "-" ? stderr : stdout;
+  t.isatty = ::isatty(fileno(t.out)) != 0;
+  t.color = report::want_color(o.color, t.isatty);
+  t.clock = &clock;
+  if (progress_mode(o, t.isatty, std::getenv("TERM")) == "live") {
+    r.device = std::make_unique<FileTerminal>(t.out);
+    t.live = r.device.get();
+    t.live_opts.color = t.color;
+    t.live_opts.unicode = utf8_locale();
+  }
   t.verbose = o.verbose;
   t.report_chars = o.report_chars;
   t.disable_warnings = option_bool(o, "disable_warnings").value_or(false);
@@ -93,14 +161,17 @@ Reporters make_reporters(const RunContext& ctx) {
   t.show_capture = o.show_capture;
   t.no_header = o.no_header;
   t.no_summary = o.no_summary;
-  t.width = terminal_width();
+  t.width = terminal_width(t.out);
   t.on_ci = std::getenv("CI") != nullptr || std::getenv("BUILD_NUMBER") != nullptr;
   t.durations = o.durations;
   t.durations_min = o.durations_min;
   t.rootdir = ctx.ini.rootdir.string();
   t.invocation_dir = ctx.invocation_dir.string();
   if (!o.junitxml.empty()) t.junit_path = std::filesystem::absolute(o.junitxml).lexically_normal().string();
-  if (ctx.terminal) r.all.push_back(std::make_unique<report::TerminalReporter>(t));
+  if (ctx.terminal) {
+    r.all.push_back(std::make_unique<report::TerminalReporter>(t));
+    r.terminal = r.all.back().get();
+  }
   if (!o.junitxml.empty()) {
     report::JunitOptions j;
     j.family = ini_string(ctx.ini, "junit_family", "xunit2");
@@ -113,6 +184,11 @@ Reporters make_reporters(const RunContext& ctx) {
     j.hostname = host_name();
     auto rep = std::make_unique<report::JunitReporter>(o.junitxml, j);
     r.junit = rep.get();
+    r.all.push_back(std::move(rep));
+  }
+  if (!o.json_path.empty()) {
+    auto rep = std::make_unique<report::JsonReporter>(o.json_path, stdout);
+    r.json = rep.get();
     r.all.push_back(std::move(rep));
   }
   if (ctx.observer) r.all.push_back(forward_to(*ctx.observer));

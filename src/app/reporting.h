@@ -7,18 +7,28 @@
 #include <vector>
 
 #include "app/context.h"
+#include "base/clock.h"
+#include "report/json_report.h"
 #include "report/junit.h"
+#include "report/live_display.h"
 #include "report/reporter.h"
 
 namespace fastest::app {
 
 struct Reporters {
+  std::unique_ptr<report::TerminalDevice> device;  ///< the live display's terminal (or none)
   std::vector<std::unique_ptr<report::Reporter>> all;
   report::JunitReporter* junit = nullptr;
+  report::Reporter* terminal = nullptr;
+  report::JsonReporter* json = nullptr;  ///< --json
 };
 
-/// The terminal reporter, and the JUnit one with --junitxml (junit_* ini options applied).
-Reporters make_reporters(const RunContext& ctx);
+/// The terminal reporter (live on a terminal unless --progress=plain), and the JUnit one
+/// with --junitxml (junit_* ini options applied). `clock` must outlive the reporters.
+Reporters make_reporters(const RunContext& ctx, const base::Clock& clock);
+
+/// --progress resolved: "live" or "plain" (not a TTY, TERM=dumb, uncaptured output).
+std::string progress_mode(const Options& o, bool isatty, const char* term);
 
 /// A pytest option from the `options` object (pytest dest name), when the CLI set it.
 std::optional<bool> option_bool(const Options& o, const std::string& dest);

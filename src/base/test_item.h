@@ -57,7 +57,13 @@ struct TestResult {
   /// record_xml_attribute: extra attributes of the JUnit <testcase> (xunit1 / legacy only).
   std::vector<std::pair<std::string, std::string>> xml_attributes{};
   int attempt = 1;            ///< 1-based attempt number (--reruns: earlier attempts are reported as reruns)
+  /// Failure section title when not derived from the node id ("[doctest] name"; "" = derive).
+  std::string head_line{};
+  /// pytest's report sections (title, content) of all phases in its order ("Captured stdout
+  /// setup", "Captured log call", ...); empty = only the flat captured fields are known.
+  std::vector<std::pair<std::string, std::string>> sections{};
   int worker = -1;            ///< worker slot index
+  std::int64_t batch = -1;    ///< executor batch id the result came from
   double start_offset_s = 0;  ///< seconds since run start when the test began
 };
 

@@ -29,9 +29,11 @@ struct Executor::Shared {
   std::int64_t next_id = 0;
   tbb::concurrent_bounded_queue<std::optional<Event>> events;  ///< nullopt = pool finished
   std::unique_ptr<tbb::global_control> threads;
-  double started_at = 0;                ///< clock at start()
-  std::atomic<double> t0{0};            ///< clock at run(): event times count from here
-  std::atomic<double> last_ready_s{0};  ///< since start(): when the last worker got ready
+  std::mutex activity_mu;
+  std::vector<std::pair<std::string, double>> activity;  ///< per slot: test in flight ("" none), since
+  double started_at = 0;                                 ///< clock at start()
+  std::atomic<double> t0{0};                             ///< clock at run(): event times count from here
+  std::atomic<double> last_ready_s{0};                   ///< since start(): when the last worker got ready
   /// A worker sent `fatal` (or its start-up failed): no slot takes another batch or
   /// starts another worker.
   std::atomic<bool> draining{false};
@@ -124,7 +126,16 @@ struct Executor::Slot {
     ev.worker = index;
     if (ev.origin < 0) ev.origin = current_origin;
     ev.time_s = ex.m_clock.now_seconds() - shared.t0.load();
+    if (!ev.result.node_id.empty()) ev.result.batch = ev.batch;
     shared.events.push(std::move(ev));
+  }
+
+  /// What running() reports for this slot ("" = idle).
+  void set_activity(const std::string& nodeid, double since) {
+    std::lock_guard lock(shared.activity_mu);
+    auto& a = shared.activity[static_cast<std::size_t>(index)];
+    a.first.assign(nodeid);
+    a.second = since;
   }
 
   bool start_worker() {
@@ -248,6 +259,7 @@ struct Executor::Slot {
       case MessageType::start:
         bs.in_flight = msg.nodeid;
         bs.in_flight_start = ex.m_clock.now_seconds();
+        set_activity(bs.in_flight, bs.in_flight_start);
         break;
       case MessageType::result:
         on_result(msg, item, bs);
@@ -329,13 +341,17 @@ struct Executor::Slot {
     r.captured_stdout = cap_text(std::move(r.captured_stdout), k_max_captured_bytes);
     r.captured_stderr = cap_text(std::move(r.captured_stderr), k_max_captured_bytes);
     r.longrepr = cap_text(std::move(r.longrepr), k_max_captured_bytes);
+    for (auto& sec : r.sections) sec.second = cap_text(std::move(sec.second), k_max_captured_bytes);
     return Event{.kind = kind, .batch = item.id, .module = item.module, .result = std::move(r)};
   }
 
   void on_result(WorkerMessage& msg, const WorkItem& item, BatchState& bs) {
     // A second result for one id comes from a forked child that returned into the harness.
     if (bs.done.insert(msg.nodeid).second) emit(test_event(EventKind::test_result, msg, item, bs));
-    if (bs.in_flight == msg.nodeid) bs.in_flight.clear();
+    if (bs.in_flight == msg.nodeid) {
+      bs.in_flight.clear();
+      set_activity(bs.in_flight, 0);
+    }
   }
 
   /// Failed attempts `id` had before now: in earlier workers and as this worker's reruns.
@@ -514,6 +530,7 @@ void Executor::start() {
   shared.started_at = m_clock.now_seconds();
   shared.t0.store(shared.started_at);
   int n = std::max(1, m_opts.workers);
+  shared.activity.resize(static_cast<std::size_t>(n));
   // Each slot blocks on its worker's pipe, so the pool needs one thread per worker.
   shared.threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                          static_cast<std::size_t>(n) + 1);
@@ -526,6 +543,16 @@ void Executor::start() {
     });
     shared.events.push(std::nullopt);
   });
+}
+
+std::vector<Executor::Activity> Executor::running() const {
+  std::vector<Activity> out;
+  if (!m_shared) return out;
+  std::lock_guard lock(m_shared->activity_mu);
+  for (std::size_t i = 0; i < m_shared->activity.size(); ++i)
+    if (!m_shared->activity[i].first.empty())
+      out.push_back({static_cast<int>(i), m_shared->activity[i].first, m_shared->activity[i].second});
+  return out;
 }
 
 double Executor::workers_ready_s() const { return m_shared ? m_shared->last_ready_s.load() : 0; }
@@ -568,6 +595,7 @@ void Executor::slot_loop(int slot_index, Shared& shared) {
     BatchState bs;
     std::string lost_reason;
     BatchEnd end = slot.run_batch(*item, bs, lost_reason);
+    slot.set_activity("", 0);
     if (end == BatchEnd::finished) continue;
     if (end == BatchEnd::fatal) {
       slot.after_fatal();

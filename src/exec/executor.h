@@ -113,6 +113,15 @@ class Executor {
   /// `configured` if awaited, else its `ready` and config sent); 0 if none yet.
   double workers_ready_s() const;
 
+  /// A test a worker runs now: the slot, its node id and the clock when its `start` came.
+  struct Activity {
+    int worker = -1;
+    std::string nodeid;
+    double since_s = 0;
+  };
+  /// The tests in flight, one per busy slot. Safe from any thread (a lock per call).
+  std::vector<Activity> running() const;
+
   /// Stops dispatch and kills busy workers at once; results already reported are kept.
   /// Safe to call from any thread and from a signal handler (an atomic store and a
   /// write to an eventfd that wakes every slot blocked on its worker).

@@ -32,6 +32,7 @@ enum Field : int {
   f_stdout,
   f_stderr,
   f_log,
+  f_head_line,
   k_strings,
   // numbers (seconds)
   f_import_s = k_strings,
@@ -56,6 +57,7 @@ enum Field : int {
   // nested values only the DOM path reads
   f_properties,
   f_xml_attributes,
+  f_sections,
   f_none,
 };
 constexpr int k_numbers = k_numbers_end - k_strings;
@@ -97,6 +99,8 @@ constexpr std::pair<std::string_view, Field> k_fields[] = {
     {"value", f_value},
     {"text", f_text},
     {"attempt", f_attempt},
+    {"head_line", f_head_line},
+    {"sections", f_sections},
 };
 
 Field field_of(std::string_view key) {
@@ -246,6 +250,7 @@ bool read_dom(std::string_view payload, Raw& raw, WorkerMessage& m) {
   }
   m.result.properties = pairs(j, "properties");
   m.result.xml_attributes = pairs(j, "xml_attributes");
+  m.result.sections = pairs(j, "sections");
   // record_testsuite_property str()s its value; a worker sending the raw JSON value is shown as such.
   if (auto it = j.find("value"); it != j.end() && !it->is_string() && !it->is_null())
     raw.str(f_value) = it->dump(-1, ' ', false, json::error_handler_t::replace);
@@ -285,6 +290,7 @@ void fill_result(Raw& raw, WorkerMessage& m) {
   r.when = std::move(raw.str(f_when));
   r.line = m.line;
   r.attempt = static_cast<int>(std::clamp<std::int64_t>(raw.integer(f_attempt), 1, 1 << 20));
+  r.head_line = std::move(raw.str(f_head_line));
   if (!outcome) r.longrepr = "worker reported unknown outcome '" + outcome_text + "'\n" + r.longrepr;
 }
 

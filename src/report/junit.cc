@@ -203,7 +203,9 @@ void JunitReporter::on_result(const base::TestResult& r) {
   const bool call_only = m_opts.duration_report == "call";
   double first_time = call_only ? r.call_s : r.setup_s + r.call_s;
   std::string body;
-  std::string msg = r.message.empty() ? first_line(r.longrepr) : r.message;
+  // pytest's junitxml: the reprcrash message, else (no crash line: doctests, a string
+  // longrepr) str(longrepr) whole.
+  std::string msg = r.message.empty() ? strip(r.longrepr) : r.message;
   bool call_failed = false;
   switch (r.outcome) {
     case base::Outcome::passed:

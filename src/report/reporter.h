@@ -21,8 +21,12 @@ struct RunHeader {
   std::size_t modules = 0;
   std::size_t collect_errors = 0;
   int workers = 1;
-  std::string schedule;                    ///< "history" / "fifo"
-  double predicted_s = 0;                  ///< planner's predicted makespan (0 = no history)
+  std::string schedule;      ///< "history" / "fifo"
+  double predicted_s = 0;    ///< planner's predicted makespan (0 = no history)
+  double lower_bound_s = 0;  ///< max(total / workers, largest indivisible batch)
+  std::string engine;        ///< "native" / "pytest"
+  /// Predicted seconds of batch 0..n-1, in dispatch order (the live display's weights).
+  std::vector<double> batch_costs{};
   std::vector<std::string> extra_lines{};  ///< fastest's own header lines (engine choice, ...)
   /// pytest_report_collectionfinish-like lines printed after "collected N items"
   /// ("run-last-failure: ...", "stepwise: ...").
@@ -50,6 +54,14 @@ struct Summary {
   bool fatal = false;
   /// --quarantine: tests whose failures were not counted against the run (their own section).
   std::vector<std::string> quarantined{};
+  int exit_code = 0;  ///< the process's exit status (pytest's table)
+};
+
+/// A worker busy with a test: which, since when (the run's clock, seconds).
+struct WorkerActivity {
+  int worker = -1;
+  std::string node_id;
+  double since_s = 0;
 };
 
 class Reporter {
@@ -63,6 +75,15 @@ class Reporter {
   virtual void on_rerun(const base::TestResult&) {}
   /// A batch (one module or a slice) finished on a worker; results for it came before.
   virtual void on_batch_done(const std::string& /*module*/, std::int64_t /*batch*/) {}
+  /// A batch went to `worker`; a re-queued remainder (new id) continues `origin`.
+  virtual void on_batch_start(std::int64_t /*batch*/, std::int64_t /*origin*/, int /*worker*/) {}
+  /// The worker collected `items` tests for `batch`.
+  virtual void on_batch_collected(std::int64_t /*batch*/, std::size_t /*items*/) {}
+  /// Seconds between on_tick calls this reporter wants (0 = none). Asked once, at start.
+  virtual double tick_interval_s() const { return 0; }
+  /// Called from a timer thread while the run goes, with what each busy worker runs.
+  /// A reporter that asks for ticks makes its event methods safe against this one.
+  virtual void on_tick(const std::vector<WorkerActivity>& /*running*/) {}
   virtual void on_warning(const base::WarningRecord& /*w*/) {}
   /// The first worker's pytest_report_header lines (and its Python version).
   virtual void on_worker_header(const std::string& /*python*/, const std::vector<std::string>& /*lines*/) {}

@@ -55,6 +55,21 @@ const char* verbose_word(base::Outcome o) {
   return "?";
 }
 
+/// pytest's markup for a report's letter or word: passed green, failed red, the rest yellow.
+Markup outcome_markup(base::Outcome o) {
+  switch (o) {
+    case base::Outcome::passed:
+      return {Color::green, false};
+    case base::Outcome::failed:
+    case base::Outcome::crashed:
+    case base::Outcome::timed_out:
+    case base::Outcome::error:
+      return {Color::red, false};
+    default:
+      return {Color::yellow, false};
+  }
+}
+
 }  // namespace
 
 std::string effective_report_chars(const std::string& chars, bool disable_warnings) {
@@ -78,27 +93,57 @@ std::string effective_report_chars(const std::string& chars, bool disable_warnin
 }
 
 TerminalReporter::TerminalReporter(TerminalOptions opts)
-    : m_opts(std::move(opts)), m_chars(effective_report_chars(m_opts.report_chars, m_opts.disable_warnings)) {}
-
-void TerminalReporter::write(const std::string& s) {
-  std::fwrite(s.data(), 1, s.size(), m_opts.out);
-  std::fflush(m_opts.out);
+    : m_opts(std::move(opts)),
+      m_chars(effective_report_chars(m_opts.report_chars, m_opts.disable_warnings)),
+      m_paint(m_opts.color) {
+  if (m_opts.live && m_opts.clock)
+    m_live = std::make_unique<LiveDisplay>(*m_opts.live, *m_opts.clock, m_opts.live_opts);
+  if (m_opts.clock) m_last_output = m_opts.clock->now_seconds();
 }
 
-std::string TerminalReporter::rule(const std::string& title, char fill) const {
+void TerminalReporter::write(const std::string& s) {
+  if (m_live) {
+    m_live->print_above(s);
+    return;
+  }
+  std::lock_guard lock(m_write_mu);
+  std::fwrite(s.data(), 1, s.size(), m_opts.out);
+  std::fflush(m_opts.out);
+  if (m_opts.clock) m_last_output = m_opts.clock->now_seconds();
+}
+
+std::string TerminalReporter::rule(const std::string& title, char fill, Markup m) const {
   // pytest's TerminalWriter.sep: the title between runs of `fill`, one shorter on the left.
-  if (title.empty()) return std::string(static_cast<std::size_t>(m_opts.width), fill) + "\n";
+  if (title.empty()) return m_paint.paint(std::string(static_cast<std::size_t>(m_opts.width), fill), m) + "\n";
   const int width = static_cast<int>(text_width(title));
   int n = std::max((m_opts.width - width - 2) / 2, 1);
   std::string fill_s(static_cast<std::size_t>(n), fill);
   std::string line = fill_s + " " + title + " " + fill_s;
   if (static_cast<int>(text_width(line)) + 1 <= m_opts.width) line += fill;  // odd remainder goes right
-  return line + "\n";
+  return m_paint.paint(line, m) + "\n";
 }
 
-std::string TerminalReporter::progress() const {
+Color TerminalReporter::main_color(bool final) const {
+  // pytest's _determine_main_color: green while tests are still to come, even before a pass.
+  if (!m_failed.empty() || !m_errors.empty()) return Color::red;
+  if (m_any_warning_or_xpass || !m_warnings.empty()) return Color::yellow;
+  if (!m_passed.empty() || !final) return Color::green;
+  return Color::yellow;
+}
+
+std::string TerminalReporter::node_markup(const std::string& node_id) const {
+  std::string id = sanitize(node_id);
+  auto sep = id.find("::");
+  if (sep == std::string::npos || !m_paint.enabled()) return id;
+  return id.substr(0, sep + 2) + m_paint.paint(id.substr(sep + 2), {Color::none, true});
+}
+
+std::string TerminalReporter::progress() {
   std::size_t total = std::max(m_expected, m_done);
   int pct = total ? static_cast<int>(m_done * 100 / total) : 100;
+  // Runtime collection can grow the total: the percentage still never goes back.
+  pct = std::max(pct, m_last_pct);
+  m_last_pct = pct;
   char buf[16];
   std::snprintf(buf, sizeof buf, "[%3d%%]", pct);
   return buf;
@@ -106,6 +151,8 @@ std::string TerminalReporter::progress() const {
 
 void TerminalReporter::on_start(const RunHeader& h) {
   m_header = h;
+  // Priors alone (no history yet) make no ETA worth showing until a batch finished.
+  if (m_live) m_live->plan(h.batch_costs, h.workers, h.predicted_s > 0);
   m_expected = h.collected;
   m_started = true;
 }
@@ -120,8 +167,12 @@ void TerminalReporter::on_worker_header(const std::string& python, const std::ve
 void TerminalReporter::ensure_header() {
   if (m_header_printed || !m_started) return;
   m_header_printed = true;
+  struct Release {
+    std::atomic<bool>& flag;
+    ~Release() { flag.store(true, std::memory_order_release); }
+  } release{m_drawing};
   if (m_opts.verbose < 0) return;
-  std::string s = rule("test session starts", '=');
+  std::string s = rule("test session starts", '=', {Color::none, true});
   if (!m_opts.no_header) {
     const auto& h = m_header;
     std::string py = m_python.empty() ? h.python_version : m_python;
@@ -152,7 +203,8 @@ void TerminalReporter::on_collection_done(const CollectionCounts& c) {
   ensure_header();
   m_collected_printed = true;
   if (m_opts.verbose < 0) return;
-  std::string s = collected_line(c) + "\n";
+  // pytest rewrites "collecting ..." in bold on a terminal, writes a plain line elsewhere.
+  std::string s = m_paint.paint(collected_line(c), {Color::none, m_opts.isatty}) + "\n";
   for (const auto& l : m_header.collection_lines) s += l + "\n";
   write(s);
   m_need_blank = true;
@@ -189,6 +241,8 @@ void TerminalReporter::on_rerun(const base::TestResult& r) {
 void TerminalReporter::on_result(const base::TestResult& r) {
   ensure_header();
   ++m_done;
+  if (m_live) m_live->result(r);
+  if (r.outcome == base::Outcome::xpassed) m_any_warning_or_xpass = true;
   if (m_opts.durations >= 0 && r.when != "collect") {
     // pytest reports the phases that ran: no call after a setup that failed or skipped.
     m_phases.push_back({r.setup_s, "setup", r.node_id});
@@ -212,7 +266,8 @@ void TerminalReporter::on_result(const base::TestResult& r) {
     case base::Outcome::error: {
       std::string when = r.when.empty() ? "setup" : r.when;
       std::string title =
-          when == "collect" ? "ERROR collecting " + r.file : "ERROR at " + when + " of " + head_line(r.node_id);
+          when == "collect" ? "ERROR collecting " + r.file
+                            : "ERROR at " + when + " of " + (r.head_line.empty() ? head_line(r.node_id) : r.head_line);
       std::string body = sanitize(r.longrepr);
       if (!body.empty() && body.back() != '\n') body += '\n';
       m_errors.push_back({title, body + sections(r, when), r.node_id, r.message});
@@ -231,7 +286,12 @@ void TerminalReporter::on_result(const base::TestResult& r) {
   if (!r.teardown_error.empty()) {
     std::string body = sanitize(r.teardown_error);
     if (!body.empty() && body.back() != '\n') body += '\n';
-    m_errors.push_back({"ERROR at teardown of " + head_line(r.node_id), body, r.node_id, crash_message(body)});
+    m_errors.push_back({"ERROR at teardown of " + (r.head_line.empty() ? head_line(r.node_id) : r.head_line), body,
+                        r.node_id, crash_message(body)});
+  }
+  if (m_live && m_opts.verbose <= 0) {
+    live_failure_line(r);
+    return;
   }
   if (m_opts.verbose > 0) {
     std::string line = sanitize(r.node_id) + " " + verbose_word(r.outcome);
@@ -248,8 +308,11 @@ void TerminalReporter::on_result(const base::TestResult& r) {
                                                      m_opts.width - static_cast<int>(text_width(line)) - 7 - 1);
     }
     // pytest right-justifies the percentage in the line's last free column but one.
-    int pad = m_opts.width - 1 - static_cast<int>(text_width(line)) - static_cast<int>(pct.size());
-    write_progress(line + std::string(static_cast<std::size_t>(std::max(0, pad)), ' ') + pct + "\n");
+    int pad = m_opts.width - 1 - static_cast<int>(text_width(line)) - 6;
+    std::string word = verbose_word(r.outcome);
+    std::string colored = sanitize(r.node_id) + " " + m_paint.paint(word, outcome_markup(r.outcome)) +
+                          line.substr(std::min(line.size(), sanitize(r.node_id).size() + 1 + word.size()));
+    write_progress(colored + padded(pct, pad) + "\n");
     return;
   }
   auto& letters = m_module_letters[r.file];
@@ -257,10 +320,56 @@ void TerminalReporter::on_result(const base::TestResult& r) {
   if (!r.teardown_error.empty()) letters += 'E';
 }
 
-void TerminalReporter::on_batch_done(const std::string& module, std::int64_t) {
-  // -q/-qq keep the letter lines (without module names), -v prints per test.
-  if (m_opts.verbose > 0) return;
+void TerminalReporter::on_batch_done(const std::string& module, std::int64_t batch) {
+  if (m_live) m_live->batch_done(batch);
+  // -q/-qq keep the letter lines (without module names), -v prints per test; the live
+  // area shows the progress instead of module lines.
+  if (m_opts.verbose > 0 || m_live) return;
   flush_module(module);
+}
+
+void TerminalReporter::on_batch_start(std::int64_t batch, std::int64_t origin, int worker) {
+  if (m_live) m_live->batch_started(batch, origin, worker);
+}
+
+void TerminalReporter::on_batch_collected(std::int64_t batch, std::size_t items) {
+  if (m_live) m_live->batch_collected(batch, items);
+}
+
+double TerminalReporter::tick_interval_s() const {
+  if (m_live) return m_opts.live_opts.interval_s;
+  return m_opts.clock && m_opts.silence_s > 0 ? 1.0 : 0.0;
+}
+
+void TerminalReporter::on_tick(const std::vector<WorkerActivity>& running) {
+  // Nothing is drawn before the session header, which waits for the first worker.
+  if (!m_drawing.load(std::memory_order_acquire)) return;
+  if (m_live) {
+    m_live->set_running(running);
+    m_live->tick();
+    return;
+  }
+  if (!m_opts.clock || running.empty()) return;
+  // A CI log never goes silent for long: name the longest-running test.
+  const double now = m_opts.clock->now_seconds();
+  std::lock_guard lock(m_write_mu);
+  if (now - m_last_output < m_opts.silence_s) return;
+  const WorkerActivity* longest = &running.front();
+  for (const auto& a : running)
+    if (a.since_s < longest->since_s) longest = &a;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, " (%.0fs)\n", now - longest->since_s);
+  std::string line = "still running: " + fit_line(longest->node_id, 4096) + buf;
+  std::fwrite(line.data(), 1, line.size(), m_opts.out);
+  std::fflush(m_opts.out);
+  m_last_output = now;
+}
+
+void TerminalReporter::live_failure_line(const base::TestResult& r) {
+  // The short line now, the full section at the end, as pytest's summary has them.
+  if (base::is_failure(r.outcome))
+    write(summary_line(r.outcome == base::Outcome::error ? "ERROR" : "FAILED", r.node_id, r.message) + "\n");
+  if (!r.teardown_error.empty()) write(summary_line("ERROR", r.node_id, crash_message(r.teardown_error)) + "\n");
 }
 
 void TerminalReporter::flush_module(const std::string& module) {
@@ -276,16 +385,33 @@ void TerminalReporter::flush_module(const std::string& module) {
   std::string_view letters = it->second;
   std::string out;
   do {
-    std::size_t room =
-        static_cast<std::size_t>(std::max(1, m_opts.width - static_cast<int>(head.size() + pct.size()) - 2));
-    std::string line = head + std::string(letters.substr(0, room));
+    std::size_t room = static_cast<std::size_t>(std::max(1, m_opts.width - static_cast<int>(head.size()) - 6 - 2));
+    std::string_view chunk = letters.substr(0, room);
     letters.remove_prefix(std::min(room, letters.size()));
-    int pad = m_opts.width - 1 - static_cast<int>(line.size()) - static_cast<int>(pct.size());
-    out += line + std::string(static_cast<std::size_t>(std::max(1, pad)), ' ') + pct + "\n";
+    int pad = m_opts.width - 1 - static_cast<int>(head.size() + chunk.size()) - 6;
+    out += head + paint_letters(chunk) + padded(pct, std::max(1, pad)) + "\n";
     head.clear();
   } while (!letters.empty());
   write_progress(out);
   m_module_letters.erase(it);
+}
+
+std::string TerminalReporter::padded(const std::string& pct, int pad) const {
+  // pytest colours the right-justified " [ 50%]" whole, its padding included.
+  std::size_t total = std::max(m_expected, m_done);
+  return m_paint.paint(std::string(static_cast<std::size_t>(std::max(0, pad)), ' ') + pct,
+                       {main_color(m_done >= total), false});
+}
+
+std::string TerminalReporter::paint_letters(std::string_view letters) const {
+  if (!m_paint.enabled()) return std::string(letters);
+  // pytest writes each letter with its own markup.
+  std::string out;
+  for (char c : letters) {
+    Color color = c == '.' ? Color::green : c == 'F' || c == 'E' ? Color::red : Color::yellow;
+    out += m_paint.paint(std::string_view(&c, 1), {color, false});
+  }
+  return out;
 }
 
 void TerminalReporter::on_warning(const base::WarningRecord& w) { m_warnings.push_back(w); }

@@ -3,12 +3,18 @@
 // -v), then pytest's terminal summary: ERRORS, FAILURES, warnings summary, PASSES,
 // durations, short test summary info, and the closing stats line.
 
+#include <atomic>
 #include <cstdio>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
+#include "report/live_display.h"
 #include "report/reporter.h"
+#include "report/style.h"
 
 namespace fastest::report {
 
@@ -28,6 +34,14 @@ struct TerminalOptions {
   std::string invocation_dir;    ///< warnings without a test are located relative to it
   std::string junit_path;        ///< absolute --junitxml path ("" = none): "generated xml file"
   std::FILE* out = stdout;
+  bool isatty = false;
+  bool color = false;  ///< pytest's markup (--color, PY_COLORS, NO_COLOR, FORCE_COLOR, a TTY)
+  /// The live area: progress drawn in place on this device (nullptr = plain lines).
+  TerminalDevice* live = nullptr;
+  LiveOptions live_opts{};
+  /// For ticks: plain mode's "still running" line after `silence_s` without output.
+  const base::Clock* clock = nullptr;
+  double silence_s = 30;
 };
 
 /// pytest's getreportopt: -r chars expanded ('a', 'A', 'N', old 'F'/'S'), 'w' unless
@@ -48,6 +62,10 @@ class TerminalReporter final : public Reporter {
   void on_warning(const base::WarningRecord& w) override;
   void on_info(const std::string& text) override;
   void on_progress_total(std::size_t total) override { m_expected = total; }
+  void on_batch_start(std::int64_t batch, std::int64_t origin, int worker) override;
+  void on_batch_collected(std::int64_t batch, std::size_t items) override;
+  double tick_interval_s() const override;
+  void on_tick(const std::vector<WorkerActivity>& running) override;
   void on_finish(const Summary& s) override;
 
  private:
@@ -60,8 +78,20 @@ class TerminalReporter final : public Reporter {
   };
 
   void write(const std::string& s);
-  std::string rule(const std::string& title, char fill) const;
-  std::string progress() const;
+  /// pytest's TerminalWriter.sep, the whole line in `m` (when colour is on).
+  std::string rule(const std::string& title, char fill, Markup m = {}) const;
+  /// pytest's _get_main_color over the outcomes so far.
+  Color main_color(bool final) const;
+  std::string stats_line(const Summary& s) const;
+  Color stats_color(const Summary& s) const;
+  /// The closing "=== 1 failed, 2 passed in 0.12s ===" line, coloured as pytest's.
+  std::string final_line(const Summary& s) const;
+  /// "path::" + the rest in bold, as pytest's _get_node_id_with_markup.
+  std::string node_markup(const std::string& node_id) const;
+  void live_failure_line(const base::TestResult& r);
+  std::string paint_letters(std::string_view letters) const;
+  std::string padded(const std::string& pct, int pad) const;
+  std::string progress();
   void ensure_header();
   void write_progress(const std::string& lines);
   void flush_module(const std::string& module);
@@ -97,6 +127,13 @@ class TerminalReporter final : public Reporter {
     std::string node_id;
   };
   std::vector<Phase> m_phases;  ///< for --durations
+  Painter m_paint;
+  std::unique_ptr<LiveDisplay> m_live;
+  std::mutex m_write_mu;  ///< write() and plain on_tick() come from two threads
+  double m_last_output = 0;
+  std::atomic<bool> m_drawing{false};  ///< the header is out: ticks may draw
+  int m_last_pct = 0;
+  bool m_any_warning_or_xpass = false;
 };
 
 }  // namespace fastest::report

@@ -38,15 +38,25 @@ std::string TerminalReporter::sections(const base::TestResult& r, const std::str
   const std::string& show = m_opts.show_capture;
   if (show == "no") return "";
   std::string out;
-  auto add = [&](const char* kind, const std::string& content) {
-    if (content.empty() || (show != "all" && show != kind)) return;
+  auto add = [&](const std::string& title, const std::string& content) {
     std::string text = sanitize(content);
+    if (text.empty()) return;
     if (text.back() == '\n') text.pop_back();
-    out += rule(std::string("Captured ") + kind + " " + when, '-') + text + "\n";
+    out += rule(title, '-') + text + "\n";
   };
-  add("stdout", r.captured_stdout);
-  add("stderr", r.captured_stderr);
-  add("log", r.captured_log);
+  if (!r.sections.empty()) {
+    // The worker's own titles carry the phase: "Captured stdout setup", "Captured log call".
+    for (const auto& [title, content] : r.sections)
+      if (show == "all" || title.find(show) != std::string::npos) add(sanitize(title), content);
+    return out;
+  }
+  auto flat = [&](const char* kind, const std::string& content) {
+    if (show != "all" && show != kind) return;
+    add(std::string("Captured ") + kind + " " + when, content);
+  };
+  flat("stdout", r.captured_stdout);
+  flat("stderr", r.captured_stderr);
+  flat("log", r.captured_log);
   return out;
 }
 
@@ -79,16 +89,70 @@ std::string TerminalReporter::crash_line(const base::TestResult& r) const {
 
 std::string TerminalReporter::summary_line(const std::string& word, const std::string& node_id,
                                            const std::string& msg) const {
-  std::string line = word + " " + sanitize(node_id);
+  std::string line =
+      m_paint.paint(word, {color_for(word == "PASSED" ? "passed" : "failed"), false}) + " " + node_markup(node_id);
   if (msg.empty()) return line;
   if (m_opts.on_ci) return line + " - " + sanitize(msg);
-  return line + format_trimmed(" - ", "", sanitize(msg), m_opts.width - static_cast<int>(text_width(line)));
+  // pytest measures the line with wcswidth, which is -1 once it holds escape codes.
+  int used = m_paint.enabled() ? -1 : static_cast<int>(text_width(line));
+  return line + format_trimmed(" - ", "", sanitize(msg), m_opts.width - used);
+}
+
+std::string TerminalReporter::final_line(const Summary& s) const {
+  std::string words = summary_words(s);
+  if (!m_paint.enabled()) return m_opts.verbose < 0 ? words + "\n" : rule(words, '=');
+  std::string colored = stats_line(s);
+  Color main = stats_color(s);
+  if (m_opts.verbose < 0) return m_paint.paint(colored, {main, false}) + "\n";
+  // pytest's write_sep with a fullwidth grown by the escape codes: the rule's geometry is
+  // the plain text's; the line ends with the main colour's code left open, then a reset.
+  std::string plain = rule(words, '=');
+  plain.pop_back();
+  auto at = plain.find(words);
+  std::string line = plain.substr(0, at) + colored + m_paint.codes({main, false}) + plain.substr(at + words.size());
+  return m_paint.paint(line, {main, false}) + "\n";
+}
+
+Color TerminalReporter::stats_color(const Summary& s) const {
+  auto count = [&](const char* k) {
+    auto it = s.counts.find(k);
+    return it == s.counts.end() ? 0 : it->second;
+  };
+  if (count("failed") || count("error")) return Color::red;
+  if (s.warnings || count("xpassed")) return Color::yellow;
+  return count("passed") ? Color::green : Color::yellow;
+}
+
+std::string TerminalReporter::stats_line(const Summary& s) const {
+  // pytest's build_summary_stats_line + summary_stats: each part in its colour (bold when
+  // it is the main colour), the duration and the rule in the main colour.
+  static const char* k_order[] = {"failed",  "passed",  "skipped",  "deselected",
+                                  "xfailed", "xpassed", "warnings", "error"};
+  const Color main = stats_color(s);
+  auto count = [&](const std::string& k) {
+    if (k == "warnings") return s.warnings;
+    auto it = s.counts.find(k);
+    return it == s.counts.end() ? 0 : it->second;
+  };
+  std::string out;
+  for (const char* k : k_order) {
+    int n = count(k);
+    if (n <= 0) continue;
+    std::string word = std::string(k);
+    if (word == "warnings") word = n == 1 ? "warning" : "warnings";
+    if (word == "error") word = n == 1 ? "error" : "errors";
+    Color c = color_for(k == std::string("warnings") ? "warnings" : k);
+    out += (out.empty() ? "" : ", ") + m_paint.paint(std::to_string(n) + " " + word, {c, c == main});
+  }
+  if (out.empty()) out = m_paint.paint("no tests ran", {Color::yellow, false});
+  out += m_paint.paint(" in " + format_duration(s.wall_s), {main, false});
+  return out;
 }
 
 void TerminalReporter::print_errors() {
   if (m_opts.tbstyle == "no" || m_errors.empty()) return;
   std::string out = rule("ERRORS", '=');
-  for (const auto& e : m_errors) out += rule(sanitize(e.title), '_') + e.body;
+  for (const auto& e : m_errors) out += rule(sanitize(e.title), '_', {Color::red, true}) + e.body;
   write(out);
 }
 
@@ -102,7 +166,8 @@ void TerminalReporter::print_failures() {
     }
     std::string body = sanitize(r.longrepr);
     if (!body.empty() && body.back() != '\n') body += '\n';
-    out += rule(sanitize(head_line(r.node_id)), '_') + body + sections(r, "call");
+    std::string title = r.head_line.empty() ? head_line(r.node_id) : r.head_line;
+    out += rule(sanitize(title), '_', {Color::red, true}) + body + sections(r, "call");
   }
   write(out);
 }
@@ -131,7 +196,7 @@ void TerminalReporter::print_warnings() {
     if (fresh) groups.push_back({msg, {}});
     if (!where.empty()) groups[it->second].second.push_back(where);
   }
-  std::string out = rule("warnings summary", '=');
+  std::string out = rule("warnings summary", '=', {Color::yellow, false});
   for (auto& [msg, where] : groups) {
     std::string text = sanitize(msg);
     if (!where.empty()) {
@@ -172,7 +237,8 @@ void TerminalReporter::print_passes() {
   std::string out = rule("PASSES", '=');
   for (const auto& r : m_passed)
     if (!r.captured_stdout.empty() || !r.captured_stderr.empty() || !r.captured_log.empty())
-      out += rule(sanitize(head_line(r.node_id)), '_') + sections(r, "call");
+      out += rule(sanitize(r.head_line.empty() ? head_line(r.node_id) : r.head_line), '_', {Color::green, true}) +
+             sections(r, "call");
   write(out);
 }
 
@@ -200,9 +266,9 @@ void TerminalReporter::print_durations() {
 
 void TerminalReporter::print_short_summary() {
   std::string lines;
+  auto yellow = [&](const char* word) { return m_paint.paint(word, {Color::yellow, false}); };
   auto simple = [&](const char* word, const std::vector<base::TestResult>& rs) {
-    for (const auto& r : rs)
-      lines += summary_line(word, r.node_id, r.message.empty() ? first_line(r.longrepr) : r.message) + "\n";
+    for (const auto& r : rs) lines += summary_line(word, r.node_id, r.message) + "\n";
   };
   for (char c : m_chars) {
     switch (c) {
@@ -213,14 +279,16 @@ void TerminalReporter::print_short_summary() {
         for (const auto& e : m_errors) lines += summary_line("ERROR", e.node_id, e.message) + "\n";
         break;
       case 'p':
-        for (const auto& r : m_passed) lines += "PASSED " + sanitize(r.node_id) + "\n";
+        for (const auto& r : m_passed) lines += summary_line("PASSED", r.node_id, "") + "\n";
         break;
       case 'x':
         for (const auto& r : m_xfailed)
-          lines += "XFAIL " + sanitize(r.node_id) + (r.message.empty() ? "" : " - " + sanitize(r.message)) + "\n";
+          lines += yellow("XFAIL") + " " + node_markup(r.node_id) +
+                   (r.message.empty() ? "" : " - " + sanitize(r.message)) + "\n";
         break;
       case 'X':
-        for (const auto& r : m_xpassed) lines += "XPASS " + sanitize(r.node_id) + " " + sanitize(r.message) + "\n";
+        for (const auto& r : m_xpassed)
+          lines += yellow("XPASS") + " " + node_markup(r.node_id) + " " + sanitize(r.message) + "\n";
         break;
       case 's': {
         // pytest folds skips with the same location and reason: "SKIPPED [2] x.py:3: why".
@@ -236,7 +304,8 @@ void TerminalReporter::print_short_summary() {
             ++hit->second;
         }
         for (const auto& [w, n] : folded)
-          lines += "SKIPPED [" + std::to_string(n) + "] " + sanitize(relative_to(m_opts.invocation_dir, w.path)) +
+          lines += yellow("SKIPPED") + " [" + std::to_string(n) + "] " +
+                   sanitize(relative_to(m_opts.invocation_dir, w.path)) +
                    (w.line >= 0 ? ":" + std::to_string(w.line) : "") + ": " + sanitize(w.reason) + "\n";
         break;
       }
@@ -244,10 +313,17 @@ void TerminalReporter::print_short_summary() {
         break;
     }
   }
-  if (!lines.empty()) write(rule("short test summary info", '=') + lines);
+  if (!lines.empty()) write(rule("short test summary info", '=', {Color::cyan, true}) + lines);
 }
 
 void TerminalReporter::on_finish(const Summary& s) {
+  // The live area goes before the summary: the scroll-back then reads like pytest's.
+  if (m_live) {
+    m_live->close();
+    m_live.reset();
+    // Without module lines nothing ended the collected line's block: pytest's blank line.
+    m_progress_written = true;
+  }
   // A session error before anything was shown: pytest prints only the error (stderr).
   if (s.fatal && !m_header_printed) return;
   ensure_header();
@@ -276,10 +352,14 @@ void TerminalReporter::on_finish(const Summary& s) {
       for (const auto& id : s.quarantined) write("QUARANTINED " + sanitize(id) + "\n");
     }
   }
-  if (s.interrupted) write(rule(s.interrupt_reason, '!'));
+  if (s.interrupted) {
+    // pytest's shouldfail / shouldstop rules are red, an interruption's is not.
+    bool red = s.interrupt_reason.rfind("stopping after", 0) == 0 ||
+               s.interrupt_reason.rfind("Interrupted: Test failed", 0) == 0;
+    write(rule(s.interrupt_reason, '!', {red ? Color::red : Color::none, false}));
+  }
   if (m_opts.verbose < -1) return;
-  std::string words = summary_words(s);
-  write(m_opts.verbose < 0 ? words + "\n" : rule(words, '='));
+  write(final_line(s));
 }
 
 }  // namespace fastest::report

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "report/capture.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -10,26 +12,6 @@ namespace fastest::report {
 namespace {
 
 using base::Outcome;
-
-/// Runs a reporter over fixed events and returns what it printed.
-class Capture {
- public:
-  Capture() { m_file = open_memstream(&m_buf, &m_size); }
-  ~Capture() {
-    if (m_file) std::fclose(m_file);
-    std::free(m_buf);
-  }
-  std::FILE* file() { return m_file; }
-  std::string text() {
-    std::fflush(m_file);
-    return std::string(m_buf, m_size);
-  }
-
- private:
-  std::FILE* m_file = nullptr;
-  char* m_buf = nullptr;
-  std::size_t m_size = 0;
-};
 
 TerminalOptions opts(std::FILE* out, void (*set)(TerminalOptions&) = nullptr) {
   TerminalOptions o;
