@@ -122,6 +122,20 @@ std::string clock_text(double seconds) {
   return buf;
 }
 
+std::string eta_text(double seconds) {
+  // Tenths while they matter (the last seconds), whole seconds, then a clock.
+  char buf[32];
+  if (seconds < 10) {
+    std::snprintf(buf, sizeof buf, "%.1fs", std::max(0.0, seconds));
+    return buf;
+  }
+  if (seconds < 60) {
+    std::snprintf(buf, sizeof buf, "%.0fs", seconds);
+    return buf;
+  }
+  return clock_text(seconds);
+}
+
 LiveDisplay::LiveDisplay(TerminalDevice& term, const base::Clock& clock, LiveOptions opts)
     : m_term(term), m_clock(clock), m_opts(opts), m_paint(opts.color), m_t0(clock.now_seconds()) {}
 
@@ -239,7 +253,7 @@ std::vector<std::string> LiveDisplay::render(int width) {
   char pct[8];
   std::snprintf(pct, sizeof pct, "%3d%%", static_cast<int>(frac * 100));
   std::string times = clock_text(now - m_t0);
-  if (m_opts.show_eta || m_model.batches_done() > 0) times += " ETA " + clock_text(m_model.eta_s(now));
+  if (m_opts.show_eta || m_model.batches_done() > 0) times += " ETA " + eta_text(m_model.eta_s(now));
   const auto cols = static_cast<std::size_t>(std::max(1, width - 1));
   if (width < m_opts.min_columns) {
     // One line: the percentage, the counts as letters' worth of words, the times.

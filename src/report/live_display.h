@@ -93,5 +93,7 @@ std::string fit_line(std::string_view s, std::size_t cols, bool keep_end = false
 std::size_t display_width(std::string_view s);
 /// "0:07", "12:34", "1:02:03".
 std::string clock_text(double seconds);
+/// "4.2s", "16s", "1:02".
+std::string eta_text(double seconds);
 
 }  // namespace fastest::report
