@@ -66,10 +66,10 @@ struct Options {
   bool show_fixtures = false, show_markers = false, setup_show = false;
   std::string basetemp;  ///< --basetemp
 
-  std::string engine = "auto";  ///< --engine native|pytest|auto
+  std::string engine = "auto";    ///< --engine native|pytest|auto
   std::string progress = "auto";  ///< --progress auto|live|plain
   std::string json_path;          ///< --json PATH ("-" = stdout; "" = none)
-  std::string inifile;          ///< -c/--config-file
+  std::string inifile;            ///< -c/--config-file
   /// Absolute existing paths pytest determines rootdir and the ini file from: those of
   /// PYTEST_ADDOPTS and argv, before the ini's addopts joined. nullopt: from `args`.
   std::optional<std::vector<std::string>> rootdir_args;
