@@ -235,7 +235,7 @@ void LiveDisplay::draw_locked(bool force) {
 }
 
 std::string LiveDisplay::counts_text(bool colored) const {
-  static const char* k_order[] = {"failed", "passed", "skipped", "xfailed", "xpassed", "error"};
+  static const char* k_order[] = {"failed", "passed", "flaky", "skipped", "xfailed", "xpassed", "error"};
   std::string out;
   for (const char* w : k_order) {
     auto it = m_counts.find(w);

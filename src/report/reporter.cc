@@ -19,25 +19,30 @@ std::string format_duration(double seconds) {
   return out;
 }
 
-std::string summary_words(const Summary& s) {
+std::vector<std::pair<std::string, std::string>> summary_parts(const Summary& s) {
   // pytest's order: failed passed skipped deselected xfailed xpassed warnings error.
   // fastest's "flaky" (failed, then passed on a rerun) follows "passed"; pytest-rerunfailures'
   // "rerun" (failed attempts that were run again) comes last, as pytest puts plugin words.
   static const char* k_order[] = {"failed",     "passed",  "flaky",   "skipped",
                                   "deselected", "xfailed", "xpassed", "quarantined"};
-  std::string out;
-  auto add = [&](int n, const std::string& word) {
-    if (n <= 0) return;
-    if (!out.empty()) out += ", ";
-    out += std::to_string(n) + " " + word;
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&](const char* key, int n, const std::string& word) {
+    if (n > 0) out.emplace_back(key, std::to_string(n) + " " + word);
   };
   for (const char* w : k_order) {
     auto it = s.counts.find(w);
-    if (it != s.counts.end()) add(it->second, w);
+    if (it != s.counts.end()) add(w, it->second, w);
   }
-  add(s.warnings, s.warnings == 1 ? "warning" : "warnings");
-  if (auto it = s.counts.find("error"); it != s.counts.end()) add(it->second, it->second == 1 ? "error" : "errors");
-  if (auto it = s.counts.find("rerun"); it != s.counts.end()) add(it->second, "rerun");
+  add("warnings", s.warnings, s.warnings == 1 ? "warning" : "warnings");
+  if (auto it = s.counts.find("error"); it != s.counts.end())
+    add("error", it->second, it->second == 1 ? "error" : "errors");
+  if (auto it = s.counts.find("rerun"); it != s.counts.end()) add("rerun", it->second, "rerun");
+  return out;
+}
+
+std::string summary_words(const Summary& s) {
+  std::string out;
+  for (const auto& [key, text] : summary_parts(s)) out += (out.empty() ? "" : ", ") + text;
   if (out.empty()) out = "no tests ran";
   return out + " in " + format_duration(s.wall_s);
 }

@@ -98,6 +98,8 @@ class Reporter {
   virtual void on_finish(const Summary&) {}
 };
 
+/// The closing line's parts in pytest's order: (category key, "3 passed"), only those > 0.
+std::vector<std::pair<std::string, std::string>> summary_parts(const Summary& s);
 /// pytest's closing words: "1 failed, 3 passed, 1 skipped in 0.12s" (no '=' padding).
 std::string summary_words(const Summary& s);
 /// pytest's duration format: "0.12s", "61.23s (0:01:01)".

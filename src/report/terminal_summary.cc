@@ -114,39 +114,31 @@ std::string TerminalReporter::final_line(const Summary& s) const {
 }
 
 Color TerminalReporter::stats_color(const Summary& s) const {
-  auto count = [&](const char* k) {
-    auto it = s.counts.find(k);
-    return it == s.counts.end() ? 0 : it->second;
-  };
-  if (count("failed") || count("error")) return Color::red;
-  if (s.warnings || count("xpassed")) return Color::yellow;
-  return count("passed") ? Color::green : Color::yellow;
+  // pytest's _determine_main_color; a category it does not know (flaky, rerun, ...) is yellow.
+  static const char* k_known[] = {"failed",  "passed",  "skipped",  "deselected",
+                                  "xfailed", "xpassed", "warnings", "error"};
+  bool unknown = false, passed = false, xpassed = false;
+  for (const auto& [key, text] : summary_parts(s)) {
+    if (key == "failed" || key == "error") return Color::red;
+    passed = passed || key == "passed";
+    xpassed = xpassed || key == "xpassed";
+    unknown = unknown || std::find(std::begin(k_known), std::end(k_known), key) == std::end(k_known);
+  }
+  if (s.warnings || unknown || xpassed) return Color::yellow;
+  return passed ? Color::green : Color::yellow;
 }
 
 std::string TerminalReporter::stats_line(const Summary& s) const {
   // pytest's build_summary_stats_line + summary_stats: each part in its colour (bold when
-  // it is the main colour), the duration and the rule in the main colour.
-  static const char* k_order[] = {"failed",  "passed",  "skipped",  "deselected",
-                                  "xfailed", "xpassed", "warnings", "error"};
+  // it is the main colour), the duration in the main colour.
   const Color main = stats_color(s);
-  auto count = [&](const std::string& k) {
-    if (k == "warnings") return s.warnings;
-    auto it = s.counts.find(k);
-    return it == s.counts.end() ? 0 : it->second;
-  };
   std::string out;
-  for (const char* k : k_order) {
-    int n = count(k);
-    if (n <= 0) continue;
-    std::string word = std::string(k);
-    if (word == "warnings") word = n == 1 ? "warning" : "warnings";
-    if (word == "error") word = n == 1 ? "error" : "errors";
-    Color c = color_for(k == std::string("warnings") ? "warnings" : k);
-    out += (out.empty() ? "" : ", ") + m_paint.paint(std::to_string(n) + " " + word, {c, c == main});
+  for (const auto& [key, text] : summary_parts(s)) {
+    Color c = color_for(key);
+    out += (out.empty() ? "" : ", ") + m_paint.paint(text, {c, c == main});
   }
   if (out.empty()) out = m_paint.paint("no tests ran", {Color::yellow, false});
-  out += m_paint.paint(" in " + format_duration(s.wall_s), {main, false});
-  return out;
+  return out + m_paint.paint(" in " + format_duration(s.wall_s), {main, false});
 }
 
 void TerminalReporter::print_errors() {
