@@ -56,7 +56,7 @@ struct TestResult {
   std::vector<std::pair<std::string, std::string>> properties{};
   /// record_xml_attribute: extra attributes of the JUnit <testcase> (xunit1 / legacy only).
   std::vector<std::pair<std::string, std::string>> xml_attributes{};
-  int attempt = 1;            ///< 1-based attempt number (--reruns: earlier attempts are reported as reruns)
+  int attempt = 1;  ///< 1-based attempt number (--reruns: earlier attempts are reported as reruns)
   /// Failure section title when not derived from the node id ("[doctest] name"; "" = derive).
   std::string head_line{};
   /// pytest's report sections (title, content) of all phases in its order ("Captured stdout
