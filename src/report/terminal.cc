@@ -235,6 +235,8 @@ void TerminalReporter::on_rerun(const base::TestResult& r) {
     write_progress(sanitize(r.node_id) + " RERUN\n");
     return;
   }
+  // The live area has no module lines to put the letter in.
+  if (m_live) return;
   m_module_letters[r.file] += 'R';
 }
 
