@@ -377,8 +377,11 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
   wc.options_json = o.options_json;
   wc.worker_id = o.workers == 0 ? "master" : "";  // "": the executor names them gw0, gw1, ...
   wc.worker_count = workers;
-  // pytest's start-up (plugins, conftests, pytest_configure) can fail: once, not per batch.
-  eo.await_configured = ctx.engine == "pytest";
+  // Both engines' start-up (plugins, conftests, pytest_configure) can fail: once, not per
+  // batch. And a batch starts only on a configured worker, so the first batch on each
+  // worker is not charged with start-up: its recorded overhead and the live ETA's
+  // actual/predicted correction stay true.
+  eo.await_configured = true;
   return eo;
 }
 

@@ -144,7 +144,11 @@ std::string TerminalReporter::stats_line(const Summary& s) const {
 void TerminalReporter::print_errors() {
   if (m_opts.tbstyle == "no" || m_errors.empty()) return;
   std::string out = rule("ERRORS", '=');
-  for (const auto& e : m_errors) out += rule(sanitize(e.title), '_', {Color::red, true}) + e.body;
+  for (const auto& e : m_errors) {
+    out += rule(sanitize(e.title), '_', {Color::red, true}) + e.body;
+    // A controller-made error (a worker that crashed importing the module) has no newline.
+    if (!e.body.empty() && e.body.back() != '\n') out += '\n';
+  }
   write(out);
 }
 

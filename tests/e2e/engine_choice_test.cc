@@ -120,6 +120,18 @@ TEST(EnginePytest, StartUpCrashIsOneClearErrorNotACrashLoop) {
   EXPECT_THAT(r.out, Not(HasSubstr("ERROR collecting"))) << r.out;
 }
 
+// The native engine waits for its workers' start-up too: a conftest that kills the
+// worker in pytest_configure is one start-up error, not every module's collection error.
+TEST(EngineNative, StartUpCrashIsOneClearErrorNotEveryModulesCollectionError) {
+  FixtureProject p("engine_startup_crash");
+  auto b = p.start({"--engine", "native", "-n", "2"});
+  auto r = p.wait(b, 120);
+  ASSERT_TRUE(r.finished) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(count(r.err, "worker start-up failed"), "1") << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("ERROR collecting"))) << r.out;
+}
+
 TEST(EnginePytest, RealDebianPluginsWork) {
   ASSERT_FALSE(plugins_path().empty()) << "third_party/plugins missing (scripts/setup fetches them)";
   FixtureProject p("engine_plugins");

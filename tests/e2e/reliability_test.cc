@@ -90,7 +90,8 @@ TEST(Reliability, CrashWhileImportingIsThatModulesCollectionError) {
   EXPECT_THAT(r.out, HasSubstr("ERROR collecting tests/test_dies_on_import.py"));
   EXPECT_THAT(r.out, HasSubstr("ERROR collecting tests/test_segv_on_import.py"));
   EXPECT_THAT(r.out, HasSubstr("worker crashed while importing tests/test_dies_on_import.py: exit code 3 "
-                               "(2 workers tried; not retried again)"));
+                               "(2 workers tried; not retried again)\n"))
+      << "the controller-made error ends its line before the next section";
   EXPECT_THAT(r.out, HasSubstr("signal 11 (SIGSEGV) (2 workers tried"));
 }
 
