@@ -34,6 +34,8 @@ class EventSink {
         if (python_version.empty()) python_version = ev.text;
         break;
       case exec::EventKind::configured:
+        // The first worker configured comes before any worker_ready: the header's Python.
+        if (python_version.empty()) python_version = ev.text;
         send_header(ev.items);
         break;
       case exec::EventKind::collected:

@@ -178,7 +178,7 @@ struct Executor::Slot {
       proc.reset();
       return false;
     }
-    if (ex.m_opts.await_configured && !await_configured()) return false;
+    if (ex.m_opts.await_configured && !await_configured(hello.python)) return false;
     emit(Event{.kind = EventKind::worker_ready, .text = hello.python});
     note_ready();
     return true;
@@ -194,7 +194,7 @@ struct Executor::Slot {
   /// The worker's start-up after `config` (pytest imported, plugins and conftests loaded,
   /// pytest_configure run). A `fatal` or a death before `configured` drains the pool: the
   /// next worker would fail the same way, so none replaces it and the error shows once.
-  bool await_configured() {
+  bool await_configured(const std::string& python) {
     for (;;) {
       WorkerMessage msg;
       std::string err;
@@ -206,7 +206,7 @@ struct Executor::Slot {
         return false;
       }
       if (st == ReadStatus::message && msg.type == MessageType::configured) {
-        emit(Event{.kind = EventKind::configured, .items = std::move(msg.header)});
+        emit(Event{.kind = EventKind::configured, .items = std::move(msg.header), .text = python});
         return true;
       }
       if (st == ReadStatus::message && msg.type == MessageType::fatal) {

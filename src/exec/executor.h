@@ -90,7 +90,7 @@ struct Event {
   base::WarningRecord warning_record{};
   base::TestResult result{};
   base::CollectionError collect_error{};
-  std::string text{};  ///< warning text, reason for worker_lost / fatal, python version for worker_ready
+  std::string text{};  ///< warning text, reason for worker_lost / fatal, python version for worker_ready / configured
 };
 
 class Executor {

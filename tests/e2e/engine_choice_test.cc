@@ -31,6 +31,17 @@ TEST(EngineAuto, PlainSuiteRunsNative) {
   EXPECT_THAT(r.out, HasSubstr("4 passed"));
 }
 
+// The header's platform line names the workers' Python under both engines (it is sent
+// when the first worker is configured, before any batch).
+TEST(EngineHeader, PlatformLineNamesTheWorkersPythonUnderBothEngines) {
+  FixtureProject p("engine_plain");
+  for (const char* engine : {"native", "pytest"}) {
+    auto r = p.run({"--engine", engine, "-n", "2"});
+    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("platform linux -- Python 3.")) << engine << r.out;
+  }
+}
+
 TEST(EngineAuto, MakereportHookwrapperRunsPytestAndSaysWhy) {
   FixtureProject p("engine_makereport");
   auto r = p.run({"-n", "2"});
