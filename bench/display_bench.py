@@ -18,6 +18,7 @@ import argparse
 import os
 import pty
 import re
+import resource
 import select
 import shutil
 import statistics
@@ -62,14 +63,22 @@ def run_pty(argv, cwd, env, cols=120):
         if not data:
             break
         chunks.append((time.monotonic() - t0, data))
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     os.close(fd)
+    run_pty.cpu_s = usage.ru_utime + usage.ru_stime  # the run's own CPU (workers included)
     return time.monotonic() - t0, chunks, os.waitstatus_to_exitcode(status)
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def run_piped(argv, cwd, env):
     t0 = time.monotonic()
+    c0 = children_cpu()
     p = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    run_piped.cpu_s = children_cpu() - c0
     return time.monotonic() - t0, p.stdout, p.returncode
 
 
@@ -84,31 +93,34 @@ def tty_cost(args, work):
     # Warm-up: the harness cache, rewritten modules, history.
     for _ in range(2):
         run_piped(argv, root, env)
-    tty, piped, ratios = [], [], []
+    tty, piped, ratios, cpu_ratios = [], [], [], []
     for rep in range(args.reps):
         order = ("tty", "pipe") if rep % 2 == 0 else ("pipe", "tty")
-        got = {}
+        got, cpu = {}, {}
         for kind in order:
             if kind == "tty":
                 s, chunks, code = run_pty(argv, root, env)
                 out = b"".join(c for _, c in chunks)
                 if b"\x1b[J" not in out:
                     sys.exit("tty run drew no live area")
+                cpu[kind] = run_pty.cpu_s
             else:
                 s, out, code = run_piped(argv, root, env)
                 if b"\x1b" in out:
                     sys.exit("piped run wrote escape codes")
+                cpu[kind] = run_piped.cpu_s
             if want not in out or code != 0:
                 sys.exit(f"{kind} run: expected '{want.decode()}', exit 0; got {code}")
             got[kind] = s
         tty.append(got["tty"])
         piped.append(got["pipe"])
         ratios.append(got["tty"] / got["pipe"])
-        print(f"  rep {rep + 1}: tty {got['tty']:.2f}s  piped {got['pipe']:.2f}s  ratio {ratios[-1]:.3f}",
-              file=sys.stderr)
+        cpu_ratios.append(cpu["tty"] / cpu["pipe"])
+        print(f"  rep {rep + 1}: tty {got['tty']:.2f}s  piped {got['pipe']:.2f}s  ratio {ratios[-1]:.3f}  "
+              f"cpu {cpu['tty']:.2f}s / {cpu['pipe']:.2f}s  ratio {cpu_ratios[-1]:.3f}", file=sys.stderr)
     return {"tests": info["tests"], "tty_median_s": statistics.median(tty),
             "piped_median_s": statistics.median(piped), "ratio_median": statistics.median(ratios),
-            "ratios": ratios}
+            "ratios": ratios, "cpu_ratio_median": statistics.median(cpu_ratios)}
 
 
 def parse_eta(text):
@@ -170,7 +182,7 @@ def main():
             r = tty_cost(args, work)
             print(f"tty-cost: {r['tests']} tests, -n 2: TTY median {r['tty_median_s']:.2f}s, piped median "
                   f"{r['piped_median_s']:.2f}s, median per-pair ratio {r['ratio_median']:.3f} "
-                  f"(target <= 1.03)")
+                  f"(target <= 1.03); CPU (controller + workers) median ratio {r['cpu_ratio_median']:.3f}")
         if args.only in (None, "eta"):
             rows = eta_accuracy(args, work)
             for frac in (0.25, 0.5, 0.75):
