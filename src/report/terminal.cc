@@ -201,6 +201,10 @@ void TerminalReporter::ensure_header() {
 void TerminalReporter::on_collection_done(const CollectionCounts& c) {
   if (m_collected_printed) return;
   ensure_header();
+  if (m_progress_written && !m_finishing) {
+    m_deferred_collected = c;
+    return;
+  }
   m_collected_printed = true;
   if (m_opts.verbose < 0) return;
   // pytest rewrites "collecting ..." in bold on a terminal, writes a plain line elsewhere.

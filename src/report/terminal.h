@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -110,7 +111,10 @@ class TerminalReporter final : public Reporter {
   std::string m_chars;  ///< effective -r chars
   RunHeader m_header;
   bool m_started = false, m_header_printed = false, m_collected_printed = false;
-  bool m_need_blank = false, m_progress_written = false;
+  bool m_need_blank = false, m_progress_written = false, m_finishing = false;
+  /// The runtime count arrived after module lines had started (the last batch collects
+  /// near the end): it waits for the last module line instead of splitting them.
+  std::optional<CollectionCounts> m_deferred_collected;
   std::string m_python;
   std::vector<std::string> m_worker_lines;
   std::size_t m_expected = 0, m_done = 0;

@@ -323,7 +323,8 @@ void TerminalReporter::on_finish(const Summary& s) {
   // A session error before anything was shown: pytest prints only the error (stderr).
   if (s.fatal && !m_header_printed) return;
   ensure_header();
-  if (!m_collected_printed && m_opts.verbose >= 0) {
+  m_finishing = true;
+  if (!m_deferred_collected && !m_collected_printed && m_opts.verbose >= 0) {
     // Batches cut short never reported their collection: count what ran.
     CollectionCounts c;
     c.collected = std::max(m_expected, m_done);
@@ -333,6 +334,11 @@ void TerminalReporter::on_finish(const Summary& s) {
   }
   // Batches cut short (stop, crash) still show what they reported.
   while (!m_module_letters.empty()) flush_module(m_module_letters.begin()->first);
+  if (m_deferred_collected) {
+    write("\n");
+    on_collection_done(*m_deferred_collected);
+    m_need_blank = false;
+  }
   // pytest ends the last progress line with an empty one (-q: only ends it).
   if (m_opts.verbose >= 0 || !m_progress_written) write("\n");
   if (!m_opts.no_summary) {
