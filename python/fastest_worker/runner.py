@@ -705,7 +705,8 @@ class Run:
         """The batch's share of the items, less what ``--deselect``, ``-k`` and ``-m``
         deselect (in pytest's order; those are kept in ``self.deselected``)."""
         if select:
-            items = [i for i in items if any(marks.selected(i.nodeid, p) for p in select)]
+            chosen = set(select)
+            items = [i for i in items if marks.selected_by_any(i.nodeid, chosen)]
         prefixes = self.config.option.deselect
         if prefixes:
             items = self._deselect(items, lambda i: not any(

@@ -165,7 +165,8 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto [path, sel] = split_node_arg(a);
-    fs::path ap = fs::absolute(path).lexically_normal();
+    // Not fs::absolute: that asks getcwd() again for every one of 10,000 node ids.
+    fs::path ap = (ctx.invocation_dir / path).lexically_normal();
     if (!ap.has_filename() && ap.has_parent_path()) ap = ap.parent_path();  // "tests/" -> "tests"
     if (!fs::exists(ap, ec))
       return base::make_error(base::ErrorCode::usage,
