@@ -14,9 +14,31 @@ The functions here only check their arguments and build the command line that th
 import os
 import sys
 
-from fastest import _fastest
 from fastest._cli import executable
-from fastest._fastest import Batch, CollectionError, Plan, Run, TestItem, TestResult, TestStat
+
+# The extension module (the whole C++ runner) is loaded on first use, not by
+# `import fastest`: a conftest or a tool that only imports the package pays ~1 ms, not
+# the dynamic loading of the runner and its libraries.
+_EXTENSION_NAMES = ("Batch", "CollectionError", "Plan", "Run", "TestItem", "TestResult", "TestStat")
+
+
+def _ext():
+    from fastest import _fastest
+
+    return _fastest
+
+
+def __getattr__(name):
+    if name in _EXTENSION_NAMES:
+        value = getattr(_ext(), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'fastest' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXTENSION_NAMES))
+
 
 __version__ = "0.1.0"
 __all__ = [
@@ -147,7 +169,7 @@ def discover(paths=None, rootdir=None, **ini):
         argv += ["--rootdir", rootdir]
     argv += _ini_options("discover", ini)
     _check_exists(args)
-    _rootdir, items, _errors, warnings = _fastest._discover(argv, _python())
+    _rootdir, items, _errors, warnings = _ext()._discover(argv, _python())
     _warn(warnings)
     return items
 
@@ -171,19 +193,20 @@ def run(args=None):
     argv = [_path("run", "args", a) for a in args]
     sys.stdout.flush()
     sys.stderr.flush()
-    return _fastest._run(argv, _python(), True)
+    return _ext()._run(argv, _python(), True)
 
 
 def _test_args(func, items_or_ids):
-    if isinstance(items_or_ids, (str, os.PathLike, TestItem)):
+    if isinstance(items_or_ids, (str, os.PathLike, _ext().TestItem)):
         items_or_ids = [items_or_ids]
     try:
         values = list(items_or_ids)
     except TypeError:
         raise _type_error(func, "items_or_ids", "an iterable of TestItem, node ids or paths", items_or_ids) from None
     args, rootdirs = [], set()
+    item_type = _ext().TestItem
     for v in values:
-        if isinstance(v, TestItem):
+        if isinstance(v, item_type):
             # The absolute path keeps the id valid whatever the current directory is.
             args.append(v.path + v.node_id[len(v.file) :])
             rootdirs.add(v.rootdir)
@@ -243,7 +266,7 @@ def run_tests(items_or_ids, num_workers=None, schedule="history", db=None, engin
     _check_exists(ids)
     sys.stdout.flush()
     sys.stderr.flush()
-    code, interrupted, results, errors, warnings = _fastest._run_tests(argv, bool(report), _python(), True)
+    code, interrupted, results, errors, warnings = _ext()._run_tests(argv, bool(report), _python(), True)
     _warn(warnings)
     if interrupted:
         raise KeyboardInterrupt
@@ -274,7 +297,7 @@ class History:
             raise FileNotFoundError(2, "rootdir not found", rootdir)
         self._rootdir = rootdir
         self._db_arg = db
-        self.path = _fastest._project_db(db, rootdir)
+        self.path = _ext()._project_db(db, rootdir)
 
     def __repr__(self):
         return f"History({self.path!r})"
@@ -290,15 +313,15 @@ class History:
 
     def slowest(self, n=20):
         """The ``n`` tests with the largest estimated duration, as TestStat, slowest first."""
-        return self._query(_fastest._slowest, n, "slowest")
+        return self._query(_ext()._slowest, n, "slowest")
 
     def flaky(self, n=1000):
         """Tests whose outcome flipped between passing and failing (the most flips first), as TestStat."""
-        return self._query(_fastest._flaky, n, "flaky")
+        return self._query(_ext()._flaky, n, "flaky")
 
     def runs(self, n=1000):
         """The last ``n`` recorded runs, newest first, as Run."""
-        return self._query(_fastest._runs, n, "runs")
+        return self._query(_ext()._runs, n, "runs")
 
     def plan(self, num_workers=None, paths=None, schedule="history"):
         """What ``fastest plan`` would schedule on ``num_workers`` workers (None: all cores)
@@ -314,6 +337,6 @@ class History:
             raise _type_error("plan", "schedule", "str", schedule)
         args = _path_list("plan", "paths", paths)
         _check_exists(args)
-        plan, warnings = _fastest._plan(self._db_arg, self._rootdir, args, workers, schedule)
+        plan, warnings = _ext()._plan(self._db_arg, self._rootdir, args, workers, schedule)
         _warn(warnings)
         return plan

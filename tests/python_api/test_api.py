@@ -312,6 +312,15 @@ class Documentation(unittest.TestCase):
         for word in ("outcome", "longrepr", "durations", "worker"):
             self.assertIn(word, out.getvalue())
 
+    def test_import_leaves_the_extension_for_first_use(self):
+        code = ("import sys, fastest; before = 'fastest._fastest' in sys.modules; fastest.TestItem; "
+                "print(before, 'fastest._fastest' in sys.modules, 'TestResult' in dir(fastest))")
+        env = dict(os.environ, PYTHONPATH=str(Path(fastest.__file__).parent.parent))
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.split(), ["False", "True", "True"])
+        with self.assertRaises(AttributeError):
+            fastest.no_such_name
+
     def test_stubs_cover_the_public_names(self):
         pkg = Path(fastest.__file__).parent
         stub = (pkg / "__init__.pyi").read_text()
