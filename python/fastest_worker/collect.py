@@ -278,12 +278,19 @@ class Collector(ParametrizeMixin):
                 "decorators.")
         if isinstance(e, unittest.SkipTest):
             raise ModuleSkipped(str(e), format_skip_location(e))
+        from .report import format_short_traceback
+        cwd = self.config.invocation_dir
         if isinstance(e, ImportError):
+            # pytest: getrepr(style="short") of the traceback without importlib's frames.
             raise CollectError(
                 "ImportError while importing test module '%s'.\nHint: make sure your test "
                 "modules/packages have valid Python names.\nTraceback:\n%s"
-                % (path, format_exception(e, short=True)))
-        raise CollectError(format_exception(e))
+                % (path, format_short_traceback(e, cwd)))
+        from .report import Style
+        if Style.tbstyle not in ("auto", "short"):
+            raise CollectError(format_exception(e))
+        # Collector.repr_failure: short style, the traceback cut where the module's own frames start.
+        raise CollectError(format_short_traceback(e, cwd, start=path))
 
     def collect(self, relpath):
         """(module_node, items, class_errors) for one module; raises CollectError/ModuleSkipped."""

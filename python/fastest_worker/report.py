@@ -306,10 +306,16 @@ def format_skip_location(e):
     return fn, line
 
 
-def format_short_traceback(e, cwd):
-    """pytest's short style for an import error: ``path:line: in name`` entries, E lines."""
+def format_short_traceback(e, cwd, start=None):
+    """pytest's short style for an import error: ``path:line: in name`` entries, E lines;
+    from the first frame in file ``start`` when there is one (pytest's traceback.cut)."""
     out = []
     tb = e.__traceback__
+    if start is not None:
+        t = tb
+        while t is not None and t.tb_frame.f_code.co_filename != start:
+            t = t.tb_next
+        tb = t or tb
     while tb is not None:
         fn = tb.tb_frame.f_code.co_filename
         if not fn.startswith(_HERE) and "importlib._bootstrap" not in fn and not _is_internal(fn):

@@ -44,10 +44,12 @@ class EventSink {
         break;
       case exec::EventKind::test_result:
         send_header({});
+        if (voided(ev.result)) break;
         on_result(ev.batch, ev.result, executor);
         break;
       case exec::EventKind::test_rerun:
         send_header({});
+        if (voided(ev.result)) break;
         m_work_in[ev.batch] += ev.result.duration_s();  // test time, not the batch's overhead
         on_rerun(ev.result);
         break;
@@ -57,6 +59,11 @@ class EventSink {
         ++collect_errors;
         ++summary.counts["error"];
         for (auto& r : m_reporters) r->on_collect_error(ev.collect_error);
+        if (m_interrupt_on_collect_error && !collection_interrupted) {
+          // pytest collects everything first and then runs nothing: find the other errors, run no more.
+          collection_interrupted = true;
+          executor.collect_only_rest();
+        }
         break;
       case exec::EventKind::batch_started:
         m_started[ev.batch] = {ev.worker, ev.time_s};
@@ -115,6 +122,19 @@ class EventSink {
     m_counts.deselected += n;
     summary.counts["deselected"] += static_cast<int>(n);
   }
+  /// A runtime collection error interrupts the run (no --continue-on-collection-errors).
+  void set_interrupt_on_collect_error(bool on) { m_interrupt_on_collect_error = on; }
+  /// After an interrupting collection error, the summary pytest prints: the collection's
+  /// own outcomes (errors, module skips, deselected) and nothing of the tests that ran.
+  void void_results(report::Summary& s) const {
+    s.counts = m_collection_outcomes;
+    s.counts["error"] += collect_errors;
+    if (auto d = summary.counts.find("deselected"); d != summary.counts.end()) s.counts["deselected"] = d->second;
+    s.void_results = true;
+    s.interrupted = true;
+    s.interrupt_reason = "Interrupted: " + std::to_string(collect_errors) +
+                         (collect_errors == 1 ? " error" : " errors") + " during collection";
+  }
   /// --sw: stop at the first failure (--sw-skip: at the second).
   void set_stepwise(bool skip_one) {
     m_stepwise = true;
@@ -150,8 +170,9 @@ class EventSink {
   std::string python_version, fatal;
   int failures = 0, collect_errors = 0, ran = 0;
   bool stopped_on_failure = false;
-  bool stopped_stepwise = false;       ///< --sw stopped the run at a failure (pytest: interrupted, exit 2)
-  std::optional<int> fatal_exit_code;  ///< a worker's `fatal`: pytest's exit code for it
+  bool collection_interrupted = false;  ///< a collection error came: no test result counts from then on
+  bool stopped_stepwise = false;        ///< --sw stopped the run at a failure (pytest: interrupted, exit 2)
+  std::optional<int> fatal_exit_code;   ///< a worker's `fatal`: pytest's exit code for it
 
  private:
   void send_header(const std::vector<std::string>& lines) {
@@ -192,6 +213,9 @@ class EventSink {
     collection_check();
   }
 
+  /// A test's result after an interrupting collection error: pytest would not have run it.
+  bool voided(const base::TestResult& r) const { return collection_interrupted && r.when != "collect"; }
+
   void on_worker_fatal(const exec::Event& ev) {
     // Every worker may hit the same conftest error: pytest shows it once.
     if (fatal_exit_code) return;
@@ -218,6 +242,7 @@ class EventSink {
     base::TestResult flaky;
     const base::TestResult& r = with_attempts(result, flaky);
     ++ran;
+    if (r.when == "collect") ++m_collection_outcomes[std::string(base::summary_word(r.outcome))];
     ++m_tests_in[batch];
     m_work_in[batch] += r.duration_s();
     const bool failed = base::is_failure(r.outcome) || !r.teardown_error.empty() ||
@@ -233,7 +258,7 @@ class EventSink {
     for (auto& rep : m_reporters) rep->on_result(r);
     m_pending.push_back(r);
     if (m_flush.after_result(m_pending.size())) flush();
-    if (failed && !quarantined) {
+    if (failed && !quarantined && !collection_interrupted) {
       ++failures;
       if (m_maxfail > 0 && failures >= m_maxfail && !stopped_on_failure) {
         stopped_on_failure = true;
@@ -280,6 +305,8 @@ class EventSink {
   bool m_collection_reported = false, m_header_sent = false;
   bool m_stepwise = false, m_stepwise_skip = false;
   bool m_warned = false;
+  bool m_interrupt_on_collect_error = false;
+  std::map<std::string, int> m_collection_outcomes;  ///< results decided at collection (module skips, class errors)
   FlushPolicy m_flush;
 };
 
@@ -441,6 +468,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   sink.add_deselected(m_deselected);
   if (o.stepwise) sink.set_stepwise(option_bool(o, "stepwise_skip").value_or(false));
   sink.set_flaky_fails(o.flaky_fails);
+  sink.set_interrupt_on_collect_error(!o.continue_on_collection_errors);
   if (o.quarantine) sink.set_quarantine(quarantined_tests(m_db, o.quarantine_threshold));
   for (const auto& e : m_errors) {
     // --continue-on-collection-errors: they are reported and count against the run.
@@ -497,6 +525,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     summary.interrupt_reason = sig == SIGTERM  ? "Interrupted: Terminated (SIGTERM)"
                                : sig == SIGHUP ? "Interrupted: Hangup (SIGHUP)"
                                                : "Interrupted: KeyboardInterrupt";
+  } else if (sink.collection_interrupted) {
+    sink.void_results(summary);
   } else if (sink.stopped_stepwise) {
     summary.interrupted = true;
     summary.interrupt_reason = "Interrupted: Test failed, continuing from this test next run.";

@@ -37,6 +37,8 @@ struct Executor::Shared {
   /// A worker sent `fatal` (or its start-up failed): no slot takes another batch or
   /// starts another worker.
   std::atomic<bool> draining{false};
+  /// collect_only_rest(): batches taken from now on only collect.
+  std::atomic<bool> collect_rest{false};
 
   /// The next batch; pre-started slots wait here until run() seals the queue.
   std::optional<WorkItem> take(const std::atomic<bool>& stop) {
@@ -47,6 +49,7 @@ struct Executor::Shared {
     if (queue.empty()) return std::nullopt;
     WorkItem w = std::move(queue.front());
     queue.pop_front();
+    if (collect_rest.load()) w.collect_only = true;
     return w;
   }
   void requeue(WorkItem w) {
@@ -79,10 +82,11 @@ struct BatchState {
   double in_flight_start = 0;
   bool finished = false;
   bool collect_failed = false;
-  bool fatal = false;  ///< the worker sent `fatal` and exits
+  bool fatal = false;             ///< the worker sent `fatal` and exits
+  bool collection_known = false;  ///< `collected` or `collect_error` came
 };
 
-enum class BatchEnd { finished, lost, timed_out, stopped, fatal };
+enum class BatchEnd { finished, lost, timed_out, stopped, fatal, abandoned };
 
 base::TestResult failed_result(const WorkItem& item, const std::string& nodeid, base::Outcome outcome,
                                const std::string& text) {
@@ -249,6 +253,7 @@ struct Executor::Slot {
     switch (msg.type) {
       case MessageType::collected:
         bs.collected = msg.items;
+        bs.collection_known = true;
         emit(Event{.kind = EventKind::collected,
                    .batch = item.id,
                    .module = item.module,
@@ -273,6 +278,7 @@ struct Executor::Slot {
         break;
       case MessageType::collect_error:
         bs.collect_failed = true;
+        bs.collection_known = true;
         emit(Event{.kind = EventKind::collect_error,
                    .batch = item.id,
                    .module = item.module,
@@ -374,6 +380,8 @@ struct Executor::Slot {
         wait = std::min(wait, left);
       }
       if (ex.stop_requested()) return BatchEnd::stopped;
+      // Its collection is what the interrupted run still needs; its tests pytest would not run.
+      if (shared.collect_rest.load() && bs.collection_known && !item.collect_only) return BatchEnd::abandoned;
       WorkerMessage msg;
       auto st = proc->read(msg, wait, lost_reason, ex.m_wake_fd);
       if (st == ReadStatus::timeout || st == ReadStatus::woken) continue;
@@ -523,6 +531,10 @@ void Executor::request_stop() {
   }
 }
 
+void Executor::collect_only_rest() {
+  if (m_shared) m_shared->collect_rest.store(true);
+}
+
 void Executor::start() {
   if (m_shared) return;
   m_shared = std::make_unique<Shared>();
@@ -600,6 +612,12 @@ void Executor::slot_loop(int slot_index, Shared& shared) {
     if (end == BatchEnd::fatal) {
       slot.after_fatal();
       break;
+    }
+    if (end == BatchEnd::abandoned) {
+      slot.proc->kill_group(SIGKILL);
+      slot.proc->reap(1.0);
+      slot.proc.reset();
+      continue;
     }
     if (end == BatchEnd::stopped) {
       // Interrupted: the test in flight is not reported; its worker is not reused.

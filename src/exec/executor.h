@@ -128,6 +128,13 @@ class Executor {
   void request_stop();
   bool stop_requested() const { return m_stop.load(std::memory_order_relaxed); }
 
+  /// Collection failed somewhere and the run is interrupted as pytest interrupts it (pytest
+  /// collects everything, then runs nothing): every batch not started yet is only
+  /// collected (`collect_only`: its errors are found, none of its tests runs), and a busy
+  /// worker whose batch has reported its collection is killed (within a second; its test
+  /// in flight is not reported) and replaced. Results already reported are kept. Any thread.
+  void collect_only_rest();
+
  private:
   struct Shared;
   struct Slot;

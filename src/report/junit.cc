@@ -196,10 +196,24 @@ std::string JunitReporter::captured(const base::TestResult& r) const {
 void JunitReporter::on_collect_error(const base::CollectionError& e) {
   base::TestResult r{.node_id = e.file, .file = e.file, .when = "collect"};
   ++m_errors;
-  m_cases += open_testcase(r, 0) + ">" + element("error", "collection failure", e.message) + "</testcase>";
+  ++m_collection.errors;
+  std::string c = open_testcase(r, 0) + ">" + element("error", "collection failure", e.message) + "</testcase>";
+  m_cases += c;
+  m_collection.cases += c;
 }
 
 void JunitReporter::on_result(const base::TestResult& r) {
+  const std::size_t from = m_cases.size();
+  const int errors = m_errors, skipped = m_skipped;
+  add_result(r);
+  // What collection decided stays when a collection error voids the tests' results.
+  if (r.when != "collect") return;
+  m_collection.cases.append(m_cases, from);
+  m_collection.errors += m_errors - errors;
+  m_collection.skipped += m_skipped - skipped;
+}
+
+void JunitReporter::add_result(const base::TestResult& r) {
   const bool call_only = m_opts.duration_report == "call";
   double first_time = call_only ? r.call_s : r.setup_s + r.call_s;
   std::string body;
@@ -310,16 +324,23 @@ void JunitReporter::on_suite_property(const std::string& name, const std::string
 }
 
 std::string JunitReporter::render(const Summary& s) const {
-  int tests = m_passed + m_failures + m_skipped + m_errors - m_double;
+  if (s.void_results)
+    return document(s, m_collection.cases, 0, m_collection.errors, m_collection.skipped,
+                    m_collection.errors + m_collection.skipped);
+  return document(s, m_cases, m_failures, m_errors, m_skipped, m_passed + m_failures + m_skipped + m_errors - m_double);
+}
+
+std::string JunitReporter::document(const Summary& s, const std::string& cases, int failures, int errors, int skipped,
+                                    int tests) const {
   std::string props;
   for (const auto& [k, v] : m_suite_properties)
     props += "<property name=\"" + xml_attr_escape(k) + "\" value=\"" + xml_attr_escape(v) + "\" />";
   if (!props.empty()) props = "<properties>" + props + "</properties>";
   return "<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites><testsuite name=\"" +
-         xml_attr_escape(m_opts.suite_name) + "\" errors=\"" + std::to_string(m_errors) + "\" failures=\"" +
-         std::to_string(m_failures) + "\" skipped=\"" + std::to_string(m_skipped) + "\" tests=\"" +
-         std::to_string(tests) + "\" time=\"" + attr_time(s.wall_s) + "\" timestamp=\"" + m_timestamp +
-         "\" hostname=\"" + xml_attr_escape(m_opts.hostname) + "\">" + props + m_cases + "</testsuite></testsuites>";
+         xml_attr_escape(m_opts.suite_name) + "\" errors=\"" + std::to_string(errors) + "\" failures=\"" +
+         std::to_string(failures) + "\" skipped=\"" + std::to_string(skipped) + "\" tests=\"" + std::to_string(tests) +
+         "\" time=\"" + attr_time(s.wall_s) + "\" timestamp=\"" + m_timestamp + "\" hostname=\"" +
+         xml_attr_escape(m_opts.hostname) + "\">" + props + cases + "</testsuite></testsuites>";
 }
 
 void JunitReporter::on_finish(const Summary& s) {

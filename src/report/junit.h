@@ -50,6 +50,9 @@ class JunitReporter final : public Reporter {
   bool write_failed() const { return m_write_failed; }
 
  private:
+  void add_result(const base::TestResult& r);
+  std::string document(const Summary& s, const std::string& cases, int failures, int errors, int skipped,
+                       int tests) const;
   std::string open_testcase(const base::TestResult& r, double seconds) const;
   std::string captured(const base::TestResult& r) const;
   std::string rerun_elements(const base::TestResult& final_result);
@@ -61,6 +64,11 @@ class JunitReporter final : public Reporter {
   std::vector<std::pair<std::string, std::string>> m_suite_properties;
   std::map<std::string, std::vector<base::TestResult>> m_reruns;  ///< node id -> failed attempts so far
   int m_passed = 0, m_failures = 0, m_errors = 0, m_skipped = 0, m_double = 0;
+  /// The <testcase>s collection decided (errors, module skips): all a voided run writes.
+  struct {
+    std::string cases;
+    int errors = 0, skipped = 0;
+  } m_collection;
   bool m_write_failed = false;
 };
 

@@ -52,6 +52,10 @@ struct Summary {
   /// A worker sent `fatal` (session-level error): reporters that printed nothing yet stay
   /// silent, as pytest prints only the error when its configuration fails.
   bool fatal = false;
+  /// A collection error interrupted the run: pytest collects everything before running
+  /// and runs nothing then, so reporters show only what collection decided (collection
+  /// errors, module skips) and none of the tests that ran before the error was seen.
+  bool void_results = false;
   /// --quarantine: tests whose failures were not counted against the run (their own section).
   std::vector<std::string> quarantined{};
   int exit_code = 0;  ///< the process's exit status (pytest's table)

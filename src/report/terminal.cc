@@ -230,7 +230,9 @@ void TerminalReporter::on_info(const std::string& text) {
 void TerminalReporter::on_collect_error(const base::CollectionError& e) {
   ensure_header();
   // pytest collects before it runs: a collection error has no progress letter.
-  m_errors.push_back({"ERROR collecting " + e.file, sanitize(e.message), e.file, ""});
+  std::string body = sanitize(e.message);
+  if (!body.empty() && body.back() != '\n') body += '\n';
+  m_errors.push_back({"ERROR collecting " + e.file, body, e.file, ""});
 }
 
 void TerminalReporter::on_rerun(const base::TestResult& r) {

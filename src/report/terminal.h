@@ -100,6 +100,8 @@ class TerminalReporter final : public Reporter {
   std::string crash_line(const base::TestResult& r) const;
   std::string summary_line(const std::string& word, const std::string& node_id, const std::string& msg) const;
 
+  /// pytest ran nothing (a collection error interrupted the run): drop what tests reported.
+  void forget_tests();
   void print_errors();
   void print_failures();
   void print_warnings();

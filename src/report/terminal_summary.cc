@@ -312,6 +312,17 @@ void TerminalReporter::print_short_summary() {
   if (!lines.empty()) write(rule("short test summary info", '=', {Color::cyan, true}) + lines);
 }
 
+void TerminalReporter::forget_tests() {
+  const auto at_collection = [](const base::TestResult& r) { return r.when != "collect"; };
+  for (auto* v : {&m_failed, &m_passed, &m_skipped, &m_xfailed, &m_xpassed})
+    v->erase(std::remove_if(v->begin(), v->end(), at_collection), v->end());
+  m_errors.erase(std::remove_if(m_errors.begin(), m_errors.end(),
+                                [](const ErrorEntry& e) { return e.title.rfind("ERROR collecting ", 0) != 0; }),
+                 m_errors.end());
+  m_phases.clear();
+  m_module_letters.clear();
+}
+
 void TerminalReporter::on_finish(const Summary& s) {
   // The live area goes before the summary: the scroll-back then reads like pytest's.
   if (m_live) {
@@ -322,6 +333,7 @@ void TerminalReporter::on_finish(const Summary& s) {
   }
   // A session error before anything was shown: pytest prints only the error (stderr).
   if (s.fatal && !m_header_printed) return;
+  if (s.void_results) forget_tests();
   ensure_header();
   m_finishing = true;
   if (!m_deferred_collected && !m_collected_printed && m_opts.verbose >= 0) {

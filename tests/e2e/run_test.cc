@@ -54,6 +54,36 @@ TEST(EndToEnd, ContinueOnCollectionErrorsRunsTheRest) {
   EXPECT_NE(r.out.find("1 passed, 1 error"), std::string::npos) << r.out;
 }
 
+// pytest collects every module before running any: an import error means nothing runs.
+// fastest sees it when the module's batch starts; from then on it runs no more tests, only
+// collects the modules not started yet (so every error is reported), and shows only what
+// collection decided.
+TEST(EndToEnd, ImportErrorAtRunTimeInterruptsAsPytestDoes) {
+  for (const std::string engine : {"native", "pytest"}) {
+    FixtureProject p("collect_interrupt");
+    auto junit = p.dir() / "junit.xml";
+    auto r = p.run({"-n", "1", "--schedule", "fifo", "--engine", engine, "--junitxml", junit.string(), "-rA"});
+    EXPECT_EQ(r.exit_code, 2) << engine << r.out << r.err;
+    EXPECT_NE(r.out.find("ERROR collecting tests/test_b.py"), std::string::npos) << engine << r.out;
+    EXPECT_NE(r.out.find("ERROR collecting tests/test_d.py"), std::string::npos) << engine << r.out;
+    EXPECT_NE(r.out.find("Interrupted: 2 errors during collection"), std::string::npos) << engine << r.out;
+    EXPECT_NE(r.out.find(" 2 errors in "), std::string::npos) << engine << r.out;
+    EXPECT_EQ(r.out.find("passed"), std::string::npos) << engine << r.out;
+    EXPECT_EQ(r.out.find("FAILURES"), std::string::npos) << engine << r.out;
+    EXPECT_EQ(r.out.find("test_three"), std::string::npos) << engine << r.out;
+    std::string xml = slurp(junit);
+    EXPECT_NE(xml.find("errors=\"2\" failures=\"0\" skipped=\"0\" tests=\"2\""), std::string::npos) << xml;
+    EXPECT_EQ(xml.find("test_one"), std::string::npos) << xml;
+  }
+}
+
+TEST(EndToEnd, ImportErrorWithContinueOnCollectionErrorsRunsTheRest) {
+  FixtureProject p("collect_interrupt");
+  auto r = p.run({"-n", "1", "--schedule", "fifo", "--continue-on-collection-errors"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 failed, 2 passed, 2 errors in "), std::string::npos) << r.out;
+}
+
 TEST(EndToEnd, ResultsAreRecordedInTheDatabase) {
   FixtureProject p("one_failure");
   auto r = p.run({"-n", "2"});
