@@ -1,5 +1,7 @@
-// Issue 10's cost target: `stats --flaky`, `stats --regressions` and `db query` each answer in
-// under 200 ms on a store holding 30 runs of 100,000 tests.
+// Issue 10's cost target: `stats` (plain, --flaky, --regressions), `plan` and `db query` each
+// answer in under 200 ms on a store holding 30 runs of 100,000 tests; issue 12's: the
+// controller's store start-up (open + history for the planner) with those 30 runs under
+// 100 ms, and the bytes per kept result after `db prune` (counter `bytes_per_result`).
 //   build/bench/history_queries_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
@@ -100,5 +102,53 @@ void BM_DbQuery(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_DbQuery)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+/// Plain `fastest stats`: what app/commands.cc load_model reads.
+void BM_Stats(benchmark::State& state) {
+  const fs::path& path = store_path();
+  for (auto _ : state) {
+    auto s = std::move(HistoryStore::open(path)).value();
+    auto tests = s->slowest_tests(20);
+    auto flaky = s->flaky_tests(20);
+    auto modules = s->slowest_modules(1u << 30);
+    auto runs = s->recent_runs(10);
+    if (!tests.ok() || !flaky.ok() || !modules.ok() || !runs.ok() || runs->empty()) std::abort();
+    auto spans = s->batches(runs->front().id);
+    benchmark::DoNotOptimize(spans);
+  }
+}
+BENCHMARK(BM_Stats)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+/// The store's part of the controller's start-up and of `fastest plan`: open, the planner's
+/// history, and past prediction accuracy.
+void BM_StartUp(benchmark::State& state) {
+  const fs::path& path = store_path();
+  for (auto _ : state) {
+    auto s = std::move(HistoryStore::open(path)).value();
+    auto h = s->history();
+    auto p = s->planning_record(10);
+    if (h.test_seconds.size() != k_tests || !p.ok()) std::abort();
+    benchmark::DoNotOptimize(h);
+  }
+}
+BENCHMARK(BM_StartUp)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+/// File size (database + -wal) per kept result after `fastest db prune` (prune + VACUUM).
+void BM_BytesPerResult(benchmark::State& state) {
+  const fs::path& path = store_path();
+  double per_result = 0;
+  for (auto _ : state) {
+    {
+      auto s = std::move(HistoryStore::open(path)).value();
+      if (!s->prune(k_runs).ok() || !s->compact().ok()) std::abort();
+    }
+    std::uintmax_t bytes = fs::file_size(path);
+    std::error_code ec;
+    if (auto wal = fs::file_size(path.string() + "-wal", ec); !ec) bytes += wal;
+    per_result = static_cast<double>(bytes) / (static_cast<double>(k_runs) * k_tests);
+  }
+  state.counters["bytes_per_result"] = per_result;
+}
+BENCHMARK(BM_BytesPerResult)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace

@@ -528,7 +528,7 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   if (auto sel = StaticSelection::make(o.keyword, o.markexpr); !sel.ok()) return sel.error();
   if (strict_config)
     if (auto key = unknown_ini_key(ex->ini, conftest_ini)) return plain("Unknown config option: " + *key + "\n");
-  if (auto st = apply_fastest_settings(o, given_dests(parsed.value(), table), ex->ini.rootdir, env); !st.ok())
+  if (auto st = apply_fastest_settings(o, given_dests(parsed.value(), table), ex->ini.rootdir, env, &ex->ini); !st.ok())
     return plain(st.error().message);
   o.expanded_args = strip_fastest_only(ex->args, parsed.value(), table);
   json options = json::object();

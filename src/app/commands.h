@@ -24,6 +24,7 @@ struct DbOptions {
   std::string output;               ///< merge -o / export destination
   std::string db;                   ///< --db for export/check/prune (default: the project's)
   int keep_runs = 30;               ///< prune --keep
+  double max_age_days = 0;          ///< prune --max-age (0: no age limit)
 };
 
 struct PlanCommandOptions {

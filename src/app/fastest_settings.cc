@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <optional>
@@ -82,6 +83,21 @@ const std::vector<Setting>& settings() {
          o.quarantine_threshold = *d;
          return "";
        }},
+      {"keep_runs", "FASTEST_KEEP_RUNS", "keep_runs", true,
+       [](Options& o, const std::string& v) -> std::string {
+         auto d = to_number(v);
+         if (!d || *d < 1 || *d > 1e6 || *d != static_cast<int>(*d))
+           return "expected a whole number of runs (at least 1), got '" + v + "'";
+         o.keep_runs = static_cast<int>(*d);
+         return "";
+       }},
+      {"retention_days", "FASTEST_RETENTION_DAYS", "retention_days", true,
+       [](Options& o, const std::string& v) -> std::string {
+         auto d = to_number(v);
+         if (!d || *d < 0 || !std::isfinite(*d)) return "expected a number of days (0: no limit), got '" + v + "'";
+         o.retention_days = *d;
+         return "";
+       }},
       {"shard", "FASTEST_SHARD", "shard", false,
        [](Options& o, const std::string& v) { return o.shard = v, std::string(); }},
       {"engine", "FASTEST_ENGINE", "engine", false,
@@ -146,8 +162,14 @@ std::optional<int> parse_worker_count(const std::string& v) {
   return static_cast<int>(n);
 }
 
+/// The settings pytest's ini file may carry too (history settings only: the others are
+/// pytest's or its plugins' names).
+bool ini_setting(const std::string& key) {
+  return key == "quarantine_threshold" || key == "keep_runs" || key == "retention_days";
+}
+
 base::Status apply_fastest_settings(Options& o, const std::set<std::string>& given, const fs::path& rootdir,
-                                    const GetEnv& env) {
+                                    const GetEnv& env, const IniConfig* ini) {
   fs::path file = rootdir / "pyproject.toml";
   auto tool = read_tool_fastest(file);
   if (!tool.ok()) return tool.error();
@@ -158,6 +180,10 @@ base::Status apply_fastest_settings(Options& o, const std::set<std::string>& giv
     } else if (auto it = tool.value().find(s.key); it != tool.value().end()) {
       if (auto err = s.set(o, it->second); !err.empty())
         return bad(file.string() + ": [tool.fastest] " + s.key + ": " + err);
+    } else if (ini && ini_setting(s.key) && ini->has(s.key)) {
+      std::string v;
+      for (const auto& part : ini->values.at(s.key)) v += part;
+      if (auto err = s.set(o, v); !err.empty()) return bad(ini->inifile.string() + ": " + s.key + ": " + err);
     }
   }
   return base::ok_status();

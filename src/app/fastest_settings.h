@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/command_line.h"
+#include "app/config.h"
 #include "app/options.h"
 #include "base/result.h"
 
@@ -19,7 +20,10 @@ std::optional<int> parse_worker_count(const std::string& v);
 /// Fills the settings the command line left unset (`given`: the dests it set, e.g.
 /// "numprocesses", "db"). An unknown [tool.fastest] key or a value of the wrong type is
 /// an Error(usage) naming the key and the file; a bad FASTEST_* value names the variable.
+/// `ini` (pytest's ini file: pytest.ini, setup.cfg, tox.ini, [tool.pytest.ini_options]) may
+/// give the history settings (quarantine_threshold, keep_runs, retention_days) last.
 base::Status apply_fastest_settings(Options& o, const std::set<std::string>& given,
-                                    const std::filesystem::path& rootdir, const GetEnv& env);
+                                    const std::filesystem::path& rootdir, const GetEnv& env,
+                                    const IniConfig* ini = nullptr);
 
 }  // namespace fastest::app

@@ -34,6 +34,8 @@ struct Options {
   bool flaky_fails = false;           ///< --flaky-fails: a flaky test (failed, then passed) fails the run
   bool quarantine = false;            ///< --quarantine: failures of historically flaky tests do not fail the run
   double quarantine_threshold = 0.2;  ///< flip rate from which --quarantine applies ([tool.fastest])
+  int keep_runs = 30;                 ///< runs whose results the store keeps ([tool.fastest] keep_runs)
+  double retention_days = 0;          ///< and only while younger than this (0: no age limit)
   std::string shard;                  ///< --shard K/N ("" = from CI env or none)
   std::string rootdir;                ///< --rootdir
   std::string report_chars = "fE";    ///< -r

@@ -69,7 +69,7 @@ ExitCode run_plan(const PlanCommandOptions& opts) {
   }
   auto suite = build_suite(ctx.value(), discover_pass(ctx.value(), *db.value()));
   scheduler::History history;
-  auto h = db.value()->history();
+  auto h = db.value()->history(planning_environment(ctx.value()));
   history.test_seconds = std::move(h.test_seconds);
   history.module_overhead = std::move(h.module_overhead_seconds);
   scheduler::PlanOptions po;

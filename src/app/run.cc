@@ -17,6 +17,7 @@
 #include "app/context.h"
 #include "app/engine_pool.h"
 #include "app/expression.h"
+#include "app/reporting.h"
 #include "app/session.h"
 #include "base/clock.h"
 #include "base/node_id.h"
@@ -78,10 +79,20 @@ discovery::ParsedFile from_cached(store::CachedFile c) {
 base::Result<std::unique_ptr<store::HistoryStore>> open_store(const RunContext& ctx) {
   if (ctx.db_path.empty()) return store::HistoryStore::open_memory();
   auto st = store::HistoryStore::open(ctx.db_path);
-  if (st.ok()) return st;
+  if (st.ok()) {
+    st.value()->set_retention(ctx.opts.keep_runs, ctx.opts.retention_days);
+    return st;
+  }
   // A store we cannot use never changes test outcomes: run without history.
   std::fprintf(stderr, "fastest: warning: %s; running without history\n", st.error().message.c_str());
   return store::HistoryStore::open_memory();
+}
+
+store::Environment planning_environment(const RunContext& ctx) {
+  store::Environment env;
+  env.host = host_name();
+  env.workers = ctx.workers;
+  return env;
 }
 
 discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db) {

@@ -38,6 +38,9 @@ void clear_interrupt();
 
 /// Opens the run's store; an unusable file means a run without history (never a changed outcome).
 base::Result<std::unique_ptr<store::HistoryStore>> open_store(const RunContext& ctx);
+/// The environment whose recorded durations the planner prefers: this host and worker
+/// count (the workers' Python version is only known once they run, so any matches).
+store::Environment planning_environment(const RunContext& ctx);
 
 /// Discovery with the store as its cache (changed files are written back).
 discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db);

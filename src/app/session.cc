@@ -27,7 +27,7 @@ Session::Session(const RunContext& ctx, store::HistoryStore& db, std::vector<sch
 
 base::Status Session::restrict_to_shard() {
   scheduler::History history;
-  auto recorded = m_db.history();
+  auto recorded = m_db.history(planning_environment(m_ctx));
   history.test_seconds = std::move(recorded.test_seconds);
   history.module_overhead = std::move(recorded.module_overhead_seconds);
   scheduler::PlanOptions po;
@@ -113,7 +113,7 @@ base::Result<std::vector<scheduler::ModuleInput>> Session::shard_modules(const s
 base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
   const auto& o = m_ctx.opts;
   scheduler::History history;
-  auto recorded = m_db.history();
+  auto recorded = m_db.history(planning_environment(m_ctx));
   history.test_seconds = std::move(recorded.test_seconds);
   history.module_overhead = std::move(recorded.module_overhead_seconds);
   if (o.last_failed) apply_last_failed();

@@ -115,6 +115,7 @@ ExitCode db_main(int argc, char** argv) {
   p.add_options()("h,help", "help")("o,output", "merge destination", cxxopts::value<std::string>())(
       "db", "database to act on (default: the project's)", cxxopts::value<std::string>())(
       "keep", "prune: runs to keep", cxxopts::value<int>()->default_value("30"))(
+      "max-age", "prune: also drop runs older than DAYS (never the newest)", cxxopts::value<double>())(
       "args", "action and files", cxxopts::value<std::vector<std::string>>());
   p.parse_positional({"args"});
   fastest::app::DbOptions o;
@@ -124,7 +125,8 @@ ExitCode db_main(int argc, char** argv) {
     if (r.count("args")) args = r["args"].as<std::vector<std::string>>();
     if (r.count("help") || args.empty())
       return std::printf(
-                 "%s\nactions: merge A.db B.db ... -o OUT.db | export OUT.db | check [PATH] | prune [--keep K] | query "
+                 "%s\nactions: merge A.db B.db ... -o OUT.db | export OUT.db | check [PATH] | prune [--keep K] "
+                 "[--max-age DAYS] | query "
                  "SQL\n",
                  p.help().c_str()),
              args.empty() && !r.count("help") ? ExitCode::usage_error : ExitCode::ok;
@@ -133,6 +135,7 @@ ExitCode db_main(int argc, char** argv) {
     if (r.count("output")) o.output = r["output"].as<std::string>();
     if (r.count("db")) o.db = r["db"].as<std::string>();
     o.keep_runs = r["keep"].as<int>();
+    if (r.count("max-age")) o.max_age_days = r["max-age"].as<double>();
   } catch (const cxxopts::exceptions::exception& e) {
     return usage(std::string("fastest db: ") + e.what());
   }

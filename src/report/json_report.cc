@@ -59,8 +59,14 @@ void JsonReporter::on_result(const base::TestResult& r) {
          .start_s = r.start_offset_s,
          .worker = r.worker,
          .batch = r.batch};
+  if (auto it = m_reruns.find(r.node_id); it != m_reruns.end()) {
+    t.reruns = std::move(it->second);
+    m_reruns.erase(it);
+  }
   m_tests.push_back(std::move(t));
 }
+
+void JsonReporter::on_rerun(const base::TestResult& r) { m_reruns[r.node_id].push_back(r); }
 
 void JsonReporter::on_finish(const Summary& s) {
   json run = {
@@ -94,6 +100,22 @@ void JsonReporter::on_finish(const Summary& s) {
     if (!t.message.empty()) j["message"] = t.message;
     if (!t.longrepr.empty()) j["longrepr"] = t.longrepr;
     if (!t.teardown_error.empty()) j["teardown_error"] = t.teardown_error;
+    // --reruns: every attempt, the final one included (a flaky test has attempts > 1).
+    j["attempts"] = 1 + t.reruns.size();
+    if (!t.reruns.empty()) {
+      json reruns = json::array();
+      for (const auto& a : t.reruns) {
+        json aj = {{"attempt", a.attempt},
+                   {"outcome", std::string(base::outcome_name(a.outcome))},
+                   {"when", a.when},
+                   {"duration_s", a.setup_s + a.call_s + a.teardown_s},
+                   {"worker", a.worker}};
+        if (!a.message.empty()) aj["message"] = a.message;
+        if (keeps_longrepr(a.outcome) && !a.longrepr.empty()) aj["longrepr"] = a.longrepr;
+        reruns.push_back(std::move(aj));
+      }
+      j["reruns"] = std::move(reruns);
+    }
     tests.push_back(std::move(j));
   }
   json errors = json::array();

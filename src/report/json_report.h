@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "report/reporter.h"
@@ -27,6 +28,7 @@ class JsonReporter final : public Reporter {
   void on_start(const RunHeader& h) override { m_header = h; }
   void on_collect_error(const base::CollectionError& e) override { m_collect_errors.push_back(e); }
   void on_result(const base::TestResult& r) override;
+  void on_rerun(const base::TestResult& r) override;
   void on_finish(const Summary& s) override;
   /// The document as written (after on_finish).
   const std::string& text() const { return m_text; }
@@ -40,7 +42,10 @@ class JsonReporter final : public Reporter {
     double setup_s, call_s, teardown_s, start_s;
     int worker;
     std::int64_t batch;
+    std::vector<base::TestResult> reruns;  ///< --reruns: the failed attempts before this result
   };
+  /// node id -> failed attempts not yet followed by the test's final result.
+  std::unordered_map<std::string, std::vector<base::TestResult>> m_reruns;
   std::string m_path;
   std::FILE* m_out;
   JsonRunInfo m_run;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 #include <tuple>
 #include <unordered_set>
@@ -74,11 +75,11 @@ void bind_result(SQLite::Statement& ins, int at, std::int64_t run_id, std::int64
   ins.bind(at + 1, run_id);
   ins.bind(at + 2, node);
   ins.bind(at + 3, static_cast<int>(r.outcome));
-  bind_seconds(ins, at + 4, r.setup_s);
-  bind_seconds(ins, at + 5, r.call_s);
-  bind_seconds(ins, at + 6, r.teardown_s);
+  bind_micros(ins, at + 4, r.setup_s);
+  bind_micros(ins, at + 5, r.call_s);
+  bind_micros(ins, at + 6, r.teardown_s);
   ins.bind(at + 7, r.worker);
-  bind_seconds(ins, at + 8, r.start_offset_s);
+  bind_micros(ins, at + 8, r.start_offset_s, 1e3);
   if (r.message.size() <= k_max_message_bytes) {
     ins.bindNoCopy(at + 9, r.message);
   } else {
@@ -98,8 +99,8 @@ std::string values_list(int rows, int columns) {
 }
 
 constexpr const char* k_insert_results =
-    "INSERT INTO results (run, node, outcome, setup_s, call_s, teardown_s, worker, "
-    "start_offset_s, message) VALUES ";
+    "INSERT INTO results (run, node, outcome, setup_us, call_us, teardown_us, worker, "
+    "start_ms, message) VALUES ";
 constexpr const char* k_upsert_stats =
     "INSERT INTO test_stats (node, n, timed, estimate_s, spread_s, last_s, "
     "last_outcome, last_verdict, failures, flips, last_run, recent) VALUES ";
@@ -108,6 +109,17 @@ constexpr const char* k_upsert_stats_tail =
     "spread_s = excluded.spread_s, last_s = excluded.last_s, last_outcome = excluded.last_outcome, "
     "last_verdict = excluded.last_verdict, failures = excluded.failures, flips = excluded.flips, "
     "last_run = excluded.last_run, recent = excluded.recent";
+
+/// Appends one sample per row to series.samples, keeping the last ?cap bytes (the last
+/// parameter: the retention's runs x k_sample_bytes). `||` makes text of two blobs; the CAST
+/// makes it a blob again, byte for byte.
+std::string append_samples_sql(int rows) {
+  const std::string cap = "?" + std::to_string(rows * 2 + 1);
+  return "INSERT INTO series (node, samples) VALUES " + values_list(rows, 2) +
+         " ON CONFLICT (node) DO UPDATE SET samples = CAST(CASE WHEN length(series.samples) >= " + cap +
+         " THEN substr(series.samples, length(series.samples) - " + cap + " + " + std::to_string(k_sample_bytes + 1) +
+         ") ELSE series.samples END || excluded.samples AS BLOB)";
+}
 
 }  // namespace
 
@@ -137,8 +149,8 @@ Statements::Statements(SQLite::Database& db)
                  "failed = ?, errors = ?, skipped = ?, python_version = coalesce(nullif(?, ''), python_version) "
                  "WHERE id = ?"),
       run_work(db,
-               "UPDATE runs SET work_s = (SELECT total(coalesce(setup_s, 0) + coalesce(call_s, 0) + "
-               "coalesce(teardown_s, 0)) FROM results WHERE run = ?1) WHERE id = ?1"),
+               "UPDATE runs SET work_s = (SELECT total(coalesce(setup_us, 0) + coalesce(call_us, 0) + "
+               "coalesce(teardown_us, 0)) / 1e6 FROM results WHERE run = ?1) WHERE id = ?1"),
       run_count(db, "SELECT count(*) FROM runs WHERE ended_unix IS NOT NULL"),
       insert_node(db, "INSERT INTO nodes (id, node_id, file) VALUES " + values_list(1, 3)),
       insert_nodes(db, "INSERT INTO nodes (id, node_id, file) VALUES " + values_list(k_rows_per_insert, 3)),
@@ -154,6 +166,9 @@ Statements::Statements(SQLite::Database& db)
                  "FROM nodes n LEFT JOIN test_stats s ON s.node = n.id"),
       data_version(db, "PRAGMA data_version"),
       count_nodes(db, "SELECT max(id) FROM nodes"),  // an upper bound of the count, from the b-tree end
+      estimates(db,
+                "SELECT n.node_id, s.estimate_s FROM test_stats s JOIN nodes n ON n.id = s.node "
+                "WHERE s.timed > 0"),
       get_module_stats(db, "SELECT n, recent FROM module_stats WHERE file = ?"),
       upsert_module_stats(db,
                           "INSERT OR REPLACE INTO module_stats (file, n, estimate_s, last_s, last_run_uuid, "
@@ -175,10 +190,9 @@ Statements::Statements(SQLite::Database& db)
                   "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
                   "FROM test_stats s JOIN nodes n ON n.id = s.node "
                   "WHERE s.flips > 0 ORDER BY s.flips DESC, s.failures DESC, n.node_id LIMIT ?"),
-      all_test_stats(db,
-                     "SELECT n.node_id, n.file, s.node IS NOT NULL, s.n, s.timed, s.estimate_s, s.spread_s, "
-                     "s.last_s, s.last_outcome, s.last_verdict, s.failures, s.flips, s.last_run, s.recent "
-                     "FROM test_stats s JOIN nodes n ON n.id = s.node"),
+      module_sums(db,
+                  "SELECT n.file, s.estimate_s, s.spread_s, s.last_s, s.recent FROM test_stats s "
+                  "JOIN nodes n ON n.id = s.node"),
       recent_runs(db,
                   "SELECT id, uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, "
                   "host, git_commit, predicted_makespan_s, lower_bound_s, actual_makespan_s, exit_status, "
@@ -189,7 +203,9 @@ Statements::Statements(SQLite::Database& db)
               "ORDER BY worker, start_s"),
       insert_attempt(db,
                      "INSERT OR IGNORE INTO attempts (run, node, attempt, outcome, setup_s, call_s, teardown_s, "
-                     "worker, start_offset_s, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
+                     "worker, start_offset_s, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      append_sample(db, append_samples_sql(1)),
+      append_samples(db, append_samples_sql(k_rows_per_insert)) {}
 
 TestStatsRow read_stats(SQLite::Statement& q, int first) {
   TestStatsRow s;
@@ -300,7 +316,10 @@ int HistoryStore::schema_version() const {
   }
 }
 
-void HistoryStore::set_retention(int keep_runs) { m_impl->keep_runs = std::max(1, keep_runs); }
+void HistoryStore::set_retention(int keep_runs, double max_age_days) {
+  m_impl->keep_runs = std::max(1, keep_runs);
+  m_impl->max_age_days = std::isfinite(max_age_days) && max_age_days > 0 ? max_age_days : 0;
+}
 
 std::optional<CachedFile> HistoryStore::cached_file(std::string_view rel_path) const {
   try {
@@ -498,6 +517,27 @@ void insert_attempts(StoreImpl& impl, std::int64_t run_id,
   }
 }
 
+/// One sample per timed result onto its test's series (schema 5), capped at the retention.
+void append_series(StoreImpl& impl, std::int64_t run_id,
+                   const std::vector<std::pair<NodeState*, const base::TestResult*>>& rows) {
+  std::vector<std::pair<std::int64_t, std::string>> samples;
+  samples.reserve(rows.size());
+  for (const auto& [ns, r] : rows) {
+    auto d = total_seconds(*r);
+    if (!d) continue;
+    const bool passed = r->outcome == base::Outcome::passed || r->outcome == base::Outcome::flaky;
+    append_sample(samples.emplace_back(ns->id, std::string()).second, run_id, *d, passed);
+  }
+  const auto cap = static_cast<std::int64_t>(impl.keep_runs) * static_cast<std::int64_t>(k_sample_bytes);
+  impl.st.append_sample.bind(3, cap);
+  impl.st.append_samples.bind(k_rows_per_insert * 2 + 1, cap);
+  insert_rows(impl.st.append_sample, impl.st.append_samples, 2, samples,
+              [](SQLite::Statement& st, int at, const std::pair<std::int64_t, std::string>& s) {
+                st.bind(at + 1, s.first);
+                st.bindNoCopy(at + 2, s.second.data(), static_cast<int>(s.second.size()));
+              });
+}
+
 }  // namespace
 
 base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const base::TestResult> results,
@@ -547,6 +587,7 @@ base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const b
     }
     insert_rows(impl.st.upsert_stat, impl.st.upsert_stats, 12, touched,
                 [](SQLite::Statement& st, int at, const NodeState* ns) { write_stats(st, ns->id, ns->stats, at); });
+    append_series(impl, run_id, rows);
     tx.commit();
     return base::ok_status();
   } catch (const std::exception& e) {
@@ -578,7 +619,7 @@ base::Status HistoryStore::finish_run(std::int64_t run_id, const RunEnd& end, co
       work->exec();
       tx.commit();
     }
-    if (auto pruned = prune(m_impl->keep_runs); !pruned) return pruned.error();
+    if (auto pruned = prune(m_impl->keep_runs, m_impl->max_age_days); !pruned) return pruned.error();
     return base::ok_status();
   } catch (const std::exception& e) {
     return db_error("recording the end of the run", e);

@@ -76,6 +76,13 @@ struct History {
   std::unordered_map<std::string, double> module_overhead_seconds;
 };
 
+/// Where a run happens, for history kept per environment. Empty / 0 fields match any.
+struct Environment {
+  std::string python_version;
+  std::string host;
+  int workers = 0;
+};
+
 /// One test's statistics for `fastest stats`.
 struct TestStat {
   std::string node_id, file;
@@ -206,6 +213,13 @@ class HistoryStore {
   // --- history for the planner (schema 2) ---
   /// Per-test robust seconds and per-module overheads, from the incrementally kept statistics.
   History history() const;
+  /// The same, preferring `env`'s durations: when the kept runs hold more than one
+  /// environment and some match `env`, a test's seconds are the median of its last 16 timed
+  /// results in matching runs; a test measured only elsewhere gets the median of its other
+  /// results scaled by the measured ratio between the environments (the median, over tests
+  /// measured in both, of this environment's median / the others'). Module overheads are
+  /// not kept per environment.
+  History history(const Environment& env) const;
   /// Appends module costs of a running run (one transaction); bad durations count as unknown.
   base::Status record_modules(std::int64_t run_id, std::span<const ModuleCost> modules);
   /// Appends batch spans of a running run (one transaction), for the per-worker timeline.
@@ -237,12 +251,18 @@ class HistoryStore {
   base::Result<std::vector<BatchSpan>> batches(std::int64_t run_id) const;
 
   // --- retention and `fastest db` ---
-  /// Runs whose results are kept (default 30); finish_run prunes to it. At least 1.
-  void set_retention(int keep_runs);
-  /// Deletes results, module costs and batches of all but the newest `keep_runs` runs (their
-  /// statistics were folded in when recorded; the runs' own rows stay for identity and
-  /// stats), and the statistics of tests not seen in those runs. Returns results deleted.
-  base::Result<std::int64_t> prune(int keep_runs);
+  /// Runs whose results are kept (default 30) and, when `max_age_days` > 0, only while they
+  /// started less than that many days ago; finish_run prunes to it. At least 1 run.
+  void set_retention(int keep_runs, double max_age_days = 0);
+  /// Deletes results, module costs and batches of all but the newest `keep_runs` runs, and
+  /// (when `max_age_days` > 0) of runs that started more than `max_age_days` ago except the
+  /// newest run: their statistics were folded in when recorded; the runs' own rows stay for
+  /// identity and stats. Then the statistics of tests not seen in the kept runs. Returns
+  /// results deleted. The file does not shrink until compact().
+  base::Result<std::int64_t> prune(int keep_runs, double max_age_days = 0);
+  /// Gives the pages freed by prune back to the file system (VACUUM, then a checkpoint that
+  /// empties the -wal): what `fastest db prune` does after pruning.
+  base::Status compact();
   /// Folds another store file into this one: runs (by uuid), results, module costs, batches,
   /// statistics and the discovery cache. Commutative and idempotent; never drops rows. The
   /// other file is only read (it is checked first; a bad one is an Error and nothing changes).

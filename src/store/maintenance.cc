@@ -3,12 +3,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <random>
 #include <tuple>
 
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include "base/outcome.h"
 #include "open_db.h"
 #include "schema.h"
 #include "store_impl.h"
@@ -18,6 +21,11 @@ namespace fs = std::filesystem;
 namespace {
 
 std::int64_t changes(SQLite::Database& db, const std::string& sql) { return db.exec(sql); }
+
+double unix_seconds_now() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
 
 /// A read-only URI for ATTACH, so SQLite never writes (or checkpoints) the other file.
 std::string readonly_uri(const fs::path& path) {
@@ -157,8 +165,8 @@ constexpr const char* k_merge_sql[] = {
     "INSERT INTO temp.node_map SELECT sn.id, mn.id FROM src.nodes sn JOIN main.nodes mn ON mn.node_id = sn.node_id",
     "CREATE TEMP TABLE run_map (src INTEGER PRIMARY KEY, main INTEGER NOT NULL)",
     "INSERT INTO temp.run_map SELECT sr.id, mr.id FROM src.runs sr JOIN main.runs mr ON mr.uuid = sr.uuid",
-    "INSERT OR IGNORE INTO main.results (run, node, outcome, setup_s, call_s, teardown_s, worker, start_offset_s, "
-    "message) SELECT rm.main, nm.main, r.outcome, r.setup_s, r.call_s, r.teardown_s, r.worker, r.start_offset_s, "
+    "INSERT OR IGNORE INTO main.results (run, node, outcome, setup_us, call_us, teardown_us, worker, start_ms, "
+    "message) SELECT rm.main, nm.main, r.outcome, r.setup_us, r.call_us, r.teardown_us, r.worker, r.start_ms, "
     "r.message FROM src.results r JOIN temp.run_map rm ON rm.src = r.run JOIN temp.node_map nm ON nm.src = r.node "
     "ORDER BY rm.main, nm.main",
     "INSERT OR IGNORE INTO main.attempts (run, node, attempt, outcome, setup_s, call_s, teardown_s, worker, "
@@ -206,7 +214,7 @@ fs::path upgraded_copy(const fs::path& path, int version) {
 
 }  // namespace
 
-base::Result<std::int64_t> HistoryStore::prune(int keep_runs) {
+base::Result<std::int64_t> HistoryStore::prune(int keep_runs, double max_age_days) {
   Impl& impl = *m_impl;
   try {
     SQLite::Transaction tx(*impl.db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -214,16 +222,23 @@ base::Result<std::int64_t> HistoryStore::prune(int keep_runs) {
                           "SELECT started_unix, uuid FROM runs ORDER BY started_unix DESC, uuid DESC "
                           "LIMIT 1 OFFSET ?");
     cut.bind(1, std::max(1, keep_runs) - 1);
-    if (!cut.executeStep()) return std::int64_t{0};
-    const double started = cut.getColumn(0).getDouble();
-    const std::string uuid = cut.getColumn(1).getString();
+    const double age_s = std::isfinite(max_age_days) && max_age_days > 0 ? max_age_days * 86400 : 0;
+    const bool over = cut.executeStep();
+    if (!over && age_s == 0) return std::int64_t{0};
+    // Fewer runs than kept: only the age can cut.
+    const double started = over ? cut.getColumn(0).getDouble() : -1e300;
+    const std::string uuid = over ? cut.getColumn(1).getString() : std::string();
     // Runs older than the cut keep their row (identity for merges, `stats` history).
     impl.db->exec("CREATE TEMP TABLE IF NOT EXISTS old_runs (id INTEGER PRIMARY KEY)");
     impl.db->exec("DELETE FROM temp.old_runs");
+    // By age too, but never the newest run: a project left alone for months keeps a plan.
     SQLite::Statement old(*impl.db,
-                          "INSERT INTO temp.old_runs SELECT id FROM runs WHERE (started_unix, uuid) < (?, ?)");
+                          "INSERT INTO temp.old_runs SELECT id FROM runs WHERE (started_unix, uuid) < (?1, ?2) "
+                          "OR (started_unix < ?3 AND id <> (SELECT id FROM runs ORDER BY started_unix DESC, "
+                          "uuid DESC LIMIT 1))");
     old.bind(1, started);
     old.bind(2, uuid);
+    old.bind(3, age_s > 0 ? unix_seconds_now() - age_s : -1e300);
     old.exec();
     const std::int64_t deleted = changes(*impl.db, "DELETE FROM results WHERE run IN (SELECT id FROM temp.old_runs)");
     impl.db->exec("DELETE FROM module_costs WHERE run IN (SELECT id FROM temp.old_runs)");
@@ -236,7 +251,10 @@ base::Result<std::int64_t> HistoryStore::prune(int keep_runs) {
           "DELETE FROM nodes WHERE id NOT IN (SELECT node FROM test_stats) "
           "AND id NOT IN (SELECT node FROM results) AND id NOT IN (SELECT node FROM attempts)");
     }
-    SQLite::Statement stale_modules(*impl.db, "DELETE FROM module_stats WHERE last_started_unix < ?");
+    SQLite::Statement stale_modules(
+        *impl.db,
+        "DELETE FROM module_stats WHERE last_started_unix < (SELECT coalesce(min(started_unix), ?) "
+        "FROM runs WHERE id NOT IN (SELECT id FROM temp.old_runs))");
     stale_modules.bind(1, started);
     stale_modules.exec();
     tx.commit();
@@ -246,6 +264,17 @@ base::Result<std::int64_t> HistoryStore::prune(int keep_runs) {
   } catch (const std::exception& e) {
     impl.invalidate();
     return db_error("pruning old results", e);
+  }
+}
+
+base::Status HistoryStore::compact() {
+  try {
+    m_impl->db->exec("VACUUM");
+    m_impl->db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    m_impl->invalidate();
+    return base::ok_status();
+  } catch (const std::exception& e) {
+    return db_error("compacting the database", e);
   }
 }
 
@@ -271,6 +300,7 @@ base::Status HistoryStore::merge_from(const fs::path& other) {
       SQLite::Transaction tx(*impl.db, SQLite::TransactionBehavior::IMMEDIATE);
       for (const char* sql : k_merge_sql) impl.db->exec(sql);
       merge_test_stats(*impl.db);
+      rebuild_series(*impl.db, impl.keep_runs);
       impl.db->exec(k_drop_merge_temps);
       tx.commit();
     } catch (...) {
@@ -348,7 +378,7 @@ base::Result<CheckReport> HistoryStore::check(const fs::path& path) {
 }
 
 void rebuild_test_stats(SQLite::Database& db, bool only_marked) {
-  SQLite::Statement q(db, std::string("SELECT r.node, r.outcome, r.setup_s, r.call_s, r.teardown_s, r.run "
+  SQLite::Statement q(db, std::string("SELECT r.node, r.outcome, r.setup_us, r.call_us, r.teardown_us, r.run "
                                       "FROM main.results r JOIN main.runs ru ON ru.id = r.run ") +
                               (only_marked ? "WHERE r.node IN (SELECT node FROM temp.stats_todo) " : "") +
                               "ORDER BY r.node, ru.started_unix, ru.uuid");
@@ -373,13 +403,44 @@ void rebuild_test_stats(SQLite::Database& db, bool only_marked) {
       node = n;
       s = TestStatsRow{};
     }
-    const auto a = column_seconds(q.getColumn(2)), b = column_seconds(q.getColumn(3)),
-               c = column_seconds(q.getColumn(4));
+    const auto a = column_micros(q.getColumn(2)), b = column_micros(q.getColumn(3)), c = column_micros(q.getColumn(4));
     std::optional<double> total;
     if (a && b && c) total = *a + *b + *c;
     fold_result(s, q.getColumn(1).getInt(), total, q.getColumn(5).getInt64());
   }
   if (node >= 0) flush(node, s);
+}
+
+void rebuild_series(SQLite::Database& db, int keep_runs) {
+  db.exec("DELETE FROM main.series");
+  SQLite::Statement q(db,
+                      "SELECT r.node, r.outcome, r.setup_us, r.call_us, r.teardown_us, r.run FROM main.results r "
+                      "JOIN main.runs ru ON ru.id = r.run ORDER BY r.node, ru.started_unix, ru.uuid");
+  SQLite::Statement up(db, "INSERT INTO main.series (node, samples) VALUES (?, ?)");
+  const std::size_t cap = static_cast<std::size_t>(std::max(1, keep_runs)) * k_sample_bytes;
+  std::int64_t node = -1;
+  std::string samples;
+  auto flush = [&] {
+    if (node < 0 || samples.empty()) return;
+    if (samples.size() > cap) samples.erase(0, samples.size() - cap);
+    up.reset();
+    up.bind(1, node);
+    up.bind(2, samples.data(), static_cast<int>(samples.size()));
+    up.exec();
+  };
+  while (q.executeStep()) {
+    if (const std::int64_t n = q.getColumn(0).getInt64(); n != node) {
+      flush();
+      node = n;
+      samples.clear();
+    }
+    const auto a = column_micros(q.getColumn(2)), b = column_micros(q.getColumn(3)), c = column_micros(q.getColumn(4));
+    if (!a || !b || !c) continue;
+    const int o = q.getColumn(1).getInt();
+    const bool passed = o == static_cast<int>(base::Outcome::passed) || o == static_cast<int>(base::Outcome::flaky);
+    append_sample(samples, q.getColumn(5).getInt64(), *a + *b + *c, passed);
+  }
+  flush();
 }
 
 }  // namespace fastest::store

@@ -18,6 +18,7 @@
 
 #include "schema.h"
 #include "store/history_store.h"
+#include "store_impl.h"
 
 namespace fastest::store {
 namespace fs = std::filesystem;
@@ -288,10 +289,12 @@ base::Status migrate(SQLite::Database& db, int target_version) {
   for (const Migration& m : migrations()) {
     if (m.version > version && m.version <= target_version) {
       db.exec(std::string(m.sql));
-      // 0002 introduced test_stats; fill it from the results 0001 kept.
-      if (m.version == 2) rebuild_test_stats(db, false);
     }
   }
+  // Tables filled from the results once they have their latest shape: 0002 introduced
+  // test_stats, 0005 series.
+  if (version < 2 && target_version >= 2) rebuild_test_stats(db, false);
+  if (version < 5 && target_version >= 5) rebuild_series(db, k_default_keep_runs);
   db.exec("PRAGMA user_version=" + std::to_string(target_version));
   db.exec("PRAGMA application_id=" + std::to_string(k_application_id));
   tx.commit();

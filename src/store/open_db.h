@@ -64,6 +64,9 @@ base::Result<std::unique_ptr<SQLite::Database>> open_memory_db();
 /// the nodes listed in temp.stats_todo(node). Counters never decrease: each is the max of
 /// the recomputed value and the row it replaces. Implemented in maintenance.cc.
 void rebuild_test_stats(SQLite::Database& db, bool only_marked);
+/// Recomputes the series table (schema 5) from the results table: per test, the samples of
+/// its last `keep_runs` timed results, in run order.
+void rebuild_series(SQLite::Database& db, int keep_runs);
 
 /// PRAGMA user_version / application_id of an open connection.
 int user_version(SQLite::Database& db);

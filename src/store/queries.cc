@@ -124,15 +124,32 @@ std::int64_t HistoryStore::run_count() const {
 History HistoryStore::history() const {
   History h;
   try {
-    load_snapshot(*m_impl);
-    h.test_seconds.reserve(m_impl->nodes.size());
-    for (const auto& [id, ns] : m_impl->nodes) {
-      if (ns.has_stats && ns.stats.timed > 0) h.test_seconds.emplace(id, ns.stats.estimate_s);
+    SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::DEFERRED);
+    m_impl->refresh_if_stale();
+    if (m_impl->nodes_loaded) {
+      h.test_seconds.reserve(m_impl->nodes.size());
+      for (const auto& [id, ns] : m_impl->nodes) {
+        if (ns.has_stats && ns.stats.timed > 0) h.test_seconds.emplace(id, ns.stats.estimate_s);
+      }
+    } else {
+      // Start-up: two columns per test, not the recording cache (decoded blobs, files),
+      // which the first record_results loads when the run has results to write.
+      Using n(m_impl->st.count_nodes);
+      if (n->executeStep())
+        h.test_seconds.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, n->getColumn(0).getInt64())));
+      Using q(m_impl->st.estimates);
+      while (q->executeStep()) {
+        if (auto e = column_seconds(q->getColumn(1))) h.test_seconds.emplace(q->getColumn(0).getString(), *e);
+      }
     }
-    Using q(m_impl->st.module_overheads);
-    while (q->executeStep()) {
-      if (auto s = column_seconds(q->getColumn(1))) h.module_overhead_seconds.emplace(q->getColumn(0).getString(), *s);
+    {
+      Using q(m_impl->st.module_overheads);
+      while (q->executeStep()) {
+        if (auto s = column_seconds(q->getColumn(1)))
+          h.module_overhead_seconds.emplace(q->getColumn(0).getString(), *s);
+      }
     }
+    tx.commit();
   } catch (const std::exception& e) {
     // Without history the planner falls back to its priors: slower, never wrong.
     m_impl->warnings.push_back(std::string("reading history failed: ") + e.what());
@@ -233,18 +250,28 @@ base::Result<std::vector<ModuleStat>> HistoryStore::slowest_modules(std::size_t 
     std::unordered_map<std::string, ModuleStat> by_file;
     std::unordered_map<std::string, std::pair<double, double>> trend_sums;  // (sum w x trend, sum w)
     {
-      Using q(m_impl->st.all_test_stats);
+      // Rows arrive module by module (nodes are numbered in execution order): the map is
+      // looked up only when the file changes.
+      Using q(m_impl->st.module_sums);
+      ModuleStat* m = nullptr;
+      std::pair<double, double>* trend = nullptr;
       while (q->executeStep()) {
-        const TestStat t = to_test_stat(*q);
-        ModuleStat& m = by_file[t.file];
-        m.file = t.file;
-        ++m.tests;
-        m.estimate_s += t.estimate_s;
-        m.spread_s += t.spread_s * t.spread_s;
-        m.last_s += t.last_s.value_or(0);
-        auto& [weighted, weight] = trend_sums[t.file];
-        weighted += t.estimate_s * t.trend;
-        weight += t.estimate_s;
+        const char* file = q->getColumn(0).getText();
+        if (!m || m->file != file) {
+          m = &by_file[file];
+          m->file = file;
+          trend = &trend_sums[file];
+        }
+        const double estimate = column_seconds(q->getColumn(1)).value_or(0);
+        const double spread = column_seconds(q->getColumn(2)).value_or(0);
+        const SQLite::Column blob = q->getColumn(4);
+        ++m->tests;
+        m->estimate_s += estimate;
+        m->spread_s += spread * spread;
+        m->last_s += column_seconds(q->getColumn(3)).value_or(0);
+        trend->first +=
+            estimate * trend_ratio(decode_recent(blob.getBlob(), static_cast<std::size_t>(blob.getBytes())));
+        trend->second += estimate;
       }
     }
     Using q(m_impl->st.module_overheads);

@@ -106,4 +106,33 @@ Recent decode_recent(const void* data, std::size_t bytes) {
   return r;
 }
 
+void append_sample(std::string& out, std::int64_t run_id, double seconds, bool passed) {
+  static_assert(std::endian::native == std::endian::little, "series samples are little-endian");
+  const auto tag = static_cast<std::uint16_t>(static_cast<std::uint64_t>(run_id) & 0xffff);
+  float f = static_cast<float>(seconds);
+  if (!passed) f = -f;
+  if (!passed && f == 0) f = -0.0f;  // the sign bit carries the verdict even at zero
+  char bytes[k_sample_bytes];
+  std::memcpy(bytes, &tag, 2);
+  std::memcpy(bytes + 2, &f, 4);
+  out.append(bytes, k_sample_bytes);
+}
+
+std::vector<Sample> decode_samples(const void* data, std::size_t bytes) {
+  std::vector<Sample> out;
+  const auto* p = static_cast<const char*>(data) + bytes % k_sample_bytes;
+  out.reserve(bytes / k_sample_bytes);
+  for (std::size_t i = 0; i < bytes / k_sample_bytes; ++i, p += k_sample_bytes) {
+    Sample s;
+    float f;
+    std::memcpy(&s.run_tag, p, 2);
+    std::memcpy(&f, p + 2, 4);
+    if (!std::isfinite(f) || std::fabs(f) > k_week_s) continue;
+    s.passed = !std::signbit(f);
+    s.seconds = std::fabs(f);
+    out.push_back(s);
+  }
+  return out;
+}
+
 }  // namespace fastest::store

@@ -50,4 +50,20 @@ double trend_ratio(const Recent& r);
 std::string encode_recent(const Recent& r);
 Recent decode_recent(const void* data, std::size_t bytes);
 
+/// One sample of a test's duration series (schema 5 `series.samples`: 6 bytes each).
+struct Sample {
+  std::uint16_t run_tag = 0;  ///< runs.id modulo 65536
+  float seconds = 0;
+  bool passed = false;  ///< passed or flaky (only passes measure a test's work)
+};
+inline constexpr std::size_t k_sample_bytes = 6;
+
+/// Appends one sample: the run's tag (uint16 LE), then the seconds (float32 LE) with the sign
+/// bit set when the result was not a pass.
+void append_sample(std::string& out, std::int64_t run_id, double seconds, bool passed);
+/// The samples of a series blob, oldest first. The blob comes from an untrusted file: it is
+/// read aligned to its end (a partial leading sample is dropped) and values that are not
+/// finite or absurd are dropped.
+std::vector<Sample> decode_samples(const void* data, std::size_t bytes);
+
 }  // namespace fastest::store

@@ -32,10 +32,10 @@ struct Statements {
   SQLite::Statement insert_run, get_run, finish_run, run_work, run_count;
   SQLite::Statement insert_node, insert_nodes, max_node, insert_result, insert_results, upsert_stat, upsert_stats,
       results_of_run;
-  SQLite::Statement load_nodes, data_version, count_nodes;
+  SQLite::Statement load_nodes, data_version, count_nodes, estimates;
   SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
-  SQLite::Statement module_overheads, slowest_tests, flaky_tests, all_test_stats, recent_runs, batches;
-  SQLite::Statement insert_attempt;
+  SQLite::Statement module_overheads, slowest_tests, flaky_tests, module_sums, recent_runs, batches;
+  SQLite::Statement insert_attempt, append_sample, append_samples;
 };
 
 /// One node (test id) as cached in memory: its integer id and its statistics.
@@ -52,6 +52,7 @@ struct StoreImpl {
   Statements st;
   std::vector<std::string> warnings;
   int keep_runs = k_default_keep_runs;
+  double max_age_days = 0;  ///< 0: no age limit
 
   /// node id -> state; valid while PRAGMA data_version is unchanged (no other writer).
   std::unordered_map<std::string, NodeState> nodes;
@@ -107,6 +108,24 @@ inline void bind_seconds(SQLite::Statement& st, int index, double s) {
   } else {
     st.bind(index);
   }
+}
+
+/// Seconds stored as integer microseconds (results, schema 5): an integer takes 0-4 bytes on
+/// disk where a REAL takes 8. Rejected values are NULL, as in bind_seconds.
+inline void bind_micros(SQLite::Statement& st, int index, double s, double per_second = 1e6) {
+  if (auto v = clean_seconds(s)) {
+    st.bind(index, static_cast<std::int64_t>(std::llround(*v * per_second)));
+  } else {
+    st.bind(index);
+  }
+}
+
+/// An integer-microseconds column read back as seconds: nullopt unless sane.
+inline std::optional<double> column_micros(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  const std::int64_t v = c.getInt64();
+  if (v < 0 || static_cast<double>(v) > k_week_s * 1e6) return std::nullopt;
+  return static_cast<double>(v) / 1e6;
 }
 
 /// A column read back from an untrusted file as seconds: nullopt unless finite and sane.

@@ -235,6 +235,21 @@ TEST_F(CommandLineTest, ToolFastestUnknownKeyOrWrongTypeNamesKeyAndFile) {
   EXPECT_NE(e.find("pyproject.toml: [tool.fastest] timeout: wrong type"), std::string::npos) << e;
 }
 
+TEST_F(CommandLineTest, HistorySettingsComeFromPytestsIniFileBelowToolFastest) {
+  write("pytest.ini", "[pytest]\nquarantine_threshold = 0.35\nkeep_runs = 12\nretention_days = 7.5\n");
+  auto o = ok({});
+  EXPECT_DOUBLE_EQ(o.quarantine_threshold, 0.35);
+  EXPECT_EQ(o.keep_runs, 12);
+  EXPECT_DOUBLE_EQ(o.retention_days, 7.5);
+  write("pyproject.toml", "[tool.fastest]\nquarantine_threshold = 0.5\n");
+  EXPECT_DOUBLE_EQ(ok({}).quarantine_threshold, 0.5);
+  m_env["FASTEST_KEEP_RUNS"] = "3";
+  EXPECT_EQ(ok({}).keep_runs, 3);
+  write("pytest.ini", "[pytest]\nretention_days = soon\n");
+  std::string e = error({});
+  EXPECT_NE(e.find("pytest.ini: retention_days: expected a number of days"), std::string::npos) << e;
+}
+
 TEST_F(CommandLineTest, HelpListsConftestOptions) {
   write("conftest.py", "def pytest_addoption(parser):\n    parser.addoption('--runslow', action='store_true')\n");
   auto r = parse({"--help"});

@@ -42,12 +42,13 @@ TEST(History, SecondRunStartsTheLongestModuleFirst) {
   // expectation comes from what was recorded (tests' durations plus the module's import
   // and the rest of its batch's time), not from the sleeps' margins, and is read before
   // the second run records its own overheads.
-  std::string longest = query(p.db(),
-                              "SELECT n.file FROM results r JOIN nodes n ON n.id = r.node "
-                              "LEFT JOIN module_stats m ON m.file = n.file WHERE r.run = "
-                              "(SELECT min(id) FROM runs) GROUP BY n.file "
-                              "ORDER BY sum(r.setup_s + r.call_s + r.teardown_s) + coalesce(max(m.estimate_s), 0) "
-                              "DESC LIMIT 1");
+  std::string longest =
+      query(p.db(),
+            "SELECT n.file FROM results r JOIN nodes n ON n.id = r.node "
+            "LEFT JOIN module_stats m ON m.file = n.file WHERE r.run = "
+            "(SELECT min(id) FROM runs) GROUP BY n.file "
+            "ORDER BY sum(r.setup_us + r.call_us + r.teardown_us) / 1e6 + coalesce(max(m.estimate_s), 0) "
+            "DESC LIMIT 1");
   ASSERT_FALSE(longest.empty());
   auto r = p.run({"-n", "1", "-v"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -125,6 +125,37 @@ TEST(JsonReport, DocumentValidatesAgainstTheSchema) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(JsonReport, AFlakyTestCarriesItsAttemptsAndTheFailedOnes) {
+  const auto path = std::filesystem::temp_directory_path() / ("fastest_json_flaky_" + std::to_string(::getpid()));
+  JsonReporter rep(path.string());
+  rep.on_start(RunHeader{});
+  base::TestResult first = result("t.py::test_coin", base::Outcome::failed, "E   assert 0");
+  first.attempt = 1;
+  first.message = "assert 0";
+  rep.on_rerun(first);
+  rep.on_result(result("t.py::test_coin", base::Outcome::flaky));
+  rep.on_result(result("t.py::test_ok", base::Outcome::passed));
+  Summary s;
+  s.counts = {{"passed", 1}, {"flaky", 1}};
+  rep.on_finish(s);
+  json doc = json::parse(rep.text());
+  std::vector<std::string> errors;
+  validate(load_schema(), doc, "$", errors);
+  EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
+  const json& coin = doc["tests"][0];
+  EXPECT_EQ(coin["outcome"], "flaky");
+  EXPECT_EQ(coin["attempts"], 2);
+  ASSERT_EQ(coin["reruns"].size(), 1u);
+  EXPECT_EQ(coin["reruns"][0]["attempt"], 1);
+  EXPECT_EQ(coin["reruns"][0]["outcome"], "failed");
+  EXPECT_EQ(coin["reruns"][0]["message"], "assert 0");
+  EXPECT_EQ(coin["reruns"][0]["longrepr"], "E   assert 0");
+  EXPECT_EQ(doc["tests"][1]["attempts"], 1);
+  EXPECT_FALSE(doc["tests"][1].contains("reruns"));
+  EXPECT_EQ(doc["summary"]["counts"]["flaky"], 1);
+  std::filesystem::remove(path);
+}
+
 TEST(JsonReport, EscapesAndInvalidUtf8StayInsideStrings) {
   std::string text = run_report((std::filesystem::temp_directory_path() / "fastest_json_esc.json").string());
   std::filesystem::remove(std::filesystem::temp_directory_path() / "fastest_json_esc.json");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
@@ -81,7 +82,7 @@ inline std::vector<std::string> canonical_dump(const std::filesystem::path& path
   const char* queries[] = {
       "SELECT 'run', uuid, started_unix, ended_unix, argv, workers, shard, predicted_makespan_s, actual_makespan_s, "
       "exit_status, passed, failed, work_s FROM runs",
-      "SELECT 'result', ru.uuid, n.node_id, n.file, r.outcome, r.setup_s, r.call_s, r.teardown_s, r.worker, "
+      "SELECT 'result', ru.uuid, n.node_id, n.file, r.outcome, r.setup_us, r.call_us, r.teardown_us, r.worker, "
       "r.message FROM results r JOIN runs ru ON ru.id = r.run JOIN nodes n ON n.id = r.node",
       "SELECT 'stat', n.node_id, s.n, s.timed, s.estimate_s, s.spread_s, s.last_s, s.last_outcome, s.last_verdict, "
       "s.failures, s.flips, ru.uuid, hex(s.recent) FROM test_stats s JOIN nodes n ON n.id = s.node "
@@ -130,6 +131,14 @@ inline std::vector<std::string> open_concurrently(const std::filesystem::path& p
   }
   for (auto& t : threads) t.join();
   return problems;
+}
+
+/// Records one finished run of `results` started with `info`.
+inline void record_run(HistoryStore& s, const std::vector<base::TestResult>& results, const RunInfo& info = {}) {
+  auto run = s.begin_run(info);
+  ASSERT_TRUE(run.ok());
+  ASSERT_TRUE(s.record_results(*run, results).ok());
+  ASSERT_TRUE(s.finish_run(*run, RunEnd{}).ok());
 }
 
 /// A result for `node` ("file.py::test") with only the call phase timed.
