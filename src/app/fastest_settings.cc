@@ -181,9 +181,9 @@ base::Status apply_fastest_settings(Options& o, const std::set<std::string>& giv
       if (auto err = s.set(o, it->second); !err.empty())
         return bad(file.string() + ": [tool.fastest] " + s.key + ": " + err);
     } else if (ini && ini_setting(s.key) && ini->has(s.key)) {
-      std::string v;
-      for (const auto& part : ini->values.at(s.key)) v += part;
-      if (auto err = s.set(o, v); !err.empty()) return bad(ini->inifile.string() + ": " + s.key + ": " + err);
+      std::string value;
+      for (const auto& part : ini->values.at(s.key)) value += part;
+      if (auto err = s.set(o, value); !err.empty()) return bad(ini->inifile.string() + ": " + s.key + ": " + err);
     }
   }
   return base::ok_status();

@@ -58,7 +58,8 @@ void JsonReporter::on_result(const base::TestResult& r) {
          .teardown_s = r.teardown_s,
          .start_s = r.start_offset_s,
          .worker = r.worker,
-         .batch = r.batch};
+         .batch = r.batch,
+         .reruns = {}};
   if (auto it = m_reruns.find(r.node_id); it != m_reruns.end()) {
     t.reruns = std::move(it->second);
     m_reruns.erase(it);
