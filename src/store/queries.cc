@@ -137,9 +137,14 @@ History HistoryStore::history() const {
       Using n(m_impl->st.count_nodes);
       if (n->executeStep())
         h.test_seconds.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, n->getColumn(0).getInt64())));
-      Using q(m_impl->st.estimates);
-      while (q->executeStep()) {
-        if (auto e = column_seconds(q->getColumn(1))) h.test_seconds.emplace(q->getColumn(0).getString(), *e);
+      // Both tables in rowid order, joined here: two sequential scans, no b-tree seek per test.
+      Using ids(m_impl->st.node_ids), q(m_impl->st.estimates);
+      bool more = ids->executeStep();
+      while (more && q->executeStep()) {
+        const std::int64_t node = q->getColumn(0).getInt64();
+        while (more && ids->getColumn(0).getInt64() < node) more = ids->executeStep();
+        if (!more || ids->getColumn(0).getInt64() != node) continue;
+        if (auto e = column_seconds(q->getColumn(1))) h.test_seconds.emplace(ids->getColumn(1).getString(), *e);
       }
     }
     {

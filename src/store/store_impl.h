@@ -32,7 +32,7 @@ struct Statements {
   SQLite::Statement insert_run, get_run, finish_run, run_work, run_count;
   SQLite::Statement insert_node, insert_nodes, max_node, insert_result, insert_results, upsert_stat, upsert_stats,
       results_of_run;
-  SQLite::Statement load_nodes, data_version, count_nodes, estimates;
+  SQLite::Statement load_nodes, data_version, count_nodes, estimates, node_ids;
   SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
   SQLite::Statement module_overheads, slowest_tests, flaky_tests, module_sums, recent_runs, batches;
   SQLite::Statement insert_attempt, append_sample, append_samples;
