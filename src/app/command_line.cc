@@ -133,9 +133,11 @@ std::vector<fs::path> initial_conftests(const std::vector<std::string>& file_or_
     for (const auto& sub : subs) from(sub);
   };
   bool found = false;
+  std::unordered_set<std::string> anchors;
   for (const auto& a : file_or_dir) {
     fs::path anchor = (invocation_dir / a.substr(0, a.find("::"))).lexically_normal();
     if (anchor.has_filename() == false && anchor.has_parent_path()) anchor = anchor.parent_path();
+    if (!anchors.insert(anchor.native()).second) continue;
     std::error_code ec;
     auto st = fs::status(anchor, ec);
     if (fs::exists(st)) {
@@ -425,10 +427,12 @@ base::Result<Expanded> expand(const std::vector<std::string>& argv, const fs::pa
   std::vector<fs::path> paths;
   auto candidates = pre.value().file_or_dir;
   candidates.insert(candidates.end(), pre.value().unrecognized.begin(), pre.value().unrecognized.end());
+  std::unordered_set<std::string> checked;  // node ids of one file: one stat
   for (const auto& a : candidates) {
     if (a.empty() || a[0] == '-') continue;
     fs::path p = (invocation_dir / a.substr(0, a.find("::"))).lexically_normal();
     if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();
+    if (!checked.insert(p.native()).second) continue;
     std::error_code ec;
     if (fs::exists(p, ec)) {
       paths.push_back(p);

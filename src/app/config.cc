@@ -305,8 +305,9 @@ base::Result<IniConfig> resolve_config(const std::vector<fs::path>& args, const 
   std::vector<fs::path> dirs;
   // One stat per argument and each directory once: 10,000 node ids of 500 files (the
   // Python API passes them) ask the ancestors of 500 directories, not of 10,000.
-  std::unordered_set<std::string> seen;
+  std::unordered_set<std::string> seen, seen_args;
   for (const auto& a : args) {
+    if (!seen_args.insert(a.native()).second) continue;
     std::error_code ec;
     auto st = fs::status(a, ec);
     if (!fs::exists(st)) continue;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <system_error>
+#include <unordered_set>
 
 #include "app/pyargs.h"
 #include "exec/harness.h"
@@ -162,18 +163,21 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
     if (!resolved.ok()) return resolved.error();
     args = std::move(resolved).value();
   }
+  std::unordered_set<std::string> given;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto [path, sel] = split_node_arg(a);
     // Not fs::absolute: that asks getcwd() again for every one of 10,000 node ids.
     fs::path ap = (ctx.invocation_dir / path).lexically_normal();
     if (!ap.has_filename() && ap.has_parent_path()) ap = ap.parent_path();  // "tests/" -> "tests"
+    if (!sel.empty()) selects.push_back(ap.string() + sel);
+    // A path given again (node ids of one file) is checked and walked once.
+    if (!given.insert(ap.native()).second) continue;
     if (!fs::exists(ap, ec))
       return base::make_error(base::ErrorCode::usage,
                               pyargs ? "ERROR: module or package not found: " + opts.args[i] + " (missing __init__.py?)"
                                      : "ERROR: file or directory not found: " + a);
     abs_args.push_back(ap);
-    if (!sel.empty()) selects.push_back(ap.string() + sel);
   }
   fs::path override_root = opts.rootdir.empty() ? fs::path() : fs::absolute(opts.rootdir).lexically_normal();
   fs::path inifile = opts.inifile.empty() ? fs::path() : fs::absolute(opts.inifile).lexically_normal();
