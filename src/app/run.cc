@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "app/context.h"
 #include "app/engine_pool.h"
@@ -96,8 +97,23 @@ store::Environment planning_environment(const RunContext& ctx) {
 }
 
 discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db) {
+  // A few files are asked one by one; past k_bulk_after, the whole cache is read in one
+  // scan (10,000 files: two queries instead of 20,000).
+  constexpr int k_bulk_after = 64;
+  int asked = 0;
+  std::optional<std::unordered_map<std::string, store::CachedFile>> all;
   auto lookup = [&](const discovery::SourceFile& f) -> std::optional<discovery::ParsedFile> {
-    auto c = db.cached_file(f.rel_path);
+    std::optional<store::CachedFile> c;
+    if (!all && ++asked > k_bulk_after) all = db.cached_files();
+    // Taken out of the bulk map; a file asked again (a conftest.py that is also a test
+    // module) or not in it is asked alone.
+    if (all) {
+      if (auto it = all->find(f.rel_path); it != all->end()) {
+        c = std::move(it->second);
+        all->erase(it);
+      }
+    }
+    if (!c) c = db.cached_file(f.rel_path);
     if (!c || c->size != f.size || c->mtime_ns != f.mtime_ns) return std::nullopt;
     return from_cached(std::move(*c));
   };

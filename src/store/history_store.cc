@@ -320,6 +320,52 @@ void HistoryStore::set_retention(int keep_runs, double max_age_days) {
   m_impl->max_age_days = std::isfinite(max_age_days) && max_age_days > 0 ? max_age_days : 0;
 }
 
+std::unordered_map<std::string, CachedFile> HistoryStore::cached_files() const {
+  std::unordered_map<std::string, CachedFile> out;
+  try {
+    SQLite::Statement f(*m_impl->db,
+                        "SELECT path, size, mtime_ns, content_hash, error_line, error_message, parse_key, facts "
+                        "FROM files");
+    while (f.executeStep()) {
+      std::string path = f.getColumn(0).getString();
+      CachedFile& c = out[path];
+      c.rel_path = std::move(path);
+      c.size = f.getColumn(1).getInt64();
+      c.mtime_ns = f.getColumn(2).getInt64();
+      c.content_hash = static_cast<std::uint64_t>(f.getColumn(3).getInt64());
+      if (!f.getColumn(4).isNull())
+        c.error = base::CollectionError{c.rel_path, f.getColumn(4).getInt(), f.getColumn(5).getString()};
+      c.parse_key = static_cast<std::uint64_t>(f.getColumn(6).getInt64());
+      if (!f.getColumn(7).isNull()) c.facts = f.getColumn(7).getString();
+    }
+    // The primary key's order: each file's items together, in discovery order.
+    SQLite::Statement items(*m_impl->db,
+                            "SELECT file, node_id, cls, function, line, markers, parametrized FROM tests "
+                            "ORDER BY file, ordinal");
+    CachedFile* current = nullptr;
+    while (items.executeStep()) {
+      const char* file = items.getColumn(0).getText();
+      if (!current || current->rel_path != file) {
+        auto it = out.find(file);
+        current = it == out.end() ? nullptr : &it->second;
+        if (!current) continue;
+      }
+      base::TestItem& it = current->items.emplace_back();
+      it.node_id = items.getColumn(1).getString();
+      it.file = current->rel_path;
+      it.cls = items.getColumn(2).getString();
+      it.function = items.getColumn(3).getString();
+      it.line = items.getColumn(4).getInt();
+      it.markers = split_markers(items.getColumn(5).getString());
+      it.parametrized = items.getColumn(6).getInt() != 0;
+    }
+  } catch (const std::exception& e) {
+    m_impl->warnings.push_back(std::string("discovery cache read failed: ") + e.what());
+    out.clear();
+  }
+  return out;
+}
+
 std::optional<CachedFile> HistoryStore::cached_file(std::string_view rel_path) const {
   try {
     const std::string path(rel_path);

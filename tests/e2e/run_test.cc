@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <fstream>
+
 #include "e2e/e2e_util.h"
 
 namespace fastest::e2e {
@@ -192,6 +194,25 @@ TEST(CollectOnly, ListsRuntimeIdsLikePytest) {
   auto s = p.run({"--collect-only", "--static"});
   EXPECT_EQ(s.exit_code, 0);
   EXPECT_NE(s.out.find("tests/test_p.py::test_square\n"), std::string::npos) << s.out;
+}
+
+// Past 64 files the discovery cache is read in one scan: the same listing as the first
+// (parsed) run, and an edited file is still parsed again.
+TEST(CollectOnly, ManyCachedFilesListAsParsed) {
+  FixtureProject p("empty");
+  fs::create_directories(p.dir() / "tests");
+  for (int i = 0; i < 80; ++i)
+    std::ofstream(p.dir() / "tests" / ("test_m" + std::to_string(100 + i) + ".py"))
+        << "def test_a():\n    pass\n\n\nclass TestK:\n    def test_b(self):\n        pass\n";
+  auto first = p.run({"--collect-only", "--static", "-q", "tests"});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_NE(first.out.find("160 tests collected"), std::string::npos) << first.out;
+  auto cached = p.run({"--collect-only", "--static", "-q", "tests"});
+  EXPECT_EQ(cached.out.substr(0, cached.out.find(" in ")), first.out.substr(0, first.out.find(" in ")));
+  std::ofstream(p.dir() / "tests" / "test_m150.py") << "def test_renamed():\n    pass\n";
+  auto edited = p.run({"--collect-only", "--static", "-q", "tests"});
+  EXPECT_NE(edited.out.find("tests/test_m150.py::test_renamed\n"), std::string::npos) << edited.out;
+  EXPECT_NE(edited.out.find("159 tests collected"), std::string::npos) << edited.out;
 }
 
 // B6: ids with "::", "[", escaped newlines, RTL marks and 10 KB are unique keys that

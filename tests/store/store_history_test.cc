@@ -74,6 +74,45 @@ TEST(StoreCache, CachedFileRoundTripsItemsInOrder) {
   EXPECT_FALSE(store->cached_file("tests/other.py").has_value());
 }
 
+TEST(StoreCache, CachedFilesReadsEveryFileAsCachedFileDoes) {
+  auto store = memory_store();
+  CachedFile a = sample_file();
+  CachedFile b;
+  b.rel_path = "tests/test_b.py";
+  b.size = 7;
+  b.error = base::CollectionError{b.rel_path, 2, "invalid syntax"};
+  CachedFile c;
+  c.rel_path = "tests/conftest.py";
+  c.facts = "encoded facts";
+  c.parse_key = 42;
+  const std::vector<CachedFile> files{a, b, c};
+  ASSERT_TRUE(store->save_files(files).ok());
+  auto all = store->cached_files();
+  ASSERT_EQ(all.size(), 3u);
+  for (const auto& f : files) {
+    auto one = store->cached_file(f.rel_path);
+    ASSERT_TRUE(one.has_value());
+    const CachedFile& bulk = all.at(f.rel_path);
+    EXPECT_EQ(bulk.rel_path, one->rel_path);
+    EXPECT_EQ(bulk.size, one->size);
+    EXPECT_EQ(bulk.mtime_ns, one->mtime_ns);
+    EXPECT_EQ(bulk.content_hash, one->content_hash);
+    EXPECT_EQ(bulk.parse_key, one->parse_key);
+    EXPECT_EQ(bulk.facts, one->facts);
+    EXPECT_EQ(bulk.error.has_value(), one->error.has_value());
+    if (bulk.error) {
+      EXPECT_EQ(bulk.error->message, one->error->message);
+    }
+    ASSERT_EQ(bulk.items.size(), one->items.size());
+    for (std::size_t i = 0; i < bulk.items.size(); ++i) {
+      EXPECT_EQ(bulk.items[i].node_id, one->items[i].node_id);
+      EXPECT_EQ(bulk.items[i].file, one->items[i].file);
+      EXPECT_EQ(bulk.items[i].markers, one->items[i].markers);
+      EXPECT_EQ(bulk.items[i].parametrized, one->items[i].parametrized);
+    }
+  }
+}
+
 TEST(StoreCache, SavingAFileAgainReplacesItsItemsAndError) {
   auto store = memory_store();
   CachedFile f = sample_file();
