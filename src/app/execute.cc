@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "app/collect_memory.h"
 #include "app/flush_policy.h"
 #include "app/git_commit.h"
 #include "app/reporting.h"
@@ -40,6 +41,7 @@ class EventSink {
         break;
       case exec::EventKind::collected:
         send_header({});
+        collected_modules.insert(ev.module);
         on_collected(ev);
         break;
       case exec::EventKind::test_result:
@@ -57,6 +59,7 @@ class EventSink {
         send_header({});
         collection_finished(ev.origin, 0, 0, 0, 1);
         ++collect_errors;
+        failed_modules.insert(ev.module);
         ++summary.counts["error"];
         for (auto& r : m_reporters) r->on_collect_error(ev.collect_error);
         if (m_interrupt_on_collect_error && !collection_interrupted) {
@@ -170,9 +173,12 @@ class EventSink {
   std::string python_version, fatal;
   int failures = 0, collect_errors = 0, ran = 0;
   bool stopped_on_failure = false;
-  bool collection_interrupted = false;  ///< a collection error came: no test result counts from then on
-  bool stopped_stepwise = false;        ///< --sw stopped the run at a failure (pytest: interrupted, exit 2)
-  std::optional<int> fatal_exit_code;   ///< a worker's `fatal`: pytest's exit code for it
+  bool collection_interrupted = false;
+  std::set<std::string> collected_modules,
+      failed_modules;  ///< runtime collection, for the next run's order  ///< a collection error came: no test result
+                       ///< counts from then on
+  bool stopped_stepwise = false;       ///< --sw stopped the run at a failure (pytest: interrupted, exit 2)
+  std::optional<int> fatal_exit_code;  ///< a worker's `fatal`: pytest's exit code for it
 
  private:
   void send_header(const std::vector<std::string>& lines) {
@@ -516,6 +522,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   }
   slot.store(nullptr);
   sink.flush();
+  save_collect_failures(m_ctx, sink.failed_modules, sink.collected_modules);
 
   report::Summary summary = sink.summary;
   summary.wall_s = clock.now_seconds() - t0;

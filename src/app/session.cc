@@ -6,7 +6,9 @@
 #include <memory>
 #include <set>
 
+#include "app/collect_memory.h"
 #include "app/run.h"
+#include "scheduler/order.h"
 #include "scheduler/shard.h"
 
 namespace fastest::app {
@@ -128,6 +130,13 @@ base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
   auto plan = scheduler::make_plan(mine.value(), history, po);
   apply_selects(plan);
   order_by_cache(plan, history, po.workers);
+  if (!o.continue_on_collection_errors) {
+    // An import error that persists interrupts the run before any test has run, as in pytest.
+    auto broken = load_collect_failures(m_ctx);
+    if (!broken.empty())
+      scheduler::reorder_batches(
+          plan, [&](const scheduler::Batch& b) { return broken.count(b.module) ? 0.0 : 1.0; }, po.workers);
+  }
   return plan;
 }
 

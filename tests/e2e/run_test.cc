@@ -79,6 +79,19 @@ TEST(EndToEnd, ImportErrorAtRunTimeInterruptsAsPytestDoes) {
   }
 }
 
+// The modules that failed to collect go first next time: an error that persists is seen
+// before any test runs, so nothing of the tests shows, exactly as in pytest.
+TEST(EndToEnd, ModulesThatFailedToCollectAreDispatchedFirstNextTime) {
+  FixtureProject p("collect_interrupt");
+  auto first = p.run({"-n", "1", "--schedule", "fifo"});
+  ASSERT_EQ(first.exit_code, 2) << first.out << first.err;
+  EXPECT_NE(first.out.find("tests/test_a.py .F"), std::string::npos) << first.out;
+  auto again = p.run({"-n", "1", "--schedule", "fifo"});
+  EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
+  EXPECT_EQ(again.out.find("tests/test_a.py"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("collected 3 items / 2 errors"), std::string::npos) << again.out;
+}
+
 TEST(EndToEnd, ImportErrorWithContinueOnCollectionErrorsRunsTheRest) {
   FixtureProject p("collect_interrupt");
   auto r = p.run({"-n", "1", "--schedule", "fifo", "--continue-on-collection-errors"});
