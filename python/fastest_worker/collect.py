@@ -266,7 +266,8 @@ class Collector(ParametrizeMixin):
         return mod, chain
 
     def _import_failure(self, e, path):
-        from .report import format_exception, format_skip_location
+        from .report import Style, exconly, format_exception, format_short_traceback, \
+            format_skip_location
         skipped_t, _, _, exit_t = compat.outcome_types()
         if isinstance(e, skipped_t):
             if getattr(e, "allow_module_level", False):
@@ -278,7 +279,6 @@ class Collector(ParametrizeMixin):
                 "decorators.")
         if isinstance(e, unittest.SkipTest):
             raise ModuleSkipped(str(e), format_skip_location(e))
-        from .report import format_short_traceback
         cwd = self.config.invocation_dir
         if isinstance(e, ImportError):
             # pytest: getrepr(style="short") of the traceback without importlib's frames.
@@ -286,11 +286,10 @@ class Collector(ParametrizeMixin):
                 "ImportError while importing test module '%s'.\nHint: make sure your test "
                 "modules/packages have valid Python names.\nTraceback:\n%s"
                 % (path, format_short_traceback(e, cwd)))
-        from .report import Style
         if Style.tbstyle not in ("auto", "short"):
-            raise CollectError(format_exception(e))
+            raise CollectError(format_exception(e), message=exconly(e))
         # Collector.repr_failure: short style, the traceback cut where the module's own frames start.
-        raise CollectError(format_short_traceback(e, cwd, start=path))
+        raise CollectError(format_short_traceback(e, cwd, start=path), message=exconly(e))
 
     def collect(self, relpath):
         """(module_node, items, class_errors) for one module; raises CollectError/ModuleSkipped."""

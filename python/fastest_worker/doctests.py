@@ -205,6 +205,16 @@ def collect_special(collector, relpath):
     return node, items, []
 
 
+def skip_reports(collector, relpath):
+    """pytest's collection reports for a module that skips itself at import: 2 for a test
+    module under --doctest-modules (its Module and its DoctestModule both import it and
+    both skip, with one node id), else 1."""
+    if not relpath.endswith(".py") or not modules_enabled(collector.config):
+        return 1
+    path = os.path.join(collector.rootdir, relpath)
+    return 2 if _collects_tests(collector, path) and not _skipped_file(path) else 1
+
+
 def _skipped_file(path):
     return _is_setup_py(path) or os.path.basename(path) == "__main__.py"
 

@@ -8,10 +8,11 @@ from .nodes import CallSpec, SCOPE_INDEX
 class CollectError(Exception):
     """A module, class or function that cannot be collected; text is the report."""
 
-    def __init__(self, text, line=0):
+    def __init__(self, text, line=0, message=""):
         Exception.__init__(self, text)
         self.text = text
         self.line = line
+        self.message = message  # pytest's reprcrash line for the short summary ("" = none)
 
 
 class ParametrizeMixin:

@@ -582,7 +582,7 @@ class Run:
             out, err = self.capture.stop()
             import_s = perf_counter() - t0
             send({"t": "collect_error", "batch": batch, "module": module,
-                  "longrepr": e.text, "line": e.line})
+                  "longrepr": e.text, "line": e.line, "message": e.message})
             send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
                   "import_s": import_s})
             return
@@ -777,7 +777,8 @@ class Run:
         send({"t": "result", "batch": batch, "nodeid": nodeid, "outcome": "skipped",
               "when": "collect", "setup_s": 0.0, "call_s": 0.0, "teardown_s": 0.0,
               "longrepr": "%s:%d: %s" % (where, line, e.reason), "message": e.reason,
-              "stdout": out, "stderr": err, "log": "", "line": line})
+              "stdout": out, "stderr": err, "log": "", "line": line,
+              "reports": doctests.skip_reports(self.collector, module)})
 
     def _teardown_scope(self, idx):
         first = fx.run_finalizers(self.scope_fins[idx])

@@ -48,6 +48,7 @@ class EventSink {
         send_header({});
         if (voided(ev.result)) break;
         on_result(ev.batch, ev.result, executor);
+        if (is_module_skip(ev.result, ev.module)) collection_finished(ev.origin, 0, 0, ev.result.reports, 0);
         break;
       case exec::EventKind::test_rerun:
         send_header({});
@@ -197,11 +198,11 @@ class EventSink {
     m_static_of.erase(it);
     for (auto& r : m_reporters) r->on_progress_total(m_expected);
     // A module that skipped itself is listed as its own path: pytest counts it as a
-    // collection-time skip, not as an item.
-    std::size_t skipped = ev.items.size() == 1 && ev.items[0] == ev.module ? 1 : 0;
+    // collection-time skip (or two, see `reports`), known from its result, not as an item.
+    if (ev.items.size() == 1 && ev.items[0] == ev.module) return;
     auto deselected = static_cast<std::size_t>(ev.deselected);
     if (deselected) summary.counts["deselected"] += static_cast<int>(deselected);
-    collection_finished(ev.origin, ev.items.size() - skipped + deselected, deselected, skipped, 0);
+    collection_finished(ev.origin, ev.items.size() + deselected, deselected, 0, 0);
   }
 
   void collection_finished(std::int64_t origin, std::size_t items, std::size_t deselected, std::size_t skipped,
@@ -217,6 +218,10 @@ class EventSink {
     m_counts.skipped += skipped;
     m_counts.errors += errors;
     collection_check();
+  }
+
+  static bool is_module_skip(const base::TestResult& r, const std::string& module) {
+    return r.when == "collect" && r.outcome == base::Outcome::skipped && r.node_id == module;
   }
 
   /// A test's result after an interrupting collection error: pytest would not have run it.
@@ -248,7 +253,7 @@ class EventSink {
     base::TestResult flaky;
     const base::TestResult& r = with_attempts(result, flaky);
     ++ran;
-    if (r.when == "collect") ++m_collection_outcomes[std::string(base::summary_word(r.outcome))];
+    if (r.when == "collect") m_collection_outcomes[std::string(base::summary_word(r.outcome))] += r.reports;
     ++m_tests_in[batch];
     m_work_in[batch] += r.duration_s();
     const bool failed = base::is_failure(r.outcome) || !r.teardown_error.empty() ||
@@ -258,7 +263,7 @@ class EventSink {
       ++summary.counts["quarantined"];
       summary.quarantined.push_back(r.node_id);
     } else {
-      ++summary.counts[std::string(base::summary_word(r.outcome))];
+      summary.counts[std::string(base::summary_word(r.outcome))] += r.reports;
       if (!r.teardown_error.empty()) ++summary.counts["error"];
     }
     for (auto& rep : m_reporters) rep->on_result(r);

@@ -26,6 +26,7 @@ struct CollectionError {
   std::string file{};  ///< rootdir-relative path
   int line = 0;        ///< 1-based, 0 when unknown
   std::string message{};
+  std::string crash{};  ///< pytest's reprcrash message for the short summary ("" = none: import/syntax errors)
 };
 
 /// A warning a worker recorded (during a test when node_id is set, else at collection/session level).
@@ -57,6 +58,9 @@ struct TestResult {
   /// record_xml_attribute: extra attributes of the JUnit <testcase> (xunit1 / legacy only).
   std::vector<std::pair<std::string, std::string>> xml_attributes{};
   int attempt = 1;  ///< 1-based attempt number (--reruns: earlier attempts are reported as reruns)
+  /// pytest's collection reports this result stands for: 2 for a test module that skips
+  /// itself under --doctest-modules (skipped as Module and as DoctestModule, one node id).
+  int reports = 1;
   /// Failure section title when not derived from the node id ("[doctest] name"; "" = derive).
   std::string head_line{};
   /// pytest's report sections (title, content) of all phases in its order ("Captured stdout

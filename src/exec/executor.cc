@@ -282,7 +282,8 @@ struct Executor::Slot {
         emit(Event{.kind = EventKind::collect_error,
                    .batch = item.id,
                    .module = item.module,
-                   .collect_error = {item.module, msg.line, cap_text(std::move(msg.longrepr), k_max_captured_bytes)}});
+                   .collect_error = {item.module, msg.line, cap_text(std::move(msg.longrepr), k_max_captured_bytes),
+                                     std::move(msg.message)}});
         break;
       case MessageType::warning:
         emit(Event{.kind = EventKind::warning,

@@ -50,6 +50,7 @@ enum Field : int {
   f_deselected,
   f_exit_code,
   f_attempt,
+  f_reports,
   k_integers_end,
   // lists of strings
   f_items = k_integers_end,
@@ -62,7 +63,7 @@ enum Field : int {
 };
 constexpr int k_numbers = k_numbers_end - k_strings;
 constexpr int k_integers = k_integers_end - k_numbers_end;
-constexpr std::int64_t k_integer_defaults[k_integers] = {-1, 0, 0, 0, 0, 0, 2, 1};
+constexpr std::int64_t k_integer_defaults[k_integers] = {-1, 0, 0, 0, 0, 0, 2, 1, 1};
 
 constexpr std::pair<std::string_view, Field> k_fields[] = {
     {"t", f_t},
@@ -99,6 +100,7 @@ constexpr std::pair<std::string_view, Field> k_fields[] = {
     {"value", f_value},
     {"text", f_text},
     {"attempt", f_attempt},
+    {"reports", f_reports},
     {"head_line", f_head_line},
     {"sections", f_sections},
 };
@@ -291,6 +293,7 @@ void fill_result(Raw& raw, WorkerMessage& m) {
   r.line = m.line;
   r.attempt = static_cast<int>(std::clamp<std::int64_t>(raw.integer(f_attempt), 1, 1 << 20));
   r.head_line = std::move(raw.str(f_head_line));
+  r.reports = static_cast<int>(std::clamp<std::int64_t>(raw.integer(f_reports), 1, 2));
   if (!outcome) r.longrepr = "worker reported unknown outcome '" + outcome_text + "'\n" + r.longrepr;
 }
 

@@ -245,7 +245,7 @@ void JunitReporter::add_result(const base::TestResult& r) {
             strip(r.longrepr));
       break;
     case base::Outcome::skipped: {
-      ++m_skipped;
+      m_skipped += r.reports;
       SkipLocation k = skip_location(r);
       // pytest's skip longrepr names the file by its absolute path.
       if (!k.path.empty() && k.path[0] != '/' && !m_opts.rootdir.empty()) k.path = m_opts.rootdir + "/" + k.path;
@@ -254,7 +254,10 @@ void JunitReporter::add_result(const base::TestResult& r) {
         body = element("skipped", "collection skipped",
                        "(" + py_repr(k.path) + ", " + (line.empty() ? "None" : line) + ", " +
                            py_repr("Skipped: " + k.reason) + ")");
-        m_cases += open_testcase(r, 0) + ">" + body + "</testcase>";
+        // pytest's one reporter per node id gets a <skipped> per collection report.
+        std::string all;
+        for (int i = 0; i < r.reports; ++i) all += body;
+        m_cases += open_testcase(r, 0) + ">" + all + "</testcase>";
         return;
       }
       std::string details = k.path + ":" + line + ": " + k.reason;

@@ -232,7 +232,7 @@ void TerminalReporter::on_collect_error(const base::CollectionError& e) {
   // pytest collects before it runs: a collection error has no progress letter.
   std::string body = sanitize(e.message);
   if (!body.empty() && body.back() != '\n') body += '\n';
-  m_errors.push_back({"ERROR collecting " + e.file, body, e.file, ""});
+  m_errors.push_back({"ERROR collecting " + e.file, body, e.file, sanitize(e.crash)});
 }
 
 void TerminalReporter::on_rerun(const base::TestResult& r) {
@@ -282,7 +282,8 @@ void TerminalReporter::on_result(const base::TestResult& r) {
       break;
     }
     case base::Outcome::skipped:
-      m_skipped.push_back(r);
+      // One entry per pytest report: `-rs` groups them ("SKIPPED [2] ...").
+      for (int i = 0; i < r.reports; ++i) m_skipped.push_back(r);
       break;
     case base::Outcome::xfailed:
       m_xfailed.push_back(r);

@@ -92,6 +92,22 @@ TEST(EndToEnd, ModulesThatFailedToCollectAreDispatchedFirstNextTime) {
   EXPECT_NE(again.out.find("collected 3 items / 2 errors"), std::string::npos) << again.out;
 }
 
+// pytest under --doctest-modules skips a self-skipping test module twice (as Module and as
+// DoctestModule, one node id): its counts, -rs and JUnit say so (pytest 7.2.1's output).
+TEST(EndToEnd, ModuleSkipUnderDoctestModulesCountsAsPytestsTwoReports) {
+  FixtureProject p("doctest_module_skip");
+  auto junit = p.dir() / "junit.xml";
+  auto r = p.run({"-n", "2", "--doctest-modules", "-rs", "--junitxml", junit.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("collected 2 items / 2 skipped"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SKIPPED [2] test_skipme.py:2: could not import"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 passed, 2 skipped in "), std::string::npos) << r.out;
+  std::string xml = slurp(junit);
+  EXPECT_NE(xml.find("skipped=\"2\" tests=\"4\""), std::string::npos) << xml;
+  auto plain = p.run({"-n", "2"});
+  EXPECT_NE(plain.out.find("1 passed, 1 skipped in "), std::string::npos) << plain.out;
+}
+
 TEST(EndToEnd, ImportErrorWithContinueOnCollectionErrorsRunsTheRest) {
   FixtureProject p("collect_interrupt");
   auto r = p.run({"-n", "1", "--schedule", "fifo", "--continue-on-collection-errors"});
