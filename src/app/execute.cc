@@ -422,6 +422,8 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
   // worker is not charged with start-up: its recorded overhead and the live ETA's
   // actual/predicted correction stay true.
   eo.await_configured = true;
+  // As xdist's worker, pytest's runtestprotocol needs each batch's last `nextitem`.
+  wc.hold_last = ctx.engine == "pytest";
   return eo;
 }
 

@@ -52,6 +52,10 @@ struct Executor::Shared {
     if (collect_rest.load()) w.collect_only = true;
     return w;
   }
+  bool has_work() {
+    std::lock_guard lock(mu);
+    return !queue.empty();
+  }
   void requeue(WorkItem w) {
     std::lock_guard lock(mu);
     w.id = next_id++;
@@ -84,9 +88,10 @@ struct BatchState {
   bool collect_failed = false;
   bool fatal = false;             ///< the worker sent `fatal` and exits
   bool collection_known = false;  ///< `collected` or `collect_error` came
+  bool held = false;              ///< hold_last: the worker holds the batch's last test back (`held`)
 };
 
-enum class BatchEnd { finished, lost, timed_out, stopped, fatal, abandoned };
+enum class BatchEnd { finished, held, lost, timed_out, stopped, fatal, abandoned };
 
 base::TestResult failed_result(const WorkItem& item, const std::string& nodeid, base::Outcome outcome,
                                const std::string& text) {
@@ -126,12 +131,48 @@ struct Executor::Slot {
   std::unique_ptr<WorkerProcess> proc{};
   std::int64_t current_origin = -1;  ///< origin of the batch this slot runs
 
-  void emit(Event ev) {
+  /// hold_last: a batch whose last test waits in the worker until the next `run` (or
+  /// `shutdown`) tells it what follows (docs/protocol.md, "Holding back a batch's last test").
+  struct Held {
+    WorkItem item;
+    BatchState bs;
+    double held_at = 0;       ///< clock when `held` came
+    double released_at = -1;  ///< clock of its first frame after that (the held test's start)
+  };
+  std::optional<Held> held{};
+  /// While a held test waits, the next batch's `batch_started` and `collected` events are
+  /// kept here (with the clock they happened at) and delivered once the held batch ends,
+  /// so consumers see one batch at a time per worker and each batch's span is its own.
+  std::int64_t deferring = -1;  ///< the batch whose events are kept back (-1: none)
+  std::vector<std::pair<Event, double>> deferred{};
+
+  void emit(Event ev) { emit_at(std::move(ev), ex.m_clock.now_seconds()); }
+  void emit_at(Event ev, double at) {
     ev.worker = index;
     if (ev.origin < 0) ev.origin = current_origin;
-    ev.time_s = ex.m_clock.now_seconds() - shared.t0.load();
+    if (deferring >= 0 && ev.batch == deferring) {
+      deferred.emplace_back(std::move(ev), at);
+      return;
+    }
+    ev.time_s = at - shared.t0.load();
     if (!ev.result.node_id.empty()) ev.result.batch = ev.batch;
     shared.events.push(std::move(ev));
+  }
+
+  /// Delivers the kept-back events, `shift_s` later than they happened (the held test's
+  /// run, which the next batch's span must not include).
+  void deliver_deferred(double shift_s) {
+    deferring = -1;
+    auto evs = std::move(deferred);
+    deferred.clear();
+    for (auto& [ev, at] : evs) emit_at(std::move(ev), at + shift_s);
+  }
+
+  /// The worker is gone or stopped: what it held will not run there.
+  void forget_held() {
+    held.reset();
+    deferring = -1;
+    deferred.clear();
   }
 
   /// What running() reports for this slot ("" = idle).
@@ -247,6 +288,9 @@ struct Executor::Slot {
     std::string status = proc->reap(0);
     emit(Event{.kind = EventKind::worker_lost, .text = "worker exited while idle (" + status + ")"});
     proc.reset();
+    // Its held test never started: it runs in the next worker.
+    if (held) requeue_rest(held->item, held->bs, status);
+    forget_held();
   }
 
   void on_message(WorkerMessage& msg, const WorkItem& item, BatchState& bs) {
@@ -268,6 +312,9 @@ struct Executor::Slot {
         break;
       case MessageType::result:
         on_result(msg, item, bs);
+        break;
+      case MessageType::held:
+        if (msg.batch == item.id) bs.held = true;
         break;
       case MessageType::rerun:
         if (!bs.done.count(msg.nodeid)) {
@@ -370,13 +417,40 @@ struct Executor::Slot {
     return n;
   }
 
-  /// Feeds the worker's messages for `item` into `bs` until the batch ends one way or another.
+  /// A frame of the held batch: its last test runs now that the worker knows what follows.
+  void on_held_message(WorkerMessage& msg) {
+    Held& h = *held;
+    const double now = ex.m_clock.now_seconds();
+    if (h.released_at < 0) h.released_at = now;
+    const std::int64_t own_origin = current_origin;
+    current_origin = h.item.origin;
+    if (msg.type != MessageType::batch_done) {
+      on_message(msg, h.item, h.bs);
+      current_origin = own_origin;
+      return;
+    }
+    // Its span is the time it ran: not the wait for the next batch nor that batch's import.
+    emit_at(Event{.kind = EventKind::batch_finished,
+                  .batch = h.item.id,
+                  .module = h.item.module,
+                  .import_s = msg.import_s,
+                  .text = msg.teardown_error},
+            now - (h.released_at - h.held_at));
+    current_origin = own_origin;
+    const double ran = now - h.released_at;
+    held.reset();
+    deliver_deferred(ran);
+  }
+
+  /// Feeds the worker's messages for `item` into `bs` (and the held batch's into its own)
+  /// until the batch ends one way or another.
   BatchEnd run_batch(const WorkItem& item, BatchState& bs, std::string& lost_reason) {
     const double timeout = ex.m_opts.timeout_s;
-    while (!bs.finished) {
+    while (!bs.finished && !bs.held) {
       double wait = 1.0;  // a safety tick only: request_stop() wakes us through the eventfd
-      if (timeout > 0 && !bs.in_flight.empty()) {
-        double left = bs.in_flight_start + timeout - ex.m_clock.now_seconds();
+      const BatchState& running = held && !held->bs.in_flight.empty() ? held->bs : bs;
+      if (timeout > 0 && !running.in_flight.empty()) {
+        double left = running.in_flight_start + timeout - ex.m_clock.now_seconds();
         if (left <= 0) return BatchEnd::timed_out;
         wait = std::min(wait, left);
       }
@@ -388,10 +462,37 @@ struct Executor::Slot {
       if (st == ReadStatus::timeout || st == ReadStatus::woken) continue;
       if (st == ReadStatus::error) lost_reason = "protocol error: " + lost_reason;
       if (st != ReadStatus::message) return BatchEnd::lost;
+      if (held && msg.batch == held->item.id) {
+        on_held_message(msg);
+        continue;
+      }
+      // Only a batch with tests to run releases the held test, right after its
+      // `collected`; any other frame first means it does not (nothing to run).
+      if (deferring >= 0 && msg.type != MessageType::collected && msg.type != MessageType::warning) deliver_deferred(0);
       on_message(msg, item, bs);
       if (bs.fatal) return BatchEnd::fatal;
     }
-    return BatchEnd::finished;
+    return bs.held ? BatchEnd::held : BatchEnd::finished;
+  }
+
+  /// A loss (crash, timeout, protocol error) while a batch is held: if its test was
+  /// running, that test is lost and the batch being collected is re-queued whole (none
+  /// of it ran); else the loss is the batch's own and the held test runs elsewhere.
+  void after_loss_or_held(const WorkItem& item, BatchState bs, BatchEnd end, const std::string& lost_reason) {
+    if (!held) return after_loss(item, std::move(bs), end, lost_reason);
+    Held h = std::move(*held);
+    held.reset();
+    if (h.released_at >= 0) {
+      deferring = -1;
+      deferred.clear();
+      shared.requeue(item);
+      current_origin = h.item.origin;
+      after_loss(h.item, std::move(h.bs), end, lost_reason);
+      return;
+    }
+    deliver_deferred(0);
+    after_loss(item, std::move(bs), end, lost_reason);
+    requeue_rest(h.item, h.bs, "worker lost before its held test ran");
   }
 
   /// The worker died or hung past --timeout: report the test it was running and re-queue the rest.
@@ -479,12 +580,25 @@ struct Executor::Slot {
     shared.requeue(std::move(rest));
   }
 
+  bool finish_held();
+  void serve();
+
   /// Session teardown, bounded: the grace for teardown, then a shorter one for the
   /// interpreter's exit (atexit handlers; non-daemon threads are not waited for).
   void shutdown() {
     if (!proc) return;
     const auto& o = ex.m_opts;
+    if (held && shared.collect_rest.load()) {
+      // A collection error interrupted the run: pytest would run no test, the held one
+      // included, so it is not run (nor reported) and its worker goes.
+      forget_held();
+      proc->kill_group(SIGKILL);
+      proc->reap(1.0);
+      proc.reset();
+      return;
+    }
     if (proc->send(encode_shutdown()).ok()) {
+      if (held && !finish_held()) return;
       const double deadline = ex.m_clock.now_seconds() + o.shutdown_grace_s;
       WorkerMessage msg;
       std::string err;
@@ -492,6 +606,10 @@ struct Executor::Slot {
       while (st == ReadStatus::message) {
         double left = deadline - ex.m_clock.now_seconds();
         st = left > 0 ? proc->read(msg, left, err) : ReadStatus::timeout;
+        // What the session's end prints (--fixtures, --markers of an idle worker,
+        // --setup-show's session teardown lines).
+        if (st == ReadStatus::message && msg.type == MessageType::info)
+          emit(Event{.kind = EventKind::info, .text = std::move(msg.text)});
       }
       if (st == ReadStatus::timeout) {
         emit(Event{.kind = EventKind::worker_lost,
@@ -507,6 +625,52 @@ struct Executor::Slot {
     proc.reset();
   }
 };
+
+/// After `shutdown` the worker runs the held test (`nextitem` None, so session fixtures
+/// end in its teardown) before session teardown; --timeout applies to it as to any test.
+/// False when the worker was lost doing it (then reported and reaped).
+bool Executor::Slot::finish_held() {
+  const double timeout = ex.m_opts.timeout_s;
+  while (held) {
+    double wait = 1.0;
+    BatchEnd end = BatchEnd::lost;
+    std::string reason;
+    if (timeout > 0 && !held->bs.in_flight.empty()) {
+      double left = held->bs.in_flight_start + timeout - ex.m_clock.now_seconds();
+      wait = std::max(0.0, std::min(wait, left));
+      if (left <= 0) end = BatchEnd::timed_out;
+    }
+    WorkerMessage msg;
+    auto st = end == BatchEnd::timed_out ? ReadStatus::timeout : proc->read(msg, wait, reason);
+    if (st == ReadStatus::message) {
+      if (msg.batch == held->item.id) on_held_message(msg);
+      continue;
+    }
+    if (st == ReadStatus::timeout && end != BatchEnd::timed_out) continue;
+    if (st == ReadStatus::error) reason = "protocol error: " + reason;
+    Held h = std::move(*held);
+    held.reset();
+    current_origin = h.item.origin;
+    if (!h.bs.in_flight.empty()) {
+      after_loss(h.item, std::move(h.bs), end, reason);
+      return false;
+    }
+    // Gone before its held test started, and nobody takes work after shutdown: say so.
+    proc->kill_group(SIGKILL);
+    std::string status = proc->reap(1.0);
+    proc.reset();
+    emit(Event{.kind = EventKind::worker_lost, .text = "worker exited at shutdown (" + status + ")"});
+    for (const auto& id : h.bs.collected)
+      if (!h.bs.done.count(id))
+        emit(Event{.kind = EventKind::test_result,
+                   .batch = h.item.id,
+                   .module = h.item.module,
+                   .result = failed_result(h.item, id, base::Outcome::crashed,
+                                           "not run: its worker exited at shutdown (" + status + ")\n")});
+    return false;
+  }
+  return true;
+}
 
 Executor::Executor(ExecOptions opts, const base::Clock& clock) : m_opts(std::move(opts)), m_clock(clock) {
   m_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -584,52 +748,68 @@ void Executor::run(std::vector<WorkItem> items, const std::function<void(const E
   m_driver.join();
 }
 
-void Executor::slot_loop(int slot_index, Shared& shared) {
-  Slot slot{*this, shared, slot_index};
-  // Pre-start: the worker boots while the caller is still discovering and planning.
-  if (!stop_requested() && !slot.start_worker() && !shared.draining.load()) request_stop();
-  while (!stop_requested() && !shared.draining.load()) {
-    slot.drop_if_dead();
-    auto item = shared.take(m_stop);
+/// Takes batches until none is left, the pool drains or the run stops.
+void Executor::Slot::serve() {
+  while (!ex.stop_requested() && !shared.draining.load()) {
+    drop_if_dead();
+    auto item = shared.take(ex.m_stop);
     if (!item) break;
-    if (!slot.proc && !slot.start_worker()) {
+    if (!proc && !start_worker()) {
       // Nothing can run without a worker (a drained pool keeps its busy workers going).
       shared.requeue(std::move(*item));
-      if (!shared.draining.load()) request_stop();
+      if (!shared.draining.load()) ex.request_stop();
       break;
     }
     if (shared.draining.load()) break;
-    slot.current_origin = item->origin;
-    slot.emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
+    current_origin = item->origin;
+    if (held) deferring = item->id;
+    emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
     // A failed send means the worker has gone; what it wrote before (a `fatal` answering
     // its config) is still in the pipe, so read on: run_batch tells a fatal from a crash.
-    (void)slot.proc->send(
-        encode_run(item->id, item->module, item->select, item->collect_only, item->first, item->attempts));
+    (void)proc->send(encode_run(item->id, item->module, item->select, item->collect_only, item->first, item->attempts));
     BatchState bs;
     std::string lost_reason;
-    BatchEnd end = slot.run_batch(*item, bs, lost_reason);
-    slot.set_activity("", 0);
+    BatchEnd end = run_batch(*item, bs, lost_reason);
+    set_activity("", 0);
     if (end == BatchEnd::finished) continue;
+    if (end == BatchEnd::held) {
+      held = Held{*item, std::move(bs), ex.m_clock.now_seconds()};
+      continue;
+    }
     if (end == BatchEnd::fatal) {
-      slot.after_fatal();
+      forget_held();
+      after_fatal();
       break;
     }
     if (end == BatchEnd::abandoned) {
-      slot.proc->kill_group(SIGKILL);
-      slot.proc->reap(1.0);
-      slot.proc.reset();
+      forget_held();
+      proc->kill_group(SIGKILL);
+      proc->reap(1.0);
+      proc.reset();
       continue;
     }
     if (end == BatchEnd::stopped) {
       // Interrupted: the test in flight is not reported; its worker is not reused.
-      slot.proc->kill_group(SIGKILL);
-      slot.proc->reap(1.0);
-      slot.proc.reset();
+      forget_held();
+      proc->kill_group(SIGKILL);
+      proc->reap(1.0);
+      proc.reset();
       break;
     }
-    slot.after_loss(*item, bs, end, lost_reason);
+    after_loss_or_held(*item, std::move(bs), end, lost_reason);
   }
-  slot.shutdown();
+}
+
+void Executor::slot_loop(int slot_index, Shared& shared) {
+  Slot slot{*this, shared, slot_index};
+  // Pre-start: the worker boots while the caller is still discovering and planning.
+  if (!stop_requested() && !slot.start_worker() && !shared.draining.load()) request_stop();
+  for (;;) {
+    slot.serve();
+    slot.shutdown();
+    // A held test that crashed its worker at shutdown was re-queued (--reruns): run it here.
+    if (stop_requested() || shared.draining.load() || !shared.has_work()) break;
+  }
 }
 
 }  // namespace fastest::exec

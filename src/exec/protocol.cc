@@ -272,6 +272,7 @@ constexpr std::pair<std::string_view, MessageType> k_types[] = {
     {"suite_property", MessageType::suite_property},
     {"info", MessageType::info},
     {"rerun", MessageType::rerun},
+    {"held", MessageType::held},
 };
 
 void fill_result(Raw& raw, WorkerMessage& m) {
@@ -405,6 +406,7 @@ std::string encode_config(const WorkerConfig& cfg) {
             {"options", options},
             {"worker_id", cfg.worker_id},
             {"worker_count", cfg.worker_count}};
+  if (cfg.hold_last) j["hold_last"] = true;
   if (cfg.reruns > 0) {
     j["reruns"] = cfg.reruns;
     j["reruns_delay"] = cfg.reruns_delay;

@@ -46,6 +46,7 @@ enum class MessageType : int {
   suite_property = 10,  ///< v2: record_testsuite_property
   info = 11,            ///< v2: text printed verbatim on stdout (--fixtures, --markers, ...)
   rerun = 12,           ///< a failed attempt of a test the worker runs again (--reruns); fields of `result`
+  held = 13,            ///< hold_last: every test of `batch` but `nodeid` ran; it waits for the next run/shutdown
   unknown = 99,
 };
 
@@ -99,6 +100,9 @@ struct WorkerConfig {
   int worker_count = 1;
   int reruns = 0;           ///< --reruns: a failed test runs again up to this often
   double reruns_delay = 0;  ///< --reruns-delay: seconds to wait before each rerun
+  /// The worker holds a batch's last test back until the next `run` or `shutdown` names
+  /// its `nextitem` (the pytest engine; the executor then speaks `held`).
+  bool hold_last = false;
 };
 
 std::string encode_config(const WorkerConfig& cfg);

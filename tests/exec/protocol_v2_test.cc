@@ -48,6 +48,21 @@ TEST(ProtocolV2Decode, ResultCarriesPropertiesAttributesAndLine) {
   EXPECT_EQ(r.xml_attributes[0].first, "extra");
 }
 
+TEST(ProtocolV2Decode, HeldNamesItsBatchAndTest) {
+  auto m = decode_message(R"({"t":"held","batch":4,"nodeid":"t.py::last"})");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->type, MessageType::held);
+  EXPECT_EQ(m->batch, 4);
+  EXPECT_EQ(m->nodeid, "t.py::last");
+}
+
+TEST(ProtocolV2Encode, ConfigAsksForHoldLastOnlyWhenSet) {
+  WorkerConfig cfg;
+  EXPECT_EQ(encode_config(cfg).find("hold_last"), std::string::npos);
+  cfg.hold_last = true;
+  EXPECT_NE(encode_config(cfg).find(R"("hold_last":true)"), std::string::npos);
+}
+
 TEST(ProtocolV2Decode, SuitePropertyAndInfo) {
   auto p = decode_message(R"({"t":"suite_property","name":"ARCH","value":"PPC"})");
   ASSERT_TRUE(p.ok());
