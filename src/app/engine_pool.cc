@@ -110,6 +110,31 @@ base::Status prestart_workers(const RunContext& ctx, WorkerPool& pool, std::atom
   return base::ok_status();
 }
 
+ExitCode show_markers(exec::Executor& executor) {
+  bool shown = false;
+  std::optional<int> worker_fatal;
+  std::string fatal;
+  executor.run({}, [&](const exec::Event& ev) {
+    if (ev.kind == exec::EventKind::info && !shown) {
+      shown = true;  // every worker lists the same markers
+      std::fwrite(ev.text.data(), 1, ev.text.size(), stdout);
+      std::fflush(stdout);
+    } else if (ev.kind == exec::EventKind::worker_fatal && !worker_fatal) {
+      worker_fatal = ev.exit_code;
+      std::string msg = ev.text + (ev.text.empty() || ev.text.back() == '\n' ? "" : "\n");
+      std::fwrite(msg.data(), 1, msg.size(), stderr);
+    } else if (ev.kind == exec::EventKind::fatal && fatal.empty()) {
+      fatal = ev.text;
+    }
+  });
+  if (worker_fatal) return static_cast<ExitCode>(*worker_fatal);
+  if (!fatal.empty()) {
+    std::fprintf(stderr, "fastest: error: %s\n", fatal.c_str());
+    return ExitCode::internal_error;
+  }
+  return ExitCode::ok;
+}
+
 namespace {
 
 ConftestUse to_use(const discovery::ConftestFacts& f) {

@@ -46,4 +46,8 @@ struct WorkerPool {
 /// (signal handlers stop it).
 base::Status prestart_workers(const RunContext& ctx, WorkerPool& pool, std::atomic<exec::Executor*>& slot);
 
+/// `--markers`: pytest's listing from the first worker's start-up (plugins and
+/// conftests loaded), printed once; nothing is collected or run, as in pytest.
+ExitCode show_markers(exec::Executor& executor);
+
 }  // namespace fastest::app

@@ -239,6 +239,8 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
       return ExitCode::internal_error;
     }
     timer.mark("engine");
+    // pytest's --markers lists and exits before any collection.
+    if (opts.show_markers) return show_markers(*pool.executor);
   }
 
   auto suite = build_suite(ctx, found);

@@ -99,6 +99,17 @@ TEST(EngineFlag, UnknownEngineIsAUsageError) {
   EXPECT_THAT(r.err, HasSubstr("argument --engine: invalid choice: 'turbo'"));
 }
 
+TEST(EngineBoth, MarkersListAndExitWithoutRunning) {
+  FixtureProject p("engine_session");
+  for (const char* engine : {"pytest", "native"}) {
+    auto r = p.run({"--engine", engine, "-n", "2", "--markers"});
+    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
+    EXPECT_EQ(count(r.out, "@pytest.mark.skip(reason=None)"), "1") << engine << r.out;
+    EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << engine << r.out;
+    EXPECT_THAT(r.out, Not(HasSubstr("test session starts"))) << engine << r.out;
+  }
+}
+
 TEST(EnginePytest, SessionFixturesReportHeaderAndTeardownErrors) {
   FixtureProject p("engine_session");
   auto r = p.run({"--engine", "pytest", "-n", "2"});
