@@ -11,6 +11,8 @@ MIN_VERSION = (7, 0)
 # The newest major this module was written against; newer ones are refused rather than
 # half-run (their private APIs may have moved).
 MAX_MAJOR = 8
+# The (major, minor) of the pytest import_pytest() accepted.
+VERSION = (0, 0)
 
 
 class Unsupported(Exception):
@@ -43,6 +45,8 @@ def import_pytest():
     if v < MIN_VERSION or v[0] > MAX_MAJOR:
         raise Unsupported("the pytest engine supports pytest 7.0 to %d.x; found pytest %s (%s)"
                           % (MAX_MAJOR, version, os.path.dirname(pytest.__file__)))
+    global VERSION
+    VERSION = v
     return pytest
 
 
@@ -141,6 +145,8 @@ def collect_package_init(session, path):
     from _pytest.pathlib import fnmatch_ex
     config = session.config
     own_module = any(fnmatch_ex(p, path) for p in config.getini("python_files"))
+    if VERSION >= (8, 0):
+        return _collect_package_init_8(session, path, own_module)
     cols = []
     for c in session._collectfile(path, handle_dupes=False):
         if not isinstance(c, pytest.Package):
@@ -158,3 +164,47 @@ def collect_package_init(session, path):
     session.items = items
     session.testscollected = len(items)
     return items
+
+
+def _collect_package_init_8(session, path, own_module):
+    """pytest 8: ``Session._collectfile`` is gone, a Package is a Directory (no longer
+    the ``__init__.py`` Module), and an ``__init__.py`` argument collects that file only
+    (pytest #11042): ``perform_collect`` gives the file collectors a whole-tree walk
+    meets, under their Package, plus the Module an argument always gets (an initial
+    path skips the ``python_files`` check), which the walk has only when
+    ``python_files`` matches ``__init__.py``."""
+    import pytest
+    items = list(session.perform_collect([str(path)], genitems=True))
+    if own_module:
+        return items
+    kept = []
+    for it in items:
+        mod = it.getparent(pytest.Module)
+        # DoctestModule subclasses Module; only the plain Module is the argument's extra.
+        if mod is None or type(mod) is not pytest.Module:
+            kept.append(it)
+    session.items = kept
+    session.testscollected = len(kept)
+    return kept
+
+
+def drop_failed_fixtures(item):
+    """Forget the cached error of every fixture of ``item`` whose setup raised, so the
+    next attempt sets it up again (``cached_result`` is ``(value, key, error)``; the
+    error is an exc_info tuple in pytest 7, the exception in 8)."""
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in getattr(info, "name2fixturedefs", {}).values():
+        for fd in defs:
+            cached = getattr(fd, "cached_result", None)
+            if cached is not None and len(cached) > 2 and cached[2]:
+                fd.cached_result = None
+
+
+def unset_shouldfail(session):
+    """Take back ``session.shouldfail`` (a failed attempt that runs again is not a
+    failure yet). pytest 8 refuses to unset the public property (it warns and keeps
+    it), so its backing field is cleared there."""
+    if "_shouldfail" in vars(session):
+        session._shouldfail = False
+    else:
+        session.shouldfail = False

@@ -12,6 +12,7 @@ attempts. docs/protocol.md, "Reruns".
 """
 import time
 
+from . import pytest_compat as compat
 from ..reruns import config_counts, mark_limits, prior_attempts
 
 
@@ -66,7 +67,7 @@ class Reruns:
         res["t"] = "rerun"
         self.again_for = item.nodeid
         _uncount_failures(config, session, reports)
-        _drop_failed_fixtures(item)
+        compat.drop_failed_fixtures(item)
 
     def take_again(self, item):
         """True once after ``item``'s attempt was made a rerun."""
@@ -85,13 +86,4 @@ def _uncount_failures(config, session, reports):
     session.testsfailed = max(0, session.testsfailed - n)
     maxfail = config.getvalue("maxfail") if hasattr(config, "getvalue") else 0
     if session.shouldfail and (not maxfail or session.testsfailed < maxfail):
-        session.shouldfail = False
-
-
-def _drop_failed_fixtures(item):
-    info = getattr(item, "_fixtureinfo", None)
-    for defs in getattr(info, "name2fixturedefs", {}).values():
-        for fd in defs:
-            cached = getattr(fd, "cached_result", None)
-            if cached is not None and len(cached) > 2 and cached[2]:
-                fd.cached_result = None
+        compat.unset_shouldfail(session)
