@@ -110,11 +110,11 @@ base::Status prestart_workers(const RunContext& ctx, WorkerPool& pool, std::atom
   return base::ok_status();
 }
 
-ExitCode show_markers(exec::Executor& executor) {
+ExitCode show_listing(exec::Executor& executor, std::vector<exec::WorkItem> items) {
   bool shown = false;
   std::optional<int> worker_fatal;
   std::string fatal;
-  executor.run({}, [&](const exec::Event& ev) {
+  executor.run(std::move(items), [&](const exec::Event& ev) {
     if (ev.kind == exec::EventKind::info && !shown) {
       shown = true;  // every worker lists the same markers
       std::fwrite(ev.text.data(), 1, ev.text.size(), stdout);

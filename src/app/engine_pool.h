@@ -46,8 +46,9 @@ struct WorkerPool {
 /// (signal handlers stop it).
 base::Status prestart_workers(const RunContext& ctx, WorkerPool& pool, std::atomic<exec::Executor*>& slot);
 
-/// `--markers`: pytest's listing from the first worker's start-up (plugins and
-/// conftests loaded), printed once; nothing is collected or run, as in pytest.
-ExitCode show_markers(exec::Executor& executor);
+/// `--markers` and `--fixtures`: the first listing a worker sends (at start-up for
+/// --markers and the pytest engine's --fixtures; at shutdown, after the collect-only
+/// `items`, for the native engine's --fixtures), printed once. No test runs.
+ExitCode show_listing(exec::Executor& executor, std::vector<exec::WorkItem> items = {});
 
 }  // namespace fastest::app

@@ -240,10 +240,18 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
     }
     timer.mark("engine");
     // pytest's --markers lists and exits before any collection.
-    if (opts.show_markers) return show_markers(*pool.executor);
+    if (opts.show_markers) return show_listing(*pool.executor);
   }
 
   auto suite = build_suite(ctx, found);
+  if (needs_workers && opts.show_fixtures && !opts.collect_only) {
+    // pytest's --fixtures collects, lists and runs nothing. The pytest engine's worker
+    // collects the suite itself, as pytest does; the native one lists what it collected.
+    std::vector<exec::WorkItem> items;
+    if (ctx.engine != "pytest")
+      for (const auto& m : suite.modules) items.push_back({.module = m.module, .collect_only = true});
+    return show_listing(*pool.executor, std::move(items));
+  }
   Session session(ctx, db, std::move(suite.modules), std::move(suite.errors), std::move(suite.selects));
   session.use_pool(pool.executor.get());
   timer.mark("plan");

@@ -110,6 +110,17 @@ TEST(EngineBoth, MarkersListAndExitWithoutRunning) {
   }
 }
 
+TEST(EnginePytest, FixturesListsPytestsListingOnceAndRunsNothing) {
+  FixtureProject p("engine_session");
+  auto r = p.run({"--engine", "pytest", "-n", "2", "--fixtures"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count(r.out, "fixtures defined from conftest"), "1") << r.out;
+  EXPECT_THAT(r.out, HasSubstr("module_counter [module scope] -- tests/conftest.py:")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("worker_id [session scope] -- ")) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("fastest_worker"))) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
+}
+
 TEST(EnginePytest, SessionFixturesReportHeaderAndTeardownErrors) {
   FixtureProject p("engine_session");
   auto r = p.run({"--engine", "pytest", "-n", "2"});

@@ -132,6 +132,38 @@ def markers_text(config):
     return buf.getvalue()
 
 
+def fixtures_text(config, session):
+    """``pytest --fixtures``' listing as text: the "collected N items" line, then what
+    ``_showfixtures_main`` (_pytest/python.py) writes after its whole-suite collection
+    (every fixture the fixture manager knows, sorted by plugin appearance), no markup."""
+    import io
+    import sys
+    from _pytest.python import _showfixtures_main
+    # Collect first: the capture manager puts its own sys.stdout back after each file.
+    session.perform_collect()
+    session.perform_collect = lambda *a, **k: session.items
+    fm = session._fixturemanager
+    saved = fm._arg2fixturedefs
+    # The engine's own stand-ins (worker_id, record_xml_attribute, ...) are not listed:
+    # pytest lists xdist's and junitxml's, which they shadow.
+    fm._arg2fixturedefs = {k: [d for d in v if not _engine_fixture(d)] for k, v in saved.items()}
+    buf = io.StringIO()
+    old = sys.stdout
+    sys.stdout = buf  # create_terminal_writer writes to the sys.stdout of the call
+    try:
+        _showfixtures_main(config, session)
+    finally:
+        sys.stdout = old
+        del session.perform_collect
+        fm._arg2fixturedefs = saved
+    n = len(session.items)
+    return "collected %d item%s\n%s" % (n, "" if n == 1 else "s", buf.getvalue())
+
+
+def _engine_fixture(fixturedef):
+    return getattr(fixturedef.func, "__module__", "").startswith("fastest_worker.")
+
+
 def collect_package_init(session, path):
     """A package's ``__init__.py`` as a whole-tree collection meets it: the file
     collectors ``pytest_collect_file`` gives for it with the session as their parent

@@ -136,6 +136,11 @@ class Engine:
         self.ch.send({"t": "configured", "header": header})
         if getattr(self.config.option, "markers", False):
             self.ch.send({"t": "info", "text": compat.markers_text(self.config)})
+        if getattr(self.config.option, "showfixtures", False) and self.worker_id in ("gw0", "master"):
+            # pytest's own listing after its own whole collection, once: the controller
+            # sends no batch with --fixtures and prints the first listing.
+            self.ch.send({"t": "info", "text": self._guarded(
+                lambda: compat.fixtures_text(self.config, self.session))})
 
     def _set_worker_env(self):
         if self.worker_id != "master":
@@ -451,9 +456,11 @@ class Engine:
             self._collect_error(batch, module, "\n".join("ERROR: %s" % (a,) for a in e.args), 0)
             return None
         except self.pytest.exit.Exception as e:
+            # Past start-up pytest shows it as its terminal does an interrupt (as for
+            # pytest.exit() in a test), not as the "Exit: ..." of a start-up exit.
             code = e.returncode if e.returncode is not None else 2
             self._finish_session(code)
-            raise Fatal(code, "Exit: %s" % (e.msg,))
+            raise Fatal(code, "_pytest.outcomes.Exit: %s" % (e.msg,))
         except Exception as e:
             self._collect_error(batch, module, "".join(
                 traceback.format_exception(type(e), e, e.__traceback__)), 0)
