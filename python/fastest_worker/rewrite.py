@@ -5,6 +5,7 @@ the path, the Python version and this rewriter's version, so a file pays for
 parsing and rewriting once per change.
 """
 import ast
+import re
 import fnmatch
 import hashlib
 import importlib.abc
@@ -147,9 +148,33 @@ def _dont_rewrite(tree):
     return bool(doc) and "PYTEST_DONT_REWRITE" in doc
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _split_lines(source):
+    """Lines with their ends, split only at \\r\\n, \\r and \\n (as ast's own helper splits)."""
+    return _LINE.findall(source)
+
+
+def _source_segment(lines, node):
+    """ast.get_source_segment over lines split once: the per-call split made rewriting a
+    module with many asserts quadratic (mpmath's test_fp.py: 40 s)."""
+    end_lineno, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    if end_lineno is None or end_col is None:
+        return None
+    first, last = node.lineno - 1, end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset:end_col].decode()
+    parts = [lines[first].encode()[node.col_offset:].decode()]
+    parts.extend(lines[first + 1:last])
+    parts.append(lines[last].encode()[:end_col].decode())
+    return "".join(parts)
+
+
 class AssertRewriter(ast.NodeTransformer):
     def __init__(self, source):
         self.source = source
+        self.lines = None  # the source's lines, split once (ast.get_source_segment splits per call)
         self.n = 0
 
     def visit_module(self, mod):
@@ -180,8 +205,10 @@ class AssertRewriter(ast.NodeTransformer):
     def _src(self, node):
         if self.source is None:
             return None
+        if self.lines is None:
+            self.lines = _split_lines(self.source)
         try:
-            s = ast.get_source_segment(self.source, node)
+            s = _source_segment(self.lines, node)
         except Exception:
             return None
         if s is None:

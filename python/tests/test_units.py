@@ -207,3 +207,21 @@ class CompileWarnings(unittest.TestCase):
                 warnings.simplefilter("always")
                 rewrite.load_code(src, path, os.path.join(tmp, "cache"))
             self.assertEqual(list(w), [])
+
+
+class SourceSegments(unittest.TestCase):
+    """The rewriter's segments (asserts' explanation text) are ast.get_source_segment's,
+    from lines split once per module."""
+
+    def test_same_as_ast_on_line_ends_form_feeds_and_wide_characters(self):
+        import ast
+        from fastest_worker import rewrite
+        sources = ["a = 1\r\nb = (1 +\r\n 2)\r\n", "x = 1\n\fy = (2,\n3)\n", "x = (1,\r 2)",
+                   "é = 'ü'; assert é == (\n 'x')\n", "def f():\n    assert (1 ==\n        2), 'm'"]
+        for src in sources:
+            lines = rewrite._split_lines(src)
+            nodes = [n for n in ast.walk(ast.parse(src)) if isinstance(n, (ast.expr, ast.stmt))]
+            self.assertTrue(nodes)
+            for node in nodes:
+                self.assertEqual(rewrite._source_segment(lines, node), ast.get_source_segment(src, node),
+                                 (src, ast.dump(node)))
