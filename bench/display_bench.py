@@ -82,13 +82,17 @@ def run_piped(argv, cwd, env):
     return time.monotonic() - t0, p.stdout, p.returncode
 
 
+def suite_run(args, work, suite, name):
+    """Generates `suite` under work/name; returns (root, info, env, argv) of a -n 2 run."""
+    root = os.path.join(work, name)
+    info = suite.generate(root, **(suite.QUICK if args.quick else suite.FULL))
+    env = env_for(args.python, os.path.join(work, "cache"))
+    argv = [args.fastest, "-n", "2", "--db", os.path.join(work, name + ".db")]
+    return root, info, env, argv
+
+
 def tty_cost(args, work):
-    root = os.path.join(work, "trivial")
-    info = trivial.generate(root, **(trivial.QUICK if args.quick else trivial.FULL))
-    cache = os.path.join(work, "cache")
-    env = env_for(args.python, cache)
-    db = os.path.join(work, "trivial.db")
-    argv = [args.fastest, "-n", "2", "--db", db]
+    root, info, env, argv = suite_run(args, work, trivial, "trivial")
     want = f"{info['tests']} passed".encode()
     # Warm-up: the harness cache, rewritten modules, history.
     for _ in range(2):
@@ -131,12 +135,7 @@ def parse_eta(text):
 
 
 def eta_accuracy(args, work):
-    root = os.path.join(work, "sleepy")
-    info = sleepy.generate(root, **(sleepy.QUICK if args.quick else sleepy.FULL))
-    cache = os.path.join(work, "cache")
-    env = env_for(args.python, cache)
-    db = os.path.join(work, "sleepy.db")
-    argv = [args.fastest, "-n", "2", "--db", db]
+    root, _, env, argv = suite_run(args, work, sleepy, "sleepy")
     s, _, code = run_piped(argv, root, env)  # first run: history
     print(f"  first run {s:.2f}s (exit {code})", file=sys.stderr)
     results = []

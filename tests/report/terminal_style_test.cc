@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "report/capture.h"
+#include "report/make_result.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -15,18 +16,6 @@ namespace fastest::report {
 namespace {
 
 using base::Outcome;
-
-base::TestResult result(const std::string& id, Outcome o, const std::string& message = "",
-                        const std::string& longrepr = "") {
-  base::TestResult r;
-  r.node_id = id;
-  r.file = id.substr(0, id.find("::"));
-  r.outcome = o;
-  r.message = message;
-  r.longrepr = longrepr;
-  r.when = "call";
-  return r;
-}
 
 void start(TerminalReporter& t, std::size_t n) {
   RunHeader h;

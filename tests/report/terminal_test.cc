@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "report/capture.h"
+#include "report/make_result.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -18,18 +19,6 @@ TerminalOptions opts(std::FILE* out, void (*set)(TerminalOptions&) = nullptr) {
   o.out = out;
   if (set) set(o);
   return o;
-}
-
-base::TestResult result(const std::string& id, Outcome o, const std::string& message = "",
-                        const std::string& longrepr = "", const std::string& when = "call") {
-  base::TestResult r;
-  r.node_id = id;
-  r.file = id.substr(0, id.find("::"));
-  r.outcome = o;
-  r.message = message;
-  r.longrepr = longrepr;
-  r.when = when;
-  return r;
 }
 
 /// The outcomes of the reference module pytest was run on (one of each kind).
