@@ -1,6 +1,7 @@
 #pragma once
 // Small text helpers the reporters share.
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -25,13 +26,23 @@ inline std::string sanitize(std::string_view s) {
   return out;
 }
 
-/// The crash message of a formatted traceback: its last "E   " line ("" if none).
+/// The crash message of a formatted traceback: the first line of its last block of "E   "
+/// lines, without the indent a long-format frame gives it ("" if none). pytest's short
+/// summary shows the first line of the crash message, which opens that block.
 inline std::string crash_message(std::string_view traceback) {
-  std::string msg;
-  if (traceback.rfind("E   ", 0) == 0) msg = first_line(traceback.substr(4));
-  for (std::size_t p = 0; (p = traceback.find("\nE   ", p)) != std::string_view::npos; ++p)
-    msg = first_line(traceback.substr(p + 5));
-  return msg;
+  std::string_view msg;
+  bool in_block = false;
+  for (std::size_t pos = 0; pos < traceback.size();) {
+    std::size_t end = traceback.find('\n', pos);
+    if (end == std::string_view::npos) end = traceback.size();
+    std::string_view line = traceback.substr(pos, end - pos);
+    bool e_line = line.rfind("E   ", 0) == 0;
+    if (e_line && !in_block) msg = line.substr(4);
+    in_block = e_line;
+    pos = end + 1;
+  }
+  msg.remove_prefix(std::min(msg.size(), msg.find_first_not_of(' ')));
+  return std::string(msg);
 }
 
 /// Display width of UTF-8 text, one column per code point (pytest uses wcwidth; close enough
