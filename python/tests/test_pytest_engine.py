@@ -268,13 +268,20 @@ class Options(EngineCase):
     def test_collection_error_and_module_skip(self):
         root = self.project_with({
             "test_x.py": "import no_such_module_xyz\n",
-            "test_y.py": "import pytest\npytest.skip('later', allow_module_level=True)\n"})
+            "test_y.py": "import pytest\npytest.skip('later', allow_module_level=True)\n",
+            "test_z.py": "raise RuntimeError('boom at import')\n"})
         w = self.worker(root)
         x = w.run("test_x.py")
         y = w.run("test_y.py")
+        z = w.run("test_z.py")
         w.finish()
         err = [m for m in x if m["t"] == "collect_error"][0]
         self.assertIn("No module named 'no_such_module_xyz'", err["longrepr"])
+        # pytest's short summary: "ERROR test_x.py" (an import error's report is plain
+        # text) but "ERROR test_z.py - RuntimeError: boom at import".
+        self.assertNotIn("message", err)
+        err = [m for m in z if m["t"] == "collect_error"][0]
+        self.assertEqual(err["message"], "RuntimeError: boom at import")
         r = results(y)["test_y.py"]
         self.assertEqual((r["outcome"], r["when"]), ("skipped", "collect"))
         self.assertEqual(r["longrepr"], "test_y.py:2: later")

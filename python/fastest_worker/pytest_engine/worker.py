@@ -475,7 +475,8 @@ class Engine:
                 lr = rep.longrepr
                 crash = getattr(lr, "reprcrash", None)
                 self._collect_error(batch, module, results.longrepr_text(rep),
-                                    int(getattr(crash, "lineno", 0) or 0))
+                                    int(getattr(crash, "lineno", 0) or 0),
+                                    str(getattr(crash, "message", "") or "") if crash else "")
                 return None
             elif rep.skipped:
                 inside.append(_ModuleSkip(module_id, rep))
@@ -539,9 +540,14 @@ class Engine:
                 chain[i + 1].parent = cached
                 chain[i] = cached
 
-    def _collect_error(self, batch, module, text, line):
-        self.ch.send({"t": "collect_error", "batch": batch, "module": module,
-                      "longrepr": text, "line": line})
+    def _collect_error(self, batch, module, text, line, message=""):
+        """``message``: the report's crash line, which pytest's short summary shows as
+        ``ERROR path - message``; an import error's report (plain text) has none."""
+        frame = {"t": "collect_error", "batch": batch, "module": module,
+                 "longrepr": text, "line": line}
+        if message:
+            frame["message"] = message
+        self.ch.send(frame)
 
     def _module_skipped(self, batch, module, skip, import_s):
         nodeid = skip.nodeid
