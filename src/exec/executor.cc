@@ -175,6 +175,15 @@ struct Executor::Slot {
     deferred.clear();
   }
 
+  /// Kills the worker (its process group) and forgets what it held: its test in flight is
+  /// not reported.
+  void drop_worker() {
+    forget_held();
+    proc->kill_group(SIGKILL);
+    proc->reap(1.0);
+    proc.reset();
+  }
+
   /// What running() reports for this slot ("" = idle).
   void set_activity(const std::string& nodeid, double since) {
     std::lock_guard lock(shared.activity_mu);
@@ -591,13 +600,14 @@ struct Executor::Slot {
     if (held && shared.collect_rest.load()) {
       // A collection error interrupted the run: pytest would run no test, the held one
       // included, so it is not run (nor reported) and its worker goes.
-      forget_held();
-      proc->kill_group(SIGKILL);
-      proc->reap(1.0);
-      proc.reset();
+      drop_worker();
       return;
     }
-    if (proc->send(encode_shutdown()).ok()) {
+    // Cut short: pytest, stopping, starts no further test, so the held one is not run (nor
+    // reported); the worker still tears down what is set up.
+    const bool stop = ex.stop_requested() || shared.draining.load();
+    if (stop) forget_held();
+    if (proc->send(encode_shutdown(stop)).ok()) {
       if (held && !finish_held()) return;
       const double deadline = ex.m_clock.now_seconds() + o.shutdown_grace_s;
       WorkerMessage msg;
@@ -607,9 +617,11 @@ struct Executor::Slot {
         double left = deadline - ex.m_clock.now_seconds();
         st = left > 0 ? proc->read(msg, left, err) : ReadStatus::timeout;
         // What the session's end prints (--fixtures, --markers of an idle worker,
-        // --setup-show's session teardown lines).
-        if (st == ReadStatus::message && msg.type == MessageType::info)
-          emit(Event{.kind = EventKind::info, .text = std::move(msg.text)});
+        // --setup-show's session teardown lines) and its warnings (session fixtures' teardown).
+        if (st == ReadStatus::message && (msg.type == MessageType::info || msg.type == MessageType::warning)) {
+          BatchState none;
+          on_message(msg, WorkItem{}, none);
+        }
       }
       if (st == ReadStatus::timeout) {
         emit(Event{.kind = EventKind::worker_lost,
@@ -627,8 +639,9 @@ struct Executor::Slot {
 };
 
 /// After `shutdown` the worker runs the held test (`nextitem` None, so session fixtures
-/// end in its teardown) before session teardown; --timeout applies to it as to any test.
-/// False when the worker was lost doing it (then reported and reaped).
+/// end in its teardown) before session teardown; --timeout applies to it as to any test,
+/// and a stop (-x elsewhere, an interrupt) kills it as it kills any test in flight.
+/// False when the worker was lost or killed doing it (then reported and reaped).
 bool Executor::Slot::finish_held() {
   const double timeout = ex.m_opts.timeout_s;
   while (held) {
@@ -641,12 +654,16 @@ bool Executor::Slot::finish_held() {
       if (left <= 0) end = BatchEnd::timed_out;
     }
     WorkerMessage msg;
-    auto st = end == BatchEnd::timed_out ? ReadStatus::timeout : proc->read(msg, wait, reason);
+    auto st = end == BatchEnd::timed_out ? ReadStatus::timeout : proc->read(msg, wait, reason, ex.m_wake_fd);
+    if (ex.stop_requested()) {
+      drop_worker();
+      return false;
+    }
     if (st == ReadStatus::message) {
       if (msg.batch == held->item.id) on_held_message(msg);
       continue;
     }
-    if (st == ReadStatus::timeout && end != BatchEnd::timed_out) continue;
+    if (st == ReadStatus::woken || (st == ReadStatus::timeout && end != BatchEnd::timed_out)) continue;
     if (st == ReadStatus::error) reason = "protocol error: " + reason;
     Held h = std::move(*held);
     held.reset();
@@ -782,18 +799,12 @@ void Executor::Slot::serve() {
       break;
     }
     if (end == BatchEnd::abandoned) {
-      forget_held();
-      proc->kill_group(SIGKILL);
-      proc->reap(1.0);
-      proc.reset();
+      drop_worker();
       continue;
     }
     if (end == BatchEnd::stopped) {
       // Interrupted: the test in flight is not reported; its worker is not reused.
-      forget_held();
-      proc->kill_group(SIGKILL);
-      proc->reap(1.0);
-      proc.reset();
+      drop_worker();
       break;
     }
     after_loss_or_held(*item, std::move(bs), end, lost_reason);

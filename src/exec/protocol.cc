@@ -428,6 +428,6 @@ std::string encode_run(std::int64_t batch, std::string_view module, const std::v
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string encode_shutdown() { return R"({"t":"shutdown"})"; }
+std::string encode_shutdown(bool stop) { return stop ? R"({"t":"shutdown","stop":true})" : R"({"t":"shutdown"})"; }
 
 }  // namespace fastest::exec

@@ -112,6 +112,8 @@ std::string encode_config(const WorkerConfig& cfg);
 std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select,
                        bool collect_only = false, const std::vector<std::string>& first = {},
                        const std::vector<std::pair<std::string, int>>& attempts = {});
-std::string encode_shutdown();
+/// `stop`: the run was cut short (-x, --maxfail, an interrupt, another worker's `fatal`): a
+/// held test is not started, only what is set up is torn down.
+std::string encode_shutdown(bool stop = false);
 
 }  // namespace fastest::exec

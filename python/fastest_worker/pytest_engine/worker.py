@@ -577,7 +577,13 @@ class Engine:
 
     # ------------------------------------------------------------ shutdown
 
-    def shutdown(self):
+    def shutdown(self, stop=False):
+        """Run the held test (``nextitem`` None), then end the session. ``stop`` (the
+        run was cut short: ``-x``/``--maxfail`` in another worker, an interrupt): the
+        held test has not started and pytest, stopping, would not start it; only what
+        is set up is torn down."""
+        if stop:
+            self.held = None
         if self.held is not None:
             batch, item, work_s, import_s = self.held
             self.held = None
@@ -701,7 +707,7 @@ def serve(channel, msg):
             if kind == "run":
                 engine.run_batch(m)
             elif kind == "shutdown":
-                engine.shutdown()
+                engine.shutdown(bool(m.get("stop")))
                 _exit(0)
     except Fatal as f:
         try:
