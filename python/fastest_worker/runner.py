@@ -1,5 +1,4 @@
 """Running batches: setup/call/teardown per item, outcomes as pytest decides them."""
-import logging
 import os
 import sys
 import warnings
@@ -10,6 +9,7 @@ from . import doctests
 from . import fixtures as fx
 from . import ignore
 from . import integrations
+from . import logs
 from . import marks
 from . import outcomes
 from . import reorder
@@ -63,34 +63,6 @@ class Session:
         self.config._run.scope_fins[0].append(fin)
 
 
-class LogHandler(logging.Handler):
-    """Keeps records; formats them only when asked."""
-
-    def __init__(self):
-        logging.Handler.__init__(self, 0)
-        self.records = []
-        self.setFormatter(logging.Formatter(
-            "%(levelname)-8s %(name)s:%(filename)s:%(lineno)d %(message)s"))
-
-    def emit(self, record):
-        self.records.append(record)
-
-    def reset(self):
-        self.records = []
-
-    def text(self):
-        out = []
-        for r in self.records:
-            try:
-                out.append(self.format(r))
-            except Exception as e:
-                out.append("<unformattable log record: %r>" % (e,))
-        return "\n".join(out) + ("\n" if out else "")
-
-    def handleError(self, record):
-        raise
-
-
 class Run:
     """Worker state across batches: collector, fixture scopes, capture."""
 
@@ -125,13 +97,14 @@ class Run:
         self.capture = Capture(config.capture)
         self.kw_expr = compat.compile_expr(config.keyword) if config.keyword else None
         self.mark_expr = compat.compile_expr(config.markexpr) if config.markexpr else None
-        self.log_handler = LogHandler()
-        self.log_formatter = _log_formatter(config)
+        self.log_handler = logs.LogHandler()
+        self.log_formatter = logs.formatter(config)
         self.log_handler.setFormatter(self.log_formatter)
-        self.log_level = _log_level(_log_setting(config, "log_level"))
+        self.log_level = logs.level(logs.setting(config, "log_level"))
         self.log_handler.setLevel(self.log_level)
+        self.live_log = None
         if "logging" not in config.disabled_plugins:
-            _attach_log_handlers(config, self.log_handler, self.log_level)
+            self.live_log = logs.attach(config, self.log_handler, self.log_level)
         self.caplog_handler = None
         self.when = "setup"
         self.current = None
@@ -815,9 +788,15 @@ class Run:
     def shutdown(self):
         """Session teardown; a failure there is reported as a TeardownError warning."""
         self.capture.start()
+        if self.live_log is not None:
+            self.live_log.when = "sessionfinish"
         errors = [self._teardown_scope(idx) for idx in (3, 2, 1, 0)]
         if self.configured:
             errors += self._session_end_hooks()
+        if self.live_log is not None and self.live_log.sections:
+            self.ch.queue({"t": "info", "text": "".join(
+                report.sep("-", "live log " + when) + "\n" + text
+                for when, text in self.live_log.take())})
         if self.config.option.showfixtures:
             self.ch.queue({"t": "info", "text": self.fixtures_listing()})
         self.capture.stop()
@@ -860,6 +839,9 @@ class Run:
         _filters_mutated()
         self.item_finalizers = []
         self.when = "setup"
+        live = self.live_log
+        if live is not None:
+            live.when = "setup"
         xfailed = None
         setup_exc = call_exc = td_exc = None
         t0 = perf_counter()
@@ -875,6 +857,8 @@ class Run:
             self._show_test_item(item)
         if setup_exc is None and not getattr(self.config.option, "setuponly", False):
             self.when = "call"
+            if live is not None:
+                live.when = "call"
             if self.caplog_handler is not None:
                 self.caplog_handler.new_phase("call")
             try:
@@ -890,6 +874,8 @@ class Run:
                     xfailed = None
         t2 = perf_counter()
         self.when = "teardown"
+        if live is not None:
+            live.when = "teardown"
         if self.caplog_handler is not None:
             self.caplog_handler.new_phase("teardown")
         td_exc = self._teardown(item, nxt)
@@ -919,6 +905,10 @@ class Run:
         res["log"] = log.text() if log.records else ""
         res["line"] = item.line
         log.records = []
+        if live is not None:
+            live.when = "collection"
+            if live.sections:
+                res["live_log"] = live.take()
         for w in wlog:
             ch.queue({"t": "warning", "batch": batch, "nodeid": item.nodeid,
                   "category": w.category.__name__, "message": str(w.message),
@@ -1061,56 +1051,6 @@ def _ini_lines(v):
     if isinstance(v, str):
         return [x.strip() for x in v.splitlines() if x.strip()]
     return list(v)
-
-
-_DEFAULT_LOG_FORMAT = "%(levelname)-8s %(name)s:%(filename)s:%(lineno)d %(message)s"
-
-
-def _log_setting(config, name):
-    """``--log-*`` option, else the ini value of the same name (pytest's get_option_ini)."""
-    value = getattr(config.option, name, None)
-    return value if value not in (None, "") else config.ini.get(name)
-
-
-def _log_formatter(config, prefix="log"):
-    fmt = _log_setting(config, prefix + "_format") or _log_setting(config, "log_format")
-    datefmt = _log_setting(config, prefix + "_date_format") or _log_setting(
-        config, "log_date_format")
-    return logging.Formatter(fmt or _DEFAULT_LOG_FORMAT, datefmt or "%H:%M:%S")
-
-
-def _attach_log_handlers(config, handler, level):
-    """The report handler on the root logger (its level lowered to ``log_level`` as
-    pytest's catching_logs does), and ``--log-file``'s handler."""
-    root = logging.getLogger()
-    root.addHandler(handler)
-    if level:
-        root.setLevel(min(root.level, level) if root.level else level)
-    log_file = _log_setting(config, "log_file")
-    if log_file:
-        path = os.path.join(config.invocation_dir, log_file)
-        try:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            # Workers share the file: append (pytest's single process truncates it).
-            fh = logging.FileHandler(path, mode="a", encoding="UTF-8")
-        except OSError:
-            return
-        fh.setFormatter(_log_formatter(config, "log_file"))
-        file_level = _log_level(_log_setting(config, "log_file_level")) or level
-        fh.setLevel(file_level)
-        if file_level:
-            root.setLevel(min(root.level, file_level) if root.level else file_level)
-        root.addHandler(fh)
-
-
-def _log_level(v):
-    if not v:
-        return 0
-    try:
-        return int(v)
-    except ValueError:
-        return logging.getLevelName(str(v).upper()) if isinstance(
-            logging.getLevelName(str(v).upper()), int) else 0
 
 
 def _run_first(items, first):

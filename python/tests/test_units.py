@@ -225,3 +225,44 @@ class SourceSegments(unittest.TestCase):
             for node in nodes:
                 self.assertEqual(rewrite._source_segment(lines, node), ast.get_source_segment(src, node),
                                  (src, ast.dump(node)))
+
+
+class LogSettings(unittest.TestCase):
+    """pytest's get_option_ini fallbacks for the logging plugin's formats and levels."""
+
+    @staticmethod
+    def config(option=None, ini=None):
+        import types
+        return types.SimpleNamespace(option=types.SimpleNamespace(**(option or {})),
+                                     ini=dict(ini or {}))
+
+    def test_cli_format_falls_back_to_log_format_but_file_format_does_not(self):
+        from fastest_worker import logs
+        cfg = self.config({"log_format": "%(message)s"}, {"log_date_format": "%H"})
+        self.assertEqual(logs.formatter(cfg, "log_cli")._fmt, "%(message)s")
+        self.assertEqual(logs.formatter(cfg, "log_cli").datefmt, "%H")
+        self.assertEqual(logs.formatter(cfg, "log_file")._fmt, logs.DEFAULT_LOG_FORMAT)
+        self.assertEqual(logs.formatter(cfg, "log_file").datefmt, logs.DEFAULT_LOG_DATE_FORMAT)
+
+    def test_live_logging_from_the_option_or_the_ini_bool(self):
+        from fastest_worker import logs
+        self.assertTrue(logs.live_enabled(self.config({"log_cli_level": "INFO"})))
+        self.assertTrue(logs.live_enabled(self.config({}, {"log_cli": "True"})))
+        self.assertFalse(logs.live_enabled(self.config({"log_cli_level": None}, {"log_cli": "0"})))
+        self.assertEqual(logs.level("info"), 20)
+        self.assertEqual(logs.level("15"), 15)
+
+    def test_live_handler_groups_records_by_phase(self):
+        import logging
+        from fastest_worker import logs
+        h = logs.LiveLogHandler(logging.Formatter("%(message)s"), 0)
+        rec = lambda msg: logging.LogRecord("n", 20, "f.py", 1, msg, (), None)  # noqa: E731
+        h.emit(rec("import"))
+        h.when = "call"
+        h.emit(rec("a"))
+        h.emit(rec("b"))
+        h.when = "teardown"
+        h.emit(rec("c"))
+        self.assertEqual(h.take(), [["collection", "import\n"], ["call", "a\nb\n"],
+                                    ["teardown", "c\n"]])
+        self.assertEqual(h.sections, [])

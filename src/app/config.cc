@@ -1,6 +1,7 @@
 #include "app/config.h"
 
 #include <toml++/toml.h>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
@@ -343,6 +344,16 @@ base::Result<IniConfig> resolve_config(const std::vector<fs::path>& args, const 
   }
   if (result.rootdir.empty()) result.rootdir = ancestor;
   return result;
+}
+
+bool ini_bool(const IniConfig& ini, const std::string& key, bool fallback) {
+  auto it = ini.values.find(key);
+  if (it == ini.values.end() || it->second.empty()) return fallback;
+  std::string v = it->second.front();
+  for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v == "y" || v == "yes" || v == "t" || v == "true" || v == "on" || v == "1") return true;
+  if (v == "n" || v == "no" || v == "f" || v == "false" || v == "off" || v == "0") return false;
+  return fallback;
 }
 
 }  // namespace fastest::app

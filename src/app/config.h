@@ -38,6 +38,9 @@ base::Result<IniConfig> resolve_config(const std::vector<std::filesystem::path>&
 /// pytest's usage error.
 base::Status apply_override_ini(IniConfig& ini, const std::vector<std::string>& overrides);
 
+/// pytest's _strtobool for a bool ini value; `fallback` when absent or not a boolean word.
+bool ini_bool(const IniConfig& ini, const std::string& key, bool fallback);
+
 using IniSections = std::map<std::string, std::map<std::string, std::string>>;
 /// Parses INI text as pytest's iniconfig does (pytest.ini, tox.ini, setup.cfg): every
 /// section, continuation lines joined by '\n'; errors "<file>:<line>: <message>".

@@ -1,5 +1,7 @@
 #include "app/reporting.h"
 
+#include "app/log_options.h"
+
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -73,17 +75,6 @@ int terminal_width(std::FILE* out) {
   return width < 40 ? 80 : width;
 }
 
-/// pytest's _strtobool for bool ini values.
-bool ini_bool(const IniConfig& ini, const std::string& key, bool fallback) {
-  auto it = ini.values.find(key);
-  if (it == ini.values.end() || it->second.empty()) return fallback;
-  std::string v = it->second.front();
-  for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (v == "y" || v == "yes" || v == "t" || v == "true" || v == "on" || v == "1") return true;
-  if (v == "n" || v == "no" || v == "f" || v == "false" || v == "off" || v == "0") return false;
-  return fallback;
-}
-
 std::string ini_string(const IniConfig& ini, const std::string& key, const std::string& fallback) {
   auto it = ini.values.find(key);
   if (it == ini.values.end() || it->second.empty()) return fallback;
@@ -154,7 +145,8 @@ Reporters make_reporters(const RunContext& ctx, const base::Clock& clock) {
     t.live_opts.color = t.color;
     t.live_opts.unicode = utf8_locale();
   }
-  t.verbose = o.verbose;
+  // pytest's logging plugin turns -v on for live logging ("to avoid messy test progress output").
+  t.verbose = live_logging(ctx) ? std::max(o.verbose, 1) : o.verbose;
   t.report_chars = o.report_chars;
   t.disable_warnings = option_bool(o, "disable_warnings").value_or(false);
   t.tbstyle = o.tbstyle;

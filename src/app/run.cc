@@ -18,6 +18,7 @@
 #include "app/context.h"
 #include "app/engine_pool.h"
 #include "app/expression.h"
+#include "app/log_options.h"
 #include "app/reporting.h"
 #include "app/session.h"
 #include "base/clock.h"
@@ -218,6 +219,7 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
   // Workers boot while discovery and planning run: the engine is guessed from the last
   // run (a forced one is known), confirmed after discovery, and replaced if it changed.
   const bool needs_workers = !(opts.collect_only && opts.static_collect);
+  if (needs_workers) truncate_log_file(ctx);
   WorkerPool pool;
   if (needs_workers) {
     ctx.engine = provisional_engine(ctx);

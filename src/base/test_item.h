@@ -66,6 +66,9 @@ struct TestResult {
   /// pytest's report sections (title, content) of all phases in its order ("Captured stdout
   /// setup", "Captured log call", ...); empty = only the flat captured fields are known.
   std::vector<std::pair<std::string, std::string>> sections{};
+  /// Live logging (--log-cli-level, log_cli): (phase, formatted records) in emission order;
+  /// a phase outside setup/call/teardown ("collection") came before the test started.
+  std::vector<std::pair<std::string, std::string>> live_log{};
   int worker = -1;            ///< worker slot index
   std::int64_t batch = -1;    ///< executor batch id the result came from
   double start_offset_s = 0;  ///< seconds since run start when the test began

@@ -59,6 +59,7 @@ enum Field : int {
   f_properties,
   f_xml_attributes,
   f_sections,
+  f_live_log,
   f_none,
 };
 constexpr int k_numbers = k_numbers_end - k_strings;
@@ -103,6 +104,7 @@ constexpr std::pair<std::string_view, Field> k_fields[] = {
     {"reports", f_reports},
     {"head_line", f_head_line},
     {"sections", f_sections},
+    {"live_log", f_live_log},
 };
 
 Field field_of(std::string_view key) {
@@ -253,6 +255,7 @@ bool read_dom(std::string_view payload, Raw& raw, WorkerMessage& m) {
   m.result.properties = pairs(j, "properties");
   m.result.xml_attributes = pairs(j, "xml_attributes");
   m.result.sections = pairs(j, "sections");
+  m.result.live_log = pairs(j, "live_log");
   // record_testsuite_property str()s its value; a worker sending the raw JSON value is shown as such.
   if (auto it = j.find("value"); it != j.end() && !it->is_string() && !it->is_null())
     raw.str(f_value) = it->dump(-1, ' ', false, json::error_handler_t::replace);

@@ -303,30 +303,56 @@ void TerminalReporter::on_result(const base::TestResult& r) {
     return;
   }
   if (m_opts.verbose > 0) {
-    std::string line = sanitize(r.node_id) + " " + verbose_word(r.outcome);
-    if (!r.teardown_error.empty()) line += " ERROR";
-    std::string pct = progress();
-    if (r.outcome == base::Outcome::skipped || r.outcome == base::Outcome::xfailed ||
-        r.outcome == base::Outcome::xpassed) {
-      std::string reason = r.message;
-      if (reason.rfind("reason: ", 0) == 0) reason.erase(0, 8);
-      if (reason.rfind("Skipped: ", 0) == 0) reason.erase(0, 9);
-      if (!reason.empty())
-        line += m_opts.verbose >= 2 ? " (" + sanitize(reason) + ")"
-                                    : format_trimmed(" (", ")", sanitize(reason),
-                                                     m_opts.width - static_cast<int>(text_width(line)) - 7 - 1);
-    }
-    // pytest right-justifies the percentage in the line's last free column but one.
-    int pad = m_opts.width - 1 - static_cast<int>(text_width(line)) - 6;
-    std::string word = verbose_word(r.outcome);
-    std::string colored = sanitize(r.node_id) + " " + m_paint.paint(word, outcome_markup(r.outcome)) +
-                          line.substr(std::min(line.size(), sanitize(r.node_id).size() + 1 + word.size()));
-    write_progress(colored + padded(pct, pad) + "\n");
+    write_progress(verbose_block(r));
     return;
   }
   auto& letters = m_module_letters[r.file];
   letters += letter(r.outcome);
   if (!r.teardown_error.empty()) letters += 'E';
+}
+
+std::string TerminalReporter::verbose_block(const base::TestResult& r) {
+  // Live logging (pytest's _LiveLoggingStreamHandler): records before the test, then the
+  // node id and, once a setup/call record came, a line break, the phase's "live log"
+  // rule and records, the outcome word on a line of its own; teardown records after it.
+  const std::string id = sanitize(r.node_id);
+  std::string before, in_test, after;
+  for (const auto& [when, text] : r.live_log) {
+    std::string sec = rule("live log " + when, '-', {Color::none, true}) + sanitize(text);
+    if (!sec.empty() && sec.back() != '\n') sec += '\n';
+    if (when == "teardown" || when == "finish")
+      after += sec;
+    else if (when == "setup" || when == "call")
+      in_test += sec;
+    else
+      before += sec;
+  }
+  std::string prefix = in_test.empty() ? id + " " : "";
+  std::string word = verbose_word(r.outcome);
+  std::string line = prefix + word;
+  if (!r.teardown_error.empty()) line += " ERROR";
+  std::string pct = progress();
+  if (r.outcome == base::Outcome::skipped || r.outcome == base::Outcome::xfailed ||
+      r.outcome == base::Outcome::xpassed) {
+    std::string reason = r.message;
+    if (reason.rfind("reason: ", 0) == 0) reason.erase(0, 8);
+    if (reason.rfind("Skipped: ", 0) == 0) reason.erase(0, 9);
+    if (!reason.empty())
+      line += m_opts.verbose >= 2 ? " (" + sanitize(reason) + ")"
+                                  : format_trimmed(" (", ")", sanitize(reason),
+                                                   m_opts.width - static_cast<int>(text_width(line)) - 7 - 1);
+  }
+  // pytest right-justifies the percentage in the line's last free column but one.
+  int pad = m_opts.width - 1 - static_cast<int>(text_width(line)) - 6;
+  std::string colored =
+      prefix + m_paint.paint(word, outcome_markup(r.outcome)) + line.substr(prefix.size() + word.size());
+  std::string out = before;
+  if (m_after_live_teardown) out.insert(0, "\n");
+  if (!in_test.empty()) out += id + " \n" + in_test;
+  out += colored + padded(pct, pad) + "\n" + after;
+  // pytest's next line starts with a line break of its own: an empty line.
+  m_after_live_teardown = !after.empty();
+  return out;
 }
 
 void TerminalReporter::on_batch_done(const std::string& module, std::int64_t batch) {

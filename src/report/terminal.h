@@ -90,6 +90,8 @@ class TerminalReporter final : public Reporter {
   /// "path::" + the rest in bold, as pytest's _get_node_id_with_markup.
   std::string node_markup(const std::string& node_id) const;
   void live_failure_line(const base::TestResult& r);
+  /// The -v line of one result, with its live-log sections around it.
+  std::string verbose_block(const base::TestResult& r);
   std::string paint_letters(std::string_view letters) const;
   std::string padded(const std::string& pct, int pad) const;
   std::string progress();
@@ -140,6 +142,7 @@ class TerminalReporter final : public Reporter {
   std::atomic<bool> m_drawing{false};  ///< the header is out: ticks may draw
   int m_last_pct = 0;
   bool m_any_warning_or_xpass = false;
+  bool m_after_live_teardown = false;  ///< the last -v block ended with teardown records
 };
 
 }  // namespace fastest::report
