@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "app/options.h"
+#include "scheduler/cost_model.h"
+#include "scheduler/plan.h"
 
 namespace fastest::app {
 
@@ -34,6 +36,23 @@ struct PlanCommandOptions {
   int shards_from = 0, shards_to = 0;
   int workers_from = 0, workers_to = 0;
 };
+
+/// One row of `fastest plan --shards A..B` (shards > 0) or `-n A..B` (workers > 0).
+struct WhatIfRow {
+  int count = 0;                ///< shard count or worker count
+  double predicted_wall_s = 0;  ///< the slowest shard (or the plan's makespan) + measured start-up
+  double makespan_s = 0;        ///< slowest shard's predicted makespan / the plan's
+  double share_s = 0;           ///< shards: balanced share; workers: the plan's lower bound
+  std::string floor_by;         ///< workers: what sets the floor ("batch m.py", "total work / 4")
+};
+
+/// The what-if tables of `fastest plan`, from one index of the history (the CLI prints them;
+/// bench/history_queries_bench times them on 30 runs of 100,000 tests).
+std::vector<WhatIfRow> shard_rows(const std::vector<scheduler::ModuleInput>& modules, const scheduler::CostIndex& index,
+                                  const scheduler::PlanOptions& po, int from, int to, double startup_s);
+std::vector<WhatIfRow> worker_rows(const std::vector<scheduler::ModuleInput>& modules,
+                                   const scheduler::CostIndex& index, scheduler::PlanOptions po, int from, int to,
+                                   double startup_s);
 
 ExitCode run_stats(const StatsOptions& opts);
 ExitCode run_db(const DbOptions& opts);

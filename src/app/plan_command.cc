@@ -20,26 +20,27 @@ std::string accuracy_line(const store::PlanningRecord& r) {
   return buf;
 }
 
-/// `--shards A..B`: the slowest shard's predicted makespan plus the measured start-up.
-void shard_table(const std::vector<scheduler::ModuleInput>& modules, const scheduler::History& history,
-                 const scheduler::PlanOptions& po, const PlanCommandOptions& opts, double startup) {
-  std::printf(" shards  predicted CI wall time  slowest shard  balanced share  (%d worker%s per job)\n", po.workers,
-              po.workers == 1 ? "" : "s");
-  for (int k = opts.shards_from; k <= opts.shards_to; ++k) {
-    auto parts = scheduler::partition_shards(modules, history, po, k);
+}  // namespace
+
+std::vector<WhatIfRow> shard_rows(const std::vector<scheduler::ModuleInput>& modules, const scheduler::CostIndex& index,
+                                  const scheduler::PlanOptions& po, int from, int to, double startup_s) {
+  std::vector<WhatIfRow> rows;
+  for (int k = from; k <= to; ++k) {
+    auto parts = scheduler::partition_shards(modules, index, po, k);
     double slowest = 0;
     for (const auto& s : parts.shards) slowest = std::max(slowest, s.predicted_makespan_s);
-    std::printf("%7d  %22.2fs  %12.2fs  %13.2fs\n", k, slowest + startup, slowest, parts.balanced_share_s);
+    rows.push_back({k, slowest + startup_s, slowest, parts.balanced_share_s, {}});
   }
+  return rows;
 }
 
-/// `-n A..B`: each worker count's predicted makespan and what sets its floor.
-void worker_table(const std::vector<scheduler::ModuleInput>& modules, const scheduler::History& history,
-                  scheduler::PlanOptions po, const PlanCommandOptions& opts, double startup) {
-  std::printf(" workers  predicted wall time  makespan  floor    floor set by\n");
-  for (int k = opts.workers_from; k <= opts.workers_to; ++k) {
+std::vector<WhatIfRow> worker_rows(const std::vector<scheduler::ModuleInput>& modules,
+                                   const scheduler::CostIndex& index, scheduler::PlanOptions po, int from, int to,
+                                   double startup_s) {
+  std::vector<WhatIfRow> rows;
+  for (int k = from; k <= to; ++k) {
     po.workers = k;
-    auto plan = scheduler::make_plan(modules, history, po);
+    auto plan = scheduler::make_plan(modules, index, po);
     const scheduler::Batch* largest = nullptr;
     for (const auto& b : plan.batches)
       if (!largest || b.cost_s > largest->cost_s) largest = &b;
@@ -49,9 +50,25 @@ void worker_table(const std::vector<scheduler::ModuleInput>& modules, const sche
       if (largest->slices > 1)
         by += " [slice " + std::to_string(largest->slice + 1) + "/" + std::to_string(largest->slices) + "]";
     }
-    std::printf("%8d  %18.2fs  %7.2fs  %6.2fs  %s\n", k, plan.predicted_makespan_s + startup, plan.predicted_makespan_s,
-                plan.lower_bound_s, by.c_str());
+    rows.push_back({k, plan.predicted_makespan_s + startup_s, plan.predicted_makespan_s, plan.lower_bound_s, by});
   }
+  return rows;
+}
+
+namespace {
+
+void print_shard_table(const std::vector<WhatIfRow>& rows, int workers) {
+  std::printf(" shards  predicted CI wall time  slowest shard  balanced share  (%d worker%s per job)\n", workers,
+              workers == 1 ? "" : "s");
+  for (const auto& r : rows)
+    std::printf("%7d  %22.2fs  %12.2fs  %13.2fs\n", r.count, r.predicted_wall_s, r.makespan_s, r.share_s);
+}
+
+void print_worker_table(const std::vector<WhatIfRow>& rows) {
+  std::printf(" workers  predicted wall time  makespan  floor    floor set by\n");
+  for (const auto& r : rows)
+    std::printf("%8d  %18.2fs  %7.2fs  %6.2fs  %s\n", r.count, r.predicted_wall_s, r.makespan_s, r.share_s,
+                r.floor_by.c_str());
 }
 
 }  // namespace
@@ -83,8 +100,12 @@ ExitCode run_plan(const PlanCommandOptions& opts) {
     auto record = db.value()->planning_record(10);
     const store::PlanningRecord r = record.ok() ? record.value() : store::PlanningRecord{};
     std::printf("%s\n", accuracy_line(r).c_str());
-    if (opts.shards_from > 0) shard_table(suite.modules, history, po, opts, r.startup_s);
-    if (opts.workers_from > 0) worker_table(suite.modules, history, po, opts, r.startup_s);
+    const scheduler::CostIndex index(history);  // indexed once for every row of both tables
+    if (opts.shards_from > 0)
+      print_shard_table(shard_rows(suite.modules, index, po, opts.shards_from, opts.shards_to, r.startup_s),
+                        po.workers);
+    if (opts.workers_from > 0)
+      print_worker_table(worker_rows(suite.modules, index, po, opts.workers_from, opts.workers_to, r.startup_s));
     return ExitCode::ok;
   }
   if (opts.shards > 0) {
