@@ -169,7 +169,10 @@ def send_fatal(ch, run, e):
         run.capture.close()
     except Exception:
         pass
-    ch.send({"t": "fatal", "exit_code": int(e.exit_code), "message": e.message})
+    msg = {"t": "fatal", "exit_code": int(e.exit_code), "message": e.message}
+    if getattr(e, "when", None):
+        msg["when"] = e.when
+    ch.send(msg)
     _flush_all()
     os._exit(0)
 

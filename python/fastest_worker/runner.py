@@ -576,6 +576,16 @@ class Run:
         except BaseException as e:  # noqa: B902 - a broken hook is that module's error
             if isinstance(e, KeyboardInterrupt):
                 raise
+            if isinstance(e, compat.outcome_types()[3]):
+                # pytest.exit() in pytest_collection_modifyitems: pytest, collecting the
+                # whole session first, runs no test.
+                wcm.__exit__(None, None, None)
+                self.capture.stop()
+                try:
+                    _check_exit(e)
+                except Fatal as fatal:
+                    fatal.when = "collect"
+                    raise
             wcm.__exit__(None, None, None)
             self.capture.stop()
             send({"t": "collect_error", "batch": batch, "module": module,

@@ -209,6 +209,27 @@ void add_plugin_options(std::vector<fs::path> files, std::vector<std::string> na
   }
 }
 
+/// Every conftest.py under `root`, skipping pytest's default norecursedirs ('*.egg', '.*',
+/// '_darcs', 'build', 'CVS', 'dist', 'node_modules', 'venv', '{arch}') and virtualenvs.
+std::vector<fs::path> conftests_below(const fs::path& root) {
+  static const std::set<std::string> skipped = {"_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"};
+  std::vector<fs::path> out;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const fs::path& p = it->path();
+    const std::string name = p.filename().string();
+    if (it->is_directory(ec)) {
+      bool egg = name.size() > 4 && name.compare(name.size() - 4, 4, ".egg") == 0;
+      if (name[0] == '.' || egg || skipped.count(name) || fs::exists(p / "pyvenv.cfg", ec))
+        it.disable_recursion_pending();
+    } else if (name == "conftest.py") {
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
 /// The installed plugins pytest would load: all of them unless autoload is disabled
 /// (then those `-p NAME` names), minus `-p no:NAME`.
 std::vector<fs::path> autoloaded_plugin_files(const std::vector<PluginFile>& installed,
@@ -530,8 +551,12 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   o.override_ini = ex->override_ini;
   o.rootdir_args = ex->rootdir_args;
   if (auto sel = StaticSelection::make(o.keyword, o.markexpr); !sel.ok()) return sel.error();
-  if (strict_config)
+  if (strict_config && unknown_ini_key(ex->ini, conftest_ini)) {
+    // pytest validates after collection, when every conftest below the arguments has
+    // registered its ini names: scan those too before refusing.
+    add_plugin_options(conftests_below(ex->ini.rootdir), {}, {}, table, conftest_ini);
     if (auto key = unknown_ini_key(ex->ini, conftest_ini)) return plain("Unknown config option: " + *key + "\n");
+  }
   if (auto st = apply_fastest_settings(o, given_dests(parsed.value(), table), ex->ini.rootdir, env, &ex->ini); !st.ok())
     return plain(st.error().message);
   o.expanded_args = strip_fastest_only(ex->args, parsed.value(), table);

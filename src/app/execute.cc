@@ -131,13 +131,18 @@ class EventSink {
   /// After an interrupting collection error, the summary pytest prints: the collection's
   /// own outcomes (errors, module skips, deselected) and nothing of the tests that ran.
   void void_results(report::Summary& s) const {
+    keep_collection_outcomes(s);
+    s.interrupted = true;
+    s.interrupt_reason = "Interrupted: " + std::to_string(collect_errors) +
+                         (collect_errors == 1 ? " error" : " errors") + " during collection";
+  }
+  /// pytest ran no test (its collection was interrupted or exited): the summary holds
+  /// only what collection decided.
+  void keep_collection_outcomes(report::Summary& s) const {
     s.counts = m_collection_outcomes;
     s.counts["error"] += collect_errors;
     if (auto d = summary.counts.find("deselected"); d != summary.counts.end()) s.counts["deselected"] = d->second;
     s.void_results = true;
-    s.interrupted = true;
-    s.interrupt_reason = "Interrupted: " + std::to_string(collect_errors) +
-                         (collect_errors == 1 ? " error" : " errors") + " during collection";
   }
   /// --sw: stop at the first failure (--sw-skip: at the second).
   void set_stepwise(bool skip_one) {
@@ -175,6 +180,7 @@ class EventSink {
   int failures = 0, collect_errors = 0, ran = 0;
   bool stopped_on_failure = false;
   bool collection_interrupted = false;
+  bool collection_exited = false;  ///< a worker's `fatal` came during a batch's collection
   std::set<std::string> collected_modules,
       failed_modules;  ///< runtime collection, for the next run's order  ///< a collection error came: no test result
                        ///< counts from then on
@@ -231,6 +237,12 @@ class EventSink {
     // Every worker may hit the same conftest error: pytest shows it once.
     if (fatal_exit_code) return;
     fatal_exit_code = ev.exit_code;
+    if (ev.result.when == "collect") {
+      // pytest.exit() in pytest_collection_modifyitems: pytest collects first and runs
+      // nothing; the module goes first next time, so the exit comes before any test.
+      collection_exited = true;
+      failed_modules.insert(ev.module);
+    }
     summary.fatal = true;
     std::string msg = ev.text;
     if (!msg.empty() && msg.back() != '\n') msg += '\n';
@@ -541,6 +553,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
                                                : "Interrupted: KeyboardInterrupt";
   } else if (sink.collection_interrupted) {
     sink.void_results(summary);
+  } else if (sink.collection_exited) {
+    sink.keep_collection_outcomes(summary);
   } else if (sink.stopped_stepwise) {
     summary.interrupted = true;
     summary.interrupt_reason = "Interrupted: Test failed, continuing from this test next run.";

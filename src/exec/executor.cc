@@ -382,6 +382,7 @@ struct Executor::Slot {
                    .batch = item.id,
                    .module = item.module,
                    .exit_code = msg.exit_code,
+                   .result = std::move(msg.result),  // `when` = "collect": during the batch's collection
                    .text = std::move(msg.message)});
         break;
       default:

@@ -328,6 +328,7 @@ base::Result<WorkerMessage> finish(Raw& raw, WorkerMessage& m) {
   m.name = std::move(raw.str(f_name));
   m.value = std::move(raw.str(f_value));
   m.text = std::move(raw.str(f_text));
+  if (m.type == MessageType::fatal) m.result.when = std::move(raw.str(f_when));
   if (m.type == MessageType::result || m.type == MessageType::rerun) {
     if (m.nodeid.empty()) return base::make_error(base::ErrorCode::protocol, m.type_name + " without nodeid");
     fill_result(raw, m);

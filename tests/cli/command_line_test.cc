@@ -197,6 +197,18 @@ TEST_F(CommandLineTest, StrictConfigRefusesUnknownIniKeys) {
   EXPECT_TRUE(parse({"--strict-config"}).ok());
 }
 
+// pytest checks after collection: a conftest below the initial ones (tests/unit/ is
+// not a test* directory of an argument) registers its ini names in time.
+TEST_F(CommandLineTest, StrictConfigKnowsIniNamesOfConftestsBelowTheArguments) {
+  write("pytest.ini", "[pytest]\ndeep_key = 1\n");
+  write("tests/unit/conftest.py", "def pytest_addoption(parser):\n    parser.addini('deep_key', 'help')\n");
+  EXPECT_TRUE(parse({"--strict-config"}).ok());
+  write("node_modules/conftest.py", "def pytest_addoption(parser):\n    parser.addini('other_key', 'help')\n");
+  write("pytest.ini", "[pytest]\nother_key = 1\n");
+  EXPECT_EQ(error({"--strict-config"}), "ERROR: Unknown config option: other_key\n")
+      << "norecursedirs are not collected";
+}
+
 TEST_F(CommandLineTest, FastestOnlyOptionsAreStrippedFromTheWorkersArgs) {
   auto o = ok({"-n", "3", "-vn2", "--timeout=5", "--engine", "pytest", "--static", "--co", "-x", "tests"});
   EXPECT_EQ(o.workers, 2);
