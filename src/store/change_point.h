@@ -16,7 +16,8 @@ struct ChangePoint {
 
 /// The split of `d` into an earlier and a recent segment (each at least `min_side` samples)
 /// where the recent median is more than `ratio` x the earlier one and the medians differ by
-/// more than 3 x the larger segment's 1.4826 x MAD and by more than `floor_s`, and at least
+/// more than 3 x the pooled 1.4826 x MAD (each sample's deviation from its own segment's
+/// median) and by more than `floor_s`, and at least
 /// 80% of the samples lie on their segment's side of the medians' midpoint: a median split
 /// with a MAD margin, so one noisy run never makes a regression. Of the qualifying splits the
 /// one classifying most samples wins (then the larger ratio). nullopt: no such step.

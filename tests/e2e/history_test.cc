@@ -7,6 +7,8 @@
 #include <regex>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "e2e/e2e_util.h"
 
 namespace fastest::e2e {
@@ -196,6 +198,29 @@ TEST(Stats, TextJsonAndHtml) {
   auto plan = p.run({"plan", "--shards", "2"});
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
   EXPECT_NE(plan.out.find("shard 2/2"), std::string::npos) << plan.out;
+}
+
+// Issue 10's target end to end: ten real runs of tests/fixtures/slowdown (commits c0..c9 through
+// FASTEST_GIT_COMMIT, +-20% noise on every duration), three tests 3x slower from c5 on.
+TEST(Stats, RegressionsNameExactlyTheSlowedTestsAndTheirCommit) {
+  FixtureProject p("slowdown");
+  for (int run = 0; run < 10; ++run) {
+    const std::string env = "FASTEST_GIT_COMMIT=c" + std::to_string(run) + " SLOWDOWN_RUN=" + std::to_string(run);
+    auto r = p.run({"-n", "2", "-q"}, env);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  auto out = p.run({"stats", "--regressions", "--json"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  const auto j = nlohmann::json::parse(out.out);
+  std::set<std::string> slowed;
+  for (const auto& t : j.at("tests")) {
+    slowed.insert(t.at("node_id").get<std::string>());
+    EXPECT_EQ(t.at("since_commit"), "c5") << t.dump();
+    EXPECT_GT(t.at("ratio").get<double>(), 2.0) << t.dump();
+  }
+  EXPECT_EQ(slowed, (std::set<std::string>{"test_a.py::test_2", "test_b.py::test_0", "test_c.py::test_4"})) << out.out;
+  auto text = p.run({"stats", "--regressions"});
+  EXPECT_NE(text.out.find("c5"), std::string::npos) << text.out;
 }
 
 }  // namespace

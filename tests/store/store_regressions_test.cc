@@ -77,5 +77,14 @@ TEST(ChangePoint, NeedsThreeSamplesOnEachSideAndAMadMargin) {
   EXPECT_FALSE(find_step_up({1, 2, 1, 2, 1, 2, 1, 2}, 1.5).has_value());  // noise, no step
 }
 
+TEST(ChangePoint, ANoisySlowSideDoesNotHideAThreefoldStep) {
+  // 50 ms then 150 ms, each +-20%: the slow side's own MAD (37 ms x 3) exceeds the 100 ms
+  // step, which a margin from that side alone missed (seen end to end under load).
+  auto step = find_step_up({0.05, 0.045, 0.055, 0.05, 0.048, 0.12, 0.18, 0.125, 0.175, 0.15}, 1.5);
+  ASSERT_TRUE(step.has_value());
+  EXPECT_EQ(step->at, 5u);
+  EXPECT_NEAR(step->after_s / step->before_s, 3.0, 0.01);
+}
+
 }  // namespace
 }  // namespace fastest::store
