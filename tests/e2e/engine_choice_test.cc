@@ -141,28 +141,26 @@ TEST(EnginePytest, PluginThatFailsToImportIsPytestsTracebackReportedOnce) {
   EXPECT_EQ(count(r.err + r.out, "Error importing plugin \"no_such_plugin_here\""), "1") << r.err;
 }
 
-TEST(EnginePytest, StartUpCrashIsOneClearErrorNotACrashLoop) {
+/// A conftest that kills the worker in pytest_configure: one start-up error (exit 3), no
+/// crash loop, and no module blamed (none was handed to a worker). Returns stderr.
+std::string expect_one_start_up_error(const std::string& engine, const std::string& workers) {
   FixtureProject p("engine_startup_crash");
-  auto b = p.start({"--engine", "pytest", "-n", "1"});
+  auto b = p.start({"--engine", engine, "-n", workers});
   auto r = p.wait(b, 120);
-  ASSERT_TRUE(r.finished) << r.out << r.err;
+  EXPECT_TRUE(r.finished) << r.out << r.err;
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_EQ(count(r.err, "worker start-up failed"), "1") << r.err;
-  EXPECT_THAT(r.err, HasSubstr("signal 11 (SIGSEGV)")) << r.err;
-  // No module was handed to a worker, so none is blamed for the crash.
   EXPECT_THAT(r.out, Not(HasSubstr("ERROR collecting"))) << r.out;
+  return r.err;
 }
 
-// The native engine waits for its workers' start-up too: a conftest that kills the
-// worker in pytest_configure is one start-up error, not every module's collection error.
+TEST(EnginePytest, StartUpCrashIsOneClearErrorNotACrashLoop) {
+  EXPECT_THAT(expect_one_start_up_error("pytest", "1"), HasSubstr("signal 11 (SIGSEGV)"));
+}
+
+// The native engine waits for its workers' start-up too: not every module's collection error.
 TEST(EngineNative, StartUpCrashIsOneClearErrorNotEveryModulesCollectionError) {
-  FixtureProject p("engine_startup_crash");
-  auto b = p.start({"--engine", "native", "-n", "2"});
-  auto r = p.wait(b, 120);
-  ASSERT_TRUE(r.finished) << r.out << r.err;
-  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_EQ(count(r.err, "worker start-up failed"), "1") << r.err;
-  EXPECT_THAT(r.out, Not(HasSubstr("ERROR collecting"))) << r.out;
+  expect_one_start_up_error("native", "2");
 }
 
 TEST(EnginePytest, RealDebianPluginsWork) {
