@@ -56,6 +56,9 @@ class PassTimer {
 
 store::CachedFile to_cached(const discovery::ParsedFile& f) {
   store::CachedFile c{f.rel_path, f.size, f.mtime_ns, f.content_hash, f.items, f.error, f.parse_key, std::nullopt};
+  c.ctime_ns = f.ctime_ns;
+  c.inode = f.inode;
+  c.checked_ns = f.checked_ns;
   if (f.conftest) c.facts = discovery::encode_conftest_facts(*f.conftest);
   return c;
 }
@@ -65,6 +68,9 @@ discovery::ParsedFile from_cached(store::CachedFile c) {
   f.rel_path = std::move(c.rel_path);
   f.size = c.size;
   f.mtime_ns = c.mtime_ns;
+  f.ctime_ns = c.ctime_ns;
+  f.inode = c.inode;
+  f.checked_ns = c.checked_ns;
   f.content_hash = c.content_hash;
   f.items = std::move(c.items);
   f.error = std::move(c.error);
@@ -115,16 +121,15 @@ discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& d
       }
     }
     if (!c) c = db.cached_file(f.rel_path);
-    if (!c || c->size != f.size || c->mtime_ns != f.mtime_ns) return std::nullopt;
+    if (!c) return std::nullopt;
     return from_cached(std::move(*c));
   };
   auto result = discovery::discover(ctx.discovery, lookup);
-  if (result.parsed_count > 0) {
-    std::vector<store::CachedFile> changed;
-    changed.reserve(result.parsed_count);
-    for (const auto* list : {&result.files, &result.conftest_files})
-      for (const auto& f : *list)
-        if (f.parsed) changed.push_back(to_cached(f));
+  std::vector<store::CachedFile> changed;
+  for (const auto* list : {&result.files, &result.conftest_files})
+    for (const auto& f : *list)
+      if (f.parsed || f.verified) changed.push_back(to_cached(f));
+  if (!changed.empty()) {
     if (auto st = db.save_files(changed); !st.ok())
       std::fprintf(stderr, "fastest: warning: could not cache discovery: %s\n", st.error().message.c_str());
   }

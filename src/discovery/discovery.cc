@@ -4,6 +4,7 @@
 #include <tbb/parallel_for_each.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <numeric>
 #include <unordered_map>
@@ -21,7 +22,37 @@ std::string make_node_id(std::string_view rel_path, std::string_view cls_chain, 
   return id;
 }
 
+bool stat_trusted(const SourceFile& now, const ParsedFile& cached) {
+  return now.size == cached.size && now.mtime_ns == cached.mtime_ns && now.ctime_ns == cached.ctime_ns &&
+         now.inode == cached.inode && std::max(cached.mtime_ns, cached.ctime_ns) < cached.checked_ns - k_racy_ns;
+}
+
 namespace {
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What a cache answer is worth for `f`: trusted as it is, to be checked by hashing, or
+// none (a different size or parse key: parse).
+enum class CacheUse { none, hash, trust };
+
+CacheUse cache_use(const SourceFile& f, const ParsedFile& hit, const Config& cfg) {
+  if (hit.size != f.size || hit.parse_key != parse_key(f, cfg)) return CacheUse::none;
+  return stat_trusted(f, hit) ? CacheUse::trust : CacheUse::hash;
+}
+
+// A hashed answer that still matches takes the walk's stat (taken before the bytes were
+// read) and this pass's time, so the next pass trusts it without reading.
+void mark_verified(ParsedFile& hit, const SourceFile& f, std::int64_t pass_ns) {
+  hit.size = f.size;
+  hit.mtime_ns = f.mtime_ns;
+  hit.ctime_ns = f.ctime_ns;
+  hit.inode = f.inode;
+  hit.checked_ns = pass_ns;
+  hit.verified = true;
+}
 
 // Largest files first, so one big module does not start last and stretch the pass.
 std::vector<std::size_t> largest_first(const std::vector<SourceFile>& files, std::vector<std::size_t> todo) {
@@ -50,13 +81,18 @@ void sort_by_rel_path(Discovery& d) {
 // when it still holds them, else parsed on the spot. Pointers stay valid (unique_ptr).
 class ConftestStore {
  public:
-  ConftestStore(const Config& cfg, const CacheLookup& cache, Discovery& d) : m_cfg(cfg), m_cache(cache), m_d(d) {}
+  ConftestStore(const Config& cfg, const CacheLookup& cache, Discovery& d, std::int64_t pass_ns)
+      : m_cfg(cfg), m_cache(cache), m_d(d), m_pass_ns(pass_ns) {}
 
   const ConftestFacts* load(const SourceFile& f) {
     std::optional<ParsedFile> hit = m_cache ? m_cache(f) : std::nullopt;
-    if (hit && (!hit->conftest || hit->parse_key != parse_key(f, m_cfg) ||
-                hash_file(f) != std::optional<std::uint64_t>(hit->content_hash)))
-      hit.reset();
+    if (hit) {
+      const CacheUse use = hit->conftest ? cache_use(f, *hit, m_cfg) : CacheUse::none;
+      if (use == CacheUse::hash && hash_file(f) == std::optional<std::uint64_t>(hit->content_hash))
+        mark_verified(*hit, f, m_pass_ns);
+      else if (use != CacheUse::trust)
+        hit.reset();
+    }
     if (hit) {
       hit->rel_path = f.rel_path;
       hit->parsed = false;
@@ -64,6 +100,7 @@ class ConftestStore {
       hit->conftest->abs_path = f.abs_path;
     } else {
       hit = parse_file(f, m_cfg);
+      hit->checked_ns = m_pass_ns;
       ++m_d.parsed_count;
     }
     m_files.push_back(std::make_unique<ParsedFile>(std::move(*hit)));
@@ -90,6 +127,7 @@ class ConftestStore {
   const Config& m_cfg;
   const CacheLookup& m_cache;
   Discovery& m_d;
+  std::int64_t m_pass_ns;
   std::vector<std::unique_ptr<ParsedFile>> m_files;
   std::unordered_map<std::string, std::size_t> m_index;
 };
@@ -126,11 +164,13 @@ void drop_empty_text_files(std::vector<SourceFile>& found, std::vector<ParsedFil
 
 Discovery discover(const Config& cfg, const CacheLookup& cache) {
   Discovery d;
-  ConftestStore conftests(cfg, cache, d);
+  // Taken before any file is read: a file changed after it has a later mtime or ctime.
+  const std::int64_t pass_ns = wall_ns();
+  ConftestStore conftests(cfg, cache, d, pass_ns);
   ConftestLoader loader = [&](const SourceFile& f) { return conftests.load(f); };
   std::vector<SourceFile> found = find_test_files(cfg, d.errors, loader);
   d.files.resize(found.size());
-  std::vector<std::size_t> todo, hits;
+  std::vector<std::size_t> todo, to_hash;
   for (std::size_t i = 0; i < found.size(); ++i) {
     if (found[i].conftest) {
       if (auto read = conftests.take(found[i])) {
@@ -139,25 +179,33 @@ Discovery discover(const Config& cfg, const CacheLookup& cache) {
       }
     }
     std::optional<ParsedFile> hit = cache ? cache(found[i]) : std::nullopt;
-    if (!hit || hit->parse_key != parse_key(found[i], cfg)) {
+    const CacheUse use = hit ? cache_use(found[i], *hit, cfg) : CacheUse::none;
+    if (use == CacheUse::none) {
       todo.push_back(i);
       continue;
     }
     d.files[i] = std::move(*hit);
     d.files[i].rel_path = found[i].rel_path;
     d.files[i].parsed = false;
-    hits.push_back(i);
+    if (use == CacheUse::hash) to_hash.push_back(i);
   }
   conftests.finish();
   // Hashing is far cheaper than parsing; a stale answer is re-parsed.
   std::vector<char> stale(found.size(), 0);
-  tbb::parallel_for_each(hits.begin(), hits.end(), [&](std::size_t i) {
+  tbb::parallel_for_each(to_hash.begin(), to_hash.end(), [&](std::size_t i) {
     stale[i] = hash_file(found[i]) != std::optional<std::uint64_t>(d.files[i].content_hash);
   });
-  for (std::size_t i : hits)
-    if (stale[i]) todo.push_back(i);
+  for (std::size_t i : to_hash) {
+    if (stale[i])
+      todo.push_back(i);
+    else
+      mark_verified(d.files[i], found[i], pass_ns);
+  }
   todo = largest_first(found, std::move(todo));
-  tbb::parallel_for_each(todo.begin(), todo.end(), [&](std::size_t i) { d.files[i] = parse_file(found[i], cfg); });
+  tbb::parallel_for_each(todo.begin(), todo.end(), [&](std::size_t i) {
+    d.files[i] = parse_file(found[i], cfg);
+    d.files[i].checked_ns = pass_ns;
+  });
   d.parsed_count += todo.size();
   for (std::size_t i = 0; i < found.size(); ++i) {
     d.files[i].worker_decides = found[i].worker_decides;

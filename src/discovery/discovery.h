@@ -77,6 +77,8 @@ struct SourceFile {
   std::filesystem::path abs_path;  ///< absolute
   std::int64_t size = 0;
   std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;  ///< status change time: any write, chmod, utimes or rename sets it to now
+  std::uint64_t inode = 0;
   bool tests = true;          ///< collect test functions/classes (python_files match or explicit argument)
   bool doctests = false;      ///< a doctest module (--doctest-modules)
   bool text_doctest = false;  ///< a doctest text file (--doctest-glob, or an explicit .txt/.rst)
@@ -90,12 +92,20 @@ struct SourceFile {
 /// Discovery's result for one file: its items, or the error that stopped parsing it.
 struct ParsedFile {
   std::string rel_path;
-  std::int64_t size = 0;
+  std::int64_t size = 0;  ///< the stat of the bytes parsed (or hashed)
   std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  std::uint64_t inode = 0;
+  /// Wall clock (ns since the epoch) at the start of the pass that read the bytes: a stat
+  /// changed within k_racy_ns before it may hide an edit (see stat_trusted).
+  std::int64_t checked_ns = 0;
   std::uint64_t content_hash = 0;              ///< xxh64 of the bytes
   std::vector<base::TestItem> items;           ///< in source order
   std::optional<base::CollectionError> error;  ///< set for syntax errors, bad encodings, unreadable files
   bool parsed = false;  ///< true when parsed in this pass (not answered by the cache): write it back
+  /// A cached answer whose bytes were hashed again in this pass and still match (its stat
+  /// changed, or it was racy): its new stat and checked_ns are worth writing back.
+  bool verified = false;
   /// What the items depend on besides the bytes (file kind, python_classes/functions, the
   /// doctest module name): a cached answer with another key is parsed again.
   std::uint64_t parse_key = 0;
@@ -125,7 +135,17 @@ ParsedFile parse_file(const SourceFile& file, const Config& cfg);
 /// xxh64 of a file's bytes (as ParsedFile::content_hash), nullopt if it cannot be read.
 std::optional<std::uint64_t> hash_file(const SourceFile& file);
 
-/// Returns the cached ParsedFile for this (path, size, mtime) if still valid.
+/// A file whose stat changed less than this before a pass read it may change again within
+/// the same timestamp tick (coarse clocks, 1-2 s on some file systems): it is "racy".
+inline constexpr std::int64_t k_racy_ns = 2'000'000'000;
+
+/// Git's index rule: a cached answer is trusted without reading the file when size, mtime,
+/// ctime and inode are the ones recorded and the file was not racy when it was read.
+/// ctime catches edits that restore the mtime (rsync -t, touch -r); the inode, a file
+/// replaced by rename. Any other answer is checked by hashing the bytes.
+bool stat_trusted(const SourceFile& now, const ParsedFile& cached);
+
+/// Returns the cached ParsedFile for this path, if any (discover checks it).
 using CacheLookup = std::function<std::optional<ParsedFile>(const SourceFile&)>;
 
 struct Discovery {
@@ -143,8 +163,8 @@ struct Discovery {
 };
 
 /// The whole pass: walk, then parse every file not answered by `cache` in parallel (oneTBB).
-/// A cache answer is trusted only if the file's bytes still hash to its content_hash, so an
-/// edit that kept size and mtime (rsync -t, touch -r, coarse clocks) is still seen.
+/// A cache answer is used when stat_trusted, or else when the file's bytes still hash to its
+/// content_hash (then `verified` is set); a different size is parsed at once.
 /// `cache` is called from the calling thread only, at most once per file. Conftests are read
 /// during the walk (their collect_ignore decides what is walked), modules after it.
 Discovery discover(const Config& cfg, const CacheLookup& cache = {});

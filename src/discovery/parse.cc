@@ -16,6 +16,7 @@
 #include "discovery/conftest_facts.h"
 #include "discovery/discovery.h"
 #include "discovery/doctest_items.h"
+#include "discovery/file_stat.h"
 #include "discovery/module_model.h"
 #include "discovery/source_text.h"
 
@@ -126,8 +127,8 @@ class MappedFile {
       fail();
       return;
     }
+    m_stat = st;
     m_size = static_cast<std::size_t>(st.st_size);
-    m_mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     if (m_size == 0) return;
     void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, m_fd, 0);
     if (p == MAP_FAILED) {
@@ -146,7 +147,7 @@ class MappedFile {
   bool ok() const { return m_errno == 0; }
   const std::string& error() const { return m_error; }
   std::string_view bytes() const { return m_data ? std::string_view(m_data, m_size) : std::string_view(); }
-  std::int64_t mtime_ns() const { return m_mtime_ns; }
+  const struct stat& stat() const { return m_stat; }
 
  private:
   void fail() {
@@ -158,7 +159,7 @@ class MappedFile {
   std::string m_error;
   const char* m_data = nullptr;
   std::size_t m_size = 0;
-  std::int64_t m_mtime_ns = 0;
+  struct stat m_stat {};
 };
 
 }  // namespace
@@ -265,6 +266,8 @@ ParsedFile parse_file(const SourceFile& file, const Config& cfg) {
     ParsedFile out = error_file(file.rel_path, 0, "cannot read " + file.abs_path.string() + ": " + mapped.error());
     out.size = file.size;
     out.mtime_ns = file.mtime_ns;
+    out.ctime_ns = file.ctime_ns;
+    out.inode = file.inode;
     out.parse_key = parse_key(file, cfg);
     if (file.conftest) {
       out.conftest.emplace();
@@ -276,7 +279,7 @@ ParsedFile parse_file(const SourceFile& file, const Config& cfg) {
   }
   ParsedFile out = parse_source(file, mapped.bytes(), cfg);
   // The stat of the bytes actually hashed, so a cache keyed on it never hides an edit.
-  out.mtime_ns = mapped.mtime_ns();
+  set_stat(out, mapped.stat());
   out.parsed = true;
   return out;
 }

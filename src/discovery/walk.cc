@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "discovery/file_stat.h"
 #include "discovery/patterns.h"
 
 namespace fastest::discovery {
@@ -21,10 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int k_max_depth = 256;
-
-std::int64_t mtime_ns(const struct stat& st) {
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
 
 std::vector<std::string> sorted_entries(const std::string& dir) {
   std::vector<std::string> names;
@@ -281,8 +278,7 @@ class Walker {
     SourceFile f;
     f.rel_path = conftest_rel_path(path);
     f.abs_path = path;
-    f.size = static_cast<std::int64_t>(st.st_size);
-    f.mtime_ns = mtime_ns(st);
+    set_stat(f, st);
     f.conftest = true;
     f.tests = matches(m_cfg.python_files, path);
     f.doctests = m_cfg.doctest_modules;
@@ -315,8 +311,7 @@ class Walker {
     if (!m_seen_files.insert({st.st_dev, st.st_ino}).second) return;
     f.rel_path = rel_path(path);
     f.abs_path = path;
-    f.size = static_cast<std::int64_t>(st.st_size);
-    f.mtime_ns = mtime_ns(st);
+    set_stat(f, st);
     m_files.push_back(std::move(f));
   }
 

@@ -9,6 +9,7 @@
 
 #include <SQLiteCpp/Transaction.h>
 
+#include "item_blob.h"
 #include "open_db.h"
 #include "schema.h"
 #include "store_impl.h"
@@ -24,27 +25,6 @@ std::string_view clip_message(std::string_view m) {
   std::size_t n = k_max_message_bytes;
   while (n > 0 && (static_cast<unsigned char>(m[n]) & 0xC0) == 0x80) --n;
   return m.substr(0, n);
-}
-
-std::string join_markers(const std::vector<std::string>& markers) {
-  std::string out;
-  for (const std::string& m : markers) {
-    if (!out.empty()) out += '\n';
-    out += m;
-  }
-  return out;
-}
-
-std::vector<std::string> split_markers(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < s.size()) {
-    std::size_t end = s.find('\n', start);
-    if (end == std::string::npos) end = s.size();
-    out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
 }
 
 std::string random_uuid() {
@@ -121,25 +101,40 @@ std::string append_samples_sql(int rows) {
          ") ELSE series.samples END || excluded.samples AS BLOB)";
 }
 
+constexpr const char* k_file_columns =
+    "path, size, mtime_ns, ctime_ns, inode, checked_ns, content_hash, parse_key, error_line, error_message, facts, "
+    "items";
+
+/// One files row (k_file_columns) as a CachedFile; nullopt when its items blob is unreadable.
+std::optional<CachedFile> read_file_row(SQLite::Statement& f) {
+  CachedFile c;
+  c.rel_path = f.getColumn(0).getString();
+  c.size = f.getColumn(1).getInt64();
+  c.mtime_ns = f.getColumn(2).getInt64();
+  c.ctime_ns = f.getColumn(3).getInt64();
+  c.inode = static_cast<std::uint64_t>(f.getColumn(4).getInt64());
+  c.checked_ns = f.getColumn(5).getInt64();
+  c.content_hash = static_cast<std::uint64_t>(f.getColumn(6).getInt64());
+  c.parse_key = static_cast<std::uint64_t>(f.getColumn(7).getInt64());
+  if (!f.getColumn(8).isNull())
+    c.error = base::CollectionError{c.rel_path, f.getColumn(8).getInt(), f.getColumn(9).getString()};
+  if (!f.getColumn(10).isNull()) c.facts = f.getColumn(10).getString();
+  const SQLite::Column blob = f.getColumn(11);
+  auto items = decode_items(
+      std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
+      c.rel_path);
+  if (!items) return std::nullopt;
+  c.items = std::move(*items);
+  return c;
+}
+
 }  // namespace
 
 Statements::Statements(SQLite::Database& db)
-    : get_file(db,
-               "SELECT size, mtime_ns, content_hash, error_line, error_message, parse_key, facts FROM files "
-               "WHERE path = ?"),
-      get_items(db,
-                "SELECT node_id, cls, function, line, markers, parametrized FROM tests WHERE file = ? "
-                "ORDER BY ordinal"),
+    : get_file(db, std::string("SELECT ") + k_file_columns + " FROM files WHERE path = ?"),
       upsert_file(db,
-                  "INSERT INTO files (path, size, mtime_ns, content_hash, error_line, error_message, parse_key, "
-                  "facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
-                  "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
-                  "error_line = excluded.error_line, error_message = excluded.error_message, "
-                  "parse_key = excluded.parse_key, facts = excluded.facts"),
-      delete_items(db, "DELETE FROM tests WHERE file = ?"),
-      insert_item(db,
-                  "INSERT OR REPLACE INTO tests (file, ordinal, node_id, cls, function, line, markers, "
-                  "parametrized) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                  "INSERT OR REPLACE INTO files (path, size, mtime_ns, ctime_ns, inode, checked_ns, content_hash, "
+                  "parse_key, error_line, error_message, facts, items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       insert_run(db,
                  "INSERT INTO runs (uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
                  "git_commit, predicted_makespan_s, lower_bound_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
@@ -323,41 +318,13 @@ void HistoryStore::set_retention(int keep_runs, double max_age_days) {
 std::unordered_map<std::string, CachedFile> HistoryStore::cached_files() const {
   std::unordered_map<std::string, CachedFile> out;
   try {
-    SQLite::Statement f(*m_impl->db,
-                        "SELECT path, size, mtime_ns, content_hash, error_line, error_message, parse_key, facts "
-                        "FROM files");
+    SQLite::Statement f(*m_impl->db, std::string("SELECT ") + k_file_columns + " FROM files");
     while (f.executeStep()) {
-      std::string path = f.getColumn(0).getString();
-      CachedFile& c = out[path];
-      c.rel_path = std::move(path);
-      c.size = f.getColumn(1).getInt64();
-      c.mtime_ns = f.getColumn(2).getInt64();
-      c.content_hash = static_cast<std::uint64_t>(f.getColumn(3).getInt64());
-      if (!f.getColumn(4).isNull())
-        c.error = base::CollectionError{c.rel_path, f.getColumn(4).getInt(), f.getColumn(5).getString()};
-      c.parse_key = static_cast<std::uint64_t>(f.getColumn(6).getInt64());
-      if (!f.getColumn(7).isNull()) c.facts = f.getColumn(7).getString();
-    }
-    // The primary key's order: each file's items together, in discovery order.
-    SQLite::Statement items(*m_impl->db,
-                            "SELECT file, node_id, cls, function, line, markers, parametrized FROM tests "
-                            "ORDER BY file, ordinal");
-    CachedFile* current = nullptr;
-    while (items.executeStep()) {
-      const char* file = items.getColumn(0).getText();
-      if (!current || current->rel_path != file) {
-        auto it = out.find(file);
-        current = it == out.end() ? nullptr : &it->second;
-        if (!current) continue;
+      // An unreadable row is left out: discovery parses that file again.
+      if (auto c = read_file_row(f)) {
+        std::string key = c->rel_path;
+        out.emplace(std::move(key), std::move(*c));
       }
-      base::TestItem& it = current->items.emplace_back();
-      it.node_id = items.getColumn(1).getString();
-      it.file = current->rel_path;
-      it.cls = items.getColumn(2).getString();
-      it.function = items.getColumn(3).getString();
-      it.line = items.getColumn(4).getInt();
-      it.markers = split_markers(items.getColumn(5).getString());
-      it.parametrized = items.getColumn(6).getInt() != 0;
     }
   } catch (const std::exception& e) {
     m_impl->warnings.push_back(std::string("discovery cache read failed: ") + e.what());
@@ -368,33 +335,10 @@ std::unordered_map<std::string, CachedFile> HistoryStore::cached_files() const {
 
 std::optional<CachedFile> HistoryStore::cached_file(std::string_view rel_path) const {
   try {
-    const std::string path(rel_path);
     Using f(m_impl->st.get_file);
-    f->bind(1, path);
+    f->bind(1, std::string(rel_path));
     if (!f->executeStep()) return std::nullopt;
-    CachedFile out;
-    out.rel_path = path;
-    out.size = f->getColumn(0).getInt64();
-    out.mtime_ns = f->getColumn(1).getInt64();
-    out.content_hash = static_cast<std::uint64_t>(f->getColumn(2).getInt64());
-    if (!f->getColumn(3).isNull()) {
-      out.error = base::CollectionError{path, f->getColumn(3).getInt(), f->getColumn(4).getString()};
-    }
-    out.parse_key = static_cast<std::uint64_t>(f->getColumn(5).getInt64());
-    if (!f->getColumn(6).isNull()) out.facts = f->getColumn(6).getString();
-    Using items(m_impl->st.get_items);
-    items->bind(1, path);
-    while (items->executeStep()) {
-      base::TestItem& it = out.items.emplace_back();
-      it.node_id = items->getColumn(0).getString();
-      it.file = path;
-      it.cls = items->getColumn(1).getString();
-      it.function = items->getColumn(2).getString();
-      it.line = items->getColumn(3).getInt();
-      it.markers = split_markers(items->getColumn(4).getString());
-      it.parametrized = items->getColumn(5).getInt() != 0;
-    }
-    return out;
+    return read_file_row(*f);
   } catch (const std::exception& e) {
     // The cache is advisory: a read failure means "re-parse", not a failed run.
     m_impl->warnings.push_back(std::string("discovery cache read failed: ") + e.what());
@@ -405,45 +349,31 @@ std::optional<CachedFile> HistoryStore::cached_file(std::string_view rel_path) c
 base::Status HistoryStore::save_files(std::span<const CachedFile> files) {
   try {
     SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::IMMEDIATE);
-    Statements& st = m_impl->st;
     for (const CachedFile& file : files) {
-      {
-        Using up(st.upsert_file);
-        up->bind(1, file.rel_path);
-        up->bind(2, file.size);
-        up->bind(3, file.mtime_ns);
-        up->bind(4, static_cast<std::int64_t>(file.content_hash));
-        if (file.error) {
-          up->bind(5, file.error->line);
-          up->bind(6, file.error->message);
-        } else {
-          up->bind(5);
-          up->bind(6);
-        }
-        up->bind(7, static_cast<std::int64_t>(file.parse_key));
-        if (file.facts) {
-          up->bind(8, *file.facts);
-        } else {
-          up->bind(8);
-        }
-        up->exec();
+      Using up(m_impl->st.upsert_file);
+      up->bind(1, file.rel_path);
+      up->bind(2, file.size);
+      up->bind(3, file.mtime_ns);
+      up->bind(4, file.ctime_ns);
+      up->bind(5, static_cast<std::int64_t>(file.inode));
+      up->bind(6, file.checked_ns);
+      up->bind(7, static_cast<std::int64_t>(file.content_hash));
+      up->bind(8, static_cast<std::int64_t>(file.parse_key));
+      if (file.error) {
+        up->bind(9, file.error->line);
+        up->bind(10, file.error->message);
+      } else {
+        up->bind(9);
+        up->bind(10);
       }
-      Using del(st.delete_items);
-      del->bind(1, file.rel_path);
-      del->exec();
-      for (std::size_t i = 0; i < file.items.size(); ++i) {
-        const base::TestItem& it = file.items[i];
-        Using ins(st.insert_item);
-        ins->bind(1, file.rel_path);
-        ins->bind(2, static_cast<std::int64_t>(i));
-        ins->bind(3, it.node_id);
-        ins->bind(4, it.cls);
-        ins->bind(5, it.function);
-        ins->bind(6, it.line);
-        ins->bind(7, join_markers(it.markers));
-        ins->bind(8, it.parametrized ? 1 : 0);
-        ins->exec();
+      if (file.facts) {
+        up->bind(11, *file.facts);
+      } else {
+        up->bind(11);
       }
+      const std::string blob = encode_items(file.items, file.rel_path);
+      up->bind(12, blob.data(), static_cast<int>(blob.size()));
+      up->exec();
     }
     tx.commit();
     return base::ok_status();

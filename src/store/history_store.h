@@ -30,6 +30,9 @@ struct CachedFile {
   std::optional<base::CollectionError> error;
   std::uint64_t parse_key = 0;       ///< discovery's ParsedFile::parse_key (0 in rows from schema 2)
   std::optional<std::string> facts;  ///< discovery's encoded ConftestFacts, for conftest.py files
+  std::int64_t ctime_ns = 0;         ///< discovery's ParsedFile::ctime_ns, inode, checked_ns
+  std::uint64_t inode = 0;
+  std::int64_t checked_ns = 0;
 };
 
 /// What is known about a run when it starts.

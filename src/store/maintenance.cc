@@ -189,9 +189,7 @@ constexpr const char* k_merge_sql[] = {
     // Discovery cache: per file, the entry with the larger (mtime, size, hash) wins, items with it.
     "CREATE TEMP TABLE file_winners AS SELECT s.path FROM src.files s LEFT JOIN main.files m ON m.path = s.path "
     "WHERE m.path IS NULL OR (s.mtime_ns, s.size, s.content_hash) > (m.mtime_ns, m.size, m.content_hash)",
-    "DELETE FROM main.tests WHERE file IN (SELECT path FROM temp.file_winners)",
     "INSERT OR REPLACE INTO main.files SELECT * FROM src.files WHERE path IN (SELECT path FROM temp.file_winners)",
-    "INSERT OR REPLACE INTO main.tests SELECT * FROM src.tests WHERE file IN (SELECT path FROM temp.file_winners)",
 };
 
 constexpr const char* k_drop_merge_temps =

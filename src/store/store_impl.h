@@ -28,7 +28,7 @@ inline constexpr int k_rows_per_insert = 32;
 /// Every statement the store runs more than once, prepared once per connection.
 struct Statements {
   explicit Statements(SQLite::Database& db);
-  SQLite::Statement get_file, get_items, upsert_file, delete_items, insert_item;
+  SQLite::Statement get_file, upsert_file;
   SQLite::Statement insert_run, get_run, finish_run, run_work, run_count;
   SQLite::Statement insert_node, insert_nodes, max_node, insert_result, insert_results, upsert_stat, upsert_stats,
       results_of_run;

@@ -147,6 +147,7 @@ TEST(DiscoveryPass, CacheAnswersAreUsedAndNotParsed) {
     if (f.rel_path != "test_cached.py") return std::nullopt;
     ParsedFile p;
     p.rel_path = f.rel_path;
+    p.size = f.size;
     p.content_hash = hash_file(f).value();
     p.parse_key = parse_key(f, t.config());
     p.items.emplace_back().node_id = "test_cached.py::test_from_cache";

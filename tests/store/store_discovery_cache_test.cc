@@ -1,5 +1,5 @@
-// The discovery cache's schema-3 columns (parse_key, conftest facts) and the 0002 -> 0003
-// upgrade, against real SQLite.
+// The discovery cache: schema-3 columns (parse_key, conftest facts), schema 6's one row per
+// file (stat, items blob), and the upgrades, against real SQLite.
 #include <gtest/gtest.h>
 
 #include "store/history_store.h"
@@ -36,15 +36,21 @@ TEST(StoreDiscoveryCache, ParseKeyAndFactsRoundTrip) {
   EXPECT_EQ(m->items.size(), 1u);
 }
 
+/// A database at `version` (migrations applied by hand, as an older build left it).
+void write_version(const std::filesystem::path& path, int version) {
+  SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  raw.exec("PRAGMA journal_mode=WAL");
+  for (int v = 1; v <= version; ++v) raw.exec(std::string(migrations()[static_cast<std::size_t>(v - 1)].sql));
+  raw.exec("PRAGMA user_version=" + std::to_string(version) +
+           "; PRAGMA application_id=" + std::to_string(k_application_id));
+}
+
 TEST(StoreDiscoveryCache, UpgradesAVersion2DatabaseWhoseRowsAreParsedAgain) {
   TempDir dir;
   const auto path = dir / "v2.db";
+  write_version(path, 2);
   {
-    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    raw.exec("PRAGMA journal_mode=WAL");
-    raw.exec(std::string(migrations()[0].sql));
-    raw.exec(std::string(migrations()[1].sql));
-    raw.exec("PRAGMA user_version=2; PRAGMA application_id=" + std::to_string(k_application_id));
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
     raw.exec(
         "INSERT INTO files VALUES ('t.py', 10, 20, 30, NULL, NULL);"
         "INSERT INTO tests VALUES ('t.py', 0, 't.py::a', '', 'a', 1, '', 0)");
@@ -53,11 +59,84 @@ TEST(StoreDiscoveryCache, UpgradesAVersion2DatabaseWhoseRowsAreParsedAgain) {
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_TRUE((*s)->warnings().empty()) << (*s)->warnings()[0];
   EXPECT_EQ((*s)->schema_version(), latest_schema_version());
-  auto c = (*s)->cached_file("t.py");
-  ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->parse_key, 0u);  // no parse has key 0: discovery parses it again
-  EXPECT_FALSE(c->facts.has_value());
-  EXPECT_EQ(c->items.size(), 1u);
+  EXPECT_FALSE((*s)->cached_file("t.py").has_value());  // version 6 drops the cache: parsed again
+}
+
+TEST(StoreDiscoveryCache, UpgradesAVersion5DatabaseToOneRowPerFileAndKeepsTheHistory) {
+  TempDir dir;
+  const auto path = dir / "v5.db";
+  write_version(path, 5);
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec(
+        "INSERT INTO files VALUES ('t.py', 10, 20, 30, NULL, NULL, 7, NULL);"
+        "INSERT INTO tests VALUES ('t.py', 0, 't.py::a', '', 'a', 1, '', 0);"
+        "INSERT INTO runs (id, uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, host, "
+        "git_commit, predicted_makespan_s) VALUES (1, '0123456789abcdef0123456789abcdef', 1.0, 2.0, 'fastest', 1, "
+        "'fifo', '', '3.11', 'h', '', 0)");
+  }
+  auto s = HistoryStore::open(path);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE((*s)->warnings().empty()) << (*s)->warnings()[0];
+  EXPECT_EQ((*s)->schema_version(), 6);
+  EXPECT_FALSE((*s)->cached_file("t.py").has_value());
+  EXPECT_EQ((*s)->run_count(), 1);
+  CachedFile f{"t.py", 10, 20, 30, {}, std::nullopt, 7, std::nullopt};
+  f.items.push_back({"t.py::a", "t.py", "", "a", 1, {}, false});
+  ASSERT_TRUE((*s)->save_files(std::vector<CachedFile>{f}).ok());
+  ASSERT_TRUE((*s)->cached_file("t.py").has_value());
+}
+
+TEST(StoreDiscoveryCache, StatAndItemsRoundTripThroughOneBlob) {
+  auto s = HistoryStore::open_memory();
+  ASSERT_TRUE(s.ok());
+  CachedFile f{"tests/test_a.py", 100, 200, 300, {}, std::nullopt, 9, std::nullopt};
+  f.ctime_ns = 1'700'000'000'000'000'001;
+  f.inode = 0xFFFF'FFFF'FFFF'FFF0ULL;
+  f.checked_ns = 1'700'000'000'000'000'002;
+  f.items.push_back({"tests/test_a.py::TestK::test_m", "tests/test_a.py", "TestK", "test_m", 3, {}, false});
+  f.items.push_back(
+      {"tests/test_a.py::test_p", "tests/test_a.py", "", "test_p", 300000, {"parametrize", "slow"}, true});
+  // A doctest's id is not path::cls::function: stored as it is.
+  f.items.push_back({"tests/test_a.py::tests.test_a.f", "tests/test_a.py", "", "", 1, {}, false});
+  f.items.push_back({"tests/test_a.py::test_\xc3\xa9", "tests/test_a.py", "", "test_\xc3\xa9", 9, {""}, false});
+  ASSERT_TRUE((*s)->save_files(std::vector<CachedFile>{f}).ok());
+  for (auto got : {(*s)->cached_file(f.rel_path), std::optional<CachedFile>((*s)->cached_files().at(f.rel_path))}) {
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->ctime_ns, f.ctime_ns);
+    EXPECT_EQ(got->inode, f.inode);
+    EXPECT_EQ(got->checked_ns, f.checked_ns);
+    ASSERT_EQ(got->items.size(), f.items.size());
+    for (std::size_t i = 0; i < f.items.size(); ++i) {
+      EXPECT_EQ(got->items[i].node_id, f.items[i].node_id);
+      EXPECT_EQ(got->items[i].file, f.items[i].file);
+      EXPECT_EQ(got->items[i].cls, f.items[i].cls);
+      EXPECT_EQ(got->items[i].function, f.items[i].function);
+      EXPECT_EQ(got->items[i].line, f.items[i].line);
+      EXPECT_EQ(got->items[i].markers, f.items[i].markers);
+      EXPECT_EQ(got->items[i].parametrized, f.items[i].parametrized);
+    }
+  }
+}
+
+TEST(StoreDiscoveryCache, AnUnreadableItemsBlobIsNotACacheAnswer) {
+  TempDir dir;
+  const auto path = dir / "c.db";
+  {
+    auto s = HistoryStore::open(path);
+    ASSERT_TRUE(s.ok());
+    CachedFile f{"t.py", 1, 2, 3, {}, std::nullopt, 7, std::nullopt};
+    f.items.push_back({"t.py::a", "t.py", "", "a", 1, {}, false});
+    ASSERT_TRUE((*s)->save_files(std::vector<CachedFile>{f}).ok());
+  }
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec("UPDATE files SET items = X'0105'");
+  }
+  auto s = HistoryStore::open(path);
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE((*s)->cached_file("t.py").has_value());
+  EXPECT_TRUE((*s)->cached_files().empty());
 }
 
 }  // namespace

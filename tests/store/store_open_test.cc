@@ -70,8 +70,8 @@ TEST(StoreOpen, CreatesDirectoriesSchemaVersionApplicationIdAndWal) {
   EXPECT_EQ(query_text(raw, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(query_int(raw,
                       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                      "('files', 'tests', 'runs', 'results')"),
-            4);
+                      "('files', 'runs', 'results')"),
+            3);
 }
 
 TEST(StoreOpen, MemoryStoreHasTheLatestSchema) {

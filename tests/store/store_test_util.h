@@ -92,8 +92,7 @@ inline std::vector<std::string> canonical_dump(const std::filesystem::path& path
       "JOIN runs ru ON ru.id = c.run",
       "SELECT 'batch', ru.uuid, b.worker, b.start_s, b.end_s, b.module, b.tests FROM batches b "
       "JOIN runs ru ON ru.id = b.run",
-      "SELECT 'file', path, size, mtime_ns, content_hash, error_line, error_message FROM files",
-      "SELECT 'test', file, ordinal, node_id, cls, function, line, markers, parametrized FROM tests",
+      "SELECT 'file', path, size, mtime_ns, content_hash, error_line, error_message, hex(items) FROM files",
   };
   std::vector<std::string> rows;
   for (const char* sql : queries) {

@@ -1,0 +1,124 @@
+#include "item_blob.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace fastest::store {
+namespace {
+
+constexpr unsigned char k_format = 1;
+constexpr std::uint64_t k_parametrized = 1, k_own_node_id = 2;
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+void put_string(std::string& out, std::string_view s) {
+  put_varint(out, s.size());
+  out.append(s);
+}
+
+bool is_derived_id(const base::TestItem& it, std::string_view rel_path) {
+  std::string_view id = it.node_id;
+  if (!id.starts_with(rel_path)) return false;
+  id.remove_prefix(rel_path.size());
+  for (std::string_view part : {std::string_view(it.cls), std::string_view(it.function)}) {
+    if (part.empty()) continue;
+    if (!id.starts_with("::") || id.substr(2, part.size()) != part) return false;
+    id.remove_prefix(2 + part.size());
+  }
+  return id.empty();
+}
+
+/// Reads from a blob; any overrun sets `bad` and yields zeros / empty strings.
+class Reader {
+ public:
+  explicit Reader(std::string_view b) : m_b(b) {}
+  bool bad() const { return m_bad; }
+  bool done() const { return m_pos == m_b.size(); }
+
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (m_pos >= m_b.size()) break;
+      const auto c = static_cast<unsigned char>(m_b[m_pos++]);
+      v |= static_cast<std::uint64_t>(c & 0x7F) << shift;
+      if (!(c & 0x80)) return v;
+    }
+    m_bad = true;
+    return 0;
+  }
+
+  std::string_view string() {
+    const std::uint64_t n = varint();
+    if (m_bad || n > m_b.size() - m_pos) {
+      m_bad = true;
+      return {};
+    }
+    std::string_view s = m_b.substr(m_pos, n);
+    m_pos += n;
+    return s;
+  }
+
+ private:
+  std::string_view m_b;
+  std::size_t m_pos = 0;
+  bool m_bad = false;
+};
+
+}  // namespace
+
+std::string encode_items(const std::vector<base::TestItem>& items, std::string_view rel_path) {
+  std::string out;
+  out += static_cast<char>(k_format);
+  put_varint(out, items.size());
+  for (const base::TestItem& it : items) {
+    const bool own_id = !is_derived_id(it, rel_path);
+    put_varint(out, (it.parametrized ? k_parametrized : 0) | (own_id ? k_own_node_id : 0));
+    put_varint(out, static_cast<std::uint64_t>(std::max(it.line, 0)));
+    put_string(out, it.cls);
+    put_string(out, it.function);
+    if (own_id) put_string(out, it.node_id);
+    put_varint(out, it.markers.size());
+    for (const std::string& m : it.markers) put_string(out, m);
+  }
+  return out;
+}
+
+std::optional<std::vector<base::TestItem>> decode_items(std::string_view blob, const std::string& rel_path) {
+  if (blob.empty() || static_cast<unsigned char>(blob[0]) != k_format) return std::nullopt;
+  Reader r(blob.substr(1));
+  const std::uint64_t count = r.varint();
+  // Every item takes at least 5 bytes: a bound before reserving.
+  if (r.bad() || count > blob.size() / 5) return std::nullopt;
+  std::vector<base::TestItem> items(count);
+  for (base::TestItem& it : items) {
+    const std::uint64_t flags = r.varint();
+    it.line = static_cast<int>(r.varint() & 0x7FFFFFFF);
+    it.cls = r.string();
+    it.function = r.string();
+    it.file = rel_path;
+    it.parametrized = flags & k_parametrized;
+    if (flags & k_own_node_id) {
+      it.node_id = r.string();
+    } else {
+      it.node_id.reserve(rel_path.size() + it.cls.size() + it.function.size() + 4);
+      it.node_id = rel_path;
+      if (!it.cls.empty()) it.node_id.append("::").append(it.cls);
+      if (!it.function.empty()) it.node_id.append("::").append(it.function);
+    }
+    const std::uint64_t markers = r.varint();
+    if (r.bad() || markers > blob.size()) return std::nullopt;
+    it.markers.reserve(markers);
+    for (std::uint64_t m = 0; m < markers; ++m) it.markers.emplace_back(r.string());
+    if (r.bad()) return std::nullopt;
+  }
+  if (!r.done()) return std::nullopt;
+  return items;
+}
+
+}  // namespace fastest::store
