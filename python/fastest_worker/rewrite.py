@@ -18,7 +18,7 @@ import warnings
 
 from . import assertrepr  # noqa: F401 - rewritten modules import it by name
 
-REWRITE_VERSION = b"fastest-rewrite-5"
+REWRITE_VERSION = b"fastest-rewrite-6"
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
 
@@ -236,6 +236,15 @@ class AssertRewriter(ast.NodeTransformer):
             temps.append(name)
             return name
 
+        def held(expr):
+            """``expr`` into a temp, except a plain name, which pytest's rewriting also
+            leaves as it is: a temp would be one more reference (``sys.getrefcount``)."""
+            if isinstance(expr, ast.Name) and isinstance(expr.ctx, ast.Load):
+                return expr.id
+            t = tmp()
+            assign(t, expr)
+            return t
+
         def operand(expr):
             """Evaluate ``expr`` into a temp; return (temp, display AST) for a where-line."""
             if isinstance(expr, ast.Attribute) and isinstance(expr.ctx, ast.Load):
@@ -253,14 +262,10 @@ class AssertRewriter(ast.NodeTransformer):
                 assign(fn, expr.func)
                 args = []
                 for a in expr.args:
-                    t = tmp()
-                    assign(t, a)
-                    args.append(t)
+                    args.append(held(a))
                 kws = []
                 for k in expr.keywords:
-                    t = tmp()
-                    assign(t, k.value)
-                    kws.append((k.arg, t, k.value))
+                    kws.append((k.arg, held(k.value), k.value))
                 val = tmp()
                 assign(val, ast.Call(func=load(fn), args=[load(t) for t in args],
                                      keywords=[ast.keyword(arg=n, value=load(t))
@@ -275,9 +280,7 @@ class AssertRewriter(ast.NodeTransformer):
                           ast.Constant(tuple(self._src(v) for _, _, v in kws))],
                     keywords=[])
                 return val, disp
-            val = tmp()
-            assign(val, expr)
-            return val, ast.Constant(self._src(expr))
+            return held(expr), ast.Constant(self._src(expr))
 
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _OPS:
             lname, ldisp = operand(test.left)
@@ -331,13 +334,14 @@ class AssertRewriter(ast.NodeTransformer):
         stmts.append(if_)
         clear = ast.Assign(targets=[ast.Name(t, ast.Store()) for t in temps],
                            value=ast.Constant(None))
-        stmts.append(clear)
+        if temps:  # `assert x == y` compares the names themselves: nothing to clear
+            stmts.append(clear)
         for s in stmts:
             for sub in ast.walk(s):
                 if not hasattr(sub, "lineno") or getattr(sub, "lineno", None) is None:
                     pass
             ast.copy_location(s, loc)
-        for s in (if_, raise_, clear):
+        for s in (if_, raise_, clear):  # `clear` is harmless when not in the statements
             _set_loc_tree(s, loc)
         return stmts
 
