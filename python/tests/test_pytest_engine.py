@@ -1,7 +1,7 @@
 """The pytest engine over real pipes, compared with real pytest test by test."""
 import os
 
-from .pyengine_util import PLUGINS, PYTHON_DIR, EngineCase, outcomes, results
+from .pyengine_util import PLUGINS, PY, PYTHON_DIR, EngineCase, outcomes, results
 
 
 class Agreement(EngineCase):
@@ -328,6 +328,27 @@ class Info(EngineCase):
                 "        TEARDOWN F x[2]\n"
                 "    TEARDOWN M mfx\n"), opt)
             self.assertEqual(len(set(outcomes(w.frames).values())), 1, opt)
+
+    def test_fixtures_per_test_is_pytests_listing_per_batch(self):
+        import subprocess
+        root = self.project_with({
+            "conftest.py": "import pytest\n\n@pytest.fixture\ndef shared(tmp_path):\n"
+                           "    \"\"\"A shared fixture.\"\"\"\n    return 1\n",
+            "test_x.py": self.SCOPES + "\ndef test_c(shared, worker_id):\n    pass\n",
+            "test_y.py": "def test_y(monkeypatch):\n    pass\n"})
+        w = self.worker(root, args=["--fixtures-per-test", "-p", "no:cacheprovider"])
+        for mod in ("test_x.py", "test_y.py"):
+            w.run(mod, collect_only=True)
+        tail, rc, err = w.finish()
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(outcomes(w.frames), {})
+        # pytest -q prints the sections alone, then its closing line; worker_id is
+        # xdist's there, not the engine's stand-in.
+        out = subprocess.run([PY, "-m", "pytest", "-q", "--fixtures-per-test", "-p", "no:cacheprovider"],
+                             cwd=root, env=self.env(), stdout=subprocess.PIPE, text=True).stdout
+        expected = out.rsplit("\nno tests ran", 1)[0]
+        self.assertIn("worker_id -- ", expected)
+        self.assertEqual(self.info_text(w.frames), expected)
 
     def test_no_info_without_the_option(self):
         root = self.project_with({"test_x.py": self.SCOPES})

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -12,6 +13,7 @@
 
 #include "app/session.h"
 #include "exec/harness.h"
+#include "report/reporter.h"
 
 namespace fastest::app {
 namespace fs = std::filesystem;
@@ -110,28 +112,69 @@ base::Status prestart_workers(const RunContext& ctx, WorkerPool& pool, std::atom
   return base::ok_status();
 }
 
-ExitCode show_listing(exec::Executor& executor, std::vector<exec::WorkItem> items) {
-  bool shown = false;
+namespace {
+
+/// A worker's `fatal` (pytest's message on stderr, its exit code) or the pool's own.
+struct FatalWatch {
   std::optional<int> worker_fatal;
   std::string fatal;
-  executor.run(std::move(items), [&](const exec::Event& ev) {
-    if (ev.kind == exec::EventKind::info && !shown) {
-      shown = true;  // every worker lists the same markers
-      std::fwrite(ev.text.data(), 1, ev.text.size(), stdout);
-      std::fflush(stdout);
-    } else if (ev.kind == exec::EventKind::worker_fatal && !worker_fatal) {
+
+  void take(const exec::Event& ev) {
+    if (ev.kind == exec::EventKind::worker_fatal && !worker_fatal) {
       worker_fatal = ev.exit_code;
       std::string msg = ev.text + (ev.text.empty() || ev.text.back() == '\n' ? "" : "\n");
       std::fwrite(msg.data(), 1, msg.size(), stderr);
     } else if (ev.kind == exec::EventKind::fatal && fatal.empty()) {
       fatal = ev.text;
     }
-  });
-  if (worker_fatal) return static_cast<ExitCode>(*worker_fatal);
-  if (!fatal.empty()) {
+  }
+  std::optional<ExitCode> code() const {
+    if (worker_fatal) return static_cast<ExitCode>(*worker_fatal);
+    if (fatal.empty()) return std::nullopt;
     std::fprintf(stderr, "fastest: error: %s\n", fatal.c_str());
     return ExitCode::internal_error;
   }
+};
+
+}  // namespace
+
+ExitCode show_listing(exec::Executor& executor, std::vector<exec::WorkItem> items) {
+  bool shown = false;
+  FatalWatch watch;
+  executor.run(std::move(items), [&](const exec::Event& ev) {
+    if (ev.kind == exec::EventKind::info && !shown) {
+      shown = true;  // every worker lists the same markers
+      std::fwrite(ev.text.data(), 1, ev.text.size(), stdout);
+      std::fflush(stdout);
+    }
+    watch.take(ev);
+  });
+  return watch.code().value_or(ExitCode::ok);
+}
+
+ExitCode show_fixtures_per_test(exec::Executor& executor, std::vector<exec::WorkItem> items, int verbose,
+                                const std::vector<base::CollectionError>& static_errors) {
+  std::map<std::int64_t, std::string> listings;  // batch -> its tests' sections
+  std::vector<base::CollectionError> errors = static_errors;
+  report::CollectionCounts counts;
+  FatalWatch watch;
+  executor.run(std::move(items), [&](const exec::Event& ev) {
+    if (ev.kind == exec::EventKind::collected) {
+      counts.collected += ev.items.size() + static_cast<std::size_t>(ev.deselected);
+      counts.deselected += static_cast<std::size_t>(ev.deselected);
+    } else if (ev.kind == exec::EventKind::info) {
+      listings[ev.batch] += ev.text;
+    } else if (ev.kind == exec::EventKind::collect_error) {
+      errors.push_back(ev.collect_error);
+    }
+    watch.take(ev);
+  });
+  if (auto code = watch.code()) return *code;
+  counts.errors = errors.size();
+  std::string out = verbose < 0 ? "" : report::collected_line(counts) + "\n";
+  for (const auto& [batch, text] : listings) out += text;
+  for (const auto& e : errors) out += "ERROR collecting " + e.file + "\n" + e.message + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
   return ExitCode::ok;
 }
 

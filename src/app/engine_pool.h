@@ -51,4 +51,12 @@ base::Status prestart_workers(const RunContext& ctx, WorkerPool& pool, std::atom
 /// `items`, for the native engine's --fixtures), printed once. No test runs.
 ExitCode show_listing(exec::Executor& executor, std::vector<exec::WorkItem> items = {});
 
+/// `--fixtures-per-test`: every module's collect-only batch (`items`, in pytest's
+/// collection order, batch ids ascending) answers with its tests' fixture listings;
+/// printed after the "collected N items" line in that order, whatever order the workers
+/// finish in, then the collection errors (`static_errors` first). No test runs; exit 0
+/// as pytest's (collection errors included).
+ExitCode show_fixtures_per_test(exec::Executor& executor, std::vector<exec::WorkItem> items, int verbose,
+                                const std::vector<base::CollectionError>& static_errors);
+
 }  // namespace fastest::app

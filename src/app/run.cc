@@ -259,6 +259,19 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
       for (const auto& m : suite.modules) items.push_back({.module = m.module, .collect_only = true});
     return show_listing(*pool.executor, std::move(items));
   }
+  if (needs_workers && !opts.collect_only && !opts.show_fixtures &&
+      option_bool(opts, "show_fixtures_per_test").value_or(false)) {
+    // pytest's --fixtures-per-test collects, lists each test's fixtures and runs nothing.
+    std::vector<exec::WorkItem> items;
+    for (const auto& m : suite.modules) {
+      auto sel = suite.selects.find(m.module);
+      items.push_back({.id = static_cast<std::int64_t>(items.size()),
+                       .module = m.module,
+                       .select = sel == suite.selects.end() ? std::vector<std::string>{} : sel->second,
+                       .collect_only = true});
+    }
+    return show_fixtures_per_test(*pool.executor, std::move(items), opts.verbose, suite.errors);
+  }
   Session session(ctx, db, std::move(suite.modules), std::move(suite.errors), std::move(suite.selects));
   session.use_pool(pool.executor.get());
   timer.mark("plan");

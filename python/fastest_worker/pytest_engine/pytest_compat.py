@@ -160,6 +160,42 @@ def fixtures_text(config, session):
     return "collected %d item%s\n%s" % (n, "" if n == 1 else "s", buf.getvalue())
 
 
+def fixtures_per_test_text(config, items):
+    """``pytest --fixtures-per-test``'s sections for ``items`` (one batch's, in run
+    order): what ``_show_fixtures_per_test`` (_pytest/python.py) writes, handed the
+    batch's items instead of its own whole-suite collection, no markup. A fixture the
+    engine serves in place of xdist's or junitxml's is shown as theirs."""
+    import io
+    import sys
+    from _pytest.python import _show_fixtures_per_test
+
+    class _Collected:
+        def __init__(self, items):
+            self.items = items
+
+        def perform_collect(self):
+            return self.items
+
+    saved = []
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = getattr(info, "name2fixturedefs", None)
+        if not defs:
+            continue
+        saved.append((info, defs))
+        info.name2fixturedefs = {k: [d for d in v if not _engine_fixture(d)] or v for k, v in defs.items()}
+    buf = io.StringIO()
+    old = sys.stdout
+    sys.stdout = buf  # create_terminal_writer writes to the sys.stdout of the call
+    try:
+        _show_fixtures_per_test(config, _Collected(items))
+    finally:
+        sys.stdout = old
+        for info, defs in saved:
+            info.name2fixturedefs = defs
+    return buf.getvalue()
+
+
 def _engine_fixture(fixturedef):
     return getattr(fixturedef.func, "__module__", "").startswith("fastest_worker.")
 

@@ -298,6 +298,8 @@ class Engine:
         items = self._collect(batch, module, select, bool(msg.get("collect_only")),
                               list(msg.get("first") or []))
         import_s = perf_counter() - t0
+        if items and msg.get("collect_only") and getattr(self.config.option, "show_fixtures_per_test", False):
+            self.ch.send({"t": "info", "text": compat.fixtures_per_test_text(self.config, items)})
         if not items or msg.get("collect_only"):
             self.ch.send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
                           "import_s": import_s})
