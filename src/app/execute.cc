@@ -179,11 +179,10 @@ class EventSink {
   std::string python_version, fatal;
   int failures = 0, collect_errors = 0, ran = 0;
   bool stopped_on_failure = false;
-  bool collection_interrupted = false;
-  bool collection_exited = false;  ///< a worker's `fatal` came during a batch's collection
-  std::set<std::string> collected_modules,
-      failed_modules;  ///< runtime collection, for the next run's order  ///< a collection error came: no test result
-                       ///< counts from then on
+  bool collection_interrupted = false;  ///< a collection error came: no test result counts from then on
+  bool collection_exited = false;       ///< a worker's `fatal` came during a batch's collection
+  /// Modules whose runtime collection ran / failed: the next run dispatches failures first.
+  std::set<std::string> collected_modules, failed_modules;
   bool stopped_stepwise = false;       ///< --sw stopped the run at a failure (pytest: interrupted, exit 2)
   std::optional<int> fatal_exit_code;  ///< a worker's `fatal`: pytest's exit code for it
 

@@ -45,17 +45,22 @@ void write_version(const std::filesystem::path& path, int version) {
            "; PRAGMA application_id=" + std::to_string(k_application_id));
 }
 
-TEST(StoreDiscoveryCache, UpgradesAVersion2DatabaseWhoseRowsAreParsedAgain) {
-  TempDir dir;
-  const auto path = dir / "v2.db";
-  write_version(path, 2);
+/// A store left at schema `version` holding `rows`, opened (and so upgraded) by this build.
+base::Result<std::unique_ptr<HistoryStore>> open_upgraded(const std::filesystem::path& path, int version,
+                                                          const std::string& rows) {
+  write_version(path, version);
   {
     SQLite::Database raw(path, SQLite::OPEN_READWRITE);
-    raw.exec(
-        "INSERT INTO files VALUES ('t.py', 10, 20, 30, NULL, NULL);"
-        "INSERT INTO tests VALUES ('t.py', 0, 't.py::a', '', 'a', 1, '', 0)");
+    raw.exec(rows);
   }
-  auto s = HistoryStore::open(path);
+  return HistoryStore::open(path);
+}
+
+TEST(StoreDiscoveryCache, UpgradesAVersion2DatabaseWhoseRowsAreParsedAgain) {
+  TempDir dir;
+  auto s = open_upgraded(dir / "v2.db", 2,
+                         "INSERT INTO files VALUES ('t.py', 10, 20, 30, NULL, NULL);"
+                         "INSERT INTO tests VALUES ('t.py', 0, 't.py::a', '', 'a', 1, '', 0)");
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_TRUE((*s)->warnings().empty()) << (*s)->warnings()[0];
   EXPECT_EQ((*s)->schema_version(), latest_schema_version());
@@ -64,18 +69,13 @@ TEST(StoreDiscoveryCache, UpgradesAVersion2DatabaseWhoseRowsAreParsedAgain) {
 
 TEST(StoreDiscoveryCache, UpgradesAVersion5DatabaseToOneRowPerFileAndKeepsTheHistory) {
   TempDir dir;
-  const auto path = dir / "v5.db";
-  write_version(path, 5);
-  {
-    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
-    raw.exec(
-        "INSERT INTO files VALUES ('t.py', 10, 20, 30, NULL, NULL, 7, NULL);"
-        "INSERT INTO tests VALUES ('t.py', 0, 't.py::a', '', 'a', 1, '', 0);"
-        "INSERT INTO runs (id, uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, host, "
-        "git_commit, predicted_makespan_s) VALUES (1, '0123456789abcdef0123456789abcdef', 1.0, 2.0, 'fastest', 1, "
-        "'fifo', '', '3.11', 'h', '', 0)");
-  }
-  auto s = HistoryStore::open(path);
+  auto s = open_upgraded(
+      dir / "v5.db", 5,
+      "INSERT INTO files VALUES ('t.py', 10, 20, 30, NULL, NULL, 7, NULL);"
+      "INSERT INTO tests VALUES ('t.py', 0, 't.py::a', '', 'a', 1, '', 0);"
+      "INSERT INTO runs (id, uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, host, "
+      "git_commit, predicted_makespan_s) VALUES (1, '0123456789abcdef0123456789abcdef', 1.0, 2.0, 'fastest', 1, "
+      "'fifo', '', '3.11', 'h', '', 0)");
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_TRUE((*s)->warnings().empty()) << (*s)->warnings()[0];
   EXPECT_EQ((*s)->schema_version(), 6);
