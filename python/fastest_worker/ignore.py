@@ -6,6 +6,7 @@ import fnmatch
 import os
 import pathlib
 
+from . import compat
 from .hooks import call_hook
 
 
@@ -45,7 +46,13 @@ def _ignored_path(run, path, is_dir):
         fn = getattr(mod, "pytest_ignore_collect", None)
         if fn is None:
             continue
-        res = call_hook(fn, collection_path=p, path=_legacy(p), config=config)
+        try:
+            res = call_hook(fn, collection_path=p, path=_legacy(p), config=config)
+        except Exception as e:
+            if isinstance(e, compat.outcome_types()):
+                raise
+            from .report import hook_error
+            raise hook_error(e, config.invocation_dir) from None
         if res is not None:
             return bool(res)
     return _builtin_ignore(run, path)

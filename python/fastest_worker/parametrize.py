@@ -63,7 +63,15 @@ class ParametrizeMixin:
             return None
         mf = Metafunc(self, item, calls, closure, func)
         for h in hooks:
-            h(mf)
+            try:
+                h(mf)
+            except CollectError:
+                raise
+            except Exception as e:
+                if isinstance(e, compat.outcome_types()):
+                    raise
+                from .report import hook_error
+                raise hook_error(e, self.config.invocation_dir) from None
         return mf._calls
 
     def _apply_mark(self, item, calls, mark, closure, func):

@@ -330,6 +330,14 @@ def format_short_traceback(e, cwd, start=None):
     return "\n".join(out)
 
 
+def hook_error(e, cwd):
+    """A collection hook's exception as pytest reports it: the collector's short-style
+    traceback (pluggy's frames, which native has not, aside) and the crash line for the
+    short summary."""
+    from .parametrize import CollectError
+    return CollectError(format_short_traceback(e, cwd), message=exconly(e))
+
+
 def qualified_name(cls):
     mod = getattr(cls, "__module__", "builtins")
     return cls.__qualname__ if mod == "builtins" else "%s.%s" % (mod, cls.__qualname__)

@@ -588,11 +588,12 @@ class Run:
                     raise
             wcm.__exit__(None, None, None)
             self.capture.stop()
-            send({"t": "collect_error", "batch": batch, "module": module,
-                  "longrepr": report.format_exception(e), "line": 0})
-            send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
-                  "import_s": perf_counter() - t0})
-            return
+            # pytest calls the hook once for the whole session, outside any collector: an
+            # exception is an INTERNALERROR (exit 3) before any test runs.
+            from .startup import configure_error
+            fatal = configure_error(e, "pytest_collection_modifyitems")
+            fatal.when = "collect"
+            raise fatal
         self.capture.stop()
         wcm.__exit__(None, None, None)
         for w in wlog:

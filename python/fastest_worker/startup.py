@@ -192,13 +192,19 @@ def check_warning_filters(run):
 def report_header(run):
     lines = []
     config = run.config
+    # pytest's terminal reporter asks for the header only when it prints one.
+    if config.verbose < 0 or getattr(config.option, "no_header", False):
+        return lines
     start_path = config.invocation_params.dir
     for mod in run.plugin_modules():
         fn = getattr(mod, "pytest_report_header", None)
         if fn is None:
             continue
-        res = call_hook(fn, config=config, start_path=start_path,
-                        startdir=_legacy(start_path))
+        try:
+            res = call_hook(fn, config=config, start_path=start_path,
+                            startdir=_legacy(start_path))
+        except Exception as e:
+            raise configure_error(e, "pytest_report_header") from None
         if res is None:
             continue
         if isinstance(res, str):

@@ -24,5 +24,54 @@ TEST(CollectionExit, ExitInModifyItemsRunsNoTestAsPytest) {
   }
 }
 
+// A conftest collection hook that raises, as pytest 7.2.1 reports it (pluggy's frames aside).
+class HookErrors : public ::testing::Test {
+ protected:
+  RunOutput run_with(const std::string& variant, const std::vector<std::string>& extra = {}) {
+    fs::copy_file(m_p.dir() / "variants" / (variant + ".py"), m_p.dir() / "conftest.py",
+                  fs::copy_options::overwrite_existing);
+    std::vector<std::string> args{"--engine", "native", "-p", "no:cacheprovider", "-n", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return m_p.run(args);
+  }
+  FixtureProject m_p{"hook_errors"};
+};
+
+TEST_F(HookErrors, GenerateTestsIsThatModulesCollectionError) {
+  auto r = run_with("generate_tests");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("conftest.py:3: in pytest_generate_tests\n    raise RuntimeError(\"gen boom\")\n"
+                               "E   RuntimeError: gen boom\n"))
+      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("ERROR test_one.py - RuntimeError: gen boom\n")) << r.out;
+}
+
+TEST_F(HookErrors, IgnoreCollectIsACollectionErrorWithTheCrashLine) {
+  auto r = run_with("ignore_collect");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("conftest.py:3: in pytest_ignore_collect\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(" - RuntimeError: ignore boom\n")) << r.out;
+}
+
+TEST_F(HookErrors, ModifyItemsIsAnInternalErrorBeforeAnyTest) {
+  auto r = run_with("modifyitems");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("INTERNALERROR> RuntimeError: modify boom\n")) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(" no tests ran in ")) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
+}
+
+TEST_F(HookErrors, ReportHeaderIsAnInternalErrorUnlessQuiet) {
+  auto r = run_with("report_header");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("INTERNALERROR> RuntimeError: header boom\n")) << r.err;
+  // pytest asks for the header only when it prints one.
+  for (const char* flag : {"-q", "--no-header"}) {
+    auto q = run_with("report_header", {flag});
+    EXPECT_EQ(q.exit_code, 0) << flag << q.out << q.err;
+    EXPECT_THAT(q.out, HasSubstr("4 passed")) << q.out;
+  }
+}
+
 }  // namespace
 }  // namespace fastest::e2e
