@@ -153,8 +153,9 @@ def discover(paths=None, rootdir=None, **ini):
              as ``-o name=value``
 
     Returns a list of TestItem (node_id, path, file, line, cls, function, markers,
-    parametrized) in pytest's collection order. Parametrized functions appear once: their
-    ids expand at run time. Files that cannot be parsed are skipped (run_tests reports
+    parametrized, params) in pytest's collection order. Parametrized functions appear once:
+    their ids expand at run time; ``params`` names their parametrize argnames as far as the
+    source states them literally (``["x", "y"]`` for ``@pytest.mark.parametrize("x, y", ...)``). Files that cannot be parsed are skipped (run_tests reports
     them). The project's history database caches the parse, as for the CLI.
 
     Raises TypeError for an argument of the wrong type, FileNotFoundError for a missing

@@ -19,6 +19,9 @@ struct TestItem {
   int line = 0;            ///< 1-based line of the `def`
   std::vector<std::string> markers{};  ///< decorator marks seen statically: "skip", "parametrize", "slow"
   bool parametrized = false;           ///< has @pytest.mark.parametrize (ids expand at run time)
+  /// parametrize argnames seen statically, in pytest's callspec order (the function's marks,
+  /// nearest the def first, then the class's, then the module's); non-literal argnames are absent.
+  std::vector<std::string> params{};
 };
 
 /// A file that could not be collected (syntax error, bad encoding, ...).

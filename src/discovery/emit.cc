@@ -14,7 +14,14 @@ struct ClassView {
   bool unittest = false;
   std::optional<bool> dunder_test;
   bool has_constructor = false;
-  std::vector<std::string> marks;  ///< own decorators/pytestmark, then the bases'
+  std::vector<std::string> marks;   ///< own decorators/pytestmark, then the bases'
+  std::vector<std::string> params;  ///< parametrize argnames in pytest's order, then the bases'
+};
+
+/// The marks an enclosing scope passes down to its tests.
+struct Outer {
+  std::vector<std::string> marks;
+  std::vector<std::string> params;
 };
 
 void append_unique(std::vector<std::string>& into, const std::vector<std::string>& marks) {
@@ -30,17 +37,17 @@ class Emitter {
 
   std::vector<base::TestItem> run() {
     if (m_module.body.dunder_test == false) return {};
-    std::vector<std::string> marks = m_module.body.pytestmark;
-    for (const Binding& b : m_module.body.bindings) binding(b, "", marks);
+    Outer module{m_module.body.pytestmark, m_module.body.pytestmark_params};
+    for (const Binding& b : m_module.body.bindings) binding(b, "", module);
     return std::move(m_items);
   }
 
  private:
-  void binding(const Binding& b, const std::string& chain, const std::vector<std::string>& outer_marks) {
+  void binding(const Binding& b, const std::string& chain, const Outer& outer) {
     if (b.kind == Binding::Kind::klass) {
-      nested_class(b, chain, outer_marks);
+      nested_class(b, chain, outer);
     } else if (b.kind == Binding::Kind::function && is_test_function(b)) {
-      add_item(b, chain, outer_marks);
+      add_item(b, chain, outer);
     }
   }
 
@@ -49,12 +56,13 @@ class Emitter {
     return named && !b.fixture && !b.not_callable && b.dunder_test != false;
   }
 
-  void nested_class(const Binding& b, const std::string& chain, const std::vector<std::string>& outer_marks) {
+  void nested_class(const Binding& b, const std::string& chain, const Outer& outer) {
     const ClassModel& cls = m_module.classes[static_cast<std::size_t>(b.class_index)];
     ClassView view = resolve(cls);
     std::string inner = chain.empty() ? b.name : chain + "::" + b.name;
-    std::vector<std::string> marks = view.marks;
-    append_unique(marks, outer_marks);
+    Outer marks{view.marks, view.params};
+    append_unique(marks.marks, outer.marks);
+    append_unique(marks.params, outer.params);
     if (view.unittest) return unittest_class(view, inner, marks);
     bool named = matches_prefix_or_glob(b.name, m_cfg.python_classes) || view.dunder_test == true;
     // pytest warns "cannot collect test class ... because it has a __init__ constructor".
@@ -71,6 +79,9 @@ class Emitter {
       v.has_constructor = v.has_constructor || c->body.find("__init__") || c->body.find("__new__");
       append_unique(v.marks, c->marks);
       append_unique(v.marks, c->body.pytestmark);
+      // A class decorator appends to the body's `pytestmark` list.
+      append_unique(v.params, c->body.pytestmark_params);
+      append_unique(v.params, c->params);
     }
     return v;
   }
@@ -83,7 +94,7 @@ class Emitter {
   }
 
   // PyCollector.collect: names seen in MRO order, then groups emitted base-first.
-  void regular_class(const ClassView& view, const std::string& chain, const std::vector<std::string>& marks) {
+  void regular_class(const ClassView& view, const std::string& chain, const Outer& marks) {
     std::set<std::string_view> seen;
     std::vector<std::vector<const Binding*>> groups;
     for (const ClassModel* c : view.mro) {
@@ -98,7 +109,7 @@ class Emitter {
   }
 
   // unittest.TestLoader.getTestCaseNames: "test*" callables, sorted by name.
-  void unittest_class(const ClassView& view, const std::string& chain, const std::vector<std::string>& marks) {
+  void unittest_class(const ClassView& view, const std::string& chain, const Outer& marks) {
     if (view.dunder_test == false) return;
     std::vector<const Binding*> tests;
     std::set<std::string_view> seen;
@@ -115,19 +126,19 @@ class Emitter {
     for (const Binding* b : tests) add_item(*b, chain, marks);
   }
 
-  void add_item(const Binding& b, const std::string& chain, const std::vector<std::string>& outer_marks) {
+  void add_item(const Binding& b, const std::string& chain, const Outer& outer) {
     base::TestItem item;
     item.node_id = make_node_id(m_rel_path, chain, b.name);
     item.file = std::string(m_rel_path);
     item.cls = chain;
     item.function = b.name;
     item.line = b.line;
-    item.markers = b.marks;
-    std::vector<std::string> own;
-    append_unique(own, b.marks);
-    append_unique(own, outer_marks);
-    item.markers = std::move(own);
+    append_unique(item.markers, b.marks);
+    append_unique(item.markers, outer.marks);
     item.parametrized = std::find(item.markers.begin(), item.markers.end(), "parametrize") != item.markers.end();
+    // pytest's iter_markers order: the function's own marks, then the class's, then the module's.
+    append_unique(item.params, b.params);
+    append_unique(item.params, outer.params);
     m_items.push_back(std::move(item));
   }
 

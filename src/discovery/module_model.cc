@@ -43,6 +43,7 @@ bool is_compound(std::string_view t) {
 
 struct DecoratorInfo {
   std::vector<std::string> marks;
+  std::vector<std::string> params;
   bool fixture = false;
   bool not_callable = false;
 };
@@ -106,12 +107,15 @@ class ModelBuilder {
     b.name = std::string(text(name));
     b.line = line(def);
     b.marks = std::move(info.marks);
+    b.params = std::move(info.params);
     b.fixture = info.fixture;
     b.not_callable = info.not_callable;
     if (type_of(def) == "class_definition") {
       b.kind = Binding::Kind::klass;
       b.class_index = build_class(def, b.name, ns, depth);
-      m_model.classes[static_cast<std::size_t>(b.class_index)].marks = b.marks;
+      ClassModel& cls = m_model.classes[static_cast<std::size_t>(b.class_index)];
+      cls.marks = b.marks;
+      cls.params = b.params;
     } else {
       b.kind = Binding::Kind::function;
     }
@@ -182,8 +186,51 @@ class ModelBuilder {
     return std::nullopt;
   }
 
+  // The argnames of a `parametrize(...)` call as pytest splits them ("a, b" or a list of
+  // str literals); empty when not literal (the test is still parametrized).
+  std::vector<std::string> parametrize_argnames(TSNode call) const {
+    std::vector<std::string> names;
+    if (type_of(call) != "call") return names;
+    TSNode args = field(call, "arguments");
+    if (ts_node_is_null(args)) return names;
+    TSNode value{};
+    bool found = false;
+    for_each_named_child(args, [&](TSNode arg) {
+      if (found) return;
+      if (type_of(arg) != "keyword_argument") {
+        value = arg;
+        found = true;
+      } else if (text(field(arg, "name")) == "argnames") {
+        value = field(arg, "value");
+        found = !ts_node_is_null(value);
+      }
+    });
+    if (!found) return names;
+    std::string_view t = type_of(value);
+    if (auto joined = string_value(value, m_src)) {
+      std::string_view rest = *joined;
+      while (!rest.empty()) {
+        std::size_t comma = rest.find(',');
+        std::string_view part = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        std::size_t b = part.find_first_not_of(" \t\n\r\f\v"), e = part.find_last_not_of(" \t\n\r\f\v");
+        if (b != std::string_view::npos) names.emplace_back(part.substr(b, e - b + 1));
+      }
+    } else if (t == "list" || t == "tuple") {
+      for_each_named_child(value, [&](TSNode item) {
+        if (auto name = string_value(item, m_src)) names.push_back(std::move(*name));
+      });
+    }
+    return names;
+  }
+
   void read_decorator(TSNode expr, DecoratorInfo& info) const {
     if (auto mark = mark_of(expr)) {
+      // Decorators apply bottom-up, so a later (lower) parametrize comes first in pytest's ids.
+      if (*mark == "parametrize") {
+        std::vector<std::string> names = parametrize_argnames(expr);
+        info.params.insert(info.params.begin(), names.begin(), names.end());
+      }
       info.marks.push_back(std::move(*mark));
       return;
     }
@@ -195,17 +242,24 @@ class ModelBuilder {
     if (last == "property" || last == "classmethod" || last == "cached_property") info.not_callable = true;
   }
 
-  std::vector<std::string> marks_in(TSNode value) const {
-    std::vector<std::string> marks;
+  void pytestmark_of(TSNode value, Namespace& ns) const {
+    ns.pytestmark.clear();
+    ns.pytestmark_params.clear();
+    auto add = [&](TSNode item) {
+      auto m = mark_of(item);
+      if (!m) return;
+      if (*m == "parametrize") {
+        std::vector<std::string> names = parametrize_argnames(item);
+        ns.pytestmark_params.insert(ns.pytestmark_params.end(), names.begin(), names.end());
+      }
+      ns.pytestmark.push_back(std::move(*m));
+    };
     std::string_view t = type_of(value);
     if (t == "list" || t == "tuple" || t == "expression_list") {
-      for_each_named_child(value, [&](TSNode item) {
-        if (auto m = mark_of(item)) marks.push_back(std::move(*m));
-      });
-    } else if (auto m = mark_of(value)) {
-      marks.push_back(std::move(*m));
+      for_each_named_child(value, add);
+    } else {
+      add(value);
     }
-    return marks;
   }
 
   static std::optional<bool> bool_literal(TSNode n) {
@@ -237,7 +291,7 @@ class ModelBuilder {
   void assign_name(std::string_view name, TSNode right, Namespace& ns, bool module_level) {
     bool has_value = !ts_node_is_null(right);
     if (name == "pytestmark" && has_value) {
-      ns.pytestmark = marks_in(right);
+      pytestmark_of(right, ns);
     } else if (name == "__test__" && has_value) {
       ns.dunder_test = bool_literal(right);
     } else if (module_level && has_value) {

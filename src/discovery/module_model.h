@@ -23,6 +23,7 @@ struct Binding {
   std::string name;
   int line = 0;                     ///< 1-based line of `def` / `class`
   std::vector<std::string> marks;   ///< from @pytest.mark.X decorators, source order
+  std::vector<std::string> params;  ///< parametrize argnames, pytest's order (the mark nearest the def first)
   bool fixture = false;             ///< @pytest.fixture: never a test
   bool not_callable = false;        ///< @property / @classmethod (pytest 7 skips both)
   std::optional<bool> dunder_test;  ///< `name.__test__ = X`
@@ -33,8 +34,9 @@ struct Binding {
 struct Namespace {
   std::vector<Binding> bindings;  ///< definition order
   std::unordered_map<std::string, std::size_t> index;
-  std::optional<bool> dunder_test;      ///< `__test__ = X` in this body
-  std::vector<std::string> pytestmark;  ///< `pytestmark = ...` in this body
+  std::optional<bool> dunder_test;             ///< `__test__ = X` in this body
+  std::vector<std::string> pytestmark;         ///< `pytestmark = ...` in this body
+  std::vector<std::string> pytestmark_params;  ///< parametrize argnames in `pytestmark`, list order
 
   /// Binds `b.name`; returns the binding now stored.
   Binding& bind(Binding b);
@@ -44,9 +46,10 @@ struct Namespace {
 struct ClassModel {
   std::string name;
   Namespace body;
-  std::vector<int> local_bases;    ///< classes of this module, in declaration order
-  bool testcase_base = false;      ///< a non-local base named TestCase / x.TestCase / xTestCase
-  std::vector<std::string> marks;  ///< class decorators
+  std::vector<int> local_bases;     ///< classes of this module, in declaration order
+  bool testcase_base = false;       ///< a non-local base named TestCase / x.TestCase / xTestCase
+  std::vector<std::string> marks;   ///< class decorators
+  std::vector<std::string> params;  ///< parametrize argnames of the class decorators (nearest first)
 };
 
 struct ModuleModel {

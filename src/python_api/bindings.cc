@@ -56,6 +56,10 @@ void bind_items(py::module_& m) {
       .def_property_readonly(
           "parametrized", [](const Item& i) { return i.item.parametrized; },
           "has @pytest.mark.parametrize (the ids expand at run time)")
+      .def_property_readonly(
+          "params", [](const Item& i) { return i.item.params; },
+          "parametrize argnames seen statically, in pytest's id order (the mark nearest the def first, "
+          "then the class's, then the module's); [] when not parametrized or not literal")
       .def("__repr__",
            [](const Item& i) {
              return "TestItem(" + quoted(i.item.node_id) + ", line=" + std::to_string(i.item.line) + ")";
@@ -67,7 +71,7 @@ void bind_items(py::module_& m) {
       .def(py::pickle(
           [](const Item& i) {
             return py::make_tuple(i.item.node_id, i.item.file, i.item.cls, i.item.function, i.item.line, i.item.markers,
-                                  i.item.parametrized, i.path, i.rootdir);
+                                  i.item.parametrized, i.path, i.rootdir, i.item.params);
           },
           [](const py::tuple& t) {
             Item i;
@@ -80,6 +84,7 @@ void bind_items(py::module_& m) {
             i.item.parametrized = t[6].cast<bool>();
             i.path = t[7].cast<std::string>();
             i.rootdir = t[8].cast<std::string>();
+            if (t.size() > 9) i.item.params = t[9].cast<std::vector<std::string>>();
             return i;
           }));
 

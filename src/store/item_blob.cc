@@ -6,8 +6,8 @@
 namespace fastest::store {
 namespace {
 
-constexpr unsigned char k_format = 1;
-constexpr std::uint64_t k_parametrized = 1, k_own_node_id = 2;
+constexpr unsigned char k_format = 2;
+constexpr std::uint64_t k_parametrized = 1, k_own_node_id = 2, k_params = 4;
 
 void put_varint(std::string& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -78,13 +78,17 @@ std::string encode_items(const std::vector<base::TestItem>& items, std::string_v
   put_varint(out, items.size());
   for (const base::TestItem& it : items) {
     const bool own_id = !is_derived_id(it, rel_path);
-    put_varint(out, (it.parametrized ? k_parametrized : 0) | (own_id ? k_own_node_id : 0));
+    put_varint(out, (it.parametrized ? k_parametrized : 0) | (own_id ? k_own_node_id : 0) |
+                        (it.params.empty() ? 0 : k_params));
     put_varint(out, static_cast<std::uint64_t>(std::max(it.line, 0)));
     put_string(out, it.cls);
     put_string(out, it.function);
     if (own_id) put_string(out, it.node_id);
     put_varint(out, it.markers.size());
     for (const std::string& m : it.markers) put_string(out, m);
+    if (it.params.empty()) continue;
+    put_varint(out, it.params.size());
+    for (const std::string& p : it.params) put_string(out, p);
   }
   return out;
 }
@@ -115,6 +119,12 @@ std::optional<std::vector<base::TestItem>> decode_items(std::string_view blob, c
     if (r.bad() || markers > blob.size()) return std::nullopt;
     it.markers.reserve(markers);
     for (std::uint64_t m = 0; m < markers; ++m) it.markers.emplace_back(r.string());
+    if (flags & k_params) {
+      const std::uint64_t params = r.varint();
+      if (r.bad() || params > blob.size()) return std::nullopt;
+      it.params.reserve(params);
+      for (std::uint64_t p = 0; p < params; ++p) it.params.emplace_back(r.string());
+    }
     if (r.bad()) return std::nullopt;
   }
   if (!r.done()) return std::nullopt;

@@ -10,9 +10,10 @@
 
 namespace fastest::store {
 
-/// Encodes items of the file `rel_path` (each item's `file` is rel_path). Format 1: a
+/// Encodes items of the file `rel_path` (each item's `file` is rel_path). Format 2: a
 /// version byte, then varints and length-prefixed strings; a node id equal to
-/// rel_path::cls::function is not stored.
+/// rel_path::cls::function is not stored; parametrize argnames only when there are any.
+/// A blob of another format (1 had no argnames) decodes as nullopt: the file is parsed again.
 std::string encode_items(const std::vector<base::TestItem>& items, std::string_view rel_path);
 
 /// The items back, or nullopt for bytes that are not such an encoding (the file is then

@@ -125,6 +125,32 @@ TEST(DiscoveryParse, ClassLevelParametrizeMarksEveryMethod) {
   EXPECT_TRUE(f.items[0].parametrized);
 }
 
+TEST(DiscoveryParse, ParamsAreTheArgnamesInPytestsCallspecOrder) {
+  ParsedFile f = parse(
+      "import pytest\n"
+      "pytestmark = [pytest.mark.parametrize('mod', [1]), pytest.mark.slow]\n"
+      "@pytest.mark.parametrize(' a ,b,', [(1, 2)])\n"
+      "@pytest.mark.parametrize(argnames=['c'], argvalues=[3])\n"
+      "def test_stacked(a, b, c, mod): pass\n"
+      "NAMES = 'x'\n"
+      "@pytest.mark.parametrize(NAMES, [1])\n"
+      "def test_not_literal(x, mod): pass\n"
+      "@pytest.mark.parametrize(('k',), [1])\n"
+      "class TestK:\n"
+      "    pytestmark = pytest.mark.parametrize('body', [0])\n"
+      "    @pytest.mark.parametrize('m', [1])\n"
+      "    def test_m(self, m, k, body, mod): pass\n"
+      "def test_plain(mod): pass\n");
+  ASSERT_EQ(f.items.size(), 4u);
+  // The decorator nearest the def applies first: its argnames lead the id.
+  EXPECT_THAT(f.items[0].params, ElementsAre("c", "a", "b", "mod"));
+  EXPECT_THAT(f.items[1].params, ElementsAre("mod"));
+  EXPECT_TRUE(f.items[1].parametrized);
+  // The function's own, then the class's (its body's pytestmark, then its decorators), then the module's.
+  EXPECT_THAT(f.items[2].params, ElementsAre("m", "body", "k", "mod"));
+  EXPECT_THAT(f.items[3].params, ElementsAre("mod"));
+}
+
 TEST(DiscoveryParse, FixturesPropertiesAndClassmethodsAreNotTests) {
   ParsedFile f = parse(
       "@pytest.fixture\ndef test_data(): return 1\n"

@@ -4,6 +4,7 @@ ctest runs it with PYTHONPATH=<build>/python (the package the CMake build assemb
 tests/python_api/test_wheel.py runs it again from a wheel installed into a fresh venv.
 Standard library only.
 """
+import importlib.util
 import io
 import os
 import pickle
@@ -106,10 +107,53 @@ class Discover(ApiTest):
         self.assertEqual(param.file, "tests/test_math.py")
         self.assertEqual(param.line, 12)
         self.assertTrue(param.parametrized)
+        self.assertEqual(param.params, ["n"])
+        self.assertEqual(items[0].params, [])
         self.assertIn("slow", param.markers)
         box = [i for i in items if i.cls]
         self.assertEqual([(i.cls, i.function) for i in box], [("TestBox", "test_in_class")])
         self.assertEqual(pickle.loads(pickle.dumps(box[0])), box[0])
+        self.assertEqual(pickle.loads(pickle.dumps(param)).params, ["n"])
+
+    @unittest.skipUnless(importlib.util.find_spec("pytest"), "needs pytest to compare with")
+    def test_params_name_the_argnames_in_pytests_own_order(self):
+        write_project(self.dir, {
+            "tests/test_order.py": """
+                import pytest
+
+                pytestmark = pytest.mark.parametrize("mod", [0])
+
+                @pytest.mark.parametrize("a, b", [(1, 2)])
+                @pytest.mark.parametrize(argnames=["c"], argvalues=[(3,)])
+                def test_stacked(a, b, c, mod):
+                    pass
+
+                @pytest.mark.parametrize(("k",), [(1,)])
+                class TestK:
+                    pytestmark = [pytest.mark.parametrize("body", [0])]
+
+                    @pytest.mark.parametrize("m", [1])
+                    def test_m(self, m, k, body, mod):
+                        pass
+                """,
+            "tests/conftest.py": """
+                def pytest_collection_modifyitems(items):
+                    for item in items:
+                        base = item.nodeid.split("[")[0]
+                        print("PARAMS", base, ",".join(item.callspec.params))
+                """,
+        })
+        out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-s", "-p",
+                              "no:cacheprovider", "tests/test_order.py"],
+                             capture_output=True, text=True, check=True).stdout
+        expected = {}
+        for line in out.splitlines():
+            if line.startswith("PARAMS "):
+                _, node, names = line.split(" ")
+                expected[node] = names.split(",")
+        got = {i.node_id: i.params for i in fastest.discover("tests/test_order.py")}
+        self.assertEqual(got, expected)
+        self.assertEqual(got["tests/test_order.py::test_stacked"], ["c", "a", "b", "mod"])
 
     def test_paths_and_ini_overrides(self):
         self.assertEqual([i.node_id for i in fastest.discover("tests/test_crash.py::test_after")],

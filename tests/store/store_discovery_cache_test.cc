@@ -96,7 +96,7 @@ TEST(StoreDiscoveryCache, StatAndItemsRoundTripThroughOneBlob) {
   f.checked_ns = 1'700'000'000'000'000'002;
   f.items.push_back({"tests/test_a.py::TestK::test_m", "tests/test_a.py", "TestK", "test_m", 3, {}, false});
   f.items.push_back(
-      {"tests/test_a.py::test_p", "tests/test_a.py", "", "test_p", 300000, {"parametrize", "slow"}, true});
+      {"tests/test_a.py::test_p", "tests/test_a.py", "", "test_p", 300000, {"parametrize", "slow"}, true, {"n", "m"}});
   // A doctest's id is not path::cls::function: stored as it is.
   f.items.push_back({"tests/test_a.py::tests.test_a.f", "tests/test_a.py", "", "", 1, {}, false});
   f.items.push_back({"tests/test_a.py::test_\xc3\xa9", "tests/test_a.py", "", "test_\xc3\xa9", 9, {""}, false});
@@ -115,6 +115,7 @@ TEST(StoreDiscoveryCache, StatAndItemsRoundTripThroughOneBlob) {
       EXPECT_EQ(got->items[i].line, f.items[i].line);
       EXPECT_EQ(got->items[i].markers, f.items[i].markers);
       EXPECT_EQ(got->items[i].parametrized, f.items[i].parametrized);
+      EXPECT_EQ(got->items[i].params, f.items[i].params);
     }
   }
 }
@@ -129,14 +130,17 @@ TEST(StoreDiscoveryCache, AnUnreadableItemsBlobIsNotACacheAnswer) {
     f.items.push_back({"t.py::a", "t.py", "", "a", 1, {}, false});
     ASSERT_TRUE((*s)->save_files(std::vector<CachedFile>{f}).ok());
   }
-  {
-    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
-    raw.exec("UPDATE files SET items = X'0105'");
+  // Truncated (five items promised), and a whole format-1 blob (no parametrize argnames).
+  for (const char* blob : {"X'0205'", "X'0101000100016100'"}) {
+    {
+      SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+      raw.exec(std::string("UPDATE files SET items = ") + blob);
+    }
+    auto s = HistoryStore::open(path);
+    ASSERT_TRUE(s.ok());
+    EXPECT_FALSE((*s)->cached_file("t.py").has_value()) << blob;
+    EXPECT_TRUE((*s)->cached_files().empty()) << blob;
   }
-  auto s = HistoryStore::open(path);
-  ASSERT_TRUE(s.ok());
-  EXPECT_FALSE((*s)->cached_file("t.py").has_value());
-  EXPECT_TRUE((*s)->cached_files().empty());
 }
 
 }  // namespace
