@@ -295,6 +295,45 @@ class Options(EngineCase):
         self.assertEqual(outcomes(w.frames), {"test_x.py::test_a": "passed"})
 
 
+class Reports(EngineCase):
+    """What the controller prints from a result: pytest's terminal text of the failure,
+    the captured sections per phase, live log records."""
+
+    def project_with(self, files):
+        return Fatal.project_with(self, files)
+
+    FILES = {"test_x.py": (
+        "import logging\nimport pytest\n\n@pytest.fixture\ndef fx():\n"
+        "    print('setup out')\n    yield\n    logging.getLogger('t').warning('td log')\n\n"
+        "def test_fail(fx):\n    logging.getLogger('t').info('in call')\n    print('call out')\n"
+        "    assert 0\n")}
+
+    def test_failure_text_and_sections_are_pytests(self):
+        w = self.worker(self.project_with(self.FILES))
+        w.run("test_x.py")
+        w.finish()
+        r = results(w.frames)["test_x.py::test_fail"]
+        # A long entry starts with an empty line and keeps the source line's indent
+        # (str() of pytest's report strips both; its terminal does not).
+        self.assertTrue(r["longrepr"].startswith("\n"), r["longrepr"])
+        self.assertIn("\n    def test_fail(fx):\n", r["longrepr"])
+        # The call report's sections (setup and call), then the teardown's own, as
+        # pytest's FAILURES section shows them.
+        self.assertEqual([t for t, _ in r["sections"]], [
+            "Captured stdout setup", "Captured stdout call", "Captured log teardown"])
+        self.assertIn("td log", r["sections"][2][1])
+        self.assertNotIn("live_log", r)
+
+    def test_live_log_records_per_phase(self):
+        w = self.worker(self.project_with(self.FILES), args=["--log-cli-level=INFO"])
+        w.run("test_x.py")
+        w.finish()
+        r = results(w.frames)["test_x.py::test_fail"]
+        self.assertEqual([p for p, _ in r["live_log"]], ["call", "teardown"])
+        self.assertRegex(r["live_log"][0][1], r"^INFO     t:test_x.py:11 in call\n$")
+        self.assertIn("td log", r["live_log"][1][1])
+
+
 class Info(EngineCase):
     """``info`` frames: what pytest itself would print for --setup-show / --markers."""
 

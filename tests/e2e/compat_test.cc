@@ -14,14 +14,17 @@ using ::testing::Not;
 // first, so it runs no test; its exit code, "no tests ran", the Exit line.
 TEST(CollectionExit, ExitInModifyItemsRunsNoTestAsPytest) {
   FixtureProject p("collect_exit");
-  for (const char* workers : {"1", "2"}) {
-    auto r = p.run({"-n", workers, "--schedule", "fifo", "--junitxml", "j.xml", "-p", "no:cacheprovider"});
-    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-    EXPECT_THAT(r.out, HasSubstr(" no tests ran in ")) << r.out;
-    EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
-    EXPECT_THAT(r.err, HasSubstr("!!! _pytest.outcomes.Exit: enough !!!")) << r.err;
-    EXPECT_THAT(slurp(p.dir() / "j.xml"), HasSubstr("tests=\"0\"")) << slurp(p.dir() / "j.xml");
-  }
+  // The pytest engine's worker says its fatal came during collection, as the native one.
+  for (const char* engine : {"native", "pytest"})
+    for (const char* workers : {"1", "2"}) {
+      auto r = p.run(
+          {"-n", workers, "--engine", engine, "--schedule", "fifo", "--junitxml", "j.xml", "-p", "no:cacheprovider"});
+      EXPECT_EQ(r.exit_code, 3) << engine << r.out << r.err;
+      EXPECT_THAT(r.out, HasSubstr(" no tests ran in ")) << r.out;
+      EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
+      EXPECT_THAT(r.err, HasSubstr("!!! _pytest.outcomes.Exit: enough !!!")) << r.err;
+      EXPECT_THAT(slurp(p.dir() / "j.xml"), HasSubstr("tests=\"0\"")) << slurp(p.dir() / "j.xml");
+    }
 }
 
 // A conftest collection hook that raises, as pytest 7.2.1 reports it (pluggy's frames aside).

@@ -40,6 +40,23 @@ TEST(Logging, LiveLogSectionsSurroundTheTestLineAsPytestPrintsThem) {
   EXPECT_THAT(r.out, Not(HasSubstr("dbg"))) << "below the live level: " << r.out;
 }
 
+TEST(Logging, ThePytestEngineSendsPytestsOwnLiveLogRecords) {
+  FixtureProject p("report_live_log");
+  auto r = p.run({"-n", "1", "--engine", "pytest", "--log-cli-level=INFO", "test_live.py"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr(k_pytest_live_block)) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("dbg"))) << "below the live level: " << r.out;
+  // log_cli's default level is the root logger's (WARNING); log_cli_format applies.
+  std::ofstream(p.dir() / "pytest.ini") << "[pytest]\nlog_cli = true\nlog_cli_format = %(levelname)s %(message)s\n";
+  auto ini = p.run({"-n", "2", "-q", "--engine", "pytest"});
+  EXPECT_THAT(ini.out, HasSubstr("test_live.py::test_c \n"
+                                 "-------------------------------- live log call ---------------------------------\n"
+                                 "ERROR boom\n"
+                                 "PASSED  "))
+      << ini.out;
+  EXPECT_THAT(ini.out, Not(HasSubstr("hello 1"))) << ini.out;
+}
+
 TEST(Logging, LogCliIniTurnsLiveLoggingOnAtWarningByDefault) {
   FixtureProject p("report_live_log");
   std::ofstream(p.dir() / "pytest.ini") << "[pytest]\nlog_cli = true\nlog_cli_format = %(levelname)s %(message)s\n";

@@ -276,3 +276,26 @@ def unset_shouldfail(session):
         session._shouldfail = False
     else:
         session.shouldfail = False
+
+
+def swap_live_log_handler(config, make):
+    """Replace the logging plugin's live handler (``_LiveLoggingStreamHandler``, which
+    writes to the terminal reporter) by ``make(formatter)`` with its formatter; returns
+    ``(handler, log_cli_level)``, or None when live logging is off."""
+    plugin = config.pluginmanager.get_plugin("logging-plugin")
+    if plugin is None:
+        return None
+    from _pytest.logging import _LiveLoggingStreamHandler
+    old = getattr(plugin, "log_cli_handler", None)
+    if not isinstance(old, _LiveLoggingStreamHandler):
+        return None
+    new = make(old.formatter)
+    plugin.log_cli_handler = new
+    return new, plugin.log_cli_level
+
+
+def catching_logs(handler, level):
+    """pytest's context manager that puts ``handler`` on the root logger (and lowers
+    the root's level to ``level``), as its runtest loop does for the live handler."""
+    from _pytest.logging import catching_logs as cl
+    return cl(handler, level=level)

@@ -70,9 +70,21 @@ def longrepr_text(report, line_style=False):
     try:
         if crash is not None:
             return str(crash)
+        if hasattr(lr, "toterminal"):
+            # What pytest's terminal writes (its str() strips the empty line a long
+            # entry starts with and the source line's indent); JUnit strips it again.
+            return _terminal_text(lr)
         return str(lr)
     except Exception as e:  # never lose the result over formatting
         return "(fastest could not format pytest's report: %r)" % (e,)
+
+
+def _terminal_text(lr):
+    import io
+    from . import pytest_compat as compat
+    buf = io.StringIO()
+    lr.toterminal(compat.plain_terminal_writer(buf))
+    return buf.getvalue().rstrip()
 
 
 def build(config, rootdir, nodeid, reports):
@@ -80,7 +92,7 @@ def build(config, rootdir, nodeid, reports):
     res = {"nodeid": nodeid, "outcome": "passed", "when": "call", "setup_s": 0.0,
            "call_s": 0.0, "teardown_s": 0.0, "longrepr": "", "message": "",
            "stdout": "", "stderr": "", "log": "", "line": 0}
-    decided = False
+    decided = None
     td_errors = []
     # --tb=line: pytest's summary shows the crash line, not the report's text.
     line_style = config.getoption("tbstyle", "auto") == "line"
@@ -88,7 +100,7 @@ def build(config, rootdir, nodeid, reports):
         when = rep.when
         res[when + "_s"] = float(getattr(rep, "duration", 0.0) or 0.0)
         cat = category(config, rep)
-        if when == "teardown" and decided:
+        if when == "teardown" and decided is not None:
             if cat in ("error", "failed"):
                 td_errors.append(longrepr_text(rep, line_style))
             continue
@@ -98,12 +110,15 @@ def build(config, rootdir, nodeid, reports):
             continue
         if cat == "error" and when == "call":
             cat = "failed"
-        decided = True
+        decided = rep
         res["outcome"] = cat or "passed"
         res["when"] = when
         _fill_text(res, rep, cat, rootdir, line_style)
     if td_errors:
         res["teardown_error"] = "\n".join(td_errors)
+    secs = _sections(config, res["outcome"], decided, reports)
+    if secs:
+        res["sections"] = secs
     last = reports[-1] if reports else None
     if last is not None:
         res["stdout"] = last.capstdout
@@ -116,6 +131,25 @@ def build(config, rootdir, nodeid, reports):
         if loc and len(loc) > 1 and isinstance(loc[1], int):
             res["line"] = loc[1] + 1
     return res
+
+
+def _sections(config, outcome, decided, reports):
+    """The captured sections pytest's summary prints under the test's entry: the
+    deciding report's (every phase so far, phase in the title), and for FAILURES and
+    PASSES (``-rP``) the teardown report's teardown ones after them (its
+    ``_handle_teardown_sections``); ERRORS show the report's own only."""
+    if decided is None or outcome not in ("failed", "error", "passed"):
+        return None
+    if outcome == "passed":
+        chars = getattr(config.option, "reportchars", "") or ""
+        if "P" not in chars and "A" not in chars:
+            return None
+    secs = [[str(t), str(c)] for t, c in decided.sections]
+    if outcome != "error":
+        for rep in reports:
+            if rep.when == "teardown" and rep is not decided:
+                secs.extend([str(t), str(c)] for t, c in rep.sections if "teardown" in t)
+    return secs
 
 
 def _fill_text(res, rep, cat, rootdir, line_style):

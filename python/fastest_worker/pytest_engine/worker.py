@@ -15,7 +15,9 @@ import traceback
 from pathlib import Path
 from time import perf_counter
 
+from .. import report
 from . import args as args_mod
+from . import live_log
 from . import pytest_compat as compat
 from . import results
 from .reruns import Reruns
@@ -24,10 +26,18 @@ from .reruns import Reruns
 class Fatal(Exception):
     """A session-level error: sent as ``fatal``, then the worker exits."""
 
-    def __init__(self, exit_code, message):
+    def __init__(self, exit_code, message, when=None):
         Exception.__init__(self, message)
         self.exit_code = exit_code
         self.message = message
+        self.when = when  # "collect": during a batch's collection (docs/protocol.md)
+
+
+def _interrupted(e, when=None):
+    """``pytest.exit()`` past start-up: pytest's terminal shows it as an interrupt,
+    ``!!! _pytest.outcomes.Exit: msg !!!`` (not the ``Exit: msg`` of a start-up exit)."""
+    code = e.returncode if e.returncode is not None else 2
+    return Fatal(code, report.sep("!", "_pytest.outcomes.Exit: %s" % (e.msg,)) + "\n", when)
 
 
 class _Reporter:
@@ -97,6 +107,7 @@ class Engine:
         except OSError:
             self.start_cwd = self.rootdir
         self.shown = None  # the --setup-show buffer
+        self.live = None  # live_log.LiveLog
 
     # ------------------------------------------------------------ start-up
 
@@ -127,7 +138,9 @@ class Engine:
         finally:
             if sys.stdout is sink:
                 sys.stdout = old
+        self.live = live_log.LiveLog(self.config)
         self._guarded(lambda: self.config.hook.pytest_sessionstart(session=self.session))
+        self.live.open()
         self._register_fixtures()
         header = self._header_lines()
         self.shown = _slim_terminal_reporter(self.config)
@@ -267,6 +280,9 @@ class Engine:
         res["t"] = "result"
         res["batch"] = self.cur_batch
         self.reruns.on_result(self.config, self.session, self.cur_item, self.cur_reports, res)
+        live = self.live.take(self.cur_batch)
+        if live:
+            res["live_log"] = live
         attrs = self.xml_attrs.pop(nodeid, None)
         if attrs:
             res["xml_attributes"] = attrs
@@ -369,9 +385,9 @@ class Engine:
         try:
             self.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
         except self.pytest.exit.Exception as e:
-            code = e.returncode if e.returncode is not None else 2
-            self._finish_session(code)
-            raise Fatal(code, "_pytest.outcomes.Exit: %s" % (e.msg,))
+            fatal = _interrupted(e)
+            self._finish_session(fatal.exit_code)
+            raise fatal
         except KeyboardInterrupt:
             self._finish_session(2)
             raise Fatal(2, "KeyboardInterrupt")
@@ -449,20 +465,21 @@ class Engine:
         self.deselected = []
         if self._ignored(path):
             return [], [], []
+        self.live.collecting()
         try:
             if path.name == "__init__.py":
                 items = compat.collect_package_init(self.session, path)
             else:
                 items = list(self.session.perform_collect([str(path)], genitems=True))
+            self.live.collected(batch)
         except self.pytest.UsageError as e:
             self._collect_error(batch, module, "\n".join("ERROR: %s" % (a,) for a in e.args), 0)
             return None
         except self.pytest.exit.Exception as e:
-            # Past start-up pytest shows it as its terminal does an interrupt (as for
-            # pytest.exit() in a test), not as the "Exit: ..." of a start-up exit.
-            code = e.returncode if e.returncode is not None else 2
-            self._finish_session(code)
-            raise Fatal(code, "_pytest.outcomes.Exit: %s" % (e.msg,))
+            # pytest, collecting the whole session first, would have run no test.
+            fatal = _interrupted(e, "collect")
+            self._finish_session(fatal.exit_code)
+            raise fatal
         except Exception as e:
             self._collect_error(batch, module, "".join(
                 traceback.format_exception(type(e), e, e.__traceback__)), 0)
@@ -625,12 +642,17 @@ class Engine:
             exitstatus = 1 if session.testsfailed else 0
         self._teardown_captured(session)
         self._queue_shown()
+        live = self.live or live_log.LiveLog(None)
+        live.close()  # pytest_sessionfinish's own wrapper puts it back
         try:
             self.config.hook.pytest_sessionfinish(session=session, exitstatus=exitstatus)
         except BaseException as e:  # noqa: B902 - reported like the native engine's
             self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
                            "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
                            "filename": "", "lineno": 0})
+        text = live.leftover_text()
+        if text:
+            self.ch.queue({"t": "info", "text": text})
         try:
             compat.ensure_unconfigure(self.config)
         except BaseException:  # noqa: B902
@@ -714,7 +736,10 @@ def serve(channel, msg):
     except Fatal as f:
         try:
             channel.flush()
-            channel.send({"t": "fatal", "exit_code": f.exit_code, "message": f.message})
+            frame = {"t": "fatal", "exit_code": f.exit_code, "message": f.message}
+            if f.when:
+                frame["when"] = f.when
+            channel.send(frame)
         except OSError:
             pass
         _exit(f.exit_code)
