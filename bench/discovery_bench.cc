@@ -1,11 +1,12 @@
-// Discovery throughput: the 500-module x 20-test suite (pytest --collect-only: 5.5 s)
-// and parse_source on a 1 MB module.
+// Discovery throughput: the 500-module x 20-test suite (pytest --collect-only: 5.5 s),
+// the file walk alone on it and on 10,000 files, and parse_source on a 1 MB module.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "discovery/discovery.h"
 
@@ -27,19 +28,27 @@ std::string trivial_module(int tests_per_class, int classes) {
   return s;
 }
 
+/// A generated tree under the temp dir, removed at exit: `files` modules named
+/// tests/<dir i % dirs>/test_mod<i>.py, each holding `body`.
+fs::path make_tree(const std::string& tag, int files, int dirs, const std::string& body) {
+  fs::path root = fs::temp_directory_path() / ("fastest-bench-" + tag + "-" + std::to_string(::getpid()));
+  for (int i = 0; i < files; ++i) {
+    fs::path pkg = root / "tests" / ("pkg" + std::to_string(i % dirs));
+    fs::create_directories(pkg);
+    std::ofstream(pkg / ("test_mod" + std::to_string(i) + ".py")) << body;
+  }
+  static std::vector<fs::path> made;
+  if (made.empty())
+    std::atexit([] {
+      for (const fs::path& p : made) fs::remove_all(p);
+    });
+  made.push_back(root);
+  return root;
+}
+
 // 500 modules in 10 packages, 20 module-level trivial tests each: the brief's suite.
 const fs::path& suite_dir() {
-  static const fs::path dir = [] {
-    fs::path root = fs::temp_directory_path() / ("fastest-bench-" + std::to_string(::getpid()));
-    std::string body = trivial_module(20, 0);
-    for (int i = 0; i < 500; ++i) {
-      fs::path pkg = root / "tests" / ("pkg" + std::to_string(i % 10));
-      fs::create_directories(pkg);
-      std::ofstream(pkg / ("test_mod" + std::to_string(i) + ".py")) << body;
-    }
-    std::atexit([] { fs::remove_all(fs::temp_directory_path() / ("fastest-bench-" + std::to_string(::getpid()))); });
-    return root;
-  }();
+  static const fs::path dir = make_tree("suite", 500, 10, trivial_module(20, 0));
   return dir;
 }
 
@@ -60,16 +69,24 @@ void BM_DiscoverSuite500x20(benchmark::State& state) {
 }
 BENCHMARK(BM_DiscoverSuite500x20)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-void BM_FindTestFiles500(benchmark::State& state) {
+// 10,000 modules in 100 directories (bench/scale.py's many_files shape).
+const fs::path& wide_dir() {
+  static const fs::path dir = make_tree("wide", 10'000, 100, "def test_0():\n    pass\n");
+  return dir;
+}
+
+// The walk alone: its stats and pattern checks are part of every cached discovery pass.
+void BM_FindTestFiles(benchmark::State& state, const fs::path& (*tree)()) {
   Config cfg;
-  cfg.rootdir = suite_dir();
-  cfg.paths = {suite_dir()};
+  cfg.rootdir = tree();
+  cfg.paths = {tree()};
   for (auto _ : state) {
     std::vector<fastest::base::CollectionError> errors;
     benchmark::DoNotOptimize(fastest::discovery::find_test_files(cfg, errors));
   }
 }
-BENCHMARK(BM_FindTestFiles500)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_FindTestFiles, 500, suite_dir)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_FindTestFiles, 10000, wide_dir)->Unit(benchmark::kMillisecond);
 
 void BM_ParseSource1MB(benchmark::State& state) {
   std::string src;

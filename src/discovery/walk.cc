@@ -23,18 +23,39 @@ namespace fs = std::filesystem;
 
 constexpr int k_max_depth = 256;
 
-std::vector<std::string> sorted_entries(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return names;
-  while (const dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
+/// An open directory: its entries' names, and its fd for the *at() calls, so that each
+/// entry's stat resolves one name instead of the whole path again.
+class OpenDir {
+ public:
+  explicit OpenDir(const std::string& dir) : m_dir(::opendir(dir.c_str())) {}
+  OpenDir(const OpenDir&) = delete;
+  OpenDir& operator=(const OpenDir&) = delete;
+  ~OpenDir() {
+    if (m_dir) ::closedir(m_dir);
   }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());  // byte order == Python's code point order for UTF-8
-  return names;
-}
+
+  /// Names in byte order (== Python's code point order for UTF-8), without . and ..
+  std::vector<std::string> sorted_names() {
+    std::vector<std::string> names;
+    if (!m_dir) return names;
+    while (const dirent* e = ::readdir(m_dir)) {
+      std::string_view name = e->d_name;
+      if (name != "." && name != "..") names.emplace_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  /// stat() of an entry (following symlinks, as stat does).
+  bool stat(const std::string& name, struct stat& st) const {
+    return m_dir && ::fstatat(::dirfd(m_dir), name.c_str(), &st, 0) == 0;
+  }
+
+ private:
+  DIR* m_dir;
+};
+
+std::vector<std::string> sorted_entries(const std::string& dir) { return OpenDir(dir).sorted_names(); }
 
 bool is_dir(const std::string& path) {
   struct stat st {};
@@ -148,23 +169,29 @@ class Walker {
   // visit()); a package's __init__.py comes first (pytest collects packages first).
   void directory(const std::string& dir, int depth, bool decides) {
     chain(dir);
-    std::vector<std::string> names = sorted_entries(dir);
-    auto init = std::find(names.begin(), names.end(), "__init__.py");
-    if (init != names.end()) std::rotate(names.begin(), init, init + 1);
     std::vector<std::pair<std::string, bool>> subdirs;
-    for (const std::string& name : names) {
-      std::string path = dir == "/" ? "/" + name : dir + "/" + name;
-      struct stat st {};
-      if (::stat(path.c_str(), &st) != 0) continue;  // broken symlink, vanished file
-      if (S_ISDIR(st.st_mode)) {
-        if (depth >= k_max_depth) continue;
-        Verdict v = recurse_into(path, dir, name, st);
-        if (v != Verdict::ignore) subdirs.emplace_back(std::move(path), decides || v == Verdict::worker_decides);
-      } else if (S_ISREG(st.st_mode)) {
-        regular_file(path, dir, st, decides);
-      }
-    }
+    {
+      OpenDir open(dir);
+      std::vector<std::string> names = open.sorted_names();
+      auto init = std::find(names.begin(), names.end(), "__init__.py");
+      if (init != names.end()) std::rotate(names.begin(), init, init + 1);
+      for (const std::string& name : names) entry(open, dir, name, depth, decides, subdirs);
+    }  // closed before descending: one directory of the walk open at a time
     for (const auto& [sub, sub_decides] : subdirs) directory(sub, depth + 1, sub_decides);
+  }
+
+  void entry(const OpenDir& open, const std::string& dir, const std::string& name, int depth, bool decides,
+             std::vector<std::pair<std::string, bool>>& subdirs) {
+    std::string path = dir == "/" ? "/" + name : dir + "/" + name;
+    struct stat st {};
+    if (!open.stat(name, st)) return;  // broken symlink, vanished file
+    if (S_ISDIR(st.st_mode)) {
+      if (depth >= k_max_depth) return;
+      Verdict v = recurse_into(path, dir, name, st);
+      if (v != Verdict::ignore) subdirs.emplace_back(std::move(path), decides || v == Verdict::worker_decides);
+    } else if (S_ISREG(st.st_mode)) {
+      regular_file(path, dir, st, decides);
+    }
   }
 
   void regular_file(const std::string& path, const std::string& dir, const struct stat& st, bool decides) {
