@@ -164,6 +164,7 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
     args = std::move(resolved).value();
   }
   std::unordered_set<std::string> given;
+  std::vector<fs::path> plain_args;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto [path, sel] = split_node_arg(a);
@@ -171,6 +172,7 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
     fs::path ap = (ctx.invocation_dir / path).lexically_normal();
     if (!ap.has_filename() && ap.has_parent_path()) ap = ap.parent_path();  // "tests/" -> "tests"
     if (!sel.empty()) selects.push_back(ap.string() + sel);
+    if (sel.empty()) plain_args.push_back(ap);
     // A path given again (node ids of one file) is checked and walked once.
     if (!given.insert(ap.native()).second) continue;
     if (!fs::exists(ap, ec))
@@ -195,7 +197,10 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
       for (const auto& t : testpaths)
         for (const auto& match : expand_testpath(root, t, pyargs)) abs_args.push_back(match);
     if (abs_args.empty()) abs_args.push_back(ctx.invocation_dir);
+    plain_args = abs_args;
   }
+  for (const auto& a : plain_args) (fs::is_directory(a, ec) ? ctx.dir_args : ctx.file_args).push_back(rel_to(a, root));
+  ctx.keep_duplicates = option_flag(opts, "keepduplicates");
   for (const auto& s : selects) {
     auto p = s.find("::");
     ctx.node_selects.push_back(rel_to(fs::path(s.substr(0, p)), root) + s.substr(p));

@@ -17,6 +17,14 @@ class Reporter;
 
 namespace fastest::app {
 
+/// One more collection of a module than its first, as pytest gives for duplicate
+/// arguments (`t.py::test_a t.py` runs test_a twice): the whole module (empty `select`),
+/// or the tests node-id arguments named.
+struct ModuleRepeat {
+  std::string module;
+  std::vector<std::string> select;
+};
+
 struct RunContext {
   Options opts;
   IniConfig ini;
@@ -24,6 +32,11 @@ struct RunContext {
   discovery::Config discovery;
   /// Node-id selections from args like "tests/test_x.py::test_a" (rootdir-relative).
   std::vector<std::string> node_selects;
+  /// Path arguments without "::" (testpaths included), rootdir-relative ("" = the rootdir),
+  /// one entry per argument in order, repeats kept: pytest collects a file argument afresh
+  /// each time it is given (`Suite::repeats`).
+  std::vector<std::string> file_args, dir_args;
+  bool keep_duplicates = false;      ///< --keep-duplicates: a directory walk does not skip files collected before
   std::string python;                ///< resolved interpreter (absolute path or PATH name)
   std::filesystem::path db_path;     ///< empty = in-memory store
   std::filesystem::path cache_root;  ///< harness, assertion-rewrite cache, fallback DBs

@@ -602,8 +602,13 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
                      .select = sel == m_selects.end() ? std::vector<std::string>{} : sel->second,
                      .collect_only = true});
   }
+  for (auto& b : repeat_batches(m_modules))
+    items.push_back({.id = static_cast<std::int64_t>(items.size()),
+                     .module = std::move(b.module),
+                     .select = std::move(b.select),
+                     .collect_only = true});
   int workers = std::max(1, std::min<int>(m_ctx.workers, static_cast<int>(items.size())));
-  std::map<std::string, std::vector<std::string>> ids;  // module -> runtime ids
+  std::map<std::int64_t, std::vector<std::string>> ids;  // planned batch (items' order) -> runtime ids
   std::vector<base::CollectionError> errors = m_errors;
   std::string fatal;
   std::optional<int> worker_fatal;
@@ -616,7 +621,7 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
   exec::Executor& executor = m_pool ? *m_pool : *own;
   executor.run(std::move(items), [&](const exec::Event& ev) {
     if (ev.kind == exec::EventKind::collected) {
-      ids[ev.module] = ev.items;
+      ids[ev.origin] = ev.items;
       deselected += static_cast<std::size_t>(ev.deselected);
     }
     if (ev.kind == exec::EventKind::collect_error) errors.push_back(ev.collect_error);
@@ -639,8 +644,8 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
   if (worker_fatal) return static_cast<ExitCode>(*worker_fatal);
   std::size_t n = 0;
   std::string out;
-  for (const auto& m : m_modules)
-    for (const auto& id : ids[m.module]) {
+  for (const auto& [batch, batch_ids] : ids)
+    for (const auto& id : batch_ids) {
       out += id + "\n";
       ++n;
     }

@@ -154,6 +154,73 @@ bool selected_by(const std::string& id, const std::vector<std::string>& selects)
   return std::any_of(selects.begin(), selects.end(), [&](const std::string& s) { return node_ids_overlap(id, s); });
 }
 
+bool under(const std::string& dir, const std::string& module) {
+  return dir.empty() ||
+         (module.size() > dir.size() && module.compare(0, dir.size(), dir) == 0 && module[dir.size()] == '/');
+}
+
+/// Counts pytest 7.2's whole collections of each module: once per file argument naming it
+/// (a file argument is never skipped as a duplicate), plus once for the directory arguments
+/// containing it (each of them with --keep-duplicates; otherwise the first walk marks it
+/// collected and later walks skip it).
+class WholeCollections {
+ public:
+  explicit WholeCollections(const RunContext& ctx) : m_ctx(ctx) {
+    for (const auto& f : ctx.file_args) ++m_files[f];
+  }
+  int of(const std::string& module) const {
+    auto it = m_files.find(module);
+    int n = it == m_files.end() ? 0 : it->second;
+    const auto& dirs = m_ctx.dir_args;
+    int in_dirs = static_cast<int>(
+        std::count_if(dirs.begin(), dirs.end(), [&](const std::string& d) { return under(d, module); }));
+    return n + (m_ctx.keep_duplicates ? in_dirs : std::min(in_dirs, 1));
+  }
+
+ private:
+  const RunContext& m_ctx;
+  std::unordered_map<std::string, int> m_files;
+};
+
+/// Whether a node-id argument names a class (a collector) rather than a test function:
+/// some static item continues it with "::".
+bool names_a_class(const discovery::ParsedFile& f, const std::string& select) {
+  return std::any_of(f.items.begin(), f.items.end(), [&](const base::TestItem& it) {
+    return it.node_id.size() > select.size() + 2 && it.node_id.compare(0, select.size(), select) == 0 &&
+           it.node_id.compare(select.size(), 2, "::") == 0;
+  });
+}
+
+/// pytest 7.2's duplicate arguments. Node-id arguments naming test functions share their
+/// items (the module's collection is cached, so two of them name a test once); every
+/// other collection of the module makes new items and runs them again: each file or
+/// directory argument that collects it whole (WholeCollections) and each argument naming
+/// a class (pytest collects the matched class afresh). So `t.py::test_a t.py` runs test_a
+/// twice. The first collection keeps the module's place (`selects` as before); each other
+/// one is a repeat.
+void add_repeats(const WholeCollections& whole, Suite& suite, const discovery::ParsedFile& f) {
+  const int n = whole.of(f.rel_path);
+  auto sel = suite.selects.find(f.rel_path);
+  if (sel == suite.selects.end()) {
+    for (int i = 1; i < n; ++i) suite.repeats.push_back({f.rel_path, {}});
+    return;
+  }
+  std::vector<std::string> functions, classes;
+  for (auto& s : sel->second) (names_a_class(f, s) ? classes : functions).push_back(s);
+  if (n == 0 && classes.size() + (functions.empty() ? 0 : 1) <= 1) return;  // one collection
+  std::vector<std::vector<std::string>> named;
+  if (!functions.empty()) named.push_back(std::move(functions));
+  for (auto& c : classes) named.push_back({std::move(c)});
+  auto rest = named.begin();
+  if (n > 0) {
+    suite.selects.erase(sel);
+    for (int i = 1; i < n; ++i) suite.repeats.push_back({f.rel_path, {}});
+  } else {
+    sel->second = std::move(*rest++);
+  }
+  for (; rest != named.end(); ++rest) suite.repeats.push_back({f.rel_path, std::move(*rest)});
+}
+
 }  // namespace
 
 Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
@@ -164,6 +231,7 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
   std::optional<StaticSelection> filter;
   if (ctx.opts.collect_only && ctx.opts.static_collect)
     if (auto s = StaticSelection::make(ctx.opts.keyword, ctx.opts.markexpr); s.ok()) filter = std::move(s).value();
+  const WholeCollections whole(ctx);
   // pytest's collection order, so fifo and --collect-only list what pytest lists.
   for (std::size_t idx : found.collection_order) {
     const auto& f = found.files[idx];
@@ -175,6 +243,7 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
       continue;
     }
     scheduler::ModuleInput m{f.rel_path, {}};
+    add_repeats(whole, suite, f);
     auto sel = suite.selects.find(f.rel_path);
     for (const auto& it : f.items)
       if ((sel == suite.selects.end() || selected_by(it.node_id, sel->second)) && (!filter || filter->selects(it)))
@@ -286,6 +355,7 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
   }
   Session session(ctx, db, std::move(suite.modules), std::move(suite.errors), std::move(suite.selects));
   session.use_pool(pool.executor.get());
+  session.set_repeats(std::move(suite.repeats));
   timer.mark("plan");
   ExitCode code = opts.collect_only && opts.static_collect ? session.collect_static()
                   : opts.collect_only                      ? session.collect_runtime(g_executor)

@@ -55,6 +55,7 @@ struct Suite {
   std::vector<scheduler::ModuleInput> modules;  ///< pytest's collection order
   std::vector<base::CollectionError> errors;
   std::map<std::string, std::vector<std::string>> selects;  ///< module -> node ids given as arguments
+  std::vector<ModuleRepeat> repeats;                        ///< duplicate arguments' extra collections
 };
 Suite build_suite(const RunContext& ctx, const discovery::Discovery& found);
 

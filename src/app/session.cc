@@ -50,6 +50,15 @@ ExitCode Session::collect_static() {
   }
   for (const auto& m : m_modules)
     for (const auto& t : m.tests) std::printf("%s\n", t.node_id.c_str());
+  for (const auto& b : repeat_batches(m_modules)) {
+    auto m = std::find_if(m_modules.begin(), m_modules.end(), [&](const auto& x) { return x.module == b.module; });
+    for (const auto& t : m->tests)
+      if (b.select.empty() || std::any_of(b.select.begin(), b.select.end(),
+                                          [&](const std::string& s) { return node_ids_overlap(t.node_id, s); })) {
+        std::printf("%s\n", t.node_id.c_str());
+        ++m_static_total;
+      }
+  }
   for (const auto& e : m_errors) std::printf("ERROR collecting %s:%d: %s\n", e.file.c_str(), e.line, e.message.c_str());
   std::printf("\n%zu test%s collected\n", m_static_total, m_static_total == 1 ? "" : "s");
   if (!m_errors.empty()) return ExitCode::interrupted;
@@ -76,6 +85,23 @@ void Session::apply_selects(scheduler::Plan& plan) const {
     kept.push_back(std::move(b));
   }
   plan.batches = std::move(kept);
+}
+
+std::vector<scheduler::Batch> Session::repeat_batches(const std::vector<scheduler::ModuleInput>& mine) const {
+  std::vector<scheduler::Batch> out;
+  if (m_repeats.empty()) return out;
+  std::set<std::string> modules;
+  for (const auto& m : mine) modules.insert(m.module);
+  for (const auto& r : m_repeats) {
+    if (!modules.count(r.module)) continue;
+    scheduler::Batch b;
+    b.module = r.module;
+    b.select = r.select;
+    // A whole repeat of a module --lf or a shard narrowed runs what the first one runs.
+    if (auto sel = m_selects.find(r.module); b.select.empty() && sel != m_selects.end()) b.select = sel->second;
+    out.push_back(std::move(b));
+  }
+  return out;
 }
 
 base::Result<std::vector<scheduler::ModuleInput>> Session::shard_modules(const scheduler::History& history,
@@ -129,6 +155,7 @@ base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
   if (!mine.ok()) return mine.error();
   auto plan = scheduler::make_plan(mine.value(), history, po);
   apply_selects(plan);
+  for (auto& b : repeat_batches(mine.value())) plan.batches.push_back(std::move(b));
   order_by_cache(plan, history, po.workers);
   if (!o.continue_on_collection_errors) {
     // An import error that persists interrupts the run before any test has run, as in pytest.

@@ -40,6 +40,8 @@ class Session {
   /// Runs the batches on these pre-started workers (owned by the caller) instead of
   /// starting its own.
   void use_pool(exec::Executor* pool) { m_pool = pool; }
+  /// Duplicate arguments' extra collections (run.h Suite::repeats): each one more batch.
+  void set_repeats(std::vector<ModuleRepeat> repeats) { m_repeats = std::move(repeats); }
 
  private:
   base::Result<scheduler::Plan> make_plan(std::string& schedule_name);
@@ -51,6 +53,8 @@ class Session {
   /// --collect-only: keep only this job's share of the modules (--shard or CI environment).
   base::Status restrict_to_shard();
   void apply_selects(scheduler::Plan& plan) const;
+  /// The repeats of this job's modules (`mine`: after --shard and --lf), as batches.
+  std::vector<scheduler::Batch> repeat_batches(const std::vector<scheduler::ModuleInput>& mine) const;
   // session_cache.cc: pytest's cache options (--lf, --ff, --nf, --sw, --cache-clear) on history.
   /// The runtime ids whose last outcome was a failure; none with --cache-clear.
   std::vector<std::string> last_failures() const;
@@ -69,6 +73,7 @@ class Session {
   std::vector<std::string> m_collection_lines;  ///< "run-last-failure: ...", "stepwise: ..."
   std::size_t m_deselected = 0;                 ///< static tests --sw skipped (pytest: deselected)
   exec::Executor* m_pool = nullptr;
+  std::vector<ModuleRepeat> m_repeats;
 };
 
 }  // namespace fastest::app

@@ -198,6 +198,10 @@ Statements::Statements(SQLite::Database& db)
       insert_attempt(db,
                      "INSERT OR IGNORE INTO attempts (run, node, attempt, outcome, setup_s, call_s, teardown_s, "
                      "worker, start_offset_s, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      insert_repeat(db,
+                    "INSERT INTO repeats (run, node, seq, outcome, setup_us, call_us, teardown_us, worker, "
+                    "start_ms, message) VALUES (?1, ?2, 2 + (SELECT count(*) FROM repeats WHERE run = ?1 AND "
+                    "node = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
       append_sample(db, append_samples_sql(1)),
       append_samples(db, append_samples_sql(k_rows_per_insert)) {}
 
@@ -492,6 +496,17 @@ void insert_attempts(StoreImpl& impl, std::int64_t run_id,
   }
 }
 
+/// A test's later results in the same run (duplicate arguments; schema 7), one row each
+/// (rare: no multi-row statement), numbered from 2 in arrival order.
+void insert_repeats(StoreImpl& impl, std::int64_t run_id,
+                    const std::vector<std::pair<NodeState*, const base::TestResult*>>& again) {
+  for (const auto& [ns, r] : again) {
+    Using ins(impl.st.insert_repeat);
+    bind_result(*ins, 0, run_id, ns->id, *r);
+    ins->exec();
+  }
+}
+
 /// One sample per timed result onto its test's series (schema 5), capped at the retention.
 void append_series(StoreImpl& impl, std::int64_t run_id,
                    const std::vector<std::pair<NodeState*, const base::TestResult*>>& rows) {
@@ -541,12 +556,12 @@ base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const b
     for (const base::TestResult& r : results) all.emplace_back(node_of(r), &r);
     add_nodes(impl, fresh);
     insert_attempts(impl, run_id, tries);
-    // (node, result); a duplicate (run, test) is dropped: first result wins, counted once.
-    std::vector<std::pair<NodeState*, const base::TestResult*>> rows;
+    // (node, result); a later result of a test already recorded in this run goes to
+    // repeats: the first one is the test's result, counted once.
+    std::vector<std::pair<NodeState*, const base::TestResult*>> rows, again;
     rows.reserve(all.size());
-    for (const auto& row : all) {
-      if (recorded.insert(row.first->id).second) rows.push_back(row);
-    }
+    for (const auto& row : all) (recorded.insert(row.first->id).second ? rows : again).push_back(row);
+    insert_repeats(impl, run_id, again);
     // In node order the (run, node) b-tree is appended to and the stats b-tree walked forwards.
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first->id < b.first->id; });
     insert_rows(impl.st.insert_result, impl.st.insert_results, 9, rows,

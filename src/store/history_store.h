@@ -199,7 +199,8 @@ class HistoryStore {
   /// Appends results of a running run, in one transaction, and folds each into its test's
   /// statistics. Durations that are negative, NaN or absurd (> 1 week) are clamped to 0 /
   /// rejected (stored as unknown; the outcome is kept). A second result for the same test in
-  /// the same run is ignored: the first one wins. `attempts` (--reruns) are failed attempts of
+  /// the same run (duplicate arguments) is kept in repeats, numbered from 2: the first one is
+  /// the test's result and the only one folded into its statistics. `attempts` (--reruns) are failed attempts of
   /// tests run again: each is kept in the attempts table by its `attempt` number, in the same
   /// transaction, and does not change the test's statistics (its final result does).
   base::Status record_results(std::int64_t run_id, std::span<const base::TestResult> results,

@@ -173,6 +173,9 @@ constexpr const char* k_merge_sql[] = {
     "start_offset_s, message) SELECT rm.main, nm.main, a.attempt, a.outcome, a.setup_s, a.call_s, a.teardown_s, "
     "a.worker, a.start_offset_s, a.message FROM src.attempts a JOIN temp.run_map rm ON rm.src = a.run "
     "JOIN temp.node_map nm ON nm.src = a.node",
+    "INSERT OR IGNORE INTO main.repeats (run, node, seq, outcome, setup_us, call_us, teardown_us, worker, start_ms, "
+    "message) SELECT rm.main, nm.main, p.seq, p.outcome, p.setup_us, p.call_us, p.teardown_us, p.worker, p.start_ms, "
+    "p.message FROM src.repeats p JOIN temp.run_map rm ON rm.src = p.run JOIN temp.node_map nm ON nm.src = p.node",
     "INSERT OR IGNORE INTO main.module_costs (run, file, slice, worker, import_s, fixture_s) SELECT mr.id, c.file, "
     "c.slice, c.worker, c.import_s, c.fixture_s FROM src.module_costs c JOIN src.runs sr ON sr.id = c.run "
     "JOIN main.runs mr ON mr.uuid = sr.uuid",
@@ -242,12 +245,14 @@ base::Result<std::int64_t> HistoryStore::prune(int keep_runs, double max_age_day
     impl.db->exec("DELETE FROM module_costs WHERE run IN (SELECT id FROM temp.old_runs)");
     impl.db->exec("DELETE FROM batches WHERE run IN (SELECT id FROM temp.old_runs)");
     impl.db->exec("DELETE FROM attempts WHERE run IN (SELECT id FROM temp.old_runs)");
+    impl.db->exec("DELETE FROM repeats WHERE run IN (SELECT id FROM temp.old_runs)");
     const bool forgot =
         changes(*impl.db, "DELETE FROM test_stats WHERE last_run IN (SELECT id FROM temp.old_runs)") > 0;
     if (forgot) {
       impl.db->exec(
           "DELETE FROM nodes WHERE id NOT IN (SELECT node FROM test_stats) "
-          "AND id NOT IN (SELECT node FROM results) AND id NOT IN (SELECT node FROM attempts)");
+          "AND id NOT IN (SELECT node FROM results) AND id NOT IN (SELECT node FROM attempts) "
+          "AND id NOT IN (SELECT node FROM repeats)");
     }
     SQLite::Statement stale_modules(
         *impl.db,

@@ -44,6 +44,9 @@ std::vector<std::string> view_sql() {
       "CREATE TEMP VIEW v_attempts AS SELECT a.run, n.node_id, n.file, a.attempt, " + outcome_of("a.outcome") +
           " AS outcome, a.setup_s + a.call_s + a.teardown_s AS duration_s, a.worker, a.message "
           "FROM main.attempts a JOIN main.nodes n ON n.id = a.node",
+      "CREATE TEMP VIEW v_repeats AS SELECT p.run, n.node_id, n.file, p.seq, " + outcome_of("p.outcome") +
+          " AS outcome, (p.setup_us + p.call_us + p.teardown_us) / 1e6 AS duration_s, p.worker, p.message "
+          "FROM main.repeats p JOIN main.nodes n ON n.id = p.node",
       "CREATE TEMP VIEW v_tests AS SELECT n.node_id, n.file, s.n AS runs, s.estimate_s, s.spread_s, s.last_s, " +
           outcome_of("s.last_outcome") +
           " AS last_outcome, s.failures, s.flips, s.last_run FROM main.test_stats s JOIN main.nodes n ON n.id = "

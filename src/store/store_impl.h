@@ -35,7 +35,7 @@ struct Statements {
   SQLite::Statement load_nodes, data_version, count_nodes, estimates, node_ids;
   SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
   SQLite::Statement module_overheads, slowest_tests, flaky_tests, module_sums, recent_runs, batches;
-  SQLite::Statement insert_attempt, append_sample, append_samples;
+  SQLite::Statement insert_attempt, insert_repeat, append_sample, append_samples;
 };
 
 /// One node (test id) as cached in memory: its integer id and its statistics.

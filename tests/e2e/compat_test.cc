@@ -76,5 +76,53 @@ TEST_F(HookErrors, ReportHeaderIsAnInternalErrorUnlessQuiet) {
   }
 }
 
+// pytest 7.2.1's duplicate arguments: a file argument collects the module afresh, node ids of
+// functions share items, a directory walk skips what an earlier walk collected unless
+// --keep-duplicates (counts measured with pytest; fixture dup_args: 3 + 3 tests).
+TEST(DuplicateArguments, RunAsPytestRunsThem) {
+  FixtureProject p("dup_args");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"test_t.py::test_a", "test_t.py"}, "4 passed"},
+      {{"test_t.py::test_a", "test_t.py::test_a"}, "1 passed"},
+      {{"test_t.py", "test_t.py::test_a"}, "4 passed"},
+      {{"test_t.py::TestC", "test_t.py::TestC::test_m"}, "2 passed"},
+      {{"test_t.py::test_a", "test_t.py::TestC", "test_t.py"}, "5 passed"},
+      {{"sub", "sub"}, "3 passed"},
+      {{"--keep-duplicates", "sub", "sub"}, "6 passed"},
+      {{".", "test_t.py"}, "9 passed"},
+      {{".", "sub"}, "6 passed"},
+  };
+  for (const char* workers : {"1", "2"})
+    for (const auto& [args, want] : cases) {
+      std::vector<std::string> a{"-n", workers, "-p", "no:cacheprovider", "-q"};
+      a.insert(a.end(), args.begin(), args.end());
+      auto r = p.run(a);
+      EXPECT_EQ(r.exit_code, 0) << args[0] << " " << args[1] << r.out << r.err;
+      EXPECT_THAT(r.out, HasSubstr("\n" + want + " in ")) << args[0] << " " << args[1] << "\n" << r.out;
+    }
+}
+
+TEST(DuplicateArguments, EveryRunOfATestIsReportedAndRecorded) {
+  FixtureProject p("dup_args");
+  auto r = p.run({"-n", "2", "--junitxml", "j.xml", "--json", "r.json", "test_t.py::test_a", "test_t.py"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr(" 4 passed in ")) << r.out;
+  const std::string junit = slurp(p.dir() / "j.xml");
+  EXPECT_THAT(junit, HasSubstr("tests=\"4\"")) << junit;
+  auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(junit, "name=\"test_a\""), 2u) << junit;
+  EXPECT_EQ(count(slurp(p.dir() / "r.json"), "\"nodeid\": \"test_t.py::test_a\""), 2u) << slurp(p.dir() / "r.json");
+  auto q = p.run({"db", "query", "SELECT (SELECT count(*) FROM v_results), (SELECT count(*) FROM v_repeats)"});
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_THAT(q.out, HasSubstr("3|1")) << q.out;
+  auto co = p.run({"--collect-only", "-q", "test_t.py::test_a", "test_t.py"});
+  EXPECT_THAT(co.out, HasSubstr("4 tests collected")) << co.out;
+  EXPECT_EQ(count(co.out, "test_t.py::test_a\n"), 2u) << co.out;
+}
+
 }  // namespace
 }  // namespace fastest::e2e

@@ -103,13 +103,7 @@ TEST(StoreAttempts, PruningDropsOldAttemptsAndMergingCopiesThem) {
     SQLite::Database raw(dir / "a.db", SQLite::OPEN_READONLY);
     EXPECT_EQ(query_int(raw, "SELECT count(*) FROM attempts"), 2);
   }
-  std::vector<std::string> warnings;
-  std::vector<std::filesystem::path> inputs{dir / "a.db"};
-  ASSERT_TRUE(HistoryStore::merge(inputs, dir / "m.db", warnings).ok());
-  ASSERT_TRUE(HistoryStore::merge(inputs, dir / "m.db", warnings).ok());  // idempotent
-  EXPECT_TRUE(warnings.empty());
-  SQLite::Database raw(dir / "m.db", SQLite::OPEN_READONLY);
-  EXPECT_EQ(query_int(raw, "SELECT count(*) FROM attempts"), 2);
+  EXPECT_EQ(testing::merge_twice_and_count(dir, dir / "a.db", "SELECT count(*) FROM attempts"), 2);
 }
 
 TEST(StoreFlakiness, FlipRateCountsChangesBetweenRunsAndFlakyVerdictsAndNamesTheLastCommit) {

@@ -150,4 +150,17 @@ inline base::TestResult result(const std::string& node, base::Outcome o, double 
   return r;
 }
 
+/// Merges `from` into `dir`/m.db twice (a merge is idempotent) and returns `count_sql` on
+/// the result; a warning of the merge fails the calling test.
+inline std::int64_t merge_twice_and_count(const TempDir& dir, const std::filesystem::path& from,
+                                          const std::string& count_sql) {
+  std::vector<std::string> warnings;
+  std::vector<std::filesystem::path> inputs{from};
+  EXPECT_TRUE(HistoryStore::merge(inputs, dir / "m.db", warnings).ok());
+  EXPECT_TRUE(HistoryStore::merge(inputs, dir / "m.db", warnings).ok());
+  EXPECT_TRUE(warnings.empty());
+  SQLite::Database raw(dir / "m.db", SQLite::OPEN_READONLY);
+  return query_int(raw, count_sql);
+}
+
 }  // namespace fastest::store::testing
