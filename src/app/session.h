@@ -58,6 +58,8 @@ class Session {
   // session_cache.cc: pytest's cache options (--lf, --ff, --nf, --sw, --cache-clear) on history.
   /// The runtime ids whose last outcome was a failure; none with --cache-clear.
   std::vector<std::string> last_failures() const;
+  /// How many runtime items these modules' static tests stand for (parametrized ids from history).
+  std::size_t runtime_count(const std::vector<scheduler::ModuleInput>& modules) const;
   void apply_last_failed();
   void apply_stepwise();
   void order_by_cache(scheduler::Plan& plan, const scheduler::History& history, int workers);

@@ -7,8 +7,10 @@
 // runs). --cache-clear makes all of them start empty for this run; durations stay.
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
+#include "app/reporting.h"
 #include "app/run.h"
 #include "app/session.h"
 #include "base/node_id.h"
@@ -34,6 +36,19 @@ double mtime_of(const std::filesystem::path& p) {
 
 }  // namespace
 
+std::size_t Session::runtime_count(const std::vector<scheduler::ModuleInput>& modules) const {
+  // pytest counts runtime items: a static test counts its ids known from history.
+  std::map<std::string, std::size_t> ids_of;
+  for (const auto& [id, secs] : m_db.history().test_seconds) ++ids_of[std::string(base::split_params(id).first)];
+  std::size_t n = 0;
+  for (const auto& m : modules)
+    for (const auto& t : m.tests) {
+      auto it = ids_of.find(t.node_id);
+      n += it == ids_of.end() ? std::size_t{1} : std::max<std::size_t>(it->second, 1);
+    }
+  return n;
+}
+
 std::vector<std::string> Session::last_failures() const {
   if (m_ctx.opts.cache_clear) return {};
   return m_db.last_failed();
@@ -56,6 +71,13 @@ void Session::apply_last_failed() {
     kept.push_back(m);
   }
   std::string status;
+  if (failed.empty() && option_string(m_ctx.opts, "last_failed_no_failures").value_or("all") == "none") {
+    // --lfnf=none: pytest deselects every collected item (exit 5, "N deselected").
+    m_collection_lines.push_back("run-last-failure: no previously failed tests, deselecting all items.");
+    m_deselected = runtime_count(m_modules);
+    m_modules.clear();
+    return;
+  }
   if (failed.empty()) {
     status = "no previously failed tests, not deselecting items.";
   } else if (kept.empty()) {
@@ -91,17 +113,11 @@ void Session::apply_stepwise() {
     return;
   }
   --mi;
-  // pytest counts runtime items: a static test skipped counts its ids known from history.
-  std::map<std::string, std::size_t> ids_of;
-  for (const auto& [id, secs] : m_db.history().test_seconds) ++ids_of[std::string(base::split_params(id).first)];
-  auto runtime_count = [&](const std::string& static_id) {
-    auto it = ids_of.find(static_id);
-    return it == ids_of.end() ? std::size_t{1} : std::max<std::size_t>(it->second, 1);
-  };
-  std::size_t skipped = 0;
-  for (std::size_t i = 0; i <= mi; ++i)
-    for (std::size_t t = 0; t < (i < mi ? m_modules[i].tests.size() : ti); ++t)
-      skipped += runtime_count(m_modules[i].tests[t].node_id);
+  std::vector<scheduler::ModuleInput> passed(m_modules.begin(), m_modules.begin() + static_cast<std::ptrdiff_t>(mi));
+  passed.push_back({m_modules[mi].module, {}});
+  passed.back().tests.assign(m_modules[mi].tests.begin(),
+                             m_modules[mi].tests.begin() + static_cast<std::ptrdiff_t>(ti));
+  const std::size_t skipped = runtime_count(passed);
   auto& m = m_modules[mi];
   std::vector<std::string> before;
   for (std::size_t i = 0; i < ti; ++i) before.push_back(m.tests[i].node_id);
