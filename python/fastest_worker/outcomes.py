@@ -23,9 +23,9 @@ def decide(run, item, xfailed, setup_exc, call_exc, td_exc):
     if exc is None:
         if xfailed is not None and not run_xfail:
             if xfailed.strict:
+                # A string longrepr: pytest's short summary has no crash message for it.
                 res.update(outcome="failed", when="call",
-                           longrepr="[XPASS(strict)] " + xfailed.reason,
-                           message="[XPASS(strict)] " + xfailed.reason)
+                           longrepr="[XPASS(strict)] " + xfailed.reason, message="")
             else:
                 res.update(outcome="xpassed", when="call", longrepr="",
                            message=xfailed.reason)
@@ -42,7 +42,9 @@ def decide(run, item, xfailed, setup_exc, call_exc, td_exc):
                    message=reason)
     elif isinstance(exc, (xfailed_t, _XfailNotRun)) and not (run_xfail and not isinstance(
             exc, _XfailNotRun)):
-        reason = getattr(exc, "msg", None) or (exc.args[0] if exc.args else "")
+        # pytest's skipping plugin: wasxfail = "reason: " + msg for an imperative xfail
+        # (and run=False's "[NOTRUN] ..."), the mark's reason otherwise.
+        reason = "reason: " + (getattr(exc, "msg", None) or (exc.args[0] if exc.args else ""))
         res.update(outcome="xfailed", when=when, longrepr=reason, message=reason)
     elif xfailed is not None and not run_xfail:
         if xfailed.raises is not None and not isinstance(exc, xfailed.raises):
@@ -95,7 +97,7 @@ class UnitResult:
         pass
 
     def addError(self, test, err):
-        self.excinfo.append(_exc_from(err))
+        self.excinfo.append(_prune_unittest(_exc_from(err)))
 
     addFailure = addError
 
@@ -141,6 +143,23 @@ def _exc_from(err):
     if tb is not None and ev.__traceback__ is not tb:
         ev = ev.with_traceback(tb)
     return ev
+
+
+def _prune_unittest(e):
+    """pytest's TestCaseFunction._prunetraceback: unittest's own frames (their module
+    globals set ``__unittest``) are left out of the traceback, unless nothing is left."""
+    kept = []
+    tb = e.__traceback__
+    while tb is not None:
+        if not tb.tb_frame.f_globals.get("__unittest"):
+            kept.append(tb)
+        tb = tb.tb_next
+    if not kept:
+        return e
+    for a, b in zip(kept, kept[1:]):
+        a.tb_next = b
+    kept[-1].tb_next = None
+    return e.with_traceback(kept[0])
 
 
 def _skip_reason(exc):

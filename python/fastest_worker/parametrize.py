@@ -227,7 +227,8 @@ def _default_arg_names(func):
 def _func_where(func):
     try:
         code = func.__code__
-        return "%s:%d" % (code.co_filename, code.co_firstlineno)
+        # pytest's getfslineno: co_firstlineno (the first decorator's line) counted from 0.
+        return "%s:%d" % (code.co_filename, code.co_firstlineno - 1)
     except AttributeError:
         return "?"
 

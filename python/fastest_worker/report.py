@@ -194,8 +194,8 @@ def format_entries(entries, e, rootdir=None, style=None):
             if Style.showlocals:
                 out.extend(_locals_lines(frame, " " * 8))
         else:
-            if idx:
-                out.append("")
+            # pytest's ReprTraceback: an empty line before every long entry (the first too).
+            out.append("")
             _long_entry(out, frame, lineno, e, last, fname)
         if not last and (styles[idx] == "long" or styles[idx + 1] == "long"):
             out.append(_SEP)
@@ -238,10 +238,11 @@ def format_failure(e, rootdir=None, cut=True):
         else:
             parts.append("E   " + exconly(exc).replace("\n", "\nE   "))
         if i < len(chain) - 1:
+            # The next traceback opens with its own empty line when its first entry is long.
             if chain[i + 1].__cause__ is exc:
-                parts.append("\nThe above exception was the direct cause of the following exception:\n")
+                parts.append("\nThe above exception was the direct cause of the following exception:")
             else:
-                parts.append("\nDuring handling of the above exception, another exception occurred:\n")
+                parts.append("\nDuring handling of the above exception, another exception occurred:")
     return "\n".join(parts)
 
 

@@ -508,7 +508,7 @@ class Run:
             self.package_dir = pkg
             if err is not None:
                 send({"t": "warning", "batch": batch, "nodeid": "", "category": "TeardownError",
-                      "message": err, "filename": "", "lineno": 0})
+                      "message": err.lstrip("\n"), "filename": "", "lineno": 0})
         self.capture.start()
         # -p no:warnings: warnings go to (captured) stderr as Python prints them.
         wcm = warnings.catch_warnings(record=self.warnings_enabled)
@@ -814,7 +814,7 @@ class Run:
         for err in errors:
             if err is not None:
                 self.ch.send({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
-                              "message": err, "filename": "", "lineno": 0})
+                              "message": err.lstrip("\n"), "filename": "", "lineno": 0})
         self.ch.flush()
         self.capture.close()
         self.tmp.cleanup()

@@ -124,5 +124,54 @@ TEST(DuplicateArguments, EveryRunOfATestIsReportedAndRecorded) {
   EXPECT_EQ(count(co.out, "test_t.py::test_a\n"), 2u) << co.out;
 }
 
+/// stdout of `cmd` run in `dir`.
+std::string output_of(const fs::path& dir, const std::string& cmd) {
+  std::string out;
+  FILE* f = popen(("cd " + shell_quote(dir.string()) + " && " + cmd + " 2>&1").c_str(), "r");
+  if (!f) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  pclose(f);
+  return out;
+}
+
+/// From the first "=====" line up to (without) the closing summary line.
+std::string report_sections(const std::string& out) {
+  auto from = out.find("\n====");
+  auto to = out.rfind("\n====");
+  return from == std::string::npos || to <= from ? out : out.substr(from, to - from);
+}
+
+// Failure sections and the short summary byte for byte as pytest 7.2.1 prints them: the
+// empty line before a long traceback entry, chained exceptions, unittest's own frames left
+// out, a strict XPASS without a crash message, "reason: " of an imperative xfail, the
+// empty parameter set's 0-based line.
+TEST(FailureText, SectionsAndShortSummaryAsPytest) {
+  FixtureProject p("failure_text");
+  for (const char* tb : {"--tb=auto", "--tb=short", "--tb=long"}) {
+    const std::string args = std::string(" -p no:cacheprovider -q -rA ") + tb;
+    const std::string want = report_sections(output_of(p.dir(), shell_quote(test_python()) + " -m pytest" + args));
+    auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", "-q", "-rA", tb});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    ASSERT_THAT(want, HasSubstr("FAILURES")) << want;
+    EXPECT_EQ(report_sections(r.out), want) << tb;
+  }
+}
+
+// --lf --lfnf=none with nothing failed last time: pytest deselects every item (exit 5).
+TEST(CacheOptionsCompat, LastFailedNoFailuresNoneDeselectsEverything) {
+  FixtureProject p("dup_args");
+  ASSERT_EQ(p.run({"-n", "1"}).exit_code, 0);
+  auto r = p.run({"-n", "1", "--lf", "--lfnf=none"});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("collected 6 items / 6 deselected / 0 selected\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("run-last-failure: no previously failed tests, deselecting all items.")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(" 6 deselected in ")) << r.out;
+  auto all = p.run({"-n", "1", "--lf", "--last-failed-no-failures", "all"});
+  EXPECT_EQ(all.exit_code, 0) << all.out;
+  EXPECT_THAT(all.out, HasSubstr(" 6 passed in ")) << all.out;
+}
+
 }  // namespace
 }  // namespace fastest::e2e
