@@ -341,6 +341,11 @@ base::Result<std::unique_ptr<SQLite::Database>> open_file_once(const fs::path& p
   if (ec)
     return base::make_error(base::ErrorCode::io, "cannot create " + path.parent_path().string() + ": " + ec.message());
   if (fs::exists(path, ec)) {
+    // Only a regular file may be inspected, set aside or created anew: `--db /dev/null`
+    // (a "no history" idiom) must never rename the device and put a database in its place.
+    if (!fs::is_regular_file(path, ec))
+      return base::make_error(base::ErrorCode::io,
+                              path.string() + " is not a regular file; refusing to use it as a history database");
     const Verdict v = inspect(path, Depth::unless_verified);
     if (v.kind == Verdict::Kind::newer)
       return base::make_error(base::ErrorCode::database, path.string() + ": " + v.reason);

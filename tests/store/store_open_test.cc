@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +116,25 @@ TEST(StoreOpen, AZeroByteFileIsAnEmptyDatabaseNotCorruption) {
   ASSERT_TRUE(s.ok());
   EXPECT_TRUE((*s)->warnings().empty());
   EXPECT_EQ((*s)->schema_version(), latest_schema_version());
+}
+
+TEST(StoreOpen, APathThatIsNoRegularFileIsRefusedAndLeftAlone) {
+  // `--db /dev/null` once renamed the device aside and created a database in its place
+  // (not tried on /dev/null itself: a regression would break the machine's /dev/null).
+  TempDir dir;
+  const auto fifo = dir / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::filesystem::create_directory(dir / "sub");
+  for (const auto& path : {fifo, dir / "sub"}) {
+    auto s = HistoryStore::open(path);
+    ASSERT_FALSE(s.ok()) << path;
+    EXPECT_EQ(s.error().code, base::ErrorCode::io);
+    EXPECT_NE(s.error().message.find("not a regular file"), std::string::npos) << s.error().message;
+    EXPECT_TRUE(set_aside_files(path).empty()) << path;
+    EXPECT_FALSE(std::filesystem::exists(path.string() + "-wal")) << path;
+  }
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "sub"));
 }
 
 TEST(StoreUntrusted, PngIsSetAsideAndRebuilt) {
