@@ -420,8 +420,10 @@ def unknown_fixture_text(request, argname, names):
     item = request._item
     func = item.function
     lines = []
+    where = None
     try:
         code = getattr(func, "__func__", func).__code__
+        where = "%s:%d" % (code.co_filename, code.co_firstlineno)
         lines.append("file %s, line %d" % (code.co_filename, code.co_firstlineno))
         src, _ = inspect.getsourcelines(func)
         for ln in src:
@@ -433,6 +435,9 @@ def unknown_fixture_text(request, argname, names):
     lines.append("E       fixture '%s' not found" % argname)
     lines.append(">       available fixtures: %s" % ", ".join(sorted(names)))
     lines.append(">       use 'pytest --fixtures [testpath]' for help on them.")
+    if where is not None:
+        # pytest's FixtureLookupErrorRepr ends with an empty line and the function's place.
+        lines += ["", where]
     return "\n".join(lines)
 
 

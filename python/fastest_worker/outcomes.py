@@ -172,6 +172,8 @@ def _skip_reason(exc):
 def _first_line(exc):
     if isinstance(exc, (_MarkFail, _PlainFailure)):
         return str(exc).split("\n", 1)[0]
+    if isinstance(exc, fx.FixtureLookupError):
+        return ""  # pytest's FixtureLookupErrorRepr has no crash line for the short summary
     try:
         text = report.exconly(exc)
     except Exception:
