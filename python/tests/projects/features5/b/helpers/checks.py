@@ -1,0 +1,2 @@
+def check_eq(a, b):
+    assert a == b

@@ -1,0 +1,2 @@
+def test_extended(base):
+    assert base == "base+sub"
