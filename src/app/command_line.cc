@@ -150,13 +150,19 @@ std::vector<fs::path> initial_conftests(const std::vector<std::string>& file_or_
 }
 
 /// Where `import NAME` may find a plugin module named by `-p` or `pytest_plugins`: the
-/// invocation dir, the rootdir, the ini `pythonpath`, and each conftest's import root
-/// (its first ancestor without __init__.py, which prepend mode puts on sys.path).
+/// invocation dir, the rootdir, the ini `pythonpath`, `PYTHONPATH` (a plugin project run
+/// with `PYTHONPATH=. pytest -p myplugin --myopt`), and each conftest's import root (its
+/// first ancestor without __init__.py, which prepend mode puts on sys.path).
 std::vector<fs::path> plugin_search_dirs(const IniConfig& ini, const fs::path& invocation_dir,
-                                         const std::vector<fs::path>& conftests) {
+                                         const std::vector<fs::path>& conftests, const GetEnv& env) {
   std::vector<fs::path> dirs{invocation_dir, ini.rootdir};
   fs::path base = ini.inifile.empty() ? ini.rootdir : ini.inifile.parent_path();
   for (const auto& p : ini.list("pythonpath")) dirs.push_back((base / p).lexically_normal());
+  if (auto pp = env("PYTHONPATH")) {
+    std::stringstream parts(*pp);
+    for (std::string d; std::getline(parts, d, ':');)
+      if (!d.empty()) dirs.push_back((invocation_dir / d).lexically_normal());
+  }
   std::error_code ec;
   for (const auto& c : conftests) {
     fs::path d = c.parent_path();
@@ -507,7 +513,7 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   std::vector<std::string> plugin_names;
   for (const auto& p : str_list(ns0["plugins"]))
     if (p.rfind("no:", 0) != 0) plugin_names.push_back(p);
-  add_plugin_options(conftests, plugin_names, plugin_search_dirs(ex->ini, invocation_dir, conftests), table,
+  add_plugin_options(conftests, plugin_names, plugin_search_dirs(ex->ini, invocation_dir, conftests, env), table,
                      conftest_ini);
   auto parsed = parse(ex->args, table);
   if (!parsed.ok()) return parsed.error();

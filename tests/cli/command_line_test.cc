@@ -131,6 +131,12 @@ TEST_F(CommandLineTest, PluginModulesNamedByDashPOrPytestPluginsAddOptions) {
   write("conftest.py", "pytest_plugins = ['helpers.fixtures']\n");
   auto o = ok({"--from-list", "x", "tests"});
   EXPECT_EQ(o.args, (Strings{"tests"}));
+  // A plugin project's own package, found through PYTHONPATH (relative to the invocation dir).
+  write("proj/greet/__init__.py", "def pytest_addoption(parser):\n    parser.addoption('--greet')\n");
+  EXPECT_NE(error({"-p", "greet", "--greet=bob"}).find("unrecognized arguments: --greet=bob"), std::string::npos);
+  m_env["PYTHONPATH"] = "elsewhere:proj";
+  EXPECT_TRUE(parse({"-p", "greet", "--greet=bob"}).ok());
+  m_env.erase("PYTHONPATH");
 }
 
 TEST_F(CommandLineTest, InstalledPluginsAreScannedOnlyForOptionsNothingElseKnows) {
