@@ -53,9 +53,10 @@ class EngineWorker(Worker):
         self.send(msg)
         return self.recv_until(lambda m: m["t"] in ("held", "batch_done") and m["batch"] == b)
 
-    def finish(self):
-        """``shutdown``; the frames sent after it, the exit code and stderr."""
-        self.send({"t": "shutdown"})
+    def finish(self, **fields):
+        """``shutdown`` (with ``fields``: ``stop``, ``interrupted``); the frames sent
+        after it, the exit code and stderr."""
+        self.send(dict({"t": "shutdown"}, **fields))
         msgs = []
         try:
             while True:

@@ -286,6 +286,27 @@ class Options(EngineCase):
         self.assertEqual((r["outcome"], r["when"]), ("skipped", "collect"))
         self.assertEqual(r["longrepr"], "test_y.py:2: later")
 
+    def test_sessionfinish_gets_the_status_an_xdist_worker_gives(self):
+        root = self.project_with({
+            "conftest.py": "import os\n\ndef pytest_sessionfinish(session, exitstatus):\n"
+                           "    with open(os.environ['STATUS_FILE'], 'a') as f:\n"
+                           "        f.write('%r\\n' % (exitstatus,))\n",
+            "test_x.py": "def test_a():\n    pass\n\ndef test_b():\n    pass\n",
+            "test_y.py": "def test_f():\n    assert 0\n"})
+        status = os.path.join(self.tmp, "status")
+        env = self.env(STATUS_FILE=status)
+        # Clean end after a failure; a stop (-x elsewhere) leaves a worker's own status;
+        # an interrupt is pytest's INTERRUPTED, as Ctrl-C reaches xdist's workers.
+        for module, fields in (("test_y.py", {}), ("test_x.py", {"stop": True}),
+                               ("test_x.py", {"stop": True, "interrupted": True})):
+            w = self.worker(root, env=env)
+            w.run(module)
+            tail, rc, err = w.finish(**fields)
+            self.assertEqual(rc, 0, err)
+        with open(status) as f:
+            self.assertEqual(f.read().splitlines(), [
+                "<ExitCode.TESTS_FAILED: 1>", "<ExitCode.OK: 0>", "<ExitCode.INTERRUPTED: 2>"])
+
     def test_xdist_options_do_not_distribute_inside_a_worker(self):
         root = self.project_with({"test_x.py": "def test_a():\n    pass\n"})
         w = self.worker(root, args=["--dist", "loadfile", "-n", "2"])

@@ -527,7 +527,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     slot.store(own.get());
   }
   exec::Executor& executor = m_pool ? *m_pool : *own;
-  if (interrupted.load()) executor.request_stop();
+  if (interrupted.load()) executor.request_stop(true);
   {
     // The live display redraws (and a plain log names a long test) between events.
     report::Reporter* term = reporters.terminal;

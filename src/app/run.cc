@@ -265,7 +265,7 @@ void clear_interrupt() {
 void request_interrupt(int signal) {
   g_signal.store(signal);
   g_interrupted.store(true);
-  if (auto* e = g_executor.load()) e->request_stop();
+  if (auto* e = g_executor.load()) e->request_stop(true);
 }
 
 /// Prints the store's warnings from index `from` on (and hands them to the embedder);

@@ -608,7 +608,7 @@ struct Executor::Slot {
     // reported); the worker still tears down what is set up.
     const bool stop = ex.stop_requested() || shared.draining.load();
     if (stop) forget_held();
-    if (proc->send(encode_shutdown(stop)).ok()) {
+    if (proc->send(encode_shutdown(stop, stop && ex.m_interrupted.load(std::memory_order_relaxed))).ok()) {
       if (held && !finish_held()) return;
       const double deadline = ex.m_clock.now_seconds() + o.shutdown_grace_s;
       WorkerMessage msg;
@@ -705,7 +705,8 @@ Executor::~Executor() {
   if (m_wake_fd >= 0) close(m_wake_fd);
 }
 
-void Executor::request_stop() {
+void Executor::request_stop(bool interrupted) {
+  if (interrupted) m_interrupted.store(true, std::memory_order_relaxed);
   m_stop.store(true, std::memory_order_relaxed);
   if (m_wake_fd >= 0) {
     std::uint64_t one = 1;

@@ -125,7 +125,9 @@ class Executor {
   /// Stops dispatch and kills busy workers at once; results already reported are kept.
   /// Safe to call from any thread and from a signal handler (an atomic store and a
   /// write to an eventfd that wakes every slot blocked on its worker).
-  void request_stop();
+  /// `interrupted`: the stop is an interrupt (Ctrl-C, SIGTERM), which idle workers' session
+  /// ends are told (pytest's exit status 2 for pytest_sessionfinish).
+  void request_stop(bool interrupted = false);
   bool stop_requested() const { return m_stop.load(std::memory_order_relaxed); }
 
   /// Collection failed somewhere and the run is interrupted as pytest interrupts it (pytest
@@ -142,6 +144,7 @@ class Executor {
   ExecOptions m_opts;
   const base::Clock& m_clock;
   std::atomic<bool> m_stop{false};
+  std::atomic<bool> m_interrupted{false};
   int m_wake_fd = -1;
   std::unique_ptr<Shared> m_shared;
   std::thread m_driver;

@@ -432,6 +432,9 @@ std::string encode_run(std::int64_t batch, std::string_view module, const std::v
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string encode_shutdown(bool stop) { return stop ? R"({"t":"shutdown","stop":true})" : R"({"t":"shutdown"})"; }
+std::string encode_shutdown(bool stop, bool interrupted) {
+  if (interrupted) return R"({"t":"shutdown","stop":true,"interrupted":true})";
+  return stop ? R"({"t":"shutdown","stop":true})" : R"({"t":"shutdown"})";
+}
 
 }  // namespace fastest::exec

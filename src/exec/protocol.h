@@ -113,7 +113,8 @@ std::string encode_run(std::int64_t batch, std::string_view module, const std::v
                        bool collect_only = false, const std::vector<std::string>& first = {},
                        const std::vector<std::pair<std::string, int>>& attempts = {});
 /// `stop`: the run was cut short (-x, --maxfail, an interrupt, another worker's `fatal`): a
-/// held test is not started, only what is set up is torn down.
-std::string encode_shutdown(bool stop = false);
+/// held test is not started, only what is set up is torn down. `interrupted`: the cut was
+/// an interrupt (Ctrl-C, SIGTERM): pytest_sessionfinish gets pytest's status 2.
+std::string encode_shutdown(bool stop = false, bool interrupted = false);
 
 }  // namespace fastest::exec

@@ -1,6 +1,8 @@
 // Decoding of the worker -> controller messages protocol v2 adds (docs/protocol.md).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "exec/protocol.h"
 
 namespace fastest::exec {
@@ -61,6 +63,13 @@ TEST(ProtocolV2Encode, ConfigAsksForHoldLastOnlyWhenSet) {
   EXPECT_EQ(encode_config(cfg).find("hold_last"), std::string::npos);
   cfg.hold_last = true;
   EXPECT_NE(encode_config(cfg).find(R"("hold_last":true)"), std::string::npos);
+}
+
+TEST(ProtocolV2Encode, ShutdownSaysWhetherTheStopWasAnInterrupt) {
+  EXPECT_EQ(nlohmann::json::parse(encode_shutdown()), nlohmann::json::parse(R"({"t":"shutdown"})"));
+  EXPECT_EQ(nlohmann::json::parse(encode_shutdown(true)), nlohmann::json::parse(R"({"t":"shutdown","stop":true})"));
+  EXPECT_EQ(nlohmann::json::parse(encode_shutdown(true, true)),
+            nlohmann::json::parse(R"({"t":"shutdown","stop":true,"interrupted":true})"));
 }
 
 TEST(ProtocolV2Decode, SuitePropertyAndInfo) {

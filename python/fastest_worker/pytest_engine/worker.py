@@ -596,11 +596,14 @@ class Engine:
 
     # ------------------------------------------------------------ shutdown
 
-    def shutdown(self, stop=False):
+    def shutdown(self, stop=False, interrupted=False):
         """Run the held test (``nextitem`` None), then end the session. ``stop`` (the
         run was cut short: ``-x``/``--maxfail`` in another worker, an interrupt): the
         held test has not started and pytest, stopping, would not start it; only what
-        is set up is torn down."""
+        is set up is torn down. ``pytest_sessionfinish`` gets the status an xdist
+        worker's session ends with: 2 (interrupted) after Ctrl-C, which reaches xdist's
+        workers as a KeyboardInterrupt; else 1 when a test failed here, 0 otherwise
+        (``-x`` elsewhere does not change a worker's own status)."""
         if stop:
             self.held = None
         if self.held is not None:
@@ -611,7 +614,7 @@ class Engine:
                 pass
             self.ch.send({"t": "batch_done", "batch": batch,
                           "duration_s": work_s + perf_counter() - t, "import_s": import_s})
-        self._finish_session(None)
+        self._finish_session(2 if interrupted else None)
 
     def _teardown_captured(self, session):
         """Finish what is still set up (session fixtures, when no test was held) under
@@ -640,6 +643,10 @@ class Engine:
         self.cur_batch = 0
         if exitstatus is None:
             exitstatus = 1 if session.testsfailed else 0
+        try:
+            exitstatus = self.pytest.ExitCode(exitstatus)  # as pytest passes it
+        except ValueError:
+            pass  # pytest.exit(returncode=N) with a code of the user's own
         self._teardown_captured(session)
         self._queue_shown()
         live = self.live or live_log.LiveLog(None)
@@ -731,7 +738,7 @@ def serve(channel, msg):
             if kind == "run":
                 engine.run_batch(m)
             elif kind == "shutdown":
-                engine.shutdown(bool(m.get("stop")))
+                engine.shutdown(bool(m.get("stop")), bool(m.get("interrupted")))
                 _exit(0)
     except Fatal as f:
         try:
