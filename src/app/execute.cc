@@ -481,6 +481,9 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   header.lower_bound_s = plan->lower_bound_s;
   header.engine = m_ctx.engine;
   for (const auto& b : plan->batches) header.batch_costs.push_back(b.cost_s);
+  // Files that failed statically are reported first anyway; then the modules in order.
+  for (const auto& e : m_errors) header.module_order.push_back(e.file);
+  for (const auto& m : m_modules) header.module_order.push_back(m.module);
   for (auto& r : reporters.all) r->on_start(header);
   for (const auto& n : m_ctx.notes) std::fprintf(stderr, "fastest: %s\n", n.c_str());
   // pytest does not run anything when collection failed (unless told to go on).

@@ -31,6 +31,9 @@ struct RunHeader {
   /// pytest_report_collectionfinish-like lines printed after "collected N items"
   /// ("run-last-failure: ...", "stepwise: ...").
   std::vector<std::string> collection_lines{};
+  /// Rootdir-relative files in pytest's collection order: the summary lists tests and
+  /// errors by it (pytest's serial order), not by when workers reported them.
+  std::vector<std::string> module_order{};
 };
 
 /// pytest's "collected N items / E errors / D deselected / S skipped / K selected" inputs,

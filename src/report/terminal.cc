@@ -151,6 +151,7 @@ std::string TerminalReporter::progress() {
 
 void TerminalReporter::on_start(const RunHeader& h) {
   m_header = h;
+  for (std::size_t i = 0; i < h.module_order.size(); ++i) m_module_rank.emplace(h.module_order[i], i);
   // Priors alone (no history yet) make no ETA worth showing until a batch finished.
   if (m_live) m_live->plan(h.batch_costs, h.workers, h.predicted_s > 0);
   m_expected = h.collected;

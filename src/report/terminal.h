@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/clock.h"
@@ -110,6 +111,9 @@ class TerminalReporter final : public Reporter {
   void print_passes();
   void print_durations();
   void print_short_summary();
+  /// pytest's order of the summary's lists: collection errors first (pytest collects
+  /// before it runs), then by module in collection order; arrival order within a module.
+  void sort_by_collection_order();
 
   TerminalOptions m_opts;
   std::string m_chars;  ///< effective -r chars
@@ -122,11 +126,12 @@ class TerminalReporter final : public Reporter {
   std::string m_python;
   std::vector<std::string> m_worker_lines;
   std::size_t m_expected = 0, m_done = 0;
-  std::map<std::string, std::string> m_module_letters;  ///< module -> letters not yet printed
-  std::vector<base::TestResult> m_failed;               ///< stats["failed"] (crashes and timeouts too)
-  std::vector<ErrorEntry> m_errors;                     ///< stats["error"] in arrival order
-  std::vector<base::TestResult> m_passed;               ///< stats["passed"] (output kept only for -rP)
-  std::vector<base::TestResult> m_skipped;              ///< stats["skipped"]
+  std::map<std::string, std::string> m_module_letters;         ///< module -> letters not yet printed
+  std::vector<base::TestResult> m_failed;                      ///< stats["failed"] (crashes and timeouts too)
+  std::vector<ErrorEntry> m_errors;                            ///< stats["error"] (sorted at the end)
+  std::unordered_map<std::string, std::size_t> m_module_rank;  ///< RunHeader::module_order
+  std::vector<base::TestResult> m_passed;                      ///< stats["passed"] (output kept only for -rP)
+  std::vector<base::TestResult> m_skipped;                     ///< stats["skipped"]
   std::vector<base::TestResult> m_xfailed, m_xpassed;
   std::vector<base::WarningRecord> m_warnings;
   struct Phase {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <utility>
 
 #include "report/terminal.h"
 #include "report/text.h"
@@ -323,6 +324,23 @@ void TerminalReporter::forget_tests() {
   m_module_letters.clear();
 }
 
+void TerminalReporter::sort_by_collection_order() {
+  auto rank = [&](const std::string& node_id) {
+    auto it = m_module_rank.find(node_id.substr(0, node_id.find("::")));
+    return it == m_module_rank.end() ? m_module_rank.size() : it->second;
+  };
+  auto by_module = [&](const base::TestResult& a, const base::TestResult& b) {
+    return rank(a.node_id) < rank(b.node_id);
+  };
+  for (auto* v : {&m_failed, &m_passed, &m_skipped, &m_xfailed, &m_xpassed})
+    std::stable_sort(v->begin(), v->end(), by_module);
+  auto key = [&](const ErrorEntry& e) {
+    return std::make_pair(e.title.rfind("ERROR collecting ", 0) == 0 ? 0 : 1, rank(e.node_id));
+  };
+  std::stable_sort(m_errors.begin(), m_errors.end(),
+                   [&](const ErrorEntry& a, const ErrorEntry& b) { return key(a) < key(b); });
+}
+
 void TerminalReporter::on_finish(const Summary& s) {
   // The live area goes before the summary: the scroll-back then reads like pytest's.
   if (m_live) {
@@ -354,6 +372,7 @@ void TerminalReporter::on_finish(const Summary& s) {
   // pytest ends the last progress line with an empty one (-q: only ends it).
   if (m_opts.verbose >= 0 || !m_progress_written) write(m_after_live_teardown ? "\n\n" : "\n");
   if (!m_opts.no_summary) {
+    sort_by_collection_order();
     print_errors();
     print_failures();
     print_warnings();

@@ -50,6 +50,32 @@ std::vector<std::string> test_lines(const std::string& out) {
 
 // Issue 7: the last test of a module failed; --ff runs that test first (pytest moves
 // tests, not modules), then the rest in order.
+// pytest 7.2.1's short summary for tests/fixtures/summary_order: collection errors first
+// (pytest collects before it runs), then everything in collection order (a directory's
+// files before its subdirectories), whichever worker reported first.
+constexpr const char* k_pytest_summary_order =
+    "=========================== short test summary info ============================\n"
+    "FAILED test_a.py::test_f - assert 0\n"
+    "FAILED test_c.py::test_g - assert 0\n"
+    "FAILED test_y.py::test_y - assert 0\n"
+    "FAILED sub/test_sub.py::test_s - assert 0\n"
+    "ERROR test_b.py\n"
+    "ERROR test_z.py - RuntimeError: boom z\n"
+    "ERROR test_a.py::test_e - ValueError: v\n"
+    "ERROR test_c.py::test_t - ValueError: td\n"
+    "4 failed, 1 passed, 4 errors in ";
+
+TEST(Reporting, ShortSummaryListsInPytestsCollectionOrder) {
+  FixtureProject p("summary_order");
+  for (const char* engine : {"native", "pytest"})
+    for (const char* workers : {"1", "2"}) {
+      auto r =
+          p.run({"-n", workers, "--engine", engine, "-q", "--continue-on-collection-errors", "-p", "no:cacheprovider"});
+      EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+      EXPECT_THAT(r.out, HasSubstr(k_pytest_summary_order)) << engine << " -n " << workers << "\n" << r.out;
+    }
+}
+
 TEST(CacheOptions, FailedFirstRunsTheFailedTestFirst) {
   FixtureProject p("report_cache");
   ASSERT_EQ(p.run({"-n", "1"}, "FASTEST_E2E_FAIL=a_last").exit_code, 1);
