@@ -378,7 +378,7 @@ class Config:
         return self._getini(name)
 
     def _getini(self, name):
-        registered = self._ini_types.get(name)
+        registered = self._ini_types.get(name) or _BUILTIN_INI_TYPES.get(name)
         if registered is not None:
             return self._getini_typed(name, *registered)
         value = self.ini.get(name)
@@ -394,8 +394,9 @@ class Config:
         value = self.ini.get(name)
         if value is None:
             if default is not None:
-                return default
-            return "" if type is None else ([] if type != "bool" else False)
+                return list(default) if isinstance(default, list) else default
+            # pytest 7.2: no default is "" for untyped values, else [] (a bool too).
+            return "" if type is None else []
         import shlex
         if type in ("paths", "pathlist", "args"):
             values = shlex.split(value) if isinstance(value, str) else list(value)
@@ -436,6 +437,49 @@ BUILTIN_MARKER_LINES = (
     'tryfirst: mark a hook implementation function such that the plugin machinery will try to call it first/as early as possible. DEPRECATED, use @pytest.hookimpl(tryfirst=True) instead.',
     'trylast: mark a hook implementation function such that the plugin machinery will try to call it last/as late as possible. DEPRECATED, use @pytest.hookimpl(trylast=True) instead.',
 )
+# pytest 7.2's own ini names: (type, default) as its plugins pass them to parser.addini,
+# so getini coerces as pytest does ("true" -> True, "a b" -> ["a", "b"], defaults).
+_BUILTIN_INI_TYPES = {
+    "addopts": ("args", None),
+    "cache_dir": (None, ".pytest_cache"),
+    "console_output_style": (None, "progress"),
+    "disable_test_id_escaping_and_forfeit_all_rights_to_community_support": ("bool", False),
+    "doctest_encoding": (None, "utf-8"),
+    "doctest_optionflags": ("args", ["ELLIPSIS"]),
+    "empty_parameter_set_mark": (None, None),
+    "enable_assertion_pass_hook": ("bool", False),
+    "faulthandler_timeout": (None, 0.0),
+    "filterwarnings": ("linelist", None),
+    "junit_duration_report": (None, "total"),
+    "junit_family": (None, "xunit2"),
+    "junit_log_passing_tests": ("bool", True),
+    "junit_logging": (None, "no"),
+    "junit_suite_name": (None, "pytest"),
+    "log_auto_indent": (None, None),
+    "log_cli": ("bool", False),
+    "log_cli_date_format": (None, None),
+    "log_cli_format": (None, None),
+    "log_cli_level": (None, None),
+    "log_date_format": (None, "%H:%M:%S"),
+    "log_file": (None, None),
+    "log_file_date_format": (None, "%H:%M:%S"),
+    "log_file_format": (None, "%(levelname)-8s %(name)s:%(filename)s:%(lineno)d %(message)s"),
+    "log_file_level": (None, None),
+    "log_format": (None, "%(levelname)-8s %(name)s:%(filename)s:%(lineno)d %(message)s"),
+    "log_level": (None, None),
+    "markers": ("linelist", None),
+    "minversion": (None, None),
+    "norecursedirs": ("args", ["*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv",
+                               "{arch}"]),
+    "python_classes": ("args", ["Test"]),
+    "python_files": ("args", ["test_*.py", "*_test.py"]),
+    "python_functions": ("args", ["test"]),
+    "pythonpath": ("paths", []),
+    "required_plugins": ("args", []),
+    "testpaths": ("args", []),
+    "usefixtures": ("args", []),
+    "xfail_strict": ("bool", False),
+}
 _LIST_INI = {"python_files", "python_classes", "python_functions", "testpaths", "markers",
              "filterwarnings", "usefixtures", "norecursedirs", "addopts", "required_plugins"}
 _LINE_INI = {"markers", "filterwarnings"}

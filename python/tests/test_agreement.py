@@ -60,7 +60,7 @@ class AgreementWithPytest(unittest.TestCase):
         # python_functions/classes, xfail_strict, filterwarnings, usefixtures,
         # empty_parameter_set_mark and --strict-markers from addopts.
         root = os.path.join(driver.PROJECTS, "ini")
-        self.check(root, driver.find_modules(root), 8)
+        self.check(root, driver.find_modules(root), 10)
 
     def test_feature_project_2(self):
         # Module-scoped params regroup items; the run order must match pytest's too.
