@@ -381,13 +381,9 @@ class Config:
         registered = self._ini_types.get(name) or _BUILTIN_INI_TYPES.get(name)
         if registered is not None:
             return self._getini_typed(name, *registered)
+        # Not pytest's nor registered by a conftest: the raw value (pytest raises ValueError).
         value = self.ini.get(name)
-        if value is None:
-            return [] if name in _LIST_INI else ""
-        if name in _LIST_INI and isinstance(value, str):
-            return [v for v in value.replace("\n", " ").split() if v] \
-                if name not in _LINE_INI else [v.strip() for v in value.splitlines() if v.strip()]
-        return value
+        return "" if value is None else value
 
     def _getini_typed(self, name, type, default):
         """An ini value a conftest/plugin registered with ``parser.addini`` (pytest's coercions)."""
@@ -482,7 +478,6 @@ _BUILTIN_INI_TYPES = {
 }
 _LIST_INI = {"python_files", "python_classes", "python_functions", "testpaths", "markers",
              "filterwarnings", "usefixtures", "norecursedirs", "addopts", "required_plugins"}
-_LINE_INI = {"markers", "filterwarnings"}
 
 
 class _HookRelay:

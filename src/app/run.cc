@@ -150,10 +150,6 @@ discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& d
 
 namespace {
 
-bool selected_by(const std::string& id, const std::vector<std::string>& selects) {
-  return std::any_of(selects.begin(), selects.end(), [&](const std::string& s) { return node_ids_overlap(id, s); });
-}
-
 bool under(const std::string& dir, const std::string& module) {
   return dir.empty() ||
          (module.size() > dir.size() && module.compare(0, dir.size(), dir) == 0 && module[dir.size()] == '/');
@@ -256,6 +252,10 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
 }
 
 bool node_ids_overlap(std::string_view a, std::string_view b) { return base::ids_overlap(a, b); }
+
+bool selected_by(std::string_view id, const std::vector<std::string>& selects) {
+  return std::any_of(selects.begin(), selects.end(), [&](const std::string& s) { return node_ids_overlap(id, s); });
+}
 
 void clear_interrupt() {
   g_interrupted.store(false);

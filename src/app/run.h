@@ -50,6 +50,9 @@ discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& d
 /// node-id arguments and --lf failures to static ids and to module slices.
 bool node_ids_overlap(std::string_view a, std::string_view b);
 
+/// True when `id` overlaps one of the node-id selections.
+bool selected_by(std::string_view id, const std::vector<std::string>& selects);
+
 /// Discovery's files turned into planner modules, collection errors and node-id selections.
 struct Suite {
   std::vector<scheduler::ModuleInput> modules;  ///< pytest's collection order

@@ -53,8 +53,7 @@ ExitCode Session::collect_static() {
   for (const auto& b : repeat_batches(m_modules)) {
     auto m = std::find_if(m_modules.begin(), m_modules.end(), [&](const auto& x) { return x.module == b.module; });
     for (const auto& t : m->tests)
-      if (b.select.empty() || std::any_of(b.select.begin(), b.select.end(),
-                                          [&](const std::string& s) { return node_ids_overlap(t.node_id, s); })) {
+      if (b.select.empty() || selected_by(t.node_id, b.select)) {
         std::printf("%s\n", t.node_id.c_str());
         ++m_static_total;
       }

@@ -23,8 +23,7 @@ std::string plural(std::size_t n, const char* word) { return std::to_string(n) +
 
 bool covers(const scheduler::Batch& b, const std::string& id) {
   if (id.compare(0, b.module.size() + 2, b.module + "::") != 0 && id != b.module) return false;
-  return b.select.empty() ||
-         std::any_of(b.select.begin(), b.select.end(), [&](const std::string& s) { return node_ids_overlap(s, id); });
+  return b.select.empty() || selected_by(id, b.select);
 }
 
 double mtime_of(const std::filesystem::path& p) {
