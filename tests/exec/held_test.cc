@@ -58,11 +58,14 @@ def release(held):
     run_test(*held)
     send({"t": "batch_done", "batch": held[0], "duration_s": 0.0, "import_s": 0.0})
 def wait_for_reaped_fatal_worker():
+    # Bounded: the executor need not reap the fatal worker before this one's batch ends
+    # (it may join this worker first), and the stop must not depend on that order.
+    give_up = time.monotonic() + 5
     pid_file = os.path.join(D, "fatal.pid")
-    while not os.path.exists(pid_file):
+    while not os.path.exists(pid_file) and time.monotonic() < give_up:
         time.sleep(0.01)
-    pid = open(pid_file).read().strip()
-    while os.path.exists("/proc/" + pid):  # a zombie keeps its entry until reaped
+    pid = open(pid_file).read().strip() if os.path.exists(pid_file) else ""
+    while pid and os.path.exists("/proc/" + pid) and time.monotonic() < give_up:  # a zombie keeps its entry until reaped
         time.sleep(0.01)
 held = None
 send({"t": "ready", "protocol": 2, "pid": os.getpid(), "python": "3"})
