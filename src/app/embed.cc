@@ -22,6 +22,7 @@ class Forward final : public report::Reporter {
   }
   void on_collection_done(const report::CollectionCounts& c) override { m_t.on_collection_done(c); }
   void on_info(const std::string& text) override { m_t.on_info(text); }
+  void on_terminal_summary(const std::string& text, bool ran) override { m_t.on_terminal_summary(text, ran); }
   void on_suite_property(const std::string& name, const std::string& value) override {
     m_t.on_suite_property(name, value);
   }

@@ -93,6 +93,9 @@ class EventSink {
         send_header({});
         for (auto& r : m_reporters) r->on_info(ev.text);
         break;
+      case exec::EventKind::terminal_summary:
+        for (auto& r : m_reporters) r->on_terminal_summary(ev.text, ev.tests > 0);
+        break;
       case exec::EventKind::suite_property:
         if (ev.items.size() == 2)
           for (auto& r : m_reporters) r->on_suite_property(ev.items[0], ev.items[1]);

@@ -371,6 +371,9 @@ struct Executor::Slot {
       case MessageType::info:
         emit(Event{.kind = EventKind::info, .batch = item.id, .module = item.module, .text = std::move(msg.text)});
         break;
+      case MessageType::terminal_summary:
+        emit(Event{.kind = EventKind::terminal_summary, .tests = msg.tests, .text = std::move(msg.text)});
+        break;
       case MessageType::suite_property:
         emit(Event{.kind = EventKind::suite_property, .items = {std::move(msg.name), std::move(msg.value)}});
         break;
@@ -619,7 +622,8 @@ struct Executor::Slot {
         st = left > 0 ? proc->read(msg, left, err) : ReadStatus::timeout;
         // What the session's end prints (--fixtures, --markers of an idle worker,
         // --setup-show's session teardown lines) and its warnings (session fixtures' teardown).
-        if (st == ReadStatus::message && (msg.type == MessageType::info || msg.type == MessageType::warning)) {
+        if (st == ReadStatus::message && (msg.type == MessageType::info || msg.type == MessageType::warning ||
+                                          msg.type == MessageType::terminal_summary)) {
           BatchState none;
           on_message(msg, WorkItem{}, none);
         }

@@ -74,6 +74,8 @@ enum class EventKind : int {
   worker_fatal = 13,
   /// --reruns: `result` is a failed attempt (`attempt` numbers it) of a test that runs again.
   test_rerun = 14,
+  /// The pytest engine: what plugins' and conftests' pytest_terminal_summary wrote (`text`).
+  terminal_summary = 15,
 };
 
 struct Event {
@@ -87,6 +89,7 @@ struct Event {
   std::vector<std::string> items{};  ///< collected node ids
   std::int64_t deselected = 0;       ///< collected: items the worker deselected (-k, -m, hooks)
   int exit_code = 0;                 ///< worker_fatal
+  std::int64_t tests = 0;            ///< terminal_summary: the tests the worker ran
   base::WarningRecord warning_record{};
   base::TestResult result{};
   base::CollectionError collect_error{};

@@ -49,6 +49,7 @@ enum Field : int {
   f_lineno,
   f_deselected,
   f_exit_code,
+  f_tests,
   f_attempt,
   f_reports,
   k_integers_end,
@@ -97,6 +98,7 @@ constexpr std::pair<std::string_view, Field> k_fields[] = {
     {"lineno", f_lineno},
     {"header", f_header},
     {"exit_code", f_exit_code},
+    {"tests", f_tests},
     {"name", f_name},
     {"value", f_value},
     {"text", f_text},
@@ -276,6 +278,7 @@ constexpr std::pair<std::string_view, MessageType> k_types[] = {
     {"info", MessageType::info},
     {"rerun", MessageType::rerun},
     {"held", MessageType::held},
+    {"terminal_summary", MessageType::terminal_summary},
 };
 
 void fill_result(Raw& raw, WorkerMessage& m) {
@@ -325,6 +328,7 @@ base::Result<WorkerMessage> finish(Raw& raw, WorkerMessage& m) {
   m.deselected = std::max<std::int64_t>(0, raw.integer(f_deselected));
   m.header = std::move(raw.header);
   m.exit_code = static_cast<int>(raw.integer(f_exit_code));
+  m.tests = std::max<std::int64_t>(0, raw.integer(f_tests));
   m.name = std::move(raw.str(f_name));
   m.value = std::move(raw.str(f_value));
   m.text = std::move(raw.str(f_text));

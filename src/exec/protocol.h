@@ -41,12 +41,13 @@ enum class MessageType : int {
   result = 5,
   warning = 6,
   batch_done = 7,
-  configured = 8,       ///< v2: config applied; `header` = pytest_report_header lines
-  fatal = 9,            ///< v2: session-level error; the worker exits after sending it
-  suite_property = 10,  ///< v2: record_testsuite_property
-  info = 11,            ///< v2: text printed verbatim on stdout (--fixtures, --markers, ...)
-  rerun = 12,           ///< a failed attempt of a test the worker runs again (--reruns); fields of `result`
-  held = 13,            ///< hold_last: every test of `batch` but `nodeid` ran; it waits for the next run/shutdown
+  configured = 8,         ///< v2: config applied; `header` = pytest_report_header lines
+  fatal = 9,              ///< v2: session-level error; the worker exits after sending it
+  suite_property = 10,    ///< v2: record_testsuite_property
+  info = 11,              ///< v2: text printed verbatim on stdout (--fixtures, --markers, ...)
+  rerun = 12,             ///< a failed attempt of a test the worker runs again (--reruns); fields of `result`
+  held = 13,              ///< hold_last: every test of `batch` but `nodeid` ran; it waits for the next run/shutdown
+  terminal_summary = 14,  ///< the pytest engine: plugins' pytest_terminal_summary text (`text`), at shutdown
   unknown = 99,
 };
 
@@ -73,7 +74,8 @@ struct WorkerMessage {
   std::vector<std::string> header;  ///< configured
   int exit_code = 0;                ///< fatal
   std::string name, value;          ///< suite_property
-  std::string text;                 ///< info
+  std::string text;                 ///< info, terminal_summary
+  std::int64_t tests = 0;           ///< terminal_summary: the tests this worker ran
 };
 
 /// Parses one payload. Malformed JSON or a missing required field is an Error(protocol).

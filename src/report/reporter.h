@@ -98,6 +98,9 @@ class Reporter {
   virtual void on_collection_done(const CollectionCounts&) {}
   /// Worker text printed verbatim on stdout (--fixtures, --markers, --setup-show ...).
   virtual void on_info(const std::string& /*text*/) {}
+  /// A worker's pytest_terminal_summary text (plugins' and conftests' own sections),
+  /// printed at pytest's place in the summary; `ran_tests`: the worker ran a test.
+  virtual void on_terminal_summary(const std::string& /*text*/, bool /*ran_tests*/) {}
   /// record_testsuite_property.
   virtual void on_suite_property(const std::string& /*name*/, const std::string& /*value*/) {}
   /// The number of tests expected in total changed (runtime collection expanded a module).

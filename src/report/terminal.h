@@ -63,6 +63,7 @@ class TerminalReporter final : public Reporter {
   void on_batch_done(const std::string& module, std::int64_t batch) override;
   void on_warning(const base::WarningRecord& w) override;
   void on_info(const std::string& text) override;
+  void on_terminal_summary(const std::string& text, bool ran_tests) override;
   void on_progress_total(std::size_t total) override { m_expected = total; }
   void on_batch_start(std::int64_t batch, std::int64_t origin, int worker) override;
   void on_batch_collected(std::int64_t batch, std::size_t items) override;
@@ -125,6 +126,8 @@ class TerminalReporter final : public Reporter {
   std::optional<CollectionCounts> m_deferred_collected;
   std::string m_python;
   std::vector<std::string> m_worker_lines;
+  std::vector<std::string> m_terminal_summaries;  ///< distinct texts of workers that ran tests
+  std::string m_idle_summary;                     ///< the first text of a worker that ran none
   std::size_t m_expected = 0, m_done = 0;
   std::map<std::string, std::string> m_module_letters;         ///< module -> letters not yet printed
   std::vector<base::TestResult> m_failed;                      ///< stats["failed"] (crashes and timeouts too)

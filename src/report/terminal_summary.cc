@@ -378,6 +378,10 @@ void TerminalReporter::on_finish(const Summary& s) {
     print_warnings();
     print_passes();
     if (!m_opts.junit_path.empty()) write(rule("generated xml file: " + m_opts.junit_path, '-'));
+    // Plugins' pytest_terminal_summary sections: after junitxml's (registered at configure,
+    // so called first) and before the durations (pytest's runner, registered first).
+    for (const auto& text : m_terminal_summaries) write(text);
+    if (m_terminal_summaries.empty()) write(m_idle_summary);
     print_durations();
     print_short_summary();
     if (!s.quarantined.empty()) {

@@ -173,6 +173,32 @@ TEST(EnginePytest, RealDebianPluginsWork) {
   EXPECT_THAT(r.out, HasSubstr("Timeout")) << r.out;
 }
 
+// pytest_terminal_summary of a conftest and of pytest-benchmark, at pytest's place: after
+// FAILURES, before the short summary; a section every worker writes alike comes once.
+TEST(EnginePytest, PluginsTerminalSummaryIsPrintedWherePytestPrintsIt) {
+  ASSERT_FALSE(plugins_path().empty()) << "third_party/plugins missing (scripts/setup fetches them)";
+  FixtureProject p("engine_terminal_summary");
+  for (const char* n : {"1", "2"}) {
+    auto r = p.run({"-n", n, "--engine", "pytest", "--benchmark-max-time=0.001", "--benchmark-min-rounds=1"},
+                   "PYTHONPATH=" + shell_quote(plugins_path()));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_EQ(count(r.out, "project footer"), "1") << r.out;
+    EXPECT_THAT(r.out, HasSubstr("-------------------------------- project footer --------------------------------\n"
+                                 "see docs/testing.md\n"
+                                 "printed from the summary hook\n"))
+        << r.out;
+    EXPECT_EQ(count(r.out, "benchmark: 1 tests"), "1") << r.out;
+    auto failures = r.out.find("test_one.py:6: AssertionError");
+    auto footer = r.out.find("project footer");
+    auto table = r.out.find("benchmark: 1 tests");
+    auto short_summary = r.out.find("short test summary info");
+    EXPECT_LT(failures, footer) << r.out;
+    EXPECT_LT(footer, short_summary) << r.out;
+    EXPECT_LT(table, short_summary) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("1 failed, 2 passed")) << r.out;
+  }
+}
+
 TEST(Verify, AgreesOnAPlainSuiteAndNamesTheEngine) {
   FixtureProject p("engine_plain");
   auto r = p.run({"verify", "-n", "2"});

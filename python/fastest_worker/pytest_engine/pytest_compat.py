@@ -299,3 +299,27 @@ def catching_logs(handler, level):
     the root's level to ``level``), as its runtest loop does for the live handler."""
     from _pytest.logging import catching_logs as cl
     return cl(handler, level=level)
+
+
+class terminal_writing_to:
+    """The terminal reporter's writer (``_tw``) replaced by a plain one on ``file`` for
+    the ``with`` block, so its ``write_line``/``write_sep``/``section`` land there."""
+
+    def __init__(self, reporter, file):
+        self.reporter = reporter
+        self.file = file
+        self.saved = None
+
+    def __enter__(self):
+        self.saved = self.reporter._tw
+        self.reporter._tw = plain_terminal_writer(self.file)
+        return self
+
+    def __exit__(self, *exc):
+        self.reporter._tw = self.saved
+        return False
+
+
+def add_stats(reporter, category, items):
+    """What the terminal reporter's own hooks add to its ``stats``."""
+    reporter._add_stats(category, items)

@@ -20,6 +20,7 @@ from . import args as args_mod
 from . import live_log
 from . import pytest_compat as compat
 from . import results
+from . import summary
 from .reruns import Reruns
 
 
@@ -108,6 +109,8 @@ class Engine:
             self.start_cwd = self.rootdir
         self.shown = None  # the --setup-show buffer
         self.live = None  # live_log.LiveLog
+        self.summary = None  # summary.Summary
+        self.tests_run = 0  # results sent: the controller shows an idle worker's summary last
 
     # ------------------------------------------------------------ start-up
 
@@ -143,7 +146,9 @@ class Engine:
         self.live.open()
         self._register_fixtures()
         header = self._header_lines()
+        real_tr = self.config.pluginmanager.get_plugin("terminalreporter")
         self.shown = _slim_terminal_reporter(self.config)
+        self.summary = summary.Summary(self.config, real_tr)
         # What start-up built lives as long as the worker: out of the collector's way.
         gc.freeze()
         self.ch.send({"t": "configured", "header": header})
@@ -287,6 +292,7 @@ class Engine:
         if attrs:
             res["xml_attributes"] = attrs
         self.cur_reports = []
+        self.tests_run += 1
         self.ch.queue(res)
 
     def on_warning(self, wm, nodeid):
@@ -635,6 +641,19 @@ class Engine:
                 capman.suspend_global_capture()
                 capman.read_global_capture()
 
+    def _queue_terminal_summary(self, exitstatus):
+        if self.summary is None:
+            return
+        try:
+            text = self.summary.text(exitstatus)
+        except BaseException as e:  # noqa: B902 - as a raising pytest_sessionfinish
+            self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
+                           "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
+                           "filename": "", "lineno": 0})
+            return
+        if text:
+            self.ch.queue({"t": "terminal_summary", "text": text, "tests": self.tests_run})
+
     def _finish_session(self, exitstatus):
         """``pytest_sessionfinish`` (session teardown) and ``pytest_unconfigure``, once."""
         if self.session is None:
@@ -660,6 +679,7 @@ class Engine:
         text = live.leftover_text()
         if text:
             self.ch.queue({"t": "info", "text": text})
+        self._queue_terminal_summary(exitstatus)
         try:
             compat.ensure_unconfigure(self.config)
         except BaseException:  # noqa: B902

@@ -1,0 +1,89 @@
+"""Plugins' and conftests' own ``pytest_terminal_summary`` sections.
+
+pytest's terminal reporter calls ``pytest_terminal_summary`` at the end of
+``pytest_sessionfinish`` (after the PASSES section, before the short test summary).
+The controller prints pytest's own sections (ERRORS, FAILURES, warnings, PASSES, the
+junitxml line, durations, the short summary) itself; what other implementations write
+(a conftest's ``terminalreporter.write_sep``, pytest-benchmark's table) is written
+here, at the worker's shutdown, into a buffer against the worker's own terminal
+reporter, and sent as one ``terminal_summary`` frame (docs/protocol.md, "The pytest
+engine"). The reporter's ``stats`` hold this worker's reports, as an xdist worker
+would have them: each worker sees its own tests.
+"""
+import io
+import sys
+
+from . import pytest_compat as compat
+
+# Implementations whose sections the controller prints itself (or that only make sense
+# in xdist's controller). pytest's warnings plugin wraps the hook to catch its
+# warnings: kept.
+_OWN = ("_pytest.", "xdist.", "fastest_worker.")
+_KEPT = ("_pytest.warnings",)
+# The exit statuses pytest's terminal reporter prints a summary for.
+_SUMMARY_STATUSES = (0, 1, 2, 4, 5)
+
+
+def _own(impl):
+    module = getattr(impl.function, "__module__", "") or ""
+    return module.startswith(_OWN) and not module.startswith(_KEPT)
+
+
+class Summary:
+    """Set up at start-up, once the configuration is done; ``text()`` at shutdown."""
+
+    def __init__(self, config, reporter):
+        self.config = config
+        self.reporter = reporter  # pytest's real TerminalReporter (unregistered)
+        self.caller = None
+        if reporter is None or getattr(config.option, "no_summary", False):
+            return
+        pm = config.pluginmanager
+        impls = pm.hook.pytest_terminal_summary.get_hookimpls()
+        own = {id(i.plugin): i.plugin for i in impls if _own(i)}
+        if all(_own(i) for i in impls):
+            return
+        self.caller = pm.subset_hook_caller("pytest_terminal_summary", list(own.values()))
+        pm.register(_Stats(config, reporter), "fastest-summary-stats")
+
+    def text(self, exitstatus):
+        """What the other implementations write, or "" (none, or nothing written)."""
+        if self.caller is None or int(exitstatus) not in _SUMMARY_STATUSES:
+            return ""
+        buf = io.StringIO()
+        old = sys.stdout
+        # A print() in the hook lands where pytest's terminal would show it.
+        sys.stdout = buf
+        try:
+            with compat.terminal_writing_to(self.reporter, buf):
+                self.caller(terminalreporter=self.reporter, exitstatus=exitstatus, config=self.config)
+        finally:
+            if sys.stdout is buf:
+                sys.stdout = old
+        return buf.getvalue()
+
+
+class _Stats:
+    """Keeps the real terminal reporter's ``stats`` as its own hooks would (it is not
+    registered in the engine): what summary hooks count (``stats["passed"]``, ...)."""
+
+    def __init__(self, config, reporter):
+        self.config = config
+        self.tr = reporter
+
+    def pytest_runtest_logreport(self, report):
+        res = self.config.hook.pytest_report_teststatus(report=report, config=self.config)
+        if res:
+            compat.add_stats(self.tr, res[0], [report])
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            compat.add_stats(self.tr, "error", [report])
+        elif report.skipped:
+            compat.add_stats(self.tr, "skipped", [report])
+
+    def pytest_deselected(self, items):
+        compat.add_stats(self.tr, "deselected", items)
+
+    def pytest_warning_recorded(self, warning_message, nodeid):
+        self.tr.pytest_warning_recorded(warning_message, nodeid)
