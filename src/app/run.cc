@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <type_traits>
 #include <unordered_map>
 
 #include "app/context.h"
@@ -219,7 +220,12 @@ void add_repeats(const WholeCollections& whole, Suite& suite, const discovery::P
 
 }  // namespace
 
-Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
+namespace {
+
+// A mutable `found` gives up its node ids (its items keep empty ones): no copy of every id
+// when the caller has no further use for them.
+template <class Found>
+Suite make_suite(const RunContext& ctx, Found& found) {
   Suite suite;
   suite.errors = found.errors;
   for (const auto& s : ctx.node_selects) suite.selects[s.substr(0, s.find("::"))].push_back(s);
@@ -230,7 +236,7 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
   const WholeCollections whole(ctx);
   // pytest's collection order, so fifo and --collect-only list what pytest lists.
   for (std::size_t idx : found.collection_order) {
-    const auto& f = found.files[idx];
+    auto& f = found.files[idx];
     if (f.error) {
       // pytest shows where the file broke; discovery's message is the bare reason.
       base::CollectionError e = *f.error;
@@ -241,15 +247,26 @@ Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) {
     scheduler::ModuleInput m{f.rel_path, {}};
     add_repeats(whole, suite, f);
     auto sel = suite.selects.find(f.rel_path);
-    for (const auto& it : f.items)
-      if ((sel == suite.selects.end() || selected_by(it.node_id, sel->second)) && (!filter || filter->selects(it)))
+    for (auto& it : f.items) {
+      if ((sel != suite.selects.end() && !selected_by(it.node_id, sel->second)) || (filter && !filter->selects(it)))
+        continue;
+      if constexpr (std::is_const_v<Found>)
         m.tests.push_back({it.node_id});
+      else
+        m.tests.push_back({std::move(it.node_id)});
+    }
     // A module without statically visible tests still goes to a worker unless an argument
     // selected other tests in it: runtime collection is the truth (inherited, generated tests).
     if (!m.tests.empty() || sel == suite.selects.end()) suite.modules.push_back(std::move(m));
   }
   return suite;
 }
+
+}  // namespace
+
+Suite build_suite(const RunContext& ctx, const discovery::Discovery& found) { return make_suite(ctx, found); }
+
+Suite build_suite(const RunContext& ctx, discovery::Discovery&& found) { return make_suite(ctx, found); }
 
 bool node_ids_overlap(std::string_view a, std::string_view b) { return base::ids_overlap(a, b); }
 
@@ -331,7 +348,7 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
     if (opts.show_markers) return show_listing(*pool.executor);
   }
 
-  auto suite = build_suite(ctx, found);
+  auto suite = build_suite(ctx, std::move(found));
   if (needs_workers && opts.show_fixtures && !opts.collect_only) {
     // pytest's --fixtures collects, lists and runs nothing. The pytest engine's worker
     // collects the suite itself, as pytest does; the native one lists what it collected.

@@ -61,6 +61,8 @@ struct Suite {
   std::vector<ModuleRepeat> repeats;                        ///< duplicate arguments' extra collections
 };
 Suite build_suite(const RunContext& ctx, const discovery::Discovery& found);
+/// The same, moving the node ids out of `found` instead of copying them.
+Suite build_suite(const RunContext& ctx, discovery::Discovery&& found);
 
 /// Asks a running session to stop (Ctrl-C / SIGTERM / SIGHUP: `signal` names it in the
 /// summary). Async-signal-safe.

@@ -28,6 +28,10 @@ Session::Session(const RunContext& ctx, store::HistoryStore& db, std::vector<sch
 }
 
 base::Status Session::restrict_to_shard() {
+  auto spec = shard_spec();
+  if (!spec.ok()) return spec.error();
+  // Without a shard every module is this job's: no history to load, no copy to make.
+  if (!spec.value()) return base::ok_status();
   scheduler::History history;
   auto recorded = m_db.history(planning_environment(m_ctx));
   history.test_seconds = std::move(recorded.test_seconds);
@@ -37,7 +41,7 @@ base::Status Session::restrict_to_shard() {
   std::string name;
   auto mine = shard_modules(history, po, name);
   if (!mine.ok()) return mine.error();
-  m_modules = std::move(mine).value();
+  if (mine.value()) m_modules = std::move(*mine.value());
   m_static_total = 0;
   for (const auto& m : m_modules) m_static_total += m.tests.size();
   return base::ok_status();
@@ -103,17 +107,14 @@ std::vector<scheduler::Batch> Session::repeat_batches(const std::vector<schedule
   return out;
 }
 
-base::Result<std::vector<scheduler::ModuleInput>> Session::shard_modules(const scheduler::History& history,
-                                                                         const scheduler::PlanOptions& po,
-                                                                         std::string& schedule_name) {
-  const auto& o = m_ctx.opts;
+base::Result<std::optional<scheduler::ShardSpec>> Session::shard_spec() const {
   auto env = [](std::string_view name) -> std::optional<std::string> {
     const char* v = std::getenv(std::string(name).c_str());
     return v ? std::optional<std::string>(v) : std::nullopt;
   };
   std::optional<scheduler::ShardSpec> shard;
-  if (!o.shard.empty()) {
-    auto s = scheduler::parse_shard_spec(o.shard);
+  if (!m_ctx.opts.shard.empty()) {
+    auto s = scheduler::parse_shard_spec(m_ctx.opts.shard);
     if (!s.ok()) return s.error();
     shard = s.value();
   } else {
@@ -121,20 +122,28 @@ base::Result<std::vector<scheduler::ModuleInput>> Session::shard_modules(const s
     if (!s.ok()) return s.error();
     shard = s.value();
   }
-  std::vector<scheduler::ModuleInput> mine = m_modules;
-  if (shard && shard->count > 1) {
-    auto parts = scheduler::partition_shards(m_modules, history, po, shard->count);
-    mine = scheduler::select_shard(m_modules, parts.shards[static_cast<std::size_t>(shard->index)]);
-    schedule_name += ", shard " + scheduler::to_string(*shard);
+  if (shard && shard->count <= 1) shard.reset();
+  return shard;
+}
+
+base::Result<std::optional<std::vector<scheduler::ModuleInput>>> Session::shard_modules(
+    const scheduler::History& history, const scheduler::PlanOptions& po, std::string& schedule_name) {
+  auto shard = shard_spec();
+  if (!shard.ok()) return shard.error();
+  std::optional<std::vector<scheduler::ModuleInput>> share;
+  if (shard.value()) {
+    auto parts = scheduler::partition_shards(m_modules, history, po, shard.value()->count);
+    share = scheduler::select_shard(m_modules, parts.shards[static_cast<std::size_t>(shard.value()->index)]);
+    schedule_name += ", shard " + scheduler::to_string(*shard.value());
   }
-  for (const auto& m : mine) {
+  for (const auto& m : share ? *share : m_modules) {
     // A module only partly in this shard (or selection) must send its test list.
     if (m.tests.size() < m_full_counts[m.module] && !m_selects.count(m.module)) {
       auto& sel = m_selects[m.module];
       for (const auto& t : m.tests) sel.push_back(t.node_id);
     }
   }
-  return mine;
+  return share;
 }
 
 base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
@@ -150,11 +159,12 @@ base::Result<scheduler::Plan> Session::make_plan(std::string& schedule_name) {
   schedule_name = o.schedule.empty() ? "history" : o.schedule;
   po.schedule = schedule_name == "fifo" ? scheduler::Schedule::fifo : scheduler::Schedule::history;
 
-  auto mine = shard_modules(history, po, schedule_name);
-  if (!mine.ok()) return mine.error();
-  auto plan = scheduler::make_plan(mine.value(), history, po);
+  auto share = shard_modules(history, po, schedule_name);
+  if (!share.ok()) return share.error();
+  const auto& mine = share.value() ? *share.value() : m_modules;
+  auto plan = scheduler::make_plan(mine, history, po);
   apply_selects(plan);
-  for (auto& b : repeat_batches(mine.value())) plan.batches.push_back(std::move(b));
+  for (auto& b : repeat_batches(mine)) plan.batches.push_back(std::move(b));
   order_by_cache(plan, history, po.workers);
   if (!o.continue_on_collection_errors) {
     // An import error that persists interrupts the run before any test has run, as in pytest.

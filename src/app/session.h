@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "exec/executor.h"
 #include "report/reporter.h"
 #include "scheduler/plan.h"
+#include "scheduler/shard.h"
 #include "store/history_store.h"
 
 namespace fastest::app {
@@ -45,11 +47,13 @@ class Session {
 
  private:
   base::Result<scheduler::Plan> make_plan(std::string& schedule_name);
-  /// This job's modules: all of them, or --shard's (or the CI environment's) share; a
-  /// module only partly included gets its test list in m_selects.
-  base::Result<std::vector<scheduler::ModuleInput>> shard_modules(const scheduler::History& history,
-                                                                  const scheduler::PlanOptions& po,
-                                                                  std::string& schedule_name);
+  /// --shard's (or the CI environment's) shard; nullopt when this job runs everything.
+  base::Result<std::optional<scheduler::ShardSpec>> shard_spec() const;
+  /// This job's modules: nullopt for all of m_modules (not copied), or --shard's (or the
+  /// CI environment's) share; a module only partly included gets its test list in m_selects.
+  base::Result<std::optional<std::vector<scheduler::ModuleInput>>> shard_modules(const scheduler::History& history,
+                                                                                 const scheduler::PlanOptions& po,
+                                                                                 std::string& schedule_name);
   /// --collect-only: keep only this job's share of the modules (--shard or CI environment).
   base::Status restrict_to_shard();
   void apply_selects(scheduler::Plan& plan) const;

@@ -32,18 +32,29 @@ std::u32string decode(std::string_view s) {
   return out;
 }
 
+char32_t code_point(char c) { return static_cast<unsigned char>(c); }
+char32_t code_point(char32_t c) { return c; }
+
+bool is_ascii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
 // Matches the set starting at pattern[p] == '['. Returns false in `closed` when the
 // '[' has no closing ']' (Python then treats it as a literal '[').
-bool match_set(const std::u32string& pat, std::size_t& p, char32_t ch, bool& closed) {
+// Text is a sequence of code points: a u32string, or a string_view of ASCII bytes.
+template <class Text>
+bool match_set(const Text& pat, std::size_t& p, char32_t ch, bool& closed) {
   std::size_t i = p + 1;
   bool negate = false;
-  if (i < pat.size() && pat[i] == U'!') negate = true, ++i;
+  if (i < pat.size() && pat[i] == '!') negate = true, ++i;
   std::size_t first = i;
   bool hit = false;
-  while (i < pat.size() && (pat[i] != U']' || i == first)) {
-    char32_t lo = pat[i], hi = lo;
-    if (i + 2 < pat.size() && pat[i + 1] == U'-' && pat[i + 2] != U']') {
-      hi = pat[i + 2];
+  while (i < pat.size() && (pat[i] != ']' || i == first)) {
+    char32_t lo = code_point(pat[i]), hi = lo;
+    if (i + 2 < pat.size() && pat[i + 1] == '-' && pat[i + 2] != ']') {
+      hi = code_point(pat[i + 2]);
       i += 3;
     } else {
       ++i;
@@ -56,31 +67,30 @@ bool match_set(const std::u32string& pat, std::size_t& p, char32_t ch, bool& clo
   return hit != negate;
 }
 
-}  // namespace
-
-bool fnmatch(std::string_view name_utf8, std::string_view pattern_utf8) {
-  const std::u32string name = decode(name_utf8), pat = decode(pattern_utf8);
+template <class Text>
+bool match(const Text& name, const Text& pat) {
+  const std::size_t none = static_cast<std::size_t>(-1);
   std::size_t n = 0, p = 0;
-  std::size_t star_p = std::u32string::npos, star_n = 0;
+  std::size_t star_p = none, star_n = 0;
   while (n < name.size()) {
-    if (p < pat.size() && pat[p] == U'*') {
+    if (p < pat.size() && pat[p] == '*') {
       star_p = ++p;
       star_n = n;
       continue;
     }
     if (p < pat.size()) {
-      if (pat[p] == U'?') {
+      if (pat[p] == '?') {
         ++p, ++n;
         continue;
       }
-      if (pat[p] == U'[') {
+      if (pat[p] == '[') {
         std::size_t q = p;
         bool closed = true;
-        if (match_set(pat, q, name[n], closed)) {
+        if (match_set(pat, q, code_point(name[n]), closed)) {
           p = q, ++n;
           continue;
         }
-        if (!closed && name[n] == U'[') {
+        if (!closed && name[n] == '[') {
           ++p, ++n;
           continue;
         }
@@ -89,12 +99,21 @@ bool fnmatch(std::string_view name_utf8, std::string_view pattern_utf8) {
         continue;
       }
     }
-    if (star_p == std::u32string::npos) return false;
+    if (star_p == none) return false;
     p = star_p;
     n = ++star_n;
   }
-  while (p < pat.size() && pat[p] == U'*') ++p;
+  while (p < pat.size() && pat[p] == '*') ++p;
   return p == pat.size();
+}
+
+}  // namespace
+
+bool fnmatch(std::string_view name_utf8, std::string_view pattern_utf8) {
+  // ASCII bytes are their own code points: match them in place (the walk asks this for
+  // every file; decoding allocated two strings per call).
+  if (is_ascii(name_utf8) && is_ascii(pattern_utf8)) return match(name_utf8, pattern_utf8);
+  return match(decode(name_utf8), decode(pattern_utf8));
 }
 
 bool fnmatch_ex(std::string_view pattern, std::string_view path) {

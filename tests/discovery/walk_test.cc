@@ -34,6 +34,17 @@ TEST(DiscoveryFnmatch, PythonSemantics) {
   EXPECT_TRUE(fnmatch("", "*"));
 }
 
+TEST(DiscoveryFnmatch, NonAsciiTextMatchesByCodePointAsciiInPlace) {
+  // ASCII names and patterns are matched on their bytes, anything else on code points:
+  // both must give Python's answers.
+  EXPECT_TRUE(fnmatch("t\xC3\xA9.py", "t[\xC3\xA0-\xC3\xAA].py"));  // a range of code points
+  EXPECT_FALSE(fnmatch("t\xC3\xA9.py", "t[a-z].py"));
+  EXPECT_TRUE(fnmatch("t\xC3\xA9.py", "t[!a].py"));  // one character, not two bytes
+  EXPECT_FALSE(fnmatch("tb.py", "t[\xC3\xA0-\xC3\xAA].py"));
+  EXPECT_TRUE(fnmatch("tb.py", "t[!\xC3\xA9].py"));
+  EXPECT_TRUE(fnmatch("x/\xC3\xA9/test_a.py", "*/test_*.py"));
+}
+
 TEST(DiscoveryWalk, PythonFilesOrderAndNorecursedirs) {
   TempTree t;
   for (const char* f : {"tests/test_b.py", "tests/a/test_a.py", "tests/a_test.py", "tests/helper.py",
