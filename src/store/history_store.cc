@@ -161,8 +161,6 @@ Statements::Statements(SQLite::Database& db)
                  "FROM nodes n LEFT JOIN test_stats s ON s.node = n.id"),
       data_version(db, "PRAGMA data_version"),
       count_nodes(db, "SELECT max(id) FROM nodes"),  // an upper bound of the count, from the b-tree end
-      estimates(db, "SELECT node, estimate_s FROM test_stats WHERE timed > 0 ORDER BY node"),
-      node_ids(db, "SELECT id, node_id FROM nodes ORDER BY id"),
       get_module_stats(db, "SELECT n, recent FROM module_stats WHERE file = ?"),
       upsert_module_stats(db,
                           "INSERT OR REPLACE INTO module_stats (file, n, estimate_s, last_s, last_run_uuid, "

@@ -6,10 +6,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -32,7 +35,7 @@ struct Statements {
   SQLite::Statement insert_run, get_run, finish_run, run_work, run_count;
   SQLite::Statement insert_node, insert_nodes, max_node, insert_result, insert_results, upsert_stat, upsert_stats,
       results_of_run;
-  SQLite::Statement load_nodes, data_version, count_nodes, estimates, node_ids;
+  SQLite::Statement load_nodes, data_version, count_nodes;
   SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
   SQLite::Statement module_overheads, slowest_tests, flaky_tests, module_sums, recent_runs, batches;
   SQLite::Statement insert_attempt, insert_repeat, append_sample, append_samples;
@@ -129,11 +132,27 @@ inline std::optional<double> column_micros(const SQLite::Column& c) {
 }
 
 /// A column read back from an untrusted file as seconds: nullopt unless finite and sane.
-inline std::optional<double> column_seconds(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  const double v = c.getDouble();
+/// A statement prepared on the raw handle, for the few hot loops where SQLite::Column's
+/// per-read shared_ptr copy shows; finalized when it goes out of scope.
+using RawStatement = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
+inline RawStatement prepare_raw(sqlite3* db, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v3(db, sql, -1, 0, &st, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    throw std::runtime_error(std::string(sql) + ": " + sqlite3_errmsg(db));
+  }
+  return RawStatement(st, sqlite3_finalize);
+}
+
+/// A stored duration as read: nullopt for values no writer stores (NaN, negative, > a week).
+inline std::optional<double> clean_estimate(double v) {
   if (!std::isfinite(v) || v < 0 || v > k_week_s) return std::nullopt;
   return v;
+}
+
+inline std::optional<double> column_seconds(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return clean_estimate(c.getDouble());
 }
 
 inline base::Error db_error(const std::string& what, const std::exception& e) {
