@@ -157,6 +157,7 @@ class Collector(ParametrizeMixin):
         self.python_files = _ini_list(config, "python_files", ["test_*.py", "*_test.py"])
         self.usefixtures_ini = _ini_list(config, "usefixtures", [])
         self._conftests = {}  # abs dir -> Level or None
+        self._conftest_errors = {}  # abs dir -> CollectError of its conftest
         self._initial = False
         self._chains = {}  # abs dir -> Chain
         self._module_hooks = []
@@ -176,6 +177,17 @@ class Collector(ParametrizeMixin):
         chain = parent.extend(level) if level is not None else parent
         self._chains[absdir] = chain
         return chain
+
+    def load_session_conftests(self, paths):
+        """Every conftest of the collected tree (the controller's list, pytest's load
+        order), as pytest's collection walk has loaded them all before
+        ``pytest_collection_modifyitems``. A conftest that fails is kept as the error of
+        the batches under its directory, where pytest's collection reports it."""
+        for path in paths:
+            try:
+                self.dir_chain(os.path.dirname(path))
+            except CollectError:
+                pass
 
     def load_initial_conftests(self, absdir):
         """Start-up: the conftests from rootdir down to ``absdir``; an error is fatal."""
@@ -203,6 +215,17 @@ class Collector(ParametrizeMixin):
     def _conftest_level(self, absdir):
         if absdir in self._conftests:
             return self._conftests[absdir]
+        failed = self._conftest_errors.get(absdir)
+        if failed is not None:
+            raise failed
+        try:
+            return self._load_conftest_level(absdir)
+        except CollectError as e:
+            # Imported (and failed) once, as in pytest; every batch below reports it.
+            self._conftest_errors[absdir] = e
+            raise
+
+    def _load_conftest_level(self, absdir):
         path = os.path.join(absdir, "conftest.py")
         level = None
         if os.path.isfile(path) and self._conftest_allowed(absdir):

@@ -39,6 +39,30 @@ def call_hook(fn, **available):
     return fn(**{n: available[n] for n in names if n in available})
 
 
+def _impl_opts(fn):
+    """pluggy's ``@pytest.hookimpl(...)`` options of an implementation (``pytest_impl``),
+    or the legacy ``@pytest.mark.tryfirst``/``trylast`` marks."""
+    opts = getattr(fn, "pytest_impl", None)
+    if isinstance(opts, dict):
+        return bool(opts.get("tryfirst")), bool(opts.get("trylast"))
+    marks = {getattr(m, "name", None) for m in getattr(fn, "pytestmark", None) or ()}
+    return "tryfirst" in marks, "trylast" in marks
+
+
+def hook_call_order(modules, name):
+    """The implementations of hook ``name`` among ``modules`` (registration order) in
+    pluggy's call order: ``tryfirst`` ones, then the others, then ``trylast`` ones, each
+    group last registered first."""
+    first, middle, last = [], [], []
+    for mod in reversed(modules):
+        fn = getattr(mod, name, None)
+        if fn is None or not callable(fn):
+            continue
+        tryfirst, trylast = _impl_opts(fn)
+        (first if tryfirst else last if trylast else middle).append(fn)
+    return first + middle + last
+
+
 class _Group:
     def __init__(self, parser, name):
         self._parser = parser

@@ -70,7 +70,8 @@ def eval_xfail(run, item):
 def eval_condition(run, item, mark, condition):
     if isinstance(condition, str):
         g = {"os": os, "sys": sys, "platform": platform, "config": run.config}
-        for _, mod in run.conftests:
+        # item.ihook: the plugins' and the conftests above the item only.
+        for mod in run.conftest_modules_for(item):
             ns = getattr(mod, "pytest_markeval_namespace", None)
             if ns is not None:
                 try:

@@ -329,6 +329,11 @@ class Run:
                 except Exception:
                     pass
 
+    def session_hook_modules(self):
+        """``-p``/``pytest_plugins`` plugins, then every conftest loaded, in registration
+        order: what ``config.hook`` calls (no path filter)."""
+        return self.hook_plugins + [m for d, m in self.conftests]
+
     def conftest_modules_for(self, item):
         """``-p``/``pytest_plugins`` plugins, then the conftests above ``item``."""
         path = str(item.path)
@@ -519,6 +524,9 @@ class Run:
         _filters_mutated()
         self.deselected = []
         try:
+            session_conftests = msg.get("conftests")
+            if session_conftests:
+                self.collector.load_session_conftests(session_conftests)
             if ignore.is_ignored(self, module):
                 wcm.__exit__(None, None, None)
                 self.capture.stop()
@@ -657,14 +665,15 @@ class Run:
               "import_s": import_s})
 
     def _modify_items(self, mnode, items):
-        from .hooks import call_hook
-        hooks = [getattr(m, "pytest_collection_modifyitems", None)
-                 for m in self.conftest_modules_for(mnode)]
-        hooks = [h for h in hooks if h is not None]
+        from .hooks import call_hook, hook_call_order
+        # config.hook, not the module's ihook: every conftest loaded (the whole tree's,
+        # see load_session_conftests) modifies this batch's items, as pytest's do the
+        # session's.
+        hooks = hook_call_order(self.session_hook_modules(), "pytest_collection_modifyitems")
         if not hooks:
             return items
         items = list(items)
-        for h in reversed(hooks):
+        for h in hooks:
             call_hook(h, session=self.session, config=self.config, items=items)
         self._runtest_hooks = None
         return items
@@ -673,10 +682,8 @@ class Run:
         cache = item.module_node.hooks
         hooks = cache.get(name)
         if hooks is None:
-            hooks = [getattr(m, name) for m in self.conftest_modules_for(item)
-                     if getattr(m, name, None) is not None]
-            hooks.reverse()
-            cache[name] = hooks
+            from .hooks import hook_call_order
+            hooks = cache[name] = hook_call_order(self.conftest_modules_for(item), name)
         return hooks
 
     def _package_of(self, module):

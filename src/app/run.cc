@@ -344,6 +344,9 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
       return ExitCode::internal_error;
     }
     timer.mark("engine");
+    std::vector<std::string> conftests;
+    for (const auto& c : found.conftests) conftests.push_back(c.abs_path.string());
+    pool.executor->set_conftests(std::move(conftests));
     // pytest's --markers lists and exits before any collection.
     if (opts.show_markers) return show_listing(*pool.executor);
   }

@@ -130,6 +130,7 @@ struct Executor::Slot {
   int index;
   std::unique_ptr<WorkerProcess> proc{};
   std::int64_t current_origin = -1;  ///< origin of the batch this slot runs
+  pid_t told_conftests = 0;          ///< the worker that was sent the session's conftests
 
   /// hold_last: a batch whose last test waits in the worker until the next `run` (or
   /// `shutdown`) tells it what follows (docs/protocol.md, "Holding back a batch's last test").
@@ -789,7 +790,10 @@ void Executor::Slot::serve() {
     emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
     // A failed send means the worker has gone; what it wrote before (a `fatal` answering
     // its config) is still in the pipe, so read on: run_batch tells a fatal from a crash.
-    (void)proc->send(encode_run(item->id, item->module, item->select, item->collect_only, item->first, item->attempts));
+    const bool tell = !ex.m_conftests.empty() && proc->pid() != told_conftests;
+    if (tell) told_conftests = proc->pid();
+    (void)proc->send(encode_run(item->id, item->module, item->select, item->collect_only, item->first, item->attempts,
+                                tell ? ex.m_conftests : std::vector<std::string>{}));
     BatchState bs;
     std::string lost_reason;
     BatchEnd end = run_batch(*item, bs, lost_reason);

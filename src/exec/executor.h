@@ -108,6 +108,12 @@ class Executor {
   /// of the start-up are held until run() delivers them.
   void start();
 
+  /// Every conftest.py the session's collection loads (absolute paths, pytest's load order):
+  /// each worker is told them with its first batch, so that its session-wide hooks
+  /// (pytest_collection_modifyitems, pytest_sessionfinish) are every conftest's, as in
+  /// pytest. Call before run().
+  void set_conftests(std::vector<std::string> paths) { m_conftests = std::move(paths); }
+
   /// Runs `items` (dispatch order) and calls `on_event` for each event on this thread.
   /// Returns when everything ran, or after request_stop(). Once per executor.
   void run(std::vector<WorkItem> items, const std::function<void(const Event&)>& on_event);
@@ -145,6 +151,7 @@ class Executor {
   struct Slot;
   void slot_loop(int slot, Shared& shared);
   ExecOptions m_opts;
+  std::vector<std::string> m_conftests;
   const base::Clock& m_clock;
   std::atomic<bool> m_stop{false};
   std::atomic<bool> m_interrupted{false};

@@ -424,10 +424,12 @@ std::string encode_config(const WorkerConfig& cfg) {
 
 std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select,
                        bool collect_only, const std::vector<std::string>& first,
-                       const std::vector<std::pair<std::string, int>>& attempts) {
+                       const std::vector<std::pair<std::string, int>>& attempts,
+                       const std::vector<std::string>& conftests) {
   json j = {{"t", "run"}, {"batch", batch}, {"module", std::string(module)}, {"select", select}};
   if (collect_only) j["collect_only"] = true;
   if (!first.empty()) j["first"] = first;
+  if (!conftests.empty()) j["conftests"] = conftests;
   if (!attempts.empty()) {
     json a = json::object();
     for (const auto& [id, n] : attempts) a[id] = n;

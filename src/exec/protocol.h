@@ -111,9 +111,12 @@ std::string encode_config(const WorkerConfig& cfg);
 /// `collect_only`: the worker reports `collected` and `batch_done` without running anything.
 /// `first`: node-id prefixes to run before the batch's other tests (--ff, --nf).
 /// `attempts`: node id -> failed attempts it already had (a test rerun after a crash).
+/// `conftests`: absolute paths of every conftest.py the session's collection loads (sent in
+/// a worker's first `run` only; empty: the field is left out).
 std::string encode_run(std::int64_t batch, std::string_view module, const std::vector<std::string>& select,
                        bool collect_only = false, const std::vector<std::string>& first = {},
-                       const std::vector<std::pair<std::string, int>>& attempts = {});
+                       const std::vector<std::pair<std::string, int>>& attempts = {},
+                       const std::vector<std::string>& conftests = {});
 /// `stop`: the run was cut short (-x, --maxfail, an interrupt, another worker's `fatal`): a
 /// held test is not started, only what is set up is torn down. `interrupted`: the cut was
 /// an interrupt (Ctrl-C, SIGTERM): pytest_sessionfinish gets pytest's status 2.
