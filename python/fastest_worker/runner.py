@@ -779,10 +779,17 @@ class Run:
 
     def _session_end_hooks(self):
         """pytest_sessionfinish then pytest_unconfigure (last registered first), after
-        the session scope ended, as in an xdist worker; failures as text."""
+        the session scope ended, as in an xdist worker. Returns (warnings, fatal): an
+        exception out of either hook is pytest's uncaught error (its traceback, exit 1;
+        ``pytest.exit(returncode=N)``: ``Exit: msg``, exit N), the first one as a
+        ``startup.Fatal``; a hook's other implementations are not called after it
+        (pluggy), the next hook is (pytest's ``finally``)."""
         from .hooks import call_hook
+        from .startup import Fatal
         errors = []
+        fatal = None
         status = 1 if self.session.testsfailed else 0
+        exit_t = compat.outcome_types()[3]
         for name, kwargs in (("pytest_sessionfinish", {"session": self.session,
                                                        "exitstatus": status}),
                              ("pytest_unconfigure", {"config": self.config})):
@@ -792,9 +799,19 @@ class Run:
                     continue
                 try:
                     call_hook(fn, **kwargs)
+                except KeyboardInterrupt:
+                    raise
                 except BaseException as e:  # noqa: B902 - reported, shutdown goes on
-                    errors.append(report.format_failure(e, self.config.rootdir_str))
-        return errors
+                    if isinstance(e, exit_t):
+                        code = getattr(e, "returncode", None)
+                        if code is None:
+                            errors.append(report.format_failure(e, self.config.rootdir_str))
+                        elif fatal is None:
+                            fatal = Fatal(int(code), "%s: %s\n" % (type(e).__name__, e))
+                    elif fatal is None:
+                        fatal = Fatal(1, report.format_exception(e) + "\n")
+                    break
+        return errors, fatal
 
     def teardown_all(self):
         """Before a ``fatal``: every scope torn down, as pytest's session finish does."""
@@ -809,8 +826,10 @@ class Run:
         if self.live_log is not None:
             self.live_log.when = "sessionfinish"
         errors = [self._teardown_scope(idx) for idx in (3, 2, 1, 0)]
+        fatal = None
         if self.configured:
-            errors += self._session_end_hooks()
+            more, fatal = self._session_end_hooks()
+            errors += more
         if self.live_log is not None and self.live_log.sections:
             self.ch.queue({"t": "info", "text": "".join(
                 report.sep("-", "live log " + when) + "\n" + text
@@ -822,6 +841,9 @@ class Run:
             if err is not None:
                 self.ch.send({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
                               "message": err.lstrip("\n"), "filename": "", "lineno": 0})
+        if fatal is not None:
+            self.ch.send({"t": "fatal", "exit_code": fatal.exit_code, "message": fatal.message,
+                          "when": "sessionfinish"})
         self.ch.flush()
         self.capture.close()
         self.tmp.cleanup()

@@ -622,9 +622,12 @@ struct Executor::Slot {
         double left = deadline - ex.m_clock.now_seconds();
         st = left > 0 ? proc->read(msg, left, err) : ReadStatus::timeout;
         // What the session's end prints (--fixtures, --markers of an idle worker,
-        // --setup-show's session teardown lines) and its warnings (session fixtures' teardown).
-        if (st == ReadStatus::message && (msg.type == MessageType::info || msg.type == MessageType::warning ||
-                                          msg.type == MessageType::terminal_summary)) {
+        // --setup-show's session teardown lines), its warnings (session fixtures' teardown),
+        // the pytest engine's terminal summary and a raising pytest_sessionfinish /
+        // pytest_unconfigure (`fatal`: pytest's exit 1).
+        if (st == ReadStatus::message &&
+            (msg.type == MessageType::info || msg.type == MessageType::warning ||
+             msg.type == MessageType::terminal_summary || msg.type == MessageType::fatal)) {
           BatchState none;
           on_message(msg, WorkItem{}, none);
         }

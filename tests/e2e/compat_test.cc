@@ -76,6 +76,26 @@ TEST_F(HookErrors, ReportHeaderIsAnInternalErrorUnlessQuiet) {
   }
 }
 
+// pytest: an exception out of pytest_sessionfinish / pytest_unconfigure escapes pytest.main,
+// so Python prints its traceback and the exit status is 1 (pytest.exit(returncode=N): N).
+TEST_F(HookErrors, SessionFinishIsPytestsUncaughtErrorExitOne) {
+  const std::vector<std::pair<std::string, std::string>> cases = {{"sessionfinish", "RuntimeError: finish boom\n"},
+                                                                  {"unconfigure", "RuntimeError: unconfigure boom\n"}};
+  for (const auto& [variant, want] : cases) {
+    auto r = run_with(variant);
+    EXPECT_EQ(r.exit_code, 1) << variant << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr("Traceback (most recent call last):\n")) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("conftest.py\", line 2, in pytest_")) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(want)) << r.err;
+    // Two workers, one session as pytest shows it: the traceback once.
+    EXPECT_EQ(r.err.find("Traceback"), r.err.rfind("Traceback")) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("4 passed")) << r.out;
+  }
+  auto e = run_with("sessionfinish_exit");
+  EXPECT_EQ(e.exit_code, 7) << e.out << e.err;
+  EXPECT_THAT(e.err, HasSubstr("Exit: finish exit\n")) << e.err;
+}
+
 // pytest 7.2.1's duplicate arguments: a file argument collects the module afresh, node ids of
 // functions share items, a directory walk skips what an earlier walk collected unless
 // --keep-duplicates (counts measured with pytest; fixture dup_args: 3 + 3 tests).
