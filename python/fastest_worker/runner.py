@@ -78,7 +78,8 @@ class Run:
         self.base_chain = fx.Chain([self.builtins_level, self.plugins_level])
         self.collector = Collector(config, self.base_chain, self)
         self.scope_fins = [[], [], [], []]  # session, package, module, class
-        self.package_dir = None
+        self.package_fins = {}  # package dir -> finalizers of its package-scoped fixtures
+        self._is_package = {}
         self.class_key = None
         self.item_finalizers = []
         self.holders = {}
@@ -493,10 +494,45 @@ class Run:
             self.item_finalizers.append(fd.finish)
         elif idx == 3 and not isinstance(item.parent, Class):
             self.item_finalizers.append(fd.finish)
-        elif idx == 0 or (idx == 1 and self.package_dir is None):
-            self.scope_fins[0].append(fd.finish)
+        elif idx == 1:
+            pkg = self._fixture_package(fd, item)
+            if pkg is None:
+                self.scope_fins[0].append(fd.finish)
+            else:
+                self.package_fins.setdefault(pkg, []).append(fd.finish)
         else:
             self.scope_fins[idx].append(fd.finish)
+
+    def _fixture_package(self, fd, item):
+        """pytest's get_scope_package: a package-scoped fixture belongs to the package
+        whose ``__init__.py`` is in the directory that defined it (its conftest's), when
+        the item is inside it; else to the session (defined in a root or non-package
+        conftest, a plugin or a test module)."""
+        if not fd.baseid:
+            return None
+        d = os.path.join(self.config.rootdir_str, fd.baseid)
+        is_pkg = self._is_package.get(d)
+        if is_pkg is None:
+            is_pkg = self._is_package[d] = os.path.isfile(os.path.join(d, "__init__.py"))
+        if is_pkg and str(item.path).startswith(d + os.sep):
+            return d
+        return None
+
+    def _leave_packages(self, module):
+        """Tears down the package fixtures of every package ``module`` is not in, innermost
+        first, as pytest's setup state does when the next item is outside them; the first
+        failure's text or None."""
+        path = os.path.join(self.config.rootdir_str, module) if module is not None else ""
+        left = sorted((d for d in self.package_fins if not path.startswith(d + os.sep)),
+                      key=len, reverse=True)
+        first = None
+        for d in left:
+            err = fx.run_finalizers(self.package_fins.pop(d))
+            if first is None:
+                first = err
+        if first is not None:
+            return report.format_failure(first, self.config.rootdir_str)
+        return None
 
     # ------------------------------------------------------------ batches
 
@@ -507,10 +543,8 @@ class Run:
         send = self.ch.send
         t0 = perf_counter()
         self._restore_process_state()
-        pkg = self._package_of(module)
-        if pkg != self.package_dir:
-            err = self._teardown_scope(1)
-            self.package_dir = pkg
+        if self.package_fins:
+            err = self._leave_packages(module)
             if err is not None:
                 send({"t": "warning", "batch": batch, "nodeid": "", "category": "TeardownError",
                       "message": err.lstrip("\n"), "filename": "", "lineno": 0})
@@ -686,12 +720,6 @@ class Run:
             hooks = cache[name] = hook_call_order(self.conftest_modules_for(item), name)
         return hooks
 
-    def _package_of(self, module):
-        d = os.path.dirname(os.path.join(self.config.rootdir_str, module))
-        if os.path.isfile(os.path.join(d, "__init__.py")):
-            return d
-        return None
-
     def _select(self, items, select):
         """The batch's share of the items, less what ``--deselect``, ``-k`` and ``-m``
         deselect (in pytest's order; those are kept in ``self.deselected``)."""
@@ -772,6 +800,8 @@ class Run:
               "reports": doctests.skip_reports(self.collector, module)})
 
     def _teardown_scope(self, idx):
+        if idx == 1:
+            return self._leave_packages(None)
         first = fx.run_finalizers(self.scope_fins[idx])
         if first is not None:
             return report.format_failure(first, self.config.rootdir_str)
