@@ -80,7 +80,9 @@ class EventSink {
         // (module fixtures, every frame's encoding, transfer and decoding) is recorded
         // as its fixture time, so the module's estimate is the bar the timeline shows.
         const double beyond = ev.time_s - st.second - ev.import_s - m_work_in[ev.batch];
-        m_costs.push_back({ev.module, 0, ev.worker, ev.import_s, std::max(0.0, beyond)});
+        const auto slice = m_slice_of.find(ev.origin);
+        m_costs.push_back(
+            {ev.module, slice == m_slice_of.end() ? 0 : slice->second, ev.worker, ev.import_s, std::max(0.0, beyond)});
         for (auto& r : m_reporters) r->on_batch_done(ev.module, ev.batch);
         if (m_flush.at_batch_end(m_pending.size())) flush();
         break;
@@ -159,6 +161,8 @@ class EventSink {
   /// --quarantine: these tests' failures are reported but do not fail the run.
   void set_quarantine(std::set<std::string> ids) { m_quarantine = std::move(ids); }
   void set_static_count(std::int64_t batch, std::size_t n) { m_static_of[batch] = n; }
+  /// The plan's slice index of a batch (a module's cost rows are keyed by it).
+  void set_slice(std::int64_t batch, int slice) { m_slice_of[batch] = slice; }
 
   void flush() {
     if (m_run < 0) return;
@@ -315,6 +319,7 @@ class EventSink {
   std::size_t m_expected;
   int m_maxfail;
   std::map<std::int64_t, std::size_t> m_static_of;
+  std::map<std::int64_t, int> m_slice_of;
   std::vector<base::TestResult> m_pending;
   std::vector<base::TestResult> m_attempts;  ///< failed attempts (reruns) not recorded yet
   std::map<std::string, int> m_reran;        ///< node id -> its last failed attempt's number
@@ -521,6 +526,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     auto& b = plan->batches[i];
     sink.set_static_count(static_cast<std::int64_t>(i), b.select.empty() ? m_full_counts[b.module] : b.select.size());
     sink.expect_collection(static_cast<std::int64_t>(i));
+    sink.set_slice(static_cast<std::int64_t>(i), b.slice);
     items.push_back({.id = static_cast<std::int64_t>(i),
                      .module = b.module,
                      .select = std::move(b.select),

@@ -61,6 +61,20 @@ TEST(History, SecondRunStartsTheLongestModuleFirst) {
   EXPECT_NE(r.out.find("predicted"), std::string::npos) << r.out;
 }
 
+TEST(History, EverySliceOfASplitModuleRecordsItsOwnCost) {
+  FixtureProject p("split_module");
+  ASSERT_EQ(p.run({"-n", "2"}).exit_code, 0);
+  // Run 1 measured the big module's import: run 2 splits it over both workers, and each
+  // slice's import and overhead is a row of its own (one used to overwrite the other).
+  auto r = p.run({"-n", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string last = "(SELECT max(id) FROM runs)";
+  ASSERT_EQ(query(p.db(), "SELECT count(*) FROM batches WHERE module = 'tests/test_big.py' AND run = " + last), "2|\n");
+  EXPECT_EQ(query(p.db(), "SELECT slice FROM module_costs WHERE file = 'tests/test_big.py' AND run = " + last +
+                              " ORDER BY slice"),
+            "0|\n1|\n");
+}
+
 TEST(History, FifoKeepsFileOrder) {
   FixtureProject p("many_modules");
   ASSERT_EQ(p.run({"-n", "1"}).exit_code, 0);
