@@ -329,11 +329,19 @@ void TerminalReporter::sort_by_collection_order() {
     auto it = m_module_rank.find(node_id.substr(0, node_id.find("::")));
     return it == m_module_rank.end() ? m_module_rank.size() : it->second;
   };
-  auto by_module = [&](const base::TestResult& a, const base::TestResult& b) {
-    return rank(a.node_id) < rank(b.node_id);
-  };
-  for (auto* v : {&m_failed, &m_passed, &m_skipped, &m_xfailed, &m_xpassed})
-    std::stable_sort(v->begin(), v->end(), by_module);
+  // Each result's rank once (not a substring and a hash per comparison: 10,000 passes
+  // made this a visible share of the controller's CPU), then a stable sort of the ranks.
+  std::vector<std::pair<std::size_t, std::size_t>> keys;  // (rank, position)
+  for (auto* v : {&m_failed, &m_passed, &m_skipped, &m_xfailed, &m_xpassed}) {
+    keys.clear();
+    for (std::size_t i = 0; i < v->size(); ++i) keys.emplace_back(rank((*v)[i].node_id), i);
+    if (std::is_sorted(keys.begin(), keys.end())) continue;
+    std::stable_sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<base::TestResult> sorted;
+    sorted.reserve(v->size());
+    for (const auto& k : keys) sorted.push_back(std::move((*v)[k.second]));
+    *v = std::move(sorted);
+  }
   auto key = [&](const ErrorEntry& e) {
     return std::make_pair(e.title.rfind("ERROR collecting ", 0) == 0 ? 0 : 1, rank(e.node_id));
   };
