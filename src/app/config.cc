@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
@@ -52,6 +53,23 @@ base::Error toml_error(const fs::path& p, const toml::parse_error& e) {
                                                       std::to_string(e.source().begin.column) + ")");
 }
 
+/// A TOML scalar as pytest 7.2 gives it (load_config_dict_from_file: `str(v)` of what
+/// tomllib read, so `true` is "True", `3` is "3", `1.5` is "1.5"); nullopt for a table.
+std::optional<std::string> toml_scalar_text(const toml::node& v) {
+  if (auto s = v.value_exact<std::string>()) return *s;
+  if (auto b = v.value_exact<bool>()) return std::string(*b ? "True" : "False");
+  if (auto i = v.value_exact<std::int64_t>()) return std::to_string(*i);
+  if (auto d = v.value_exact<double>()) {
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, *d);
+    std::string text(buf, res.ptr);
+    // Python's repr of a float always shows it is one.
+    if (text.find_first_of(".en") == std::string::npos) text += ".0";
+    return text;
+  }
+  return std::nullopt;
+}
+
 void read_toml_options(const toml::table& opts, IniConfig& cfg) {
   for (auto& [k, v] : opts) {
     std::string key(k.str());
@@ -59,15 +77,9 @@ void read_toml_options(const toml::table& opts, IniConfig& cfg) {
     if (auto* arr = v.as_array()) {
       cfg.arrays.insert(key);
       for (auto& el : *arr)
-        if (auto s = el.value<std::string>()) out.push_back(*s);
-    } else if (auto s = v.value<std::string>()) {
-      out.push_back(*s);
-    } else if (auto b = v.value<bool>()) {
-      out.push_back(*b ? "true" : "false");
-    } else if (auto n = v.value<double>()) {
-      std::ostringstream ss;
-      ss << *n;
-      out.push_back(ss.str());
+        if (auto s = toml_scalar_text(el)) out.push_back(std::move(*s));
+    } else if (auto s = toml_scalar_text(v)) {
+      out.push_back(std::move(*s));
     }
   }
 }

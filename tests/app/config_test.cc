@@ -53,6 +53,21 @@ TEST_F(ConfigTest, PyprojectArraysAreLists) {
   EXPECT_EQ(c->list("testpaths"), (std::vector<std::string>{"tests"}));
 }
 
+// pytest 7.2's load_config_dict_from_file keeps `str(v)` of each TOML scalar: an untyped
+// getini of `true` is 'True' (measured), of `3` is '3' (toml++ had read 3 as a bool).
+TEST_F(ConfigTest, PyprojectScalarsAreWhatPytestsStrGives) {
+  write("sub/pyproject.toml",
+        "[tool.pytest.ini_options]\nflag = true\noff = false\nnum = 3\nratio = 1.5\nwhole = 2.0\nname = 'x'\n");
+  auto c = resolve_config({m_root / "sub" / "tests"}, m_root, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->list("flag"), (std::vector<std::string>{"True"}));
+  EXPECT_EQ(c->list("off"), (std::vector<std::string>{"False"}));
+  EXPECT_EQ(c->list("num"), (std::vector<std::string>{"3"}));
+  EXPECT_EQ(c->list("ratio"), (std::vector<std::string>{"1.5"}));
+  EXPECT_EQ(c->list("whole"), (std::vector<std::string>{"2.0"}));
+  EXPECT_EQ(c->list("name"), (std::vector<std::string>{"x"}));
+}
+
 TEST_F(ConfigTest, MalformedFilesNameFileAndLine) {
   write("tox.ini", "[pytest]\nthis line has no separator\n");
   auto c = resolve_config({m_root / "sub"}, m_root, {});
