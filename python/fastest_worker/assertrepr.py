@@ -198,13 +198,54 @@ def _compare_eq(left, right):
     elif _isdict(left) and _isdict(right):
         expl = _compare_dict(left, right)
     if _isiterable(left) and _isiterable(right):
-        if verbose:
-            expl.append("Full diff:")
-            expl.extend(line.rstrip() for line in ndiff(pprint.pformat(right).splitlines(),
-                                                         pprint.pformat(left).splitlines()))
-        else:
-            expl.append("Use -v to get more diff")
+        expl.extend(_full_diff(left, right))
     return expl
+
+
+def _running_on_ci():
+    """pytest's running_on_ci(): the full diff is shown there whatever the verbosity."""
+    import os
+    return "CI" in os.environ or "BUILD_NUMBER" in os.environ
+
+
+class _AlwaysDispatching(pprint.PrettyPrinter):
+    """A pretty printer that lays out every container it knows over lines, fitting or not
+    (the layout pytest re-formats with when the two sides' line counts differ)."""
+
+    def _format(self, obj, stream, indent, allowance, context, level):
+        p = self._dispatch.get(type(obj).__repr__, None)
+        if p is None or id(obj) in context:
+            return pprint.PrettyPrinter._format(self, obj, stream, indent, allowance, context,
+                                                level)
+        context[id(obj)] = 1
+        p(self, obj, stream, indent, allowance, context, level + 1)
+        del context[id(obj)]
+
+
+def _own_line_brackets(lines):
+    """The opening and closing bracket of a multi-line layout on lines of their own."""
+    opening = lines[0][:1]
+    if opening in ("(", "[", "{"):
+        lines[:] = [opening, " " + lines[0][1:]] + lines[1:]
+    closing = lines[-1][-1:]
+    if closing in (")", "]", "}"):
+        lines[:] = lines[:-1] + [lines[-1][:-1] + ",", closing]
+
+
+def _full_diff(left, right):
+    """pytest's _compare_eq_iterable: the ndiff of both sides' pretty forms (expected
+    first), unless quiet and not on CI."""
+    if verbose <= 0 and not _running_on_ci():
+        return ["Use -v to get more diff"]
+    lf = pprint.pformat(left).splitlines()
+    rf = pprint.pformat(right).splitlines()
+    if len(lf) != len(rf):
+        lf = _AlwaysDispatching().pformat(left).splitlines()
+        rf = _AlwaysDispatching().pformat(right).splitlines()
+    if len(lf) > 1 or len(rf) > 1:
+        _own_line_brackets(lf)
+        _own_line_brackets(rf)
+    return ["Full diff:"] + [line.rstrip() for line in ndiff(rf, lf)]
 
 
 def _notin_text(term, text):
@@ -246,10 +287,26 @@ def _is_literal(src, value):
         return False
 
 
+_subscripts = {}
+
+
+def _subscript(src):
+    """pytest's rewriter explains ``x[k]`` by its value alone (no ``where`` line)."""
+    known = _subscripts.get(src)
+    if known is None:
+        import ast
+        try:
+            known = isinstance(ast.parse(src.strip(), mode="eval").body, ast.Subscript)
+        except (SyntaxError, ValueError):
+            known = False
+        _subscripts[src] = known
+    return known
+
+
 def _where(pairs):
     out = []
     for src, value in pairs:
-        if src is None or _is_literal(src, value) or src.isidentifier():
+        if src is None or _is_literal(src, value) or src.isidentifier() or _subscript(src):
             continue
         try:
             shown = saferepr(value)
@@ -267,14 +324,51 @@ def _with_msg(msg, text):
     return "%s\n%s" % (msg, text)
 
 
+def _full_repr(obj):
+    """``-vv``: the whole repr (pytest's saferepr_unlimited)."""
+    try:
+        return repr(obj)
+    except BaseException as e:  # noqa: B902
+        return _repr_failure(e, obj)
+
+
+_MAX_LINES = 8
+_MAX_CHARS = 8 * 80
+
+
+def _truncate(lines):
+    """pytest's assertion truncation (below -vv, not on CI): at most 8 lines and 640
+    characters of the explanation (its first line included), the last one kept ending in
+    ``...``, then how many lines were hidden."""
+    if len(lines) <= _MAX_LINES and len("".join(lines)) <= _MAX_CHARS:
+        return lines
+    kept = lines[:_MAX_LINES]
+    if len("".join(kept)) > _MAX_CHARS:
+        count = 0
+        for i, line in enumerate(kept):
+            if count + len(line) > _MAX_CHARS:
+                break
+            count += len(line)
+        last = kept[i][:_MAX_CHARS - count] if kept[i] else kept[i]
+        kept = kept[:i] + [last]
+    kept[-1] += "..."
+    hidden = len(lines) - len(kept) + 1
+    return kept + ["", "...Full output truncated (%d line%s hidden), use '-vv' to show"
+                   % (hidden, "" if hidden == 1 else "s")]
+
+
 def compare(op, left, right, msg, lsrc, rsrc):
     detail = explain_compare(op, left, right)
     if detail:
-        width = (80 - 15 - len(op) - 2) // 2
-        if verbose:
-            width = None
-        head = "assert %s %s %s" % (saferepr(left, width), op, saferepr(right, width))
-        lines = [head] + ["  " + d for d in detail]
+        if verbose > 1:
+            head = "%s %s %s" % (_full_repr(left), op, _full_repr(right))
+        else:
+            width = (80 - 15 - len(op) - 2) // 2
+            head = "%s %s %s" % (saferepr(left, width), op, saferepr(right, width))
+        expl = [head] + detail
+        if verbose < 2 and not _running_on_ci():
+            expl = _truncate(expl)
+        lines = ["assert " + expl[0]] + ["  " + d for d in expl[1:]]
     else:
         lines = ["assert %s %s %s" % (saferepr(left), op, saferepr(right))]
         lines.extend(_where([(lsrc, left), (rsrc, right)]))

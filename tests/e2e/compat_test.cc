@@ -179,6 +179,37 @@ TEST(FailureText, SectionsAndShortSummaryAsPytest) {
   }
 }
 
+/// The `E` lines of a run's output.
+std::string e_lines(const std::string& out) {
+  std::string lines;
+  std::size_t at = 0;
+  while (at < out.size()) {
+    std::size_t end = out.find('\n', at);
+    if (end == std::string::npos) end = out.size();
+    if (out.compare(at, 2, "E ") == 0) lines.append(out, at, end - at + 1);
+    at = end + 1;
+  }
+  return lines;
+}
+
+// pytest 7.2.1's assertion explanations: "Use -v to get more diff" below -v, the full
+// diff at -v (or on CI: $CI / $BUILD_NUMBER set), explanations cut at 8 lines / 640
+// characters below -vv unless on CI, whole reprs at -vv, no `where` line for a subscript,
+// and pytest.register_assert_rewrite'd helper modules explained like test modules.
+TEST(FailureText, AssertionExplanationsAsPytest) {
+  FixtureProject p("failure_text");
+  for (const char* ci : {"env -u CI -u BUILD_NUMBER", "CI=1"})
+    for (const char* v : {"-q", "-v", "-vv"}) {
+      const std::string args = std::string(" -p no:cacheprovider ") + v + " test_explain.py";
+      const std::string want =
+          e_lines(output_of(p.dir(), std::string(ci) + " " + shell_quote(test_python()) + " -m pytest" + args));
+      auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", v, "test_explain.py"}, ci);
+      EXPECT_EQ(r.exit_code, 1) << r.err;
+      ASSERT_THAT(want, HasSubstr("E  ")) << want;
+      EXPECT_EQ(e_lines(r.out), want) << ci << " " << v;
+    }
+}
+
 // --lf --lfnf=none with nothing failed last time: pytest deselects every item (exit 5).
 TEST(CacheOptionsCompat, LastFailedNoFailuresNoneDeselectsEverything) {
   FixtureProject p("dup_args");
