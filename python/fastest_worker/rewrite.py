@@ -33,6 +33,7 @@ class RewriteFinder(importlib.abc.MetaPathFinder):
         self.patterns = patterns
         self.cache_dir = cache_dir
         self._busy = False
+        self.marked = set()  # pytest.register_assert_rewrite names, plugin modules
 
     def _wanted(self, filename):
         if filename == "conftest.py":
@@ -42,11 +43,32 @@ class RewriteFinder(importlib.abc.MetaPathFinder):
                 return True
         return False
 
+    def is_marked(self, name):
+        """pytest's _is_marked_for_rewrite: the name or a submodule of it was marked."""
+        marked = self.marked
+        if not marked:
+            return False
+        if name in marked:
+            return True
+        parts = name.split(".")
+        return any(".".join(parts[:i]) in marked for i in range(1, len(parts)))
+
+    def mark_rewrite(self, *names):
+        """pytest's AssertionRewritingHook.mark_rewrite: those modules (and their
+        submodules) are rewritten when imported; one imported already is warned about."""
+        already = [n for n in names if n in sys.modules and n not in self.marked
+                   and "PYTEST_DONT_REWRITE" not in (getattr(sys.modules[n], "__doc__", "") or "")
+                   and not isinstance(getattr(sys.modules[n], "__loader__", None), RewriteLoader)]
+        self.marked.update(names)
+        for name in already:
+            _warn_already_imported(name)
+
     def find_spec(self, name, path=None, target=None):
         if self._busy:
             return None
         base = name.rpartition(".")[2] + ".py"
-        if not self._wanted(base):
+        marked = self.is_marked(name)
+        if not marked and not self._wanted(base):
             return None
         self._busy = True
         try:
@@ -56,7 +78,7 @@ class RewriteFinder(importlib.abc.MetaPathFinder):
         if spec is None or spec.origin is None or not isinstance(
                 spec.loader, importlib.machinery.SourceFileLoader):
             return None
-        if os.path.basename(spec.origin) != base:
+        if not marked and os.path.basename(spec.origin) != base:
             return None
         spec.loader = RewriteLoader(spec.name, spec.origin, self.cache_dir)
         return spec
@@ -361,6 +383,31 @@ def _set_loc_tree(node, loc):
 
 
 _installed = None
+
+
+def _warn_already_imported(name):
+    """pytest's PytestAssertRewriteWarning for a module marked after its import."""
+    category = getattr(sys.modules.get("pytest"), "PytestAssertRewriteWarning", UserWarning)
+    warnings.warn(category("Module already imported so cannot be rewritten: %s" % name),
+                  stacklevel=4)
+
+
+def register_assert_rewrite(*names):
+    """``pytest.register_assert_rewrite`` in the native engine (pytest's checks)."""
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError("expected module names as *args, got: {!r}".format(names))
+    if _installed is not None:
+        _installed.mark_rewrite(*names)
+
+
+def serve_register_assert_rewrite(pytest_module):
+    """Once the user's code imported pytest: its register_assert_rewrite marks modules
+    for the harness's rewriter (pytest's own looks for pytest's import hook)."""
+    pytest_module.register_assert_rewrite = register_assert_rewrite
+    assertion = sys.modules.get("_pytest.assertion")
+    if assertion is not None:
+        assertion.register_assert_rewrite = register_assert_rewrite
 
 
 def install(config):

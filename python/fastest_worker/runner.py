@@ -210,6 +210,9 @@ class Run:
             return
         if name in _BUILTIN_PLUGIN_MODULES or name.startswith("_pytest."):
             return  # pytest's own plugins are built into the harness
+        from . import rewrite
+        if rewrite._installed is not None:
+            rewrite._installed.mark_rewrite(name)  # pytest rewrites plugin modules too
         try:
             pmod = importlib.import_module(name)
         except Exception as e:
@@ -283,7 +286,10 @@ class Run:
         fx.bump_generation()
 
     def on_pytest_imported(self, pytest_module):
-        """pytest was just imported by user code: plugins, markers, mark config."""
+        """pytest was just imported by user code: plugins, markers, mark config,
+        register_assert_rewrite."""
+        from . import rewrite
+        rewrite.serve_register_assert_rewrite(pytest_module)
         if not self.plugins_loaded:
             self.load_entry_point_plugins()
         structures = sys.modules.get("_pytest.mark.structures")

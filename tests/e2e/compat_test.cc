@@ -200,10 +200,11 @@ TEST(FailureText, AssertionExplanationsAsPytest) {
   FixtureProject p("failure_text");
   for (const char* ci : {"env -u CI -u BUILD_NUMBER", "CI=1"})
     for (const char* v : {"-q", "-v", "-vv"}) {
-      const std::string args = std::string(" -p no:cacheprovider ") + v + " test_explain.py";
+      const std::string args = std::string(" -p no:cacheprovider ") + v + " test_explain.py test_helpers.py";
       const std::string want =
           e_lines(output_of(p.dir(), std::string(ci) + " " + shell_quote(test_python()) + " -m pytest" + args));
-      auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", v, "test_explain.py"}, ci);
+      auto r = p.run(
+          {"-n", "1", "--engine", "native", "-p", "no:cacheprovider", v, "test_explain.py", "test_helpers.py"}, ci);
       EXPECT_EQ(r.exit_code, 1) << r.err;
       ASSERT_THAT(want, HasSubstr("E  ")) << want;
       EXPECT_EQ(e_lines(r.out), want) << ci << " " << v;
