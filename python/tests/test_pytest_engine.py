@@ -44,9 +44,12 @@ class Agreement(EngineCase):
             env=self.env(PYENGINE_EVENTS=self.events("engine")))
         self.assertEqual(rc, 0, err)
         self.assertEqual(set(outcomes(w.frames).values()), {"passed"}, outcomes(w.frames))
+        # pkg/conftest.py's pytest_runtest_setup is not called for test_d_pytester's
+        # tests, which run after that conftest was loaded (item.ihook per path).
         self.assertEqual(self.read_events("engine"), [
-            "session setup", "package setup", "test_p1", "package teardown",
-            "package setup", "test_p2", "package teardown", "session teardown"])
+            "pkg hook setup test_p1", "session setup", "package setup", "test_p1",
+            "package teardown", "pkg hook setup test_p2", "package setup", "test_p2",
+            "package teardown", "session teardown"])
 
     def test_held_last_test_runs_when_the_next_batch_is_known(self):
         w = self.worker()

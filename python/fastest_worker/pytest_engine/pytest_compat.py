@@ -323,3 +323,33 @@ class terminal_writing_to:
 def add_stats(reporter, category, items):
     """What the terminal reporter's own hooks add to its ``stats``."""
     reporter._add_stats(category, items)
+
+
+class HookProxyCache:
+    """``session.gethookproxy(path)`` answered once per path (``item.ihook`` asks it about
+    a dozen times per test: a ``stat`` of the path, a set difference and, when some
+    conftest does not apply there, a new proxy whose subset hook callers are built again
+    on each call). The answer only changes when a plugin is registered (a conftest, whose
+    hooks apply below its directory, or any plugin, which subset callers built before
+    would miss): ``clear()`` then."""
+
+    def __init__(self, session):
+        self.proxies = {}
+        self.orig = getattr(session, "gethookproxy", None)
+        if self.orig is not None:
+            session.gethookproxy = self.gethookproxy
+
+    def gethookproxy(self, fspath):
+        try:
+            return self.proxies[fspath]
+        except (KeyError, TypeError):
+            pass
+        proxy = self.orig(fspath)
+        try:
+            self.proxies[fspath] = proxy
+        except TypeError:
+            pass
+        return proxy
+
+    def clear(self):
+        self.proxies.clear()

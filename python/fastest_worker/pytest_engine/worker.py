@@ -66,6 +66,10 @@ class _Reporter:
     def pytest_warning_recorded(self, warning_message, when, nodeid, location):
         self.engine.on_warning(warning_message, nodeid)
 
+    def pytest_plugin_registered(self, plugin, manager):
+        if self.engine.hook_proxies is not None:
+            self.engine.hook_proxies.clear()
+
 
 def _selected(nodeid, prefixes):
     if not prefixes:
@@ -110,6 +114,7 @@ class Engine:
         self.shown = None  # the --setup-show buffer
         self.live = None  # live_log.LiveLog
         self.summary = None  # summary.Summary
+        self.hook_proxies = None  # pytest_compat.HookProxyCache
         self.tests_run = 0  # results sent: the controller shows an idle worker's summary last
 
     # ------------------------------------------------------------ start-up
@@ -131,6 +136,7 @@ class Engine:
         sink = open(os.devnull, "w", encoding="utf-8")
         self.sink = sink
         self.session = self._guarded(lambda: self.pytest.Session.from_config(self.config))
+        self.hook_proxies = compat.HookProxyCache(self.session)
         old = sys.stdout
         # The terminal reporter is created in pytest_configure and writes to the
         # sys.stdout of that moment: give it a sink, so it stays registered for the
