@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -489,9 +490,13 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   header.lower_bound_s = plan->lower_bound_s;
   header.engine = m_ctx.engine;
   for (const auto& b : plan->batches) header.batch_costs.push_back(b.cost_s);
-  // Files that failed statically are reported first anyway; then the modules in order.
-  for (const auto& e : m_errors) header.module_order.push_back(e.file);
-  for (const auto& m : m_modules) header.module_order.push_back(m.module);
+  // pytest lists collection errors in collection order: a file that failed to parse sits
+  // among the modules (walk errors, such as a missing path, come first).
+  for (const auto& e : m_errors)
+    if (std::find(m_order.begin(), m_order.end(), e.file) == m_order.end()) header.module_order.push_back(e.file);
+  header.module_order.insert(header.module_order.end(), m_order.begin(), m_order.end());
+  if (m_order.empty())
+    for (const auto& m : m_modules) header.module_order.push_back(m.module);
   for (auto& r : reporters.all) r->on_start(header);
   for (const auto& n : m_ctx.notes) std::fprintf(stderr, "fastest: %s\n", n.c_str());
   // pytest does not run anything when collection failed (unless told to go on).

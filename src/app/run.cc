@@ -237,6 +237,7 @@ Suite make_suite(const RunContext& ctx, Found& found) {
   // pytest's collection order, so fifo and --collect-only list what pytest lists.
   for (std::size_t idx : found.collection_order) {
     auto& f = found.files[idx];
+    suite.order.push_back(f.rel_path);
     if (f.error) {
       // pytest shows where the file broke; discovery's message is the bare reason.
       base::CollectionError e = *f.error;
@@ -376,6 +377,7 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
   Session session(ctx, db, std::move(suite.modules), std::move(suite.errors), std::move(suite.selects));
   session.use_pool(pool.executor.get());
   session.set_repeats(std::move(suite.repeats));
+  session.set_collection_order(std::move(suite.order));
   timer.mark("plan");
   ExitCode code = opts.collect_only && opts.static_collect ? session.collect_static()
                   : opts.collect_only                      ? session.collect_runtime(g_executor)

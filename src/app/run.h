@@ -59,6 +59,7 @@ struct Suite {
   std::vector<base::CollectionError> errors;
   std::map<std::string, std::vector<std::string>> selects;  ///< module -> node ids given as arguments
   std::vector<ModuleRepeat> repeats;                        ///< duplicate arguments' extra collections
+  std::vector<std::string> order;  ///< every walked file (modules and files that failed) in collection order
 };
 Suite build_suite(const RunContext& ctx, const discovery::Discovery& found);
 /// The same, moving the node ids out of `found` instead of copying them.

@@ -44,6 +44,8 @@ class Session {
   void use_pool(exec::Executor* pool) { m_pool = pool; }
   /// Duplicate arguments' extra collections (run.h Suite::repeats): each one more batch.
   void set_repeats(std::vector<ModuleRepeat> repeats) { m_repeats = std::move(repeats); }
+  /// Suite::order: where the files that failed statically sit among the modules.
+  void set_collection_order(std::vector<std::string> order) { m_order = std::move(order); }
 
  private:
   base::Result<scheduler::Plan> make_plan(std::string& schedule_name);
@@ -80,6 +82,7 @@ class Session {
   std::size_t m_deselected = 0;                 ///< static tests --sw skipped (pytest: deselected)
   exec::Executor* m_pool = nullptr;
   std::vector<ModuleRepeat> m_repeats;
+  std::vector<std::string> m_order;
 };
 
 }  // namespace fastest::app

@@ -60,10 +60,11 @@ constexpr const char* k_pytest_summary_order =
     "FAILED test_y.py::test_y - assert 0\n"
     "FAILED sub/test_sub.py::test_s - assert 0\n"
     "ERROR test_b.py\n"
+    "ERROR test_bb_syntax.py\n"
     "ERROR test_z.py - RuntimeError: boom z\n"
     "ERROR test_a.py::test_e - ValueError: v\n"
     "ERROR test_c.py::test_t - ValueError: td\n"
-    "4 failed, 1 passed, 4 errors in ";
+    "4 failed, 1 passed, 5 errors in ";
 
 TEST(Reporting, ShortSummaryListsInPytestsCollectionOrder) {
   FixtureProject p("summary_order");
