@@ -232,12 +232,8 @@ void TerminalReporter::on_terminal_summary(const std::string& text, bool ran_tes
   // Every worker runs the hook with its own tests' stats. One that ran none would show
   // a section about nothing ("0 passed"): only when no worker ran a test. A section
   // that does not depend on the worker's tests (a fixed footer) comes once, as in pytest.
-  if (!ran_tests) {
-    if (m_idle_summary.empty()) m_idle_summary = text;
-    return;
-  }
-  if (std::find(m_terminal_summaries.begin(), m_terminal_summaries.end(), text) == m_terminal_summaries.end())
-    m_terminal_summaries.push_back(text);
+  auto& texts = ran_tests ? m_terminal_summaries : m_idle_summaries;
+  if (std::find(texts.begin(), texts.end(), text) == texts.end()) texts.push_back(text);
 }
 
 void TerminalReporter::on_collect_error(const base::CollectionError& e) {

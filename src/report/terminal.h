@@ -127,7 +127,7 @@ class TerminalReporter final : public Reporter {
   std::string m_python;
   std::vector<std::string> m_worker_lines;
   std::vector<std::string> m_terminal_summaries;  ///< distinct texts of workers that ran tests
-  std::string m_idle_summary;                     ///< the first text of a worker that ran none
+  std::vector<std::string> m_idle_summaries;      ///< distinct texts of workers that ran none
   std::size_t m_expected = 0, m_done = 0;
   std::map<std::string, std::string> m_module_letters;         ///< module -> letters not yet printed
   std::vector<base::TestResult> m_failed;                      ///< stats["failed"] (crashes and timeouts too)

@@ -388,8 +388,7 @@ void TerminalReporter::on_finish(const Summary& s) {
     if (!m_opts.junit_path.empty()) write(rule("generated xml file: " + m_opts.junit_path, '-'));
     // Plugins' pytest_terminal_summary sections: after junitxml's (registered at configure,
     // so called first) and before the durations (pytest's runner, registered first).
-    for (const auto& text : m_terminal_summaries) write(text);
-    if (m_terminal_summaries.empty()) write(m_idle_summary);
+    for (const auto& text : m_terminal_summaries.empty() ? m_idle_summaries : m_terminal_summaries) write(text);
     print_durations();
     print_short_summary();
     if (!s.quarantined.empty()) {

@@ -6,8 +6,8 @@ The controller prints pytest's own sections (ERRORS, FAILURES, warnings, PASSES,
 junitxml line, durations, the short summary) itself; what other implementations write
 (a conftest's ``terminalreporter.write_sep``, pytest-benchmark's table) is written
 here, at the worker's shutdown, into a buffer against the worker's own terminal
-reporter, and sent as one ``terminal_summary`` frame (docs/protocol.md, "The pytest
-engine"). The reporter's ``stats`` hold this worker's reports, as an xdist worker
+reporter, and sent as one ``terminal_summary`` frame per implementation
+(docs/protocol.md, "The pytest engine"). The reporter's ``stats`` hold this worker's reports, as an xdist worker
 would have them: each worker sees its own tests.
 """
 import io
@@ -35,32 +35,42 @@ class Summary:
     def __init__(self, config, reporter):
         self.config = config
         self.reporter = reporter  # pytest's real TerminalReporter (unregistered)
-        self.caller = None
+        self.callers = []  # one per implementation, in pluggy's call order
         if reporter is None or getattr(config.option, "no_summary", False):
             return
         pm = config.pluginmanager
         impls = pm.hook.pytest_terminal_summary.get_hookimpls()
-        own = {id(i.plugin): i.plugin for i in impls if _own(i)}
-        if all(_own(i) for i in impls):
+        kept = [i for i in impls if (getattr(i.function, "__module__", "") or "").startswith(_KEPT)]
+        others = [i for i in impls if not _own(i) and i not in kept]
+        if not others:
             return
-        self.caller = pm.subset_hook_caller("pytest_terminal_summary", list(own.values()))
+        # One caller per plugin, in pluggy's call order (the list's reverse): each one's
+        # text is its own frame, so the controller can drop a section another worker
+        # already sent (a conftest's footer) and keep the one only this worker has.
+        for impl in reversed(others):
+            drop = [i.plugin for i in impls if i.plugin is not impl.plugin and i not in kept]
+            self.callers.append(pm.subset_hook_caller("pytest_terminal_summary", drop))
         pm.register(_Stats(config, reporter), "fastest-summary-stats")
 
-    def text(self, exitstatus):
-        """What the other implementations write, or "" (none, or nothing written)."""
-        if self.caller is None or int(exitstatus) not in _SUMMARY_STATUSES:
-            return ""
-        buf = io.StringIO()
-        old = sys.stdout
-        # A print() in the hook lands where pytest's terminal would show it.
-        sys.stdout = buf
-        try:
-            with compat.terminal_writing_to(self.reporter, buf):
-                self.caller(terminalreporter=self.reporter, exitstatus=exitstatus, config=self.config)
-        finally:
-            if sys.stdout is buf:
-                sys.stdout = old
-        return buf.getvalue()
+    def texts(self, exitstatus):
+        """What each other implementation writes (empty ones left out)."""
+        if not self.callers or int(exitstatus) not in _SUMMARY_STATUSES:
+            return []
+        out = []
+        for caller in self.callers:
+            buf = io.StringIO()
+            old = sys.stdout
+            # A print() in the hook lands where pytest's terminal would show it.
+            sys.stdout = buf
+            try:
+                with compat.terminal_writing_to(self.reporter, buf):
+                    caller(terminalreporter=self.reporter, exitstatus=exitstatus, config=self.config)
+            finally:
+                if sys.stdout is buf:
+                    sys.stdout = old
+            if buf.getvalue():
+                out.append(buf.getvalue())
+        return out
 
 
 class _Stats:

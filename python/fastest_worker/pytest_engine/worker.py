@@ -651,13 +651,13 @@ class Engine:
         if self.summary is None:
             return
         try:
-            text = self.summary.text(exitstatus)
+            texts = self.summary.texts(exitstatus)
         except BaseException as e:  # noqa: B902 - as a raising pytest_sessionfinish
             self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
                            "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
                            "filename": "", "lineno": 0})
             return
-        if text:
+        for text in texts:
             self.ch.queue({"t": "terminal_summary", "text": text, "tests": self.tests_run})
 
     def _finish_session(self, exitstatus):
