@@ -216,6 +216,22 @@ TEST(LptPlan, DoesNotSplitWhenItWouldNotHelp) {
   EXPECT_EQ(plan.batches.size(), 2u);
 }
 
+TEST(LptPlan, DoesNotSplitForAMarginalGain) {
+  // The real suite's shape: the big module's cost is nearly all import and collection,
+  // which every slice pays again; two slices would gain 0.4 s on paper for 15 s more import.
+  Suite s = flat_suite({0.1, 0.1, 0.1});
+  ModuleInput big{"big.py", {}};
+  for (int i = 0; i < 4; ++i) {
+    big.tests.push_back({"big.py::test_" + std::to_string(i)});
+    s.history.test_seconds[big.tests.back().node_id] = 0.25;
+  }
+  s.history.module_overhead["big.py"] = 15.0;
+  s.modules.push_back(big);
+  Plan plan = make_plan(s.modules, s.history, with_workers(2));
+  for (const Batch& b : plan.batches) EXPECT_TRUE(b.select.empty()) << b.module;
+  EXPECT_DOUBLE_EQ(plan.predicted_makespan_s, 16.0);
+}
+
 TEST(LptPlan, OneWorkerNeverSplits) {
   Suite s;
   s.modules.push_back({"a.py", {{"a.py::x"}, {"a.py::y"}}});
