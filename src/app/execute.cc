@@ -345,8 +345,10 @@ class EventSink {
 
 namespace {
 
+/// `spent_s`: the session's seconds before the first batch (history, plan, header), which
+/// the run's actual makespan counts and the plan's simulation does not.
 store::RunInfo make_run_info(const RunContext& ctx, int workers, const std::string& schedule,
-                             const scheduler::Plan& plan) {
+                             const scheduler::Plan& plan, double spent_s) {
   const Options& o = ctx.opts;
   store::RunInfo info;
   info.git_commit = git_commit(ctx.ini.rootdir);
@@ -355,7 +357,7 @@ store::RunInfo make_run_info(const RunContext& ctx, int workers, const std::stri
   info.schedule = schedule;
   info.shard = o.shard;
   info.host = host_name();
-  info.predicted_makespan_s = plan.predicted_makespan_s;
+  info.predicted_makespan_s = plan.predicted_makespan_s + std::max(0.0, spent_s);
   info.lower_bound_s = plan.lower_bound_s;
   return info;
 }
@@ -521,7 +523,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     std::fprintf(stderr, "fastest: internal error: %s\n", main_py.error().message.c_str());
     return ExitCode::internal_error;
   }
-  auto run_id = m_db.begin_run(make_run_info(m_ctx, workers, schedule_name, plan.value()));
+  auto run_id = m_db.begin_run(make_run_info(m_ctx, workers, schedule_name, plan.value(), clock.now_seconds() - t0));
   std::int64_t rid = run_id.ok() ? run_id.value() : -1;
   sink.set_run(rid);
   if (reporters.json) reporters.json->set_run(json_run_info(o, m_db, rid));
