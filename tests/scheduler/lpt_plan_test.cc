@@ -27,6 +27,17 @@ Suite flat_suite(const std::vector<double>& module_costs) {
   return s;
 }
 
+// Appends big.py: `tests` tests of `seconds` each (its overhead is left to the caller).
+ModuleInput add_big_module(Suite& s, int tests, double seconds) {
+  ModuleInput big{"big.py", {}};
+  for (int i = 0; i < tests; ++i) {
+    big.tests.push_back({"big.py::test_" + std::to_string(i)});
+    s.history.test_seconds[big.tests.back().node_id] = seconds;
+  }
+  s.modules.push_back(big);
+  return big;
+}
+
 PlanOptions with_workers(int workers, Schedule schedule = Schedule::history) {
   PlanOptions o;
   o.workers = workers;
@@ -148,13 +159,8 @@ TEST(LptPlan, FifoKeepsFileOrderAndNeverSplits) {
 
 TEST(LptPlan, SplittingADominatingModuleLowersMakespanAndPaysOverheadPerSlice) {
   Suite s = flat_suite({1.0, 1.0});
-  ModuleInput big{"big.py", {}};
-  for (int i = 0; i < 8; ++i) {
-    big.tests.push_back({"big.py::test_" + std::to_string(i)});
-    s.history.test_seconds[big.tests.back().node_id] = 1.0;
-  }
+  const ModuleInput big = add_big_module(s, 8, 1.0);
   s.history.module_overhead["big.py"] = 0.5;
-  s.modules.push_back(big);
   PlanOptions no_split = with_workers(2);
   no_split.split_modules = false;
   Plan whole = make_plan(s.modules, s.history, no_split);
@@ -176,12 +182,7 @@ TEST(LptPlan, SplittingADominatingModuleLowersMakespanAndPaysOverheadPerSlice) {
 
 TEST(LptPlan, SlicesAreContiguousInFileOrder) {
   Suite s;
-  ModuleInput big{"big.py", {}};
-  for (int i = 0; i < 9; ++i) {
-    big.tests.push_back({"big.py::test_" + std::to_string(i)});
-    s.history.test_seconds[big.tests.back().node_id] = 1.0;
-  }
-  s.modules.push_back(big);
+  const ModuleInput big = add_big_module(s, 9, 1.0);
   s.history.module_overhead["big.py"] = 0.01;
   Plan plan = make_plan(s.modules, s.history, with_workers(3));
   ASSERT_EQ(plan.batches.size(), 3u);
@@ -196,12 +197,7 @@ TEST(LptPlan, SlicesAreContiguousInFileOrder) {
 
 TEST(LptPlan, DoesNotSplitAModuleWhoseImportCostWasNeverMeasured) {
   Suite s;
-  ModuleInput big{"big.py", {}};
-  for (int i = 0; i < 9; ++i) {
-    big.tests.push_back({"big.py::test_" + std::to_string(i)});
-    s.history.test_seconds[big.tests.back().node_id] = 1.0;
-  }
-  s.modules.push_back(big);
+  add_big_module(s, 9, 1.0);
   Plan plan = make_plan(s.modules, s.history, with_workers(3));
   ASSERT_EQ(plan.batches.size(), 1u);
   EXPECT_TRUE(plan.batches[0].select.empty());
@@ -220,13 +216,8 @@ TEST(LptPlan, DoesNotSplitForAMarginalGain) {
   // The real suite's shape: the big module's cost is nearly all import and collection,
   // which every slice pays again; two slices would gain 0.4 s on paper for 15 s more import.
   Suite s = flat_suite({0.1, 0.1, 0.1});
-  ModuleInput big{"big.py", {}};
-  for (int i = 0; i < 4; ++i) {
-    big.tests.push_back({"big.py::test_" + std::to_string(i)});
-    s.history.test_seconds[big.tests.back().node_id] = 0.25;
-  }
+  add_big_module(s, 4, 0.25);
   s.history.module_overhead["big.py"] = 15.0;
-  s.modules.push_back(big);
   Plan plan = make_plan(s.modules, s.history, with_workers(2));
   for (const Batch& b : plan.batches) EXPECT_TRUE(b.select.empty()) << b.module;
   EXPECT_DOUBLE_EQ(plan.predicted_makespan_s, 16.0);
