@@ -449,20 +449,6 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
   return eo;
 }
 
-ExitCode Session::abort_on_collection_errors(std::vector<std::unique_ptr<report::Reporter>>& reporters, double wall) {
-  report::Summary summary;
-  for (const auto& e : m_errors)
-    for (auto& r : reporters) r->on_collect_error(e);
-  summary.counts["error"] = static_cast<int>(m_errors.size());
-  summary.interrupted = true;
-  summary.interrupt_reason = "Interrupted: " + std::to_string(m_errors.size()) +
-                             (m_errors.size() == 1 ? " error" : " errors") + " during collection";
-  summary.wall_s = wall;
-  summary.exit_code = static_cast<int>(ExitCode::interrupted);
-  for (auto& r : reporters) r->on_finish(summary);
-  return ExitCode::interrupted;
-}
-
 ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>& interrupted,
                           const std::atomic<int>& signal) {
   const auto& o = m_ctx.opts;
@@ -501,11 +487,13 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     for (const auto& m : m_modules) header.module_order.push_back(m.module);
   for (auto& r : reporters.all) r->on_start(header);
   for (const auto& n : m_ctx.notes) std::fprintf(stderr, "fastest: %s\n", n.c_str());
-  // pytest does not run anything when collection failed (unless told to go on).
-  if (!m_errors.empty() && !o.continue_on_collection_errors)
-    return abort_on_collection_errors(reporters.all, clock.now_seconds() - t0);
+  // pytest does not run anything when collection failed (unless told to go on), but it
+  // collects everything first: after a file that fails to parse, every batch only
+  // collects, so the other modules' import errors are found and reported as pytest does.
+  const bool collect_only = !m_errors.empty() && !o.continue_on_collection_errors;
 
   EventSink sink(m_db, -1, reporters.all, planned, o.maxfail, clock);
+  if (collect_only) sink.collection_interrupted = true;
   sink.add_static_errors(m_errors.size());
   sink.add_deselected(m_deselected);
   if (o.stepwise) sink.set_stepwise(option_bool(o, "stepwise_skip").value_or(false));
@@ -537,7 +525,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     items.push_back({.id = static_cast<std::int64_t>(i),
                      .module = b.module,
                      .select = std::move(b.select),
-                     .first = std::move(b.first)});
+                     .first = std::move(b.first),
+                     .collect_only = collect_only});
   }
   sink.collection_check();
   std::unique_ptr<exec::Executor> own;

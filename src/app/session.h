@@ -69,7 +69,6 @@ class Session {
   void apply_last_failed();
   void apply_stepwise();
   void order_by_cache(scheduler::Plan& plan, const scheduler::History& history, int workers);
-  ExitCode abort_on_collection_errors(std::vector<std::unique_ptr<report::Reporter>>& reporters, double wall);
 
   const RunContext& m_ctx;
   store::HistoryStore& m_db;

@@ -77,6 +77,28 @@ TEST(Reporting, ShortSummaryListsInPytestsCollectionOrder) {
     }
 }
 
+// pytest collects every module before it stops on collection errors: a file that fails to
+// parse does not hide the other modules' import errors (pytest 7.2.1's text; nothing runs).
+constexpr const char* k_pytest_interrupted_summary =
+    "=========================== short test summary info ============================\n"
+    "ERROR test_b.py\n"
+    "ERROR test_bb_syntax.py\n"
+    "ERROR test_z.py - RuntimeError: boom z\n"
+    "!!!!!!!!!!!!!!!!!!! Interrupted: 3 errors during collection !!!!!!!!!!!!!!!!!!!!\n"
+    "3 errors in ";
+
+TEST(Reporting, AParseErrorStillCollectsTheOtherModulesAsPytestDoes) {
+  FixtureProject p("summary_order");
+  for (const char* engine : {"native", "pytest"})
+    for (const char* workers : {"1", "2"}) {
+      auto r = p.run({"-n", workers, "--engine", engine, "-q", "-p", "no:cacheprovider"});
+      EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+      EXPECT_THAT(r.out, HasSubstr(k_pytest_interrupted_summary)) << engine << " -n " << workers << "\n" << r.out;
+      EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
+      EXPECT_THAT(r.out, Not(HasSubstr("FAILED"))) << r.out;
+    }
+}
+
 TEST(CacheOptions, FailedFirstRunsTheFailedTestFirst) {
   FixtureProject p("report_cache");
   ASSERT_EQ(p.run({"-n", "1"}, "FASTEST_E2E_FAIL=a_last").exit_code, 1);
