@@ -12,7 +12,10 @@ base::Result<PlanningRecord> HistoryStore::planning_record(std::size_t count) co
     SQLite::Statement q(*m_impl->db,
                         "SELECT ru.predicted_makespan_s, min(b.start_s), max(b.end_s) FROM runs ru "
                         "JOIN batches b ON b.run = ru.id WHERE ru.ended_unix IS NOT NULL AND "
-                        "ru.predicted_makespan_s > 0 GROUP BY ru.id ORDER BY ru.started_unix DESC, ru.uuid DESC "
+                        // Only runs that ran their plan: one interrupted (collection errors,
+                        // Ctrl-C: exit 2) or refused ran a part of it, no test of the prediction.
+                        "ru.exit_status IN (0, 1) AND ru.predicted_makespan_s > 0 GROUP BY ru.id ORDER BY "
+                        "ru.started_unix DESC, ru.uuid DESC "
                         "LIMIT ?");
     q.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(count, INT64_MAX)));
     std::vector<double> startups, errors;

@@ -246,5 +246,27 @@ TEST(StoreRuns, LongMessagesAreClippedOnACharacterBoundary) {
   EXPECT_EQ(testing::query_int(raw, "SELECT length(CAST(message AS BLOB)) FROM results"), 4095);
 }
 
+// `fastest plan`'s "predictions were within X%": only runs that ran their plan count. A run
+// interrupted by collection errors (exit 2) ran a sliver of it: no test of the prediction.
+TEST(StorePlanningRecord, CountsOnlyRunsThatRanTheirPlan) {
+  auto s = std::move(HistoryStore::open_memory()).value();
+  auto record = [&](int exit_status, double predicted, double actual) {
+    RunInfo info;
+    info.predicted_makespan_s = predicted;
+    auto run = s->begin_run(info);
+    ASSERT_TRUE(run.ok());
+    const BatchSpan span{0, "tests/test_a.py", 0.5, 0.5 + actual, 3};
+    ASSERT_TRUE(s->record_batches(*run, std::span<const BatchSpan>(&span, 1)).ok());
+    ASSERT_TRUE(s->finish_run(*run, RunEnd{exit_status, actual, 0, 0, 0, 0}).ok());
+  };
+  record(0, 10.0, 11.0);  // 9% off
+  record(2, 10.0, 0.1);   // collection interrupted: 99x off, not counted
+  record(1, 10.0, 9.0);   // 11% off (a failing test is still a full run)
+  auto r = s->planning_record(10);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->runs, 2u);
+  EXPECT_LT(r->worst_error, 0.2);
+}
+
 }  // namespace
 }  // namespace fastest::store
