@@ -5,6 +5,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -97,6 +98,17 @@ TEST(Reporting, AParseErrorStillCollectsTheOtherModulesAsPytestDoes) {
       EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
       EXPECT_THAT(r.out, Not(HasSubstr("FAILED"))) << r.out;
     }
+}
+
+// pytest's cache entries that describe the whole run (lastfailed, nodeids) are the
+// controller's: a pytest-engine worker saw only its batches, and its sessionfinish wrote its
+// share over the run's list (which share won was a race).
+TEST(EnginePytest, WorkersDoNotWriteTheirShareOfLastfailed) {
+  FixtureProject p("summary_order");
+  auto r = p.run({"-n", "2", "--engine", "pytest", "-q", "--continue-on-collection-errors"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_FALSE(std::filesystem::exists(p.dir() / ".pytest_cache" / "v" / "cache" / "lastfailed")) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(p.dir() / ".pytest_cache" / "v" / "cache" / "nodeids")) << r.out;
 }
 
 TEST(CacheOptions, FailedFirstRunsTheFailedTestFirst) {

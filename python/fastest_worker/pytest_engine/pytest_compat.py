@@ -85,6 +85,22 @@ def do_configure(config):
     config._do_configure()
 
 
+# cacheprovider's plugins whose cache entries the controller keeps for the whole run
+# (``cache/lastfailed``, ``cache/nodeids``): a worker saw only its own batches, and its
+# write at sessionfinish would replace the run's list with its share (xdist's workers skip
+# the write through ``config.workerinput``, which this engine does not fake: plugins would
+# take the worker for an xdist one). Plugins' own ``config.cache`` keys are untouched.
+_CONTROLLER_CACHE_PLUGINS = ("lfplugin", "nfplugin")
+
+
+def drop_controller_cache_plugins(config):
+    pm = config.pluginmanager
+    for name in _CONTROLLER_CACHE_PLUGINS:
+        plugin = pm.get_plugin(name)
+        if plugin is not None:
+            pm.unregister(plugin, name)
+
+
 def ensure_unconfigure(config):
     config._ensure_unconfigure()
 

@@ -147,6 +147,7 @@ class Engine:
         finally:
             if sys.stdout is sink:
                 sys.stdout = old
+        compat.drop_controller_cache_plugins(self.config)
         self.live = live_log.LiveLog(self.config)
         self._guarded(lambda: self.config.hook.pytest_sessionstart(session=self.session))
         self.live.open()
