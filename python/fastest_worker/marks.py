@@ -14,6 +14,13 @@ class _MarkFail(Exception):
     """A mark that cannot be evaluated (pytest fails the setup with pytrace=False)."""
 
 
+def _during(cause, text):
+    """pytest fails inside the ``except``: its report chains the cause, shown as its
+    ``str()`` (the value style of pytrace=False), before the failure's text."""
+    return "%s\n\nDuring handling of the above exception, another exception occurred:\n%s" % (
+        cause, text)
+
+
 class _XfailNotRun(Exception):
     pass
 
@@ -83,20 +90,20 @@ def eval_condition(run, item, mark, condition):
         try:
             result = eval(compile(condition, "<%s condition>" % mark.name, "eval"), g)
         except SyntaxError as e:
-            raise _MarkFail("Error evaluating %r condition\n    %s\n    %s\nSyntaxError: "
-                            "invalid syntax" % (mark.name, condition,
-                                                " " * ((e.offset or 1) - 1) + "^"))
+            raise _MarkFail(_during(e, "Error evaluating %r condition\n    %s\n    %s\nSyntaxError: "
+                                    "invalid syntax" % (mark.name, condition,
+                                                        " " * ((e.offset or 1) - 1) + "^")))
         except Exception as e:
-            raise _MarkFail("Error evaluating %r condition\n    %s\n%s" % (
+            raise _MarkFail(_during(e, "Error evaluating %r condition\n    %s\n%s" % (
                 mark.name, condition, "".join(
-                    __import__("traceback").format_exception_only(type(e), e))))
+                    __import__("traceback").format_exception_only(type(e), e)))))
     else:
         try:
             result = bool(condition)
         except Exception as e:
-            raise _MarkFail("Error evaluating %r condition as a boolean\n%s" % (
+            raise _MarkFail(_during(e, "Error evaluating %r condition as a boolean\n%s" % (
                 mark.name, "".join(
-                    __import__("traceback").format_exception_only(type(e), e))))
+                    __import__("traceback").format_exception_only(type(e), e)))))
     reason = mark.kwargs.get("reason", None)
     if reason is None:
         if isinstance(condition, str):

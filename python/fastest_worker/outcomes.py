@@ -72,6 +72,8 @@ def failure_text(run, exc):
     if isinstance(exc, fx.FixtureLookupError):
         return exc.msg or str(exc)
     if isinstance(exc, failed_t) and not getattr(exc, "pytrace", True):
+        if report.Style.tbstyle == "line":
+            return "None"  # pytest's --tb=line prints str() of the missing crash line
         return str(getattr(exc, "msg", exc))
     try:
         return report.format_failure(exc, run.config.rootdir_str)
@@ -102,7 +104,9 @@ class UnitResult:
     addFailure = addError
 
     def addSkip(self, test, reason):
-        self.excinfo.append(compat.make_skip(reason))
+        e = compat.make_skip(reason)
+        e._use_item_location = True  # pytest's unittest plugin skips at the test's line
+        self.excinfo.append(e)
 
     def addExpectedFailure(self, test, err):
         e = _exc_from(err)
@@ -170,7 +174,9 @@ def _skip_reason(exc):
 
 
 def _first_line(exc):
-    if isinstance(exc, (_MarkFail, _PlainFailure)):
+    if isinstance(exc, _MarkFail) or _untraced_fail(exc):
+        return ""  # pytrace=False: a value-style report has no crash line (no " - message")
+    if isinstance(exc, _PlainFailure):
         return str(exc).split("\n", 1)[0]
     if isinstance(exc, fx.FixtureLookupError):
         return ""  # pytest's FixtureLookupErrorRepr has no crash line for the short summary
@@ -179,6 +185,11 @@ def _first_line(exc):
     except Exception:
         text = type(exc).__name__
     return text.split("\n", 1)[0]
+
+
+def _untraced_fail(exc):
+    failed_t = compat.outcome_types()[2]
+    return isinstance(exc, failed_t) and not getattr(exc, "pytrace", True)
 
 
 def _rel(fn, root):

@@ -169,7 +169,7 @@ std::string report_sections(const std::string& out) {
 // empty parameter set's 0-based line.
 TEST(FailureText, SectionsAndShortSummaryAsPytest) {
   FixtureProject p("failure_text");
-  for (const char* tb : {"--tb=auto", "--tb=short", "--tb=long"}) {
+  for (const char* tb : {"--tb=auto", "--tb=short", "--tb=long", "--tb=line"}) {
     const std::string args = std::string(" -p no:cacheprovider -q -rA ") + tb;
     const std::string want = report_sections(output_of(p.dir(), shell_quote(test_python()) + " -m pytest" + args));
     auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", "-q", "-rA", tb});
