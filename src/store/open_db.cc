@@ -307,8 +307,12 @@ base::Status migrate(SQLite::Database& db, int target_version) {
 
 namespace {
 
+/// Errors a racing opener meets transiently: BUSY/LOCKED, and SQLITE_PROTOCOL ("locking
+/// protocol"), which SQLite returns when the WAL index kept changing under its own retries
+/// (seen once under load in StoreConcurrency.RacingOpenersOfANewFileAllSucceed).
 bool is_busy(const SQLite::Exception& e) {
-  return (e.getErrorCode() & 0xff) == SQLITE_BUSY || (e.getErrorCode() & 0xff) == SQLITE_LOCKED;
+  const int code = e.getErrorCode() & 0xff;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_PROTOCOL;
 }
 
 base::Result<std::unique_ptr<SQLite::Database>> open_file_once(const fs::path& path,
