@@ -67,15 +67,21 @@ constexpr const char* k_pytest_summary_order =
     "ERROR test_c.py::test_t - ValueError: td\n"
     "4 failed, 1 passed, 5 errors in ";
 
+/// `check(engine, workers)` under both engines, with one worker and with two.
+template <class Check>
+void for_engines_and_workers(Check check) {
+  for (const char* engine : {"native", "pytest"})
+    for (const char* workers : {"1", "2"}) check(engine, workers);
+}
+
 TEST(Reporting, ShortSummaryListsInPytestsCollectionOrder) {
   FixtureProject p("summary_order");
-  for (const char* engine : {"native", "pytest"})
-    for (const char* workers : {"1", "2"}) {
-      auto r =
-          p.run({"-n", workers, "--engine", engine, "-q", "--continue-on-collection-errors", "-p", "no:cacheprovider"});
-      EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-      EXPECT_THAT(r.out, HasSubstr(k_pytest_summary_order)) << engine << " -n " << workers << "\n" << r.out;
-    }
+  for_engines_and_workers([&](const char* engine, const char* workers) {
+    auto r =
+        p.run({"-n", workers, "--engine", engine, "-q", "--continue-on-collection-errors", "-p", "no:cacheprovider"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr(k_pytest_summary_order)) << engine << " -n " << workers << "\n" << r.out;
+  });
 }
 
 // pytest collects every module before it stops on collection errors: a file that fails to
@@ -90,14 +96,13 @@ constexpr const char* k_pytest_interrupted_summary =
 
 TEST(Reporting, AParseErrorStillCollectsTheOtherModulesAsPytestDoes) {
   FixtureProject p("summary_order");
-  for (const char* engine : {"native", "pytest"})
-    for (const char* workers : {"1", "2"}) {
-      auto r = p.run({"-n", workers, "--engine", engine, "-q", "-p", "no:cacheprovider"});
-      EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-      EXPECT_THAT(r.out, HasSubstr(k_pytest_interrupted_summary)) << engine << " -n " << workers << "\n" << r.out;
-      EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
-      EXPECT_THAT(r.out, Not(HasSubstr("FAILED"))) << r.out;
-    }
+  for_engines_and_workers([&](const char* engine, const char* workers) {
+    auto r = p.run({"-n", workers, "--engine", engine, "-q", "-p", "no:cacheprovider"});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr(k_pytest_interrupted_summary)) << engine << " -n " << workers << "\n" << r.out;
+    EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
+    EXPECT_THAT(r.out, Not(HasSubstr("FAILED"))) << r.out;
+  });
 }
 
 // pytest's cache entries that describe the whole run (lastfailed, nodeids) are the
