@@ -177,6 +177,21 @@ ExitCode plan_main(int argc, char** argv) {
       o.shards = static_cast<int>(std::strtol(shards.c_str(), &end, 10));
       if (shards.empty() || *end || o.shards < 0) return usage("fastest plan: --shards: expected N or A..B");
     }
+    // The suite `fastest` would run with these paths: the ini file's addopts,
+    // PYTEST_ADDOPTS and [tool.fastest] apply as they do to a run (`-m`, `--ignore`,
+    // `--doctest-modules` there change what is planned).
+    std::vector<std::string> run_argv;
+    if (r.count("rootdir")) run_argv.push_back("--rootdir=" + r["rootdir"].as<std::string>());
+    if (r.count("paths"))
+      for (const auto& path : r["paths"].as<std::vector<std::string>>()) run_argv.push_back(path);
+    std::error_code ec;
+    auto cl = fastest::app::parse_command_line(run_argv, std::filesystem::current_path(ec), fastest::app::process_env(),
+                                               fastest::app::installed_plugin_files);
+    if (!cl.ok()) {
+      std::fprintf(stderr, "%s\n", cl.error().message.c_str());
+      return ExitCode::usage_error;
+    }
+    o.run = std::move(cl->options);
     const std::string n = r["numprocesses"].as<std::string>();
     if (parse_range(n, o.workers_from, o.workers_to)) {
       o.run.workers = o.workers_to;
@@ -187,8 +202,6 @@ ExitCode plan_main(int argc, char** argv) {
     }
     if (r.count("schedule")) o.run.schedule = r["schedule"].as<std::string>();
     if (r.count("db")) o.run.db = r["db"].as<std::string>();
-    if (r.count("rootdir")) o.run.rootdir = r["rootdir"].as<std::string>();
-    if (r.count("paths")) o.run.args = r["paths"].as<std::vector<std::string>>();
   } catch (const std::exception& e) {
     return usage(std::string("fastest plan: ") + e.what());
   }

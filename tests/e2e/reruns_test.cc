@@ -5,6 +5,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
 #include "e2e/e2e_util.h"
@@ -176,6 +177,19 @@ TEST(PlanWhatIf, ShardAndWorkerCountsWithPastAccuracy) {
   EXPECT_NE(workers.out.find("floor set by"), std::string::npos) << workers.out;
   EXPECT_NE(workers.out.find("total work / 1"), std::string::npos) << workers.out;
   EXPECT_EQ(p.run({"plan", "--shards", "3..1"}).exit_code, 4);
+}
+
+// `fastest plan` plans what `fastest` runs: the ini file's addopts apply (here an
+// --ignore that leaves one module out).
+TEST(PlanWhatIf, AppliesTheIniFilesAddopts) {
+  FixtureProject p("many_modules");
+  auto all = p.run({"plan"});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find(" tests in 6 modules;"), std::string::npos) << all.out;
+  std::ofstream(p.dir() / "pytest.ini") << "[pytest]\naddopts = --ignore=tests/test_m2.py\n";
+  auto ignored = p.run({"plan"});
+  EXPECT_EQ(ignored.exit_code, 0) << ignored.err;
+  EXPECT_NE(ignored.out.find(" tests in 5 modules;"), std::string::npos) << ignored.out;
 }
 
 }  // namespace
