@@ -36,9 +36,10 @@ const Input& suite() {
         std::string id = mod.module + "::TestThing::test_case_" + std::to_string(t);
         const double r = u(rng);
         if (r < 0.2) {
-          for (int p = 0; p < 3; ++p) in.history.test_seconds[id + "[param" + std::to_string(p) + "]"] = test_s(rng);
+          for (int p = 0; p < 3; ++p)
+            in.history.test_seconds.emplace_back(id + "[param" + std::to_string(p) + "]", test_s(rng));
         } else if (r > 0.02) {
-          in.history.test_seconds[id] = test_s(rng);
+          in.history.test_seconds.emplace_back(id, test_s(rng));
         }
         mod.tests.push_back({std::move(id)});
       }

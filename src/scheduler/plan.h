@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace fastest::scheduler {
@@ -26,7 +27,8 @@ struct ModuleInput {
 
 /// What the store remembers, keyed by runtime node id ("...::test_b[1-a]") or module path.
 struct History {
-  std::unordered_map<std::string, double> test_seconds;     ///< robust estimate per runtime node id
+  /// Robust estimate per runtime node id, each id once (store::History::test_seconds).
+  std::vector<std::pair<std::string, double>> test_seconds;
   std::unordered_map<std::string, double> module_overhead;  ///< import + module fixtures, per module
 };
 

@@ -1,6 +1,8 @@
 // HistoryStore::history(Environment): the planner's durations per environment (issue 10
 // item 6), from the duration series kept at write time.
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "stats.h"
 #include "store_impl.h"
@@ -69,7 +71,19 @@ History HistoryStore::history(const Environment& env) const {
       tests.push_back(std::move(p));
     }
     const double ratio = ratios.empty() ? 1.0 : median(std::move(ratios));
-    for (const Pair& p : tests) h.test_seconds[p.node_id] = p.same >= 0 ? p.same : p.other * ratio;
+    // Replace the all-environment estimates in place; a test only in the series is added.
+    std::unordered_map<std::string_view, std::size_t> at;
+    at.reserve(h.test_seconds.size());
+    for (std::size_t i = 0; i < h.test_seconds.size(); ++i) at.emplace(h.test_seconds[i].first, i);
+    std::vector<std::pair<std::string, double>> added;
+    for (Pair& p : tests) {
+      const double s = p.same >= 0 ? p.same : p.other * ratio;
+      if (auto it = at.find(p.node_id); it != at.end())
+        h.test_seconds[it->second].second = s;
+      else
+        added.emplace_back(std::move(p.node_id), s);
+    }
+    for (auto& a : added) h.test_seconds.push_back(std::move(a));
   } catch (const std::exception& e) {
     m_impl->warnings.push_back(std::string("reading per-environment history failed: ") + e.what());
   }

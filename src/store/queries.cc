@@ -131,7 +131,7 @@ History HistoryStore::history() const {
     if (m_impl->nodes_loaded) {
       h.test_seconds.reserve(m_impl->nodes.size());
       for (const auto& [id, ns] : m_impl->nodes) {
-        if (ns.has_stats && ns.stats.timed > 0) h.test_seconds.emplace(id, ns.stats.estimate_s);
+        if (ns.has_stats && ns.stats.timed > 0) h.test_seconds.emplace_back(id, ns.stats.estimate_s);
       }
     } else {
       // Start-up: two columns per test, not the recording cache (decoded blobs, files),
@@ -155,7 +155,7 @@ History HistoryStore::history() const {
         const auto e = clean_estimate(sqlite3_column_double(q.get(), 1));
         if (!e) continue;
         const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(ids.get(), 1));
-        h.test_seconds.emplace(
+        h.test_seconds.emplace_back(
             std::piecewise_construct,
             std::forward_as_tuple(text, static_cast<std::size_t>(sqlite3_column_bytes(ids.get(), 1))),
             std::forward_as_tuple(*e));

@@ -20,7 +20,7 @@ Suite flat_suite(const std::vector<double>& module_costs) {
   Suite s;
   for (std::size_t i = 0; i < module_costs.size(); ++i) {
     ModuleInput m{"m" + std::to_string(i) + ".py", {{"m" + std::to_string(i) + ".py::test"}}};
-    s.history.test_seconds[m.tests[0].node_id] = module_costs[i];
+    s.history.test_seconds.emplace_back(m.tests[0].node_id, module_costs[i]);
     s.history.module_overhead[m.module] = 0.0;
     s.modules.push_back(std::move(m));
   }
@@ -32,7 +32,7 @@ ModuleInput add_big_module(Suite& s, int tests, double seconds) {
   ModuleInput big{"big.py", {}};
   for (int i = 0; i < tests; ++i) {
     big.tests.push_back({"big.py::test_" + std::to_string(i)});
-    s.history.test_seconds[big.tests.back().node_id] = seconds;
+    s.history.test_seconds.emplace_back(big.tests.back().node_id, seconds);
   }
   s.modules.push_back(big);
   return big;
@@ -122,12 +122,9 @@ TEST(LptPlan, EveryTestScheduledExactlyOnce) {
 TEST(LptPlan, SameInputSamePlanWhateverTheHistoryInsertionOrder) {
   std::lognormal_distribution<double> dist(-2.0, 1.5);
   Suite s = random_suite(7, 40, 25, dist);
-  // Rebuild the history maps in reverse insertion order with a different bucket count.
+  // The same history in reverse order.
   History reversed;
-  reversed.test_seconds.rehash(7);
-  std::vector<std::pair<std::string, double>> items(s.history.test_seconds.begin(), s.history.test_seconds.end());
-  std::reverse(items.begin(), items.end());
-  for (const auto& [k, v] : items) reversed.test_seconds.emplace(k, v);
+  reversed.test_seconds.assign(s.history.test_seconds.rbegin(), s.history.test_seconds.rend());
   reversed.module_overhead = s.history.module_overhead;
   // A test with no history exercises the global mean, the order-sensitive sum.
   s.modules.push_back({"new.py", {{"new.py::test"}}});
@@ -145,7 +142,7 @@ TEST(LptPlan, SameInputSamePlanWhateverTheHistoryInsertionOrder) {
 TEST(LptPlan, FifoKeepsFileOrderAndNeverSplits) {
   Suite s = flat_suite({1.0, 5.0, 3.0});
   s.modules[1].tests.push_back({"m1.py::test_b"});
-  s.history.test_seconds["m1.py::test_b"] = 50.0;
+  s.history.test_seconds.emplace_back("m1.py::test_b", 50.0);
   Plan plan = make_plan(s.modules, s.history, with_workers(2, Schedule::fifo));
   ASSERT_EQ(plan.batches.size(), 3u);
   EXPECT_EQ(plan.batches[0].module, "m0.py");
@@ -206,7 +203,7 @@ TEST(LptPlan, DoesNotSplitAModuleWhoseImportCostWasNeverMeasured) {
 TEST(LptPlan, DoesNotSplitWhenItWouldNotHelp) {
   Suite s = flat_suite({4.0, 4.0});
   s.modules[0].tests.push_back({"m0.py::test_b"});
-  s.history.test_seconds["m0.py::test_b"] = 0.1;
+  s.history.test_seconds.emplace_back("m0.py::test_b", 0.1);
   s.history.module_overhead["m0.py"] = 1.0;
   Plan plan = make_plan(s.modules, s.history, with_workers(2));
   EXPECT_EQ(plan.batches.size(), 2u);
@@ -233,8 +230,8 @@ TEST(LptPlan, OneWorkerNeverSplits) {
 TEST(LptPlan, LowerBoundIsTheLargerOfShareAndLargestIndivisiblePiece) {
   Suite s = flat_suite({1.0, 1.0, 1.0});
   s.modules.push_back({"big.py", {{"big.py::a"}, {"big.py::b"}}});
-  s.history.test_seconds["big.py::a"] = 10.0;
-  s.history.test_seconds["big.py::b"] = 2.0;
+  s.history.test_seconds.emplace_back("big.py::a", 10.0);
+  s.history.test_seconds.emplace_back("big.py::b", 2.0);
   s.history.module_overhead["big.py"] = 0.5;
   Plan plan = make_plan(s.modules, s.history, with_workers(2));
   EXPECT_DOUBLE_EQ(plan.lower_bound_s, 10.5);  // one test + its module's overhead

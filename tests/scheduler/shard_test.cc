@@ -53,8 +53,7 @@ TEST(ShardPartition, EveryJobComputesTheSamePartition) {
   std::lognormal_distribution<double> dist(-2.0, 2.0);
   Suite s = random_suite(99, 50, 20, dist);
   History reordered;
-  std::vector<std::pair<std::string, double>> items(s.history.test_seconds.begin(), s.history.test_seconds.end());
-  for (auto it = items.rbegin(); it != items.rend(); ++it) reordered.test_seconds.insert(*it);
+  reordered.test_seconds.assign(s.history.test_seconds.rbegin(), s.history.test_seconds.rend());
   reordered.module_overhead = s.history.module_overhead;
   s.modules.push_back({"unseen.py", {{"unseen.py::t"}}});
   ShardPlan a = partition_shards(s.modules, s.history, PlanOptions{}, 4);
@@ -85,11 +84,11 @@ TEST(ShardPartition, SplitsAModuleLargerThanTheShareAcrossShards) {
   ModuleInput big{"big.py", {}};
   for (int i = 0; i < 20; ++i) {
     big.tests.push_back({"big.py::test_" + std::to_string(i)});
-    s.history.test_seconds[big.tests.back().node_id] = 0.5;
+    s.history.test_seconds.emplace_back(big.tests.back().node_id, 0.5);
   }
   s.modules.push_back(big);
   s.modules.push_back({"small.py", {{"small.py::t"}}});
-  s.history.test_seconds["small.py::t"] = 1.0;
+  s.history.test_seconds.emplace_back("small.py::t", 1.0);
   s.history.module_overhead = {{"big.py", 0.1}, {"small.py", 0.1}};
   ShardPlan plan = partition_shards(s.modules, s.history, PlanOptions{}, 2);
   EXPECT_FALSE(plan.shards[0].batches.empty());

@@ -27,7 +27,7 @@ Suite random_suite(unsigned seed, int module_count, int max_tests, Draw draw, do
     const int n = tests(rng);
     for (int t = 0; t < n; ++t) {
       mod.tests.push_back({mod.module + "::test_" + std::to_string(t)});
-      s.history.test_seconds[mod.tests.back().node_id] = draw(rng);
+      s.history.test_seconds.emplace_back(mod.tests.back().node_id, draw(rng));
     }
     s.history.module_overhead[mod.module] = overhead;
     s.modules.push_back(std::move(mod));
@@ -52,7 +52,7 @@ inline Suite heavy_tailed_suite(unsigned seed, int module_count, double total_s,
     const double module_s = work * weight[static_cast<std::size_t>(m)] / sum;
     for (int t = 0; t < n; ++t) {
       mod.tests.push_back({mod.module + "::test_" + std::to_string(t)});
-      s.history.test_seconds[mod.tests.back().node_id] = module_s / n * (0.5 + u(rng));
+      s.history.test_seconds.emplace_back(mod.tests.back().node_id, module_s / n * (0.5 + u(rng)));
     }
     s.history.module_overhead[mod.module] = overhead;
     s.modules.push_back(std::move(mod));

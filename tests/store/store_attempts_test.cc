@@ -13,6 +13,7 @@ using base::Outcome;
 using base::TestResult;
 using testing::query_int;
 using testing::result;
+using testing::seconds_by_id;
 using testing::TempDir;
 
 TestResult attempt(const std::string& node, Outcome o, int n) {
@@ -90,7 +91,7 @@ TEST(StoreAttempts, AnAttemptOfATestNeverSeenBeforeGetsItsNode) {
   // The run was killed between the rerun and the final result: the attempt alone is kept.
   record(*s, {}, {attempt("new.py::t", Outcome::failed, 1)});
   record(*s, {result("new.py::t", Outcome::passed, 1.0)}, {});
-  EXPECT_EQ(s->history().test_seconds.count("new.py::t"), 1u);
+  EXPECT_EQ(seconds_by_id(s->history()).count("new.py::t"), 1u);
 }
 
 TEST(StoreAttempts, PruningDropsOldAttemptsAndMergingCopiesThem) {

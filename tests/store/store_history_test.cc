@@ -13,6 +13,7 @@ namespace {
 
 using base::Outcome;
 using base::TestResult;
+using testing::seconds_by_id;
 using testing::TempDir;
 
 std::unique_ptr<HistoryStore> memory_store() {
@@ -219,7 +220,7 @@ TEST(StoreRuns, ManyResultsInOneSpanUseTheBatchedPath) {
   const auto d = store->last_durations();
   ASSERT_EQ(d.size(), 1000u);
   EXPECT_DOUBLE_EQ(d.at("m.py::t999"), 0.999);
-  EXPECT_NEAR(store->history().test_seconds.at("m.py::t500"), 0.5, 1e-6);
+  EXPECT_NEAR(seconds_by_id(store->history()).at("m.py::t500"), 0.5, 1e-6);
 }
 
 TEST(StoreRuns, RecordingForAnUnknownRunIsAnError) {

@@ -17,6 +17,7 @@ using testing::read_bytes;
 using testing::TempDir;
 
 using testing::result;
+using testing::seconds_by_id;
 
 void record_run(const fs::path& db, const std::vector<TestResult>& results, const std::string& shard = "") {
   auto s = std::move(HistoryStore::open(db)).value();
@@ -91,8 +92,8 @@ TEST_F(StoreMergeTest, MergeKeepsEveryShardsRunsAndStatistics) {
   for (const char* node : {"a.py::t1", "a.py::t2", "b.py::t3", "b.py::t4"}) EXPECT_EQ(stat_n(out, node), 3) << node;
   auto s = std::move(HistoryStore::open(out)).value();
   const History h = s->history();
-  EXPECT_NEAR(h.test_seconds.at("a.py::t1"), 1.5, 1e-6);  // median of 1, 1.5, 10
-  EXPECT_NEAR(h.test_seconds.at("b.py::t4"), 4.5, 1e-6);  // median of 4, 4.5, 40
+  EXPECT_NEAR(seconds_by_id(h).at("a.py::t1"), 1.5, 1e-6);  // median of 1, 1.5, 10
+  EXPECT_NEAR(seconds_by_id(h).at("b.py::t4"), 4.5, 1e-6);  // median of 4, 4.5, 40
   EXPECT_EQ(s->last_failed(), std::vector<std::string>{"a.py::t1"});
   EXPECT_EQ(s->run_count(), 4);
 }
@@ -136,7 +137,7 @@ TEST_F(StoreMergeTest, DivergentHistoriesAreRecombinedFromResults) {
   EXPECT_EQ(canonical_dump(ab), canonical_dump(ba));
   EXPECT_EQ(stat_n(ab, "a.py::t1"), 4);  // 2 cached + 1 in each shard
   auto s = std::move(HistoryStore::open(ab)).value();
-  EXPECT_NEAR(s->history().test_seconds.at("a.py::t1"), (1.5 + 10) / 2, 1e-6);  // median of 1, 1.5, 10, 12
+  EXPECT_NEAR(seconds_by_id(s->history()).at("a.py::t1"), (1.5 + 10) / 2, 1e-6);  // median of 1, 1.5, 10, 12
 }
 
 TEST_F(StoreMergeTest, ABadInputIsSkippedWithAWarningAndTheRestMerged) {
@@ -167,7 +168,7 @@ TEST_F(StoreMergeTest, AVersion1InputIsUpgradedInACopy) {
   const fs::path out = merged({shard_a(), v1}, "out.db");
   EXPECT_EQ(read_bytes(v1), before);
   auto s = std::move(HistoryStore::open(out)).value();
-  EXPECT_NEAR(s->history().test_seconds.at("c.py::old"), 7.0, 1e-6);
+  EXPECT_NEAR(seconds_by_id(s->history()).at("c.py::old"), 7.0, 1e-6);
 }
 
 TEST_F(StoreMergeTest, ExportWritesOneSelfContainedFile) {

@@ -15,6 +15,7 @@ namespace {
 using base::Outcome;
 using testing::query_int;
 using testing::result;
+using testing::seconds_by_id;
 using testing::TempDir;
 
 void record(HistoryStore& s, const std::vector<base::TestResult>& results) {
@@ -153,7 +154,7 @@ TEST(StoreRetention, ByAgeDropsTheResultsOfOldRunsButNeverTheNewestRun) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, 0);  // the newest run is kept whatever its age
   EXPECT_EQ(s->kept_runs(), 1);
-  EXPECT_EQ(s->history().test_seconds.count("t.py::a"), 1u);
+  EXPECT_EQ(seconds_by_id(s->history()).count("t.py::a"), 1u);
 }
 
 TEST(StoreEnvironments, ThePlannerPrefersItsEnvironmentAndScalesTheOthers) {
@@ -171,16 +172,16 @@ TEST(StoreEnvironments, ThePlannerPrefersItsEnvironmentAndScalesTheOthers) {
            {result("t.py::a", Outcome::passed, 0.5), result("t.py::b", Outcome::passed, 2.0),
             result("t.py::c", Outcome::failed, 0.25)});
   }
-  auto laptop = s->history(Environment{"", "laptop", 2}).test_seconds;
+  auto laptop = seconds_by_id(s->history(Environment{"", "laptop", 2}));
   EXPECT_DOUBLE_EQ(laptop.at("t.py::a"), 1.0);
   EXPECT_DOUBLE_EQ(laptop.at("t.py::b"), 4.0);
   EXPECT_DOUBLE_EQ(laptop.at("t.py::c"), 0.5);
-  auto ci = s->history(Environment{"", "ci", 8}).test_seconds;
+  auto ci = seconds_by_id(s->history(Environment{"", "ci", 8}));
   EXPECT_DOUBLE_EQ(ci.at("t.py::a"), 0.5);
   EXPECT_DOUBLE_EQ(ci.at("t.py::c"), 0.25);
   // An environment never seen: the mixed estimates, unscaled (nothing to measure a ratio by).
-  auto fresh = s->history(Environment{"", "new-box", 2}).test_seconds;
-  EXPECT_EQ(fresh, s->history().test_seconds);
+  auto fresh = seconds_by_id(s->history(Environment{"", "new-box", 2}));
+  EXPECT_EQ(fresh, seconds_by_id(s->history()));
 }
 
 }  // namespace

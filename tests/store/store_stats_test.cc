@@ -18,6 +18,7 @@ using testing::query_int;
 using testing::TempDir;
 
 using testing::result;
+using testing::seconds_by_id;
 
 /// Records one finished run holding `results`; returns its id.
 std::int64_t record_run(HistoryStore& s, const std::vector<TestResult>& results, int workers = 1, double makespan = 0) {
@@ -39,7 +40,7 @@ TEST(StoreStats, EstimateIsTheMedianSoOneOutlierDoesNotMoveIt) {
   auto s = memory_store();
   for (double d : {1.0, 1.1, 0.9, 100.0, 1.0}) record_run(*s, {result("a.py::t", Outcome::passed, d)});
   const History h = s->history();
-  EXPECT_NEAR(h.test_seconds.at("a.py::t"), 1.0, 1e-6);
+  EXPECT_NEAR(seconds_by_id(h).at("a.py::t"), 1.0, 1e-6);
   auto slow = s->slowest_tests(10);
   ASSERT_TRUE(slow.ok());
   ASSERT_EQ(slow->size(), 1u);
@@ -155,15 +156,15 @@ TEST(StoreRetention, PruneKeepsTheLastRunsResultsAndForgetsVanishedTests) {
   EXPECT_EQ(query_int(raw, "SELECT count(*) FROM results"), 2);
   EXPECT_EQ(query_int(raw, "SELECT count(*) FROM runs"), 5);  // run rows stay (identity, stats)
   const History h = s->history();
-  EXPECT_EQ(h.test_seconds.count("a.py::gone"), 0u);
-  EXPECT_NEAR(h.test_seconds.at("a.py::t"), 2.0, 1e-6);
+  EXPECT_EQ(seconds_by_id(h).count("a.py::gone"), 0u);
+  EXPECT_NEAR(seconds_by_id(h).at("a.py::t"), 2.0, 1e-6);
   auto slow = s->slowest_tests(5);
   ASSERT_TRUE(slow.ok());
   ASSERT_EQ(slow->size(), 1u);
   EXPECT_EQ((*slow)[0].runs, 5);  // folded in before the results were pruned
   // The store keeps working after a prune (node ids of forgotten tests are gone).
   record_run(*s, {result("a.py::gone", Outcome::passed, 3.0)});
-  EXPECT_NEAR(s->history().test_seconds.at("a.py::gone"), 3.0, 1e-6);
+  EXPECT_NEAR(seconds_by_id(s->history()).at("a.py::gone"), 3.0, 1e-6);
 }
 
 TEST(StoreRetention, FinishRunPrunesToTheConfiguredRetention) {
@@ -222,7 +223,7 @@ TEST(StoreMigration, UpgradesAVersion1Database) {
   EXPECT_DOUBLE_EQ(last.at("t.py::a"), 3.0);
   EXPECT_DOUBLE_EQ(last.at("t.py::b"), 4.0);  // run 2's duration was rejected
   const History h = (*s)->history();
-  EXPECT_NEAR(h.test_seconds.at("t.py::a"), 2.0, 1e-6);  // median of 1 and 3
+  EXPECT_NEAR(seconds_by_id(h).at("t.py::a"), 2.0, 1e-6);  // median of 1 and 3
   auto flaky = (*s)->flaky_tests(5);
   ASSERT_TRUE(flaky.ok());
   ASSERT_EQ(flaky->size(), 1u);

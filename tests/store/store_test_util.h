@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <string>
 
@@ -19,6 +20,13 @@
 #include "store/schema.h"
 
 namespace fastest::store::testing {
+
+/// History::test_seconds by node id, for lookups; a node id listed twice fails the test.
+inline std::map<std::string, double> seconds_by_id(const History& h) {
+  std::map<std::string, double> out;
+  for (const auto& [id, s] : h.test_seconds) EXPECT_TRUE(out.emplace(id, s).second) << id << " listed twice";
+  return out;
+}
 
 /// A fresh directory under the system temp dir, removed with everything in it.
 class TempDir {
