@@ -199,6 +199,11 @@ def measure_suite(args, name, work):
 
     # Start-up with KEPT_RUNS runs in the store.
     keep_runs(db, KEPT_RUNS)
+    # keep_runs wrote the file behind fastest's back, so the next open runs the store's
+    # quick_check (a foreign write voids the .verified stamp); fastest's own 30 runs would
+    # have left the file stamped. One untimed open re-stamps it: start-up is timed as a user
+    # sees it after their 30th run, not as a check after an outside write.
+    run([args.fastest, "plan", "-n", "2", "--db", db], root, env)
     plan = []
     for _ in range(args.reps):
         t = run([args.fastest, "plan", "-n", "2", "--db", db], root, env)
