@@ -199,6 +199,30 @@ TEST(EnginePytest, PluginsTerminalSummaryIsPrintedWherePytestPrintsIt) {
   }
 }
 
+// hooks/conftest.py holds no test, so no batch reaches it: pytest's walk imports it all the
+// same (its modifyitems deselects, its sessionfinish and summary run). One that fails to
+// import is the collection error, in pytest's text, of the batches below it.
+TEST(EnginePytest, AConftestNoBatchReachesRunsItsSessionHooks) {
+  FixtureProject p("engine_session_conftests");
+  for (const char* n : {"1", "2"}) {
+    auto r = p.run({"-n", n, "--engine", "pytest"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("8 passed, 2 skipped, 1 deselected")) << r.out;
+    EXPECT_EQ(count(r.out, "hooks footer"), "1") << r.out;
+    EXPECT_THAT(r.out, HasSubstr("sessionfinish ran: True\n")) << r.out;
+  }
+  fs::create_directories(p.dir() / "broken");
+  std::ofstream(p.dir() / "broken" / "conftest.py") << "raise RuntimeError('boom')\n";
+  std::ofstream(p.dir() / "broken" / "test_broken.py") << "def test_x():\n    pass\n";
+  auto r = p.run({"-n", "2", "--engine", "pytest"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("broken/conftest.py:1: in <module>\n    raise RuntimeError('boom')\n"
+                               "E   RuntimeError: boom\n"))
+      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("ERROR broken/test_broken.py - RuntimeError: boom")) << r.out;
+  EXPECT_THAT(r.err, Not(HasSubstr("crashed"))) << r.err;
+}
+
 TEST(Verify, AgreesOnAPlainSuiteAndNamesTheEngine) {
   FixtureProject p("engine_plain");
   auto r = p.run({"verify", "-n", "2"});

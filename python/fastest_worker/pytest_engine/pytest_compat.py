@@ -81,6 +81,27 @@ def conftest_import_failure_text(e):
     return "\n".join(lines)
 
 
+def load_conftests(config, directory):
+    """Import and register the conftests from the filesystem root down to ``directory``
+    (a ``Path``), as pytest's collection walk does on reaching it: 7.x through
+    ``_getconftestmodules`` (``Session.gethookproxy``, ``_collectfile``), 8.x through
+    ``_loadconftestmodules`` (``pytest_make_collect_report`` of a ``Directory``, 8.1 with
+    the ``consider_namespace_packages`` ini). Registering calls the historic
+    ``pytest_configure`` of each new one. Raises what pytest's walk would meet (a
+    ``ConftestImportFailure``, a raising ``pytest_configure``)."""
+    pm = config.pluginmanager
+    mode = config.getoption("importmode")
+    if VERSION >= (8, 0):
+        kw = {}
+        try:
+            kw["consider_namespace_packages"] = config.getini("consider_namespace_packages")
+        except ValueError:
+            pass  # 8.0: no such ini, nor keyword
+        pm._loadconftestmodules(directory, mode, config.rootpath, **kw)
+    else:
+        pm._getconftestmodules(directory, mode, rootpath=config.rootpath)
+
+
 def do_configure(config):
     config._do_configure()
 

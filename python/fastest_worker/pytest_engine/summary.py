@@ -30,34 +30,44 @@ def _own(impl):
 
 
 class Summary:
-    """Set up at start-up, once the configuration is done; ``text()`` at shutdown."""
+    """Set up at start-up, once the configuration is done; ``texts()`` at shutdown. The
+    implementations are looked up then: a conftest registered by a batch's collection
+    (or among the session's conftests) has its section too."""
 
     def __init__(self, config, reporter):
         self.config = config
         self.reporter = reporter  # pytest's real TerminalReporter (unregistered)
-        self.callers = []  # one per implementation, in pluggy's call order
-        if reporter is None or getattr(config.option, "no_summary", False):
-            return
-        pm = config.pluginmanager
-        impls = pm.hook.pytest_terminal_summary.get_hookimpls()
+        self.enabled = reporter is not None and not getattr(config.option, "no_summary", False)
+        self.counting = False
+        self.refresh()
+
+    def _impls(self):
+        """(every implementation, the kept ones, the others), pluggy's order reversed."""
+        impls = self.config.pluginmanager.hook.pytest_terminal_summary.get_hookimpls()
         kept = [i for i in impls if (getattr(i.function, "__module__", "") or "").startswith(_KEPT)]
-        others = [i for i in impls if not _own(i) and i not in kept]
-        if not others:
-            return
+        return impls, kept, [i for i in impls if not _own(i) and i not in kept]
+
+    def refresh(self):
+        """Keep the reporter's ``stats`` once some implementation may read them (after
+        each registration that can add one: start-up, the session's conftests, a
+        batch's collection)."""
+        if self.enabled and not self.counting and self._impls()[2]:
+            self.counting = True
+            self.config.pluginmanager.register(_Stats(self.config, self.reporter), "fastest-summary-stats")
+
+    def texts(self, exitstatus):
+        """What each other implementation writes (empty ones left out)."""
+        if not self.enabled or int(exitstatus) not in _SUMMARY_STATUSES:
+            return []
+        pm = self.config.pluginmanager
+        impls, kept, others = self._impls()
+        out = []
         # One caller per plugin, in pluggy's call order (the list's reverse): each one's
         # text is its own frame, so the controller can drop a section another worker
         # already sent (a conftest's footer) and keep the one only this worker has.
         for impl in reversed(others):
             drop = [i.plugin for i in impls if i.plugin is not impl.plugin and i not in kept]
-            self.callers.append(pm.subset_hook_caller("pytest_terminal_summary", drop))
-        pm.register(_Stats(config, reporter), "fastest-summary-stats")
-
-    def texts(self, exitstatus):
-        """What each other implementation writes (empty ones left out)."""
-        if not self.callers or int(exitstatus) not in _SUMMARY_STATUSES:
-            return []
-        out = []
-        for caller in self.callers:
+            caller = pm.subset_hook_caller("pytest_terminal_summary", drop)
             buf = io.StringIO()
             old = sys.stdout
             # A print() in the hook lands where pytest's terminal would show it.

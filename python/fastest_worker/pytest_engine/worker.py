@@ -116,6 +116,7 @@ class Engine:
         self.summary = None  # summary.Summary
         self.hook_proxies = None  # pytest_compat.HookProxyCache
         self.tests_run = 0  # results sent: the controller shows an idle worker's summary last
+        self.conftest_errors = []  # (directory, report-like) of session conftests that failed
 
     # ------------------------------------------------------------ start-up
 
@@ -324,6 +325,8 @@ class Engine:
         self._restore_cwd()
         self.cur_batch = batch
         self.module_path = Path(self.rootdir) / module
+        if msg.get("conftests"):
+            self._load_session_conftests(msg["conftests"])
         items = self._collect(batch, module, select, bool(msg.get("collect_only")),
                               list(msg.get("first") or []))
         import_s = perf_counter() - t0
@@ -472,11 +475,50 @@ class Engine:
                     self._collect_time_result(batch, rep)
         return items
 
+    def _load_session_conftests(self, paths):
+        """Every conftest of the collected tree (the controller's list, pytest's load
+        order), registered before the first collection: pytest's walk has imported them
+        all before ``pytest_collection_modifyitems``, so session-level hooks of one no
+        batch of this worker reaches (its ``pytest_configure``, modifyitems,
+        ``pytest_sessionfinish``, ``pytest_terminal_summary``) run here too. Under
+        capture, as the walk's imports are (pytest shows that output only with a failure).
+        One that fails is the collection error of the batches below its directory."""
+        with _GlobalCapture(self.config):
+            for p in paths:
+                d = Path(p).parent
+                if any(_below(d, bad) for bad, _ in self.conftest_errors):
+                    continue
+                try:
+                    compat.load_conftests(self.config, d)
+                except Exception as e:
+                    self.conftest_errors.append((d, self._session_failure(e)))
+        self.summary.refresh()
+
+    def _session_failure(self, e):
+        """What pytest's collection reports for an error of the walk itself: the
+        session collector's ``repr_failure`` (a conftest import failure's own traceback)."""
+        excinfo = self.pytest.ExceptionInfo.from_exc_info((type(e), e, e.__traceback__))
+        try:
+            longrepr = self.session.repr_failure(excinfo)
+        except Exception:
+            longrepr = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+        return _Failure(longrepr)
+
     def _collect_module(self, batch, module):
         path = Path(self.rootdir) / module
         self.collect_reports = []
         self.deselected = []
-        if self._ignored(path):
+        failure = next((f for d, f in self.conftest_errors if _below(path, d)), None)
+        if failure is None:
+            try:
+                ignored = self._ignored(path)
+            except Exception as e:  # a conftest on the way fails to import
+                failure = self._session_failure(e)
+        if failure is not None:
+            self._collect_error(batch, module, results.longrepr_text(failure), 0,
+                                results.crash_message(failure))
+            return None
+        if ignored:
             return [], [], []
         self.live.collecting()
         try:
@@ -514,6 +556,7 @@ class Engine:
                 inside.append(_ModuleSkip(module_id, rep))
         for it in items:
             self._canonical_parents(it, path)
+        self.summary.refresh()
         desel = [d.nodeid for d in self.deselected]
         return items, desel, inside
 
@@ -633,20 +676,13 @@ class Engine:
         """Finish what is still set up (session fixtures, when no test was held) under
         pytest's capture, as it would have been inside the last test's teardown; the
         runner's own ``pytest_sessionfinish`` then finds nothing left."""
-        capman = self.config.pluginmanager.get_plugin("capturemanager")
-        capturing = capman is not None and self.config.getoption("capture", "no") != "no"
-        if capturing:
-            capman.resume_global_capture()
-        try:
-            compat.teardown_to(session, None)
-        except Exception as e:
-            self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
-                           "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
-                           "filename": "", "lineno": 0})
-        finally:
-            if capturing:
-                capman.suspend_global_capture()
-                capman.read_global_capture()
+        with _GlobalCapture(self.config):
+            try:
+                compat.teardown_to(session, None)
+            except Exception as e:
+                self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
+                               "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
+                               "filename": "", "lineno": 0})
 
     def _queue_terminal_summary(self, exitstatus):
         if self.summary is None:
@@ -740,6 +776,38 @@ def _no_xdist_distribution(config):
         opt.numprocesses = None
     if getattr(opt, "tx", None):
         opt.tx = []
+
+
+class _GlobalCapture:
+    """pytest's global capture on for the ``with`` block (what it captured is dropped),
+    as around the work pytest does between tests (collection, session teardown)."""
+
+    def __init__(self, config):
+        capman = config.pluginmanager.get_plugin("capturemanager")
+        on = capman is not None and config.getoption("capture", "no") != "no"
+        self.capman = capman if on else None
+
+    def __enter__(self):
+        if self.capman is not None:
+            self.capman.resume_global_capture()
+        return self
+
+    def __exit__(self, *exc):
+        if self.capman is not None:
+            self.capman.suspend_global_capture()
+            self.capman.read_global_capture()
+        return False
+
+
+def _below(path, directory):
+    return path == directory or directory in path.parents
+
+
+class _Failure:
+    """A report-like holder of a longrepr (results.longrepr_text, crash_message)."""
+
+    def __init__(self, longrepr):
+        self.longrepr = longrepr
 
 
 class _ModuleSkip:
