@@ -166,6 +166,28 @@ bool eval(const MatchExpression::Node& n, const std::function<bool(const std::st
   return false;
 }
 
+using Truth = MatchExpression::Truth;
+
+Truth eval3(const MatchExpression::Node& n, const std::function<Truth(const std::string&)>& m) {
+  switch (n.kind) {
+    case Kind::ident:
+      return m(n.ident);
+    case Kind::op_not: {
+      const Truth a = eval3(*n.a, m);
+      return a == Truth::maybe ? a : (a == Truth::yes ? Truth::no : Truth::yes);
+    }
+    case Kind::op_and: {
+      const Truth a = eval3(*n.a, m);
+      return a == Truth::no ? a : std::min(a, eval3(*n.b, m));
+    }
+    case Kind::op_or: {
+      const Truth a = eval3(*n.a, m);
+      return a == Truth::yes ? a : std::max(a, eval3(*n.b, m));
+    }
+  }
+  return Truth::maybe;
+}
+
 }  // namespace
 
 base::Result<MatchExpression> MatchExpression::compile(std::string_view input) {
@@ -184,6 +206,10 @@ base::Result<MatchExpression> MatchExpression::compile(std::string_view input) {
 
 bool MatchExpression::evaluate(const std::function<bool(const std::string&)>& matcher) const {
   return m_root && eval(*m_root, matcher);
+}
+
+MatchExpression::Truth MatchExpression::evaluate3(const std::function<Truth(const std::string&)>& matcher) const {
+  return m_root ? eval3(*m_root, matcher) : Truth::no;
 }
 
 base::Result<StaticSelection> StaticSelection::make(const std::string& keyword, const std::string& markexpr) {
@@ -234,7 +260,46 @@ std::vector<std::string> keyword_names(const base::TestItem& item) {
   return names;
 }
 
+/// The names of keyword_names that are surely among pytest's at runtime: the function (a
+/// substring of its parametrized name), its classes, the module's file name and the markers.
+/// Directories are nodes only when they are packages, and "pytestmark" is in the function's
+/// __dict__ only when the function itself is marked, so those count as unknown.
+std::vector<std::string> sure_keyword_names(const base::TestItem& item) {
+  std::vector<std::string> names{item.function, item.file.substr(item.file.rfind('/') + 1)};
+  for (std::size_t b = 0; !item.cls.empty() && b <= item.cls.size();) {
+    std::size_t e = std::min(item.cls.find("::", b), item.cls.size());
+    names.push_back(item.cls.substr(b, e - b));
+    b = e + 2;
+  }
+  for (const auto& m : item.markers) names.push_back(m);
+  for (auto& n : names) n = lower(std::move(n));
+  return names;
+}
+
 }  // namespace
+
+bool StaticSelection::surely_deselects(const base::TestItem& item) const {
+  using Truth = MatchExpression::Truth;
+  if (m_keyword) {
+    const auto names = sure_keyword_names(item);
+    const Truth t = m_keyword->evaluate3([&](const std::string& ident) {
+      const std::string sub = lower(ident);
+      return std::any_of(names.begin(), names.end(),
+                         [&](const std::string& n) { return n.find(sub) != std::string::npos; })
+                 ? Truth::yes
+                 : Truth::maybe;
+    });
+    if (t == Truth::no) return true;
+  }
+  if (m_mark) {
+    const Truth t = m_mark->evaluate3([&](const std::string& ident) {
+      return std::find(item.markers.begin(), item.markers.end(), ident) != item.markers.end() ? Truth::yes
+                                                                                              : Truth::maybe;
+    });
+    if (t == Truth::no) return true;
+  }
+  return false;
+}
 
 bool StaticSelection::selects(const base::TestItem& item) const {
   if (m_keyword) {

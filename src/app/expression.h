@@ -7,6 +7,7 @@
 //   ident:      (\w|:|\+|-|\.|\[|\]|\\|/)+
 // An empty expression matches nothing when evaluated (pytest never evaluates it).
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,6 +28,10 @@ class MatchExpression {
   /// Evaluates with `matcher(ident)` deciding each identifier.
   bool evaluate(const std::function<bool(const std::string&)>& matcher) const;
 
+  /// Three-valued (Kleene) evaluation: `matcher` says yes, no or maybe per identifier.
+  enum class Truth : std::uint8_t { no, maybe, yes };
+  Truth evaluate3(const std::function<Truth(const std::string&)>& matcher) const;
+
   struct Node;
 
  private:
@@ -43,6 +48,11 @@ class StaticSelection {
   /// The messages are pytest's: "Wrong expression passed to '-k': <expr>: at column ...".
   static base::Result<StaticSelection> make(const std::string& keyword, const std::string& markexpr);
   bool selects(const base::TestItem& item) const;
+  /// True only when pytest is certain to deselect the item whatever runtime adds: names and
+  /// markers discovery saw are present at runtime too, while any other identifier may still
+  /// match (a parametrize id, an extra keyword, a marker added by a conftest) and is unknown.
+  /// `-m "not slow"` on a test marked slow: true. `-m slow` on an unmarked test: false.
+  bool surely_deselects(const base::TestItem& item) const;
 
  private:
   std::optional<MatchExpression> m_keyword, m_mark;

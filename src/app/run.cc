@@ -231,8 +231,12 @@ Suite make_suite(const RunContext& ctx, Found& found) {
   for (const auto& s : ctx.node_selects) suite.selects[s.substr(0, s.find("::"))].push_back(s);
   // --collect-only --static applies -k/-m to what discovery saw (the workers do it otherwise).
   std::optional<StaticSelection> filter;
-  if (ctx.opts.collect_only && ctx.opts.static_collect)
-    if (auto s = StaticSelection::make(ctx.opts.keyword, ctx.opts.markexpr); s.ok()) filter = std::move(s).value();
+  // A run leaves -k/-m to the workers, but a test they will surely deselect costs its batch
+  // nothing: the planner counts it as 0 instead of its history or the module's mean.
+  std::optional<StaticSelection> cost_filter;
+  if (!ctx.opts.keyword.empty() || !ctx.opts.markexpr.empty())
+    if (auto s = StaticSelection::make(ctx.opts.keyword, ctx.opts.markexpr); s.ok())
+      (ctx.opts.collect_only && ctx.opts.static_collect ? filter : cost_filter) = std::move(s).value();
   const WholeCollections whole(ctx);
   // pytest's collection order, so fifo and --collect-only list what pytest lists.
   for (std::size_t idx : found.collection_order) {
@@ -251,10 +255,11 @@ Suite make_suite(const RunContext& ctx, Found& found) {
     for (auto& it : f.items) {
       if ((sel != suite.selects.end() && !selected_by(it.node_id, sel->second)) || (filter && !filter->selects(it)))
         continue;
+      const bool deselected = cost_filter && cost_filter->surely_deselects(it);
       if constexpr (std::is_const_v<Found>)
-        m.tests.push_back({it.node_id});
+        m.tests.push_back({it.node_id, deselected});
       else
-        m.tests.push_back({std::move(it.node_id)});
+        m.tests.push_back({std::move(it.node_id), deselected});
     }
     // A module without statically visible tests still goes to a worker unless an argument
     // selected other tests in it: runtime collection is the truth (inherited, generated tests).

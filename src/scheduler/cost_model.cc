@@ -133,7 +133,9 @@ ModuleCosts estimate_module(const ModuleInput& module, const CostIndex& index, c
   std::size_t known_count = 0;
   index.known_seconds(module.tests, out.test_s);
   for (std::size_t i = 0; i < n; ++i) {
-    if (out.test_s[i] >= 0) {
+    if (module.tests[i].deselected) {
+      out.test_s[i] = 0;  // known: the worker deselects it at collection, whatever it cost when it ran
+    } else if (out.test_s[i] >= 0) {
       known_sum += out.test_s[i];
       ++known_count;
     } else {

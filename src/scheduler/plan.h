@@ -16,7 +16,8 @@ enum class Schedule : int { history = 1, fifo = 2 };
 
 /// One statically discovered test (a function, before runtime parametrize expansion).
 struct TestInput {
-  std::string node_id;  ///< "tests/test_x.py::TestA::test_b"
+  std::string node_id;      ///< "tests/test_x.py::TestA::test_b"
+  bool deselected = false;  ///< surely deselected by -k/-m at runtime: it still goes to its batch, costs 0
 };
 
 /// One module as discovery found it, tests in file order.

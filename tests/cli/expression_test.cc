@@ -65,5 +65,32 @@ TEST(StaticSelection, KeywordMatchesNamesCaseInsensitivelyAndMarkersExactly) {
             "identifier; got end of input");
 }
 
+TEST(StaticSelection, SurelyDeselectsOnlyWhatNothingAtRuntimeCanSelectAgain) {
+  base::TestItem item{.node_id = "tests/test_db.py::TestPool::test_slow_connect",
+                      .file = "tests/test_db.py",
+                      .cls = "TestPool",
+                      .function = "test_slow_connect",
+                      .markers = {"stress"}};
+  auto surely = [&](const std::string& k, const std::string& m) {
+    auto s = StaticSelection::make(k, m);
+    EXPECT_TRUE(s.ok());
+    return s.ok() && s->surely_deselects(item);
+  };
+  // Markers and names discovery saw are there at runtime too.
+  EXPECT_TRUE(surely("", "not stress"));
+  EXPECT_TRUE(surely("", "not stress and not slow"));
+  EXPECT_TRUE(surely("not slow", ""));  // a substring of the function's name
+  EXPECT_TRUE(surely("not pool", ""));  // the class
+  EXPECT_TRUE(surely("not test_db.py", ""));
+  // Anything else may match at runtime: a parametrize id, a conftest's marker, a package.
+  EXPECT_FALSE(surely("", "slow"));
+  EXPECT_FALSE(surely("", "stress and integration"));
+  EXPECT_FALSE(surely("sqlite", ""));
+  EXPECT_FALSE(surely("not tests", ""));  // a directory is a node only when it is a package
+  EXPECT_FALSE(surely("", "not slow"));
+  EXPECT_FALSE(surely("", ""));
+  EXPECT_FALSE(surely("slow or sqlite", ""));
+}
+
 }  // namespace
 }  // namespace fastest::app

@@ -192,5 +192,31 @@ TEST(PlanWhatIf, AppliesTheIniFilesAddopts) {
   EXPECT_NE(ignored.out.find(" tests in 5 modules;"), std::string::npos) << ignored.out;
 }
 
+TEST(PlanWhatIf, ATestTheIniFilesMarkExpressionDeselectsCostsNothing) {
+  FixtureProject p("many_modules");
+  std::ofstream(p.dir() / "tests" / "test_stress.py")
+      << "import pytest\n\n"
+      << [] {
+           std::string s;
+           for (int i = 0; i < 400; ++i)
+             s += "@pytest.mark.stress\ndef test_s" + std::to_string(i) + "():\n    pass\n\n";
+           return s;
+         }();
+  auto all = p.run({"plan", "-n", "1"});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("tests/test_stress.py"), std::string::npos) << all.out;
+  std::ofstream(p.dir() / "pytest.ini") << "[pytest]\naddopts = -m 'not stress'\nmarkers = stress\n";
+  auto deselected = p.run({"plan", "-n", "1"});
+  EXPECT_EQ(deselected.exit_code, 0) << deselected.err;
+  // 400 tests at the prior each before; the module now costs its import alone.
+  auto cost_of = [](const std::string& out) {
+    const auto at = out.find("tests/test_stress.py");
+    const auto line = out.rfind('\n', at);
+    return std::stod(out.substr(line + 1, at - line - 1));
+  };
+  EXPECT_GT(cost_of(all.out), 1.0) << all.out;
+  EXPECT_LT(cost_of(deselected.out), 0.5) << deselected.out;
+}
+
 }  // namespace
 }  // namespace fastest::e2e

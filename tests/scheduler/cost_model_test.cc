@@ -47,6 +47,20 @@ TEST(PlanCostModel, UnseenModuleTakesTheGlobalMeanOfKnownTests) {
   EXPECT_DOUBLE_EQ(c[1], 3.0);
 }
 
+TEST(PlanCostModel, ATestSurelyDeselectedCostsNothingAndLeavesTheMeanAlone) {
+  History h;
+  h.test_seconds = {{"t.py::a", 1.0}, {"t.py::stress", 30.0}};
+  ModuleInput m = module_of("t.py", {"a", "stress", "new", "new_stress"});
+  m.tests[1].deselected = m.tests[3].deselected = true;
+  ModuleCosts c = estimate_module(m, CostIndex(h), PlanOptions{});
+  EXPECT_DOUBLE_EQ(c.test_s[0], 1.0);
+  EXPECT_DOUBLE_EQ(c.test_s[1], 0.0);  // its history is what it cost when it ran
+  EXPECT_DOUBLE_EQ(c.test_s[2], 1.0);  // the mean of the tests that will run
+  EXPECT_DOUBLE_EQ(c.test_s[3], 0.0);
+  EXPECT_FALSE(c.test_estimated[3]);
+  EXPECT_DOUBLE_EQ(c.tests_total_s, 2.0);
+}
+
 TEST(PlanCostModel, EmptyHistoryUsesThePriors) {
   PlanOptions opts;
   opts.prior_test_s = 0.25;
