@@ -142,7 +142,6 @@ ExitCode db_main(int argc, char** argv) {
   return fastest::app::run_db(o);
 }
 
-/// `fastest plan [--shards N] [-n N] [--schedule S] [--db PATH] [paths]`
 /// "A..B" with 1 <= A <= B <= 64.
 bool parse_range(const std::string& v, int& from, int& to) {
   auto dots = v.find("..");
@@ -157,53 +156,66 @@ bool parse_range(const std::string& v, int& from, int& to) {
   return true;
 }
 
+/// `fastest plan` takes `--shards` and `-n` (each also as a range A..B) itself and every
+/// other argument as `fastest` would: the plan is of the suite that command line runs
+/// (paths, -k/-m, --ignore, -c/-o, --db, --schedule, ini addopts, PYTEST_ADDOPTS).
 ExitCode plan_main(int argc, char** argv) {
-  cxxopts::Options p("fastest plan", "print the schedule (or each CI shard's predicted time) without running");
-  p.add_options()("h,help", "help")("shards", "partition into N CI shards, or A..B: predicted CI time per count",
-                                    cxxopts::value<std::string>()->default_value("0"))(
-      "n,numprocesses", "workers per job", cxxopts::value<std::string>()->default_value("auto"))(
-      "schedule", "history or fifo", cxxopts::value<std::string>())("db", "history database",
-                                                                    cxxopts::value<std::string>())(
-      "rootdir", "project root", cxxopts::value<std::string>())("paths", "paths",
-                                                                cxxopts::value<std::vector<std::string>>());
-  p.parse_positional({"paths"});
+  constexpr const char* k_help =
+      "usage: fastest plan [--shards N|A..B] [-n N|A..B] [any option of fastest] [file_or_dir ...]\n"
+      "print the schedule (or each CI shard's predicted time, or each worker count's) without running\n";
   fastest::app::PlanCommandOptions o;
-  try {
-    auto r = p.parse(argc, argv);
-    if (r.count("help")) return std::printf("%s\n", p.help().c_str()), ExitCode::ok;
-    const std::string shards = r["shards"].as<std::string>();
-    if (!parse_range(shards, o.shards_from, o.shards_to)) {
-      char* end = nullptr;
-      o.shards = static_cast<int>(std::strtol(shards.c_str(), &end, 10));
-      if (shards.empty() || *end || o.shards < 0) return usage("fastest plan: --shards: expected N or A..B");
+  std::string shards = "0", workers;  // no -n: what the run would use (addopts, [tool.fastest], auto)
+  std::vector<std::string> run_argv;
+  for (int i = 1; i < argc; ++i) {  // argv[0] is "plan"
+    const std::string_view a = argv[i];
+    // "--shards X", "--shards=X", "-n X", "-nX", "--numprocesses X", "--numprocesses=X".
+    std::string missing;
+    auto value_of = [&](std::string_view name, std::string& into) {
+      if (a == name) {
+        if (i + 1 >= argc)
+          missing = name;
+        else
+          into = argv[++i];
+        return true;
+      }
+      if (a.size() > name.size() && a.substr(0, name.size()) == name && (a[name.size()] == '=' || name == "-n")) {
+        into = std::string(a.substr(name.size() + (a[name.size()] == '=' ? 1 : 0)));
+        return true;
+      }
+      return false;
+    };
+    if (a == "-h" || a == "--help") return std::printf("%s", k_help), ExitCode::ok;
+    if (a == "--") {
+      for (++i; i < argc; ++i) run_argv.emplace_back(argv[i]);
+      break;
     }
-    // The suite `fastest` would run with these paths: the ini file's addopts,
-    // PYTEST_ADDOPTS and [tool.fastest] apply as they do to a run (`-m`, `--ignore`,
-    // `--doctest-modules` there change what is planned).
-    std::vector<std::string> run_argv;
-    if (r.count("rootdir")) run_argv.push_back("--rootdir=" + r["rootdir"].as<std::string>());
-    if (r.count("paths"))
-      for (const auto& path : r["paths"].as<std::vector<std::string>>()) run_argv.push_back(path);
-    std::error_code ec;
-    auto cl = fastest::app::parse_command_line(run_argv, std::filesystem::current_path(ec), fastest::app::process_env(),
-                                               fastest::app::installed_plugin_files);
-    if (!cl.ok()) {
-      std::fprintf(stderr, "%s\n", cl.error().message.c_str());
-      return ExitCode::usage_error;
+    if (value_of("--shards", shards) || value_of("--numprocesses", workers) || value_of("-n", workers)) {
+      if (!missing.empty()) return usage("fastest plan: argument " + missing + ": expected one argument");
+      continue;
     }
-    o.run = std::move(cl->options);
-    const std::string n = r["numprocesses"].as<std::string>();
-    if (parse_range(n, o.workers_from, o.workers_to)) {
-      o.run.workers = o.workers_to;
-    } else {
-      auto workers = fastest::app::parse_worker_count(n);
-      if (!workers) return usage("fastest plan: -n: expected a number, 'auto', 'logical' or A..B");
-      o.run.workers = *workers;
-    }
-    if (r.count("schedule")) o.run.schedule = r["schedule"].as<std::string>();
-    if (r.count("db")) o.run.db = r["db"].as<std::string>();
-  } catch (const std::exception& e) {
-    return usage(std::string("fastest plan: ") + e.what());
+    run_argv.emplace_back(a);
+  }
+  if (!parse_range(shards, o.shards_from, o.shards_to)) {
+    char* end = nullptr;
+    o.shards = static_cast<int>(std::strtol(shards.c_str(), &end, 10));
+    if (shards.empty() || *end || o.shards < 0) return usage("fastest plan: --shards: expected N or A..B");
+  }
+  std::error_code ec;
+  auto cl = fastest::app::parse_command_line(run_argv, std::filesystem::current_path(ec), fastest::app::process_env(),
+                                             fastest::app::installed_plugin_files);
+  if (!cl.ok()) {
+    std::fprintf(stderr, "%s\n", cl.error().message.c_str());
+    return ExitCode::usage_error;
+  }
+  o.run = std::move(cl->options);
+  if (workers.empty()) {
+    // o.run.workers as parsed
+  } else if (parse_range(workers, o.workers_from, o.workers_to)) {
+    o.run.workers = o.workers_to;
+  } else {
+    auto n = fastest::app::parse_worker_count(workers);
+    if (!n) return usage("fastest plan: -n: expected a number, 'auto', 'logical' or A..B");
+    o.run.workers = *n;
   }
   return fastest::app::run_plan(o);
 }

@@ -192,7 +192,7 @@ TEST(PlanWhatIf, AppliesTheIniFilesAddopts) {
   EXPECT_NE(ignored.out.find(" tests in 5 modules;"), std::string::npos) << ignored.out;
 }
 
-TEST(PlanWhatIf, ATestTheIniFilesMarkExpressionDeselectsCostsNothing) {
+TEST(PlanWhatIf, ATestTheMarkExpressionDeselectsCostsNothingAndPlanTakesRunOptions) {
   FixtureProject p("many_modules");
   std::ofstream(p.dir() / "tests" / "test_stress.py")
       << "import pytest\n\n"
@@ -216,6 +216,17 @@ TEST(PlanWhatIf, ATestTheIniFilesMarkExpressionDeselectsCostsNothing) {
   };
   EXPECT_GT(cost_of(all.out), 1.0) << all.out;
   EXPECT_LT(cost_of(deselected.out), 0.5) << deselected.out;
+  // plan takes any option of the run, -m and --python among them.
+  std::ofstream(p.dir() / "pytest.ini", std::ios::trunc) << "[pytest]\nmarkers = stress\n";
+  auto on_the_command_line = p.run({"plan", "-n", "1", "-m", "not stress", "--python", "/usr/bin/python3", "-q"});
+  EXPECT_EQ(on_the_command_line.exit_code, 0) << on_the_command_line.err;
+  EXPECT_LT(cost_of(on_the_command_line.out), 0.5) << on_the_command_line.out;
+  auto unknown = p.run({"plan", "--no-such-option"});
+  EXPECT_EQ(unknown.exit_code, 4);
+  EXPECT_NE(unknown.err.find("unrecognized arguments: --no-such-option"), std::string::npos) << unknown.err;
+  auto missing = p.run({"plan", "--shards"});
+  EXPECT_EQ(missing.exit_code, 4);
+  EXPECT_NE(missing.err.find("argument --shards: expected one argument"), std::string::npos) << missing.err;
 }
 
 }  // namespace
