@@ -27,11 +27,32 @@ def is_ignored(run, relpath):
     inits = run.init_paths
     for i in range(1, len(parts) + 1):
         path = os.path.join(root, *parts[:i])
-        if path in inits:
+        is_dir = i < len(parts)
+        # pytest's walk starts at each argument: a directory above (or named by) one is
+        # never asked about, a file named on the command line neither.
+        if path in inits or (is_dir and _above_an_init_path(path, inits)):
             continue
-        if _ignored_path(run, path, is_dir=i < len(parts)):
+        if _ignored_path(run, path, is_dir):
             return True
     return False
+
+
+def _above_an_init_path(path, inits):
+    prefix = path.rstrip(os.sep) + os.sep
+    return any(p.startswith(prefix) for p in inits)
+
+
+def _failing_collector(run, path, is_dir):
+    """Node id of the collector whose walk asks the hook about ``path`` (pytest 7.2's
+    Session.collect walks every directory and every package's ``__init__.py`` itself;
+    a package's Package.collect asks about the other files of its own directory): the
+    session's ``""`` or ``pkg/__init__.py``. Its collection fails with the hook's error."""
+    parent = os.path.dirname(path)
+    if is_dir or os.path.basename(path) == "__init__.py" or \
+            not os.path.isfile(os.path.join(parent, "__init__.py")):
+        return ""
+    rel = os.path.relpath(os.path.join(parent, "__init__.py"), run.config.rootdir_str)
+    return rel.replace(os.sep, "/")
 
 
 def _ignored_path(run, path, is_dir):
@@ -52,7 +73,9 @@ def _ignored_path(run, path, is_dir):
             if isinstance(e, compat.outcome_types()):
                 raise
             from .report import hook_error
-            raise hook_error(e, config.invocation_dir) from None
+            err = hook_error(e, config.invocation_dir)
+            err.collector = _failing_collector(run, path, is_dir)
+            raise err from None
         if res is not None:
             return bool(res)
     return _builtin_ignore(run, path)

@@ -13,6 +13,7 @@ class CollectError(Exception):
         self.text = text
         self.line = line
         self.message = message  # pytest's reprcrash line for the short summary ("" = none)
+        self.collector = None  # node id of the failing collector when not the module
 
 
 class ParametrizeMixin:

@@ -602,7 +602,10 @@ class Run:
             wcm.__exit__(None, None, None)
             out, err = self.capture.stop()
             import_s = perf_counter() - t0
-            send({"t": "collect_error", "batch": batch, "module": module,
+            # "module" names the collector that failed: the batch's module, or the session
+            # ("") or a package ("pkg/__init__.py") whose walk a hook broke.
+            send({"t": "collect_error", "batch": batch,
+                  "module": module if e.collector is None else e.collector,
                   "longrepr": e.text, "line": e.line, "message": e.message})
             send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
                   "import_s": import_s})
@@ -846,6 +849,9 @@ class Run:
                             fatal = Fatal(int(code), "%s: %s\n" % (type(e).__name__, e))
                     elif fatal is None:
                         fatal = Fatal(1, report.format_exception(e) + "\n")
+                    if fatal is not None and name == "pytest_sessionfinish":
+                        # pytest's terminal reporter wraps this hook: it prints no summary.
+                        fatal.when = "sessionfinish"
                     break
         return errors, fatal
 
@@ -879,7 +885,7 @@ class Run:
                               "message": err.lstrip("\n"), "filename": "", "lineno": 0})
         if fatal is not None:
             self.ch.send({"t": "fatal", "exit_code": fatal.exit_code, "message": fatal.message,
-                          "when": "sessionfinish"})
+                          "when": getattr(fatal, "when", "unconfigure")})
         self.ch.flush()
         self.capture.close()
         self.tmp.cleanup()

@@ -190,6 +190,31 @@ class Configured(_Base):
         self.assertEqual(driver.outcomes(w2.run("test_dyn_ignored.py")),
                          {"test_dyn_ignored.py::test_must_not_run": "failed"})
 
+    def test_raising_ignore_collect_fails_the_collector_whose_walk_asked(self):
+        # pytest 7.2: the session walks every directory and package __init__.py, a
+        # package the other files of its directory (measured: "ERROR collecting test
+        # session" / "ERROR collecting pkg/__init__.py").
+        root = self.project_with("conftest.py", (
+            "def pytest_ignore_collect(collection_path, config):\n"
+            "    if collection_path.name in ('test_top.py', 'test_in.py', 'bad', 'sub'):\n"
+            "        raise RuntimeError('boom ' + collection_path.name)\n"))
+        for d in ("pkg", "bad", os.path.join("above", "sub")):
+            os.makedirs(os.path.join(root, d))
+        open(os.path.join(root, "pkg", "__init__.py"), "w").close()
+        for mod in ("test_top.py", "pkg/test_in.py", "bad/test_b.py", "above/sub/test_s.py"):
+            with open(os.path.join(root, mod), "w") as f:
+                f.write("def test_x():\n    pass\n")
+        w = self.worker(root, args=[], options={})
+        want = {"test_top.py": "", "pkg/test_in.py": "pkg/__init__.py", "bad/test_b.py": ""}
+        for mod, collector in want.items():
+            err = [m for m in w.run(mod) if m["t"] == "collect_error"]
+            self.assertEqual([e["module"] for e in err], [collector], mod)
+            self.assertIn("RuntimeError: boom", err[0]["message"])
+        # A directory named on the command line (or above one) is never asked about.
+        w2 = self.worker(root, args=["above/sub"], options={})
+        self.assertEqual(driver.outcomes(w2.run("above/sub/test_s.py")),
+                         {"above/sub/test_s.py::test_x": "passed"})
+
     def test_dash_p_no_plugin_removes_its_fixtures(self):
         root = self.project_with(
             "test_c.py", "def test_cache(cache):\n    pass\n\n\ndef test_caplog(caplog):\n"

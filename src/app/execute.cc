@@ -59,6 +59,13 @@ class EventSink {
         break;
       case exec::EventKind::collect_error:
         send_header({});
+        // The session's own collection ("" : a conftest hook broke pytest's directory walk)
+        // fails once in pytest, however many workers' walks hit it.
+        if (ev.collect_error.file.empty() && m_session_collect_failed) {
+          collection_finished(ev.origin, 0, 0, 0, 0);
+          break;
+        }
+        m_session_collect_failed |= ev.collect_error.file.empty();
         collection_finished(ev.origin, 0, 0, 0, 1);
         ++collect_errors;
         failed_modules.insert(ev.module);
@@ -121,6 +128,8 @@ class EventSink {
   void collection_check() {
     if (m_uncollected.empty() && !m_collection_reported) {
       m_collection_reported = true;
+      // pytest's failed session collection yields no item at all.
+      if (m_session_collect_failed) m_counts = {.errors = m_counts.errors};
       for (auto& r : m_reporters) r->on_collection_done(m_counts);
     }
   }
@@ -145,9 +154,10 @@ class EventSink {
   /// pytest ran no test (its collection was interrupted or exited): the summary holds
   /// only what collection decided.
   void keep_collection_outcomes(report::Summary& s) const {
-    s.counts = m_collection_outcomes;
+    s.counts = m_session_collect_failed ? std::map<std::string, int>{} : m_collection_outcomes;
     s.counts["error"] += collect_errors;
-    if (auto d = summary.counts.find("deselected"); d != summary.counts.end()) s.counts["deselected"] = d->second;
+    if (auto d = summary.counts.find("deselected"); d != summary.counts.end() && !m_session_collect_failed)
+      s.counts["deselected"] = d->second;
     s.void_results = true;
   }
   /// --sw: stop at the first failure (--sw-skip: at the second).
@@ -251,6 +261,7 @@ class EventSink {
       failed_modules.insert(ev.module);
     }
     summary.fatal = true;
+    summary.session_finish_raised = ev.result.when == "sessionfinish";
     std::string msg = ev.text;
     if (!msg.empty() && msg.back() != '\n') msg += '\n';
     std::fwrite(msg.data(), 1, msg.size(), stderr);
@@ -333,6 +344,7 @@ class EventSink {
   std::map<std::int64_t, double> m_work_in;                  ///< batch -> sum of its results' durations
   std::set<std::int64_t> m_uncollected;                      ///< planned batches not collected yet
   report::CollectionCounts m_counts;
+  bool m_session_collect_failed = false;  ///< a collect_error for the session itself came
   bool m_collection_reported = false, m_header_sent = false;
   bool m_stepwise = false, m_stepwise_skip = false;
   bool m_warned = false;

@@ -336,11 +336,13 @@ struct Executor::Slot {
       case MessageType::collect_error:
         bs.collect_failed = true;
         bs.collection_known = true;
+        // The frame's module names the collector that failed: the batch's module, or the
+        // session ("") or a package ("pkg/__init__.py") whose walk a conftest hook broke.
         emit(Event{.kind = EventKind::collect_error,
                    .batch = item.id,
                    .module = item.module,
-                   .collect_error = {item.module, msg.line, cap_text(std::move(msg.longrepr), k_max_captured_bytes),
-                                     std::move(msg.message)}});
+                   .collect_error = {std::move(msg.module), msg.line,
+                                     cap_text(std::move(msg.longrepr), k_max_captured_bytes), std::move(msg.message)}});
         break;
       case MessageType::warning:
         emit(Event{.kind = EventKind::warning,

@@ -59,6 +59,9 @@ struct Summary {
   /// and runs nothing then, so reporters show only what collection decided (collection
   /// errors, module skips) and none of the tests that ran before the error was seen.
   bool void_results = false;
+  /// A pytest_sessionfinish implementation raised: pytest's terminal reporter, whose own
+  /// implementation wraps it, prints nothing after the progress (no sections, no summary line).
+  bool session_finish_raised = false;
   /// --quarantine: tests whose failures were not counted against the run (their own section).
   std::vector<std::string> quarantined{};
   int exit_code = 0;  ///< the process's exit status (pytest's table)

@@ -241,7 +241,9 @@ void TerminalReporter::on_collect_error(const base::CollectionError& e) {
   // pytest collects before it runs: a collection error has no progress letter.
   std::string body = sanitize(e.message);
   if (!body.empty() && body.back() != '\n') body += '\n';
-  m_errors.push_back({"ERROR collecting " + e.file, body, e.file, sanitize(e.crash)});
+  // An empty file is the session's own collection (pytest's Session node id is "").
+  m_errors.push_back(
+      {"ERROR collecting " + (e.file.empty() ? std::string("test session") : e.file), body, e.file, sanitize(e.crash)});
 }
 
 void TerminalReporter::on_rerun(const base::TestResult& r) {

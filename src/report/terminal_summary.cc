@@ -377,6 +377,7 @@ void TerminalReporter::on_finish(const Summary& s) {
     on_collection_done(*m_deferred_collected);
     m_need_blank = m_after_live_teardown = false;
   }
+  if (s.session_finish_raised) return;
   // pytest ends the last progress line with an empty one (-q: only ends it).
   if (m_opts.verbose >= 0 || !m_progress_written) write(m_after_live_teardown ? "\n\n" : "\n");
   if (!m_opts.no_summary) {
