@@ -272,7 +272,7 @@ def real_configs(args, work, name, path, extra=()):
     ]
     for label, engine in (("", []), (" --engine pytest", ["--engine", "pytest"])):
         db = os.path.join(work, f"{name}{label.replace(' ', '_')}.db")
-        step = Step(fastest_argv(args, db, *engine, "-n", "2", *extra, path), fenv, done, db)
+        step = Step(fastest_argv(args, db, *engine, "-n", "2", "-p", "no:cacheprovider", *extra, path), fenv, done, db)
         configs.append(Config(f"fastest{label} -n 2 (history run)", [step], runner="fastest", workers=2))
     return configs
 

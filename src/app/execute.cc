@@ -212,7 +212,10 @@ class EventSink {
   }
 
   void on_collected(const exec::Event& ev) {
-    for (auto& r : m_reporters) r->on_batch_collected(ev.batch, ev.items.size());
+    for (auto& r : m_reporters) {
+      r->on_batch_collected(ev.batch, ev.items.size());
+      r->on_collected_items(ev.module, ev.items);
+    }
     // A re-queued remainder (new batch id) was already counted by its first collection.
     auto it = m_static_of.find(ev.origin);
     if (it == m_static_of.end()) return;

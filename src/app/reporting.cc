@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/embed.h"
+#include "app/pytest_cache.h"
 #include "report/terminal.h"
 
 namespace fastest::app {
@@ -184,6 +185,9 @@ Reporters make_reporters(const RunContext& ctx, const base::Clock& clock) {
     r.all.push_back(std::move(rep));
   }
   if (ctx.observer) r.all.push_back(forward_to(*ctx.observer));
+  // pytest's .pytest_cache lists (lastfailed, nodeids, stepwise) for a later plain pytest.
+  if (!o.collect_only)
+    if (auto w = make_pytest_cache_writer(ctx)) r.all.push_back(std::move(w));
   return r;
 }
 

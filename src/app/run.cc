@@ -21,6 +21,7 @@
 #include "app/engine_pool.h"
 #include "app/expression.h"
 #include "app/log_options.h"
+#include "app/pytest_cache.h"
 #include "app/reporting.h"
 #include "app/session.h"
 #include "base/clock.h"
@@ -329,6 +330,8 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
   // run (a forced one is known), confirmed after discovery, and replaced if it changed.
   const bool needs_workers = !(opts.collect_only && opts.static_collect);
   if (needs_workers) truncate_log_file(ctx);
+  // --cache-clear empties pytest's cache before any worker's plugins read config.cache.
+  if (needs_workers && !opts.collect_only) clear_pytest_cache(ctx);
   WorkerPool pool;
   if (needs_workers) {
     ctx.engine = provisional_engine(ctx);

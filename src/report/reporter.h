@@ -89,6 +89,9 @@ class Reporter {
   virtual void on_batch_start(std::int64_t /*batch*/, std::int64_t /*origin*/, int /*worker*/) {}
   /// The worker collected `items` tests for `batch`.
   virtual void on_batch_collected(std::int64_t /*batch*/, std::size_t /*items*/) {}
+  /// The node ids behind on_batch_collected, in the worker's run order (a module that
+  /// skipped itself is its own path).
+  virtual void on_collected_items(const std::string& /*module*/, const std::vector<std::string>& /*ids*/) {}
   /// Seconds between on_tick calls this reporter wants (0 = none). Asked once, at start.
   virtual double tick_interval_s() const { return 0; }
   /// Called from a timer thread while the run goes, with what each busy worker runs.
