@@ -149,9 +149,11 @@ def initial_conftest_dirs(config):
 def start(run):
     """Everything pytest does before collecting; returns the report header lines."""
     config = run.config
+    _check_minversion(config)
     for name in config.option.plugins or []:
         if not name.startswith("no:"):
             run.load_plugin_module(name)
+    _check_required_plugins(run)
     if not config.option.noconftest:
         for d in initial_conftest_dirs(config):
             run.collector.load_initial_conftests(d)
@@ -173,6 +175,36 @@ def start(run):
     run.configure_plugins()
     check_warning_filters(run)
     return report_header(run)
+
+
+def _check_minversion(config):
+    """pytest's first check, before any plugin is loaded (``Config._checkversion``)."""
+    from . import versions
+    msg = versions.check_minversion(config.ini.get("minversion"), config.inipath,
+                                    versions.installed_version("pytest"))
+    if msg:
+        raise Fatal(4, "ERROR: %s\n" % msg)
+
+
+def _check_required_plugins(run):
+    """``required_plugins`` against the distributions of the entry-point plugins pytest
+    registers (``Config._validate_plugins``): none under PYTEST_DISABLE_PLUGIN_AUTOLOAD,
+    none blocked by ``-p no:``."""
+    required = run.config.getini("required_plugins")
+    if not required:
+        return
+    from . import versions
+    disabled = run.config.disabled_plugins
+    plugins = {}
+    for ep in run._entry_points():
+        if ep.name in disabled or ep.value.split(":")[0] in disabled:
+            continue
+        dist = getattr(ep, "dist", None)
+        if dist is not None:
+            plugins[dist.metadata["Name"]] = dist.version
+    msg = versions.check_required_plugins(required, plugins)
+    if msg:
+        raise Fatal(4, "ERROR: %s\n" % msg)
 
 
 def check_warning_filters(run):
