@@ -3,6 +3,13 @@ import unittest
 
 from fastest_worker import versions as v
 
+from . import driver, test_startup
+from .test_worker import PY, _Base
+
+
+def setUpModule():
+    driver.require("import pytest", PY + " with pytest (python3-pytest)", python=PY)
+
 
 class VersionOrder(unittest.TestCase):
     def test_pep440_order(self):
@@ -42,6 +49,17 @@ class RequiredPlugins(unittest.TestCase):
                          "Missing required plugins: pytest-cov, pytest-xdist!=3.1.0, pytest-xdist<1")
         self.assertEqual(self.missing("pytest_xdist"), "Missing required plugins: pytest_xdist")  # names are exact
         self.assertEqual(self.missing("pytest-xdist>=>3"), "Missing required plugins: pytest-xdist>=>3")
+
+
+class WorkerChecksLikePytest(_Base):
+    """The worker's start-up runs both checks: pytest's message and exit status."""
+    check = test_startup.FatalLikePytest.check
+
+    def test_minversion(self):
+        self.check("minversion", expect_in=["'minversion' requires pytest-99.0, actual pytest-"])
+
+    def test_required_plugins(self):
+        self.check("required_plugins", expect_in=["Missing required plugins: pytest-nonexistent-xyz"])
 
 
 if __name__ == "__main__":
