@@ -130,6 +130,7 @@ class EventSink {
       m_collection_reported = true;
       // pytest's failed session collection yields no item at all.
       if (m_session_collect_failed) m_counts = {.errors = m_counts.errors};
+      m_counts.interrupts = m_interrupt_on_collect_error && m_counts.errors > 0;
       for (auto& r : m_reporters) r->on_collection_done(m_counts);
     }
   }

@@ -43,6 +43,9 @@ struct CollectionCounts {
   std::size_t deselected = 0;  ///< by -k, -m, --deselect, pytest_collection_modifyitems
   std::size_t errors = 0;      ///< modules that could not be collected
   std::size_t skipped = 0;     ///< modules that skipped themselves at import
+  /// The errors stop the run (no --continue-on-collection-errors): pytest runs, and so
+  /// shows, no test; progress held back for this line is dropped.
+  bool interrupts = false;
 };
 
 /// Totals at the end, in pytest's categories.

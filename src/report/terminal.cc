@@ -207,12 +207,35 @@ void TerminalReporter::on_collection_done(const CollectionCounts& c) {
     return;
   }
   m_collected_printed = true;
-  if (m_opts.verbose < 0) return;
-  // pytest rewrites "collecting ..." in bold on a terminal, writes a plain line elsewhere.
-  std::string s = m_paint.paint(collected_line(c), {Color::none, m_opts.isatty}) + "\n";
-  for (const auto& l : m_header.collection_lines) s += l + "\n";
-  write(s);
-  m_need_blank = true;
+  if (c.interrupts) m_held.clear();
+  if (m_opts.verbose >= 0) {
+    // pytest rewrites "collecting ..." in bold on a terminal, writes a plain line elsewhere.
+    std::string s = m_paint.paint(collected_line(c), {Color::none, m_opts.isatty}) + "\n";
+    for (const auto& l : m_header.collection_lines) s += l + "\n";
+    write(s);
+    m_need_blank = true;
+  }
+  replay_held_progress();
+}
+
+void TerminalReporter::replay_held_progress() {
+  const std::size_t done = m_done;
+  for (auto& h : m_held) {
+    m_done = h.done;
+    switch (h.kind) {
+      case HeldProgress::Kind::module:
+        write_progress(module_lines(h.module, h.text));
+        break;
+      case HeldProgress::Kind::verbose:
+        write_progress(verbose_block(h.result));
+        break;
+      case HeldProgress::Kind::text:
+        write_progress(h.text);
+        break;
+    }
+  }
+  m_done = done;
+  m_held.clear();
 }
 
 void TerminalReporter::write_progress(const std::string& lines) {
@@ -249,7 +272,11 @@ void TerminalReporter::on_collect_error(const base::CollectionError& e) {
 void TerminalReporter::on_rerun(const base::TestResult& r) {
   ensure_header();
   if (m_opts.verbose > 0) {
-    write_progress(sanitize(r.node_id) + " RERUN\n");
+    std::string line = sanitize(r.node_id) + " RERUN\n";
+    if (holding_progress())
+      m_held.push_back({m_done, HeldProgress::Kind::text, "", std::move(line)});
+    else
+      write_progress(line);
     return;
   }
   // The live area has no module lines to put the letter in.
@@ -314,7 +341,10 @@ void TerminalReporter::on_result(const base::TestResult& r) {
     return;
   }
   if (m_opts.verbose > 0) {
-    write_progress(verbose_block(r));
+    if (holding_progress())
+      m_held.push_back({m_done, HeldProgress::Kind::verbose, "", "", r});
+    else
+      write_progress(verbose_block(r));
     return;
   }
   auto& letters = m_module_letters[r.file];
@@ -425,10 +455,17 @@ void TerminalReporter::flush_module(const std::string& module) {
     m_module_letters.erase(it);
     return;
   }
+  if (holding_progress())
+    m_held.push_back({m_done, HeldProgress::Kind::module, module, std::move(it->second)});
+  else
+    write_progress(module_lines(module, it->second));
+  m_module_letters.erase(it);
+}
+
+std::string TerminalReporter::module_lines(const std::string& module, std::string_view letters) {
   // Long modules wrap like pytest's: letters fill the line, the percentage closes it.
   std::string pct = progress();
   std::string head = m_opts.verbose < 0 ? std::string() : sanitize(module) + " ";
-  std::string_view letters = it->second;
   std::string out;
   do {
     std::size_t room = static_cast<std::size_t>(std::max(1, m_opts.width - static_cast<int>(head.size()) - 6 - 2));
@@ -438,8 +475,7 @@ void TerminalReporter::flush_module(const std::string& module) {
     out += head + paint_letters(chunk) + padded(pct, std::max(1, pad)) + "\n";
     head.clear();
   } while (!letters.empty());
-  write_progress(out);
-  m_module_letters.erase(it);
+  return out;
 }
 
 std::string TerminalReporter::padded(const std::string& pct, int pad) const {

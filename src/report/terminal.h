@@ -100,6 +100,12 @@ class TerminalReporter final : public Reporter {
   void ensure_header();
   void write_progress(const std::string& lines);
   void flush_module(const std::string& module);
+  /// The progress line(s) of one module's letters.
+  std::string module_lines(const std::string& module, std::string_view letters);
+  /// Progress due before "collected N items" could be printed waits for it (pytest prints
+  /// it before any test, and its percentages are of that count): no live area, count unknown.
+  bool holding_progress() const { return !m_collected_printed && !m_live; }
+  void replay_held_progress();
   std::string sections(const base::TestResult& r, const std::string& when) const;
   std::string crash_line(const base::TestResult& r) const;
   std::string summary_line(const std::string& word, const std::string& node_id, const std::string& msg) const;
@@ -124,6 +130,14 @@ class TerminalReporter final : public Reporter {
   /// The runtime count arrived after module lines had started (the last batch collects
   /// near the end): it waits for the last module line instead of splitting them.
   std::optional<CollectionCounts> m_deferred_collected;
+  /// A progress line held back until the collected line (holding_progress()).
+  struct HeldProgress {
+    std::size_t done;  ///< results counted when the line was due: its percentage
+    enum class Kind { module, verbose, text } kind;
+    std::string module, text;   ///< module: its letters; text: the line itself
+    base::TestResult result{};  ///< verbose: the result whose -v block it is
+  };
+  std::vector<HeldProgress> m_held;
   std::string m_python;
   std::vector<std::string> m_worker_lines;
   std::vector<std::string> m_terminal_summaries;  ///< distinct texts of workers that ran tests

@@ -322,6 +322,7 @@ void TerminalReporter::forget_tests() {
                  m_errors.end());
   m_phases.clear();
   m_module_letters.clear();
+  m_held.clear();
 }
 
 void TerminalReporter::sort_by_collection_order() {
@@ -362,7 +363,7 @@ void TerminalReporter::on_finish(const Summary& s) {
   if (s.void_results) forget_tests();
   ensure_header();
   m_finishing = true;
-  if (!m_deferred_collected && !m_collected_printed && m_opts.verbose >= 0) {
+  if (!m_deferred_collected && !m_collected_printed) {
     // Batches cut short never reported their collection: count what ran.
     CollectionCounts c;
     c.collected = std::max(m_expected, m_done);

@@ -190,6 +190,26 @@ TEST(Reporting, CollectedLineCountsRuntimeItemsAndDeselected) {
   EXPECT_THAT(k.out, HasSubstr(" 3 passed, 5 deselected in ")) << k.out;
 }
 
+// pytest prints "collected N items" before any test's progress, and its percentages are of
+// that count: plain progress waits for every batch's runtime collection (parametrize
+// expanded), then prints the held lines with pytest's percentages.
+TEST(Reporting, CollectedLineComesBeforeAnyProgress) {
+  FixtureProject p("report_cache");
+  for (const char* verbosity : {"-v", "-q", "-rN"}) {
+    auto r = p.run({"-n", "2", "--progress", "plain", "-p", "no:cacheprovider", verbosity});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto progress = r.out.find("%]");
+    ASSERT_NE(progress, std::string::npos) << r.out;
+    if (std::string(verbosity) != "-q") {
+      EXPECT_LT(r.out.find("\ncollected 8 items\n\n"), progress) << r.out;
+    }
+    if (std::string(verbosity) == "-v") {
+      // Eight items: the first result is 12%, never a share of the static count.
+      EXPECT_THAT(r.out.substr(0, progress + 2), testing::EndsWith("[ 12%]")) << r.out;
+    }
+  }
+}
+
 TEST(Reporting, ReportCharsAAndPListPassedTests) {
   FixtureProject p("report_cache");
   auto r = p.run({"-n", "1", "-rA"}, "FASTEST_E2E_FAIL=b2");
