@@ -552,6 +552,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   }
   exec::Executor& executor = m_pool ? *m_pool : *own;
   if (interrupted.load()) executor.request_stop(true);
+  double dispatch_s = 0;
   {
     // The live display redraws (and a plain log names a long test) between events.
     report::Reporter* term = reporters.terminal;
@@ -560,6 +561,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
       for (auto& a : executor.running()) running.push_back({a.worker, std::move(a.nodeid), a.since_s});
       term->on_tick(running);
     });
+    dispatch_s = clock.now_seconds() - t0;
     executor.run(std::move(items), [&](const exec::Event& ev) { sink.handle(ev, executor); });
   }
   slot.store(nullptr);
@@ -595,7 +597,12 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   if (reporters.json && reporters.json->write_failed())
     std::fprintf(stderr, "fastest: error: could not write %s\n", o.json_path.c_str());
   if (rid >= 0) {
-    auto st = m_db.finish_run(rid, make_run_end(code, summary.wall_s, summary), sink.python_version);
+    store::RunEnd end = make_run_end(code, summary.wall_s, summary);
+    // The stored prediction counts the wait for workers still starting when the plan was
+    // made: the plan simulated from the moment each one was ready (scale, issue 12).
+    const auto ready = executor.ready_after_run_s();
+    end.predicted_makespan_s = dispatch_s + scheduler::simulate_makespan(plan->batches, ready);
+    auto st = m_db.finish_run(rid, end, sink.python_version);
     if (!st.ok())
       std::fprintf(stderr, "fastest: warning: the run's end was not recorded: %s\n", st.error().message.c_str());
   }

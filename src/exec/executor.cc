@@ -8,6 +8,7 @@
 #include <tbb/task_group.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -34,6 +35,7 @@ struct Executor::Shared {
   double started_at = 0;                                 ///< clock at start()
   std::atomic<double> t0{0};                             ///< clock at run(): event times count from here
   std::atomic<double> last_ready_s{0};                   ///< since start(): when the last worker got ready
+  std::vector<double> first_ready;                       ///< per slot: clock when its first worker got ready (-1)
   /// A worker sent `fatal` (or its start-up failed): no slot takes another batch or
   /// starts another worker.
   std::atomic<bool> draining{false};
@@ -146,6 +148,10 @@ struct Executor::Slot {
   /// so consumers see one batch at a time per worker and each batch's span is its own.
   std::int64_t deferring = -1;  ///< the batch whose events are kept back (-1: none)
   std::vector<std::pair<Event, double>> deferred{};
+  /// The last finished batch, freed only when the next one finishes or after `shutdown`
+  /// was sent: a 50,000-test batch's ids take ~30 ms to free, which the worker's own
+  /// shutdown then overlaps instead of following.
+  std::optional<std::pair<WorkItem, BatchState>> finished{};
 
   void emit(Event ev) { emit_at(std::move(ev), ex.m_clock.now_seconds()); }
   void emit_at(Event ev, double at) {
@@ -240,7 +246,13 @@ struct Executor::Slot {
   }
 
   void note_ready() {
-    double t = ex.m_clock.now_seconds() - shared.started_at;
+    const double now = ex.m_clock.now_seconds();
+    {
+      std::lock_guard lock(shared.activity_mu);
+      double& first = shared.first_ready[static_cast<std::size_t>(index)];
+      if (first < 0) first = now;
+    }
+    double t = now - shared.started_at;
     double prev = shared.last_ready_s.load();
     while (t > prev && !shared.last_ready_s.compare_exchange_weak(prev, t)) {
     }
@@ -614,7 +626,9 @@ struct Executor::Slot {
     // reported); the worker still tears down what is set up.
     const bool stop = ex.stop_requested() || shared.draining.load();
     if (stop) forget_held();
-    if (proc->send(encode_shutdown(stop, stop && ex.m_interrupted.load(std::memory_order_relaxed))).ok()) {
+    const bool sent = proc->send(encode_shutdown(stop, stop && ex.m_interrupted.load(std::memory_order_relaxed))).ok();
+    finished.reset();
+    if (sent) {
       if (held && !finish_held()) return;
       const double deadline = ex.m_clock.now_seconds() + o.shutdown_grace_s;
       WorkerMessage msg;
@@ -737,6 +751,7 @@ void Executor::start() {
   shared.t0.store(shared.started_at);
   int n = std::max(1, m_opts.workers);
   shared.activity.resize(static_cast<std::size_t>(n));
+  shared.first_ready.assign(static_cast<std::size_t>(n), -1.0);
   // Each slot blocks on its worker's pipe, so the pool needs one thread per worker.
   shared.threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                          static_cast<std::size_t>(n) + 1);
@@ -762,6 +777,14 @@ std::vector<Executor::Activity> Executor::running() const {
 }
 
 double Executor::workers_ready_s() const { return m_shared ? m_shared->last_ready_s.load() : 0; }
+
+std::vector<double> Executor::ready_after_run_s() const {
+  std::vector<double> out;
+  if (!m_shared) return out;
+  std::lock_guard lock(m_shared->activity_mu);
+  for (double at : m_shared->first_ready) out.push_back(at < 0 ? -1.0 : std::max(0.0, at - m_shared->t0.load()));
+  return out;
+}
 
 void Executor::run(std::vector<WorkItem> items, const std::function<void(const Event&)>& on_event) {
   start();
@@ -803,7 +826,10 @@ void Executor::Slot::serve() {
     std::string lost_reason;
     BatchEnd end = run_batch(*item, bs, lost_reason);
     set_activity("", 0);
-    if (end == BatchEnd::finished) continue;
+    if (end == BatchEnd::finished) {
+      finished.emplace(std::move(*item), std::move(bs));
+      continue;
+    }
     if (end == BatchEnd::held) {
       held = Held{*item, std::move(bs), ex.m_clock.now_seconds()};
       continue;
