@@ -361,8 +361,9 @@ class EventSink {
 
 namespace {
 
-/// `spent_s`: the session's seconds before the first batch (history, plan, header), which
-/// the run's actual makespan counts and the plan's simulation does not.
+/// `spent_s`: the seconds expected before the first batch starts (history, plan, header,
+/// workers still starting), which the run's actual makespan counts and the plan's
+/// simulation does not.
 store::RunInfo make_run_info(const RunContext& ctx, int workers, const std::string& schedule,
                              const scheduler::Plan& plan, double spent_s) {
   const Options& o = ctx.opts;
@@ -527,7 +528,13 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     std::fprintf(stderr, "fastest: internal error: %s\n", main_py.error().message.c_str());
     return ExitCode::internal_error;
   }
-  auto run_id = m_db.begin_run(make_run_info(m_ctx, workers, schedule_name, plan.value(), clock.now_seconds() - t0));
+  // The stored prediction is a forecast of the run's wall time: the plan plus the start-up
+  // the past runs measured (their first batch's median start: the session's own work and
+  // the wait for workers still starting), or what this session has spent so far if more.
+  double startup_s = clock.now_seconds() - t0;
+  if (auto past = m_db.planning_record(10); past.ok() && past->runs > 0)
+    startup_s = std::max(startup_s, past->startup_s);
+  auto run_id = m_db.begin_run(make_run_info(m_ctx, workers, schedule_name, plan.value(), startup_s));
   std::int64_t rid = run_id.ok() ? run_id.value() : -1;
   sink.set_run(rid);
   if (reporters.json) reporters.json->set_run(json_run_info(o, m_db, rid));
@@ -552,7 +559,6 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   }
   exec::Executor& executor = m_pool ? *m_pool : *own;
   if (interrupted.load()) executor.request_stop(true);
-  double dispatch_s = 0;
   {
     // The live display redraws (and a plain log names a long test) between events.
     report::Reporter* term = reporters.terminal;
@@ -561,7 +567,6 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
       for (auto& a : executor.running()) running.push_back({a.worker, std::move(a.nodeid), a.since_s});
       term->on_tick(running);
     });
-    dispatch_s = clock.now_seconds() - t0;
     executor.run(std::move(items), [&](const exec::Event& ev) { sink.handle(ev, executor); });
   }
   slot.store(nullptr);
@@ -597,12 +602,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   if (reporters.json && reporters.json->write_failed())
     std::fprintf(stderr, "fastest: error: could not write %s\n", o.json_path.c_str());
   if (rid >= 0) {
-    store::RunEnd end = make_run_end(code, summary.wall_s, summary);
-    // The stored prediction counts the wait for workers still starting when the plan was
-    // made: the plan simulated from the moment each one was ready (scale, issue 12).
-    const auto ready = executor.ready_after_run_s();
-    end.predicted_makespan_s = dispatch_s + scheduler::simulate_makespan(plan->batches, ready);
-    auto st = m_db.finish_run(rid, end, sink.python_version);
+    auto st = m_db.finish_run(rid, make_run_end(code, summary.wall_s, summary), sink.python_version);
     if (!st.ok())
       std::fprintf(stderr, "fastest: warning: the run's end was not recorded: %s\n", st.error().message.c_str());
   }

@@ -10,7 +10,7 @@ namespace fastest::store {
 base::Result<PlanningRecord> HistoryStore::planning_record(std::size_t count) const {
   try {
     SQLite::Statement q(*m_impl->db,
-                        "SELECT ru.predicted_makespan_s, min(b.start_s), max(b.end_s) FROM runs ru "
+                        "SELECT ru.predicted_makespan_s, min(b.start_s), ru.actual_makespan_s FROM runs ru "
                         "JOIN batches b ON b.run = ru.id WHERE ru.ended_unix IS NOT NULL AND "
                         // Only runs that ran their plan: one interrupted (collection errors,
                         // Ctrl-C: exit 2) or refused ran a part of it, no test of the prediction.
@@ -21,9 +21,10 @@ base::Result<PlanningRecord> HistoryStore::planning_record(std::size_t count) co
     std::vector<double> startups, errors;
     while (q.executeStep()) {
       const double predicted = q.getColumn(0).getDouble();
-      auto first = column_seconds(q.getColumn(1)), last = column_seconds(q.getColumn(2));
-      if (!first || !last || *last <= *first) continue;
-      const double actual = *last - *first;
+      // The prediction is of the run's wall time (plan + expected start-up), as stored.
+      auto first = column_seconds(q.getColumn(1)), wall = column_seconds(q.getColumn(2));
+      if (!first || !wall || *wall <= 0) continue;
+      const double actual = *wall;
       startups.push_back(*first);
       errors.push_back(std::fabs(predicted - actual) / actual);
     }
