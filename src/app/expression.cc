@@ -239,6 +239,16 @@ std::string lower(std::string s) {
   return s;
 }
 
+/// The item's class chain ("A::B" -> "A", "B") and its markers, appended to `names`.
+void add_classes_and_markers(const base::TestItem& item, std::vector<std::string>& names) {
+  for (std::size_t b = 0; !item.cls.empty() && b <= item.cls.size();) {
+    std::size_t e = std::min(item.cls.find("::", b), item.cls.size());
+    names.push_back(item.cls.substr(b, e - b));
+    b = e + 2;
+  }
+  for (const auto& m : item.markers) names.push_back(m);
+}
+
 /// What pytest's KeywordMatcher collects for an item, lower-cased: the node names of
 /// its chain (module path and its parts, classes, function), markers, and "pytestmark"
 /// (a marked function carries that attribute, and pytest adds the function's __dict__).
@@ -249,12 +259,7 @@ std::vector<std::string> keyword_names(const base::TestItem& item) {
     names.push_back(item.file.substr(b, e - b));
     b = e + 1;
   }
-  for (std::size_t b = 0; !item.cls.empty() && b <= item.cls.size();) {
-    std::size_t e = std::min(item.cls.find("::", b), item.cls.size());
-    names.push_back(item.cls.substr(b, e - b));
-    b = e + 2;
-  }
-  for (const auto& m : item.markers) names.push_back(m);
+  add_classes_and_markers(item, names);
   if (!item.markers.empty()) names.push_back("pytestmark");
   for (auto& n : names) n = lower(std::move(n));
   return names;
@@ -266,12 +271,7 @@ std::vector<std::string> keyword_names(const base::TestItem& item) {
 /// __dict__ only when the function itself is marked, so those count as unknown.
 std::vector<std::string> sure_keyword_names(const base::TestItem& item) {
   std::vector<std::string> names{item.function, item.file.substr(item.file.rfind('/') + 1)};
-  for (std::size_t b = 0; !item.cls.empty() && b <= item.cls.size();) {
-    std::size_t e = std::min(item.cls.find("::", b), item.cls.size());
-    names.push_back(item.cls.substr(b, e - b));
-    b = e + 2;
-  }
-  for (const auto& m : item.markers) names.push_back(m);
+  add_classes_and_markers(item, names);
   for (auto& n : names) n = lower(std::move(n));
   return names;
 }
