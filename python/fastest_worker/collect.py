@@ -158,6 +158,7 @@ class Collector(ParametrizeMixin):
         self.usefixtures_ini = _ini_list(config, "usefixtures", [])
         self._conftests = {}  # abs dir -> Level or None
         self._conftest_errors = {}  # abs dir -> CollectError of its conftest
+        self.session_error = None  # a non-initial conftest's failure: every batch's error
         self._initial = False
         self._chains = {}  # abs dir -> Chain
         self._module_hooks = []
@@ -260,14 +261,20 @@ class Collector(ParametrizeMixin):
             raise CollectError(format_exception(e))
 
     def _conftest_failed(self, path, e):
-        from .report import format_exception
+        from .report import exconly, format_import_traceback
         if self._initial:
             from .startup import conftest_import_error
             raise conftest_import_error(path, e, self.config.invocation_dir)
-        if isinstance(e, CollectError):
-            raise e
-        raise CollectError(
-            "ImportError while loading conftest '%s'.\n%s" % (path, format_exception(e)))
+        # pytest 7.2 imports a conftest below the initial ones in Session.collect's own walk
+        # (gethookproxy of the first file or package under its directory): the failure is
+        # the session's collection error ("ERROR collecting test session", no item of the
+        # session collected, exit 2), whichever module was being collected.
+        if not isinstance(e, CollectError):
+            e = CollectError(format_import_traceback(e, self.config.invocation_dir),
+                             message=exconly(e))
+        e.collector = ""
+        self.session_error = e
+        raise e
 
     # ------------------------------------------------------------ modules
 
@@ -280,8 +287,8 @@ class Collector(ParametrizeMixin):
         except CollectError:
             raise
         except SyntaxError as e:
-            from .report import format_syntax_error
-            raise CollectError(format_syntax_error(e), e.lineno or 0)
+            from .report import format_import_traceback
+            raise CollectError(format_import_traceback(e, self.config.invocation_dir), e.lineno or 0)
         except BaseException as e:
             if isinstance(e, KeyboardInterrupt):
                 raise
@@ -316,6 +323,8 @@ class Collector(ParametrizeMixin):
 
     def collect(self, relpath):
         """(module_node, items, class_errors) for one module; raises CollectError/ModuleSkipped."""
+        if self.session_error is not None:
+            raise self.session_error
         special = doctests.collect_special(self, relpath)  # doctest text file / doctests only
         if special is not None:
             return special

@@ -92,7 +92,7 @@ def _dedent(lines):
 
 
 def _shown_path(fname, rootdir):
-    if rootdir:
+    if rootdir and os.path.isabs(fname):  # not "<frozen importlib._bootstrap>"
         try:
             rel = os.path.relpath(fname, rootdir)
             if not rel.startswith(".."):
@@ -280,17 +280,25 @@ def format_exception(e, short=False):
     return "Traceback (most recent call last):\n" + text + exc
 
 
-def format_syntax_error(e):
-    lines = []
-    if e.filename:
-        lines.append('  File "%s", line %s' % (e.filename, e.lineno))
-    if e.text:
-        lines.append("    " + e.text.rstrip("\n").strip())
-        if e.offset:
-            indent = len(e.text.rstrip("\n")) - len(e.text.rstrip("\n").lstrip())
-            lines.append("    " + " " * max(0, e.offset - 1 - indent) + "^")
-    lines.append("E   %s: %s" % (type(e).__name__, e.msg))
-    return "\n".join(lines)
+def format_import_traceback(e, cwd):
+    """pytest's short-style report of an import pytest does not cut (a test module that
+    does not compile, a conftest the session's walk imports): every frame of the import,
+    importlib's frozen ones as ``???``, then Python's own exception lines (a SyntaxError's
+    caret included) under ``E``. The harness's frames, which stand where pytest's own
+    import frames stand, are left out."""
+    out = []
+    tb = e.__traceback__
+    while tb is not None:
+        fn = tb.tb_frame.f_code.co_filename
+        if not fn.startswith(_HERE):
+            out.append("%s:%d: in %s" % (_shown_path(fn, cwd), tb.tb_lineno,
+                                         tb.tb_frame.f_code.co_name))
+            line = linecache.getline(fn, tb.tb_lineno, tb.tb_frame.f_globals).strip()
+            out.append("    " + (line or "???"))
+        tb = tb.tb_next
+    exc = "".join(traceback.format_exception_only(type(e), e)).rstrip("\n")
+    out.extend("E   " + x for x in exc.split("\n"))
+    return "\n".join(out)
 
 
 def crash_location(e):
@@ -307,9 +315,11 @@ def format_skip_location(e):
     return fn, line
 
 
-def format_short_traceback(e, cwd, start=None):
+def format_short_traceback(e, cwd, start=None, importlib=True):
     """pytest's short style for an import error: ``path:line: in name`` entries, E lines;
-    from the first frame in file ``start`` when there is one (pytest's traceback.cut)."""
+    from the first frame in file ``start`` when there is one (pytest's traceback.cut);
+    ``importlib`` false leaves importlib's frames out (pytest's filter for a conftest
+    that fails at start-up)."""
     out = []
     tb = e.__traceback__
     if start is not None:
@@ -319,7 +329,8 @@ def format_short_traceback(e, cwd, start=None):
         tb = t or tb
     while tb is not None:
         fn = tb.tb_frame.f_code.co_filename
-        if not fn.startswith(_HERE) and "importlib._bootstrap" not in fn and not _is_internal(fn):
+        if not fn.startswith(_HERE) and "importlib._bootstrap" not in fn and not _is_internal(fn) \
+                and (importlib or "importlib" not in fn.split(os.sep)):
             out.append("%s:%d: in %s" % (_shown_path(fn, cwd), tb.tb_lineno,
                                          tb.tb_frame.f_code.co_name))
             line = linecache.getline(fn, tb.tb_lineno, tb.tb_frame.f_globals).strip()

@@ -94,6 +94,11 @@ class RewriteLoader(importlib.machinery.SourceFileLoader):
         source = self.get_data(path)
         return load_code(source, path, self.cache_dir)
 
+    def exec_module(self, module):
+        # As pytest's loader executes the code itself: an import's traceback then has no
+        # frames of importlib's exec_module between the frozen import frames and the file.
+        exec(self.get_code(module.__name__), module.__dict__)
+
 
 def load_code(source, path, cache_dir):
     """The rewritten code object of one file. Warnings the compiler gives (invalid

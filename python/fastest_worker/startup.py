@@ -283,7 +283,7 @@ def conftest_import_error(path, e, cwd):
     """pytest's ``ImportError while loading conftest`` usage error (exit 4)."""
     from .report import format_short_traceback
     return Fatal(4, "ImportError while loading conftest '%s'.\n%s\n"
-                 % (path, format_short_traceback(e, cwd)))
+                 % (path, format_short_traceback(e, cwd, importlib=False)))
 
 
 def call_sessionstart(run):

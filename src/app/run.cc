@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "app/collect_memory.h"
 #include "app/context.h"
 #include "app/engine_pool.h"
 #include "app/expression.h"
@@ -231,18 +232,27 @@ Suite make_suite(const RunContext& ctx, Found& found) {
   suite.errors = found.errors;
   for (const auto& s : ctx.node_selects) suite.selects[s.substr(0, s.find("::"))].push_back(s);
   // --collect-only --static applies -k/-m to what discovery saw (the workers do it otherwise).
+  const bool static_only = ctx.opts.collect_only && ctx.opts.static_collect;
   std::optional<StaticSelection> filter;
   // A run leaves -k/-m to the workers, but a test they will surely deselect costs its batch
   // nothing: the planner counts it as 0 instead of its history or the module's mean.
   std::optional<StaticSelection> cost_filter;
   if (!ctx.opts.keyword.empty() || !ctx.opts.markexpr.empty())
     if (auto s = StaticSelection::make(ctx.opts.keyword, ctx.opts.markexpr); s.ok())
-      (ctx.opts.collect_only && ctx.opts.static_collect ? filter : cost_filter) = std::move(s).value();
+      (static_only ? filter : cost_filter) = std::move(s).value();
   const WholeCollections whole(ctx);
   // pytest's collection order, so fifo and --collect-only list what pytest lists.
   for (std::size_t idx : found.collection_order) {
     auto& f = found.files[idx];
     suite.order.push_back(f.rel_path);
+    if (f.error && !static_only && f.rel_path.ends_with(".py")) {
+      // The worker that imports the module reports what Python says, in pytest's text (the
+      // SyntaxError's caret and the import's frames); it also collects a file tree-sitter
+      // misreads. The static message stays for --collect-only --static.
+      suite.modules.push_back(scheduler::ModuleInput{f.rel_path, {}});
+      suite.unparsed.insert(f.rel_path);
+      continue;
+    }
     if (f.error) {
       // pytest shows where the file broke; discovery's message is the bare reason.
       base::CollectionError e = *f.error;
@@ -382,6 +392,9 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
     }
     return show_fixtures_per_test(*pool.executor, std::move(items), opts.verbose, suite.errors);
   }
+  // A module that does not parse is sure to fail its collection: dispatched first, as a
+  // remembered collection failure is, it interrupts the run before tests run (pytest's).
+  if (!suite.unparsed.empty() && !opts.continue_on_collection_errors) save_collect_failures(ctx, suite.unparsed, {});
   Session session(ctx, db, std::move(suite.modules), std::move(suite.errors), std::move(suite.selects));
   session.use_pool(pool.executor.get());
   session.set_repeats(std::move(suite.repeats));

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,7 @@ struct Suite {
   std::map<std::string, std::vector<std::string>> selects;  ///< module -> node ids given as arguments
   std::vector<ModuleRepeat> repeats;                        ///< duplicate arguments' extra collections
   std::vector<std::string> order;  ///< every walked file (modules and files that failed) in collection order
+  std::set<std::string> unparsed;  ///< modules discovery could not parse, sent to a worker all the same
 };
 Suite build_suite(const RunContext& ctx, const discovery::Discovery& found);
 /// The same, moving the node ids out of `found` instead of copying them.

@@ -226,6 +226,74 @@ TEST(FailureText, AssertionExplanationsAsPytest) {
     }
 }
 
+/// `text` without the traceback entries in pytest's own files (`.../_pytest/...: in name` and
+/// its source line): where pytest's import frames stand the harness has its own, not shown.
+std::string without_pytest_frames(const std::string& text) {
+  std::string kept;
+  std::size_t at = 0;
+  bool skip_next = false;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + at, end - at);
+    const bool pytest_frame = line.find("/_pytest/") != std::string_view::npos && line.find(": in ") != line.npos;
+    if (!pytest_frame && !skip_next) kept.append(text, at, end - at + 1);
+    skip_next = pytest_frame;
+    at = end + 1;
+  }
+  return kept;
+}
+
+RunOutput run_pytest(const FixtureProject& p, const std::string& args) {
+  RunOutput r;
+  const std::string cmd = "cd " + shell_quote(p.dir().string()) + " && " + shell_quote(test_python()) +
+                          " -m pytest -p no:cacheprovider " + args + " >.pyout 2>.pyerr </dev/null";
+  int status = std::system(cmd.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(p.dir() / ".pyout");
+  r.err = slurp(p.dir() / ".pyerr");
+  return r;
+}
+
+// A module that does not compile, one whose import raises ImportError, one whose import
+// raises something else: each module's ERROR collecting section as pytest 7.2.1 prints it
+// (the SyntaxError from the worker's import, with Python's caret lines and the frames of the
+// import; pytest's own frames aside), the collected line and the short summary.
+TEST(CollectionErrorText, ImportAndSyntaxErrorsAsPytest) {
+  FixtureProject p("collect_errors");
+  for (const char* cont : {"", "--continue-on-collection-errors"}) {
+    const RunOutput want = run_pytest(p, cont);
+    std::vector<std::string> args{"-n", "2", "--engine", "native", "-p", "no:cacheprovider"};
+    if (*cont) args.push_back(cont);
+    auto r = p.run(args);
+    EXPECT_EQ(r.exit_code, want.exit_code) << r.out << r.err;
+    ASSERT_THAT(want.out, HasSubstr("E   SyntaxError: '(' was never closed\n")) << want.out;
+    EXPECT_EQ(report_sections(r.out), without_pytest_frames(report_sections(want.out))) << cont;
+    EXPECT_THAT(r.out, HasSubstr("\ncollected 1 item / 3 errors\n")) << r.out;
+  }
+}
+
+// A conftest below the initial ones that fails to import fails the session's collection
+// (pytest imports it in the session's own walk): no item, one error, exit 2; named on the
+// command line it is an initial conftest: "ImportError while loading conftest", exit 4.
+TEST(CollectionErrorText, FailingConftestAsPytest) {
+  FixtureProject p("conftest_error");
+  for (const char* arg : {"", "sub"}) {
+    const RunOutput want = run_pytest(p, arg);
+    std::vector<std::string> args{"-n", "2", "--engine", "native", "-p", "no:cacheprovider"};
+    if (*arg) args.push_back(arg);
+    auto r = p.run(args);
+    EXPECT_EQ(r.exit_code, want.exit_code) << r.out << r.err;
+    if (*arg) {
+      EXPECT_EQ(r.err, want.err);
+      continue;
+    }
+    ASSERT_THAT(want.out, HasSubstr(" ERROR collecting test session ")) << want.out;
+    EXPECT_EQ(report_sections(r.out), without_pytest_frames(report_sections(want.out)));
+    EXPECT_THAT(r.out, HasSubstr("\ncollected 0 items / 1 error\n")) << r.out;
+  }
+}
+
 // --lf --lfnf=none with nothing failed last time: pytest deselects every item (exit 5).
 TEST(CacheOptionsCompat, LastFailedNoFailuresNoneDeselectsEverything) {
   FixtureProject p("dup_args");

@@ -44,7 +44,8 @@ TEST(EndToEnd, SyntaxErrorIsACollectionErrorWithFileAndLine) {
   auto r = p.run({});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.out.find("ERROR collecting tests/test_bad.py"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("test_bad.py:5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("test_bad.py\", line 5\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("E   SyntaxError: invalid syntax\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("1 error"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Interrupted: 1 error during collection"), std::string::npos) << r.out;
 }
