@@ -278,52 +278,6 @@ def explain_compare(op, left, right):
     return []
 
 
-def _is_literal(src, value):
-    if src is None:
-        return True
-    try:
-        return src == repr(value)
-    except Exception:
-        return False
-
-
-_subscripts = {}
-
-
-def _subscript(src):
-    """pytest's rewriter explains ``x[k]`` by its value alone (no ``where`` line)."""
-    known = _subscripts.get(src)
-    if known is None:
-        import ast
-        try:
-            known = isinstance(ast.parse(src.strip(), mode="eval").body, ast.Subscript)
-        except (SyntaxError, ValueError):
-            known = False
-        _subscripts[src] = known
-    return known
-
-
-def _where(pairs):
-    out = []
-    for src, value in pairs:
-        if src is None or _is_literal(src, value) or src.isidentifier() or _subscript(src):
-            continue
-        try:
-            shown = saferepr(value)
-        except Exception:
-            continue
-        if shown == src:
-            continue
-        out.append(" +  where %s = %s" % (shown, src))
-    return out
-
-
-def _with_msg(msg, text):
-    if msg is None:
-        return text
-    return "%s\n%s" % (msg, text)
-
-
 def _full_repr(obj):
     """``-vv``: the whole repr (pytest's saferepr_unlimited)."""
     try:
@@ -357,54 +311,106 @@ def _truncate(lines):
                    % (hidden, "" if hidden == 1 else "s")]
 
 
-def compare(op, left, right, msg, lsrc, rsrc):
+# ------------------------------------------------- called from rewritten asserts
+
+def expl_repr(obj):
+    """A value in an explanation: saferepr sized by verbosity (240, 2400 at -v, whole at
+    -vv), newlines escaped so that they cannot pass for the explanation's own markup."""
+    size = None if verbose >= 2 else MAXSIZE * 10 if verbose >= 1 else MAXSIZE
+    return saferepr(obj, size).replace("\n", "\\n")
+
+
+def repr_global(obj):
+    """Whether a global name is shown by its value: not a function, class or module."""
+    if callable(obj):
+        return False
+    try:
+        return not hasattr(obj, "__name__")
+    except Exception:
+        return True
+
+
+def format_assertmsg(obj):
+    """The assert's own message: its newlines kept (``\\n~``), its ``%`` escaped."""
+    replaces = [("\n", "\n~"), ("%", "%%")]
+    if not isinstance(obj, str):
+        obj = saferepr(obj)
+        replaces.append(("\\n", "\n~"))
+    for old, new in replaces:
+        obj = obj.replace(old, new)
+    return obj
+
+
+def format_boolop(explanations, is_or):
+    return ("(" + (" or " if is_or else " and ").join(explanations) + ")").replace("%", "%%")
+
+
+hook = None  # conftests' pytest_assertrepr_compare for the running test: (op, l, r) -> lines
+
+
+def _compare_lines(op, left, right):
+    """pytest's assertrepr_compare: the summary line and the detail lines, or None."""
+    if hook is not None:
+        lines = hook(op, left, right)
+        if lines:
+            return lines
     detail = explain_compare(op, left, right)
-    if detail:
-        if verbose > 1:
-            head = "%s %s %s" % (_full_repr(left), op, _full_repr(right))
-        else:
-            width = (80 - 15 - len(op) - 2) // 2
-            head = "%s %s %s" % (saferepr(left, width), op, saferepr(right, width))
-        expl = [head] + detail
-        if verbose < 2 and not _running_on_ci():
-            expl = _truncate(expl)
-        lines = ["assert " + expl[0]] + ["  " + d for d in expl[1:]]
+    if not detail:
+        return None
+    if verbose > 1:
+        head = "%s %s %s" % (_full_repr(left), op, _full_repr(right))
     else:
-        lines = ["assert %s %s %s" % (saferepr(left), op, saferepr(right))]
-        lines.extend(_where([(lsrc, left), (rsrc, right)]))
-    return _with_msg(msg, "\n".join(lines))
+        width = (80 - 15 - len(op) - 2) // 2
+        head = "%s %s %s" % (saferepr(left, width), op, saferepr(right, width))
+    return [head] + detail
 
 
-def generic(value, msg, src):
-    lines = ["assert %s" % saferepr(value)]
-    lines.extend(_where([(src, value)]))
-    return _with_msg(msg, "\n".join(lines))
+def reprcompare(ops, results, expls, operands):
+    """The explanation of a comparison chain: of its first false link, pytest's detailed
+    one when there is one (cut below -vv off CI), else ``left op right``."""
+    for i, res in enumerate(results):
+        try:
+            done = not res
+        except Exception:
+            done = True
+        if done:
+            break
+    lines = _compare_lines(ops[i], operands[i], operands[i + 1])
+    if not lines:
+        return expls[i]
+    if verbose < 2 and not _running_on_ci():
+        lines = _truncate(lines)
+    return "\n~".join(line.replace("\n", "\\n") for line in lines).replace("%", "%%")
 
 
-def negation(value, msg, src):
-    lines = ["assert not %s" % saferepr(value)]
-    lines.extend(_where([(src, value)]))
-    return _with_msg(msg, "\n".join(lines))
-
-
-def boolop(op, values, msg):
-    """``assert a and b``: the operands that were evaluated, as pytest shows them."""
-    inner = (" %s " % op).join(saferepr(v) for v in values)
-    return _with_msg(msg, "assert (%s)" % inner)
-
-
-def _disp(value, src):
-    """How pytest shows a sub-expression: callables by name, everything else by repr."""
-    if src is not None and src.isidentifier() and callable(value):
-        return src
-    return saferepr(value)
-
-
-def attr_where(obj, obj_src, attr):
-    return "%s.%s" % (_disp(obj, obj_src), attr)
-
-
-def call_where(func_src, args, arg_srcs, kwnames, kwvals, kw_srcs):
-    parts = [_disp(v, s) for v, s in zip(args, arg_srcs)]
-    parts += ["%s=%s" % (n, _disp(v, s)) for n, v, s in zip(kwnames, kwvals, kw_srcs)]
-    return "%s(%s)" % (func_src, ", ".join(parts))
+def format_explanation(text):
+    """pytest's format_explanation: ``\\n{`` opens a ``where``/``and`` line one level
+    deeper, ``\\n}`` closes it, ``\\n~`` and ``\\n>`` continue on a new line; any other
+    newline is shown escaped."""
+    lines = []
+    for i, part in enumerate((text or "").split("\n")):
+        if i and part and part[0] in "{}~>":
+            lines.append(part)
+        elif lines:
+            lines[-1] += "\\n" + part
+        else:
+            lines.append(part)
+    out = lines[:1]
+    stack = [0]
+    counts = [0]
+    for line in lines[1:]:
+        kind, rest = line[0], line[1:]
+        if kind == "{":
+            word = "and   " if counts[-1] else "where "
+            stack.append(len(out))
+            counts[-1] += 1
+            counts.append(0)
+            out.append(" +" + "  " * (len(stack) - 1) + word + rest)
+        elif kind == "}":
+            stack.pop()
+            counts.pop()
+            out[stack[-1]] += rest
+        else:
+            stack[-1] += 1
+            out.append("  " * (len(stack) if kind == "~" else len(stack) - 1) + rest)
+    return "\n".join(out)

@@ -21,6 +21,7 @@ NATIVE_HOOKS = (
     "pytest_runtest_setup",
     "pytest_runtest_teardown",
     "pytest_markeval_namespace",
+    "pytest_assertrepr_compare",
     "pytest_plugins",  # not a hook: the module attribute naming plugins to load
 )
 

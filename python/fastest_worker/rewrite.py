@@ -5,12 +5,10 @@ the path, the Python version and this rewriter's version, so a file pays for
 parsing and rewriting once per change.
 """
 import ast
-import re
 import fnmatch
 import hashlib
 import importlib.abc
 import importlib.machinery
-import importlib.util
 import marshal
 import os
 import sys
@@ -18,7 +16,7 @@ import warnings
 
 from . import assertrepr  # noqa: F401 - rewritten modules import it by name
 
-REWRITE_VERSION = b"fastest-rewrite-6"
+REWRITE_VERSION = b"fastest-rewrite-7"
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
 
@@ -125,13 +123,8 @@ def load_code(source, path, cache_dir):
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         tree = ast.parse(source, filename=path)
-        text = None
         if not _dont_rewrite(tree):
-            try:
-                text = importlib.util.decode_source(source)
-            except Exception:
-                text = None
-            AssertRewriter(text).visit_module(tree)
+            AssertRewriter().visit_module(tree)
         code = compile(tree, path, "exec", dont_inherit=True)
     found = tuple((str(w.message), w.category.__name__, w.filename, w.lineno) for w in seen
                   if w.category.__name__ in _COMPILE_WARNINGS)
@@ -175,33 +168,28 @@ def _dont_rewrite(tree):
     return bool(doc) and "PYTEST_DONT_REWRITE" in doc
 
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_UNARY = {ast.Not: "not %s", ast.Invert: "~%s", ast.USub: "-%s", ast.UAdd: "+%s"}
+_BINARY = {ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.LShift: "<<", ast.RShift: ">>",
+           ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
+           ast.Mod: "%%", ast.Pow: "**", ast.MatMult: "@"}  # "%%": the text is %-formatted
 
 
-def _split_lines(source):
-    """Lines with their ends, split only at \\r\\n, \\r and \\n (as ast's own helper splits)."""
-    return _LINE.findall(source)
+def _name(id_):
+    return ast.Name(id_, ast.Load())
 
 
-def _source_segment(lines, node):
-    """ast.get_source_segment over lines split once: the per-call split made rewriting a
-    module with many asserts quadratic (mpmath's test_fp.py: 40 s)."""
-    end_lineno, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
-    if end_lineno is None or end_col is None:
-        return None
-    first, last = node.lineno - 1, end_lineno - 1
-    if first == last:
-        return lines[first].encode()[node.col_offset:end_col].decode()
-    parts = [lines[first].encode()[node.col_offset:].decode()]
-    parts.extend(lines[first + 1:last])
-    parts.append(lines[last].encode()[:end_col].decode())
-    return "".join(parts)
+def _helper(name, *args):
+    return ast.Call(ast.Attribute(_name("@fw_ar"), name, ast.Load()), list(args), [])
 
 
-class AssertRewriter(ast.NodeTransformer):
-    def __init__(self, source):
-        self.source = source
-        self.lines = None  # the source's lines, split once (ast.get_source_segment splits per call)
+class AssertRewriter(ast.NodeVisitor):
+    """pytest's assertion rewriting scheme: each sub-expression of an assert is evaluated
+    once into a temp (a plain name stays itself), and the failure path builds pytest's
+    explanation from them: %-placeholders filled only when the assert fails, ``\\n{``/``\\n}``
+    nesting for the ``where`` lines of calls and attributes, the boolean operands that
+    were evaluated, the comparison handed to pytest's ``assertrepr_compare`` rules."""
+
+    def __init__(self):
         self.n = 0
 
     def visit_module(self, mod):
@@ -221,170 +209,192 @@ class AssertRewriter(ast.NodeTransformer):
             imp.col_offset = 0
             imp.end_lineno = lineno
             imp.end_col_offset = 0
-        self.visit(mod)
+        self._rewrite_asserts(mod)
         mod.body[pos:pos] = imports
         ast.fix_missing_locations(mod)
 
-    def _tmp(self):
-        self.n += 1
-        return "@fw_%d" % self.n
+    def _rewrite_asserts(self, root):
+        """Every assert statement below ``root`` (expressions hold none) becomes its rewrite."""
+        todo = [root]
+        while todo:
+            node = todo.pop()
+            for field, value in ast.iter_fields(node):
+                if isinstance(value, list):
+                    out = []
+                    for child in value:
+                        if isinstance(child, ast.Assert):
+                            out.extend(self.visit_Assert(child))
+                        else:
+                            out.append(child)
+                            if isinstance(child, ast.AST) and not isinstance(child, ast.expr):
+                                todo.append(child)
+                    value[:] = out
+                elif isinstance(value, ast.AST) and not isinstance(value, ast.expr):
+                    todo.append(value)
 
-    def _src(self, node):
-        if self.source is None:
-            return None
-        if self.lines is None:
-            self.lines = _split_lines(self.source)
-        try:
-            s = _source_segment(self.lines, node)
-        except Exception:
-            return None
-        if s is None:
-            return None
-        return " ".join(s.split()) if "\n" in s else s
+    # ----------------------------------------------------------- state of one assert
+
+    def _fresh(self, prefix):
+        self.n += 1
+        return "@fw_%s%d" % (prefix, self.n)
+
+    def _assign(self, expr):
+        """``expr`` into a new temp in the evaluating statements; its Name."""
+        name = self._fresh("v")
+        self.temps.append(name)
+        self.stmts.append(ast.Assign([ast.Name(name, ast.Store())], expr))
+        return _name(name)
+
+    def _param(self, expr):
+        """A placeholder for ``expr``'s text in the current format context."""
+        key = self._fresh("p")[4:]
+        self.contexts[-1][key] = expr
+        return "%(" + key + ")s"
+
+    def _open(self):
+        self.contexts.append({})
+
+    def _close(self, template):
+        """Fill the innermost context's placeholders into ``template`` (failure path only)."""
+        ctx = self.contexts.pop()
+        filled = ast.BinOp(template, ast.Mod(), ast.Dict([ast.Constant(k) for k in ctx],
+                                                          list(ctx.values())))
+        name = self._fresh("f")
+        self.on_fail.append(ast.Assign([ast.Name(name, ast.Store())], filled))
+        return _name(name)
+
+    def _shown(self, expr):
+        return self._param(_helper("expl_repr", expr))
+
+    # ----------------------------------------------------------- the statement
 
     def visit_Assert(self, node):
-        test = node.test
-        stmts = []
-        loc = node
-
-        def assign(name, value):
-            a = ast.Assign(targets=[ast.Name(name, ast.Store())], value=value)
-            ast.copy_location(a, loc)
-            stmts.append(a)
-
-        def load(name):
-            return ast.Name(name, ast.Load())
-
-        msg = node.msg if node.msg is not None else ast.Constant(None)
-        temps = []
-
-        def tmp():
-            name = self._tmp()
-            temps.append(name)
-            return name
-
-        def held(expr):
-            """``expr`` into a temp, except a plain name, which pytest's rewriting also
-            leaves as it is: a temp would be one more reference (``sys.getrefcount``)."""
-            if isinstance(expr, ast.Name) and isinstance(expr.ctx, ast.Load):
-                return expr.id
-            t = tmp()
-            assign(t, expr)
-            return t
-
-        def operand(expr):
-            """Evaluate ``expr`` into a temp; return (temp, display AST) for a where-line."""
-            if isinstance(expr, ast.Attribute) and isinstance(expr.ctx, ast.Load):
-                base, val = tmp(), tmp()
-                assign(base, expr.value)
-                assign(val, ast.Attribute(load(base), expr.attr, ast.Load()))
-                disp = ast.Call(func=ast.Attribute(load("@fw_ar"), "attr_where", ast.Load()),
-                                args=[load(base), ast.Constant(self._src(expr.value)),
-                                      ast.Constant(expr.attr)], keywords=[])
-                return val, disp
-            if isinstance(expr, ast.Call) and not any(
-                    isinstance(a, ast.Starred) for a in expr.args) and all(
-                    k.arg is not None for k in expr.keywords):
-                fn = tmp()
-                assign(fn, expr.func)
-                args = []
-                for a in expr.args:
-                    args.append(held(a))
-                kws = []
-                for k in expr.keywords:
-                    kws.append((k.arg, held(k.value), k.value))
-                val = tmp()
-                assign(val, ast.Call(func=load(fn), args=[load(t) for t in args],
-                                     keywords=[ast.keyword(arg=n, value=load(t))
-                                               for n, t, _ in kws]))
-                disp = ast.Call(
-                    func=ast.Attribute(load("@fw_ar"), "call_where", ast.Load()),
-                    args=[ast.Constant(self._src(expr.func)),
-                          ast.List(elts=[load(t) for t in args], ctx=ast.Load()),
-                          ast.Constant(tuple(self._src(a) for a in expr.args)),
-                          ast.Constant(tuple(n for n, _, _ in kws)),
-                          ast.List(elts=[load(t) for _, t, _ in kws], ctx=ast.Load()),
-                          ast.Constant(tuple(self._src(v) for _, _, v in kws))],
-                    keywords=[])
-                return val, disp
-            return held(expr), ast.Constant(self._src(expr))
-
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _OPS:
-            lname, ldisp = operand(test.left)
-            rname, rdisp = operand(test.comparators[0])
-            cond = ast.Compare(left=load(lname), ops=test.ops, comparators=[load(rname)])
-            expl = ast.Call(
-                func=ast.Attribute(load("@fw_ar"), "compare", ast.Load()),
-                args=[ast.Constant(_OPS[type(test.ops[0])]), load(lname), load(rname), msg,
-                      ldisp, rdisp],
-                keywords=[])
-        elif isinstance(test, (ast.Call, ast.Attribute)):
-            vname, disp = operand(test)
-            cond = load(vname)
-            expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "generic", ast.Load()),
-                            args=[load(vname), msg, disp], keywords=[])
-        elif isinstance(test, ast.BoolOp):
-            # Keep short-circuiting; remember each operand that was evaluated.
-            lst, vname = tmp(), tmp()
-            assign(lst, ast.List(elts=[], ctx=ast.Load()))
-            parts = []
-            for operand in test.values:
-                append = ast.Call(func=ast.Attribute(load(lst), "append", ast.Load()),
-                                  args=[operand], keywords=[])
-                index = ast.Constant(-1)
-                if sys.version_info < (3, 9):
-                    index = ast.Index(index)
-                last = ast.Subscript(value=load(lst), slice=index, ctx=ast.Load())
-                parts.append(ast.BoolOp(op=ast.Or(), values=[append, last]))
-            assign(vname, ast.BoolOp(op=test.op, values=parts))
-            cond = load(vname)
-            expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "boolop", ast.Load()),
-                            args=[ast.Constant("and" if isinstance(test.op, ast.And) else "or"),
-                                  load(lst), msg], keywords=[])
-        elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            vname = tmp()
-            assign(vname, test.operand)
-            cond = ast.UnaryOp(ast.Not(), load(vname))
-            expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "negation", ast.Load()),
-                            args=[load(vname), msg, ast.Constant(self._src(test.operand))],
-                            keywords=[])
+        self.stmts, self.temps, self.on_fail, self.contexts = [], [], [], []
+        self._open()
+        cond, expl = self.visit(node.test)
+        if node.msg is not None:
+            head = _helper("format_assertmsg", node.msg)
+            expl = "\n>assert " + expl
         else:
-            vname = tmp()
-            assign(vname, test)
-            cond = load(vname)
-            expl = ast.Call(func=ast.Attribute(load("@fw_ar"), "generic", ast.Load()),
-                            args=[load(vname), msg, ast.Constant(self._src(test))], keywords=[])
-        raise_ = ast.Raise(exc=ast.Call(
-            func=ast.Attribute(load("@fw_builtins"), "AssertionError", ast.Load()),
-            args=[expl], keywords=[]), cause=None)
-        if_ = ast.If(test=ast.UnaryOp(ast.Not(), cond), body=[raise_], orelse=[])
-        stmts.append(if_)
-        clear = ast.Assign(targets=[ast.Name(t, ast.Store()) for t in temps],
-                           value=ast.Constant(None))
-        if temps:  # `assert x == y` compares the names themselves: nothing to clear
-            stmts.append(clear)
-        for s in stmts:
-            for sub in ast.walk(s):
-                if not hasattr(sub, "lineno") or getattr(sub, "lineno", None) is None:
-                    pass
-            ast.copy_location(s, loc)
-        for s in (if_, raise_, clear):  # `clear` is harmless when not in the statements
-            _set_loc_tree(s, loc)
-        return stmts
+            head = ast.Constant("")
+            expl = "assert " + expl
+        text = self._close(ast.BinOp(head, ast.Add(), ast.Constant(expl)))
+        exc = ast.Call(ast.Attribute(_name("@fw_builtins"), "AssertionError", ast.Load()),
+                       [_helper("format_explanation", text)], [])
+        self.on_fail.append(ast.Raise(exc=exc, cause=None))
+        self.stmts.append(ast.If(ast.UnaryOp(ast.Not(), cond), self.on_fail, []))
+        if self.temps:  # drop the references the temps hold (sys.getrefcount, __del__)
+            self.stmts.append(ast.Assign([ast.Name(t, ast.Store()) for t in self.temps],
+                                         ast.Constant(None)))
+        for stmt in self.stmts:
+            for sub in ast.walk(stmt):
+                ast.copy_location(sub, node)
+        return self.stmts
 
+    # ----------------------------------------------------------- expressions
 
-def _set_loc_tree(node, loc):
-    for sub in ast.walk(node):
-        if isinstance(sub, (ast.expr, ast.stmt)) and not hasattr(sub, "_fw_keep"):
-            if getattr(sub, "lineno", None) is None or isinstance(sub, (ast.Call, ast.Raise, ast.If,
-                                                                      ast.Attribute, ast.Name,
-                                                                      ast.Constant, ast.UnaryOp,
-                                                                      ast.Compare, ast.Assign)):
-                if sub is node or getattr(sub, "lineno", None) is None:
-                    sub.lineno = loc.lineno
-                    sub.col_offset = loc.col_offset
-                    sub.end_lineno = loc.end_lineno
-                    sub.end_col_offset = loc.end_col_offset
+    def generic_visit(self, node):
+        res = self._assign(node)
+        return res, self._shown(res)
+
+    def visit_Name(self, node):
+        # A local, or a global that is no function, class or module: its repr; else its name.
+        shown = ast.BoolOp(ast.Or(), [
+            ast.Compare(ast.Constant(node.id), [ast.In()],
+                        [ast.Call(ast.Attribute(_name("@fw_builtins"), "locals", ast.Load()), [], [])]),
+            _helper("repr_global", node)])
+        return node, self._param(ast.IfExp(shown, _helper("expl_repr", node), ast.Constant(node.id)))
+
+    def visit_BoolOp(self, node):
+        result = self._fresh("v")
+        self.temps.append(result)
+        shown = self._assign(ast.List([], ast.Load()))
+        append = ast.Attribute(shown, "append", ast.Load())
+        is_or = isinstance(node.op, ast.Or)
+        outer_stmts, outer_fail = self.stmts, self.on_fail
+        self._open()
+        last = len(node.values) - 1
+        for i, value in enumerate(node.values):
+            if i:
+                # On failure, operand i's text is shown only if it was evaluated.
+                inner_fail = []
+                self.on_fail.append(ast.If(went_on, inner_fail, []))
+                self.on_fail = inner_fail
+            self._open()
+            res, expl = self.visit(value)
+            self.stmts.append(ast.Assign([ast.Name(result, ast.Store())], res))
+            self.on_fail.append(ast.Expr(ast.Call(append, [self._close(ast.Constant(expl))], [])))
+            if i < last:
+                went_on = ast.UnaryOp(ast.Not(), res) if is_or else res
+                inner = []
+                self.stmts.append(ast.If(went_on, inner, []))
+                self.stmts = inner
+        self.stmts, self.on_fail = outer_stmts, outer_fail
+        text = self._close(_helper("format_boolop", shown, ast.Constant(is_or)))
+        return _name(result), self._param(text)
+
+    def visit_UnaryOp(self, node):
+        res, expl = self.visit(node.operand)
+        return self._assign(ast.UnaryOp(node.op, res)), _UNARY[type(node.op)] % (expl,)
+
+    def visit_BinOp(self, node):
+        left, lexpl = self.visit(node.left)
+        right, rexpl = self.visit(node.right)
+        res = self._assign(ast.BinOp(left, node.op, right))
+        return res, "(%s %s %s)" % (lexpl, _BINARY[type(node.op)], rexpl)
+
+    def visit_Call(self, node):
+        func, fexpl = self.visit(node.func)
+        args, kwargs, shown = [], [], []
+        for a in node.args:
+            res, expl = self.visit(a)
+            args.append(res)
+            shown.append(expl)
+        for k in node.keywords:
+            res, expl = self.visit(k.value)
+            kwargs.append(ast.keyword(k.arg, res))
+            shown.append(("%s=%s" % (k.arg, expl)) if k.arg else "**" + expl)
+        res = self._assign(ast.Call(func, args, kwargs))
+        value = self._shown(res)
+        return res, "%s\n{%s = %s(%s)\n}" % (value, value, fexpl, ", ".join(shown))
+
+    def visit_Starred(self, node):
+        res, expl = self.visit(node.value)
+        return ast.Starred(res, node.ctx), "*" + expl
+
+    def visit_Attribute(self, node):
+        if not isinstance(node.ctx, ast.Load):
+            return self.generic_visit(node)
+        base, bexpl = self.visit(node.value)
+        res = self._assign(ast.Attribute(base, node.attr, ast.Load()))
+        value = self._shown(res)
+        return res, "%s\n{%s = %s.%s\n}" % (value, value, bexpl, node.attr)
+
+    def visit_Compare(self, node):
+        self._open()
+        left, lexpl = self.visit(node.left)
+        if isinstance(node.left, (ast.Compare, ast.BoolOp)):
+            lexpl = "(%s)" % lexpl
+        results = [self._fresh("v") for _ in node.ops]
+        self.temps.extend(results)
+        operands, syms, expls = [left], [], []
+        for i, (op, right) in enumerate(zip(node.ops, node.comparators)):
+            rres, rexpl = self.visit(right)
+            if isinstance(right, (ast.Compare, ast.BoolOp)):
+                rexpl = "(%s)" % rexpl
+            operands.append(rres)
+            sym = _OPS[type(op)]
+            syms.append(ast.Constant(sym))
+            expls.append(ast.Constant("%s %s %s" % (lexpl, sym, rexpl)))
+            self.stmts.append(ast.Assign([ast.Name(results[i], ast.Store())],
+                                         ast.Compare(left, [op], [rres])))
+            left, lexpl = rres, rexpl
+        text = _helper("reprcompare", ast.Tuple(syms, ast.Load()),
+                       ast.Tuple([_name(r) for r in results], ast.Load()),
+                       ast.Tuple(expls, ast.Load()), ast.Tuple(operands, ast.Load()))
+        cond = _name(results[0]) if len(results) == 1 else ast.BoolOp(
+            ast.And(), [_name(r) for r in results])
+        return cond, self._param(self._close(text))
 
 
 _installed = None

@@ -4,6 +4,7 @@ import sys
 import warnings
 from time import perf_counter
 
+from . import assertrepr
 from . import compat
 from . import doctests
 from . import fixtures as fx
@@ -721,6 +722,24 @@ class Run:
         self._runtest_hooks = None
         return items
 
+    def _assertrepr_hook(self, item):
+        """The conftests' and plugins' ``pytest_assertrepr_compare`` above ``item`` as one
+        function for rewritten asserts: the first non-empty result (pytest's callbinrepr),
+        or None when none implements it."""
+        hooks = self._item_hooks(item, "pytest_assertrepr_compare")
+        if not hooks:
+            return None
+        config = self.config
+
+        def first_result(op, left, right):
+            from .hooks import call_hook
+            for fn in hooks:
+                lines = call_hook(fn, config=config, op=op, left=left, right=right)
+                if lines:
+                    return lines
+            return None
+        return first_result
+
     def _item_hooks(self, item, name):
         cache = item.module_node.hooks
         hooks = cache.get(name)
@@ -899,6 +918,7 @@ class Run:
         ch.queue({"t": "start", "batch": batch, "nodeid": item.nodeid})
         ch.flush()
         self.current = item
+        assertrepr.hook = self._assertrepr_hook(item)
         cap = self.capture
         cap.start()
         log = self.log_handler
