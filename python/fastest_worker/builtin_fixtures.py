@@ -268,21 +268,34 @@ class Cache:
         root = os.path.expandvars(os.path.expanduser(str(name)))
         self._cachedir = Path(config.rootpath, root)
 
-    def _ensure(self):
+    _README = (
+        "# pytest cache directory #\n\n"
+        "This directory contains data from the pytest's cache plugin,\n"
+        "which provides the `--lf` and `--ff` options, as well as the `cache` fixture.\n\n"
+        "**Do not** commit this to version control.\n\n"
+        "See [the docs](https://docs.pytest.org/en/stable/how-to/cache.html) for more information.\n")
+    _CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+                     b"# This file is a cache directory tag created by pytest.\n"
+                     b"# For information about cache directory tags, see:\n"
+                     b"#\thttps://bford.info/cachedir/spec.html\n")
+
+    def _supporting_files(self):
+        """What pytest writes into a cache directory its ``set`` created (the controller
+        writes the same at the end of a run: src/app/pytest_cache.cc)."""
         d = self._cachedir
-        if not d.is_dir():
-            d.mkdir(parents=True, exist_ok=True)
-            try:
-                (d / ".gitignore").write_text("# Created by pytest automatically.\n*\n")
-                (d / "CACHEDIR.TAG").write_bytes(
-                    b"Signature: 8a477f597d28d172789f06886806bc55\n")
-            except OSError:
-                pass
+        (d / "README.md").write_text(self._README, encoding="UTF-8")
+        (d / ".gitignore").write_text("# Created by pytest automatically.\n*\n", encoding="UTF-8")
+        (d / "CACHEDIR.TAG").write_bytes(self._CACHEDIR_TAG)
+
+    @staticmethod
+    def _warn(text):
+        category = getattr(sys.modules.get("pytest"), "PytestCacheWarning", UserWarning)
+        warnings.warn(category(text), stacklevel=3)
 
     def mkdir(self, name):
-        if "/" in str(name):
+        # pytest 7.2's mkdir writes no supporting files (only set does).
+        if len(Path(name).parts) > 1:
             raise ValueError("name is not allowed to contain path separators")
-        self._ensure()
         res = self._cachedir / "d" / name
         res.mkdir(parents=True, exist_ok=True)
         return res
@@ -301,14 +314,21 @@ class Cache:
         import json
         path = self._cachedir / "v" / key
         try:
-            self._ensure()
+            existed = path.parent.is_dir() or self._cachedir.exists()
             path.parent.mkdir(parents=True, exist_ok=True)
-            data = json.dumps(value, ensure_ascii=False, indent=2)
+        except OSError:
+            self._warn("could not create cache path %s" % (path,))
+            return
+        if not existed:
+            self._supporting_files()
+        data = json.dumps(value, ensure_ascii=False, indent=2)
+        try:
+            # Written whole then renamed: workers of one run may set the same key.
             tmp = path.with_name(path.name + ".%d.tmp" % os.getpid())
             tmp.write_text(data, encoding="UTF-8")
             os.replace(tmp, path)
-        except OSError as e:
-            warnings.warn("could not create cache path %s: %s" % (path, e))
+        except OSError:
+            self._warn("cache could not write path %s" % (path,))
 
 
 def cache(request):

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "e2e/e2e_util.h"
 
 namespace fastest::e2e {
@@ -246,8 +248,8 @@ std::string without_pytest_frames(const std::string& text) {
 
 RunOutput run_pytest(const FixtureProject& p, const std::string& args) {
   RunOutput r;
-  const std::string cmd = "cd " + shell_quote(p.dir().string()) + " && " + shell_quote(test_python()) +
-                          " -m pytest -p no:cacheprovider " + args + " >.pyout 2>.pyerr </dev/null";
+  const std::string cmd = "cd " + shell_quote(p.dir().string()) + " && " + shell_quote(test_python()) + " -m pytest " +
+                          args + " >.pyout 2>.pyerr </dev/null";
   int status = std::system(cmd.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(p.dir() / ".pyout");
@@ -262,7 +264,7 @@ RunOutput run_pytest(const FixtureProject& p, const std::string& args) {
 TEST(CollectionErrorText, ImportAndSyntaxErrorsAsPytest) {
   FixtureProject p("collect_errors");
   for (const char* cont : {"", "--continue-on-collection-errors"}) {
-    const RunOutput want = run_pytest(p, cont);
+    const RunOutput want = run_pytest(p, std::string("-p no:cacheprovider ") + cont);
     std::vector<std::string> args{"-n", "2", "--engine", "native", "-p", "no:cacheprovider"};
     if (*cont) args.push_back(cont);
     auto r = p.run(args);
@@ -279,7 +281,7 @@ TEST(CollectionErrorText, ImportAndSyntaxErrorsAsPytest) {
 TEST(CollectionErrorText, FailingConftestAsPytest) {
   FixtureProject p("conftest_error");
   for (const char* arg : {"", "sub"}) {
-    const RunOutput want = run_pytest(p, arg);
+    const RunOutput want = run_pytest(p, std::string("-p no:cacheprovider ") + arg);
     std::vector<std::string> args{"-n", "2", "--engine", "native", "-p", "no:cacheprovider"};
     if (*arg) args.push_back(arg);
     auto r = p.run(args);
@@ -291,6 +293,31 @@ TEST(CollectionErrorText, FailingConftestAsPytest) {
     ASSERT_THAT(want.out, HasSubstr(" ERROR collecting test session ")) << want.out;
     EXPECT_EQ(report_sections(r.out), without_pytest_frames(report_sections(want.out)));
     EXPECT_THAT(r.out, HasSubstr("\ncollected 0 items / 1 error\n")) << r.out;
+  }
+}
+
+/// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
+std::map<std::string, std::string> tree(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string rel = fs::relative(e.path(), dir).string();
+    out[e.is_directory() ? rel + "/" : rel] = e.is_directory() ? "" : slurp(e.path());
+  }
+  return out;
+}
+
+// The native cache fixture's set() writes pytest's supporting files into a cache directory
+// it creates, its mkdir() none: the .pytest_cache a run leaves is pytest's, byte for byte.
+TEST(CacheFixture, FilesAsPytestWritesThem) {
+  for (const char* variant : {"set_first", "mkdir_first"}) {
+    FixtureProject p("cache_fixture");
+    fs::copy_file(p.dir() / "variants" / (std::string(variant) + ".py"), p.dir() / "test_c.py");
+    ASSERT_EQ(run_pytest(p, "-q").exit_code, 0) << variant;
+    const auto want = tree(p.dir() / ".pytest_cache");
+    fs::remove_all(p.dir() / ".pytest_cache");
+    auto r = p.run({"-n", "2", "--engine", "native", "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(tree(p.dir() / ".pytest_cache"), want) << variant;
   }
 }
 
