@@ -35,7 +35,6 @@ struct Executor::Shared {
   double started_at = 0;                                 ///< clock at start()
   std::atomic<double> t0{0};                             ///< clock at run(): event times count from here
   std::atomic<double> last_ready_s{0};                   ///< since start(): when the last worker got ready
-  std::vector<double> first_ready;                       ///< per slot: clock when its first worker got ready (-1)
   /// A worker sent `fatal` (or its start-up failed): no slot takes another batch or
   /// starts another worker.
   std::atomic<bool> draining{false};
@@ -246,13 +245,7 @@ struct Executor::Slot {
   }
 
   void note_ready() {
-    const double now = ex.m_clock.now_seconds();
-    {
-      std::lock_guard lock(shared.activity_mu);
-      double& first = shared.first_ready[static_cast<std::size_t>(index)];
-      if (first < 0) first = now;
-    }
-    double t = now - shared.started_at;
+    double t = ex.m_clock.now_seconds() - shared.started_at;
     double prev = shared.last_ready_s.load();
     while (t > prev && !shared.last_ready_s.compare_exchange_weak(prev, t)) {
     }
@@ -751,7 +744,6 @@ void Executor::start() {
   shared.t0.store(shared.started_at);
   int n = std::max(1, m_opts.workers);
   shared.activity.resize(static_cast<std::size_t>(n));
-  shared.first_ready.assign(static_cast<std::size_t>(n), -1.0);
   // Each slot blocks on its worker's pipe, so the pool needs one thread per worker.
   shared.threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                          static_cast<std::size_t>(n) + 1);
@@ -777,14 +769,6 @@ std::vector<Executor::Activity> Executor::running() const {
 }
 
 double Executor::workers_ready_s() const { return m_shared ? m_shared->last_ready_s.load() : 0; }
-
-std::vector<double> Executor::ready_after_run_s() const {
-  std::vector<double> out;
-  if (!m_shared) return out;
-  std::lock_guard lock(m_shared->activity_mu);
-  for (double at : m_shared->first_ready) out.push_back(at < 0 ? -1.0 : std::max(0.0, at - m_shared->t0.load()));
-  return out;
-}
 
 void Executor::run(std::vector<WorkItem> items, const std::function<void(const Event&)>& on_event) {
   start();

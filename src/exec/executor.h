@@ -122,10 +122,6 @@ class Executor {
   /// `configured` if awaited, else its `ready` and config sent); 0 if none yet.
   double workers_ready_s() const;
 
-  /// Per slot: seconds from run() until its first worker was ready for a batch (0 if it
-  /// was ready before run(); -1 if it never got ready). After run() returned.
-  std::vector<double> ready_after_run_s() const;
-
   /// A test a worker runs now: the slot, its node id and the clock when its `start` came.
   struct Activity {
     int worker = -1;

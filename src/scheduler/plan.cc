@@ -134,14 +134,8 @@ void split_for_packing(std::vector<Unit>& units, const Costed& c, int workers, d
 }  // namespace
 
 double simulate_makespan(std::span<const Batch> batches, int workers) {
-  return simulate_makespan(batches, std::vector<double>(static_cast<std::size_t>(std::max(workers, 1)), 0.0));
-}
-
-double simulate_makespan(std::span<const Batch> batches, std::span<const double> ready_at) {
   std::priority_queue<double, std::vector<double>, std::greater<>> free_at;
-  for (double t : ready_at)
-    if (t >= 0) free_at.push(t);
-  if (free_at.empty()) free_at.push(0.0);
+  for (int w = 0; w < std::max(workers, 1); ++w) free_at.push(0.0);
   double makespan = 0;
   for (const Batch& b : batches) {
     double end = free_at.top() + b.cost_s;

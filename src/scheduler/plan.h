@@ -79,9 +79,4 @@ Plan make_plan(std::span<const ModuleInput> modules, const CostIndex& index, con
 /// Simulates list scheduling of `batches` in order on `workers` workers; returns the makespan.
 double simulate_makespan(std::span<const Batch> batches, int workers);
 
-/// The same list schedule on workers that become free at `ready_at` seconds (negative:
-/// a worker that never does; none left = one worker free at 0). The makespan counts
-/// from 0, so a late worker's wait is in it.
-double simulate_makespan(std::span<const Batch> batches, std::span<const double> ready_at);
-
 }  // namespace fastest::scheduler

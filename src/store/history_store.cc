@@ -141,8 +141,8 @@ Statements::Statements(SQLite::Database& db)
       get_run(db, "SELECT uuid, started_unix FROM runs WHERE id = ?"),
       finish_run(db,
                  "UPDATE runs SET ended_unix = ?, actual_makespan_s = ?, exit_status = ?, passed = ?, "
-                 "failed = ?, errors = ?, skipped = ?, python_version = coalesce(nullif(?, ''), python_version), "
-                 "predicted_makespan_s = coalesce(?, predicted_makespan_s) WHERE id = ?"),
+                 "failed = ?, errors = ?, skipped = ?, python_version = coalesce(nullif(?, ''), python_version) "
+                 "WHERE id = ?"),
       run_work(db,
                "UPDATE runs SET work_s = (SELECT total(coalesce(setup_us, 0) + coalesce(call_us, 0) + "
                "coalesce(teardown_us, 0)) / 1e6 FROM results WHERE run = ?1) WHERE id = ?1"),
@@ -598,8 +598,7 @@ base::Status HistoryStore::finish_run(std::int64_t run_id, const RunEnd& end, co
       up->bind(6, end.errors);
       up->bind(7, end.skipped);
       up->bind(8, python_version);
-      bind_seconds(*up, 9, end.predicted_makespan_s);
-      up->bind(10, run_id);
+      up->bind(9, run_id);
       if (up->exec() != 1) {
         return base::make_error(base::ErrorCode::database, "finish_run: no run with id " + std::to_string(run_id));
       }

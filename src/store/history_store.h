@@ -54,9 +54,6 @@ struct RunEnd {
   int exit_status = 0;
   double actual_makespan_s = 0;
   int passed = 0, failed = 0, errors = 0, skipped = 0;
-  /// >= 0: replaces the prediction begin_run stored (the plan simulated from the moments
-  /// the workers were actually ready); negative keeps it.
-  double predicted_makespan_s = -1;
 };
 
 /// Import and module-scope fixture time of one module (or slice of one) in a run. Seconds.

@@ -325,20 +325,6 @@ TEST(LptPlan, SimulateMakespanGivesEachBatchToTheEarliestFreeWorker) {
   EXPECT_DOUBLE_EQ(simulate_makespan({}, 3), 0.0);
 }
 
-TEST(LptPlan, SimulateMakespanWaitsForWorkersThatAreReadyLate) {
-  std::vector<Batch> batches(4);
-  const double costs[] = {4.0, 2.0, 1.0, 1.0};
-  for (std::size_t i = 0; i < 4; ++i) batches[i].cost_s = costs[i];
-  EXPECT_DOUBLE_EQ(simulate_makespan(batches, std::vector<double>{0.0, 0.0}), 4.0);  // 4 | 2, 1, 1
-  // The second worker starts at 0.5: 4 | 0.5+2, +1, +1 = 4.5.
-  EXPECT_DOUBLE_EQ(simulate_makespan(batches, std::vector<double>{0.0, 0.5}), 4.5);
-  // Both late: the wait counts from 0.
-  EXPECT_DOUBLE_EQ(simulate_makespan(batches, std::vector<double>{0.3, 0.3}), 4.3);
-  // A worker that never got ready (-1) takes nothing.
-  EXPECT_DOUBLE_EQ(simulate_makespan(batches, std::vector<double>{0.0, -1.0}), 8.0);
-  EXPECT_DOUBLE_EQ(simulate_makespan(batches, std::vector<double>{-1.0}), 8.0);
-}
-
 TEST(LptPlan, EmptySelectionGivesAnEmptyPlan) {
   Plan plan = make_plan({}, History{}, with_workers(4));
   EXPECT_TRUE(plan.batches.empty());

@@ -161,25 +161,6 @@ TEST(StoreRuns, RecordsRunsAndAnswersLastDurationsAndFailures) {
   EXPECT_EQ(store->last_failed(), (std::vector<std::string>{"t::a", "t::c"}));
 }
 
-TEST(StoreRuns, FinishRunReplacesThePredictionOnlyWhenGivenOne) {
-  auto store = memory_store();
-  RunInfo info;
-  info.predicted_makespan_s = 4.0;
-  auto kept = store->begin_run(info);
-  ASSERT_TRUE(kept.ok());
-  ASSERT_TRUE(store->finish_run(*kept, RunEnd{0, 5.0, 1, 0, 0, 0}).ok());
-  auto replaced = store->begin_run(info);
-  ASSERT_TRUE(replaced.ok());
-  RunEnd end{0, 5.0, 1, 0, 0, 0};
-  end.predicted_makespan_s = 4.75;  // the plan simulated from when the workers were ready
-  ASSERT_TRUE(store->finish_run(*replaced, end).ok());
-  auto runs = store->recent_runs(2);
-  ASSERT_TRUE(runs.ok());
-  ASSERT_EQ(runs->size(), 2u);
-  EXPECT_DOUBLE_EQ((*runs)[0].info.predicted_makespan_s, 4.75);
-  EXPECT_DOUBLE_EQ((*runs)[1].info.predicted_makespan_s, 4.0);
-}
-
 TEST(StoreRuns, RejectsNanNegativeAndAbsurdDurations) {
   auto store = memory_store();
   auto run = store->begin_run(RunInfo{});
