@@ -209,8 +209,10 @@ void TerminalReporter::on_collection_done(const CollectionCounts& c) {
   m_collected_printed = true;
   if (c.interrupts) m_held.clear();
   if (m_opts.verbose >= 0) {
-    // pytest rewrites "collecting ..." in bold on a terminal, writes a plain line elsewhere.
+    // pytest rewrites "collecting ..." in bold on a terminal, writes a plain line elsewhere
+    // (after "collecting ... " at -v: its pytest_collection writes that off a terminal too).
     std::string s = m_paint.paint(collected_line(c), {Color::none, m_opts.isatty}) + "\n";
+    if (m_opts.verbose >= 1 && !m_opts.isatty) s.insert(0, m_paint.paint("collecting ... ", {Color::none, true}));
     for (const auto& l : m_header.collection_lines) s += l + "\n";
     write(s);
     m_need_blank = true;
@@ -371,7 +373,6 @@ std::string TerminalReporter::verbose_block(const base::TestResult& r) {
   std::string prefix = in_test.empty() ? id + " " : "";
   std::string word = verbose_word(r.outcome);
   std::string line = prefix + word;
-  if (!r.teardown_error.empty()) line += " ERROR";
   std::string pct = progress();
   if (r.outcome == base::Outcome::skipped || r.outcome == base::Outcome::xfailed ||
       r.outcome == base::Outcome::xpassed) {
@@ -390,7 +391,14 @@ std::string TerminalReporter::verbose_block(const base::TestResult& r) {
   std::string out = before;
   if (m_after_live_teardown) out.insert(0, "\n");
   if (!in_test.empty()) out += id + " \n" + in_test;
-  out += colored + padded(pct, pad) + "\n" + after;
+  out += colored + padded(pct, pad) + "\n";
+  if (!r.teardown_error.empty()) {
+    // pytest's teardown report gets a line of its own, with the same percentage.
+    const std::string err = id + " ERROR";
+    out += id + " " + m_paint.paint("ERROR", outcome_markup(base::Outcome::error)) +
+           padded(pct, m_opts.width - 1 - static_cast<int>(text_width(err)) - 6) + "\n";
+  }
+  out += after;
   // pytest's next line starts with a line break of its own: an empty line.
   m_after_live_teardown = !after.empty();
   return out;

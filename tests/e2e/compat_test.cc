@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <regex>
 
 #include "e2e/e2e_util.h"
 
@@ -293,6 +294,37 @@ TEST(CollectionErrorText, FailingConftestAsPytest) {
     ASSERT_THAT(want.out, HasSubstr(" ERROR collecting test session ")) << want.out;
     EXPECT_EQ(report_sections(r.out), without_pytest_frames(report_sections(want.out)));
     EXPECT_THAT(r.out, HasSubstr("\ncollected 0 items / 1 error\n")) << r.out;
+  }
+}
+
+/// A run's output without the lines that name the runner or its workers, durations as "Ns".
+std::string comparable(const std::string& out) {
+  std::string kept;
+  std::size_t at = 0;
+  while (at < out.size()) {
+    std::size_t end = out.find('\n', at);
+    if (end == std::string::npos) end = out.size();
+    std::string line = out.substr(at, end - at);
+    at = end + 1;
+    if (line.rfind("platform ", 0) == 0 || line.rfind("plugins: ", 0) == 0 || line.rfind("engine: ", 0) == 0 ||
+        line.rfind("fastest: ", 0) == 0)
+      continue;
+    static const std::regex duration(" in [0-9.]+s");
+    kept += std::regex_replace(line, duration, " in Ns") + "\n";
+  }
+  return kept;
+}
+
+// pytest 7.2.1 at -v off a terminal: "collecting ... collected N items", and a teardown
+// error is a line of its own after the test's outcome line, with the same percentage.
+TEST(VerboseText, TeardownErrorLineAndCollectingPrefixAsPytest) {
+  FixtureProject p("verbose_lines");
+  for (const char* v : {"-v", "-vv"}) {
+    const RunOutput want = run_pytest(p, std::string("-p no:cacheprovider ") + v);
+    auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", v});
+    EXPECT_EQ(r.exit_code, want.exit_code) << r.out << r.err;
+    ASSERT_THAT(want.out, HasSubstr("test_v.py::test_teardown_error ERROR ")) << want.out;
+    EXPECT_EQ(comparable(r.out), comparable(want.out)) << v;
   }
 }
 
