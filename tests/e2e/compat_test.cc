@@ -4,6 +4,9 @@
 
 #include <map>
 #include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "e2e/e2e_util.h"
 
@@ -197,17 +200,20 @@ TEST(FailureText, SectionsAndShortSummaryAsPytest) {
   }
 }
 
+/// The lines of `text`, each without its line break.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 /// The `E` lines of a run's output.
 std::string e_lines(const std::string& out) {
-  std::string lines;
-  std::size_t at = 0;
-  while (at < out.size()) {
-    std::size_t end = out.find('\n', at);
-    if (end == std::string::npos) end = out.size();
-    if (out.compare(at, 2, "E ") == 0) lines.append(out, at, end - at + 1);
-    at = end + 1;
-  }
-  return lines;
+  std::string kept;
+  for (const auto& line : lines_of(out))
+    if (line.rfind("E ", 0) == 0) kept += line + "\n";
+  return kept;
 }
 
 // pytest 7.2.1's assertion explanations: "Use -v to get more diff" below -v, the full
@@ -233,17 +239,13 @@ TEST(FailureText, AssertionExplanationsAsPytest) {
 /// its source line): where pytest's import frames stand the harness has its own, not shown.
 std::string without_pytest_frames(const std::string& text) {
   std::string kept;
-  std::size_t at = 0;
   bool skip_next = false;
-  while (at < text.size()) {
-    std::size_t end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + at, end - at);
-    const bool pytest_frame = line.find("/_pytest/") != std::string_view::npos && line.find(": in ") != line.npos;
-    if (!pytest_frame && !skip_next) kept.append(text, at, end - at + 1);
+  for (const auto& line : lines_of(text)) {
+    const bool pytest_frame = line.find("/_pytest/") != std::string::npos && line.find(": in ") != std::string::npos;
+    if (!pytest_frame && !skip_next) kept += line + "\n";
     skip_next = pytest_frame;
-    at = end + 1;
   }
+  if (!text.empty() && text.back() != '\n' && !kept.empty()) kept.pop_back();
   return kept;
 }
 
@@ -299,17 +301,12 @@ TEST(CollectionErrorText, FailingConftestAsPytest) {
 
 /// A run's output without the lines that name the runner or its workers, durations as "Ns".
 std::string comparable(const std::string& out) {
+  static const std::regex duration(" in [0-9.]+s");
   std::string kept;
-  std::size_t at = 0;
-  while (at < out.size()) {
-    std::size_t end = out.find('\n', at);
-    if (end == std::string::npos) end = out.size();
-    std::string line = out.substr(at, end - at);
-    at = end + 1;
+  for (const auto& line : lines_of(out)) {
     if (line.rfind("platform ", 0) == 0 || line.rfind("plugins: ", 0) == 0 || line.rfind("engine: ", 0) == 0 ||
         line.rfind("fastest: ", 0) == 0)
       continue;
-    static const std::regex duration(" in [0-9.]+s");
     kept += std::regex_replace(line, duration, " in Ns") + "\n";
   }
   return kept;
