@@ -138,9 +138,9 @@ std::string TerminalReporter::node_markup(const std::string& node_id) const {
   return id.substr(0, sep + 2) + m_paint.paint(id.substr(sep + 2), {Color::none, true});
 }
 
-std::string TerminalReporter::progress() {
+std::string TerminalReporter::progress_at(std::size_t done) {
   std::size_t total = std::max(m_expected, m_done);
-  int pct = total ? static_cast<int>(m_done * 100 / total) : 100;
+  int pct = total ? static_cast<int>(done * 100 / total) : 100;
   // Runtime collection can grow the total: the percentage still never goes back.
   pct = std::max(pct, m_last_pct);
   m_last_pct = pct;
@@ -471,19 +471,37 @@ void TerminalReporter::flush_module(const std::string& module) {
 }
 
 std::string TerminalReporter::module_lines(const std::string& module, std::string_view letters) {
-  // Long modules wrap like pytest's: letters fill the line, the percentage closes it.
-  std::string pct = progress();
-  std::string head = m_opts.verbose < 0 ? std::string() : sanitize(module) + " ";
+  // Long modules wrap like pytest's: letters fill the line, the percentage of the count its
+  // last letter reached closes it. At -q pytest writes no path and starts no line per
+  // module: the letters go on where the last module's stopped, the line ends when full.
+  const bool quiet = m_opts.verbose < 0;
+  std::string head = quiet ? std::string() : sanitize(module) + " ";
+  std::string joined = quiet ? std::exchange(m_quiet_letters, std::string()) + std::string(letters) : "";
+  if (quiet) letters = joined;
+  std::size_t left = letters.size();  // letters after the current chunk (one result each, near enough)
   std::string out;
   do {
     std::size_t room = static_cast<std::size_t>(std::max(1, m_opts.width - static_cast<int>(head.size()) - 6 - 2));
+    if (quiet && letters.size() < room && m_done < std::max(m_expected, m_done)) {
+      m_quiet_letters = std::string(letters);  // the line goes on with the next module's letters
+      break;
+    }
     std::string_view chunk = letters.substr(0, room);
     letters.remove_prefix(std::min(room, letters.size()));
+    left = letters.size();
+    std::string pct = progress_at(m_done - std::min(m_done, left));
     int pad = m_opts.width - 1 - static_cast<int>(head.size() + chunk.size()) - 6;
     out += head + paint_letters(chunk) + padded(pct, std::max(1, pad)) + "\n";
     head.clear();
   } while (!letters.empty());
   return out;
+}
+
+std::string TerminalReporter::quiet_rest() {
+  if (m_quiet_letters.empty()) return "";
+  std::string rest = std::exchange(m_quiet_letters, std::string());
+  int pad = m_opts.width - 1 - static_cast<int>(rest.size()) - 6;
+  return paint_letters(rest) + padded(progress(), std::max(1, pad)) + "\n";
 }
 
 std::string TerminalReporter::padded(const std::string& pct, int pad) const {

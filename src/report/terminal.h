@@ -96,12 +96,16 @@ class TerminalReporter final : public Reporter {
   std::string verbose_block(const base::TestResult& r);
   std::string paint_letters(std::string_view letters) const;
   std::string padded(const std::string& pct, int pad) const;
-  std::string progress();
+  std::string progress() { return progress_at(m_done); }
+  /// "[ 42%]" once `done` results are in (never below a percentage shown before).
+  std::string progress_at(std::size_t done);
   void ensure_header();
   void write_progress(const std::string& lines);
   void flush_module(const std::string& module);
   /// The progress line(s) of one module's letters.
   std::string module_lines(const std::string& module, std::string_view letters);
+  /// -q: the letters of the line pytest has not ended yet, closed with its percentage.
+  std::string quiet_rest();
   /// Progress due before "collected N items" could be printed waits for it (pytest prints
   /// it before any test, and its percentages are of that count): no live area, count unknown.
   bool holding_progress() const { return !m_collected_printed && !m_live; }
@@ -143,7 +147,8 @@ class TerminalReporter final : public Reporter {
   std::vector<std::string> m_terminal_summaries;  ///< distinct texts of workers that ran tests
   std::vector<std::string> m_idle_summaries;      ///< distinct texts of workers that ran none
   std::size_t m_expected = 0, m_done = 0;
-  std::map<std::string, std::string> m_module_letters;         ///< module -> letters not yet printed
+  std::map<std::string, std::string> m_module_letters;  ///< module -> letters not yet printed
+  std::string m_quiet_letters;  ///< -q: letters printed into a line not yet ended (pytest goes on across modules)
   std::vector<base::TestResult> m_failed;                      ///< stats["failed"] (crashes and timeouts too)
   std::vector<ErrorEntry> m_errors;                            ///< stats["error"] (sorted at the end)
   std::unordered_map<std::string, std::size_t> m_module_rank;  ///< RunHeader::module_order

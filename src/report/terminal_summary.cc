@@ -373,6 +373,7 @@ void TerminalReporter::on_finish(const Summary& s) {
   }
   // Batches cut short (stop, crash) still show what they reported.
   while (!m_module_letters.empty()) flush_module(m_module_letters.begin()->first);
+  if (std::string rest = quiet_rest(); !rest.empty()) write_progress(rest);
   if (m_deferred_collected) {
     write("\n");
     on_collection_done(*m_deferred_collected);

@@ -325,6 +325,18 @@ TEST(VerboseText, TeardownErrorLineAndCollectingPrefixAsPytest) {
   }
 }
 
+// pytest 7.2.1's plain progress: a wrapped line ends with the percentage its last letter
+// reached; at -q no line per module, the letters go on until the line is full.
+TEST(ProgressText, WrappedAndQuietLinesAsPytest) {
+  FixtureProject p("progress_lines");
+  for (const char* v : {"-rN", "-q"}) {
+    const RunOutput want = run_pytest(p, std::string("-p no:cacheprovider ") + v);
+    auto r = p.run({"-n", "1", "--schedule", "fifo", "--engine", "native", "-p", "no:cacheprovider", v});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(comparable(r.out), comparable(want.out)) << v;
+  }
+}
+
 /// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
