@@ -223,6 +223,40 @@ TEST(EnginePytest, AConftestNoBatchReachesRunsItsSessionHooks) {
   EXPECT_THAT(r.err, Not(HasSubstr("crashed"))) << r.err;
 }
 
+// A raising pytest_ignore_collect fails the collector whose walk asked, as in pytest 7.2.1
+// (and the native engine, HookErrors): the session for a file outside any package, the
+// package for a file inside one; pluggy's frames shown, as pytest shows them.
+TEST(EnginePytest, RaisingIgnoreCollectFailsTheAskingCollectorAsPytest) {
+  FixtureProject p("hook_errors");
+  fs::copy_file(p.dir() / "variants" / "ignore_collect.py", p.dir() / "conftest.py",
+                fs::copy_options::overwrite_existing);
+  const std::string frames =
+      "/pluggy/_manager.py:80: in _hookexec\n"
+      "    return self._inner_hookexec(hook_name, methods, kwargs, firstresult)\n"
+      "conftest.py:3: in pytest_ignore_collect\n"
+      "    raise RuntimeError(\"ignore boom\")\n"
+      "E   RuntimeError: ignore boom\n";
+  for (const char* n : {"1", "2"}) {
+    auto r = p.run({"-n", n, "--engine", "pytest", "-p", "no:cacheprovider"});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("\ncollected 0 items / 1 error\n")) << r.out;
+    EXPECT_THAT(r.out, HasSubstr(" ERROR collecting test session ")) << r.out;
+    EXPECT_THAT(r.out, HasSubstr(frames)) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("\nERROR  - RuntimeError: ignore boom\n")) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("Interrupted: 1 error during collection")) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("= 1 error in ")) << r.out;
+  }
+  fs::create_directories(p.dir() / "pkg");
+  std::ofstream(p.dir() / "pkg" / "__init__.py") << "";
+  fs::rename(p.dir() / "test_one.py", p.dir() / "pkg" / "test_one.py");
+  fs::rename(p.dir() / "test_two.py", p.dir() / "pkg" / "test_two.py");
+  auto r = p.run({"-n", "2", "--engine", "pytest", "-p", "no:cacheprovider"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr(" ERROR collecting pkg/__init__.py ")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(frames)) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("\nERROR pkg/__init__.py - RuntimeError: ignore boom\n")) << r.out;
+}
+
 TEST(Verify, AgreesOnAPlainSuiteAndNamesTheEngine) {
   FixtureProject p("engine_plain");
   auto r = p.run({"verify", "-n", "2"});

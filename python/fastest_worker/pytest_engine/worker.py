@@ -494,10 +494,11 @@ class Engine:
                     self.conftest_errors.append((d, self._session_failure(e)))
         self.summary.refresh()
 
-    def _session_failure(self, e):
+    def _session_failure(self, e, tb=None):
         """What pytest's collection reports for an error of the walk itself: the
-        session collector's ``repr_failure`` (a conftest import failure's own traceback)."""
-        excinfo = self.pytest.ExceptionInfo.from_exc_info((type(e), e, e.__traceback__))
+        session collector's ``repr_failure`` (a conftest import failure's own traceback).
+        ``tb``: the traceback to show when not the exception's own."""
+        excinfo = self.pytest.ExceptionInfo.from_exc_info((type(e), e, tb or e.__traceback__))
         try:
             longrepr = self.session.repr_failure(excinfo)
         except Exception:
@@ -509,13 +510,20 @@ class Engine:
         self.collect_reports = []
         self.deselected = []
         failure = next((f for d, f in self.conftest_errors if _below(path, d)), None)
+        collector = module
         if failure is None:
             try:
                 ignored = self._ignored(path)
+            except _HookFailed as e:
+                collector, failure = e.collector, self._session_failure(e.error, e.tb)
+            except self.pytest.exit.Exception as e:
+                fatal = _interrupted(e, "collect")
+                self._finish_session(fatal.exit_code)
+                raise fatal
             except Exception as e:  # a conftest on the way fails to import
                 failure = self._session_failure(e)
         if failure is not None:
-            self._collect_error(batch, module, results.longrepr_text(failure), 0,
+            self._collect_error(batch, collector, results.longrepr_text(failure), 0,
                                 results.crash_message(failure))
             return None
         if ignored:
@@ -576,9 +584,23 @@ class Engine:
             try:
                 if ihook.pytest_ignore_collect(collection_path=p, config=config):
                     return True
-            except Exception:
-                return False
+            except self.pytest.exit.Exception:
+                raise
+            except Exception as e:
+                # From pluggy's frame down, as the collector's walk would show it.
+                tb = e.__traceback__.tb_next or e.__traceback__
+                raise _HookFailed(self._asking_collector(p), e, tb) from None
         return False
+
+    def _asking_collector(self, path):
+        """Node id of the collector whose walk asks ``pytest_ignore_collect`` about
+        ``path`` (pytest 7.2: the session walks every directory, each package's
+        ``__init__.py`` and the files outside packages; a Package the other files of
+        its directory): ``""`` or ``pkg/__init__.py``. It is the collector that fails."""
+        init = path.parent / "__init__.py"
+        if path.is_dir() or path.name == "__init__.py" or not init.is_file():
+            return ""
+        return os.path.relpath(str(init), self.rootdir).replace(os.sep, "/")
 
     def _walk_root(self, path):
         """The deepest collection root (rootdir or a directory argument) above ``path``;
@@ -801,6 +823,16 @@ class _GlobalCapture:
 
 def _below(path, directory):
     return path == directory or directory in path.parents
+
+
+class _HookFailed(Exception):
+    """``pytest_ignore_collect`` raised while a collector's walk asked it."""
+
+    def __init__(self, collector, error, tb):
+        Exception.__init__(self, collector)
+        self.collector = collector
+        self.error = error
+        self.tb = tb
 
 
 class _Failure:
