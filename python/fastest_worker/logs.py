@@ -108,9 +108,10 @@ def live_enabled(config):
 
 
 def _lower_root(lvl):
+    # pytest's catching_logs: min(root's level, the handler's), so a NOTSET root stays NOTSET.
     root = logging.getLogger()
     if lvl:
-        root.setLevel(min(root.level, lvl) if root.level else lvl)
+        root.setLevel(min(root.level, lvl))
 
 
 def attach(config, handler, report_level):
@@ -121,9 +122,13 @@ def attach(config, handler, report_level):
     root.addHandler(handler)
     _lower_root(report_level)
     _attach_file(config)
+    live_level = level(setting(config, "log_cli_level") or setting(config, "log_level"))
+    # pytest wraps collection and the test loop in catching_logs of its live handler with
+    # that level even when live logging is off (a null handler): the root logger's level
+    # comes down all the same, so caplog and the report see those records.
+    _lower_root(live_level)
     if not live_enabled(config) or getattr(config.option, "collectonly", False):
         return None
-    live_level = level(setting(config, "log_cli_level") or setting(config, "log_level"))
     live = LiveLogHandler(formatter(config, "log_cli"), live_level)
     root.addHandler(live)
     _lower_root(live_level)
@@ -131,6 +136,9 @@ def attach(config, handler, report_level):
 
 
 def _attach_file(config):
+    # pytest's file handler always exists (os.devnull without log_file): its level lowers
+    # the root logger's either way.
+    _lower_root(level(setting(config, "log_file_level")))
     log_file = setting(config, "log_file")
     if not log_file:
         return
@@ -146,6 +154,5 @@ def _attach_file(config):
     file_level = level(setting(config, "log_file_level"))
     fh.setLevel(file_level)
     fh.handleError = lambda record: None
-    _lower_root(file_level)
     root = logging.getLogger()
     root.addHandler(fh)

@@ -148,6 +148,7 @@ Reporters make_reporters(const RunContext& ctx, const base::Clock& clock) {
   }
   // pytest's logging plugin turns -v on for live logging ("to avoid messy test progress output").
   t.verbose = live_logging(ctx) ? std::max(o.verbose, 1) : o.verbose;
+  t.collect_verbose = o.verbose;  // the bump comes in pytest_runtestloop, after collection
   t.report_chars = o.report_chars;
   t.disable_warnings = option_bool(o, "disable_warnings").value_or(false);
   t.tbstyle = o.tbstyle;

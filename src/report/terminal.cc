@@ -212,7 +212,8 @@ void TerminalReporter::on_collection_done(const CollectionCounts& c) {
     // pytest rewrites "collecting ..." in bold on a terminal, writes a plain line elsewhere
     // (after "collecting ... " at -v: its pytest_collection writes that off a terminal too).
     std::string s = m_paint.paint(collected_line(c), {Color::none, m_opts.isatty}) + "\n";
-    if (m_opts.verbose >= 1 && !m_opts.isatty) s.insert(0, m_paint.paint("collecting ... ", {Color::none, true}));
+    if (m_opts.collect_verbose >= 1 && !m_opts.isatty)
+      s.insert(0, m_paint.paint("collecting ... ", {Color::none, true}));
     for (const auto& l : m_header.collection_lines) s += l + "\n";
     write(s);
     m_need_blank = true;

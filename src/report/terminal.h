@@ -22,6 +22,7 @@ namespace fastest::report {
 
 struct TerminalOptions {
   int verbose = 0;                   ///< -v count minus -q count
+  int collect_verbose = 0;           ///< the same before live logging's bump (pytest's collection sees that)
   std::string report_chars = "fE";   ///< -r as given (pytest's getreportopt expands it)
   bool disable_warnings = false;     ///< --disable-warnings: no warnings summary
   std::string tbstyle = "auto";      ///< --tb: "line" one line per failure, "no" no sections

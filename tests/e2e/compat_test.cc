@@ -337,6 +337,17 @@ TEST(ProgressText, WrappedAndQuietLinesAsPytest) {
   }
 }
 
+// log_cli_level without log_cli still lowers the root logger's level (pytest 7.2's null live
+// handler under catching_logs): caplog and the captured-log section see INFO records.
+TEST(LogLevels, CliLevelWithoutLiveLoggingAsPytest) {
+  FixtureProject p("log_levels");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider -rA");
+  auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", "-rA"});
+  EXPECT_EQ(r.exit_code, want.exit_code) << r.out << r.err;
+  ASSERT_THAT(want.out, HasSubstr("INFO     app:test_levels.py:17 shown in the report")) << want.out;
+  EXPECT_EQ(comparable(r.out), comparable(want.out));
+}
+
 /// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
