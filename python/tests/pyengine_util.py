@@ -57,6 +57,10 @@ class EngineWorker(Worker):
         """``shutdown`` (with ``fields``: ``stop``, ``interrupted``); the frames sent
         after it, the exit code and stderr."""
         self.send(dict({"t": "shutdown"}, **fields))
+        return self.finish_read()
+
+    def finish_read(self):
+        """The frames up to the worker's exit, the exit code and stderr."""
         msgs = []
         try:
             while True:

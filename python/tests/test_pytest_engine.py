@@ -141,6 +141,34 @@ class Agreement(EngineCase):
         self.assertEqual(results(w.frames)["test_a_hooks.py::test_worker_env"]["outcome"], "passed")
 
 
+class SummaryStats(EngineCase):
+    """Several workers: the summary hooks read the stats the controller sends back."""
+
+    def root(self):
+        return os.path.join(os.path.dirname(PYTHON_DIR), "tests", "fixtures", "engine_summary_stats")
+
+    def summary_after(self, answer):
+        w = self.worker(worker_id="gw0", worker_count=2)
+        w.run("test_m1.py")
+        w.run("test_m2.py")
+        w.send({"t": "shutdown"})
+        sent = w.recv_until(lambda m: m["t"] == "summary_stats")[-1]
+        self.assertEqual(sent["t"], "summary_stats")
+        w.send({"t": "summary_stats", "parts": answer(sent["text"])})
+        tail, rc, err = w.finish_read()
+        self.assertEqual(rc, 0, err)
+        return "".join(m["text"] for m in tail if m["t"] == "terminal_summary")
+
+    def test_every_part_is_counted_in_order(self):
+        text = self.summary_after(lambda own: [own, own])
+        self.assertIn("passed=6 failed=2 skipped=4\n", text)
+        self.assertIn("failed: ['test_m2.py::test_b', 'test_m2.py::test_b']\n", text)
+
+    def test_a_missing_part_keeps_the_workers_own(self):
+        for answer in (lambda own: [own, ""], lambda own: []):
+            self.assertIn("passed=3 failed=1 skipped=2\n", self.summary_after(answer))
+
+
 PLUGIN_ARGS = ["--benchmark-max-time=0.05", "--benchmark-min-rounds=1"]
 
 

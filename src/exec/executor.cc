@@ -62,6 +62,39 @@ struct Executor::Shared {
     w.id = next_id++;
     queue.push_front(std::move(w));
   }
+  /// The pytest engine's terminal stats at shutdown (`summary_stats`): one part per slot
+  /// whose worker sent them; a slot is settled when it sent them or its loop ended.
+  std::mutex stats_mu;
+  std::condition_variable stats_cv;
+  std::vector<std::optional<std::string>> stats_parts;
+  std::vector<bool> stats_settled;
+  int stats_unsettled = 0;
+
+  void settle_stats(int slot, std::optional<std::string> part) {
+    {
+      std::lock_guard lock(stats_mu);
+      const auto i = static_cast<std::size_t>(slot);
+      if (!stats_settled[i]) {
+        stats_settled[i] = true;
+        stats_parts[i] = std::move(part);
+        --stats_unsettled;
+      }
+    }
+    stats_cv.notify_all();
+  }
+  /// Every part sent, in slot order, once every slot is settled (or the run is interrupted:
+  /// then what came so far). The slots still running batches settle when they end.
+  std::vector<std::string> gathered_stats(int slot, std::string part, const std::atomic<bool>& interrupted) {
+    settle_stats(slot, std::move(part));
+    std::unique_lock lock(stats_mu);
+    while (stats_unsettled > 0 && !interrupted.load(std::memory_order_relaxed))
+      stats_cv.wait_for(lock, std::chrono::milliseconds(50));
+    std::vector<std::string> out;
+    for (const auto& p : stats_parts)
+      if (p) out.push_back(*p);
+    return out;
+  }
+
   void seal(std::vector<WorkItem> items) {
     {
       std::lock_guard lock(mu);
@@ -623,13 +656,20 @@ struct Executor::Slot {
     finished.reset();
     if (sent) {
       if (held && !finish_held()) return;
-      const double deadline = ex.m_clock.now_seconds() + o.shutdown_grace_s;
+      double deadline = ex.m_clock.now_seconds() + o.shutdown_grace_s;
       WorkerMessage msg;
       std::string err;
       ReadStatus st = ReadStatus::message;
       while (st == ReadStatus::message) {
         double left = deadline - ex.m_clock.now_seconds();
         st = left > 0 ? proc->read(msg, left, err) : ReadStatus::timeout;
+        if (st == ReadStatus::message && msg.type == MessageType::summary_stats) {
+          // The pytest engine's summary hooks read every worker's stats, as xdist's
+          // controller has them: the worker waits for the others' (not on its grace).
+          (void)proc->send(encode_summary_stats(shared.gathered_stats(index, std::move(msg.text), ex.m_interrupted)));
+          deadline = ex.m_clock.now_seconds() + o.shutdown_grace_s;
+          continue;
+        }
         // What the session's end prints (--fixtures, --markers of an idle worker,
         // --setup-show's session teardown lines), its warnings (session fixtures' teardown),
         // the pytest engine's terminal summary and a raising pytest_sessionfinish /
@@ -744,6 +784,9 @@ void Executor::start() {
   shared.t0.store(shared.started_at);
   int n = std::max(1, m_opts.workers);
   shared.activity.resize(static_cast<std::size_t>(n));
+  shared.stats_parts.resize(static_cast<std::size_t>(n));
+  shared.stats_settled.resize(static_cast<std::size_t>(n));
+  shared.stats_unsettled = n;
   // Each slot blocks on its worker's pipe, so the pool needs one thread per worker.
   shared.threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                          static_cast<std::size_t>(n) + 1);
@@ -846,6 +889,7 @@ void Executor::slot_loop(int slot_index, Shared& shared) {
     // A held test that crashed its worker at shutdown was re-queued (--reruns): run it here.
     if (stop_requested() || shared.draining.load() || !shared.has_work()) break;
   }
+  shared.settle_stats(slot_index, std::nullopt);
 }
 
 }  // namespace fastest::exec

@@ -279,6 +279,7 @@ constexpr std::pair<std::string_view, MessageType> k_types[] = {
     {"rerun", MessageType::rerun},
     {"held", MessageType::held},
     {"terminal_summary", MessageType::terminal_summary},
+    {"summary_stats", MessageType::summary_stats},
 };
 
 void fill_result(Raw& raw, WorkerMessage& m) {
@@ -441,6 +442,14 @@ std::string encode_run(std::int64_t batch, std::string_view module, const std::v
 std::string encode_shutdown(bool stop, bool interrupted) {
   if (interrupted) return R"({"t":"shutdown","stop":true,"interrupted":true})";
   return stop ? R"({"t":"shutdown","stop":true})" : R"({"t":"shutdown"})";
+}
+
+std::string encode_summary_stats(const std::vector<std::string>& parts) {
+  std::size_t total = 0;
+  for (const auto& p : parts) total += p.size();
+  // Room for the escaping of a JSON text inside a JSON string.
+  json j = {{"t", "summary_stats"}, {"parts", total < k_max_frame_bytes / 3 ? parts : std::vector<std::string>{}}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace fastest::exec

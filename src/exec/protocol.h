@@ -48,6 +48,7 @@ enum class MessageType : int {
   rerun = 12,             ///< a failed attempt of a test the worker runs again (--reruns); fields of `result`
   held = 13,              ///< hold_last: every test of `batch` but `nodeid` ran; it waits for the next run/shutdown
   terminal_summary = 14,  ///< the pytest engine: plugins' pytest_terminal_summary text (`text`), at shutdown
+  summary_stats = 15,     ///< the pytest engine, at shutdown: its terminal stats (`text`); waits for everyone's
   unknown = 99,
 };
 
@@ -121,5 +122,8 @@ std::string encode_run(std::int64_t batch, std::string_view module, const std::v
 /// held test is not started, only what is set up is torn down. `interrupted`: the cut was
 /// an interrupt (Ctrl-C, SIGTERM): pytest_sessionfinish gets pytest's status 2.
 std::string encode_shutdown(bool stop = false, bool interrupted = false);
+/// The answer to the workers' `summary_stats`: every worker's `text`, in slot order. None
+/// when together they would not fit a frame (each worker then keeps its own stats).
+std::string encode_summary_stats(const std::vector<std::string>& parts);
 
 }  // namespace fastest::exec

@@ -199,6 +199,20 @@ TEST(EnginePytest, PluginsTerminalSummaryIsPrintedWherePytestPrintsIt) {
   }
 }
 
+// A summary section counting the terminal reporter's stats reads every worker's reports
+// (as xdist's controller has them) and is printed once: what serial pytest prints.
+TEST(EnginePytest, TerminalSummaryReadsEveryWorkersStats) {
+  FixtureProject p("engine_summary_stats");
+  for (const char* n : {"1", "2", "3"}) {
+    auto r = p.run({"-n", n, "--engine", "pytest", "-p", "no:cacheprovider"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_EQ(count(r.out, "outcome counts"), "1") << n << r.out;
+    EXPECT_THAT(r.out, HasSubstr("passed=6 failed=2 skipped=4\n"
+                                 "failed: ['test_m2.py::test_b', 'test_m4.py::test_b']\n"))
+        << n << r.out;
+  }
+}
+
 // hooks/conftest.py holds no test, so no batch reaches it: pytest's walk imports it all the
 // same (its modifyitems deselects, its sessionfinish and summary run). One that fails to
 // import is the collection error, in pytest's text, of the batches below it.

@@ -72,6 +72,19 @@ TEST(ProtocolV2Encode, ShutdownSaysWhetherTheStopWasAnInterrupt) {
             nlohmann::json::parse(R"({"t":"shutdown","stop":true,"interrupted":true})"));
 }
 
+TEST(ProtocolV2, SummaryStatsGoBackAsEveryWorkersParts) {
+  auto m = decode_message(R"({"t":"summary_stats","text":"[[\"passed\",\"n\",\"t.py::a\"]]"})");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->type, MessageType::summary_stats);
+  EXPECT_EQ(m->text, R"([["passed","n","t.py::a"]])");
+  EXPECT_EQ(nlohmann::json::parse(encode_summary_stats({"[1]", "[]"})),
+            nlohmann::json::parse(R"({"t":"summary_stats","parts":["[1]","[]"]})"));
+  // Too big together for one frame: none, and each worker keeps its own stats.
+  std::vector<std::string> big(4, std::string(k_max_frame_bytes / 8, 'x'));
+  EXPECT_EQ(nlohmann::json::parse(encode_summary_stats(big)),
+            nlohmann::json::parse(R"({"t":"summary_stats","parts":[]})"));
+}
+
 TEST(ProtocolV2Decode, SuitePropertyAndInfo) {
   auto p = decode_message(R"({"t":"suite_property","name":"ARCH","value":"PPC"})");
   ASSERT_TRUE(p.ok());

@@ -362,6 +362,57 @@ def add_stats(reporter, category, items):
     reporter._add_stats(category, items)
 
 
+class _Deselected:
+    """A deselected item of another worker: summaries count them (``len(stats[...])``)."""
+
+    def __init__(self, nodeid):
+        self.nodeid = nodeid
+
+
+def export_stats(config, reporter):
+    """The reporter's ``stats`` as JSON-ready entries ``[category, kind, data]``, in its
+    order: reports as pytest serializes them for xdist (``pytest_report_to_serializable``),
+    warnings as their three fields, other entries (deselected items) by node id. The
+    ``""`` category (passing setup and teardown phases) is left out: summaries do not
+    read it, and it is two thirds of the reports."""
+    from _pytest.reports import BaseReport
+    from _pytest.terminal import WarningReport
+    out = []
+    for category, items in reporter.stats.items():
+        if not category:
+            continue
+        for it in items:
+            if isinstance(it, BaseReport):
+                data = config.hook.pytest_report_to_serializable(config=config, report=it)
+                if data is not None:
+                    out.append([category, "r", data])
+            elif isinstance(it, WarningReport):
+                loc = list(it.fslocation) if it.fslocation else None
+                out.append([category, "w", [it.message, it.nodeid, loc]])
+            elif getattr(it, "nodeid", None) is not None:
+                out.append([category, "n", it.nodeid])
+    return out
+
+
+def replace_stats(config, reporter, parts):
+    """``stats`` rebuilt from every worker's ``export_stats`` entries, in ``parts``'
+    order (the same in every worker), as xdist's controller has them."""
+    from _pytest.terminal import WarningReport
+    reporter.stats = {}
+    for entries in parts:
+        for category, kind, data in entries:
+            if kind == "r":
+                item = config.hook.pytest_report_from_serializable(config=config, data=data)
+                if item is None:
+                    continue
+            elif kind == "w":
+                item = WarningReport(message=data[0], nodeid=data[1],
+                                     fslocation=tuple(data[2]) if data[2] else None)
+            else:
+                item = _Deselected(data)
+            reporter._add_stats(category, [item])
+
+
 class HookProxyCache:
     """``session.gethookproxy(path)`` answered once per path (``item.ihook`` asks it about
     a dozen times per test: a ``stat`` of the path, a set difference and, when some

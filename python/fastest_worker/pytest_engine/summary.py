@@ -7,12 +7,17 @@ junitxml line, durations, the short summary) itself; what other implementations 
 (a conftest's ``terminalreporter.write_sep``, pytest-benchmark's table) is written
 here, at the worker's shutdown, into a buffer against the worker's own terminal
 reporter, and sent as one ``terminal_summary`` frame per implementation
-(docs/protocol.md, "The pytest engine"). The reporter's ``stats`` hold this worker's reports, as an xdist worker
-would have them: each worker sees its own tests.
+(docs/protocol.md, "The pytest engine"). With more than one worker, the reporter's
+``stats`` are first every worker's, as xdist's controller has them: each worker sends
+its own (``summary_stats``) and gets everyone's back, so a section counting the run's
+outcomes reads the same in every worker and the controller prints it once; a section
+from a plugin's own per-process state (a benchmark table) is still each worker's.
 """
 import io
+import json
 import sys
 
+from .. import proto
 from . import pytest_compat as compat
 
 # Implementations whose sections the controller prints itself (or that only make sense
@@ -22,6 +27,8 @@ _OWN = ("_pytest.", "xdist.", "fastest_worker.")
 _KEPT = ("_pytest.warnings",)
 # The exit statuses pytest's terminal reporter prints a summary for.
 _SUMMARY_STATUSES = (0, 1, 2, 4, 5)
+# A worker's stats past this size stay its own (the controller's frames stop at 64 MB).
+_MAX_EXPORT_BYTES = 16 * 1024 * 1024
 
 
 def _own(impl):
@@ -54,6 +61,26 @@ class Summary:
         if self.enabled and not self.counting and self._impls()[2]:
             self.counting = True
             self.config.pluginmanager.register(_Stats(self.config, self.reporter), "fastest-summary-stats")
+
+    def gathering(self, worker_count):
+        """Whether this worker's ``stats`` are to be exchanged for every worker's: some
+        implementation may read them and other workers hold part of the run."""
+        return self.enabled and self.counting and worker_count > 1
+
+    def export(self, max_bytes=_MAX_EXPORT_BYTES):
+        """This worker's ``stats`` as one JSON text; "" when larger than ``max_bytes``
+        (the workers then keep their own)."""
+        # The harness's encoder: str() for what JSON lacks (a user property's object).
+        text = proto._dumps(compat.export_stats(self.config, self.reporter))
+        return text if len(text) <= max_bytes else ""
+
+    def replace(self, parts):
+        """Every worker's ``export()`` texts, in the controller's (slot) order. Kept as
+        they are when a part is missing ("")."""
+        if not parts or any(not p for p in parts):
+            return False
+        compat.replace_stats(self.config, self.reporter, [json.loads(p) for p in parts])
+        return True
 
     def texts(self, exitstatus):
         """What each other implementation writes (empty ones left out)."""

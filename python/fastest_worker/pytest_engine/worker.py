@@ -692,7 +692,7 @@ class Engine:
                 pass
             self.ch.send({"t": "batch_done", "batch": batch,
                           "duration_s": work_s + perf_counter() - t, "import_s": import_s})
-        self._finish_session(2 if interrupted else None)
+        self._finish_session(2 if interrupted else None, gather=not interrupted)
 
     def _teardown_captured(self, session):
         """Finish what is still set up (session fixtures, when no test was held) under
@@ -719,8 +719,22 @@ class Engine:
         for text in texts:
             self.ch.queue({"t": "terminal_summary", "text": text, "tests": self.tests_run})
 
-    def _finish_session(self, exitstatus):
-        """``pytest_sessionfinish`` (session teardown) and ``pytest_unconfigure``, once."""
+    def _gather_stats(self):
+        """Several workers: trade this worker's terminal ``stats`` for every worker's
+        (``summary_stats`` both ways, docs/protocol.md) before the summary hooks run."""
+        summary = self.summary
+        if summary is None or not summary.gathering(int(self.msg.get("worker_count") or 1)):
+            return
+        self.ch.send({"t": "summary_stats", "text": summary.export()})
+        m = self.ch.recv()
+        if m is None:
+            _exit(0)  # the controller is gone: no one to print a summary for
+        if m.get("t") == "summary_stats":
+            summary.replace(list(m.get("parts") or []))
+
+    def _finish_session(self, exitstatus, gather=False):
+        """``pytest_sessionfinish`` (session teardown) and ``pytest_unconfigure``, once.
+        ``gather``: at ``shutdown``, where the controller answers ``summary_stats``."""
         if self.session is None:
             return
         session, self.session = self.session, None
@@ -744,6 +758,8 @@ class Engine:
         text = live.leftover_text()
         if text:
             self.ch.queue({"t": "info", "text": text})
+        if gather:
+            self._gather_stats()
         self._queue_terminal_summary(exitstatus)
         try:
             compat.ensure_unconfigure(self.config)
