@@ -8,6 +8,9 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "app/collect_memory.h"
 #include "app/flush_policy.h"
@@ -613,6 +616,38 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
 
 namespace fastest::app {
 
+namespace {
+
+/// pytest's TerminalWriter.sep at 80 columns (the width off a terminal).
+std::string sep_line(char c, const std::string& title) {
+  const int width = 80;
+  const std::string fill(static_cast<std::size_t>(std::max((width - static_cast<int>(title.size()) - 2) / 2, 1)), c);
+  std::string line = fill + " " + title + " " + fill;
+  if (static_cast<int>(line.size()) + 1 <= width) line += c;
+  return line + "\n";
+}
+
+/// What pytest --collect-only prints after the listing when collection failed: the ERRORS
+/// section, the short summary and, unless told to continue, the Interrupted line.
+std::string collect_errors_text(const std::vector<base::CollectionError>& errors, bool interrupts) {
+  if (errors.empty()) return "";
+  std::string out = "\n" + sep_line('=', "ERRORS");
+  for (const auto& e : errors) {
+    std::string body = e.message;
+    if (!body.empty() && body.back() != '\n') body += '\n';
+    out += sep_line('_', "ERROR collecting " + (e.file.empty() ? std::string("test session") : e.file)) + body;
+  }
+  out += sep_line('=', "short test summary info");
+  for (const auto& e : errors) out += "ERROR " + e.file + (e.crash.empty() ? "" : " - " + e.crash) + "\n";
+  if (interrupts) {
+    const std::size_t n = errors.size();
+    out += sep_line('!', "Interrupted: " + std::to_string(n) + (n == 1 ? " error" : " errors") + " during collection");
+  }
+  return out;
+}
+
+}  // namespace
+
 ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
   base::SteadyClock clock;
   const double t0 = clock.now_seconds();
@@ -680,7 +715,21 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
       out += id + "\n";
       ++n;
     }
-  for (const auto& e : errors) out += "ERROR collecting " + e.file + "\n" + e.message + "\n";
+  // A session error comes from every worker: pytest shows it once.
+  std::vector<base::CollectionError> shown;
+  for (auto& e : errors)
+    if (!e.file.empty() || std::none_of(shown.begin(), shown.end(), [](const auto& s) { return s.file.empty(); }))
+      shown.push_back(std::move(e));
+  errors = std::move(shown);
+  // Workers report in arrival order; pytest in its collection order.
+  std::unordered_map<std::string, std::size_t> rank;
+  for (std::size_t i = 0; i < m_modules.size(); ++i) rank.emplace(m_modules[i].module, i);
+  auto rank_of = [&](const base::CollectionError& e) {
+    auto it = rank.find(e.file);
+    return it == rank.end() ? rank.size() : it->second;
+  };
+  std::stable_sort(errors.begin(), errors.end(), [&](const auto& a, const auto& b) { return rank_of(a) < rank_of(b); });
+  out += collect_errors_text(errors, !m_ctx.opts.continue_on_collection_errors);
   // pytest's _build_collect_only_summary_stats_line.
   std::string words = std::to_string(n) + (n == 1 ? " test collected" : " tests collected");
   if (deselected > 0)
@@ -689,9 +738,10 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
                          std::to_string(deselected) + " deselected)";
   if (n == 0 && deselected == 0) words = "no tests collected";
   if (!errors.empty()) words += ", " + std::to_string(errors.size()) + (errors.size() == 1 ? " error" : " errors");
-  out += "\n" + words + " in " + report::format_duration(clock.now_seconds() - t0) + "\n";
+  out += (errors.empty() ? "\n" : "") + words + " in " + report::format_duration(clock.now_seconds() - t0) + "\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
-  if (!errors.empty()) return ExitCode::interrupted;
+  // pytest counts a collection error it continued after as a failure (exit 1).
+  if (!errors.empty()) return m_ctx.opts.continue_on_collection_errors ? ExitCode::tests_failed : ExitCode::interrupted;
   return n ? ExitCode::ok : ExitCode::no_tests;
 }
 

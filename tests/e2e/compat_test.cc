@@ -348,6 +348,23 @@ TEST(LogLevels, CliLevelWithoutLiveLoggingAsPytest) {
   EXPECT_EQ(comparable(r.out), comparable(want.out));
 }
 
+// --collect-only -q after collection errors: pytest's ERRORS section, short summary and
+// Interrupted line (exit 2), or without the Interrupted line under
+// --continue-on-collection-errors (exit 1); a failing conftest's session error shown once.
+TEST(CollectionErrorText, CollectOnlyAsPytest) {
+  for (const char* fixture : {"collect_errors", "conftest_error"})
+    for (const char* cont : {"", "--continue-on-collection-errors"}) {
+      FixtureProject p(fixture);
+      const RunOutput want = run_pytest(p, std::string("-p no:cacheprovider --collect-only -q ") + cont);
+      std::vector<std::string> args{"-n", "2", "--engine", "native", "-p", "no:cacheprovider", "--collect-only", "-q"};
+      if (*cont) args.push_back(cont);
+      auto r = p.run(args);
+      EXPECT_EQ(r.exit_code, want.exit_code) << fixture << cont << r.out << r.err;
+      ASSERT_THAT(want.out, HasSubstr(" short test summary info ")) << want.out;
+      EXPECT_EQ(comparable(r.out), comparable(without_pytest_frames(want.out))) << fixture << " " << cont;
+    }
+}
+
 /// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
