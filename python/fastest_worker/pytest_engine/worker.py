@@ -510,7 +510,8 @@ class Engine:
         self.collect_reports = []
         self.deselected = []
         failure = next((f for d, f in self.conftest_errors if _below(path, d)), None)
-        collector = module
+        # A conftest that fails to import fails pytest's session walk, which imports it.
+        collector = module if failure is None else ""
         if failure is None:
             try:
                 ignored = self._ignored(path)
@@ -521,7 +522,7 @@ class Engine:
                 self._finish_session(fatal.exit_code)
                 raise fatal
             except Exception as e:  # a conftest on the way fails to import
-                failure = self._session_failure(e)
+                collector, failure = "", self._session_failure(e)
         if failure is not None:
             self._collect_error(batch, collector, results.longrepr_text(failure), 0,
                                 results.crash_message(failure))
