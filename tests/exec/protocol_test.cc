@@ -156,5 +156,60 @@ TEST(ProtocolDecode, ListsKeepTheirStringsOnly) {
   EXPECT_FALSE(decode_message(R"({"t":"result","nodeid":"a"} trailing)").ok());
 }
 
+// The flat frames' own lexer (FlatScanner) reads what nlohmann's reads: each frame below
+// is decoded as written and again with a nested key that sends it to the DOM path.
+TEST(ProtocolDecode, FlatLexerAgreesWithTheDomPath) {
+  const std::string frames[] = {
+      R"({"t":"result","batch":3,"nodeid":"t.py::test_a[\"q\\\/\b\f\n\r\t\u0041]","outcome":"failed",)"
+      R"("when":"call","longrepr":"E   assert 1 == 2\n","setup_s":1.5e-05,"call_s":2E2,"teardown_s":-0.0,)"
+      R"("line":-7,"stdout":"caf\u00e9 \ud83d\ude00","stderr":"bytes \u00ff","log":")"
+      "\xc3\xa9\"}",
+      R"( { "t" : "start" , "batch" : 18446744073709551615 , "nodeid" : "a" } )",
+      R"({"t":"collected","batch":9223372036854775807,"module":"m.py","items":["m.py::a",[],"m.py::b"],"deselected":1})",
+      R"({"t":"result","batch":1,"nodeid":"x","outcome":"passed","line":1e400,"attempt":-9223372036854775808})",
+      R"({"t":"worker_warning","category":"UserWarning","message":"m","filename":"f.py","lineno":12})",
+      R"({})",
+  };
+  auto same = [](const WorkerMessage& a, const WorkerMessage& b) {
+    EXPECT_EQ(a.type, b.type);
+    EXPECT_EQ(a.batch, b.batch);
+    EXPECT_EQ(a.line, b.line);
+    EXPECT_EQ(a.items, b.items);
+    EXPECT_EQ(a.deselected, b.deselected);
+    EXPECT_EQ(a.result.node_id, b.result.node_id);
+    EXPECT_EQ(a.result.outcome, b.result.outcome);
+    EXPECT_EQ(a.result.longrepr, b.result.longrepr);
+    EXPECT_EQ(a.result.captured_stdout, b.result.captured_stdout);
+    EXPECT_EQ(a.result.captured_stderr, b.result.captured_stderr);
+    EXPECT_EQ(a.result.captured_log, b.result.captured_log);
+    EXPECT_EQ(a.result.attempt, b.result.attempt);
+    EXPECT_DOUBLE_EQ(a.result.setup_s, b.result.setup_s);
+    EXPECT_DOUBLE_EQ(a.result.call_s, b.result.call_s);
+    EXPECT_DOUBLE_EQ(a.result.teardown_s, b.result.teardown_s);
+  };
+  for (const std::string& flat : frames) {
+    std::string nested = flat;
+    const auto close = nested.rfind('}');
+    nested.insert(close, nested.find(':') < close ? R"(,"zz":{"n":[1]})" : R"("zz":{"n":[1]})");
+    auto a = decode_message(flat);
+    auto b = decode_message(nested);
+    ASSERT_EQ(a.ok(), b.ok()) << flat;
+    if (!a.ok()) continue;
+    same(*a, *b);
+  }
+  auto m = decode_message(frames[0]);
+  ASSERT_TRUE(m.ok()) << m.error().message << frames[0];
+  EXPECT_EQ(m->result.node_id, "t.py::test_a[\"q\\/\b\f\n\r\tA]");
+  EXPECT_EQ(m->result.captured_stdout, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_EQ(m->line, -7);
+  EXPECT_DOUBLE_EQ(m->result.call_s, 200.0);
+  for (const char* bad : {R"({"t":"start","batch":01,"nodeid":"a"})", R"({"t":"start","batch":1.,"nodeid":"a"})",
+                          R"({"t":"start","nodeid":"a",})", R"({"t":"start","nodeid":"a\x"})", "{\"t\":\"start\x01\"}",
+                          R"({"t":"start","nodeid":"a"})"
+                          "}",
+                          R"({"t":"start","nodeid":tru})"})
+    EXPECT_FALSE(decode_message(bad).ok()) << bad;
+}
+
 }  // namespace
 }  // namespace fastest::exec
