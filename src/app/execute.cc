@@ -22,6 +22,7 @@
 #include "exec/harness.h"
 #include "report/junit.h"
 #include "report/terminal.h"
+#include "report/text.h"
 
 namespace fastest::app {
 namespace {
@@ -618,14 +619,8 @@ namespace fastest::app {
 
 namespace {
 
-/// pytest's TerminalWriter.sep at 80 columns (the width off a terminal).
-std::string sep_line(char c, const std::string& title) {
-  const int width = 80;
-  const std::string fill(static_cast<std::size_t>(std::max((width - static_cast<int>(title.size()) - 2) / 2, 1)), c);
-  std::string line = fill + " " + title + " " + fill;
-  if (static_cast<int>(line.size()) + 1 <= width) line += c;
-  return line + "\n";
-}
+/// pytest's TerminalWriter.sep at 80 columns (the width off a terminal), with its line break.
+std::string sep_line(char c, const std::string& title) { return report::sep_line(title, c, 80) + "\n"; }
 
 /// What pytest --collect-only prints after the listing when collection failed: the ERRORS
 /// section, the short summary and, unless told to continue, the Interrupted line.

@@ -237,27 +237,35 @@ class FlatScanner {
   Result parse() {
     ws();
     if (!eat('{') || !m_r.start_object(0)) return Result::unsure;
-    ws();
-    if (!eat('}')) {
-      for (;;) {
-        ws();
-        if (!string_token(m_key) || !m_r.key(m_key)) return Result::unsure;
-        ws();
-        if (!eat(':')) return Result::unsure;
-        ws();
-        if (Result v = value(1); v != Result::ok) return v;
-        ws();
-        if (eat(',')) continue;
-        if (eat('}')) break;
-        return Result::unsure;
-      }
-    }
+    const Result body = members('}', [&] {
+      if (!string_token(m_key) || !m_r.key(m_key)) return Result::unsure;
+      ws();
+      if (!eat(':')) return Result::unsure;
+      ws();
+      return value(1);
+    });
+    if (body != Result::ok) return body;
     m_r.end_object();
     ws();
     return m_p == m_end ? Result::ok : Result::unsure;
   }
 
  private:
+  /// The comma-separated members up to `close` (its opening bracket already read), each
+  /// read by `member` from its first character.
+  template <class Member>
+  Result members(char close, Member member) {
+    ws();
+    if (eat(close)) return Result::ok;
+    for (;;) {
+      ws();
+      if (Result v = member(); v != Result::ok) return v;
+      ws();
+      if (eat(',')) continue;
+      return eat(close) ? Result::ok : Result::unsure;
+    }
+  }
+
   Result value(int depth) {
     if (m_p == m_end) return Result::unsure;
     bool accepted = true;
@@ -272,17 +280,7 @@ class FlatScanner {
         if (depth != 1) return Result::refused;
         ++m_p;
         if (!m_r.start_array(0)) return Result::refused;
-        ws();
-        if (!eat(']')) {
-          for (;;) {
-            ws();
-            if (Result v = value(2); v != Result::ok) return v;
-            ws();
-            if (eat(',')) continue;
-            if (eat(']')) break;
-            return Result::unsure;
-          }
-        }
+        if (Result v = members(']', [&] { return value(2); }); v != Result::ok) return v;
         m_r.end_array();
         return Result::ok;
       case 't':

@@ -113,14 +113,8 @@ void TerminalReporter::write(const std::string& s) {
 }
 
 std::string TerminalReporter::rule(const std::string& title, char fill, Markup m) const {
-  // pytest's TerminalWriter.sep: the title between runs of `fill`, one shorter on the left.
   if (title.empty()) return m_paint.paint(std::string(static_cast<std::size_t>(m_opts.width), fill), m) + "\n";
-  const int width = static_cast<int>(text_width(title));
-  int n = std::max((m_opts.width - width - 2) / 2, 1);
-  std::string fill_s(static_cast<std::size_t>(n), fill);
-  std::string line = fill_s + " " + title + " " + fill_s;
-  if (static_cast<int>(text_width(line)) + 1 <= m_opts.width) line += fill;  // odd remainder goes right
-  return m_paint.paint(line, m) + "\n";
+  return m_paint.paint(sep_line(title, fill, m_opts.width), m) + "\n";
 }
 
 Color TerminalReporter::main_color(bool final) const {

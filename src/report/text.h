@@ -53,6 +53,16 @@ inline std::size_t text_width(std::string_view s) {
   return n;
 }
 
+/// pytest's TerminalWriter.sep: `title` between runs of `fill` across `width` columns, one
+/// shorter on the left (the odd column goes right); unpainted, without the line break.
+inline std::string sep_line(const std::string& title, char fill, int width) {
+  const int n = std::max((width - static_cast<int>(text_width(title)) - 2) / 2, 1);
+  const std::string fill_s(static_cast<std::size_t>(n), fill);
+  std::string line = fill_s + " " + title + " " + fill_s;
+  if (static_cast<int>(text_width(line)) + 1 <= width) line += fill;
+  return line;
+}
+
 /// The first `cols` code points of `s`.
 inline std::string_view text_prefix(std::string_view s, std::size_t cols) {
   std::size_t i = 0, n = 0;
