@@ -288,11 +288,17 @@ class Collector(ParametrizeMixin):
             raise
         except SyntaxError as e:
             from .report import format_import_traceback
-            raise CollectError(format_import_traceback(e, self.config.invocation_dir), e.lineno or 0)
+            error = CollectError(format_import_traceback(e, self.config.invocation_dir), e.lineno or 0)
+            error.before = doctests.import_error_of_doctest_module(self, e, path)
+            raise error
         except BaseException as e:
             if isinstance(e, KeyboardInterrupt):
                 raise
-            self._import_failure(e, path)
+            try:
+                self._import_failure(e, path)
+            except CollectError as error:
+                error.before = doctests.import_error_of_doctest_module(self, e, path)
+                raise
         return mod, chain
 
     def _import_failure(self, e, path):

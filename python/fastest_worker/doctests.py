@@ -310,6 +310,33 @@ def _import_failure(collector, e, path):
                        getattr(e, "lineno", 0) if isinstance(e, SyntaxError) else 0)
 
 
+def import_error_of_doctest_module(collector, e, path):
+    """[CollectError] of the DoctestModule pytest 7.2 collects beside a test module that
+    failed to import (``e``) under --doctest-modules ([] otherwise): the same file is
+    imported by both collectors and both fail, the DoctestModule first. Its report is
+    Collector.repr_failure's (short style at --tb=auto, the traceback cut at the file's
+    own frames, pytest's crash line); not the Module's "ImportError while importing"
+    text. A skip raised by the import is a skip for the DoctestModule, left out here."""
+    from .report import Style, exconly, format_exception, format_import_traceback, \
+        format_short_traceback
+    config = collector.config
+    if not modules_enabled(config) or _skipped_file(path):
+        return []
+    if isinstance(e, (compat.outcome_types()[0], unittest.SkipTest)) or isinstance(e, CollectError):
+        return []
+    if isinstance(e, ImportError) and _option(config, "doctest_ignore_import_errors", False):
+        return []
+    cwd = config.invocation_dir
+    line = (e.lineno or 0) if isinstance(e, SyntaxError) else 0
+    if Style.tbstyle not in ("auto", "short"):
+        text = format_exception(e)
+    elif isinstance(e, SyntaxError):
+        text = format_import_traceback(e, cwd)  # no frame of the file: importlib's on
+    else:
+        text = format_short_traceback(e, cwd, start=path)
+    return [CollectError(text, line, message=exconly(e))]
+
+
 def _collect_textfile(collector, relpath):
     import doctest
     config = collector.config

@@ -14,6 +14,9 @@ class CollectError(Exception):
         self.line = line
         self.message = message  # pytest's reprcrash line for the short summary ("" = none)
         self.collector = None  # node id of the failing collector when not the module
+        # Errors of the same file's other collectors, reported before this one: a test
+        # module's DoctestModule under --doctest-modules (pytest collects the file twice).
+        self.before = []
 
 
 class ParametrizeMixin:

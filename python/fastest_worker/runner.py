@@ -604,10 +604,15 @@ class Run:
             out, err = self.capture.stop()
             import_s = perf_counter() - t0
             # "module" names the collector that failed: the batch's module, or the session
-            # ("") or a package ("pkg/__init__.py") whose walk a hook broke.
-            send({"t": "collect_error", "batch": batch,
-                  "module": module if e.collector is None else e.collector,
-                  "longrepr": e.text, "line": e.line, "message": e.message})
+            # ("") or a package ("pkg/__init__.py") whose walk a hook broke. "more": how many
+            # of this batch's collect_error frames still follow (a test module's
+            # DoctestModule fails before its Module).
+            errors = e.before + [e]
+            for n, err in enumerate(errors):
+                send({"t": "collect_error", "batch": batch,
+                      "module": module if err.collector is None else err.collector,
+                      "longrepr": err.text, "line": err.line, "message": err.message,
+                      "more": len(errors) - n - 1})
             send({"t": "batch_done", "batch": batch, "duration_s": perf_counter() - t0,
                   "import_s": import_s})
             return

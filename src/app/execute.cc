@@ -70,7 +70,11 @@ class EventSink {
           break;
         }
         m_session_collect_failed |= ev.collect_error.file.empty();
-        collection_finished(ev.origin, 0, 0, 0, 1);
+        // More errors of this batch's collection follow: it is finished with the last.
+        if (ev.more_errors > 0)
+          m_counts.errors += m_uncollected.count(ev.origin);
+        else
+          collection_finished(ev.origin, 0, 0, 0, 1);
         ++collect_errors;
         failed_modules.insert(ev.module);
         ++summary.counts["error"];

@@ -373,12 +373,14 @@ struct Executor::Slot {
         break;
       case MessageType::collect_error:
         bs.collect_failed = true;
-        bs.collection_known = true;
+        // Known with the batch's last collect_error (`more` of them still to come).
+        bs.collection_known = msg.more == 0;
         // The frame's module names the collector that failed: the batch's module, or the
         // session ("") or a package ("pkg/__init__.py") whose walk a conftest hook broke.
         emit(Event{.kind = EventKind::collect_error,
                    .batch = item.id,
                    .module = item.module,
+                   .more_errors = msg.more,
                    .collect_error = {std::move(msg.module), msg.line,
                                      cap_text(std::move(msg.longrepr), k_max_captured_bytes), std::move(msg.message)}});
         break;

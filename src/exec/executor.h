@@ -90,6 +90,9 @@ struct Event {
   std::int64_t deselected = 0;       ///< collected: items the worker deselected (-k, -m, hooks)
   int exit_code = 0;                 ///< worker_fatal
   std::int64_t tests = 0;            ///< terminal_summary: the tests the worker ran
+  /// collect_error: the batch's collect_error events still to come (a test module's
+  /// DoctestModule fails before its Module under --doctest-modules).
+  std::int64_t more_errors = 0;
   base::WarningRecord warning_record{};
   base::TestResult result{};
   base::CollectionError collect_error{};

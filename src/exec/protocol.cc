@@ -53,6 +53,7 @@ enum Field : int {
   f_tests,
   f_attempt,
   f_reports,
+  f_more,
   k_integers_end,
   // lists of strings
   f_items = k_integers_end,
@@ -66,7 +67,7 @@ enum Field : int {
 };
 constexpr int k_numbers = k_numbers_end - k_strings;
 constexpr int k_integers = k_integers_end - k_numbers_end;
-constexpr std::int64_t k_integer_defaults[k_integers] = {-1, 0, 0, 0, 0, 0, 2, 1, 1};
+constexpr std::int64_t k_integer_defaults[k_integers] = {-1, 0, 0, 0, 0, 0, 2, 1, 1, 0};
 
 constexpr std::pair<std::string_view, Field> k_fields[] = {
     {"t", f_t},
@@ -105,6 +106,7 @@ constexpr std::pair<std::string_view, Field> k_fields[] = {
     {"text", f_text},
     {"attempt", f_attempt},
     {"reports", f_reports},
+    {"more", f_more},
     {"head_line", f_head_line},
     {"sections", f_sections},
     {"live_log", f_live_log},
@@ -540,6 +542,7 @@ base::Result<WorkerMessage> finish(Raw& raw, WorkerMessage& m) {
   m.header = std::move(raw.header);
   m.exit_code = static_cast<int>(raw.integer(f_exit_code));
   m.tests = std::max<std::int64_t>(0, raw.integer(f_tests));
+  m.more = std::clamp<std::int64_t>(raw.integer(f_more), 0, 1 << 20);
   m.name = std::move(raw.str(f_name));
   m.value = std::move(raw.str(f_value));
   m.text = std::move(raw.str(f_text));

@@ -77,6 +77,7 @@ struct WorkerMessage {
   std::string name, value;          ///< suite_property
   std::string text;                 ///< info, terminal_summary
   std::int64_t tests = 0;           ///< terminal_summary: the tests this worker ran
+  std::int64_t more = 0;            ///< collect_error: the batch's collect_error frames still to come
 };
 
 /// Parses one payload. Malformed JSON or a missing required field is an Error(protocol).

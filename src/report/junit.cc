@@ -197,9 +197,25 @@ void JunitReporter::on_collect_error(const base::CollectionError& e) {
   base::TestResult r{.node_id = e.file, .file = e.file, .when = "collect"};
   ++m_errors;
   ++m_collection.errors;
-  std::string c = open_testcase(r, 0) + ">" + element("error", "collection failure", e.message) + "</testcase>";
+  const std::string error = element("error", "collection failure", e.message);
+  // pytest's one reporter per node id: a file's second collection error (a test module's
+  // Module after its DoctestModule under --doctest-modules) is another <error> of its testcase.
+  if (auto it = m_error_cases.find(e.file); it != m_error_cases.end()) {
+    const auto [at, collection_at] = it->second;
+    m_cases.insert(at, error);
+    m_collection.cases.insert(collection_at, error);
+    for (auto& [file, ends] : m_error_cases) {
+      if (ends.first >= at) ends.first += error.size();
+      if (ends.second >= collection_at) ends.second += error.size();
+    }
+    return;
+  }
+  const std::string c = open_testcase(r, 0) + ">" + error;
   m_cases += c;
   m_collection.cases += c;
+  m_error_cases[e.file] = {m_cases.size(), m_collection.cases.size()};
+  m_cases += "</testcase>";
+  m_collection.cases += "</testcase>";
 }
 
 void JunitReporter::on_result(const base::TestResult& r) {

@@ -69,6 +69,9 @@ class JunitReporter final : public Reporter {
     std::string cases;
     int errors = 0, skipped = 0;
   } m_collection;
+  /// A collection error's file -> where its testcase's "</testcase>" stands in m_cases and
+  /// in m_collection.cases: the file's next error is another <error> in it.
+  std::map<std::string, std::pair<std::size_t, std::size_t>> m_error_cases;
   bool m_write_failed = false;
 };
 

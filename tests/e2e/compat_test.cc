@@ -143,6 +143,13 @@ TEST(DuplicateArguments, RunAsPytestRunsThem) {
     }
 }
 
+/// How often `what` occurs in `text`.
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 TEST(DuplicateArguments, EveryRunOfATestIsReportedAndRecorded) {
   FixtureProject p("dup_args");
   auto r = p.run({"-n", "2", "--junitxml", "j.xml", "--json", "r.json", "test_t.py::test_a", "test_t.py"});
@@ -150,11 +157,6 @@ TEST(DuplicateArguments, EveryRunOfATestIsReportedAndRecorded) {
   EXPECT_THAT(r.out, HasSubstr(" 4 passed in ")) << r.out;
   const std::string junit = slurp(p.dir() / "j.xml");
   EXPECT_THAT(junit, HasSubstr("tests=\"4\"")) << junit;
-  auto count = [](const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-  };
   EXPECT_EQ(count(junit, "name=\"test_a\""), 2u) << junit;
   EXPECT_EQ(count(slurp(p.dir() / "r.json"), "\"nodeid\": \"test_t.py::test_a\""), 2u) << slurp(p.dir() / "r.json");
   auto q = p.run({"db", "query", "SELECT (SELECT count(*) FROM v_results), (SELECT count(*) FROM v_repeats)"});
@@ -362,6 +364,48 @@ TEST(CollectionErrorText, CollectOnlyAsPytest) {
       EXPECT_EQ(r.exit_code, want.exit_code) << fixture << cont << r.out << r.err;
       ASSERT_THAT(want.out, HasSubstr(" short test summary info ")) << want.out;
       EXPECT_EQ(comparable(r.out), comparable(without_pytest_frames(want.out))) << fixture << " " << cont;
+    }
+}
+
+/// What a JUnit file says about collection errors: testcases, <error> children, and the
+/// testsuite's errors/tests attributes.
+std::string junit_shape(const std::string& xml) {
+  static const std::regex attrs(R"re(<testsuite [^>]*errors="(\d+)"[^>]*tests="(\d+)")re");
+  std::smatch m;
+  std::string shape = std::regex_search(xml, m, attrs) ? "errors=" + m[1].str() + " tests=" + m[2].str() : "?";
+  return shape + " testcases=" + std::to_string(count(xml, "<testcase ")) +
+         " error_elements=" + std::to_string(count(xml, "<error "));
+}
+
+// Under --doctest-modules pytest 7.2.1 collects a test module twice, as its DoctestModule
+// and as its Module: one that fails to import (ImportError, SyntaxError, another error) is
+// two errors, the DoctestModule's first (Collector.repr_failure's text, with the crash
+// line in the short summary), then the Module's. Same ERRORS section, short summary, counts
+// and exit code at the default verbosity and at -q, JUnit's one testcase per file with two
+// <error>s, and --json's count.
+TEST(CollectionErrorText, DoctestModulesFailTwiceAsPytest) {
+  FixtureProject p("collect_errors");
+  for (const char* cont : {"", "--continue-on-collection-errors"})
+    for (const char* v : {"-rfE", "-q"}) {
+      const std::string args = std::string("-p no:cacheprovider --doctest-modules --junitxml=py.xml ") + v + " " + cont;
+      const RunOutput want = run_pytest(p, args);
+      std::vector<std::string> a{"-n", "2", "--engine", "native", "-p", "no:cacheprovider", v};
+      a.insert(a.end(), {"--doctest-modules", "--junitxml=fastest.xml", "--json=fastest.json"});
+      if (*cont) a.push_back(cont);
+      auto r = p.run(a);
+      EXPECT_EQ(r.exit_code, want.exit_code) << r.out << r.err;
+      ASSERT_THAT(want.out, HasSubstr("6 errors")) << want.out;
+      const std::string junit_line = "generated xml file: ";
+      auto drop_junit = [&](const std::string& out) {
+        std::string kept;
+        for (const auto& line : lines_of(out))
+          if (line.find(junit_line) == std::string::npos) kept += line + "\n";
+        return kept;
+      };
+      EXPECT_EQ(drop_junit(comparable(r.out)), drop_junit(comparable(without_pytest_frames(want.out))))
+          << v << " " << cont;
+      EXPECT_EQ(junit_shape(slurp(p.dir() / "fastest.xml")), junit_shape(slurp(p.dir() / "py.xml"))) << v << cont;
+      EXPECT_THAT(slurp(p.dir() / "fastest.json"), HasSubstr("\"error\": 6")) << v << cont;
     }
 }
 
