@@ -16,7 +16,7 @@ import warnings
 
 from . import assertrepr  # noqa: F401 - rewritten modules import it by name
 
-REWRITE_VERSION = b"fastest-rewrite-7"
+REWRITE_VERSION = b"fastest-rewrite-8"
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
 
@@ -99,8 +99,9 @@ class RewriteLoader(importlib.machinery.SourceFileLoader):
 
 
 def load_code(source, path, cache_dir):
-    """The rewritten code object of one file. Warnings the compiler gives (invalid
-    escape sequences, ...) are kept with the cached code and given again when pytest
+    """The rewritten code object of one file. Warnings the rewriter (pytest's
+    PytestAssertRewriteWarning for an assert of a tuple) and the compiler (invalid
+    escape sequences, ...) give are kept with the cached code and given again when pytest
     would compile the file again too: it has no pyc of its own for it (pytest writes
     one only where bytecode may be written), so the warnings summary agrees."""
     h = hashlib.blake2b(digest_size=20)
@@ -120,15 +121,18 @@ def load_code(source, path, cache_dir):
             return code
         except (OSError, ValueError, EOFError, TypeError):
             pass
+    rewriter = AssertRewriter(path)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         tree = ast.parse(source, filename=path)
         if not _dont_rewrite(tree):
-            AssertRewriter().visit_module(tree)
+            rewriter.visit_module(tree)
         code = compile(tree, path, "exec", dont_inherit=True)
-    found = tuple((str(w.message), w.category.__name__, w.filename, w.lineno) for w in seen
-                  if w.category.__name__ in _COMPILE_WARNINGS)
-    _warn_again(found)
+    found = tuple(rewriter.warnings) + tuple(
+        (str(w.message), w.category.__name__, w.filename, w.lineno) for w in seen
+        if w.category.__name__ in _COMPILE_WARNINGS)
+    if not _pytest_pyc_exists(path):
+        _warn_again(found)
     if cfile:
         _store(cfile, (code, found))
     return code
@@ -137,9 +141,24 @@ def load_code(source, path, cache_dir):
 _COMPILE_WARNINGS = {"DeprecationWarning": DeprecationWarning, "SyntaxWarning": SyntaxWarning}
 
 
+class _AssertRewriteWarning(UserWarning):
+    """Stands for pytest's PytestAssertRewriteWarning while pytest is not imported."""
+
+
+_AssertRewriteWarning.__name__ = _AssertRewriteWarning.__qualname__ = "PytestAssertRewriteWarning"
+_AssertRewriteWarning.__module__ = "pytest"
+
+
+def _category(name):
+    if name == "PytestAssertRewriteWarning":
+        mod = sys.modules.get("_pytest.warning_types")
+        return getattr(mod, name, _AssertRewriteWarning)
+    return _COMPILE_WARNINGS[name]
+
+
 def _warn_again(found):
     for message, category, filename, lineno in found:
-        warnings.warn_explicit(message, _COMPILE_WARNINGS[category], filename, lineno)
+        warnings.warn_explicit(message, _category(category), filename, lineno)
 
 
 def _pytest_pyc_exists(path):
@@ -189,8 +208,10 @@ class AssertRewriter(ast.NodeVisitor):
     nesting for the ``where`` lines of calls and attributes, the boolean operands that
     were evaluated, the comparison handed to pytest's ``assertrepr_compare`` rules."""
 
-    def __init__(self):
+    def __init__(self, path=""):
         self.n = 0
+        self.path = path
+        self.warnings = []  # (message, category name, filename, lineno), in pytest's order
 
     def visit_module(self, mod):
         body = mod.body
@@ -269,6 +290,9 @@ class AssertRewriter(ast.NodeVisitor):
     # ----------------------------------------------------------- the statement
 
     def visit_Assert(self, node):
+        if isinstance(node.test, ast.Tuple) and len(node.test.elts) >= 1:
+            self.warnings.append(("assertion is always true, perhaps remove parentheses?",
+                                  "PytestAssertRewriteWarning", self.path, node.lineno))
         self.stmts, self.temps, self.on_fail, self.contexts = [], [], [], []
         self._open()
         cond, expl = self.visit(node.test)

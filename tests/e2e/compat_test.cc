@@ -409,6 +409,20 @@ TEST(CollectionErrorText, DoctestModulesFailTwiceAsPytest) {
     }
 }
 
+// pytest 7.2.1's rewriter warns about an assert of a non-empty tuple (always true):
+// PytestAssertRewriteWarning in the warnings summary, in the order its rewriter meets
+// them (last function first), given again on every import while pytest writes no pyc.
+TEST(WarningsText, AssertOfATupleWarnsAsPytest) {
+  FixtureProject p("assert_tuple");
+  for (int run = 0; run < 2; ++run) {  // the second run reads the harness's cached rewrite
+    const RunOutput want = run_pytest(p, "-p no:cacheprovider");
+    auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider"});
+    EXPECT_EQ(r.exit_code, want.exit_code) << r.out << r.err;
+    ASSERT_THAT(want.out, HasSubstr("PytestAssertRewriteWarning: assertion is always true")) << want.out;
+    EXPECT_EQ(comparable(r.out), comparable(want.out)) << run;
+  }
+}
+
 /// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
