@@ -32,15 +32,17 @@ std::vector<std::string> view_sql() {
       "started_unix, ended_unix, git_commit, python_version, host, workers, schedule, shard, exit_status, passed, "
       "failed, errors, skipped, predicted_makespan_s AS predicted_s, actual_makespan_s AS actual_s, lower_bound_s, "
       "work_s FROM main.runs",
-      "CREATE TEMP VIEW v_results AS SELECT r.run, ru.started_unix, ru.git_commit, n.node_id, n.file, " +
-          outcome_of("r.outcome") +
-          " AS outcome, (r.setup_us + r.call_us + r.teardown_us) / 1e6 AS duration_s, r.setup_us / 1e6 AS setup_s, "
-          "r.call_us / 1e6 AS call_s, r.teardown_us / 1e6 AS teardown_s, r.worker, r.start_ms / 1e3 AS "
-          "start_offset_s, r.message, 1 + (SELECT count(*) FROM main.attempts a WHERE a.run = r.run "
-          "AND a.node = r.node) AS attempts FROM main.results r "
-          // LEFT JOINs on rowids: SQLite drops them when a query uses none of their columns
-          // (every result has its node and run), so a count over results reads results alone.
-          "LEFT JOIN main.nodes n ON n.id = r.node LEFT JOIN main.runs ru ON ru.id = r.run",
+      // results.outcome_name is the same CASE as a virtual column (schema 0008): a filter on
+      // it is a plain column term, so `outcome = 'failed'` reads the results_not_passed index.
+      "CREATE TEMP VIEW v_results AS SELECT r.run, ru.started_unix, ru.git_commit, n.node_id, n.file, "
+      "r.outcome_name AS outcome, (r.setup_us + r.call_us + r.teardown_us) / 1e6 AS duration_s, r.setup_us / 1e6 AS "
+      "setup_s, "
+      "r.call_us / 1e6 AS call_s, r.teardown_us / 1e6 AS teardown_s, r.worker, r.start_ms / 1e3 AS "
+      "start_offset_s, r.message, 1 + (SELECT count(*) FROM main.attempts a WHERE a.run = r.run "
+      "AND a.node = r.node) AS attempts FROM main.results r "
+      // LEFT JOINs on rowids: SQLite drops them when a query uses none of their columns
+      // (every result has its node and run), so a count over results reads results alone.
+      "LEFT JOIN main.nodes n ON n.id = r.node LEFT JOIN main.runs ru ON ru.id = r.run",
       "CREATE TEMP VIEW v_attempts AS SELECT a.run, n.node_id, n.file, a.attempt, " + outcome_of("a.outcome") +
           " AS outcome, a.setup_s + a.call_s + a.teardown_s AS duration_s, a.worker, a.message "
           "FROM main.attempts a JOIN main.nodes n ON n.id = a.node",

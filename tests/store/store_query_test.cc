@@ -62,6 +62,60 @@ TEST(StoreQuery, AWritingStatementIsRefusedAndTheFileIsUnchanged) {
   EXPECT_EQ(s->run_count(), 1);
 }
 
+/// SQLite's EXPLAIN QUERY PLAN of `sql`, one step per line.
+std::string plan_of(const std::filesystem::path& path, const std::string& sql) {
+  auto plan = HistoryStore::query(path, "EXPLAIN QUERY PLAN " + sql);
+  EXPECT_TRUE(plan.ok()) << plan.error().message;
+  std::string text;
+  if (plan.ok())
+    for (const auto& row : plan->rows) text += row.back().value_or("") + "\n";
+  return text;
+}
+
+// v_results's outcome comes from the schema's virtual column (schema/0008): its CASE must
+// spell every outcome as base::outcome_name does, and `outcome = 'word'` must read the
+// results_not_passed index (a partial index SQLite uses only when the filter implies it).
+TEST(StoreQuery, OutcomeWordsMatchBaseAndFailuresAreReadFromTheIndex) {
+  TempDir dir;
+  const auto path = dir / "h.db";
+  constexpr Outcome k_all[] = {Outcome::passed,  Outcome::failed,    Outcome::error,
+                               Outcome::skipped, Outcome::xfailed,   Outcome::xpassed,
+                               Outcome::crashed, Outcome::timed_out, Outcome::flaky};
+  {
+    auto s = std::move(HistoryStore::open(path)).value();
+    for (int runs = 0; runs < 2; ++runs) {
+      auto run = s->begin_run(RunInfo{});
+      std::vector<base::TestResult> results;
+      for (const Outcome o : k_all) results.push_back(result("t.py::" + std::string(base::outcome_name(o)), o, 0.1));
+      ASSERT_TRUE(s->record_results(*run, results, {}).ok());
+      ASSERT_TRUE(s->finish_run(*run, RunEnd{}).ok());
+    }
+  }
+  for (const Outcome o : k_all) {
+    const std::string word(base::outcome_name(o));
+    const std::string where = " FROM v_results WHERE outcome = '" + word + "'";
+    auto r = HistoryStore::query(path, "SELECT node_id, count(*)" + where + " GROUP BY node_id");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->rows.size(), 1u) << word;
+    EXPECT_EQ(r->rows[0][0], "t.py::" + word);
+    EXPECT_EQ(r->rows[0][1], "2") << word;
+    const std::string text = plan_of(path, "SELECT run, count(*)" + where + " GROUP BY run");
+    if (o == Outcome::passed) {
+      EXPECT_EQ(text.find("results_not_passed"), std::string::npos) << text;
+    } else {
+      EXPECT_NE(text.find("USING INDEX results_not_passed"), std::string::npos) << word << ":\n" << text;
+    }
+  }
+  // Two words ORed (docs/store.md's advice) still read the index, and count both.
+  const std::string either = " FROM v_results WHERE outcome = 'error' OR outcome = 'failed'";
+  auto both = HistoryStore::query(path, "SELECT count(*)" + either);
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_EQ(both->rows[0][0], "4");
+  const std::string text = plan_of(path, "SELECT count(*)" + either);
+  EXPECT_NE(text.find("USING INDEX results_not_passed"), std::string::npos) << text;
+  EXPECT_EQ(text.find("SCAN r"), std::string::npos) << text;
+}
+
 TEST(StoreQuery, MalformedSqlGetsSqlitesMessage) {
   TempDir dir;
   const auto path = one_run(dir);
