@@ -253,6 +253,9 @@ REAL_SUITES = [
     ("networkx", "/usr/lib/python3/dist-packages/networkx", ["--doctest-modules"]),
     ("pyflakes", "/usr/lib/python3/dist-packages/pyflakes/test", []),
     ("bs4", "/usr/lib/python3/dist-packages/bs4/tests", []),
+    # A networkx subset that runs in seconds, and mpmath's one long tail.
+    ("networkx-classes", "/usr/lib/python3/dist-packages/networkx/classes", ["--doctest-modules"]),
+    ("mpmath", "/usr/lib/python3/dist-packages/mpmath", []),
 ]
 
 
