@@ -164,9 +164,18 @@ class SummaryStats(EngineCase):
         self.assertIn("passed=6 failed=2 skipped=4\n", text)
         self.assertIn("failed: ['test_m2.py::test_b', 'test_m2.py::test_b']\n", text)
 
+    def test_the_other_parts_reach_the_conftests_logreport_once(self):
+        # The worker's own part ran here; the other (the same text) is replayed.
+        text = self.summary_after(lambda own: [own, own])
+        self.assertIn("logreport saw failed: ['test_m2.py::test_b', 'test_m2.py::test_b']\n", text)
+        text = self.summary_after(lambda own: [own])
+        self.assertIn("logreport saw failed: ['test_m2.py::test_b']\n", text)
+
     def test_a_missing_part_keeps_the_workers_own(self):
         for answer in (lambda own: [own, ""], lambda own: []):
-            self.assertIn("passed=3 failed=1 skipped=2\n", self.summary_after(answer))
+            text = self.summary_after(answer)
+            self.assertIn("passed=3 failed=1 skipped=2\n", text)
+            self.assertIn("logreport saw failed: ['test_m2.py::test_b']\n", text)
 
 
 PLUGIN_ARGS = ["--benchmark-max-time=0.05", "--benchmark-min-rounds=1"]

@@ -200,7 +200,9 @@ TEST(EnginePytest, PluginsTerminalSummaryIsPrintedWherePytestPrintsIt) {
 }
 
 // A summary section counting the terminal reporter's stats reads every worker's reports
-// (as xdist's controller has them) and is printed once: what serial pytest prints.
+// (as xdist's controller has them), and so does one printing what its
+// pytest_runtest_logreport gathered (xdist's controller calls that hook with every
+// worker's reports); the section is printed once: what serial pytest and xdist print.
 TEST(EnginePytest, TerminalSummaryReadsEveryWorkersStats) {
   FixtureProject p("engine_summary_stats");
   for (const char* n : {"1", "2", "3"}) {
@@ -208,7 +210,8 @@ TEST(EnginePytest, TerminalSummaryReadsEveryWorkersStats) {
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_EQ(count(r.out, "outcome counts"), "1") << n << r.out;
     EXPECT_THAT(r.out, HasSubstr("passed=6 failed=2 skipped=4\n"
-                                 "failed: ['test_m2.py::test_b', 'test_m4.py::test_b']\n"))
+                                 "failed: ['test_m2.py::test_b', 'test_m4.py::test_b']\n"
+                                 "logreport saw failed: ['test_m2.py::test_b', 'test_m4.py::test_b']\n"))
         << n << r.out;
   }
 }

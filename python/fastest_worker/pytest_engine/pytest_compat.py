@@ -396,21 +396,28 @@ def export_stats(config, reporter):
 
 def replace_stats(config, reporter, parts):
     """``stats`` rebuilt from every worker's ``export_stats`` entries, in ``parts``'
-    order (the same in every worker), as xdist's controller has them."""
+    order (the same in every worker), as xdist's controller has them. Returns each
+    part's test reports (not its collection reports), in its entries' order."""
+    from _pytest.reports import TestReport
     from _pytest.terminal import WarningReport
     reporter.stats = {}
+    tests = []
     for entries in parts:
+        tests.append([])
         for category, kind, data in entries:
             if kind == "r":
                 item = config.hook.pytest_report_from_serializable(config=config, data=data)
                 if item is None:
                     continue
+                if isinstance(item, TestReport):
+                    tests[-1].append(item)
             elif kind == "w":
                 item = WarningReport(message=data[0], nodeid=data[1],
                                      fslocation=tuple(data[2]) if data[2] else None)
             else:
                 item = _Deselected(data)
             reporter._add_stats(category, [item])
+    return tests
 
 
 class HookProxyCache:

@@ -32,8 +32,15 @@ _MAX_EXPORT_BYTES = 16 * 1024 * 1024
 
 
 def _own(impl):
-    module = getattr(impl.function, "__module__", "") or ""
-    return module.startswith(_OWN) and not module.startswith(_KEPT)
+    return _pytest_or_ours(impl) and not _module(impl).startswith(_KEPT)
+
+
+def _pytest_or_ours(impl):
+    return _module(impl).startswith(_OWN)
+
+
+def _module(impl):
+    return getattr(impl.function, "__module__", "") or ""
 
 
 class Summary:
@@ -46,6 +53,7 @@ class Summary:
         self.reporter = reporter  # pytest's real TerminalReporter (unregistered)
         self.enabled = reporter is not None and not getattr(config.option, "no_summary", False)
         self.counting = False
+        self.others = []  # other workers' test reports, for replay_others()
         self.refresh()
 
     def _impls(self):
@@ -74,13 +82,37 @@ class Summary:
         text = proto._dumps(compat.export_stats(self.config, self.reporter))
         return text if len(text) <= max_bytes else ""
 
-    def replace(self, parts):
+    def replace(self, parts, own=None):
         """Every worker's ``export()`` texts, in the controller's (slot) order. Kept as
-        they are when a part is missing ("")."""
+        they are when a part is missing (""). ``own``: the text this worker sent, whose
+        part is not replayed (``replay_others``)."""
         if not parts or any(not p for p in parts):
             return False
-        compat.replace_stats(self.config, self.reporter, [json.loads(p) for p in parts])
+        tests = compat.replace_stats(self.config, self.reporter, [json.loads(p) for p in parts])
+        mine = parts.index(own) if own in parts else -1
+        self.others = [r for i, reps in enumerate(tests) if i != mine for r in reps]
         return True
+
+    def replay_others(self):
+        """The other workers' test reports through the plugins' and conftests' own
+        ``pytest_runtest_logreport``, as xdist's controller calls it with every worker's
+        reports: a conftest that gathers reports there and prints them in its
+        ``pytest_terminal_summary`` sees the whole run (its section then reads the same
+        in every worker and is printed once). pytest's own implementations (the session's
+        counters among them) and the engine's do not see them. Only the reports the
+        summary exchange carries: not the passing setup and teardown phases, grouped by
+        category rather than in run order."""
+        others, self.others = self.others, []
+        if not others:
+            return
+        pm = self.config.pluginmanager
+        impls = pm.hook.pytest_runtest_logreport.get_hookimpls()
+        drop = [i.plugin for i in impls if _pytest_or_ours(i)]
+        if len(drop) == len(impls):
+            return
+        caller = pm.subset_hook_caller("pytest_runtest_logreport", drop)
+        for report in others:
+            caller(report=report)
 
     def texts(self, exitstatus):
         """What each other implementation writes (empty ones left out)."""

@@ -303,6 +303,13 @@ class Engine:
         self.tests_run += 1
         self.ch.queue(res)
 
+    def _teardown_error(self, e, batch=0):
+        """An exception of the engine's session-level work (a scope's teardown, a
+        session hook): a ``TeardownError`` warning, as the native engine reports it."""
+        self.ch.queue({"t": "warning", "batch": batch, "nodeid": "", "category": "TeardownError",
+                       "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
+                       "filename": "", "lineno": 0})
+
     def on_warning(self, wm, nodeid):
         self.ch.queue({"t": "warning", "batch": self.cur_batch, "nodeid": nodeid or "",
                        "category": getattr(wm.category, "__name__", str(wm.category)),
@@ -422,9 +429,7 @@ class Engine:
         try:
             compat.teardown_to(self.session, nextitem)
         except Exception as e:
-            self.ch.queue({"t": "warning", "batch": batch, "nodeid": "", "category": "TeardownError",
-                           "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
-                           "filename": "", "lineno": 0})
+            self._teardown_error(e, batch)
 
     def _restore_cwd(self):
         try:
@@ -703,9 +708,7 @@ class Engine:
             try:
                 compat.teardown_to(session, None)
             except Exception as e:
-                self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
-                               "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
-                               "filename": "", "lineno": 0})
+                self._teardown_error(e)
 
     def _queue_terminal_summary(self, exitstatus):
         if self.summary is None:
@@ -713,9 +716,7 @@ class Engine:
         try:
             texts = self.summary.texts(exitstatus)
         except BaseException as e:  # noqa: B902 - as a raising pytest_sessionfinish
-            self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
-                           "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
-                           "filename": "", "lineno": 0})
+            self._teardown_error(e)
             return
         for text in texts:
             self.ch.queue({"t": "terminal_summary", "text": text, "tests": self.tests_run})
@@ -726,12 +727,16 @@ class Engine:
         summary = self.summary
         if summary is None or not summary.gathering(int(self.msg.get("worker_count") or 1)):
             return
-        self.ch.send({"t": "summary_stats", "text": summary.export()})
+        own = summary.export()
+        self.ch.send({"t": "summary_stats", "text": own})
         m = self.ch.recv()
         if m is None:
             _exit(0)  # the controller is gone: no one to print a summary for
-        if m.get("t") == "summary_stats":
-            summary.replace(list(m.get("parts") or []))
+        if m.get("t") == "summary_stats" and summary.replace(list(m.get("parts") or []), own):
+            try:
+                summary.replay_others()
+            except BaseException as e:  # noqa: B902 - as a raising pytest_sessionfinish
+                self._teardown_error(e)
 
     def _finish_session(self, exitstatus, gather=False):
         """``pytest_sessionfinish`` (session teardown) and ``pytest_unconfigure``, once.
@@ -753,9 +758,7 @@ class Engine:
         try:
             self.config.hook.pytest_sessionfinish(session=session, exitstatus=exitstatus)
         except BaseException as e:  # noqa: B902 - reported like the native engine's
-            self.ch.queue({"t": "warning", "batch": 0, "nodeid": "", "category": "TeardownError",
-                           "message": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
-                           "filename": "", "lineno": 0})
+            self._teardown_error(e)
         text = live.leftover_text()
         if text:
             self.ch.queue({"t": "info", "text": text})
