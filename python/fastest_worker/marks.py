@@ -118,12 +118,16 @@ class KeywordMatcher:
     __slots__ = ("names",)
 
     def __init__(self, item):
+        from .tree import collector_names
         names = set()
         node = item
         while node is not None:
-            names.add(node.name)
             if node is item.module_node:
-                names.update(getattr(node, "pkg_names", ()))
+                # pytest 7.2's chain: the module's own directory's Package only, and the
+                # module named by its path from the rootdir when no package holds it.
+                names.update(n for n in collector_names(node) if n is not None)
+            else:
+                names.add(node.name)
             node = node.parent
         names.update(item.keywords)
         for n in item.iter_markers():

@@ -16,6 +16,7 @@ from . import outcomes
 from . import reorder
 from . import report
 from . import reruns
+from . import tree
 from .capture import Capture
 from .collect import Collector, CollectError, ModuleSkipped
 from .nodes import FUNCTION, Class
@@ -663,9 +664,15 @@ class Run:
         deselected = {i.nodeid for i in self.deselected}
         if select:
             deselected = {n for n in deselected if any(marks.selected(n, p) for p in select)}
-        send({"t": "collected", "batch": batch, "module": module,
-              "items": [i.nodeid for i in items], "import_s": import_s,
-              "deselected": len(deselected)})
+        collected = {"t": "collected", "batch": batch, "module": module,
+                     "items": [i.nodeid for i in items], "import_s": import_s,
+                     "deselected": len(deselected)}
+        if msg.get("collect_only") and self.config.verbose >= 0 and \
+                getattr(self.config.option, "collectonly", False):
+            # --collect-only without -q prints pytest's tree: each item's collectors.
+            collected["tree"] = [tree.item_chain(self.collector, i, self.config.verbose >= 1)
+                                 for i in items]
+        send(collected)
         if msg.get("collect_only"):
             self._show_fixtures(items)
             # --collect-only: the runtime ids are the answer; module-scope state goes away.

@@ -140,7 +140,8 @@ Reporters make_reporters(const RunContext& ctx, const base::Clock& clock) {
   t.isatty = ::isatty(fileno(t.out)) != 0;
   t.color = report::want_color(o.color, t.isatty);
   t.clock = &clock;
-  if (progress_mode(o, t.isatty, std::getenv("TERM")) == "live") {
+  // --collect-only has no progress to show.
+  if (!o.collect_only && progress_mode(o, t.isatty, std::getenv("TERM")) == "live") {
     r.device = std::make_unique<FileTerminal>(t.out);
     t.live = r.device.get();
     t.live_opts.color = t.color;

@@ -351,6 +351,7 @@ struct Executor::Slot {
                    .module = item.module,
                    .import_s = msg.import_s,
                    .items = std::move(msg.items),
+                   .tree = std::move(msg.tree),
                    .deselected = msg.deselected});
         break;
       case MessageType::start:

@@ -87,6 +87,7 @@ struct Event {
   double time_s = 0;  ///< seconds since the executor started
   double import_s = 0;
   std::vector<std::string> items{};  ///< collected node ids
+  std::vector<std::string> tree{};   ///< collected: each item's collectors (--collect-only's tree)
   std::int64_t deselected = 0;       ///< collected: items the worker deselected (-k, -m, hooks)
   int exit_code = 0;                 ///< worker_fatal
   std::int64_t tests = 0;            ///< terminal_summary: the tests the worker ran

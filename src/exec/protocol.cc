@@ -58,6 +58,7 @@ enum Field : int {
   // lists of strings
   f_items = k_integers_end,
   f_header,
+  f_tree,
   // nested values only the DOM path reads
   f_properties,
   f_xml_attributes,
@@ -99,6 +100,7 @@ constexpr std::pair<std::string_view, Field> k_fields[] = {
     {"filename", f_filename},
     {"lineno", f_lineno},
     {"header", f_header},
+    {"tree", f_tree},
     {"exit_code", f_exit_code},
     {"tests", f_tests},
     {"name", f_name},
@@ -123,7 +125,7 @@ struct Raw {
   std::string strings[k_strings];
   double numbers[k_numbers] = {};
   std::int64_t integers[k_integers];
-  std::vector<std::string> items, header;
+  std::vector<std::string> items, header, tree;
   Raw() { std::copy(std::begin(k_integer_defaults), std::end(k_integer_defaults), integers); }
 
   void set_string(Field f, std::string&& v) {
@@ -148,10 +150,12 @@ struct Raw {
       numbers[f - k_strings] = 0;
     else if (f < k_integers_end)
       integers[f - k_numbers_end] = k_integer_defaults[f - k_numbers_end];
-    else if (f == f_items)
-      items.clear();
-    else if (f == f_header)
-      header.clear();
+    else if (auto* l = list(f))
+      l->clear();
+  }
+  /// The list of strings field `f` holds, or null.
+  std::vector<std::string>* list(Field f) {
+    return f == f_items ? &items : f == f_header ? &header : f == f_tree ? &tree : nullptr;
   }
   std::string& str(Field f) { return strings[f]; }
   double num(Field f) const { return numbers[f - k_strings]; }
@@ -192,7 +196,7 @@ class FastReader {
     return true;
   }
   bool start_array(std::size_t) {
-    if (m_depth != 1 || (m_field != f_items && m_field != f_header)) return false;
+    if (m_depth != 1 || !m_raw.list(m_field)) return false;
     list().clear();
     ++m_depth;
     return true;
@@ -204,7 +208,7 @@ class FastReader {
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
 
  private:
-  std::vector<std::string>& list() { return m_field == f_items ? m_raw.items : m_raw.header; }
+  std::vector<std::string>& list() { return *m_raw.list(m_field); }
   bool number(double v, std::optional<std::int64_t> as_integer) {
     if (m_depth == 2) return true;  // a list keeps only its strings
     if (m_depth != 1 || m_field == f_value || m_field == f_properties || m_field == f_xml_attributes) return false;
@@ -457,11 +461,10 @@ bool read_dom(std::string_view payload, Raw& raw, WorkerMessage& m) {
       std::optional<std::int64_t> as_integer;
       if (v.is_number_integer()) as_integer = v.get<std::int64_t>();
       raw.set_number(f, v.get<double>(), as_integer);
-    } else if ((f == f_items || f == f_header) && v.is_array()) {
-      auto& list = f == f_items ? raw.items : raw.header;
-      list.clear();
+    } else if (auto* list = raw.list(f); list && v.is_array()) {
+      list->clear();
       for (const auto& item : v)
-        if (item.is_string()) list.push_back(item.get<std::string>());
+        if (item.is_string()) list->push_back(item.get<std::string>());
     } else {
       raw.set_other(f);
     }
@@ -538,6 +541,7 @@ base::Result<WorkerMessage> finish(Raw& raw, WorkerMessage& m) {
   m.filename = std::move(raw.str(f_filename));
   m.lineno = static_cast<int>(raw.integer(f_lineno));
   m.items = std::move(raw.items);
+  m.tree = std::move(raw.tree);
   m.deselected = std::max<std::int64_t>(0, raw.integer(f_deselected));
   m.header = std::move(raw.header);
   m.exit_code = static_cast<int>(raw.integer(f_exit_code));

@@ -63,8 +63,10 @@ struct WorkerMessage {
   std::string module;
   std::string nodeid;
   std::vector<std::string> items;  ///< collected
-  std::string longrepr;            ///< collect_error
-  std::string teardown_error;      ///< batch_done: module-scope teardown failure
+  /// collected, --collect-only without -q: per item, its collectors as JSON text (docs/protocol.md)
+  std::vector<std::string> tree;
+  std::string longrepr;        ///< collect_error
+  std::string teardown_error;  ///< batch_done: module-scope teardown failure
   int line = 0;
   double import_s = 0, duration_s = 0;
   base::TestResult result;          ///< result

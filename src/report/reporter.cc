@@ -20,6 +20,7 @@ std::string format_duration(double seconds) {
 }
 
 std::vector<std::pair<std::string, std::string>> summary_parts(const Summary& s) {
+  if (!s.collected_words.empty()) return {{"collected", s.collected_words}};
   // pytest's order: failed passed skipped deselected xfailed xpassed warnings error.
   // fastest's "flaky" (failed, then passed on a rerun) follows "passed"; pytest-rerunfailures'
   // "rerun" (failed attempts that were run again) comes last, as pytest puts plugin words.

@@ -68,6 +68,9 @@ struct Summary {
   /// --quarantine: tests whose failures were not counted against the run (their own section).
   std::vector<std::string> quarantined{};
   int exit_code = 0;  ///< the process's exit status (pytest's table)
+  /// --collect-only: pytest's "N tests collected[, M errors]" words, the summary line's
+  /// only part (no outcome counts, no warnings).
+  std::string collected_words{};
 };
 
 /// A worker busy with a test: which, since when (the run's clock, seconds).

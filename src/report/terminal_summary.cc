@@ -118,6 +118,11 @@ Color TerminalReporter::stats_color(const Summary& s) const {
   // pytest's _determine_main_color; a category it does not know (flaky, rerun, ...) is yellow.
   static const char* k_known[] = {"failed",  "passed",  "skipped",  "deselected",
                                   "xfailed", "xpassed", "warnings", "error"};
+  // _build_collect_only_summary_stats_line: red with errors, yellow when nothing was collected.
+  if (!s.collected_words.empty())
+    return s.counts.count("error")                       ? Color::red
+           : s.collected_words.rfind("no tests", 0) == 0 ? Color::yellow
+                                                         : Color::green;
   bool unknown = false, passed = false, xpassed = false;
   for (const auto& [key, text] : summary_parts(s)) {
     if (key == "failed" || key == "error") return Color::red;
@@ -135,7 +140,7 @@ std::string TerminalReporter::stats_line(const Summary& s) const {
   const Color main = stats_color(s);
   std::string out;
   for (const auto& [key, text] : summary_parts(s)) {
-    Color c = color_for(key);
+    Color c = key == "collected" ? main : color_for(key);
     out += (out.empty() ? "" : ", ") + m_paint.paint(text, {c, c == main});
   }
   if (out.empty()) out = m_paint.paint("no tests ran", {Color::yellow, false});

@@ -423,6 +423,36 @@ TEST(WarningsText, AssertOfATupleWarnsAsPytest) {
   }
 }
 
+// --collect-only as pytest 7.2.1 prints it at each verbosity: the header, the collected line
+// ("collecting ... " at -v, the deselected counts), the tree (two spaces a level, every
+// package a top-level <Package>, docstrings at -v), the ids at -q, "file: count" at -qq,
+// the warnings summary and the closing line; -k matches those collectors' names (a
+// module in a plain directory is named by its path, a subpackage's parent is not there).
+TEST(CollectOnlyText, TreeAsPytest) {
+  FixtureProject p("collect_tree");
+  const std::vector<std::vector<std::string>> cases = {{},
+                                                       {"-v"},
+                                                       {"-q"},
+                                                       {"-qq"},
+                                                       {"-k", "a or doc"},
+                                                       {"-q", "-k", "pkg"},
+                                                       {"--doctest-modules"},
+                                                       {"--doctest-modules", "-v"}};
+  for (const auto& extra : cases) {
+    std::string args = "-p no:cacheprovider --collect-only";
+    std::vector<std::string> a{"-n", "2", "--engine", "native", "-p", "no:cacheprovider", "--collect-only"};
+    for (const auto& x : extra) {
+      args += " " + shell_quote(x);
+      a.push_back(x);
+    }
+    const RunOutput want = run_pytest(p, args);
+    auto r = p.run(a);
+    EXPECT_EQ(r.exit_code, want.exit_code) << args << r.out << r.err;
+    ASSERT_THAT(want.out, HasSubstr("test_")) << want.out;
+    EXPECT_EQ(comparable(r.out), comparable(want.out)) << args;
+  }
+}
+
 /// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
