@@ -306,8 +306,7 @@ def _import_failure(collector, e, path):
         msg = getattr(e, "msg", None)
         raise ModuleSkipped(str(msg if msg is not None else (e.args[0] if e.args else "")),
                             report.format_skip_location(e))
-    raise CollectError(short_traceback(e, path, collector.rootdir),
-                       getattr(e, "lineno", 0) if isinstance(e, SyntaxError) else 0)
+    raise _import_error(collector, e, path)
 
 
 def import_error_of_doctest_module(collector, e, path):
@@ -317,8 +316,6 @@ def import_error_of_doctest_module(collector, e, path):
     Collector.repr_failure's (short style at --tb=auto, the traceback cut at the file's
     own frames, pytest's crash line); not the Module's "ImportError while importing"
     text. A skip raised by the import is a skip for the DoctestModule, left out here."""
-    from .report import Style, exconly, format_exception, format_import_traceback, \
-        format_short_traceback
     config = collector.config
     if not modules_enabled(config) or _skipped_file(path):
         return []
@@ -326,7 +323,14 @@ def import_error_of_doctest_module(collector, e, path):
         return []
     if isinstance(e, ImportError) and _option(config, "doctest_ignore_import_errors", False):
         return []
-    cwd = config.invocation_dir
+    return [_import_error(collector, e, path)]
+
+
+def _import_error(collector, e, path):
+    """A DoctestModule's import failure as pytest reports it (Collector.repr_failure)."""
+    from .report import Style, exconly, format_exception, format_import_traceback, \
+        format_short_traceback
+    cwd = collector.config.invocation_dir
     line = (e.lineno or 0) if isinstance(e, SyntaxError) else 0
     if Style.tbstyle not in ("auto", "short"):
         text = format_exception(e)
@@ -334,7 +338,7 @@ def import_error_of_doctest_module(collector, e, path):
         text = format_import_traceback(e, cwd)  # no frame of the file: importlib's on
     else:
         text = format_short_traceback(e, cwd, start=path)
-    return [CollectError(text, line, message=exconly(e))]
+    return CollectError(text, line, message=exconly(e))
 
 
 def _collect_textfile(collector, relpath):

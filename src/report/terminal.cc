@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "report/text.h"
 
@@ -126,7 +127,15 @@ Color TerminalReporter::main_color(bool final) const {
 }
 
 std::string TerminalReporter::node_markup(const std::string& node_id) const {
+  // pytest's _get_pos: the id as config.cwd_relative_nodeid gives it, relative to the
+  // invocation directory when that is not the rootdir ("../../lib/pkg/test_x.py::test").
   std::string id = sanitize(node_id);
+  const auto& root = m_opts.rootdir;
+  const auto& cwd = m_opts.invocation_dir;
+  if (!root.empty() && !cwd.empty() && root != cwd) {
+    auto rel = (std::filesystem::path(root) / node_id).lexically_relative(cwd);
+    if (!rel.empty()) id = sanitize(rel.generic_string());
+  }
   auto sep = id.find("::");
   if (sep == std::string::npos || !m_paint.enabled()) return id;
   return id.substr(0, sep + 2) + m_paint.paint(id.substr(sep + 2), {Color::none, true});

@@ -90,7 +90,8 @@ class TerminalReporter final : public Reporter {
   Color stats_color(const Summary& s) const;
   /// The closing "=== 1 failed, 2 passed in 0.12s ===" line, coloured as pytest's.
   std::string final_line(const Summary& s) const;
-  /// "path::" + the rest in bold, as pytest's _get_node_id_with_markup.
+  /// The node id relative to the invocation directory, "path::" + the rest in bold, as
+  /// pytest's _get_pos (cwd_relative_nodeid, _get_node_id_with_markup).
   std::string node_markup(const std::string& node_id) const;
   void live_failure_line(const base::TestResult& r);
   /// The -v line of one result, with its live-log sections around it.

@@ -453,6 +453,26 @@ TEST(CollectOnlyText, TreeAsPytest) {
   }
 }
 
+/// From pytest's short test summary rule to the end.
+std::string short_summary(const std::string& out) {
+  auto at = out.find(" short test summary info ");
+  return at == std::string::npos ? "" : comparable(out.substr(out.rfind('\n', at) + 1));
+}
+
+// Run from a directory below the rootdir, pytest 7.2.1's short summary names each test
+// relative to it (cwd_relative_nodeid: `FAILED test_f.py::test_fails`, `ERROR
+// ../lib/broken.py - ModuleNotFoundError: ...`, the crash line of a plain module's
+// DoctestModule under --doctest-modules).
+TEST(FailureText, ShortSummaryRelativeToTheInvocationDirAsPytest) {
+  FixtureProject p("cwd_relative");
+  const std::string args = " -p no:cacheprovider --doctest-modules -rA --continue-on-collection-errors ..";
+  const std::string want = output_of(p.dir() / "sub", shell_quote(test_python()) + " -m pytest" + args);
+  const std::string got = output_of(p.dir() / "sub", "FASTEST_PYTHON=" + shell_quote(test_python()) + " " +
+                                                         shell_quote(FASTEST_BINARY) + " -n 1 --engine native" + args);
+  ASSERT_THAT(want, HasSubstr("ERROR ../lib/broken.py - ModuleNotFoundError")) << want;
+  EXPECT_EQ(short_summary(got), short_summary(want));
+}
+
 /// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
