@@ -34,7 +34,10 @@ def decide(run, item, xfailed, setup_exc, call_exc, td_exc):
     elif isinstance(exc, skip_types):
         reason = _skip_reason(exc)
         if isinstance(exc, _MarkSkip) or getattr(exc, "_use_item_location", False):
-            where = "%s:%d" % (item.module_node.relpath, item.line)
+            # pytest's item.reportinfo(): the file that defines the function (a method
+            # inherited from another module's class is that module's), its first line.
+            fn = _source_file(item)
+            where = "%s:%d" % (_rel(fn, root) if fn else item.module_node.relpath, item.line)
         else:
             fn, line = report.crash_location(exc)
             where = "%s:%d" % (_rel(fn, root), line) if fn else item.module_node.relpath
@@ -190,6 +193,19 @@ def _first_line(exc):
 def _untraced_fail(exc):
     failed_t = compat.outcome_types()[2]
     return isinstance(exc, failed_t) and not getattr(exc, "pytrace", True)
+
+
+def _source_file(item):
+    """co_filename of the item's function after pytest's get_real_func, or None."""
+    func = getattr(item, "function", None)
+    for _ in range(100):
+        wrapped = getattr(func, "__wrapped__", None)
+        if wrapped is None:
+            break
+        func = wrapped
+    code = getattr(func, "__code__", None)
+    fn = getattr(code, "co_filename", None)
+    return fn if isinstance(fn, str) and os.path.isfile(fn) else None
 
 
 def _rel(fn, root):

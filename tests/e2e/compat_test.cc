@@ -473,6 +473,17 @@ TEST(FailureText, ShortSummaryRelativeToTheInvocationDirAsPytest) {
   EXPECT_EQ(short_summary(got), short_summary(want));
 }
 
+// A skip by mark is reported at pytest 7.2.1's item.reportinfo(): the file that defines
+// the test function (an inherited method's module), at the function's line (-rs lines).
+TEST(SkipText, MarkSkipLocationIsTheDefiningFileAsPytest) {
+  FixtureProject p("skip_location");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider -rs");
+  auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", "-rs"});
+  EXPECT_EQ(r.exit_code, want.exit_code) << r.out << r.err;
+  ASSERT_THAT(want.out, HasSubstr("SKIPPED [1] base.py:2: not here")) << want.out;
+  EXPECT_EQ(short_summary(r.out), short_summary(want.out));
+}
+
 /// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
