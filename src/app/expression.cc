@@ -253,10 +253,11 @@ void add_classes_and_markers(const base::TestItem& item, std::vector<std::string
 /// its chain (module path and its parts, classes, function), markers, and "pytestmark"
 /// (a marked function carries that attribute, and pytest adds the function's __dict__).
 std::vector<std::string> keyword_names(const base::TestItem& item) {
-  std::vector<std::string> names{item.file, item.function};
-  for (std::size_t b = 0; b <= item.file.size();) {
-    std::size_t e = std::min(item.file.find('/', b), item.file.size());
-    names.push_back(item.file.substr(b, e - b));
+  const std::string& file = item.file;
+  std::vector<std::string> names{file, item.function};
+  for (std::size_t b = 0; b <= file.size();) {
+    std::size_t e = std::min(file.find('/', b), file.size());
+    names.push_back(file.substr(b, e - b));
     b = e + 1;
   }
   add_classes_and_markers(item, names);
@@ -270,7 +271,8 @@ std::vector<std::string> keyword_names(const base::TestItem& item) {
 /// Directories are nodes only when they are packages, and "pytestmark" is in the function's
 /// __dict__ only when the function itself is marked, so those count as unknown.
 std::vector<std::string> sure_keyword_names(const base::TestItem& item) {
-  std::vector<std::string> names{item.function, item.file.substr(item.file.rfind('/') + 1)};
+  const std::string& file = item.file;
+  std::vector<std::string> names{item.function, file.substr(file.rfind('/') + 1)};
   add_classes_and_markers(item, names);
   for (auto& n : names) n = lower(std::move(n));
   return names;

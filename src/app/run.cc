@@ -123,16 +123,23 @@ discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& d
   // scan (10,000 files: two queries instead of 20,000).
   constexpr int k_bulk_after = 64;
   int asked = 0;
-  std::optional<std::unordered_map<std::string, store::CachedFile>> all;
+  std::optional<std::vector<store::CachedFile>> all;  // sorted by rel_path
+  std::vector<char> taken;
   auto lookup = [&](const discovery::SourceFile& f) -> std::optional<discovery::ParsedFile> {
     std::optional<store::CachedFile> c;
-    if (!all && ++asked > k_bulk_after) all = db.cached_files();
-    // Taken out of the bulk map; a file asked again (a conftest.py that is also a test
+    if (!all && ++asked > k_bulk_after) {
+      all = db.cached_files();
+      taken.assign(all->size(), 0);
+    }
+    // Taken out of the bulk scan; a file asked again (a conftest.py that is also a test
     // module) or not in it is asked alone.
     if (all) {
-      if (auto it = all->find(f.rel_path); it != all->end()) {
-        c = std::move(it->second);
-        all->erase(it);
+      auto it = std::lower_bound(all->begin(), all->end(), f.rel_path,
+                                 [](const store::CachedFile& a, const std::string& p) { return a.rel_path < p; });
+      const auto at = static_cast<std::size_t>(it - all->begin());
+      if (it != all->end() && it->rel_path == f.rel_path && !taken[at]) {
+        taken[at] = 1;
+        c = std::move(*it);
       }
     }
     if (!c) c = db.cached_file(f.rel_path);
@@ -261,6 +268,7 @@ Suite make_suite(const RunContext& ctx, Found& found) {
       continue;
     }
     scheduler::ModuleInput m{f.rel_path, {}};
+    m.tests.reserve(f.items.size());
     add_repeats(whole, suite, f);
     auto sel = suite.selects.find(f.rel_path);
     for (auto& it : f.items) {

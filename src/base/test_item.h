@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "base/outcome.h"
+#include "base/shared_string.h"
 
 namespace fastest::base {
 
 /// One statically discovered test function or method (before runtime parametrize expansion).
 struct TestItem {
   std::string node_id{};   ///< pytest node id, rootdir-relative, '/'-separated: "tests/test_x.py::TestA::test_b"
-  std::string file{};      ///< rootdir-relative module path: "tests/test_x.py"
+  SharedString file{};     ///< rootdir-relative module path: "tests/test_x.py" (one copy per module)
   std::string cls{};       ///< enclosing class chain joined by "::" ("" for module-level functions)
   std::string function{};  ///< function name
   int line = 0;            ///< 1-based line of the `def`

@@ -62,7 +62,7 @@ struct Candidate {
 
 class Finder {
  public:
-  Finder(std::string_view src, std::string_view rel_path) : m_src(src), m_rel_path(rel_path) {}
+  Finder(std::string_view src, std::string_view rel_path) : m_src(src), m_rel_path(rel_path), m_file(rel_path) {}
 
   std::vector<base::TestItem> run(TSNode root, std::string_view module_name) {
     object(root, std::string(module_name), 1);
@@ -83,7 +83,7 @@ class Finder {
   void add(const std::string& name, int line) {
     base::TestItem item;
     item.node_id = make_node_id(m_rel_path, "", name);
-    item.file = std::string(m_rel_path);
+    item.file = m_file;
     item.function = name;
     item.line = line;
     m_items.push_back(std::move(item));
@@ -183,6 +183,7 @@ class Finder {
 
   std::string_view m_src;
   std::string_view m_rel_path;
+  base::SharedString m_file;  // every item's `file`: one allocation per module
   std::vector<base::TestItem> m_items;
 };
 
@@ -213,7 +214,7 @@ std::vector<base::TestItem> text_doctest_items(std::string_view text, std::strin
   std::string name(slash == std::string_view::npos ? rel_path : rel_path.substr(slash + 1));
   base::TestItem item;
   item.node_id = make_node_id(rel_path, "", name);
-  item.file = std::string(rel_path);
+  item.file = rel_path;
   item.function = name;
   item.line = 1;
   return {std::move(item)};

@@ -33,7 +33,7 @@ void append_unique(std::vector<std::string>& into, const std::vector<std::string
 class Emitter {
  public:
   Emitter(const ModuleModel& module, std::string_view rel_path, const Config& cfg)
-      : m_module(module), m_rel_path(rel_path), m_cfg(cfg) {}
+      : m_module(module), m_rel_path(rel_path), m_file(rel_path), m_cfg(cfg) {}
 
   std::vector<base::TestItem> run() {
     if (m_module.body.dunder_test == false) return {};
@@ -129,7 +129,7 @@ class Emitter {
   void add_item(const Binding& b, const std::string& chain, const Outer& outer) {
     base::TestItem item;
     item.node_id = make_node_id(m_rel_path, chain, b.name);
-    item.file = std::string(m_rel_path);
+    item.file = m_file;
     item.cls = chain;
     item.function = b.name;
     item.line = b.line;
@@ -144,6 +144,7 @@ class Emitter {
 
   const ModuleModel& m_module;
   std::string_view m_rel_path;
+  base::SharedString m_file;  // every item's `file`: one allocation per module
   const Config& m_cfg;
   std::vector<base::TestItem> m_items;
 };

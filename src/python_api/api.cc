@@ -87,7 +87,7 @@ base::Result<Discovered> discover(const std::vector<std::string>& argv, const Ca
   out.rootdir = found->rootdir.string();
   out.items.reserve(found->items.size());
   for (auto& it : found->items) {
-    std::string path = (found->rootdir / it.file).lexically_normal().string();
+    std::string path = (found->rootdir / it.file.str()).lexically_normal().string();
     out.items.push_back({std::move(it), std::move(path), out.rootdir});
   }
   out.errors = std::move(found->errors);

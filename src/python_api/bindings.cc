@@ -44,7 +44,7 @@ void bind_items(py::module_& m) {
       .def_property_readonly(
           "path", [](const Item& i) { return i.path; }, "absolute path of the test's module")
       .def_property_readonly(
-          "file", [](const Item& i) { return i.item.file; }, "rootdir-relative module path")
+          "file", [](const Item& i) { return i.item.file.str(); }, "rootdir-relative module path")
       .def_property_readonly("rootdir", [](const Item& i) { return i.rootdir; })
       .def_property_readonly(
           "line", [](const Item& i) { return i.item.line; }, "1-based line of the def")
@@ -70,8 +70,8 @@ void bind_items(py::module_& m) {
       .def("__hash__", [](const Item& i) { return py::hash(py::make_tuple(i.item.node_id, i.rootdir)); })
       .def(py::pickle(
           [](const Item& i) {
-            return py::make_tuple(i.item.node_id, i.item.file, i.item.cls, i.item.function, i.item.line, i.item.markers,
-                                  i.item.parametrized, i.path, i.rootdir, i.item.params);
+            return py::make_tuple(i.item.node_id, i.item.file.str(), i.item.cls, i.item.function, i.item.line,
+                                  i.item.markers, i.item.parametrized, i.path, i.rootdir, i.item.params);
           },
           [](const py::tuple& t) {
             Item i;

@@ -317,21 +317,24 @@ void HistoryStore::set_retention(int keep_runs, double max_age_days) {
   m_impl->max_age_days = std::isfinite(max_age_days) && max_age_days > 0 ? max_age_days : 0;
 }
 
-std::unordered_map<std::string, CachedFile> HistoryStore::cached_files() const {
-  std::unordered_map<std::string, CachedFile> out;
+std::vector<CachedFile> HistoryStore::cached_files() const {
+  std::vector<CachedFile> out;
   try {
+    SQLite::Statement count(*m_impl->db, "SELECT count(*) FROM files");
+    if (count.executeStep())
+      out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(count.getColumn(0).getInt64(), 0)));
     SQLite::Statement f(*m_impl->db, std::string("SELECT ") + k_file_columns + " FROM files");
     while (f.executeStep()) {
       // An unreadable row is left out: discovery parses that file again.
-      if (auto c = read_file_row(f)) {
-        std::string key = c->rel_path;
-        out.emplace(std::move(key), std::move(*c));
-      }
+      if (auto c = read_file_row(f)) out.push_back(std::move(*c));
     }
   } catch (const std::exception& e) {
     m_impl->warnings.push_back(std::string("discovery cache read failed: ") + e.what());
     out.clear();
   }
+  // Sorted by path for lookups by binary search: a hash map's node and key copy per file
+  // cost more than the sort.
+  std::sort(out.begin(), out.end(), [](const CachedFile& a, const CachedFile& b) { return a.rel_path < b.rel_path; });
   return out;
 }
 

@@ -190,9 +190,10 @@ class HistoryStore {
   // --- discovery cache ---
   /// The cached parse of `rel_path`, or nullopt if absent.
   std::optional<CachedFile> cached_file(std::string_view rel_path) const;
-  /// Every cached file by rel_path, read in one scan of each table: for discovery of many
-  /// files, where one cached_file() per file costs two queries each. Empty on a read error.
-  std::unordered_map<std::string, CachedFile> cached_files() const;
+  /// Every cached file, sorted by rel_path (std::lower_bound finds one), read in one scan:
+  /// for discovery of many files, where one cached_file() per file costs a query each.
+  /// Empty on a read error.
+  std::vector<CachedFile> cached_files() const;
   /// Upserts the given files (items replace the file's previous items) in one transaction.
   base::Status save_files(std::span<const CachedFile> files);
 

@@ -100,12 +100,13 @@ std::optional<std::vector<base::TestItem>> decode_items(std::string_view blob, c
   // Every item takes at least 5 bytes: a bound before reserving.
   if (r.bad() || count > blob.size() / 5) return std::nullopt;
   std::vector<base::TestItem> items(count);
+  const base::SharedString file(rel_path);
   for (base::TestItem& it : items) {
     const std::uint64_t flags = r.varint();
     it.line = static_cast<int>(r.varint() & 0x7FFFFFFF);
     it.cls = r.string();
     it.function = r.string();
-    it.file = rel_path;
+    it.file = file;
     it.parametrized = flags & k_parametrized;
     if (flags & k_own_node_id) {
       it.node_id = r.string();

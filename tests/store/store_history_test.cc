@@ -1,6 +1,7 @@
 // The store's discovery cache and run recording, against real SQLite.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -90,10 +91,14 @@ TEST(StoreCache, CachedFilesReadsEveryFileAsCachedFileDoes) {
   ASSERT_TRUE(store->save_files(files).ok());
   auto all = store->cached_files();
   ASSERT_EQ(all.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end(),
+                             [](const CachedFile& x, const CachedFile& y) { return x.rel_path < y.rel_path; }));
   for (const auto& f : files) {
     auto one = store->cached_file(f.rel_path);
     ASSERT_TRUE(one.has_value());
-    const CachedFile& bulk = all.at(f.rel_path);
+    auto at = std::find_if(all.begin(), all.end(), [&](const CachedFile& x) { return x.rel_path == f.rel_path; });
+    ASSERT_NE(at, all.end());
+    const CachedFile& bulk = *at;
     EXPECT_EQ(bulk.rel_path, one->rel_path);
     EXPECT_EQ(bulk.size, one->size);
     EXPECT_EQ(bulk.mtime_ns, one->mtime_ns);
