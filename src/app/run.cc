@@ -379,6 +379,9 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
   }
 
   auto suite = build_suite(ctx, std::move(found));
+  // What is left of discovery's items is freed before the run, not after it (17 MB at
+  // 100,000 tests, all of it in the controller's peak).
+  found = discovery::Discovery{};
   if (needs_workers && opts.show_fixtures && !opts.collect_only) {
     // pytest's --fixtures collects, lists and runs nothing. The pytest engine's worker
     // collects the suite itself, as pytest does; the native one lists what it collected.

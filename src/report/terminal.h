@@ -155,6 +155,7 @@ class TerminalReporter final : public Reporter {
   std::vector<ErrorEntry> m_errors;                            ///< stats["error"] (sorted at the end)
   std::unordered_map<std::string, std::size_t> m_module_rank;  ///< RunHeader::module_order
   std::vector<base::TestResult> m_passed;                      ///< stats["passed"] (output kept only for -rP)
+  std::size_t m_passes_not_kept = 0;                           ///< passes not in m_passed (kept only for -rp / -rP)
   std::vector<base::TestResult> m_skipped;                     ///< stats["skipped"]
   std::vector<base::TestResult> m_xfailed, m_xpassed;
   std::vector<base::WarningRecord> m_warnings;

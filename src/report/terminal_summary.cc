@@ -325,6 +325,7 @@ void TerminalReporter::forget_tests() {
   m_errors.erase(std::remove_if(m_errors.begin(), m_errors.end(),
                                 [](const ErrorEntry& e) { return e.title.rfind("ERROR collecting ", 0) != 0; }),
                  m_errors.end());
+  m_passes_not_kept = 0;
   m_phases.clear();
   m_module_letters.clear();
   m_held.clear();
