@@ -239,6 +239,14 @@ void stamp_verified(const fs::path& path) {
   if (ec) fs::remove(tmp, ec);
 }
 
+/// Errors a racing opener meets transiently: BUSY/LOCKED, and SQLITE_PROTOCOL ("locking
+/// protocol"), which SQLite returns when the WAL index kept changing under its own retries
+/// (seen once under load in StoreConcurrency.RacingOpenersOfANewFileAllSucceed).
+static bool is_busy(const SQLite::Exception& e) {
+  const int code = e.getErrorCode() & 0xff;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_PROTOCOL;
+}
+
 Verdict inspect(const fs::path& path, Depth depth) {
   std::error_code ec;
   const std::uintmax_t size = fs::file_size(path, ec);
@@ -255,7 +263,9 @@ Verdict inspect(const fs::path& path, Depth depth) {
     if (v.kind == Verdict::Kind::corrupt && !hint.empty()) v.reason = hint + "; " + v.reason;
     return v;
   } catch (const SQLite::Exception& e) {
-    if (e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_CANTOPEN) throw;
+    // A racing writer's lock is not damage: the caller retries (extended codes such as
+    // SQLITE_BUSY_RECOVERY included); only what SQLite reports of the file itself is.
+    if (is_busy(e) || (e.getErrorCode() & 0xff) == SQLITE_CANTOPEN) throw;
     return {Verdict::Kind::corrupt, (hint.empty() ? "" : hint + "; ") + "SQLite: " + e.what(), 0};
   }
 }
@@ -306,14 +316,6 @@ base::Status migrate(SQLite::Database& db, int target_version) {
 }
 
 namespace {
-
-/// Errors a racing opener meets transiently: BUSY/LOCKED, and SQLITE_PROTOCOL ("locking
-/// protocol"), which SQLite returns when the WAL index kept changing under its own retries
-/// (seen once under load in StoreConcurrency.RacingOpenersOfANewFileAllSucceed).
-bool is_busy(const SQLite::Exception& e) {
-  const int code = e.getErrorCode() & 0xff;
-  return code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_PROTOCOL;
-}
 
 base::Result<std::unique_ptr<SQLite::Database>> open_file_once(const fs::path& path,
                                                                std::vector<std::string>& warnings);
