@@ -262,6 +262,21 @@ RunOutput run_pytest(const FixtureProject& p, const std::string& args) {
   return r;
 }
 
+/// pytest and fastest (`-n 1 --engine native -p no:cacheprovider -rCHARS`) on one fixture:
+/// both outputs, after checking that pytest printed `shown` (the fixture still says what
+/// the test is about) and that the exit codes agree.
+struct SideBySide {
+  RunOutput want;
+  RunOutput got;
+};
+SideBySide native_beside_pytest(const FixtureProject& p, const std::string& report_chars, const std::string& shown) {
+  SideBySide r{run_pytest(p, "-p no:cacheprovider " + report_chars), {}};
+  r.got = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", report_chars});
+  EXPECT_EQ(r.got.exit_code, r.want.exit_code) << r.got.out << r.got.err;
+  EXPECT_THAT(r.want.out, HasSubstr(shown)) << r.want.out;
+  return r;
+}
+
 // A module that does not compile, one whose import raises ImportError, one whose import
 // raises something else: each module's ERROR collecting section as pytest 7.2.1 prints it
 // (the SyntaxError from the worker's import, with Python's caret lines and the frames of the
@@ -343,11 +358,8 @@ TEST(ProgressText, WrappedAndQuietLinesAsPytest) {
 // handler under catching_logs): caplog and the captured-log section see INFO records.
 TEST(LogLevels, CliLevelWithoutLiveLoggingAsPytest) {
   FixtureProject p("log_levels");
-  const RunOutput want = run_pytest(p, "-p no:cacheprovider -rA");
-  auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", "-rA"});
-  EXPECT_EQ(r.exit_code, want.exit_code) << r.out << r.err;
-  ASSERT_THAT(want.out, HasSubstr("INFO     app:test_levels.py:17 shown in the report")) << want.out;
-  EXPECT_EQ(comparable(r.out), comparable(want.out));
+  const auto r = native_beside_pytest(p, "-rA", "INFO     app:test_levels.py:17 shown in the report");
+  EXPECT_EQ(comparable(r.got.out), comparable(r.want.out));
 }
 
 // --collect-only -q after collection errors: pytest's ERRORS section, short summary and
@@ -477,11 +489,8 @@ TEST(FailureText, ShortSummaryRelativeToTheInvocationDirAsPytest) {
 // the test function (an inherited method's module), at the function's line (-rs lines).
 TEST(SkipText, MarkSkipLocationIsTheDefiningFileAsPytest) {
   FixtureProject p("skip_location");
-  const RunOutput want = run_pytest(p, "-p no:cacheprovider -rs");
-  auto r = p.run({"-n", "1", "--engine", "native", "-p", "no:cacheprovider", "-rs"});
-  EXPECT_EQ(r.exit_code, want.exit_code) << r.out << r.err;
-  ASSERT_THAT(want.out, HasSubstr("SKIPPED [1] base.py:2: not here")) << want.out;
-  EXPECT_EQ(short_summary(r.out), short_summary(want.out));
+  const auto r = native_beside_pytest(p, "-rs", "SKIPPED [1] base.py:2: not here");
+  EXPECT_EQ(short_summary(r.got.out), short_summary(r.want.out));
 }
 
 /// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
