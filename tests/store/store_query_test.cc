@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "store/history_store.h"
+#include "store/schema.h"
 #include "store/store_test_util.h"
 
 namespace fastest::store {
@@ -114,6 +115,38 @@ TEST(StoreQuery, OutcomeWordsMatchBaseAndFailuresAreReadFromTheIndex) {
   const std::string text = plan_of(path, "SELECT count(*)" + either);
   EXPECT_NE(text.find("USING INDEX results_not_passed"), std::string::npos) << text;
   EXPECT_EQ(text.find("SCAN r"), std::string::npos) << text;
+}
+
+// The 0007 -> 0008 upgrade: results written at version 7 get their word and the index, and
+// a failure recorded before the upgrade is found through it.
+TEST(StoreMigration, AVersion7FileGetsOutcomeWordsAndTheIndex) {
+  TempDir dir;
+  const auto path = dir / "v7.db";
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("PRAGMA journal_mode=WAL");
+    for (int v = 0; v < 7; ++v) raw.exec(std::string(migrations()[v].sql));
+    raw.exec("PRAGMA user_version=7; PRAGMA application_id=" + std::to_string(k_application_id));
+    raw.exec(
+        "INSERT INTO runs (id, uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
+        "git_commit, predicted_makespan_s) VALUES (1, '0123456789abcdef0123456789abcdef', 1.0, '', 1, 'lpt', "
+        "'', '3.11', 'h', 'c7', 0)");
+    raw.exec("INSERT INTO nodes (id, node_id, file) VALUES (1, 't.py::a', 't.py'), (2, 't.py::b', 't.py')");
+    raw.exec("INSERT INTO results (run, node, outcome, worker, message) VALUES (1, 1, 1, 0, ''), (1, 2, 2, 0, 'x')");
+  }
+  {
+    auto s = HistoryStore::open(path);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_TRUE((*s)->warnings().empty()) << (*s)->warnings()[0];
+    EXPECT_EQ((*s)->schema_version(), latest_schema_version());
+  }
+  const std::string where = " FROM v_results WHERE outcome = 'failed'";
+  auto r = HistoryStore::query(path, "SELECT node_id, git_commit" + where);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_EQ(r->rows[0][0], "t.py::b");
+  EXPECT_EQ(r->rows[0][1], "c7");
+  EXPECT_NE(plan_of(path, "SELECT count(*)" + where).find("USING INDEX results_not_passed"), std::string::npos);
 }
 
 TEST(StoreQuery, MalformedSqlGetsSqlitesMessage) {
