@@ -122,18 +122,13 @@ TEST(StoreQuery, OutcomeWordsMatchBaseAndFailuresAreReadFromTheIndex) {
 TEST(StoreMigration, AVersion7FileGetsOutcomeWordsAndTheIndex) {
   TempDir dir;
   const auto path = dir / "v7.db";
-  {
-    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    raw.exec("PRAGMA journal_mode=WAL");
-    for (int v = 0; v < 7; ++v) raw.exec(std::string(migrations()[v].sql));
-    raw.exec("PRAGMA user_version=7; PRAGMA application_id=" + std::to_string(k_application_id));
-    raw.exec(
-        "INSERT INTO runs (id, uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
-        "git_commit, predicted_makespan_s) VALUES (1, '0123456789abcdef0123456789abcdef', 1.0, '', 1, 'lpt', "
-        "'', '3.11', 'h', 'c7', 0)");
-    raw.exec("INSERT INTO nodes (id, node_id, file) VALUES (1, 't.py::a', 't.py'), (2, 't.py::b', 't.py')");
-    raw.exec("INSERT INTO results (run, node, outcome, worker, message) VALUES (1, 1, 1, 0, ''), (1, 2, 2, 0, 'x')");
-  }
+  testing::write_at_version(
+      path, 7,
+      "INSERT INTO runs (id, uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
+      "git_commit, predicted_makespan_s) VALUES (1, '0123456789abcdef0123456789abcdef', 1.0, '', 1, 'lpt', "
+      "'', '3.11', 'h', 'c7', 0);"
+      "INSERT INTO nodes (id, node_id, file) VALUES (1, 't.py::a', 't.py'), (2, 't.py::b', 't.py');"
+      "INSERT INTO results (run, node, outcome, worker, message) VALUES (1, 1, 1, 0, ''), (1, 2, 2, 0, 'x');");
   {
     auto s = HistoryStore::open(path);
     ASSERT_TRUE(s.ok()) << s.error().message;

@@ -44,12 +44,7 @@ TEST(StoreRepeats, EveryResultOfATestRunTwiceIsKeptAndTheFirstIsItsResult) {
 TEST(StoreRepeats, AVersion6FileUpgradesAsItIs) {
   TempDir dir;
   const auto path = dir / "v6.db";
-  {
-    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    raw.exec("PRAGMA journal_mode=WAL");
-    for (int v = 0; v < 6; ++v) raw.exec(std::string(migrations()[v].sql));
-    raw.exec("PRAGMA user_version=6; PRAGMA application_id=" + std::to_string(k_application_id));
-  }
+  testing::write_at_version(path, 6);
   auto s = HistoryStore::open(path);
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_TRUE((*s)->warnings().empty()) << (*s)->warnings()[0];

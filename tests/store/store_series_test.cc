@@ -36,11 +36,8 @@ std::vector<Sample> series_of(const std::filesystem::path& path, const std::stri
 
 /// A schema-4 database with one run of two tests (REAL seconds in results).
 void write_version_4(const std::filesystem::path& path) {
-  SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-  raw.exec("PRAGMA journal_mode=WAL");
-  for (int v = 0; v < 4; ++v) raw.exec(std::string(migrations()[v].sql));
-  raw.exec("PRAGMA user_version=4; PRAGMA application_id=" + std::to_string(k_application_id));
-  raw.exec(
+  testing::write_at_version(
+      path, 4,
       "INSERT INTO runs (id, uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, host, "
       "git_commit, predicted_makespan_s, actual_makespan_s, exit_status, passed, failed, errors, skipped) VALUES "
       "(1, 'aaaa', 100, 110, 'fastest', 2, 'fifo', '', '3.11', 'h', 'c1', 0, 10, 1, 1, 1, 0, 0);"

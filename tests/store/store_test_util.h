@@ -59,6 +59,17 @@ inline void write_bytes(const std::filesystem::path& p, const std::string& bytes
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+/// A database as an older fastest left it: the migrations up to `version`, its
+/// user_version and application_id, then `rows` (SQL inserting what the test needs).
+inline void write_at_version(const std::filesystem::path& path, int version, const std::string& rows = "") {
+  SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  raw.exec("PRAGMA journal_mode=WAL");
+  for (int v = 0; v < version; ++v) raw.exec(std::string(migrations()[v].sql));
+  raw.exec("PRAGMA user_version=" + std::to_string(version) +
+           "; PRAGMA application_id=" + std::to_string(k_application_id));
+  if (!rows.empty()) raw.exec(rows);
+}
+
 inline std::int64_t query_int(SQLite::Database& db, const std::string& sql) {
   SQLite::Statement st(db, sql);
   return st.executeStep() ? st.getColumn(0).getInt64() : -1;
