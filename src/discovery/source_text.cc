@@ -148,7 +148,8 @@ std::size_t first_invalid_utf8(std::string_view s) {
 }
 
 DecodedSource decode_source(std::string_view raw, std::string& storage, std::string_view rel_path) {
-  if (const void* nul = std::memchr(raw.data(), '\0', raw.size())) {
+  // An empty file's view may have no data pointer at all: memchr must not see it (UBSan).
+  if (const void* nul = raw.empty() ? nullptr : std::memchr(raw.data(), '\0', raw.size())) {
     auto at = static_cast<std::size_t>(static_cast<const char*>(nul) - raw.data());
     return {raw, SourceProblem{line_of(raw, at), "source code cannot contain null bytes"}};
   }
