@@ -107,8 +107,11 @@ class DoctestAgreement(unittest.TestCase):
     def test_debian_networkx_subset_with_doctest_modules(self):
         driver.require("import networkx", "Debian's python3-networkx")
         # The root conftest puts nx into doctest_namespace (autouse) and marks slow tests.
+        # The count moves with the optional packages installed (numpy, scipy: modules
+        # skipped by importorskip give one id instead of their tests); 279 on a machine
+        # with neither, so the floor only guards against an empty or cut-short run.
         self.check_tree(NETWORKX, ["algorithms/shortest_paths", "algorithms/traversal",
-                                   "readwrite/json_graph"], 280, 40)
+                                   "readwrite/json_graph"], 250, 40)
 
 
 def _results(rootdir, modules, **kw):
