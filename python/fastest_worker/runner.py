@@ -591,8 +591,10 @@ class Run:
             wcm.__exit__(None, None, None)
             out, err = self.capture.stop()
             import_s = perf_counter() - t0
-            if msg.get("collect_only"):
-                # pytest --collect-only lists nothing for a module that skips itself.
+            if msg.get("collect_only") and getattr(self.config.option, "collectonly", False):
+                # pytest --collect-only lists nothing for a module that skips itself (a
+                # batch only collected after an interrupting collection error still
+                # reports its skip: pytest counts it in that run's summary).
                 send({"t": "collected", "batch": batch, "module": module, "items": [],
                       "import_s": import_s})
             else:

@@ -499,6 +499,15 @@ struct Executor::Slot {
     deliver_deferred(ran);
   }
 
+  /// After an interrupting collection error, a batch whose collection is known is given
+  /// up once one of its tests starts (pytest would not run it). A module's own report
+  /// (node id without "::": the module skipped itself at import) is collection's, which
+  /// pytest counts in the interrupted run's summary, so it is still read.
+  bool abandon_for_collect_rest(const WorkItem& item, const BatchState& bs) const {
+    if (item.collect_only || !bs.collection_known || !shared.collect_rest.load()) return false;
+    return !bs.in_flight.empty() && bs.in_flight.find("::") != std::string::npos;
+  }
+
   /// Feeds the worker's messages for `item` into `bs` (and the held batch's into its own)
   /// until the batch ends one way or another.
   BatchEnd run_batch(const WorkItem& item, BatchState& bs, std::string& lost_reason) {
@@ -513,7 +522,7 @@ struct Executor::Slot {
       }
       if (ex.stop_requested()) return BatchEnd::stopped;
       // Its collection is what the interrupted run still needs; its tests pytest would not run.
-      if (shared.collect_rest.load() && bs.collection_known && !item.collect_only) return BatchEnd::abandoned;
+      if (abandon_for_collect_rest(item, bs)) return BatchEnd::abandoned;
       WorkerMessage msg;
       auto st = proc->read(msg, wait, lost_reason, ex.m_wake_fd);
       if (st == ReadStatus::timeout || st == ReadStatus::woken) continue;
@@ -528,6 +537,7 @@ struct Executor::Slot {
       if (deferring >= 0 && msg.type != MessageType::collected && msg.type != MessageType::warning) deliver_deferred(0);
       on_message(msg, item, bs);
       if (bs.fatal) return BatchEnd::fatal;
+      if (abandon_for_collect_rest(item, bs)) return BatchEnd::abandoned;
     }
     return bs.held ? BatchEnd::held : BatchEnd::finished;
   }

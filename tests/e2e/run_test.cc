@@ -112,6 +112,27 @@ TEST(EndToEnd, ModuleSkipUnderDoctestModulesCountsAsPytestsTwoReports) {
   EXPECT_NE(plain.out.find("1 passed, 1 skipped in "), std::string::npos) << plain.out;
 }
 
+// In an interrupted run pytest still counts what collection decided: the modules that
+// skip themselves, whether their batch ran before the error (the skip arrives while its
+// batch is being given up) or was only collected after it. pytest 7.2.1 on this fixture:
+// "collected 1 item / 1 error / 2 skipped", both SKIPPED lines, "2 skipped, 1 error",
+// JUnit skipped="2" tests="3"; the same with the broken module first (history).
+TEST(EndToEnd, ModuleSkipsCountInARunInterruptedByACollectionError) {
+  FixtureProject p("collect_interrupt_skip");
+  for (const char* workers : {"1", "2", "2"}) {  // the last run has history: the broken module first
+    auto junit = p.dir() / "junit.xml";
+    auto r = p.run({"-n", workers, "--engine", "native", "-rs", "--junitxml", junit.string()});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.out.find("collected 1 item / 1 error / 2 skipped"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("SKIPPED [1] tests/test_a_skip.py:3: not here"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("SKIPPED [1] tests/test_d_skip.py:3: later"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" 2 skipped, 1 error in "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("passed"), std::string::npos) << r.out;
+    const std::string xml = slurp(junit);
+    EXPECT_NE(xml.find("errors=\"1\" failures=\"0\" skipped=\"2\" tests=\"3\""), std::string::npos) << xml;
+  }
+}
+
 TEST(EndToEnd, ImportErrorWithContinueOnCollectionErrorsRunsTheRest) {
   FixtureProject p("collect_interrupt");
   auto r = p.run({"-n", "1", "--schedule", "fifo", "--continue-on-collection-errors"});
