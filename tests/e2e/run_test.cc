@@ -118,18 +118,21 @@ TEST(EndToEnd, ModuleSkipUnderDoctestModulesCountsAsPytestsTwoReports) {
 // "collected 1 item / 1 error / 2 skipped", both SKIPPED lines, "2 skipped, 1 error",
 // JUnit skipped="2" tests="3"; the same with the broken module first (history).
 TEST(EndToEnd, ModuleSkipsCountInARunInterruptedByACollectionError) {
-  FixtureProject p("collect_interrupt_skip");
-  for (const char* workers : {"1", "2", "2"}) {  // the last run has history: the broken module first
-    auto junit = p.dir() / "junit.xml";
-    auto r = p.run({"-n", workers, "--engine", "native", "-rs", "--junitxml", junit.string()});
-    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-    EXPECT_NE(r.out.find("collected 1 item / 1 error / 2 skipped"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("SKIPPED [1] tests/test_a_skip.py:3: not here"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("SKIPPED [1] tests/test_d_skip.py:3: later"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(" 2 skipped, 1 error in "), std::string::npos) << r.out;
-    EXPECT_EQ(r.out.find("passed"), std::string::npos) << r.out;
-    const std::string xml = slurp(junit);
-    EXPECT_NE(xml.find("errors=\"1\" failures=\"0\" skipped=\"2\" tests=\"3\""), std::string::npos) << xml;
+  for (const std::string engine : {"native", "pytest"}) {
+    FixtureProject p("collect_interrupt_skip");
+    for (const char* workers : {"1", "2", "2"}) {  // later runs have history: the broken module first
+      auto junit = p.dir() / "junit.xml";
+      auto r = p.run({"-n", workers, "--engine", engine, "-rs", "--junitxml", junit.string()});
+      const std::string at = engine + " -n " + workers + "\n";
+      EXPECT_EQ(r.exit_code, 2) << at << r.out << r.err;
+      EXPECT_NE(r.out.find("collected 1 item / 1 error / 2 skipped"), std::string::npos) << at << r.out;
+      EXPECT_NE(r.out.find("SKIPPED [1] tests/test_a_skip.py:3: not here"), std::string::npos) << at << r.out;
+      EXPECT_NE(r.out.find("SKIPPED [1] tests/test_d_skip.py:3: later"), std::string::npos) << at << r.out;
+      EXPECT_NE(r.out.find(" 2 skipped, 1 error in "), std::string::npos) << at << r.out;
+      EXPECT_EQ(r.out.find("passed"), std::string::npos) << at << r.out;
+      const std::string xml = slurp(junit);
+      EXPECT_NE(xml.find("errors=\"1\" failures=\"0\" skipped=\"2\" tests=\"3\""), std::string::npos) << at << xml;
+    }
   }
 }
 

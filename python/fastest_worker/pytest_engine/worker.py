@@ -468,7 +468,10 @@ class Engine:
         deselected = sum(1 for d in desel_ids if _selected(d, select))
         module_id = module.replace(os.sep, "/")
         skipped = [r for r in inside if r.nodeid == module_id]
-        if skipped and not collect_only:
+        # A module that skipped itself is reported unless this is --collect-only (which
+        # lists nothing for it); a batch only collected after an interrupting collection
+        # error reports it, as pytest counts it in that run's summary.
+        if skipped and not (collect_only and getattr(self.config.option, "collectonly", False)):
             self._module_skipped(batch, module, skipped[0], import_s)
             return None
         self.ch.send({"t": "collected", "batch": batch, "module": module,
