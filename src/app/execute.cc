@@ -228,13 +228,15 @@ class EventSink {
     // A re-queued remainder (new batch id) was already counted by its first collection.
     auto it = m_static_of.find(ev.origin);
     if (it == m_static_of.end()) return;
-    m_expected += ev.items.size();
+    // A module that skipped itself is listed as its own path: pytest counts it as a
+    // collection-time skip (or two, see `reports`), known from its result, not as an item
+    // (nor in the progress percentage's total).
+    const bool module_skip = ev.items.size() == 1 && ev.items[0] == ev.module;
+    if (!module_skip) m_expected += ev.items.size();
     m_expected -= std::min(m_expected, it->second);
     m_static_of.erase(it);
     for (auto& r : m_reporters) r->on_progress_total(m_expected);
-    // A module that skipped itself is listed as its own path: pytest counts it as a
-    // collection-time skip (or two, see `reports`), known from its result, not as an item.
-    if (ev.items.size() == 1 && ev.items[0] == ev.module) return;
+    if (module_skip) return;
     auto deselected = static_cast<std::size_t>(ev.deselected);
     if (deselected) summary.counts["deselected"] += static_cast<int>(deselected);
     collection_finished(ev.origin, ev.items.size() + deselected, deselected, 0, 0);

@@ -292,7 +292,10 @@ void TerminalReporter::on_rerun(const base::TestResult& r) {
 
 void TerminalReporter::on_result(const base::TestResult& r) {
   ensure_header();
-  ++m_done;
+  // pytest prints no progress for a module that skipped itself at collection: it is no
+  // item (not in the percentage's total either), only a count and a -rs line.
+  const bool module_skip = r.when == "collect" && r.outcome == base::Outcome::skipped;
+  if (!module_skip) ++m_done;
   if (m_live) m_live->result(r);
   if (r.outcome == base::Outcome::xpassed) m_any_warning_or_xpass = true;
   if (m_opts.durations >= 0 && r.when != "collect") {
@@ -352,6 +355,7 @@ void TerminalReporter::on_result(const base::TestResult& r) {
     live_failure_line(r);
     return;
   }
+  if (module_skip) return;
   if (m_opts.verbose > 0) {
     if (holding_progress())
       m_held.push_back({m_done, HeldProgress::Kind::verbose, "", "", r});

@@ -354,6 +354,21 @@ TEST(ProgressText, WrappedAndQuietLinesAsPytest) {
   }
 }
 
+// A module that skips itself at import (pytest.skip(allow_module_level=True), importorskip)
+// has no progress in pytest 7.2.1: no letter, no -v line, no share of the percentage.
+TEST(ProgressText, ModuleSkipsHaveNoProgressAsPytest) {
+  FixtureProject p("module_skip_progress");
+  for (const char* v : {"-rN", "-v", "-q"}) {
+    const RunOutput want = run_pytest(p, std::string("-p no:cacheprovider ") + v);
+    ASSERT_THAT(want.out, HasSubstr("3 passed, 2 skipped")) << want.out;
+    for (const char* workers : {"1", "2"}) {
+      auto r = p.run({"-n", workers, "--engine", "native", "-p", "no:cacheprovider", v});
+      EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+      EXPECT_EQ(comparable(r.out), comparable(want.out)) << v << " -n " << workers;
+    }
+  }
+}
+
 // log_cli_level without log_cli still lowers the root logger's level (pytest 7.2's null live
 // handler under catching_logs): caplog and the captured-log section see INFO records.
 TEST(LogLevels, CliLevelWithoutLiveLoggingAsPytest) {
