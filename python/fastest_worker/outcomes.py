@@ -79,7 +79,7 @@ def failure_text(run, exc):
             return "None"  # pytest's --tb=line prints str() of the missing crash line
         return str(getattr(exc, "msg", exc))
     try:
-        return report.format_failure(exc, run.config.rootdir_str)
+        return report.format_failure(exc, run.config.invocation_dir)
     except Exception as e:  # never lose the result over formatting
         return "%s: %s\n(fastest could not format the traceback: %r)" % (
             type(exc).__name__, exc, e)

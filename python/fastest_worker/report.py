@@ -91,11 +91,13 @@ def _dedent(lines):
     return [l[cut:] for l in lines]
 
 
-def _shown_path(fname, rootdir):
-    if rootdir and os.path.isabs(fname):  # not "<frozen importlib._bootstrap>"
+def _shown_path(fname, cwd):
+    # pytest's FormattedExcinfo._makepath: the path relative to the current (invocation)
+    # directory, "../" included, when that is shorter than the absolute one.
+    if cwd and os.path.isabs(fname):  # not "<frozen importlib._bootstrap>"
         try:
-            rel = os.path.relpath(fname, rootdir)
-            if not rel.startswith(".."):
+            rel = os.path.relpath(fname, cwd)
+            if len(rel) < len(fname):
                 return rel
         except ValueError:
             pass
@@ -171,7 +173,7 @@ def _long_entry(out, frame, lineno, e, last, fname):
     out.append("%s:%d: %s" % (fname, lineno, type(e).__name__ if last else ""))
 
 
-def format_entries(entries, e, rootdir=None, style=None):
+def format_entries(entries, e, cwd=None, style=None):
     """pytest's long/short/auto styles ('auto': first and last entries long, the rest short)."""
     out = []
     n = len(entries)
@@ -184,7 +186,7 @@ def format_entries(entries, e, rootdir=None, style=None):
         styles = ["long" if i in (0, n - 1) else "short" for i in range(n)]
     for idx, (frame, lineno) in enumerate(entries):
         last = idx == n - 1
-        fname = _shown_path(frame.f_code.co_filename, rootdir)
+        fname = _shown_path(frame.f_code.co_filename, cwd)
         if styles[idx] == "short":
             line = linecache.getline(frame.f_code.co_filename, lineno, frame.f_globals).strip()
             out.append("%s:%d: in %s" % (fname, lineno, frame.f_code.co_name))
@@ -219,7 +221,7 @@ def _chain(e):
     return chain
 
 
-def format_failure(e, rootdir=None, cut=True):
+def format_failure(e, cwd=None, cut=True):
     """Report for an exception raised by a test, fixture or teardown, in the ``--tb`` style."""
     style = Style.tbstyle
     if style == "no":
@@ -234,7 +236,7 @@ def format_failure(e, rootdir=None, cut=True):
     for i, exc in enumerate(chain):
         entries = cut_entries(exc.__traceback__, cut, hide=not Style.fulltrace)
         if entries:
-            parts.append(format_entries(entries, exc, rootdir, style))
+            parts.append(format_entries(entries, exc, cwd, style))
         else:
             parts.append("E   " + exconly(exc).replace("\n", "\nE   "))
         if i < len(chain) - 1:

@@ -539,7 +539,7 @@ class Run:
             if first is None:
                 first = err
         if first is not None:
-            return report.format_failure(first, self.config.rootdir_str)
+            return report.format_failure(first, self.config.invocation_dir)
         return None
 
     # ------------------------------------------------------------ batches
@@ -846,7 +846,7 @@ class Run:
             return self._leave_packages(None)
         first = fx.run_finalizers(self.scope_fins[idx])
         if first is not None:
-            return report.format_failure(first, self.config.rootdir_str)
+            return report.format_failure(first, self.config.invocation_dir)
         return None
 
     def _session_end_hooks(self):
@@ -877,7 +877,7 @@ class Run:
                     if isinstance(e, exit_t):
                         code = getattr(e, "returncode", None)
                         if code is None:
-                            errors.append(report.format_failure(e, self.config.rootdir_str))
+                            errors.append(report.format_failure(e, self.config.invocation_dir))
                         elif fatal is None:
                             fatal = Fatal(int(code), "%s: %s\n" % (type(e).__name__, e))
                     elif fatal is None:

@@ -126,16 +126,30 @@ Color TerminalReporter::main_color(bool final) const {
   return Color::yellow;
 }
 
-std::string TerminalReporter::node_markup(const std::string& node_id) const {
-  // pytest's _get_pos: the id as config.cwd_relative_nodeid gives it, relative to the
-  // invocation directory when that is not the rootdir ("../../lib/pkg/test_x.py::test").
-  std::string id = sanitize(node_id);
+std::string TerminalReporter::cwd_relative(const std::string& node_id) const {
   const auto& root = m_opts.rootdir;
   const auto& cwd = m_opts.invocation_dir;
   if (!root.empty() && !cwd.empty() && root != cwd) {
     auto rel = (std::filesystem::path(root) / node_id).lexically_relative(cwd);
-    if (!rel.empty()) id = sanitize(rel.generic_string());
+    if (!rel.empty()) return sanitize(rel.generic_string());
   }
+  return sanitize(node_id);
+}
+
+std::string TerminalReporter::best_relpath(const std::string& path) const {
+  // pytest's _folded_skips: bestrelpath from the invocation directory, "../" and all, even
+  // for a file outside the rootdir (the worker sends those absolute, the rest rootdir-relative).
+  const auto& cwd = m_opts.invocation_dir;
+  if (cwd.empty() || (m_opts.rootdir.empty() && path.rfind('/', 0) != 0)) return sanitize(path);
+  auto rel = (std::filesystem::path(m_opts.rootdir) / path).lexically_relative(cwd);
+  if (rel.empty()) return sanitize(path);
+  return sanitize(rel.generic_string());
+}
+
+std::string TerminalReporter::node_markup(const std::string& node_id) const {
+  // pytest's _get_pos: the id as config.cwd_relative_nodeid gives it, relative to the
+  // invocation directory when that is not the rootdir ("../../lib/pkg/test_x.py::test").
+  std::string id = cwd_relative(node_id);
   auto sep = id.find("::");
   if (sep == std::string::npos || !m_paint.enabled()) return id;
   return id.substr(0, sep + 2) + m_paint.paint(id.substr(sep + 2), {Color::none, true});
@@ -372,7 +386,7 @@ std::string TerminalReporter::verbose_block(const base::TestResult& r) {
   // Live logging (pytest's _LiveLoggingStreamHandler): records before the test, then the
   // node id and, once a setup/call record came, a line break, the phase's "live log"
   // rule and records, the outcome word on a line of its own; teardown records after it.
-  const std::string id = sanitize(r.node_id);
+  const std::string id = cwd_relative(r.node_id);  // pytest's _locationline
   std::string before, in_test, after;
   for (const auto& [when, text] : r.live_log) {
     std::string sec = rule("live log " + when, '-', {Color::none, true}) + sanitize(text);
@@ -489,7 +503,8 @@ std::string TerminalReporter::module_lines(const std::string& module, std::strin
   // last letter reached closes it. At -q pytest writes no path and starts no line per
   // module: the letters go on where the last module's stopped, the line ends when full.
   const bool quiet = m_opts.verbose < 0;
-  std::string head = quiet ? std::string() : sanitize(module) + " ";
+  // pytest's write_fspath_result names the file by bestrelpath from the invocation directory.
+  std::string head = quiet ? std::string() : cwd_relative(module) + " ";
   std::string joined = quiet ? std::exchange(m_quiet_letters, std::string()) + std::string(letters) : "";
   if (quiet) letters = joined;
   std::size_t left = letters.size();  // letters after the current chunk (one result each, near enough)

@@ -93,6 +93,12 @@ class TerminalReporter final : public Reporter {
   /// The node id relative to the invocation directory, "path::" + the rest in bold, as
   /// pytest's _get_pos (cwd_relative_nodeid, _get_node_id_with_markup).
   std::string node_markup(const std::string& node_id) const;
+  /// A rootdir-relative path or node id relative to the invocation directory (pytest's
+  /// cwd_relative_nodeid and bestrelpath: "../proj/tests/test_x.py"), sanitized.
+  std::string cwd_relative(const std::string& node_id) const;
+  /// A rootdir-relative or absolute path as pytest's bestrelpath from the invocation
+  /// directory gives it ("../ext/helpers.py"), sanitized.
+  std::string best_relpath(const std::string& path) const;
   void live_failure_line(const base::TestResult& r);
   /// The -v line of one result, with its live-log sections around it.
   std::string verbose_block(const base::TestResult& r);

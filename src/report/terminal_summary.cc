@@ -306,8 +306,7 @@ void TerminalReporter::print_short_summary() {
             ++hit->second;
         }
         for (const auto& [w, n] : folded)
-          lines += yellow("SKIPPED") + " [" + std::to_string(n) + "] " +
-                   sanitize(relative_to(m_opts.invocation_dir, w.path)) +
+          lines += yellow("SKIPPED") + " [" + std::to_string(n) + "] " + best_relpath(w.path) +
                    (w.line >= 0 ? ":" + std::to_string(w.line) : "") + ": " + sanitize(w.reason) + "\n";
         break;
       }

@@ -500,6 +500,25 @@ TEST(FailureText, ShortSummaryRelativeToTheInvocationDirAsPytest) {
   EXPECT_EQ(short_summary(got), short_summary(want));
 }
 
+// Run from outside the rootdir (`fastest proj/tests`, `fastest ../proj/tests`), pytest 7.2.1
+// names files relative to the invocation directory: the progress line's file, each -v
+// line's node id, the traceback's locations (a conftest's frame too) and -rs's location.
+TEST(ProgressText, PathsRelativeToTheInvocationDirAsPytest) {
+  FixtureProject p("outside_rootdir");
+  for (const auto& [dir, target] :
+       {std::pair<std::string, std::string>{"", "proj/tests"}, {"elsewhere", "../proj/tests"}}) {
+    for (const char* v : {"-rA", "-v"}) {
+      const std::string args = std::string(" -p no:cacheprovider ") + v + " " + target;
+      const fs::path at = dir.empty() ? p.dir() : p.dir() / dir;
+      const std::string want = output_of(at, shell_quote(test_python()) + " -m pytest" + args);
+      const std::string got = output_of(at, "FASTEST_PYTHON=" + shell_quote(test_python()) + " " +
+                                                shell_quote(FASTEST_BINARY) + " -n 1 --engine native" + args);
+      ASSERT_THAT(want, HasSubstr(target + "/test_f.py:9: ")) << want;
+      EXPECT_EQ(comparable(got), comparable(want)) << target << " " << v;
+    }
+  }
+}
+
 // A skip by mark is reported at pytest 7.2.1's item.reportinfo(): the file that defines
 // the test function (an inherited method's module), at the function's line (-rs lines).
 TEST(SkipText, MarkSkipLocationIsTheDefiningFileAsPytest) {
