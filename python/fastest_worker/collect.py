@@ -315,6 +315,8 @@ class Collector(ParametrizeMixin):
                 "decorators.")
         if isinstance(e, unittest.SkipTest):
             raise ModuleSkipped(str(e), format_skip_location(e))
+        if compat.untraced_fail(e):  # pytest's value style: the message alone
+            raise CollectError(str(e))
         cwd = self.config.invocation_dir
         if isinstance(e, ImportError):
             # pytest: getrepr(style="short") of the traceback without importlib's frames.

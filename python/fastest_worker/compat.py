@@ -113,6 +113,13 @@ def outcome_types():
     return _outcomes
 
 
+def untraced_fail(exc):
+    """``pytest.fail(..., pytrace=False)``: pytest reports it in the "value" style, the
+    message alone (no traceback, no crash line)."""
+    failed_t = outcome_types()[2]
+    return isinstance(exc, failed_t) and not getattr(exc, "pytrace", True)
+
+
 class _Never(Exception):
     """Stands for a pytest exception class while pytest is not imported."""
 

@@ -330,6 +330,8 @@ def _import_error(collector, e, path):
     """A DoctestModule's import failure as pytest reports it (Collector.repr_failure)."""
     from .report import Style, exconly, format_exception, format_import_traceback, \
         format_short_traceback
+    if compat.untraced_fail(e):  # pytest's value style: the message alone
+        return CollectError(str(e))
     cwd = collector.config.invocation_dir
     line = (e.lineno or 0) if isinstance(e, SyntaxError) else 0
     if Style.tbstyle not in ("auto", "short"):

@@ -190,9 +190,7 @@ def _first_line(exc):
     return text.split("\n", 1)[0]
 
 
-def _untraced_fail(exc):
-    failed_t = compat.outcome_types()[2]
-    return isinstance(exc, failed_t) and not getattr(exc, "pytrace", True)
+_untraced_fail = compat.untraced_fail
 
 
 def _source_file(item):
