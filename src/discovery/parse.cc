@@ -263,7 +263,7 @@ std::uint64_t parse_key(const SourceFile& file, const Config& cfg) {
 ParsedFile parse_file(const SourceFile& file, const Config& cfg) {
   MappedFile mapped(file.abs_path);
   if (!mapped.ok()) {
-    ParsedFile out = error_file(file.rel_path, 0, "cannot read " + file.abs_path.string() + ": " + mapped.error());
+    ParsedFile out = error_file(file.rel_path, 0, "cannot read " + file.abs_path + ": " + mapped.error());
     out.size = file.size;
     out.mtime_ns = file.mtime_ns;
     out.ctime_ns = file.ctime_ns;

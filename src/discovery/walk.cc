@@ -11,6 +11,7 @@
 #include <deque>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "discovery/file_stat.h"
@@ -124,6 +125,13 @@ bool is_setup_py(const std::string& path) {
   ::close(fd);
   return bytes.find("setuptools") != std::string::npos || bytes.find("distutils") != std::string::npos;
 }
+
+struct FileKeyHash {
+  std::size_t operator()(const std::pair<dev_t, ino_t>& k) const noexcept {
+    return std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(k.second) * 0x9E3779B97F4A7C15ull ^
+                                      static_cast<std::uint64_t>(k.first));
+  }
+};
 
 enum class Verdict { keep = 0, worker_decides = 1, ignore = 2 };
 
@@ -367,7 +375,9 @@ class Walker {
   std::set<std::string> m_initpaths;
   std::unordered_map<std::string, const ConftestFacts*> m_conftest_of;
   std::unordered_map<std::string, std::vector<const ConftestFacts*>> m_chains;
-  std::set<std::pair<dev_t, ino_t>> m_seen_dirs, m_seen_files;
+  std::set<std::pair<dev_t, ino_t>> m_seen_dirs;
+  // One per walked file: a hash set (a tree's node per file and its compares showed at 10,000).
+  std::unordered_set<std::pair<dev_t, ino_t>, FileKeyHash> m_seen_files;
   std::vector<SourceFile> m_files;
 };
 

@@ -61,7 +61,7 @@ TEST(DiscoveryWalk, PythonFilesOrderAndNorecursedirs) {
               ElementsAre("tests/a_test.py", "tests/test_b.py", "tests/test_data.txt", "tests/a/test_a.py"));
   EXPECT_GT(files[0].size, 0);
   EXPECT_GT(files[0].mtime_ns, 0);
-  EXPECT_TRUE(files[0].abs_path.is_absolute());
+  EXPECT_TRUE(std::filesystem::path(files[0].abs_path).is_absolute());
 }
 
 TEST(DiscoveryWalk, CustomPatternsAndExplicitFile) {
