@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "e2e/e2e_util.h"
 
@@ -270,6 +272,41 @@ TEST(CollectOnly, ManyCachedFilesListAsParsed) {
   auto edited = p.run({"--collect-only", "--static", "-q", "tests"});
   EXPECT_NE(edited.out.find("tests/test_m150.py::test_renamed\n"), std::string::npos) << edited.out;
   EXPECT_NE(edited.out.find("159 tests collected"), std::string::npos) << edited.out;
+}
+
+// The cache trusts a file whose stat is unchanged since a pass that read it more than the
+// racy window (2 s) after its last change. Once every file is trusted, a file edited to the
+// same size, a new file and a deleted file are still seen: the listing is the fresh parse's.
+TEST(CollectOnly, TrustedCacheSeesEditedAddedAndRemovedFiles) {
+  FixtureProject p("empty");
+  fs::create_directories(p.dir() / "tests");
+  auto write = [&](const std::string& name, const std::string& fn) {
+    std::ofstream(p.dir() / "tests" / name) << "def " << fn << "():\n    pass\n";
+  };
+  for (int i = 0; i < 80; ++i) write("test_m" + std::to_string(100 + i) + ".py", "test_a");
+  const std::vector<std::string> co = {"--collect-only", "--static", "-q", "tests"};
+  ASSERT_EQ(p.run(co).exit_code, 0);
+  // Past the racy window: this pass hashes the racy answers and records them as checked now,
+  // so the next pass trusts every file by its stat alone.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  ASSERT_EQ(p.run(co).exit_code, 0);
+  auto trusted = p.run(co);
+  EXPECT_NE(trusted.out.find("tests/test_m150.py::test_a\n"), std::string::npos) << trusted.out;
+  EXPECT_NE(trusted.out.find("80 tests collected"), std::string::npos) << trusted.out;
+  write("test_m150.py", "test_b");  // same size, other bytes
+  write("test_m200.py", "test_new");
+  fs::remove(p.dir() / "tests" / "test_m160.py");
+  auto after = p.run(co);
+  ASSERT_EQ(after.exit_code, 0) << after.out << after.err;
+  EXPECT_NE(after.out.find("tests/test_m150.py::test_b\n"), std::string::npos) << after.out;
+  EXPECT_EQ(after.out.find("tests/test_m150.py::test_a\n"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("tests/test_m200.py::test_new\n"), std::string::npos) << after.out;
+  EXPECT_EQ(after.out.find("test_m160.py"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("80 tests collected"), std::string::npos) << after.out;
+  // And a run after the change lists what a cold pass on an empty database lists.
+  auto again = p.run(co);
+  auto cold = p.run({"--collect-only", "--static", "-q", "tests", "--db", (p.dir() / "cold.db").string()});
+  EXPECT_EQ(again.out.substr(0, again.out.find(" in ")), cold.out.substr(0, cold.out.find(" in ")));
 }
 
 // B6: ids with "::", "[", escaped newlines, RTL marks and 10 KB are unique keys that
