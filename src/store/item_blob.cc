@@ -3,24 +3,13 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "blob_io.h"
+
 namespace fastest::store {
 namespace {
 
 constexpr unsigned char k_format = 2;
 constexpr std::uint64_t k_parametrized = 1, k_own_node_id = 2, k_params = 4;
-
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
-
-void put_string(std::string& out, std::string_view s) {
-  put_varint(out, s.size());
-  out.append(s);
-}
 
 bool is_derived_id(const base::TestItem& it, std::string_view rel_path) {
   std::string_view id = it.node_id;
@@ -33,42 +22,6 @@ bool is_derived_id(const base::TestItem& it, std::string_view rel_path) {
   }
   return id.empty();
 }
-
-/// Reads from a blob; any overrun sets `bad` and yields zeros / empty strings.
-class Reader {
- public:
-  explicit Reader(std::string_view b) : m_b(b) {}
-  bool bad() const { return m_bad; }
-  bool done() const { return m_pos == m_b.size(); }
-
-  std::uint64_t varint() {
-    std::uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (m_pos >= m_b.size()) break;
-      const auto c = static_cast<unsigned char>(m_b[m_pos++]);
-      v |= static_cast<std::uint64_t>(c & 0x7F) << shift;
-      if (!(c & 0x80)) return v;
-    }
-    m_bad = true;
-    return 0;
-  }
-
-  std::string_view string() {
-    const std::uint64_t n = varint();
-    if (m_bad || n > m_b.size() - m_pos) {
-      m_bad = true;
-      return {};
-    }
-    std::string_view s = m_b.substr(m_pos, n);
-    m_pos += n;
-    return s;
-  }
-
- private:
-  std::string_view m_b;
-  std::size_t m_pos = 0;
-  bool m_bad = false;
-};
 
 }  // namespace
 
@@ -95,7 +48,7 @@ std::string encode_items(const std::vector<base::TestItem>& items, std::string_v
 
 std::optional<std::vector<base::TestItem>> decode_items(std::string_view blob, const std::string& rel_path) {
   if (blob.empty() || static_cast<unsigned char>(blob[0]) != k_format) return std::nullopt;
-  Reader r(blob.substr(1));
+  BlobReader r(blob.substr(1));
   const std::uint64_t count = r.varint();
   // Every item takes at least 5 bytes: a bound before reserving.
   if (r.bad() || count > blob.size() / 5) return std::nullopt;
