@@ -201,7 +201,11 @@ Statements::Statements(SQLite::Database& db)
                     "start_ms, message) VALUES (?1, ?2, 2 + (SELECT count(*) FROM repeats WHERE run = ?1 AND "
                     "node = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
       append_sample(db, append_samples_sql(1)),
-      append_samples(db, append_samples_sql(k_rows_per_insert)) {}
+      append_samples(db, append_samples_sql(k_rows_per_insert)),
+      get_snapshot(db, "SELECT data FROM history_snapshot WHERE id = 1"),
+      put_snapshot(db, "INSERT OR REPLACE INTO history_snapshot (id, data) VALUES (1, ?)"),
+      // A seek: no page is written when there is no row.
+      drop_snapshot(db, "DELETE FROM history_snapshot WHERE id = 1") {}
 
 TestStatsRow read_stats(SQLite::Statement& q, int first) {
   TestStatsRow s;
@@ -543,6 +547,7 @@ base::Status HistoryStore::record_results(std::int64_t run_id, std::span<const b
     impl.refresh_if_stale();
     impl.load_nodes();
     (void)run_identity(impl, run_id);  // throws for an unknown run before anything is written
+    if (!results.empty()) impl.drop_history_snapshot();
     auto& recorded = recorded_nodes(impl, run_id);
     // Map entries (their addresses stay valid) for every result; tests seen for the first
     // time get ids here, which is safe: this transaction holds the write lock.
@@ -615,6 +620,12 @@ base::Status HistoryStore::finish_run(std::int64_t run_id, const RunEnd& end, co
       tx.commit();
     }
     if (auto pruned = prune(m_impl->keep_runs, m_impl->max_age_days); !pruned) return pruned.error();
+    try {
+      // The next start-up reads one row instead of every test's statistics.
+      m_impl->write_history_snapshot();
+    } catch (const std::exception&) {
+      // A cache: without it the next start-up scans the tables, as before schema 9.
+    }
     return base::ok_status();
   } catch (const std::exception& e) {
     return db_error("recording the end of the run", e);

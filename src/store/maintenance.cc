@@ -259,7 +259,7 @@ base::Result<std::int64_t> HistoryStore::prune(int keep_runs, double max_age_day
         "DELETE FROM module_stats WHERE last_started_unix < (SELECT coalesce(min(started_unix), ?) "
         "FROM runs WHERE id NOT IN (SELECT id FROM temp.old_runs))");
     stale_modules.bind(1, started);
-    stale_modules.exec();
+    if (stale_modules.exec() > 0 || forgot) impl.drop_history_snapshot();
     tx.commit();
     // Deleted results do not change the cached statistics; forgotten tests do.
     if (forgot) impl.invalidate();
@@ -304,6 +304,7 @@ base::Status HistoryStore::merge_from(const fs::path& other) {
       for (const char* sql : k_merge_sql) impl.db->exec(sql);
       merge_test_stats(*impl.db);
       rebuild_series(*impl.db, impl.keep_runs);
+      impl.drop_history_snapshot();
       impl.db->exec(k_drop_merge_temps);
       tx.commit();
     } catch (...) {

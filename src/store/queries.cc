@@ -8,6 +8,7 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include "base/outcome.h"
+#include "history_snapshot.h"
 #include "store_impl.h"
 
 namespace fastest::store {
@@ -123,57 +124,118 @@ std::int64_t HistoryStore::run_count() const {
   }
 }
 
+namespace {
+
+/// Every timed test's estimate, in node order, scanned from the tables.
+void scan_test_seconds(StoreImpl& impl, History& h) {
+  // Start-up: two columns per test, not the recording cache (decoded blobs, files),
+  // which the first record_results loads when the run has results to write.
+  Using n(impl.st.count_nodes);
+  if (n->executeStep())
+    h.test_seconds.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, n->getColumn(0).getInt64())));
+  // Both tables in rowid order, joined here: two sequential scans, no b-tree seek per test.
+  // Raw statements: SQLite::Column copies a shared_ptr per column read, a fifth of this
+  // loop's CPU over 100,000 tests (bench/history_queries_bench BM_StartUp).
+  sqlite3* const db = impl.db->getHandle();
+  const RawStatement ids = prepare_raw(db, "SELECT id, node_id FROM nodes ORDER BY id");
+  const RawStatement q = prepare_raw(db, "SELECT node, estimate_s FROM test_stats WHERE timed > 0 ORDER BY node");
+  int more = sqlite3_step(ids.get());
+  int rc = SQLITE_ROW;
+  while (more == SQLITE_ROW && (rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+    const std::int64_t node = sqlite3_column_int64(q.get(), 0);
+    while (more == SQLITE_ROW && sqlite3_column_int64(ids.get(), 0) < node) more = sqlite3_step(ids.get());
+    if (more != SQLITE_ROW || sqlite3_column_int64(ids.get(), 0) != node) continue;
+    if (sqlite3_column_type(q.get(), 1) == SQLITE_NULL) continue;
+    const auto e = clean_estimate(sqlite3_column_double(q.get(), 1));
+    if (!e) continue;
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(ids.get(), 1));
+    h.test_seconds.emplace_back(
+        std::piecewise_construct,
+        std::forward_as_tuple(text, static_cast<std::size_t>(sqlite3_column_bytes(ids.get(), 1))),
+        std::forward_as_tuple(*e));
+  }
+  if ((more != SQLITE_ROW && more != SQLITE_DONE) || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+    throw std::runtime_error(sqlite3_errmsg(db));
+}
+
+/// The same from the recording cache, in node order (as the scan gives it).
+void cached_test_seconds(const StoreImpl& impl, History& h) {
+  std::vector<std::pair<std::int64_t, const std::pair<const std::string, NodeState>*>> by_id;
+  by_id.reserve(impl.nodes.size());
+  for (const auto& entry : impl.nodes)
+    if (entry.second.has_stats && entry.second.stats.timed > 0) by_id.emplace_back(entry.second.id, &entry);
+  std::sort(by_id.begin(), by_id.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  h.test_seconds.reserve(by_id.size());
+  for (const auto& [id, entry] : by_id)
+    if (auto e = clean_estimate(entry->second.stats.estimate_s)) h.test_seconds.emplace_back(entry->first, *e);
+}
+
+void read_module_overheads(StoreImpl& impl, History& h) {
+  Using q(impl.st.module_overheads);
+  while (q->executeStep()) {
+    if (auto s = column_seconds(q->getColumn(1))) h.module_overhead_seconds.emplace(q->getColumn(0).getString(), *s);
+  }
+}
+
+/// What the tables say, ignoring the snapshot.
+History tables_history(StoreImpl& impl) {
+  History h;
+  if (impl.nodes_loaded) {
+    cached_test_seconds(impl, h);
+  } else {
+    scan_test_seconds(impl, h);
+  }
+  read_module_overheads(impl, h);
+  return h;
+}
+
+std::optional<History> snapshot_history(StoreImpl& impl) {
+  Using q(impl.st.get_snapshot);
+  if (!q->executeStep()) return std::nullopt;
+  const SQLite::Column blob = q->getColumn(0);
+  return decode_history(
+      std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())));
+}
+
+}  // namespace
+
+History StoreImpl::read_history() {
+  // Mid-run (the recording cache is loaded) the cache is as cheap and surely current.
+  if (!nodes_loaded)
+    if (auto h = snapshot_history(*this)) return std::move(*h);
+  return tables_history(*this);
+}
+
+void StoreImpl::drop_history_snapshot() {
+  Using q(st.drop_snapshot);
+  q->exec();
+}
+
+void StoreImpl::write_history_snapshot() {
+  SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+  refresh_if_stale();
+  {
+    Using have(st.get_snapshot);
+    if (have->executeStep()) return;  // nothing changed it since it was written
+  }
+  const std::string blob = encode_history(tables_history(*this));
+  Using put(st.put_snapshot);
+  put->bindNoCopy(1, blob.data(), static_cast<int>(blob.size()));
+  put->exec();
+  tx.commit();
+}
+
 History HistoryStore::history() const {
   History h;
   try {
     SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::DEFERRED);
     m_impl->refresh_if_stale();
-    if (m_impl->nodes_loaded) {
-      h.test_seconds.reserve(m_impl->nodes.size());
-      for (const auto& [id, ns] : m_impl->nodes) {
-        if (ns.has_stats && ns.stats.timed > 0) h.test_seconds.emplace_back(id, ns.stats.estimate_s);
-      }
-    } else {
-      // Start-up: two columns per test, not the recording cache (decoded blobs, files),
-      // which the first record_results loads when the run has results to write.
-      Using n(m_impl->st.count_nodes);
-      if (n->executeStep())
-        h.test_seconds.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, n->getColumn(0).getInt64())));
-      // Both tables in rowid order, joined here: two sequential scans, no b-tree seek per test.
-      // Raw statements: SQLite::Column copies a shared_ptr per column read, a fifth of this
-      // loop's CPU over 100,000 tests (bench/history_queries_bench BM_StartUp).
-      sqlite3* const db = m_impl->db->getHandle();
-      const RawStatement ids = prepare_raw(db, "SELECT id, node_id FROM nodes ORDER BY id");
-      const RawStatement q = prepare_raw(db, "SELECT node, estimate_s FROM test_stats WHERE timed > 0 ORDER BY node");
-      int more = sqlite3_step(ids.get());
-      int rc = SQLITE_ROW;
-      while (more == SQLITE_ROW && (rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-        const std::int64_t node = sqlite3_column_int64(q.get(), 0);
-        while (more == SQLITE_ROW && sqlite3_column_int64(ids.get(), 0) < node) more = sqlite3_step(ids.get());
-        if (more != SQLITE_ROW || sqlite3_column_int64(ids.get(), 0) != node) continue;
-        if (sqlite3_column_type(q.get(), 1) == SQLITE_NULL) continue;
-        const auto e = clean_estimate(sqlite3_column_double(q.get(), 1));
-        if (!e) continue;
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(ids.get(), 1));
-        h.test_seconds.emplace_back(
-            std::piecewise_construct,
-            std::forward_as_tuple(text, static_cast<std::size_t>(sqlite3_column_bytes(ids.get(), 1))),
-            std::forward_as_tuple(*e));
-      }
-      if ((more != SQLITE_ROW && more != SQLITE_DONE) || (rc != SQLITE_ROW && rc != SQLITE_DONE))
-        throw std::runtime_error(sqlite3_errmsg(db));
-    }
-    {
-      Using q(m_impl->st.module_overheads);
-      while (q->executeStep()) {
-        if (auto s = column_seconds(q->getColumn(1)))
-          h.module_overhead_seconds.emplace(q->getColumn(0).getString(), *s);
-      }
-    }
+    h = m_impl->read_history();
     tx.commit();
   } catch (const std::exception& e) {
     // Without history the planner falls back to its priors: slower, never wrong.
     m_impl->warnings.push_back(std::string("reading history failed: ") + e.what());
+    h = History{};
   }
   return h;
 }
@@ -187,6 +249,7 @@ base::Status HistoryStore::record_modules(std::int64_t run_id, std::span<const M
     if (!run->executeStep()) throw std::runtime_error("no run with id " + std::to_string(run_id));
     const std::string uuid = run->getColumn(0).getString();
     const double started = run->getColumn(1).getDouble();
+    impl.drop_history_snapshot();
     for (const ModuleCost& m : modules) {
       Using ins(impl.st.insert_module_cost);
       ins->bind(1, run_id);

@@ -39,6 +39,7 @@ struct Statements {
   SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
   SQLite::Statement module_overheads, slowest_tests, flaky_tests, module_sums, recent_runs, batches;
   SQLite::Statement insert_attempt, insert_repeat, append_sample, append_samples;
+  SQLite::Statement get_snapshot, put_snapshot, drop_snapshot;
 };
 
 /// One node (test id) as cached in memory: its integer id and its statistics.
@@ -72,6 +73,14 @@ struct StoreImpl {
   void refresh_if_stale();
   /// Fills `nodes` from nodes + test_stats (one scan) unless already loaded.
   void load_nodes();
+  /// history() inside the caller's transaction: from `nodes` when loaded, else from the
+  /// snapshot when it decodes, else by scanning the tables.
+  History read_history();
+  /// Deletes the history snapshot; every write that changes test_stats or module_stats calls
+  /// it inside its transaction (schema/0009_history_snapshot.sql).
+  void drop_history_snapshot();
+  /// Writes the snapshot, in its own write transaction, when there is none (end of a run).
+  void write_history_snapshot();
   void invalidate() {
     nodes.clear();
     nodes_loaded = false;
