@@ -42,8 +42,8 @@ else:
     from fastest_worker import main as _main
 while _here in sys.path:
     sys.path.remove(_here)
-# The script's own dir was sys.path[0]; what pytest's console script leaves
-# there instead is the bin dir, which never matters for imports.
+# The script's own dir was sys.path[0]; once configured the worker puts the invocation
+# directory there, as `python -m pytest` does (fastest_worker.main._invocation_dir_first).
 del _here
 
 if __name__ == "__main__":

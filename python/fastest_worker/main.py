@@ -66,6 +66,23 @@ def _watch_parent(ppid):
                 os._exit(1)
 
 
+def _set_argv(argv):
+    """``sys.argv`` as under pytest: the user's own command line (program first), so
+    code that reads it at import (``"--runslow" in sys.argv``, an argparse at module
+    level) sees what pytest's would."""
+    if isinstance(argv, list) and argv and all(isinstance(a, str) for a in argv):
+        sys.argv[:] = argv
+
+
+def _invocation_dir_first(path):
+    """``sys.path[0]`` as ``python -m pytest`` leaves it: the directory pytest was run
+    from (``PYTHONSAFEPATH`` / ``-P`` turn that off, there too). A checkout whose
+    package is not installed imports it from there; the ``pytest`` console script puts
+    its bin directory there instead (docs/compatibility.md, "sys.path")."""
+    if isinstance(path, str) and path and not getattr(sys.flags, "safe_path", False):
+        sys.path.insert(0, path)
+
+
 def main(argv):
     in_fd, out_fd, dump_fd = _parse_args(argv)
     # Tests that read sys.argv must not see the protocol's flags.
@@ -95,6 +112,8 @@ def main(argv):
                 os._exit(0)
             kind = msg.get("t")
             if kind == "config":
+                _set_argv(msg.get("argv"))
+                _invocation_dir_first(msg.get("invocation_dir"))
                 if msg.get("engine") == "pytest":
                     # The user's pytest runs the batches; the native engine stays unloaded.
                     from .pytest_engine import serve

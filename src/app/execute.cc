@@ -463,6 +463,7 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
   wc.engine = ctx.engine;
   wc.args = o.expanded_args;
   wc.invocation_dir = ctx.invocation_dir.string();
+  wc.argv = o.argv;
   wc.options_json = o.options_json;
   wc.worker_id = o.workers == 0 ? "master" : "";  // "": the executor names them gw0, gw1, ...
   wc.worker_count = workers;

@@ -637,6 +637,7 @@ std::string encode_config(const WorkerConfig& cfg) {
             {"engine", cfg.engine},
             {"args", cfg.args},
             {"invocation_dir", cfg.invocation_dir},
+            {"argv", cfg.argv},
             {"options", options},
             {"worker_id", cfg.worker_id},
             {"worker_count", cfg.worker_count}};

@@ -95,11 +95,14 @@ struct WorkerConfig {
   bool exitfirst = false;
   bool run_xfail = false;
   std::string basetemp;
-  std::string cache_dir;            ///< where the harness may cache rewritten modules
-  std::string ini_json = "{}";      ///< ini options as a JSON object (strings / lists), -o applied
-  std::string engine = "native";    ///< native | pytest
-  std::vector<std::string> args;    ///< pytest-equivalent argv: addopts, PYTEST_ADDOPTS, command line
-  std::string invocation_dir;       ///< absolute cwd of the fastest invocation
+  std::string cache_dir;          ///< where the harness may cache rewritten modules
+  std::string ini_json = "{}";    ///< ini options as a JSON object (strings / lists), -o applied
+  std::string engine = "native";  ///< native | pytest
+  std::vector<std::string> args;  ///< pytest-equivalent argv: addopts, PYTEST_ADDOPTS, command line
+  std::string invocation_dir;     ///< absolute cwd of the fastest invocation
+  /// The command line as typed (program first): the workers' `sys.argv`, as pytest's is its
+  /// own command line (code that reads `sys.argv` at import sees the user's flags).
+  std::vector<std::string> argv;
   std::string options_json = "{}";  ///< pytest dest name -> value, every option of the table
   /// "gw0", "gw1", ... or "master" (-n 0). Empty: the executor names each worker "gw<slot>".
   std::string worker_id;

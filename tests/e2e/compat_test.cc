@@ -368,6 +368,40 @@ TEST(ProgressText, ModuleSkipsHaveNoProgressAsPytest) {
   }
 }
 
+// Code that reads sys.argv at import (a conftest's `"--slow" in sys.argv`, an argparse parse at
+// module level) sees the command line as typed, as under pytest: `--slow` runs test_slow, and
+// the strict module-level parse fails its module's collection on `--slow` (SystemExit: 2).
+TEST(ArgvAtImport, SeenAsPytestSeesIt) {
+  for (const char* slow : {"", "--slow"})
+    for (const char* engine : {"native", "pytest"}) {
+      FixtureProject p("argv_at_import");
+      const RunOutput want = run_pytest(p, std::string("-p no:cacheprovider -q -rs ") + slow);
+      std::vector<std::string> args{"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-q", "-rs"};
+      if (*slow) args.push_back(slow);
+      auto r = p.run(args);
+      EXPECT_EQ(r.exit_code, want.exit_code) << engine << slow << r.out << r.err;
+      ASSERT_THAT(want.out, HasSubstr(*slow ? "1 error" : "1 skipped")) << want.out;
+      const auto summary = [](const std::string& out) {
+        const auto all = lines_of(comparable(out));
+        return all.empty() ? std::string() : all.back();
+      };
+      EXPECT_EQ(summary(r.out), summary(want.out)) << engine << " " << slow << "\n" << r.out;
+    }
+}
+
+// `python -m pytest` puts the directory it runs from first on sys.path: a checkout's package
+// imports from there although tests/ is not a package. Both engines' workers do the same.
+TEST(SysPath, InvocationDirFirstAsPythonMPytest) {
+  for (const char* engine : {"native", "pytest"}) {
+    FixtureProject p("cwd_on_path");
+    const RunOutput want = run_pytest(p, "-p no:cacheprovider -q");
+    ASSERT_THAT(want.out, HasSubstr("1 passed")) << want.out;
+    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-q"});
+    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("1 passed")) << engine << r.out;
+  }
+}
+
 // log_cli_level without log_cli still lowers the root logger's level (pytest 7.2's null live
 // handler under catching_logs): caplog and the captured-log section see INFO records.
 TEST(LogLevels, CliLevelWithoutLiveLoggingAsPytest) {
