@@ -94,7 +94,11 @@ std::string describe_difference(const std::vector<SchemaRow>& have, const std::v
   return "";
 }
 
-Verdict classify(SQLite::Database& db, bool quick_check) {
+// `full`: compare the schema objects with our migrations' and run PRAGMA quick_check. A file
+// verified unchanged since a clean close that followed such a check needs neither: no byte
+// of it changed, so neither did its schema (building the expected schema, all migrations in
+// an in-memory database, was 5% of a cached 10,000-file --collect-only --static).
+Verdict classify(SQLite::Database& db, bool full) {
   // One read transaction: every answer below comes from the same snapshot, even while a
   // racing opener creates or migrates the file.
   SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
@@ -117,10 +121,11 @@ Verdict classify(SQLite::Database& db, bool quick_check) {
             version};
   }
   if (version < 1) return {Verdict::Kind::corrupt, "fastest database without a schema version", version};
+  if (!full) return {Verdict::Kind::usable, "", version};
   if (std::string diff = describe_difference(have, expected_rows(version)); !diff.empty()) {
     return {Verdict::Kind::corrupt, diff + " (schema version " + std::to_string(version) + ")", version};
   }
-  if (quick_check) {
+  {
     SQLite::Statement qc(db, "PRAGMA quick_check");
     if (qc.executeStep() && qc.getColumn(0).getString() != "ok") {
       return {Verdict::Kind::corrupt, "quick_check failed: " + qc.getColumn(0).getString(), version};

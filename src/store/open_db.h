@@ -25,9 +25,10 @@ struct Verdict {
 /// defensive mode, no triggers or views, trusted_schema=OFF, cell size checks.
 void harden(SQLite::Database& db);
 
-/// How much of the file inspect() reads. `full` always runs PRAGMA quick_check (a scan of
-/// every page); `unless_verified` skips it when the file is exactly as a clean close of this
-/// store left it (see verified_unchanged), so opening costs the same at any size.
+/// How much of the file inspect() reads. `full` always compares the schema objects with our
+/// migrations' and runs PRAGMA quick_check (a scan of every page); `unless_verified` skips
+/// both when the file is exactly as a clean close of this store left it (see
+/// verified_unchanged), so opening costs the same at any size.
 enum class Depth { full, unless_verified };
 
 /// Checks the file at `path` (which exists) read-only: SQLite header, application_id,
