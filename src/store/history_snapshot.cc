@@ -46,15 +46,23 @@ bool plausible(const BlobReader& r, std::uint64_t count) { return !r.bad() && co
 }  // namespace
 
 std::string encode_history(const History& h) {
+  std::vector<std::pair<std::string_view, double>> tests;
+  tests.reserve(h.test_seconds.size());
+  for (const auto& [id, s] : h.test_seconds) tests.emplace_back(id, s);
+  return encode_history(tests, h.module_overhead_seconds);
+}
+
+std::string encode_history(std::span<const std::pair<std::string_view, double>> tests,
+                           const std::unordered_map<std::string, double>& module_seconds) {
   std::string out;
-  out.reserve(1 + h.test_seconds.size() * 16 + h.module_overhead_seconds.size() * 16);
+  out.reserve(1 + tests.size() * 16 + module_seconds.size() * 16);
   out += static_cast<char>(k_format);
-  put_varint(out, h.test_seconds.size());
+  put_varint(out, tests.size());
   std::string_view prev;
-  for (const auto& [id, s] : h.test_seconds) put_entry(out, prev, id, s);
+  for (const auto& [id, s] : tests) put_entry(out, prev, id, s);
   std::vector<const std::pair<const std::string, double>*> modules;
-  modules.reserve(h.module_overhead_seconds.size());
-  for (const auto& m : h.module_overhead_seconds) modules.push_back(&m);
+  modules.reserve(module_seconds.size());
+  for (const auto& m : module_seconds) modules.push_back(&m);
   std::sort(modules.begin(), modules.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   put_varint(out, modules.size());
   prev = {};

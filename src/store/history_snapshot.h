@@ -4,8 +4,11 @@
 // test_stats and module_stats (210,000 rows for 100,000 tests).
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include "store/history_store.h"
 
@@ -16,6 +19,9 @@ namespace fastest::store {
 /// key (varint), the rest of the key (length-prefixed) and the seconds (8-byte double), so
 /// the ids of one file cost a few bytes each.
 std::string encode_history(const History& h);
+/// The same from views (the store's recording cache holds the ids already).
+std::string encode_history(std::span<const std::pair<std::string_view, double>> tests,
+                           const std::unordered_map<std::string, double>& modules);
 
 /// The History back (tests in the encoded order), or nullopt for bytes that are not such an
 /// encoding: history() then scans the tables. Values that are not sane durations are left

@@ -158,16 +158,24 @@ void scan_test_seconds(StoreImpl& impl, History& h) {
     throw std::runtime_error(sqlite3_errmsg(db));
 }
 
-/// The same from the recording cache, in node order (as the scan gives it).
-void cached_test_seconds(const StoreImpl& impl, History& h) {
+/// The same from the recording cache, in node order (as the scan gives it), as views into it.
+std::vector<std::pair<std::string_view, double>> cached_test_views(const StoreImpl& impl) {
   std::vector<std::pair<std::int64_t, const std::pair<const std::string, NodeState>*>> by_id;
   by_id.reserve(impl.nodes.size());
   for (const auto& entry : impl.nodes)
     if (entry.second.has_stats && entry.second.stats.timed > 0) by_id.emplace_back(entry.second.id, &entry);
   std::sort(by_id.begin(), by_id.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  h.test_seconds.reserve(by_id.size());
+  std::vector<std::pair<std::string_view, double>> out;
+  out.reserve(by_id.size());
   for (const auto& [id, entry] : by_id)
-    if (auto e = clean_estimate(entry->second.stats.estimate_s)) h.test_seconds.emplace_back(entry->first, *e);
+    if (auto e = clean_estimate(entry->second.stats.estimate_s)) out.emplace_back(entry->first, *e);
+  return out;
+}
+
+void cached_test_seconds(const StoreImpl& impl, History& h) {
+  const auto views = cached_test_views(impl);
+  h.test_seconds.reserve(views.size());
+  for (const auto& [id, s] : views) h.test_seconds.emplace_back(std::string(id), s);
 }
 
 void read_module_overheads(StoreImpl& impl, History& h) {
@@ -218,7 +226,15 @@ void StoreImpl::write_history_snapshot() {
     Using have(st.get_snapshot);
     if (have->executeStep()) return;  // nothing changed it since it was written
   }
-  const std::string blob = encode_history(tables_history(*this));
+  // At a run's end the recording cache holds every id: encoded from it, not copied first.
+  std::string blob;
+  if (nodes_loaded) {
+    History modules;
+    read_module_overheads(*this, modules);
+    blob = encode_history(cached_test_views(*this), modules.module_overhead_seconds);
+  } else {
+    blob = encode_history(tables_history(*this));
+  }
   Using put(st.put_snapshot);
   put->bindNoCopy(1, blob.data(), static_cast<int>(blob.size()));
   put->exec();
