@@ -1,0 +1,5 @@
+async def test_coroutine():
+    assert True
+
+def test_plain():
+    pass
