@@ -498,8 +498,10 @@ class Collector(ParametrizeMixin):
         func = getattr(cls, mname)
         func = getattr(func, "__func__", func)
         marks = list(compat.get_marks(func))
+        # pytest's reportinfo unwraps (get_real_func): @unittest.skipIf's wrapper lives in
+        # unittest/case.py, the test's line is the decorated function's.
         item = Item(mname, cnode.nodeid + "::" + mname, cnode, func, cls, None, marks,
-                    "unittest", _line_of(func))
+                    "unittest", _line_of(compat.location_func(func)))
         item.config = self.config
         item.session = self.run.session
         item.chain = chain
@@ -523,7 +525,7 @@ class Collector(ParametrizeMixin):
         real = compat.get_real_func(func)
         nodeid = parent.nodeid + "::" + name
         marks = list(compat.get_marks(func))
-        line = _line_of(real)
+        line = _line_of(compat.location_func(func))
         is_method = cls is not None and not isinstance(
             inspect.getattr_static(cls, name, None), staticmethod)
         argnames = fx.getfuncargnames(func, drop_first=is_method)

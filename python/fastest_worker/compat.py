@@ -84,6 +84,23 @@ def fixture_spec(obj):
     return _marker_spec(get_real_func(obj), m)
 
 
+def location_func(obj):
+    """pytest's get_real_func, as its getfslineno uses it for a test's location: through
+    ``__wrapped__`` (functools.wraps: @unittest.skipIf, @mock.patch) up to a fixture's
+    ``__pytest_wrapped__``, then a partial's function."""
+    for _ in range(100):
+        wrapped = getattr(obj, "__pytest_wrapped__", None)
+        if wrapped is not None and hasattr(wrapped, "obj"):
+            obj = wrapped.obj
+            break
+        inner = getattr(obj, "__wrapped__", None)
+        if inner is None:
+            break
+        obj = inner
+    import functools
+    return obj.func if isinstance(obj, functools.partial) else obj
+
+
 def get_real_func(obj):
     for _ in range(100):
         wrapped = getattr(obj, "__pytest_wrapped__", None)

@@ -577,6 +577,14 @@ TEST(SkipText, MarkSkipLocationIsTheDefiningFileAsPytest) {
   EXPECT_EQ(short_summary(r.got.out), short_summary(r.want.out));
 }
 
+// A unittest skip (decorator or self.skipTest) is reported at the test's line: for
+// @unittest.skipIf the decorated function's, not its wrapper's in unittest/case.py.
+TEST(SkipText, UnittestSkipAtTheTestsLineAsPytest) {
+  FixtureProject p("unittest_skip_line");
+  const auto r = native_beside_pytest(p, "-rs", "SKIPPED [1] test_unit.py:5: decorated");
+  EXPECT_EQ(short_summary(r.got.out), short_summary(r.want.out));
+}
+
 /// Every file below `dir` (relative path -> bytes); directories as "<dir>/".
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
