@@ -36,10 +36,11 @@ TEST(CollectionExit, ExitInModifyItemsRunsNoTestAsPytest) {
 // A conftest collection hook that raises, as pytest 7.2.1 reports it (pluggy's frames aside).
 class HookErrors : public ::testing::Test {
  protected:
-  RunOutput run_with(const std::string& variant, const std::vector<std::string>& extra = {}) {
+  RunOutput run_with(const std::string& variant, const std::vector<std::string>& extra = {},
+                     const std::string& engine = "native") {
     fs::copy_file(m_p.dir() / "variants" / (variant + ".py"), m_p.dir() / "conftest.py",
                   fs::copy_options::overwrite_existing);
-    std::vector<std::string> args{"--engine", "native", "-p", "no:cacheprovider", "-n", "2"};
+    std::vector<std::string> args{"--engine", engine, "-p", "no:cacheprovider", "-n", "2"};
     args.insert(args.end(), extra.begin(), extra.end());
     return m_p.run(args);
   }
@@ -76,6 +77,21 @@ TEST_F(HookErrors, ModifyItemsIsAnInternalErrorBeforeAnyTest) {
   EXPECT_THAT(r.err, HasSubstr("INTERNALERROR> RuntimeError: modify boom\n")) << r.err;
   EXPECT_THAT(r.out, HasSubstr(" no tests ran in ")) << r.out;
   EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
+}
+
+// The pytest engine: what escapes a batch's perform_collect (a raising modifyitems hook;
+// pluggy's check_pending on a pytest_* name no hookspec declares) is pytest's INTERNALERROR,
+// exit 3, no test run; it was that module's collection error (exit 2).
+TEST_F(HookErrors, CollectionHookErrorsAreInternalErrorsUnderThePytestEngine) {
+  for (const auto& [variant, shown] :
+       {std::pair{"modifyitems", "INTERNALERROR> RuntimeError: modify boom\n"},
+        std::pair{"unknown_hook", "PluginValidationError: unknown hook 'pytest_funcarg__thing' in plugin"}}) {
+    auto r = run_with(variant, {}, "pytest");
+    EXPECT_EQ(r.exit_code, 3) << variant << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr(shown)) << r.err;
+    EXPECT_THAT(r.out, HasSubstr(" no tests ran in ")) << r.out;
+    EXPECT_THAT(r.out, Not(HasSubstr("passed"))) << r.out;
+  }
 }
 
 TEST_F(HookErrors, ReportHeaderIsAnInternalErrorUnlessQuiet) {

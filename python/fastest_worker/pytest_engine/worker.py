@@ -34,6 +34,12 @@ class Fatal(Exception):
         self.when = when  # "collect": during a batch's collection (docs/protocol.md)
 
 
+def _internal_error(e, when=None):
+    """pytest's ``INTERNALERROR>`` lines for an exception out of the session's work, exit 3."""
+    text = "".join(traceback.format_exception(type(e), e, e.__traceback__)).rstrip("\n")
+    return Fatal(3, "\n".join("INTERNALERROR> " + line for line in text.split("\n")), when)
+
+
 def _interrupted(e, when=None):
     """``pytest.exit()`` past start-up: pytest's terminal shows it as an interrupt,
     ``!!! _pytest.outcomes.Exit: msg !!!`` (not the ``Exit: msg`` of a start-up exit)."""
@@ -416,8 +422,7 @@ class Engine:
             raise Fatal(2, "KeyboardInterrupt")
         except Exception as e:
             self.ch.flush()
-            raise Fatal(3, "INTERNALERROR> " + "INTERNALERROR> ".join(
-                traceback.format_exception(type(e), e, e.__traceback__)).rstrip("\n"))
+            raise _internal_error(e)
         # A plugin running the phases itself may skip logfinish.
         self._queue_shown()
         self._queue_result(item.nodeid)
@@ -553,9 +558,11 @@ class Engine:
             self._finish_session(fatal.exit_code)
             raise fatal
         except Exception as e:
-            self._collect_error(batch, module, "".join(
-                traceback.format_exception(type(e), e, e.__traceback__)), 0)
-            return None
+            # Collectors' errors are reports; what escapes perform_collect is a hook's
+            # (modifyitems, itemcollected, collection_finish) or pluggy's check_pending on
+            # a pytest_* name no hookspec declares: pytest's INTERNALERROR, before any test.
+            self._finish_session(3)
+            raise _internal_error(e, "collect")
         module_id = module.replace(os.sep, "/")
         inside = []
         for rep in self.collect_reports:
