@@ -38,10 +38,35 @@ std::int64_t wall_ns() {
 // none (a different size or parse key: parse).
 enum class CacheUse { none, hash, trust };
 
-CacheUse cache_use(const SourceFile& f, const ParsedFile& hit, const Config& cfg) {
-  if (hit.size != f.size || hit.parse_key != parse_key(f, cfg)) return CacheUse::none;
+CacheUse cache_use(const SourceFile& f, const ParsedFile& hit, std::uint64_t key) {
+  if (hit.size != f.size || hit.parse_key != key) return CacheUse::none;
   return stat_trusted(f, hit) ? CacheUse::trust : CacheUse::hash;
 }
+
+// parse_key depends on the file's kind and doctest module name alone: the walk's files come
+// in runs of one kind (all plain test modules, usually), so it is hashed once per run of them.
+class ParseKeys {
+ public:
+  explicit ParseKeys(const Config& cfg) : m_cfg(cfg) {}
+  std::uint64_t of(const SourceFile& f) {
+    const unsigned kind =
+        (f.tests ? 1u : 0u) | (f.doctests ? 2u : 0u) | (f.text_doctest ? 4u : 0u) | (f.conftest ? 8u : 0u);
+    if (!m_known || kind != m_kind || f.module_name != m_module) {
+      m_key = parse_key(f, m_cfg);
+      m_kind = kind;
+      m_module = f.module_name;
+      m_known = true;
+    }
+    return m_key;
+  }
+
+ private:
+  const Config& m_cfg;
+  bool m_known = false;
+  unsigned m_kind = 0;
+  std::string m_module;
+  std::uint64_t m_key = 0;
+};
 
 // A hashed answer that still matches takes the walk's stat (taken before the bytes were
 // read) and this pass's time, so the next pass trusts it without reading.
@@ -64,8 +89,11 @@ std::vector<std::size_t> largest_first(const std::vector<SourceFile>& files, std
 void sort_by_rel_path(Discovery& d) {
   std::vector<std::size_t> by_path(d.files.size());
   std::iota(by_path.begin(), by_path.end(), std::size_t{0});
-  std::stable_sort(by_path.begin(), by_path.end(),
-                   [&](std::size_t a, std::size_t b) { return d.files[a].rel_path < d.files[b].rel_path; });
+  const auto by_rel_path = [&](std::size_t a, std::size_t b) { return d.files[a].rel_path < d.files[b].rel_path; };
+  // The walk's order is the paths' order for most trees (a directory's files before its
+  // subdirectories breaks it only where a file name sorts after a subdirectory's).
+  if (!std::is_sorted(by_path.begin(), by_path.end(), by_rel_path))
+    std::stable_sort(by_path.begin(), by_path.end(), by_rel_path);
   std::vector<ParsedFile> sorted;
   sorted.reserve(d.files.size());
   std::vector<std::size_t> new_index(d.files.size());
@@ -87,7 +115,7 @@ class ConftestStore {
   const ConftestFacts* load(const SourceFile& f) {
     std::optional<ParsedFile> hit = m_cache ? m_cache(f) : std::nullopt;
     if (hit) {
-      const CacheUse use = hit->conftest ? cache_use(f, *hit, m_cfg) : CacheUse::none;
+      const CacheUse use = hit->conftest ? cache_use(f, *hit, parse_key(f, m_cfg)) : CacheUse::none;
       if (use == CacheUse::hash && hash_file(f) == std::optional<std::uint64_t>(hit->content_hash))
         mark_verified(*hit, f, m_pass_ns);
       else if (use != CacheUse::trust)
@@ -171,6 +199,7 @@ Discovery discover(const Config& cfg, const CacheLookup& cache) {
   std::vector<SourceFile> found = find_test_files(cfg, d.errors, loader);
   d.files.resize(found.size());
   std::vector<std::size_t> todo, to_hash;
+  ParseKeys keys(cfg);
   for (std::size_t i = 0; i < found.size(); ++i) {
     if (found[i].conftest) {
       if (auto read = conftests.take(found[i])) {
@@ -179,7 +208,7 @@ Discovery discover(const Config& cfg, const CacheLookup& cache) {
       }
     }
     std::optional<ParsedFile> hit = cache ? cache(found[i]) : std::nullopt;
-    const CacheUse use = hit ? cache_use(found[i], *hit, cfg) : CacheUse::none;
+    const CacheUse use = hit ? cache_use(found[i], *hit, keys.of(found[i])) : CacheUse::none;
     if (use == CacheUse::none) {
       todo.push_back(i);
       continue;
