@@ -11,6 +11,7 @@ import unittest
 from . import compat
 from . import doctests
 from . import fixtures as fx
+from . import integrations
 from . import xunit
 from .nodes import Item, Module, Class
 from .parametrize import CollectError, ParametrizeMixin
@@ -543,8 +544,7 @@ class Collector(ParametrizeMixin):
         proto.argnames = argnames
         closure = self._closure(proto, chain, argnames)
         callspecs = self._parametrize(proto, chain, closure, real)
-        from .integrations import is_async as _is_async
-        is_async = _is_async(func)
+        is_async = integrations.is_async(func)
         if callspecs is None:
             proto.is_async = is_async
             proto.fixturenames = closure
@@ -577,6 +577,9 @@ class Collector(ParametrizeMixin):
             pass
 
     def _closure(self, item, chain, argnames):
+        if not argnames and not chain.autouse and not self.usefixtures_ini and \
+                not item.any_marks:
+            return ()  # the common trivial test: no fixture to resolve
         names = list(chain.autouse)
         for n in self.usefixtures_ini:
             if n not in names:

@@ -32,9 +32,25 @@ def is_ignored(run, relpath):
         # never asked about, a file named on the command line neither.
         if path in inits or (is_dir and _above_an_init_path(path, inits)):
             continue
-        if _ignored_path(run, path, is_dir):
+        if is_dir:
+            if _dir_ignored(run, path):
+                return True
+        elif _ignored_path(run, path, is_dir):
             return True
     return False
+
+
+def _dir_ignored(run, path):
+    """A directory's answer, asked once per run as pytest's walk asks once per session
+    (again only when plugins or conftests were registered since: they may answer)."""
+    cache = run.__dict__.setdefault("_ignored_dirs", {})
+    key = (len(run.hook_plugins), len(run.conftests))
+    hit = cache.get(path)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    res = _ignored_path(run, path, True)  # a raising hook raises again for each module
+    cache[path] = ((len(run.hook_plugins), len(run.conftests)), res)
+    return res
 
 
 def _above_an_init_path(path, inits):
@@ -62,11 +78,13 @@ def _ignored_path(run, path, is_dir):
     except Exception:
         return False  # the conftest's own error surfaces when the module is collected
     config = run.config
-    p = pathlib.Path(path)
+    p = None
     for mod in reversed(run.hook_modules_for(path if not is_dir else parent)):
         fn = getattr(mod, "pytest_ignore_collect", None)
         if fn is None:
             continue
+        if p is None:
+            p = pathlib.Path(path)
         try:
             res = call_hook(fn, collection_path=p, path=_legacy(p), config=config)
         except Exception as e:

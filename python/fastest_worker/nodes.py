@@ -181,7 +181,12 @@ class Item(Node):
         self.chain = None
         self.instance = None
         self.funcargs = None
-        self.module_node = parent if isinstance(parent, Module) else parent.getparent(Module)
+        if isinstance(parent, Module):
+            self.module_node = parent
+        elif isinstance(parent, Class) and isinstance(parent.parent, Module):
+            self.module_node = parent.parent
+        else:
+            self.module_node = parent.getparent(Module)
         self.user_properties = []
         self.xml_attributes = []
         self._report_sections = []

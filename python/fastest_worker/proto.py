@@ -28,6 +28,41 @@ def _make_fast():
 
 _dumps = _make_fast() or _slow_dumps
 
+try:
+    from json.encoder import encode_basestring as _json_str
+except ImportError:  # pragma: no cover - every CPython has it
+    _json_str = json.dumps
+
+_pack = _HEADER.pack
+_START = '{"t":"start","batch":%d,"nodeid":%s}'
+_PASSED = ('{"t":"result","batch":%d,"nodeid":%s,"outcome":"passed","when":"call",'
+           '"longrepr":"","message":"","setup_s":%r,"call_s":%r,"teardown_s":%r,'
+           '"stdout":"","stderr":"","log":"","line":%d}')
+
+
+def start_frame(batch, nodeid):
+    """The ``start`` frame, built without a dict or the encoder (the per-test hot path).
+    None when the id cannot be written as UTF-8 (lone surrogates): use ``queue``."""
+    if type(batch) is not int:
+        return None
+    try:
+        data = (_START % (batch, _json_str(nodeid))).encode("utf-8")
+    except (UnicodeEncodeError, TypeError):
+        return None
+    return _pack(len(data)) + data
+
+
+def passed_frame(batch, nodeid, line, setup_s, call_s, teardown_s):
+    """The ``result`` of a test that passed with nothing captured, as ``start_frame``."""
+    if type(batch) is not int or type(line) is not int:
+        return None
+    try:
+        data = (_PASSED % (batch, _json_str(nodeid), setup_s, call_s, teardown_s,
+                           line)).encode("utf-8")
+    except (UnicodeEncodeError, TypeError):
+        return None
+    return _pack(len(data)) + data
+
 
 def clean(s):
     """Return ``s`` as a str that encodes to UTF-8 (no lone surrogates)."""
@@ -96,6 +131,10 @@ class Channel:
     def queue(self, msg):
         """Encode ``msg`` now, write it with the next ``flush()``/``send()``."""
         self._pending.append(self._encode(msg))
+
+    def queue_frame(self, frame):
+        """Write an already framed message (``start_frame``) with the next flush."""
+        self._pending.append(frame)
 
     def flush(self):
         if self._pending:

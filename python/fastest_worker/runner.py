@@ -13,6 +13,7 @@ from . import integrations
 from . import logs
 from . import marks
 from . import outcomes
+from . import proto
 from . import reorder
 from . import report
 from . import reruns
@@ -929,7 +930,11 @@ class Run:
         """Run one test; send start and result. True when it failed or errored."""
         ch = self.ch
         self.reruns.before_attempt(item)
-        ch.queue({"t": "start", "batch": batch, "nodeid": item.nodeid})
+        frame = proto.start_frame(batch, item.nodeid)
+        if frame is None:
+            ch.queue({"t": "start", "batch": batch, "nodeid": item.nodeid})
+        else:
+            ch.queue_frame(frame)
         ch.flush()
         self.current = item
         assertrepr.hook = self._assertrepr_hook(item)
@@ -983,7 +988,7 @@ class Run:
                 call_exc = e
             if _getpid() != self.pid:
                 self._forked_exit()
-            if xfailed is None and item.any_marks:
+            if xfailed is None and item.any_marks:  # setup may have added a mark
                 try:
                     xfailed = marks.eval_xfail(self, item)
                 except BaseException:  # noqa: B902
@@ -1005,6 +1010,20 @@ class Run:
         warnings._showwarnmsg_impl = saved_showmsg
         _check_exit(setup_exc if setup_exc is not None else call_exc)
         if setup_exc is None and call_exc is None and td_exc is None and xfailed is None:
+            if not (out or err or log.records or wlog or item.user_properties
+                    or item.xml_attributes or self.reruns.failed or item.kind == "doctest"
+                    or (live is not None and live.sections)):
+                # The common case (passed, nothing captured): its frame without the dict.
+                frame = proto.passed_frame(batch, item.nodeid, item.line, t1 - t0, t2 - t1,
+                                           t3 - t2)
+                if frame is not None:
+                    if live is not None:
+                        live.when = "collection"
+                    item.funcargs = None
+                    item.instance = None
+                    self.current = None
+                    ch.queue_frame(frame)
+                    return False
             res = {"outcome": "passed", "when": "call", "longrepr": "", "message": ""}
         else:
             res = outcomes.decide(self, item, xfailed, setup_exc, call_exc, td_exc)

@@ -142,6 +142,14 @@ class Explanations(unittest.TestCase):
         self.assertIn("raised in repr()", assertrepr.saferepr(Bad()))
 
 
+def _decode(frame):
+    import json
+    import struct
+    (size,) = struct.unpack(">I", frame[:4])
+    assert size == len(frame) - 4
+    return json.loads(frame[4:].decode("utf-8"))
+
+
 class Framing(unittest.TestCase):
     def test_roundtrip_and_surrogates(self):
         r, w = os.pipe()
@@ -155,6 +163,23 @@ class Framing(unittest.TestCase):
         finally:
             os.close(r)
             os.close(w)
+
+    def test_prebuilt_frames_decode_as_the_encoded_ones(self):
+        ids = ["t.py::test_a", 't.py::test_b["\\x\n\u00e9\u202e]']
+        for nodeid in ids:
+            start = proto.start_frame(7, nodeid)
+            self.assertEqual(_decode(start), {"t": "start", "batch": 7, "nodeid": nodeid})
+            passed = proto.passed_frame(7, nodeid, 12, 0.5, 1e-06, 0.25)
+            self.assertEqual(_decode(passed), {
+                "t": "result", "batch": 7, "nodeid": nodeid, "outcome": "passed",
+                "when": "call", "longrepr": "", "message": "", "setup_s": 0.5,
+                "call_s": 1e-06, "teardown_s": 0.25, "stdout": "", "stderr": "", "log": "",
+                "line": 12})
+
+    def test_prebuilt_frames_leave_odd_ids_to_the_encoder(self):
+        self.assertIsNone(proto.start_frame(1, "t.py::test[\udcff]"))
+        self.assertIsNone(proto.passed_frame(1, "t.py::test[\udcff]", 1, 0.0, 0.0, 0.0))
+        self.assertIsNone(proto.passed_frame(1, "t.py::x", None, 0.0, 0.0, 0.0))
 
     def test_eof_gives_none(self):
         r, w = os.pipe()
