@@ -12,7 +12,7 @@ from .startup import Fatal
 
 
 def _parse_args(argv):
-    in_fd, out_fd, dump_fd = 3, 4, -1
+    in_fd, out_fd, dump_fd, spill_fd = 3, 4, -1, -1
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -25,9 +25,12 @@ def _parse_args(argv):
         elif a == "--dump-fd":
             dump_fd = int(argv[i + 1])
             i += 2
+        elif a == "--spill-fd":
+            spill_fd = int(argv[i + 1])
+            i += 2
         else:
             i += 1
-    return in_fd, out_fd, dump_fd
+    return in_fd, out_fd, dump_fd, spill_fd
 
 
 def _arm_stack_dumps(fd):
@@ -54,10 +57,19 @@ def _move_high(fd):
     return high
 
 
-def _watch_parent(ppid):
-    """Exit (taking our process group with us) once the controller is gone."""
+def _watch_parent(ppid, ch):
+    """Exit (taking our process group with us) once the controller is gone; meanwhile
+    write batched frames that waited too long (a long test's ``start``)."""
+    tick = 0
     while True:
-        time.sleep(0.5)
+        time.sleep(0.02)
+        try:
+            ch.flush_stale()
+        except OSError:
+            pass  # the controller is gone: the check below ends us
+        tick += 1
+        if tick % 25:
+            continue
         if os.getppid() != ppid:
             try:
                 if os.getpgrp() == os.getpid():
@@ -84,7 +96,7 @@ def _invocation_dir_first(path):
 
 
 def main(argv):
-    in_fd, out_fd, dump_fd = _parse_args(argv)
+    in_fd, out_fd, dump_fd, spill_fd = _parse_args(argv)
     # Tests that read sys.argv must not see the protocol's flags.
     del sys.argv[1:]
     for fd in (in_fd, out_fd):
@@ -93,12 +105,18 @@ def main(argv):
         except OSError:
             return 3
     in_fd, out_fd = _move_high(in_fd), _move_high(out_fd)
+    if spill_fd >= 0:
+        try:
+            os.set_inheritable(spill_fd, False)
+            spill_fd = _move_high(spill_fd)
+        except OSError:
+            spill_fd = -1
     _arm_stack_dumps(dump_fd)
     ppid = os.getppid()
-    t = threading.Thread(target=_watch_parent, args=(ppid,), name="fastest-parent-watch",
+    ch = Channel(in_fd, out_fd)
+    t = threading.Thread(target=_watch_parent, args=(ppid, ch), name="fastest-parent-watch",
                          daemon=True)
     t.start()
-    ch = Channel(in_fd, out_fd)
     ch.send({"t": "ready", "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
              "python": platform.python_version(),
              "implementation": platform.python_implementation()})
@@ -119,6 +137,8 @@ def main(argv):
                     from .pytest_engine import serve
                     serve(ch, msg)
                 run = _configure(msg, ch)
+                if spill_fd >= 0:
+                    ch.batch_frames(spill_fd)  # the native engine batches its frames
             elif kind == "run":
                 if run is None:
                     run = _configure({}, ch)

@@ -3,9 +3,16 @@ import json
 import os
 import re
 import struct
+import threading
+from time import perf_counter
 
 MAX_FRAME = 64 * 1024 * 1024
 _HEADER = struct.Struct(">I")
+# The spill (docs/protocol.md, "Batched frames"): stream offset of its first held byte and
+# how many bytes it holds, then the frames themselves.
+_SPILL_HEAD = struct.Struct("<QI")
+SPILL_AGE_S = 0.02  # a held frame is written at the latest this long after it was queued
+SPILL_FLUSH_BYTES = 16384
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _slow_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=str).encode
 
@@ -92,7 +99,12 @@ class ProtocolError(Exception):
 
 
 class Channel:
-    """Reads frames from ``in_fd`` and writes frames to ``out_fd``."""
+    """Reads frames from ``in_fd`` and writes frames to ``out_fd``.
+
+    After ``batch_frames(fd)`` queued frames are held in a memory file shared with the
+    controller and written together (``flush_soon``), so a test costs no write and no
+    wake-up of the controller; a worker that dies leaves them in the shared memory, where
+    the controller reads them after the pipe's last bytes."""
 
     def __init__(self, in_fd, out_fd):
         self.in_fd = in_fd
@@ -100,6 +112,28 @@ class Channel:
         self._buf = bytearray()
         self._pending = []
         self._pid = os.getpid()
+        self._sent = 0  # bytes written to out_fd so far: the stream offset the spill names
+        self._spill = None
+        self._cap = 0
+        self._held = 0
+        self._since = 0.0
+        self._lock = None
+
+    def batch_frames(self, fd):
+        """Hold queued frames in the spill memory file ``fd`` (its size is the controller's)."""
+        import mmap
+        try:
+            size = os.fstat(fd).st_size
+            if size <= _SPILL_HEAD.size + 4096:
+                return
+            spill = mmap.mmap(fd, size)
+        except (OSError, ValueError):
+            return
+        self.flush()
+        self._lock = threading.Lock()
+        self._cap = size - _SPILL_HEAD.size
+        _SPILL_HEAD.pack_into(spill, 0, self._sent, 0)
+        self._spill = spill
 
     def _read_exact(self, n):
         buf = self._buf
@@ -130,21 +164,85 @@ class Channel:
 
     def queue(self, msg):
         """Encode ``msg`` now, write it with the next ``flush()``/``send()``."""
-        self._pending.append(self._encode(msg))
+        if self._spill is not None:
+            self._hold(self._encode(msg))
+        else:
+            self._pending.append(self._encode(msg))
 
     def queue_frame(self, frame):
         """Write an already framed message (``start_frame``) with the next flush."""
-        self._pending.append(frame)
+        if self._spill is not None:
+            self._hold(frame)
+        else:
+            self._pending.append(frame)
 
     def flush(self):
+        if self._spill is not None:
+            self._check_pid()
+            with self._lock:
+                self._flush_spill()
+            return
         if self._pending:
             data = b"".join(self._pending)
             self._pending = []
             self._write(data)
 
+    def flush_soon(self):
+        """``flush()``, unless frames are batched: then only once the held frames are
+        many or old (a failure, ``send()`` and the batch's end write them at once)."""
+        if self._spill is None:
+            self.flush()
+        elif self._held >= SPILL_FLUSH_BYTES or (
+                self._held and perf_counter() - self._since >= SPILL_AGE_S):
+            self.flush()
+
+    def flush_stale(self):
+        """From the worker's watch thread: write held frames older than ``SPILL_AGE_S``
+        (a long test's ``start``), so the controller sees what runs."""
+        if self._spill is None or not self._held or os.getpid() != self._pid:
+            return
+        with self._lock:
+            if self._held and perf_counter() - self._since >= SPILL_AGE_S:
+                self._flush_spill()
+
     def send(self, msg):
-        self._pending.append(self._encode(msg))
+        self.queue(msg)
         self.flush()
+
+    def _check_pid(self):
+        if os.getpid() != self._pid:
+            # A process forked by a test (or an import) came back into the harness:
+            # only the worker itself may speak the protocol (and touch the spill).
+            os._exit(0)
+
+    def _hold(self, frame):
+        self._check_pid()
+        n = len(frame)
+        with self._lock:
+            spill = self._spill
+            if self._held + n > self._cap:
+                self._flush_spill()
+                if n > self._cap:
+                    self._write(frame)
+                    _SPILL_HEAD.pack_into(spill, 0, self._sent, 0)
+                    return
+            off = _SPILL_HEAD.size + self._held
+            spill[off:off + n] = frame
+            if not self._held:
+                self._since = perf_counter()
+            self._held += n
+            _SPILL_HEAD.pack_into(spill, 0, self._sent, self._held)
+
+    def _flush_spill(self):
+        held = self._held
+        if not held:
+            return
+        start = _SPILL_HEAD.size
+        # Dying half-way leaves the header as it was: the controller, knowing how many
+        # bytes it read, takes the rest from the spill.
+        self._write(memoryview(self._spill)[start:start + held])
+        self._held = 0
+        _SPILL_HEAD.pack_into(self._spill, 0, self._sent, 0)
 
     def _encode(self, msg):
         try:
@@ -161,12 +259,10 @@ class Channel:
         return _HEADER.pack(len(data)) + data
 
     def _write(self, data):
-        if os.getpid() != self._pid:
-            # A process forked by a test (or an import) came back into the harness:
-            # only the worker itself may speak the protocol.
-            os._exit(0)
+        self._check_pid()
         view = memoryview(data)
         fd = self.out_fd
         while view:
             n = os.write(fd, view)
+            self._sent += n
             view = view[n:]

@@ -710,6 +710,8 @@ class Run:
                               "longrepr": "fastest internal error:\n" + report.format_exception(e),
                               "message": "fastest internal error: %r" % (e,), "stdout": "",
                               "stderr": "", "log": "", "line": items[i].line})
+            if failed:
+                self.ch.flush()  # -x and --maxfail stop the run as soon as it is known
             if failed and self.config.exitfirst:
                 stop = True
                 if nxt is not None:
@@ -935,7 +937,7 @@ class Run:
             ch.queue({"t": "start", "batch": batch, "nodeid": item.nodeid})
         else:
             ch.queue_frame(frame)
-        ch.flush()
+        ch.flush_soon()
         self.current = item
         assertrepr.hook = self._assertrepr_hook(item)
         cap = self.capture

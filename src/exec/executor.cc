@@ -223,6 +223,19 @@ struct Executor::Slot {
     proc.reset();
   }
 
+  /// The worker is killed; the results it had written or held before are reported.
+  void keep_finished(const WorkItem& item, BatchState& bs) {
+    proc->kill_group(SIGKILL);
+    proc->reap(1.0);
+    for (;;) {
+      WorkerMessage msg;
+      std::string err;
+      // Bounded: the pipe is at EOF once the worker is gone (a leftover child may hold it).
+      if (proc->read(msg, 0.05, err) != ReadStatus::message) break;
+      if (msg.type == MessageType::result || msg.type == MessageType::warning) on_message(msg, item, bs);
+    }
+  }
+
   /// What running() reports for this slot ("" = idle).
   void set_activity(const std::string& nodeid, double since) {
     std::lock_guard lock(shared.activity_mu);
@@ -448,7 +461,10 @@ struct Executor::Slot {
     auto& r = msg.result;
     r.file = item.module;
     r.worker = index;
-    r.start_offset_s = (bs.in_flight == msg.nodeid ? bs.in_flight_start : ex.m_clock.now_seconds()) - shared.t0.load();
+    // A batched `start` arrives with its result: the test began at most its phases ago.
+    const double now = ex.m_clock.now_seconds();
+    const double began = now - r.duration_s();
+    r.start_offset_s = (bs.in_flight == msg.nodeid ? std::min(bs.in_flight_start, began) : began) - shared.t0.load();
     r.captured_stdout = cap_text(std::move(r.captured_stdout), k_max_captured_bytes);
     r.captured_stderr = cap_text(std::move(r.captured_stderr), k_max_captured_bytes);
     r.longrepr = cap_text(std::move(r.longrepr), k_max_captured_bytes);
@@ -764,6 +780,8 @@ Executor::Executor(ExecOptions opts, const base::Clock& clock) : m_opts(std::mov
   m_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   // Output is not captured (-s): copy it whole lines at a time so workers never interleave.
   if (m_opts.config.capture != "fd" && m_opts.config.capture != "sys") m_opts.spawn.relay_output = true;
+  // --timeout times each test from its `start`, which must then come at once.
+  if (m_opts.timeout_s <= 0) m_opts.spawn.spill = true;
 }
 
 Executor::~Executor() {
@@ -884,7 +902,9 @@ void Executor::Slot::serve() {
       continue;
     }
     if (end == BatchEnd::stopped) {
-      // Interrupted: the test in flight is not reported; its worker is not reused.
+      // Interrupted: the test in flight is not reported; its worker is not reused. What it
+      // finished before is (its batched frames are still in the pipe and the spill).
+      if (!held) keep_finished(*item, bs);
       drop_worker();
       break;
     }

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,7 +126,7 @@ base::Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(const SpawnSpe
     posix_spawn_file_actions_adddup2(&fa, p.fds[3][1], 1);
     posix_spawn_file_actions_adddup2(&fa, p.extra[1], 2);
   }
-  // dup2 clears FD_CLOEXEC on the target, so only fds 0-5 reach the worker.
+  // dup2 clears FD_CLOEXEC on the target, so only fds 0-5 (and the spill, 6) reach the worker.
   posix_spawn_file_actions_adddup2(&fa, p.fds[0][0], 3);
   posix_spawn_file_actions_adddup2(&fa, p.fds[1][1], 4);
   posix_spawn_file_actions_adddup2(&fa, p.fds[2][1], 5);
@@ -141,8 +142,25 @@ base::Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(const SpawnSpe
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
+  // The spill: a memory file both sides map; the worker holds frames there between writes.
+  int spill_fd = -1;
+  const unsigned char* spill_map = nullptr;
+  if (spec.spill) {
+    spill_fd = memfd_create("fastest-spill", MFD_CLOEXEC);
+    if (spill_fd >= 0 && ftruncate(spill_fd, static_cast<off_t>(k_spill_bytes)) == 0) {
+      void* m = mmap(nullptr, k_spill_bytes, PROT_READ, MAP_SHARED, spill_fd, 0);
+      if (m != MAP_FAILED) spill_map = static_cast<const unsigned char*>(m);
+    }
+    // Without it the worker simply writes every frame at once.
+    if (spill_map) posix_spawn_file_actions_adddup2(&fa, spill_fd, 6);
+  }
+
   std::string script = spec.main_script.string();
   std::vector<std::string> args{spec.python, "-c", k_bootstrap, script, "--in-fd", "3", "--out-fd", "4"};
+  if (spill_map) {
+    args.emplace_back("--spill-fd");
+    args.emplace_back("6");
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -155,9 +173,15 @@ base::Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(const SpawnSpe
   int rc = posix_spawnp(&pid, spec.python.c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return sys_error("cannot start Python interpreter '" + spec.python + "'", rc);
-  return std::unique_ptr<WorkerProcess>(new WorkerProcess(
+  if (spill_fd >= 0) close(spill_fd);  // the mapping stays
+  if (rc != 0) {
+    if (spill_map) munmap(const_cast<unsigned char*>(spill_map), k_spill_bytes);
+    return sys_error("cannot start Python interpreter '" + spec.python + "'", rc);
+  }
+  auto proc = std::unique_ptr<WorkerProcess>(new WorkerProcess(
       pid, p.take(p.fds[0][1]), p.take(p.fds[1][0]), p.take(p.fds[2][0]), p.take(p.fds[3][0]), p.take(p.extra[0])));
+  proc->m_spill = spill_map;
+  return proc;
 }
 
 WorkerProcess::~WorkerProcess() {
@@ -169,6 +193,24 @@ WorkerProcess::~WorkerProcess() {
   }
   if (m_dumps >= 0) close(m_dumps);
   close_relays();
+  if (m_spill) munmap(const_cast<unsigned char*>(m_spill), k_spill_bytes);
+}
+
+bool WorkerProcess::take_spill() {
+  if (!m_spill || m_spill_taken) return false;
+  m_spill_taken = true;
+  // Header (little-endian): the stream offset of the first held byte, then how many are held.
+  constexpr std::size_t head = 12;
+  std::uint64_t base = 0;
+  std::uint32_t held = 0;
+  for (int i = 7; i >= 0; --i) base = base << 8 | m_spill[i];
+  for (int i = 3; i >= 0; --i) held = held << 8 | m_spill[8 + i];
+  // A worker that died half-way through writing them left the header as it was: the
+  // bytes we read already are skipped.
+  if (held > k_spill_bytes - head || m_bytes_read < base || m_bytes_read >= base + held) return false;
+  const std::size_t skip = static_cast<std::size_t>(m_bytes_read - base);
+  m_reader.append(reinterpret_cast<const char*>(m_spill) + head + skip, held - skip);
+  return true;
 }
 
 base::Status WorkerProcess::send(std::string_view payload) {
@@ -220,10 +262,12 @@ ReadStatus WorkerProcess::read(WorkerMessage& out, double timeout_s, std::string
     if (!p[0].revents) continue;
     ssize_t n = ::read(m_from_worker, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0 && take_spill()) continue;  // the frames it held when it died come last
     if (n <= 0) {
       error = n == 0 ? "worker closed its output" : std::strerror(errno);
       return ReadStatus::closed;
     }
+    m_bytes_read += static_cast<std::uint64_t>(n);
     m_reader.append(buf, static_cast<std::size_t>(n));
   }
 }

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -20,7 +21,15 @@ struct SpawnSpec {
   /// The worker's stdout/stderr go through pipes that the controller copies to its own
   /// fds 1/2 a whole line at a time, so lines of different workers never interleave (-s).
   bool relay_output = false;
+  /// Give the worker a spill (a shared memory file on fd 6, `--spill-fd 6`) so it may hold
+  /// frames and write them in batches; what it held when it died is read from there
+  /// (docs/protocol.md, "Batched frames"). Not with --timeout, whose clock needs each
+  /// `start` as it happens.
+  bool spill = false;
 };
+
+/// Size of a worker's spill, header included. Bytes.
+inline constexpr std::size_t k_spill_bytes = 1u << 20;
 
 enum class ReadStatus {
   message,
@@ -68,6 +77,9 @@ class WorkerProcess {
     std::string pending{};  ///< an incomplete last line
   };
   WorkerProcess(pid_t pid, int to_worker, int from_worker, int dumps, int out, int err);
+  /// At the end of the worker's output: the frames it held in its spill and had not
+  /// written, appended to the reader (once). False if there were none.
+  bool take_spill();
   /// Reads whatever the relay pipes hold without blocking.
   void drain_relays();
   void relay_from(Relay& r);
@@ -81,6 +93,9 @@ class WorkerProcess {
   bool m_reaped = false;
   int m_status = 0;
   FrameReader m_reader;
+  std::uint64_t m_bytes_read = 0;          ///< bytes read from the worker's output so far
+  const unsigned char* m_spill = nullptr;  ///< the spill, mapped read-only (k_spill_bytes)
+  bool m_spill_taken = false;
 };
 
 /// Describes a waitpid() status as pytest-xdist users would want to read it.
