@@ -1,7 +1,5 @@
 """Explanations for failed bare asserts (called from rewritten test modules)."""
-import pprint
 import reprlib
-from difflib import ndiff
 
 MAXSIZE = 240
 verbose = 0
@@ -163,7 +161,7 @@ def _compare_dict(left, right):
         expl.append("Omitting %s identical items, use -vv to show" % len(same))
     elif same:
         expl.append("Common items:")
-        expl.extend(pprint.pformat(same).splitlines())
+        expl.extend(_pformat(same).splitlines())
     diff = {k for k in common if left[k] != right[k]}
     if diff:
         expl.append("Differing items:")
@@ -173,7 +171,7 @@ def _compare_dict(left, right):
         extra = [k for k in a if k not in b]
         if extra:
             expl.append("%s contains %d more item%s:" % (side, len(extra), "" if len(extra) == 1 else "s"))
-            expl.extend(pprint.pformat({k: a[k] for k in extra}).splitlines())
+            expl.extend(_pformat({k: a[k] for k in extra}).splitlines())
     return expl
 
 
@@ -208,18 +206,38 @@ def _running_on_ci():
     return "CI" in os.environ or "BUILD_NUMBER" in os.environ
 
 
-class _AlwaysDispatching(pprint.PrettyPrinter):
-    """A pretty printer that lays out every container it knows over lines, fitting or not
-    (the layout pytest re-formats with when the two sides' line counts differ)."""
+def _pformat(obj):
+    import pprint
+    return pprint.pformat(obj)
 
-    def _format(self, obj, stream, indent, allowance, context, level):
-        p = self._dispatch.get(type(obj).__repr__, None)
-        if p is None or id(obj) in context:
-            return pprint.PrettyPrinter._format(self, obj, stream, indent, allowance, context,
-                                                level)
-        context[id(obj)] = 1
-        p(self, obj, stream, indent, allowance, context, level + 1)
-        del context[id(obj)]
+
+def ndiff(a, b):
+    import difflib
+    return difflib.ndiff(a, b)
+
+
+_always_dispatching = None
+
+
+def _AlwaysDispatching():
+    """A pretty printer that lays out every container it knows over lines, fitting or not
+    (the layout pytest re-formats with when the two sides' line counts differ). Made on
+    first use: pprint and difflib are only needed for a failure's explanation."""
+    global _always_dispatching
+    if _always_dispatching is None:
+        import pprint
+
+        class AlwaysDispatching(pprint.PrettyPrinter):
+            def _format(self, obj, stream, indent, allowance, context, level):
+                p = self._dispatch.get(type(obj).__repr__, None)
+                if p is None or id(obj) in context:
+                    return pprint.PrettyPrinter._format(self, obj, stream, indent, allowance,
+                                                        context, level)
+                context[id(obj)] = 1
+                p(self, obj, stream, indent, allowance, context, level + 1)
+                del context[id(obj)]
+        _always_dispatching = AlwaysDispatching
+    return _always_dispatching()
 
 
 def _own_line_brackets(lines):
@@ -237,8 +255,8 @@ def _full_diff(left, right):
     first), unless quiet and not on CI."""
     if verbose <= 0 and not _running_on_ci():
         return ["Use -v to get more diff"]
-    lf = pprint.pformat(left).splitlines()
-    rf = pprint.pformat(right).splitlines()
+    lf = _pformat(left).splitlines()
+    rf = _pformat(right).splitlines()
     if len(lf) != len(rf):
         lf = _AlwaysDispatching().pformat(left).splitlines()
         rf = _AlwaysDispatching().pformat(right).splitlines()

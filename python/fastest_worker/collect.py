@@ -6,7 +6,6 @@ import inspect
 import os
 import sys
 import types
-import unittest
 
 from . import compat
 from . import doctests
@@ -314,7 +313,7 @@ class Collector(ParametrizeMixin):
                 "your intention, pass `allow_module_level=True`. If you want to skip a specific "
                 "test or an entire class, use the @pytest.mark.skip or @pytest.mark.skipif "
                 "decorators.")
-        if isinstance(e, unittest.SkipTest):
+        if compat.is_unittest_skip(e):
             raise ModuleSkipped(str(e), format_skip_location(e))
         if compat.untraced_fail(e):  # pytest's value style: the message alone
             raise CollectError(str(e))
@@ -411,7 +410,7 @@ class Collector(ParametrizeMixin):
 
     def _make_items(self, parent, chain, cls, name, obj, items, errors):
         if inspect.isclass(obj):
-            ut = issubclass(obj, unittest.TestCase)
+            ut = compat.is_unittest_case(obj)
             if ut or _matches(name, self.python_classes) or \
                     _safe_getattr(obj, "__test__", False) is True:
                 if not _safe_getattr(obj, "__test__", True):
@@ -484,6 +483,7 @@ class Collector(ParametrizeMixin):
         level.defs.update(flevel.defs)
         self.last_levels.append(level)
         cchain = chain.extend(level)
+        import unittest
         names = unittest.TestLoader().getTestCaseNames(cls)
         found = False
         for mname in names:

@@ -20,7 +20,6 @@ import os
 import pathlib
 import sys
 import traceback
-import unittest
 import warnings
 
 from . import compat
@@ -302,7 +301,7 @@ def _import_failure(collector, e, path):
             raise ModuleSkipped("unable to import module %r" % (pathlib.Path(path),), (fn, line))
     if isinstance(e, CollectError):
         raise e
-    if isinstance(e, (skipped_t, unittest.SkipTest)):
+    if isinstance(e, skipped_t) or compat.is_unittest_skip(e):
         msg = getattr(e, "msg", None)
         raise ModuleSkipped(str(msg if msg is not None else (e.args[0] if e.args else "")),
                             report.format_skip_location(e))
@@ -319,7 +318,7 @@ def import_error_of_doctest_module(collector, e, path):
     config = collector.config
     if not modules_enabled(config) or _skipped_file(path):
         return []
-    if isinstance(e, (compat.outcome_types()[0], unittest.SkipTest)) or isinstance(e, CollectError):
+    if isinstance(e, (compat.outcome_types()[0], CollectError)) or compat.is_unittest_skip(e):
         return []
     if isinstance(e, ImportError) and _option(config, "doctest_ignore_import_errors", False):
         return []

@@ -1,6 +1,5 @@
 """skip/skipif/xfail evaluation, -k/-m matchers, filterwarnings specs (pytest's rules)."""
 import os
-import platform
 import re
 import sys
 import warnings
@@ -76,6 +75,7 @@ def eval_xfail(run, item):
 
 def eval_condition(run, item, mark, condition):
     if isinstance(condition, str):
+        import platform  # only string conditions need it (pytest's globals)
         g = {"os": os, "sys": sys, "platform": platform, "config": run.config}
         # item.ihook: the plugins' and the conftests above the item only.
         for mod in run.conftest_modules_for(item):

@@ -1,6 +1,5 @@
 """Turning phase exceptions into pytest's outcomes and failure text."""
 import os
-import unittest
 
 from . import compat
 from . import fixtures as fx
@@ -10,7 +9,7 @@ from .marks import _MarkSkip, _MarkFail, _XfailNotRun
 
 def decide(run, item, xfailed, setup_exc, call_exc, td_exc):
     skipped_t, xfailed_t, failed_t, exit_t = compat.outcome_types()
-    skip_types = (skipped_t, _MarkSkip, unittest.SkipTest)
+    skip_types = (skipped_t, _MarkSkip, compat._unittest_skip())
     root = run.config.rootdir_str
     run_xfail = run.config.run_xfail
     res = {}

@@ -4,12 +4,13 @@ The harness never imports pytest itself; but once a test module does, pytest's
 mark generator must know the config (unknown-mark warnings, --strict-markers)
 and installed plugins must be loaded before that module's decorators run.
 """
-import importlib.abc
 import importlib.machinery
 import sys
 
+from .compat import Loader, MetaPathFinder
 
-class _Loader(importlib.abc.Loader):
+
+class _Loader(Loader):
     def __init__(self, inner, callback):
         self._inner = inner
         self._callback = callback
@@ -28,7 +29,7 @@ class _Loader(importlib.abc.Loader):
         return getattr(self._inner, name)
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder(MetaPathFinder):
     def __init__(self, callback):
         self._callback = callback
         self._busy = False

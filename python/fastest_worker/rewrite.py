@@ -6,8 +6,6 @@ parsing and rewriting once per change.
 """
 import ast
 import fnmatch
-import hashlib
-import importlib.abc
 import importlib.machinery
 import marshal
 import os
@@ -15,6 +13,12 @@ import sys
 import warnings
 
 from . import assertrepr  # noqa: F401 - rewritten modules import it by name
+from . import compat
+
+try:
+    from _blake2 import blake2b as _blake2b  # hashlib's, without loading OpenSSL (~8 ms)
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b as _blake2b
 
 REWRITE_VERSION = b"fastest-rewrite-8"
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -26,7 +30,7 @@ def default_cache_dir():
     return os.path.join(base, "fastest", "rewrite")
 
 
-class RewriteFinder(importlib.abc.MetaPathFinder):
+class RewriteFinder(compat.MetaPathFinder):
     def __init__(self, patterns, cache_dir):
         self.patterns = patterns
         self.cache_dir = cache_dir
@@ -104,7 +108,7 @@ def load_code(source, path, cache_dir):
     escape sequences, ...) give are kept with the cached code and given again when pytest
     would compile the file again too: it has no pyc of its own for it (pytest writes
     one only where bytecode may be written), so the warnings summary agrees."""
-    h = hashlib.blake2b(digest_size=20)
+    h = _blake2b(digest_size=20)
     h.update(REWRITE_VERSION)
     h.update(sys.version.encode())
     h.update(path.encode("utf-8", "surrogateescape"))

@@ -3,8 +3,8 @@ import inspect
 import json
 import os
 import sys
-import unittest
 
+from . import compat
 from .nodes import Class
 
 
@@ -80,7 +80,7 @@ def item_chain(collector, item, docs):
     out.append(_module_entry(mnode, docs))
     for node in chain[1:-1]:
         if isinstance(node, Class):
-            ut = isinstance(node.obj, type) and issubclass(node.obj, unittest.TestCase)
+            ut = compat.is_unittest_case(node.obj)
             out.append(["C " + node.nodeid, "<%s %s>" % ("UnitTestCase" if ut else "Class", node.name),
                         _doc(node.obj) if docs else []])
     out.append(["", "<%s %s>" % (_item_kind(item), item.name), _doc(item.obj) if docs else []])
