@@ -8,11 +8,11 @@
 #include <chrono>
 #include <fstream>
 #include <map>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include "exec/executor.h"
+#include "exec/fake_harness.h"
 
 namespace fastest::exec {
 namespace {
@@ -101,18 +101,9 @@ while True:
         os._exit(0)
 )";
 
-class HeldFakeWorker : public ::testing::Test {
+class HeldFakeWorker : public testing::FakeHarnessTest {
  protected:
-  void SetUp() override {
-    std::random_device rd;
-    m_dir = fs::temp_directory_path() / ("fastest-held-fake-" + std::to_string(rd()));
-    fs::create_directories(m_dir);
-    std::ofstream(m_dir / "main.py") << k_fake;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(m_dir, ec);
-  }
+  HeldFakeWorker() : FakeHarnessTest("fastest-held-fake-", k_fake) {}
   ExecOptions options(int workers = 1) const {
     ExecOptions o;
     o.workers = workers;
@@ -155,7 +146,6 @@ class HeldFakeWorker : public ::testing::Test {
       }
     return out;
   }
-  fs::path m_dir;
   std::vector<Event> events;
 };
 

@@ -6,10 +6,10 @@
 
 #include <fstream>
 #include <map>
-#include <random>
 #include <sstream>
 
 #include "exec/executor.h"
+#include "exec/fake_harness.h"
 
 namespace fastest::exec {
 namespace {
@@ -61,18 +61,9 @@ while True:
     ch.send({"t": "batch_done", "batch": b, "duration_s": 0.0, "import_s": 0.0})
 )";
 
-class SpillFakeWorker : public ::testing::Test {
+class SpillFakeWorker : public testing::FakeHarnessTest {
  protected:
-  void SetUp() override {
-    std::random_device rd;
-    m_dir = fs::temp_directory_path() / ("fastest-spill-fake-" + std::to_string(rd()));
-    fs::create_directories(m_dir);
-    std::ofstream(m_dir / "main.py") << k_fake;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(m_dir, ec);
-  }
+  SpillFakeWorker() : FakeHarnessTest("fastest-spill-fake-", k_fake) {}
   ExecOptions options() const {
     ExecOptions o;
     o.spawn.python = "/usr/bin/python3";
@@ -96,7 +87,6 @@ class SpillFakeWorker : public ::testing::Test {
     ss << in.rdbuf();
     return ss.str();
   }
-  fs::path m_dir;
 };
 
 using O = base::Outcome;
