@@ -194,13 +194,7 @@ _untraced_fail = compat.untraced_fail
 
 def _source_file(item):
     """co_filename of the item's function after pytest's get_real_func, or None."""
-    func = getattr(item, "function", None)
-    for _ in range(100):
-        wrapped = getattr(func, "__wrapped__", None)
-        if wrapped is None:
-            break
-        func = wrapped
-    code = getattr(func, "__code__", None)
+    code = getattr(compat.location_func(getattr(item, "function", None)), "__code__", None)
     fn = getattr(code, "co_filename", None)
     return fn if isinstance(fn, str) and os.path.isfile(fn) else None
 
