@@ -63,12 +63,19 @@ def _move_high(fd):
     return high
 
 
+# Bound now: tests patch ``time.sleep`` (``mock.patch("time.sleep")``, a fake clock
+# that only advances), and the watcher thread, running beside the test, must neither
+# show in the mock's calls nor spin on a sleep that returns at once.
+_sleep = time.sleep
+_getppid = os.getppid
+
+
 def _watch_parent(ppid, ch):
     """Exit (taking our process group with us) once the controller is gone; meanwhile
     write batched frames that waited too long (a long test's ``start``)."""
     tick = 0
     while True:
-        time.sleep(0.02)
+        _sleep(0.02)
         try:
             ch.flush_stale()
         except OSError:
@@ -76,7 +83,7 @@ def _watch_parent(ppid, ch):
         tick += 1
         if tick % 25:
             continue
-        if os.getppid() != ppid:
+        if _getppid() != ppid:
             try:
                 if os.getpgrp() == os.getpid():
                     os.killpg(os.getpgrp(), signal.SIGKILL)

@@ -418,6 +418,20 @@ TEST(SysPath, InvocationDirFirstAsPythonMPytest) {
   }
 }
 
+// A test that patches time.sleep (a mock asserting its calls, a fake clock that only advances)
+// sees only its own calls: the workers' threads running beside it never call the patched one
+// (the parent watcher's time.sleep spun on Hypothesis's fake clock, 2,000 fake seconds a test).
+TEST(PatchedSleep, TheWorkersThreadsDoNotCallIt) {
+  for (const char* engine : {"native", "pytest"}) {
+    FixtureProject p("patched_sleep");
+    const RunOutput want = run_pytest(p, "-p no:cacheprovider -q");
+    ASSERT_THAT(want.out, HasSubstr("2 passed")) << want.out;
+    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-q"});
+    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("2 passed")) << engine << r.out;
+  }
+}
+
 // log_cli_level without log_cli still lowers the root logger's level (pytest 7.2's null live
 // handler under catching_logs): caplog and the captured-log section see INFO records.
 TEST(LogLevels, CliLevelWithoutLiveLoggingAsPytest) {
