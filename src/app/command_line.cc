@@ -183,16 +183,33 @@ std::optional<fs::path> find_module(const std::string& name, const std::vector<f
   return std::nullopt;
 }
 
+/// The options of pytest's builtin plugins that are not loaded by default, as their
+/// pytest_addoption registers them (pytester: the same from pytest 7.0 to 8.x). `-p
+/// pytester` imports `_pytest.pytester`, never a module of that name on the path.
+bool add_builtin_plugin_options(const std::string& name, std::vector<OptionSpec>& table,
+                                std::set<std::string>& ini_names) {
+  if (name == "pytester_assertions" || name == "_pytest.pytester_assertions") return true;
+  if (name != "pytester" && name != "_pytest.pytester") return false;
+  const std::string help = "(from pytester.py)";
+  table.push_back({.names = {"--lsof"}, .action = OptAction::store_true, .help = help, .conftest = true});
+  table.push_back({.names = {"--runpytest"}, .choices = {"inprocess", "subprocess"}, .help = help, .conftest = true});
+  ini_names.insert("pytester_example_dir");
+  return true;
+}
+
 /// Options the initial conftests and the plugin modules they or `-p` name add, as table
 /// rows (marked `conftest`). Installed (entry-point) plugins are not scanned.
 void add_plugin_options(std::vector<fs::path> files, std::vector<std::string> names,
                         const std::vector<fs::path>& search_dirs, std::vector<OptionSpec>& table,
                         std::set<std::string>& ini_names) {
   std::set<fs::path> seen;
+  std::set<std::string> seen_names;
   while (!files.empty() || !names.empty()) {
     if (files.empty()) {
       std::string name = names.back();
       names.pop_back();
+      if (!seen_names.insert(name).second) continue;
+      if (add_builtin_plugin_options(name, table, ini_names)) continue;
       if (auto f = find_module(name, search_dirs)) files.push_back(*f);
       continue;
     }

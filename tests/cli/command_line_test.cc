@@ -139,6 +139,24 @@ TEST_F(CommandLineTest, PluginModulesNamedByDashPOrPytestPluginsAddOptions) {
   m_env.erase("PYTHONPATH");
 }
 
+// `-p pytester` (hypothesis's addopts: `-p pytester --runpytest=subprocess`) loads pytest's own
+// _pytest.pytester, whose options exist then, with their choices; so does a conftest's
+// pytest_plugins naming it. Without it they are unknown, as in pytest.
+TEST_F(CommandLineTest, BuiltinPytesterPluginAddsItsOptions) {
+  EXPECT_NE(error({"--runpytest=subprocess"}).find("unrecognized arguments: --runpytest=subprocess"),
+            std::string::npos);
+  EXPECT_TRUE(parse({"-p", "pytester", "--runpytest=subprocess", "--lsof"}).ok());
+  EXPECT_NE(error({"-p", "pytester", "--runpytest=bogus"})
+                .find("argument --runpytest: invalid choice: 'bogus' (choose from 'inprocess', 'subprocess')"),
+            std::string::npos);
+  write("pytest.ini", "[pytest]\naddopts = -p pytester --runpytest=subprocess\npytester_example_dir = ex\n");
+  EXPECT_TRUE(parse({"--strict-config"}).ok());
+  write("pytest.ini", "[pytest]\n");
+  write("conftest.py", "pytest_plugins = 'pytester'\n");
+  auto o = ok({"--runpytest", "inprocess", "tests"});
+  EXPECT_EQ(o.args, (Strings{"tests"}));
+}
+
 TEST_F(CommandLineTest, InstalledPluginsAreScannedOnlyForOptionsNothingElseKnows) {
   write("site/myplug.py",
         "def pytest_addoption(parser):\n    parser.addoption('--plug-flag', action='store_true')\n"
