@@ -14,6 +14,9 @@ _SPILL_HEAD = struct.Struct("<QI")
 SPILL_AGE_S = 0.02  # a held frame is written at the latest this long after it was queued
 SPILL_FLUSH_BYTES = 16384
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Bound at import: a test may patch os.write / os.getpid (mock.patch) while the watcher
+# thread writes held frames beside it; the protocol must not go through the test's mock.
+_os_write, _os_read, _os_getpid = os.write, os.read, os.getpid
 _slow_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=str).encode
 
 
@@ -111,7 +114,7 @@ class Channel:
         self.out_fd = out_fd
         self._buf = bytearray()
         self._pending = []
-        self._pid = os.getpid()
+        self._pid = _os_getpid()
         self._sent = 0  # bytes written to out_fd so far: the stream offset the spill names
         self._spill = None
         self._cap = 0
@@ -138,7 +141,7 @@ class Channel:
     def _read_exact(self, n):
         buf = self._buf
         while len(buf) < n:
-            chunk = os.read(self.in_fd, max(65536, n - len(buf)))
+            chunk = _os_read(self.in_fd, max(65536, n - len(buf)))
             if not chunk:
                 return None
             buf += chunk
@@ -199,7 +202,7 @@ class Channel:
     def flush_stale(self):
         """From the worker's watch thread: write held frames older than ``SPILL_AGE_S``
         (a long test's ``start``), so the controller sees what runs."""
-        if self._spill is None or not self._held or os.getpid() != self._pid:
+        if self._spill is None or not self._held or _os_getpid() != self._pid:
             return
         with self._lock:
             if self._held and perf_counter() - self._since >= SPILL_AGE_S:
@@ -210,7 +213,7 @@ class Channel:
         self.flush()
 
     def _check_pid(self):
-        if os.getpid() != self._pid:
+        if _os_getpid() != self._pid:
             # A process forked by a test (or an import) came back into the harness:
             # only the worker itself may speak the protocol (and touch the spill).
             os._exit(0)
@@ -263,6 +266,6 @@ class Channel:
         view = memoryview(data)
         fd = self.out_fd
         while view:
-            n = os.write(fd, view)
+            n = _os_write(fd, view)
             self._sent += n
             view = view[n:]
