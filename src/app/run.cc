@@ -26,6 +26,7 @@
 #include "app/reporting.h"
 #include "app/session.h"
 #include "base/clock.h"
+#include "base/exit_release.h"
 #include "base/node_id.h"
 #include "discovery/discovery.h"
 #include "scheduler/plan.h"
@@ -380,8 +381,11 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
 
   auto suite = build_suite(ctx, std::move(found));
   // What is left of discovery's items is freed before the run, not after it (17 MB at
-  // 100,000 tests, all of it in the controller's peak).
-  found = discovery::Discovery{};
+  // 100,000 tests, all of it in the controller's peak); a static listing exits soon.
+  if (needs_workers)
+    found = discovery::Discovery{};
+  else
+    base::release_at_exit(std::move(found));
   if (needs_workers && opts.show_fixtures && !opts.collect_only) {
     // pytest's --fixtures collects, lists and runs nothing. The pytest engine's worker
     // collects the suite itself, as pytest does; the native one lists what it collected.
@@ -421,6 +425,7 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
   // Store warnings raised during the run (a failed history read degrades --lf and the
   // plan; a failed write loses history) are shown once, after the summary.
   print_store_warnings(db, warned, hooks);
+  base::release_at_exit(std::move(session));  // its 100,000 ids: the kernel's to drop at exit
   return code;
 }
 

@@ -59,6 +59,8 @@ class Session {
   /// --collect-only: keep only this job's share of the modules (--shard or CI environment).
   base::Status restrict_to_shard();
   void apply_selects(scheduler::Plan& plan) const;
+  /// m_full_counts from m_modules, once, before the first pass that narrows m_modules.
+  void count_full_modules();
   /// The repeats of this job's modules (`mine`: after --shard and --lf), as batches.
   std::vector<scheduler::Batch> repeat_batches(const std::vector<scheduler::ModuleInput>& mine) const;
   // session_cache.cc: pytest's cache options (--lf, --ff, --nf, --sw, --cache-clear) on history.
@@ -76,6 +78,7 @@ class Session {
   std::vector<base::CollectionError> m_errors;
   std::map<std::string, std::vector<std::string>> m_selects;  ///< module -> node-id prefixes to run
   std::map<std::string, std::size_t> m_full_counts;           ///< module -> static tests discovered
+  bool m_counted = false;                                     ///< m_full_counts taken (count_full_modules)
   std::size_t m_static_total = 0;
   std::vector<std::string> m_collection_lines;  ///< "run-last-failure: ...", "stepwise: ..."
   std::size_t m_deselected = 0;                 ///< static tests --sw skipped (pytest: deselected)

@@ -16,6 +16,7 @@
 #include "app/options.h"
 #include "app/run.h"
 #include "app/verify.h"
+#include "base/exit_release.h"
 
 namespace {
 
@@ -234,6 +235,7 @@ ExitCode run_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  fastest::base::set_exit_after_command(true);
   try {
     return static_cast<int>(run_main(argc, argv));
   } catch (const std::exception& e) {
