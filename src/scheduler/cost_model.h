@@ -49,10 +49,10 @@ class NanosByKey {
 
 }  // namespace detail
 
-/// History indexed once per plan: runtime ids summed per static id. Holds views into
-/// `history`, which must outlive the index. Sums are kept in integer nanoseconds so the
-/// result does not depend on the hash map's iteration order (every shard of a CI run
-/// must compute bit-identical costs).
+/// History indexed once per plan: runtime ids summed per static id, module overheads by
+/// path (both keyed by 64-bit hash; the history need not outlive the index). Sums are kept
+/// in integer nanoseconds so the result does not depend on the hash map's iteration order
+/// (every shard of a CI run must compute bit-identical costs).
 class CostIndex {
  public:
   explicit CostIndex(const History& history);
@@ -68,8 +68,8 @@ class CostIndex {
   std::optional<double> module_overhead(std::string_view module) const;
 
  private:
-  const History* m_history;
   detail::NanosByKey m_ns_by_static;
+  detail::NanosByKey m_overhead_ns;
   std::optional<double> m_global_mean;
 };
 
