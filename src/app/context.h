@@ -46,6 +46,8 @@ struct RunContext {
   std::string engine_line;               ///< header line saying which engine and why
   report::Reporter* observer = nullptr;  ///< an embedder's reporter (app/run.h RunHooks), not owned
   bool terminal = true;                  ///< false: no terminal reporter (RunHooks)
+  /// The workers started cold: the harness had never been imported (WorkerPool::cold_start).
+  bool cold_start = false;
 };
 
 /// Builds the context; bad flags/config are Error(usage) with a pytest-like message.

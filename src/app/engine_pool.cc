@@ -104,6 +104,11 @@ base::Status prestart_workers(const RunContext& ctx, WorkerPool& pool, std::atom
   }
   auto main_py = exec::install_harness(ctx.cache_root);
   if (!main_py.ok()) return main_py.error();
+  if (!pool.started) {
+    std::error_code ec;
+    pool.cold_start = !std::filesystem::exists(main_py.value().parent_path() / "fastest_worker" / "__pycache__", ec);
+    pool.started = true;
+  }
   pool.engine = ctx.engine;
   pool.started_at = pool.clock.now_seconds();
   pool.executor = std::make_unique<exec::Executor>(make_exec_options(ctx, ctx.workers, main_py.value()), pool.clock);

@@ -540,12 +540,18 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
     return ExitCode::internal_error;
   }
   // The stored prediction is a forecast of the run's wall time: the plan plus the start-up
-  // the past runs measured (their first batch's median start: the session's own work and
-  // the wait for workers still starting), or what this session has spent so far if more.
+  // past runs of the same kind measured (warm or cold workers: their first batch's median
+  // start, the session's own work and the wait for workers still starting), or what this
+  // session has spent so far if more. A warm run after cold ones only (the second run of a
+  // new build) has no such figure: its own time so far is the better guess than a cold start.
   double startup_s = clock.now_seconds() - t0;
-  if (auto past = m_db.planning_record(10); past.ok() && past->runs > 0)
-    startup_s = std::max(startup_s, past->startup_s);
-  auto run_id = m_db.begin_run(make_run_info(m_ctx, workers, schedule_name, plan.value(), startup_s));
+  if (auto past = m_db.planning_record(10); past.ok() && past->runs > 0) {
+    const std::optional<double> same = m_ctx.cold_start ? past->cold_startup_s : past->warm_startup_s;
+    if (same || m_ctx.cold_start) startup_s = std::max(startup_s, same.value_or(past->startup_s));
+  }
+  auto info = make_run_info(m_ctx, workers, schedule_name, plan.value(), startup_s);
+  info.cold_start = m_ctx.cold_start;
+  auto run_id = m_db.begin_run(info);
   std::int64_t rid = run_id.ok() ? run_id.value() : -1;
   sink.set_run(rid);
   if (reporters.json) reporters.json->set_run(json_run_info(o, m_db, rid));

@@ -358,6 +358,7 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
       std::fprintf(stderr, "fastest: internal error: %s\n", st.error().message.c_str());
       return ExitCode::internal_error;
     }
+    ctx.cold_start = pool.cold_start;
   }
   timer.mark("prestart");
 

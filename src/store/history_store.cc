@@ -143,9 +143,10 @@ Statements::Statements(SQLite::Database& db)
                   "content_hash = excluded.content_hash, parse_key = excluded.parse_key, "
                   "error_line = excluded.error_line, error_message = excluded.error_message, "
                   "facts = excluded.facts, items = excluded.items"),
-      insert_run(db,
-                 "INSERT INTO runs (uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
-                 "git_commit, predicted_makespan_s, lower_bound_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      insert_run(
+          db,
+          "INSERT INTO runs (uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
+          "git_commit, predicted_makespan_s, lower_bound_s, cold_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       get_run(db, "SELECT uuid, started_unix FROM runs WHERE id = ?"),
       finish_run(db,
                  "UPDATE runs SET ended_unix = ?, actual_makespan_s = ?, exit_status = ?, passed = ?, "
@@ -420,6 +421,7 @@ base::Result<std::int64_t> HistoryStore::begin_run(const RunInfo& info) {
     ins->bind(9, info.git_commit);
     ins->bind(10, clean_seconds(info.predicted_makespan_s).value_or(0.0));
     ins->bind(11, clean_seconds(info.lower_bound_s).value_or(0.0));
+    ins->bind(12, info.cold_start ? 1 : 0);
     ins->exec();
     const std::int64_t id = m_impl->db->getLastInsertRowid();
     tx.commit();

@@ -47,6 +47,9 @@ struct RunInfo {
   std::string git_commit;
   double predicted_makespan_s = 0;
   double lower_bound_s = 0;  ///< the plan's max(total / workers, largest indivisible batch)
+  /// The workers started cold: their harness had never been imported (no bytecode yet), as
+  /// in the first run of a new fastest build. Its start-up is not a warm run's.
+  bool cold_start = false;
 };
 
 /// What is known when it ends.
@@ -148,10 +151,14 @@ struct RunSummary {
 
 /// What `fastest plan` states about past runs: start-up and how good predictions were.
 struct PlanningRecord {
-  std::size_t runs = 0;     ///< finished runs with a prediction and a batch timeline used
-  double startup_s = 0;     ///< median, over them, of the first batch's start (workers' start-up)
-  double median_error = 0;  ///< median |predicted - actual| / actual of the batch timeline's span
-  double worst_error = 0;   ///< the largest such error
+  std::size_t runs = 0;  ///< finished runs with a prediction and a batch timeline used
+  /// Median first-batch start (the session's own work and the wait for workers) of the warm
+  /// runs among them, or of all when none was warm: what a typical run spends before its plan.
+  double startup_s = 0;
+  std::optional<double> warm_startup_s;  ///< that median over the warm runs; none without one
+  std::optional<double> cold_startup_s;  ///< the same over runs whose workers started cold
+  double median_error = 0;               ///< median |predicted - actual| / actual of the batch timeline's span
+  double worst_error = 0;                ///< the largest such error
 };
 
 /// The answer to `fastest db query`: column names and rows (NULL as nullopt).

@@ -151,9 +151,10 @@ constexpr const char* k_merge_sql[] = {
     "CREATE TEMP TABLE known_runs AS SELECT uuid FROM main.runs",
     "INSERT INTO main.runs (uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, host, "
     "git_commit, predicted_makespan_s, actual_makespan_s, exit_status, passed, failed, errors, skipped, work_s, "
-    "lower_bound_s) SELECT uuid, started_unix, ended_unix, argv, workers, schedule, shard, python_version, host, "
-    "git_commit, predicted_makespan_s, actual_makespan_s, exit_status, passed, failed, errors, skipped, work_s, "
-    "lower_bound_s FROM src.runs WHERE uuid NOT IN (SELECT uuid FROM main.runs) ORDER BY started_unix, uuid",
+    "lower_bound_s, cold_start) SELECT uuid, started_unix, ended_unix, argv, workers, schedule, shard, "
+    "python_version, host, git_commit, predicted_makespan_s, actual_makespan_s, exit_status, passed, failed, errors, "
+    "skipped, work_s, lower_bound_s, cold_start FROM src.runs WHERE uuid NOT IN (SELECT uuid FROM main.runs) ORDER BY "
+    "started_unix, uuid",
     // A run seen unfinished in one file and finished in the other is finished.
     "UPDATE main.runs AS m SET ended_unix = s.ended_unix, actual_makespan_s = s.actual_makespan_s, "
     "exit_status = s.exit_status, passed = s.passed, failed = s.failed, errors = s.errors, skipped = s.skipped, "

@@ -61,6 +61,16 @@ TEST(History, SecondRunStartsTheLongestModuleFirst) {
   EXPECT_NE(r.out.find("predicted"), std::string::npos) << r.out;
 }
 
+// The first run with a fresh harness cache compiles the harness (a cold start); the next
+// finds its bytecode. planning_record keeps their start-ups apart.
+TEST(History, TheFirstRunOfAFreshHarnessIsMarkedColdTheNextWarm) {
+  FixtureProject p("all_pass");
+  const std::string env = "PYTHONDONTWRITEBYTECODE= FASTEST_CACHE_DIR=" + shell_quote((p.dir() / ".cache").string());
+  ASSERT_EQ(p.run({"-n", "1"}, env).exit_code, 0);
+  ASSERT_EQ(p.run({"-n", "1"}, env).exit_code, 0);
+  EXPECT_EQ(query(p.db(), "SELECT cold_start FROM runs ORDER BY id"), "1|\n0|\n");
+}
+
 TEST(History, EverySliceOfASplitModuleRecordsItsOwnCost) {
   FixtureProject p("split_module");
   ASSERT_EQ(p.run({"-n", "2"}).exit_code, 0);

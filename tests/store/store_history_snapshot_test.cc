@@ -199,6 +199,23 @@ TEST(StoreMigration, AVersion8FileGetsTheSnapshotTableEmptyAndKeepsItsHistory) {
   EXPECT_EQ(snapshots(db), 0);  // written by the next run's end, not by an upgrade
 }
 
+TEST(StoreMigration, AVersion9FileGetsColdStartAndItsRunsCountAsWarm) {
+  TempDir dir;
+  const fs::path db = dir / "v9.db";
+  testing::write_at_version(
+      db, 9,
+      "INSERT INTO runs (id, uuid, started_unix, argv, workers, schedule, shard, python_version, host, "
+      "git_commit, predicted_makespan_s) VALUES (1, '0123456789abcdef0123456789abcdef', 1.0, '', 1, 'lpt', "
+      "'', '3.11', 'h', 'c9', 0);");
+  {
+    auto s = open_store(db);
+    EXPECT_TRUE(s->warnings().empty()) << s->warnings()[0];
+    EXPECT_EQ(s->schema_version(), latest_schema_version());
+  }
+  SQLite::Database raw(db.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(testing::query_int(raw, "SELECT cold_start FROM runs WHERE id = 1"), 0);
+}
+
 History sample_history() {
   History h;
   h.test_seconds = {{"tests/d000/test_f00000.py::test_0", 0.001},

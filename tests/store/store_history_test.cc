@@ -274,5 +274,35 @@ TEST(StorePlanningRecord, CountsOnlyRunsThatRanTheirPlan) {
   EXPECT_LT(r->worst_error, 0.2);
 }
 
+// The first run of a new build compiles its harness (0.25-0.7 s before the first batch,
+// against 0.05-0.15 s warm): a warm run's start-up comes from warm runs only.
+TEST(StorePlanningRecord, ColdStartsAreLeftOutOfTheWarmStartUp) {
+  auto s = std::move(HistoryStore::open_memory()).value();
+  auto record = [&](bool cold, double first_batch_s) {
+    RunInfo info;
+    info.predicted_makespan_s = 2.0;
+    info.cold_start = cold;
+    auto run = s->begin_run(info);
+    ASSERT_TRUE(run.ok());
+    const BatchSpan span{0, "tests/test_a.py", first_batch_s, first_batch_s + 2.0, 3};
+    ASSERT_TRUE(s->record_batches(*run, std::span<const BatchSpan>(&span, 1)).ok());
+    ASSERT_TRUE(s->finish_run(*run, RunEnd{0, first_batch_s + 2.0, 3, 0, 0, 0}).ok());
+  };
+  record(true, 0.6);
+  auto only_cold = s->planning_record(10);
+  ASSERT_TRUE(only_cold.ok());
+  EXPECT_FALSE(only_cold->warm_startup_s.has_value());
+  EXPECT_DOUBLE_EQ(only_cold->cold_startup_s.value_or(0), 0.6);
+  EXPECT_DOUBLE_EQ(only_cold->startup_s, 0.6);  // nothing else known
+  record(false, 0.1);
+  record(false, 0.2);
+  auto r = s->planning_record(10);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->runs, 3u);
+  EXPECT_DOUBLE_EQ(r->warm_startup_s.value_or(0), 0.15);
+  EXPECT_DOUBLE_EQ(r->cold_startup_s.value_or(0), 0.6);
+  EXPECT_DOUBLE_EQ(r->startup_s, 0.15);
+}
+
 }  // namespace
 }  // namespace fastest::store
