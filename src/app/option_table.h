@@ -33,7 +33,7 @@ enum class OptStatus : int {
 
 struct OptionSpec {
   std::vector<std::string> names;  ///< "-x", "--exitfirst"; argparse order
-  std::string dest;                ///< pytest's dest (fastest's own: its long name, '-' -> '_')
+  std::string dest{};              ///< pytest's dest (fastest's own: its long name, '-' -> '_')
   OptAction action = OptAction::store;
   OptType type = OptType::str;
   std::vector<std::string> choices{};  ///< allowed values (after `lower`), empty = any
