@@ -72,7 +72,7 @@ base::Result<PlanSummary> plan_suite(const RunContext& ctx, const std::string& s
   if (!db.ok()) return db.error();
   PlanSummary out;
   out.warnings = db.value()->warnings();
-  out.suite = build_suite(ctx, discover_pass(ctx, *db.value())).modules;
+  out.suite = build_suite(ctx, discover_pass(ctx, *db.value(), /*keep_encoded=*/true)).modules;
   auto h = db.value()->history();
   out.history.test_seconds = std::move(h.test_seconds);
   out.history.module_overhead = std::move(h.module_overhead_seconds);

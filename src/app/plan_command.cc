@@ -117,7 +117,7 @@ ExitCode run_plan(const PlanCommandOptions& opts) {
     std::fprintf(stderr, "fastest: error: %s\n", db.error().message.c_str());
     return ExitCode::internal_error;
   }
-  auto found = discover_pass(ctx.value(), *db.value());
+  auto found = discover_pass(ctx.value(), *db.value(), /*keep_encoded=*/true);
   auto suite = build_suite(ctx.value(), std::move(found));
   base::release_at_exit(std::move(found));  // what the suite did not take (the items' other fields)
   scheduler::History history;

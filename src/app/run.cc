@@ -32,6 +32,7 @@
 #include "scheduler/plan.h"
 #include "scheduler/shard.h"
 #include "store/history_store.h"
+#include "store/item_blob.h"
 
 namespace fastest::app {
 namespace fs = std::filesystem;
@@ -72,6 +73,7 @@ class PassTimer {
 
 store::CachedFile to_cached(const discovery::ParsedFile& f) {
   store::CachedFile c{f.rel_path, f.size, f.mtime_ns, f.content_hash, f.items, f.error, f.parse_key, std::nullopt};
+  c.items_blob = f.encoded_items;
   c.ctime_ns = f.ctime_ns;
   c.inode = f.inode;
   c.checked_ns = f.checked_ns;
@@ -79,8 +81,14 @@ store::CachedFile to_cached(const discovery::ParsedFile& f) {
   return c;
 }
 
-discovery::ParsedFile from_cached(store::CachedFile c) {
+/// `keep_encoded`: the items may stay as the store's blob (ParsedFile::encoded_items).
+discovery::ParsedFile from_cached(store::CachedFile c, bool keep_encoded) {
   discovery::ParsedFile f;
+  if (!c.items_blob.empty() && !keep_encoded) {
+    // The store checked that the blob decodes.
+    c.items = store::decode_items(c.items_blob, c.rel_path).value_or(std::vector<base::TestItem>{});
+    c.items_blob.clear();
+  }
   f.rel_path = std::move(c.rel_path);
   f.size = c.size;
   f.mtime_ns = c.mtime_ns;
@@ -89,6 +97,7 @@ discovery::ParsedFile from_cached(store::CachedFile c) {
   f.checked_ns = c.checked_ns;
   f.content_hash = c.content_hash;
   f.items = std::move(c.items);
+  f.encoded_items = std::move(c.items_blob);
   f.error = std::move(c.error);
   f.parse_key = c.parse_key;
   if (c.facts) {
@@ -119,17 +128,20 @@ store::Environment planning_environment(const RunContext& ctx) {
   return env;
 }
 
-discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db) {
+discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db, bool keep_encoded) {
   // A few files are asked one by one; past k_bulk_after, the whole cache is read in one
   // scan (10,000 files: two queries instead of 20,000).
   constexpr int k_bulk_after = 64;
   int asked = 0;
   std::optional<std::vector<store::CachedFile>> all;  // sorted by rel_path
   std::vector<char> taken;
+  // Discovery reads the items of conftests, text doctest files and every file under
+  // --deselect itself (ParsedFile::encoded_items): those are decoded here.
+  const bool encoded = keep_encoded && ctx.discovery.deselect.empty();
   auto lookup = [&](const discovery::SourceFile& f) -> std::optional<discovery::ParsedFile> {
     std::optional<store::CachedFile> c;
     if (!all && ++asked > k_bulk_after) {
-      all = db.cached_files();
+      all = db.cached_files(encoded);
       taken.assign(all->size(), 0);
     }
     // Taken out of the bulk scan; a file asked again (a conftest.py that is also a test
@@ -143,9 +155,9 @@ discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& d
         c = std::move(*it);
       }
     }
-    if (!c) c = db.cached_file(f.rel_path);
+    if (!c) c = db.cached_file(f.rel_path, encoded);
     if (!c) return std::nullopt;
-    return from_cached(std::move(*c));
+    return from_cached(std::move(*c), encoded && !f.conftest && !f.text_doctest);
   };
   auto result = discovery::discover(ctx.discovery, lookup);
   std::vector<store::CachedFile> changed;
@@ -191,8 +203,8 @@ class WholeCollections {
 
 /// Whether a node-id argument names a class (a collector) rather than a test function:
 /// some static item continues it with "::".
-bool names_a_class(const discovery::ParsedFile& f, const std::string& select) {
-  return std::any_of(f.items.begin(), f.items.end(), [&](const base::TestItem& it) {
+bool names_a_class(const std::vector<base::TestItem>& items, const std::string& select) {
+  return std::any_of(items.begin(), items.end(), [&](const base::TestItem& it) {
     return it.node_id.size() > select.size() + 2 && it.node_id.compare(0, select.size(), select) == 0 &&
            it.node_id.compare(select.size(), 2, "::") == 0;
   });
@@ -205,7 +217,8 @@ bool names_a_class(const discovery::ParsedFile& f, const std::string& select) {
 /// a class (pytest collects the matched class afresh). So `t.py::test_a t.py` runs test_a
 /// twice. The first collection keeps the module's place (`selects` as before); each other
 /// one is a repeat.
-void add_repeats(const WholeCollections& whole, Suite& suite, const discovery::ParsedFile& f) {
+void add_repeats(const WholeCollections& whole, Suite& suite, const discovery::ParsedFile& f,
+                 const std::vector<base::TestItem>& items) {
   const int n = whole.of(f.rel_path);
   auto sel = suite.selects.find(f.rel_path);
   if (sel == suite.selects.end()) {
@@ -213,7 +226,7 @@ void add_repeats(const WholeCollections& whole, Suite& suite, const discovery::P
     return;
   }
   std::vector<std::string> functions, classes;
-  for (auto& s : sel->second) (names_a_class(f, s) ? classes : functions).push_back(s);
+  for (auto& s : sel->second) (names_a_class(items, s) ? classes : functions).push_back(s);
   if (n == 0 && classes.size() + (functions.empty() ? 0 : 1) <= 1) return;  // one collection
   std::vector<std::vector<std::string>> named;
   if (!functions.empty()) named.push_back(std::move(functions));
@@ -226,6 +239,23 @@ void add_repeats(const WholeCollections& whole, Suite& suite, const discovery::P
     sel->second = std::move(*rest++);
   }
   for (; rest != named.end(); ++rest) suite.repeats.push_back({f.rel_path, std::move(*rest)});
+}
+
+/// A module's static tests as the planner's inputs: its node-id arguments (`sel`, or none),
+/// --collect-only --static's -k/-m (`filter`) and a run's sure -k/-m deselections
+/// (`cost_filter`) applied. Mutable items give up their node ids.
+template <class Items>
+void add_tests(scheduler::ModuleInput& m, Items& items, const std::vector<std::string>* sel,
+               const std::optional<StaticSelection>& filter, const std::optional<StaticSelection>& cost_filter) {
+  m.tests.reserve(items.size());
+  for (auto& it : items) {
+    if ((sel && !selected_by(it.node_id, *sel)) || (filter && !filter->selects(it))) continue;
+    const bool deselected = cost_filter && cost_filter->surely_deselects(it);
+    if constexpr (std::is_const_v<Items>)
+      m.tests.push_back({it.node_id, deselected});
+    else
+      m.tests.push_back({std::move(it.node_id), deselected});
+  }
 }
 
 }  // namespace
@@ -269,17 +299,23 @@ Suite make_suite(const RunContext& ctx, Found& found) {
       continue;
     }
     scheduler::ModuleInput m{f.rel_path, {}};
-    m.tests.reserve(f.items.size());
-    add_repeats(whole, suite, f);
+    // A cached file's items may still be the store's blob (discover_pass's keep_encoded):
+    // its node ids straight from it when nothing reads the rest of an item, else decoded.
+    const bool encoded = !f.encoded_items.empty();
+    const bool whole_ids = !suite.selects.count(f.rel_path) && !filter && !cost_filter;
+    std::vector<base::TestItem> decoded;
+    if (encoded && !whole_ids) decoded = store::decode_items(f.encoded_items, f.rel_path).value_or(decoded);
+    add_repeats(whole, suite, f, encoded ? decoded : f.items);
     auto sel = suite.selects.find(f.rel_path);
-    for (auto& it : f.items) {
-      if ((sel != suite.selects.end() && !selected_by(it.node_id, sel->second)) || (filter && !filter->selects(it)))
-        continue;
-      const bool deselected = cost_filter && cost_filter->surely_deselects(it);
-      if constexpr (std::is_const_v<Found>)
-        m.tests.push_back({it.node_id, deselected});
-      else
-        m.tests.push_back({std::move(it.node_id), deselected});
+    const std::vector<std::string>* selects = sel == suite.selects.end() ? nullptr : &sel->second;
+    if (encoded && whole_ids) {
+      m.tests.reserve(store::encoded_count(f.encoded_items));
+      store::NodeIdReader ids(f.encoded_items, f.rel_path);
+      for (std::string id; ids.next(id);) m.tests.push_back({std::move(id), false});
+    } else if (encoded) {
+      add_tests(m, decoded, selects, filter, cost_filter);
+    } else {
+      add_tests(m, f.items, selects, filter, cost_filter);
     }
     // A module without statically visible tests still goes to a worker unless an argument
     // selected other tests in it: runtime collection is the truth (inherited, generated tests).
@@ -362,7 +398,7 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
   }
   timer.mark("prestart");
 
-  auto found = discover_pass(ctx, db);
+  auto found = discover_pass(ctx, db, /*keep_encoded=*/true);
   timer.mark("discover");
   if (needs_workers) {
     settle_engine(ctx, found);

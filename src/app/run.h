@@ -43,8 +43,10 @@ base::Result<std::unique_ptr<store::HistoryStore>> open_store(const RunContext& 
 /// count (the workers' Python version is only known once they run, so any matches).
 store::Environment planning_environment(const RunContext& ctx);
 
-/// Discovery with the store as its cache (changed files are written back).
-discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db);
+/// Discovery with the store as its cache (changed files are written back). `keep_encoded`:
+/// cached files' items may stay in the store's encoding (ParsedFile::encoded_items), for a
+/// caller that only hands the result to build_suite, which reads node ids from it.
+discovery::Discovery discover_pass(const RunContext& ctx, store::HistoryStore& db, bool keep_encoded = false);
 
 /// True when two node ids name overlapping tests: equal, or one continues the other with
 /// "::" (a class and its tests) or "[" (a function and its parametrizations). Used to apply

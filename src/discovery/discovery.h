@@ -101,8 +101,12 @@ struct ParsedFile {
   /// Wall clock (ns since the epoch) at the start of the pass that read the bytes: a stat
   /// changed within k_racy_ns before it may hide an edit (see stat_trusted).
   std::int64_t checked_ns = 0;
-  std::uint64_t content_hash = 0;              ///< xxh64 of the bytes
-  std::vector<base::TestItem> items;           ///< in source order
+  std::uint64_t content_hash = 0;     ///< xxh64 of the bytes
+  std::vector<base::TestItem> items;  ///< in source order (empty while encoded_items holds them)
+  /// A cached answer's items still in the cache's encoding (the app's, opaque here), in place
+  /// of `items`. Only for a cache lookup that knows the pass reads no items itself: no
+  /// --deselect, not a conftest, not a text doctest file (see discover_pass in src/app/run.cc).
+  std::string encoded_items;
   std::optional<base::CollectionError> error;  ///< set for syntax errors, bad encodings, unreadable files
   bool parsed = false;  ///< true when parsed in this pass (not answered by the cache): write it back
   /// A cached answer whose bytes were hashed again in this pass and still match (its stat

@@ -106,7 +106,7 @@ constexpr const char* k_file_columns =
     "items";
 
 /// One files row (k_file_columns) as a CachedFile; nullopt when its items blob is unreadable.
-std::optional<CachedFile> read_file_row(SQLite::Statement& f) {
+std::optional<CachedFile> read_file_row(SQLite::Statement& f, bool encoded) {
   CachedFile c;
   c.rel_path = f.getColumn(0).getString();
   c.size = f.getColumn(1).getInt64();
@@ -119,10 +119,14 @@ std::optional<CachedFile> read_file_row(SQLite::Statement& f) {
   if (!f.getColumn(8).isNull())
     c.error = base::CollectionError{c.rel_path, f.getColumn(8).getInt(), f.getColumn(9).getString()};
   if (!f.getColumn(10).isNull()) c.facts = f.getColumn(10).getString();
-  const SQLite::Column blob = f.getColumn(11);
-  auto items = decode_items(
-      std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
-      c.rel_path);
+  const SQLite::Column column = f.getColumn(11);
+  const std::string_view blob(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes()));
+  if (encoded) {
+    if (!valid_items(blob)) return std::nullopt;
+    c.items_blob = blob;
+    return c;
+  }
+  auto items = decode_items(blob, c.rel_path);
   if (!items) return std::nullopt;
   c.items = std::move(*items);
   return c;
@@ -330,7 +334,7 @@ void HistoryStore::set_retention(int keep_runs, double max_age_days) {
   m_impl->max_age_days = std::isfinite(max_age_days) && max_age_days > 0 ? max_age_days : 0;
 }
 
-std::vector<CachedFile> HistoryStore::cached_files() const {
+std::vector<CachedFile> HistoryStore::cached_files(bool encoded) const {
   std::vector<CachedFile> out;
   try {
     SQLite::Statement count(*m_impl->db, "SELECT count(*) FROM files");
@@ -342,7 +346,7 @@ std::vector<CachedFile> HistoryStore::cached_files() const {
     SQLite::Statement f(*m_impl->db, std::string("SELECT ") + k_file_columns + " FROM files ORDER BY path");
     while (f.executeStep()) {
       // An unreadable row is left out: discovery parses that file again.
-      if (auto c = read_file_row(f)) out.push_back(std::move(*c));
+      if (auto c = read_file_row(f, encoded)) out.push_back(std::move(*c));
     }
   } catch (const std::exception& e) {
     m_impl->warnings.push_back(std::string("discovery cache read failed: ") + e.what());
@@ -355,12 +359,12 @@ std::vector<CachedFile> HistoryStore::cached_files() const {
   return out;
 }
 
-std::optional<CachedFile> HistoryStore::cached_file(std::string_view rel_path) const {
+std::optional<CachedFile> HistoryStore::cached_file(std::string_view rel_path, bool encoded) const {
   try {
     Using f(m_impl->st.get_file);
     f->bind(1, std::string(rel_path));
     if (!f->executeStep()) return std::nullopt;
-    return read_file_row(*f);
+    return read_file_row(*f, encoded);
   } catch (const std::exception& e) {
     // The cache is advisory: a read failure means "re-parse", not a failed run.
     m_impl->warnings.push_back(std::string("discovery cache read failed: ") + e.what());
@@ -393,7 +397,7 @@ base::Status HistoryStore::save_files(std::span<const CachedFile> files) {
       } else {
         up->bind(11);
       }
-      const std::string blob = encode_items(file.items, file.rel_path);
+      const std::string blob = file.items_blob.empty() ? encode_items(file.items, file.rel_path) : file.items_blob;
       up->bind(12, blob.data(), static_cast<int>(blob.size()));
       up->exec();
     }

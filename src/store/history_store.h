@@ -34,6 +34,9 @@ struct CachedFile {
   std::int64_t ctime_ns = 0;         ///< discovery's ParsedFile::ctime_ns, inode, checked_ns
   std::uint64_t inode = 0;
   std::int64_t checked_ns = 0;
+  /// The items still in the store's encoding (item_blob.h), in place of `items`: what a read
+  /// with `encoded` gives (validated), and what save_files writes as it is when not empty.
+  std::string items_blob{};
 };
 
 /// What is known about a run when it starts.
@@ -195,12 +198,14 @@ class HistoryStore {
   int schema_version() const;
 
   // --- discovery cache ---
-  /// The cached parse of `rel_path`, or nullopt if absent.
-  std::optional<CachedFile> cached_file(std::string_view rel_path) const;
+  /// The cached parse of `rel_path`, or nullopt if absent. `encoded`: its items come as
+  /// CachedFile::items_blob (checked to decode), not decoded into `items`.
+  std::optional<CachedFile> cached_file(std::string_view rel_path, bool encoded = false) const;
   /// Every cached file, sorted by rel_path (std::lower_bound finds one), read in one scan:
   /// for discovery of many files, where one cached_file() per file costs a query each.
-  /// Empty on a read error.
-  std::vector<CachedFile> cached_files() const;
+  /// Empty on a read error. `encoded` as for cached_file: the 100,000 TestItems of a
+  /// 10,000-file cache cost more to build than the rest of the read.
+  std::vector<CachedFile> cached_files(bool encoded = false) const;
   /// Upserts the given files (items replace the file's previous items) in one transaction.
   base::Status save_files(std::span<const CachedFile> files);
 

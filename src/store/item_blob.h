@@ -1,6 +1,8 @@
 #pragma once
-// Internal to the store (and its tests): a cached file's items as one blob (files.items).
+// A cached file's items as one blob (files.items): the store's encoding, also read by the
+// app, which turns a cached file's blob into node ids without building TestItems.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,5 +21,28 @@ std::string encode_items(const std::vector<base::TestItem>& items, std::string_v
 /// The items back, or nullopt for bytes that are not such an encoding (the file is then
 /// not cached: discovery parses it again).
 std::optional<std::vector<base::TestItem>> decode_items(std::string_view blob, const std::string& rel_path);
+
+/// How many items `blob` says it holds (0 when it is not an encoding): a size to reserve.
+std::size_t encoded_count(std::string_view blob);
+
+/// True when decode_items would decode `blob` (checked without building anything).
+bool valid_items(std::string_view blob);
+
+/// Reads the node ids of a blob valid_items accepted, one by one, without building the
+/// rest of each item: `while (r.next(id)) use(std::move(id));`.
+class NodeIdReader {
+ public:
+  NodeIdReader(std::string_view blob, std::string_view rel_path);
+  /// The next item's node id into `id` (replacing what it held); false after the last, or
+  /// at bytes that are not a valid encoding (then ok() is false).
+  bool next(std::string& id);
+  bool ok() const { return !m_bad; }
+
+ private:
+  std::string_view m_blob, m_rel_path;
+  std::size_t m_pos = 0;
+  std::uint64_t m_left = 0;
+  bool m_bad = false;
+};
 
 }  // namespace fastest::store

@@ -55,6 +55,22 @@ void expect_sane(const std::optional<std::vector<base::TestItem>>& got, std::siz
   }
 }
 
+// valid_items and NodeIdReader (the app's reading of a cached file without TestItems)
+// agree with decode_items on any bytes.
+void expect_same_reading(std::string_view blob, const std::optional<std::vector<base::TestItem>>& got) {
+  EXPECT_EQ(valid_items(blob), got.has_value());
+  std::vector<std::string> ids;
+  NodeIdReader reader(blob, k_path);
+  for (std::string id; reader.next(id);) ids.push_back(std::move(id));
+  // A valid blob reads to its end (the reader is only given blobs valid_items accepted; on
+  // others it stops at the first bad item and bytes after the last item go unread).
+  EXPECT_TRUE(!got || reader.ok());
+  if (!got) return;
+  EXPECT_EQ(encoded_count(blob), got->size());
+  ASSERT_EQ(ids.size(), got->size());
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], (*got)[i].node_id);
+}
+
 TEST(ItemBlobFuzz, RandomBlobsNeverCrashAndDecodeOnlyToSaneItems) {
   std::mt19937 rng(12345);
   std::uniform_int_distribution<int> byte(0, 255), len(0, 96);
@@ -67,6 +83,7 @@ TEST(ItemBlobFuzz, RandomBlobsNeverCrashAndDecodeOnlyToSaneItems) {
     auto got = decode_items(blob, k_path);
     expect_sane(got, blob.size());
     decoded += got.has_value();
+    expect_same_reading(blob, got);
   }
   // Random bytes are almost never an exact encoding (an empty list "\x02\x00" is one).
   EXPECT_LT(decoded, 2'000);
@@ -79,8 +96,11 @@ TEST(ItemBlobFuzz, EveryTruncationOfARealBlobIsRefused) {
   ASSERT_TRUE(back.has_value());
   ASSERT_EQ(back->size(), 3u);
   EXPECT_EQ((*back)[1].params, (std::vector<std::string>{"x", "y"}));
-  for (std::size_t n = 0; n < blob.size(); ++n)
+  expect_same_reading(blob, back);
+  for (std::size_t n = 0; n < blob.size(); ++n) {
     EXPECT_FALSE(decode_items(std::string_view(blob).substr(0, n), k_path).has_value()) << "prefix of " << n;
+    EXPECT_FALSE(valid_items(std::string_view(blob).substr(0, n))) << "prefix of " << n;
+  }
 }
 
 TEST(ItemBlobFuzz, BytesAfterARealBlobAreRefused) {
@@ -95,7 +115,9 @@ TEST(ItemBlobFuzz, EverySingleByteChangeOfARealBlobIsSafe) {
     for (int v : {0x00, 0x01, 0x7f, 0x80, 0xff, static_cast<unsigned char>(blob[at]) ^ 0x40}) {
       std::string changed = blob;
       changed[at] = static_cast<char>(v);
-      expect_sane(decode_items(changed, k_path), changed.size());
+      auto got = decode_items(changed, k_path);
+      expect_sane(got, changed.size());
+      expect_same_reading(changed, got);
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "store/history_store.h"
+#include "store/item_blob.h"
 #include "store/schema.h"
 #include "store/store_test_util.h"
 
@@ -120,6 +121,36 @@ TEST(StoreDiscoveryCache, StatAndItemsRoundTripThroughOneBlob) {
   }
 }
 
+// The app reads a big cache with `encoded`: the blob as stored (checked), no TestItems; a
+// file written back from such a read keeps its blob.
+TEST(StoreDiscoveryCache, AnEncodedReadGivesTheBlobAndWritesItBackUnchanged) {
+  auto s = HistoryStore::open_memory();
+  ASSERT_TRUE(s.ok());
+  CachedFile f{"tests/test_a.py", 100, 200, 300, {}, std::nullopt, 9, std::nullopt};
+  f.items.push_back({"tests/test_a.py::TestK::test_m", "tests/test_a.py", "TestK", "test_m", 3, {}, false});
+  f.items.push_back({"tests/test_a.py::tests.test_a.f", "tests/test_a.py", "", "", 1, {}, false});
+  ASSERT_TRUE((*s)->save_files(std::vector<CachedFile>{f}).ok());
+  auto got = (*s)->cached_file(f.rel_path, /*encoded=*/true);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(got->items.empty());
+  EXPECT_EQ(got->items_blob, encode_items(f.items, f.rel_path));
+  std::vector<std::string> ids;
+  NodeIdReader reader(got->items_blob, f.rel_path);
+  for (std::string id; reader.next(id);) ids.push_back(id);
+  EXPECT_TRUE(reader.ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{f.items[0].node_id, f.items[1].node_id}));
+  auto all = (*s)->cached_files(/*encoded=*/true);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].items_blob, got->items_blob);
+  got->checked_ns = 5;
+  ASSERT_TRUE((*s)->save_files(std::vector<CachedFile>{*got}).ok());
+  auto back = (*s)->cached_file(f.rel_path);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->checked_ns, 5);
+  ASSERT_EQ(back->items.size(), 2u);
+  EXPECT_EQ(back->items[1].node_id, f.items[1].node_id);
+}
+
 TEST(StoreDiscoveryCache, AnUnreadableItemsBlobIsNotACacheAnswer) {
   TempDir dir;
   const auto path = dir / "c.db";
@@ -140,6 +171,8 @@ TEST(StoreDiscoveryCache, AnUnreadableItemsBlobIsNotACacheAnswer) {
     ASSERT_TRUE(s.ok());
     EXPECT_FALSE((*s)->cached_file("t.py").has_value()) << blob;
     EXPECT_TRUE((*s)->cached_files().empty()) << blob;
+    EXPECT_FALSE((*s)->cached_file("t.py", /*encoded=*/true).has_value()) << blob;
+    EXPECT_TRUE((*s)->cached_files(/*encoded=*/true).empty()) << blob;
   }
 }
 
