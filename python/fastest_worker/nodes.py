@@ -334,8 +334,11 @@ class Config:
         self.hook = _HookRelay(self)
         if self.worker_id != "master":
             # pytest-xdist's marker of a worker process (conftests test hasattr()).
-            import hashlib
-            uid = os.environ.get("PYTEST_XDIST_TESTRUNUID") or hashlib.sha1(
+            try:
+                from _sha1 import sha1  # hashlib's would load OpenSSL (~4 ms at start-up)
+            except ImportError:
+                from hashlib import sha1
+            uid = os.environ.get("PYTEST_XDIST_TESTRUNUID") or sha1(
                 ("%d:%s" % (os.getppid(), self.invocation_dir)).encode()).hexdigest()[:32]
             self.workerinput = {"workerid": self.worker_id, "workercount": self.worker_count,
                                 "testrunuid": uid, "mainargv": ["pytest"] + self.args}

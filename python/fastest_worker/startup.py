@@ -5,7 +5,6 @@ options conftests add (parsed out of ``config.args``), ``pytest_configure``,
 A session-level error raises ``Fatal`` with pytest's message and exit code; the
 worker sends it as a ``fatal`` frame and exits (docs/protocol.md).
 """
-import argparse
 import os
 
 from . import compat
@@ -45,11 +44,15 @@ _FLAG_OPTS = (
     "--strict-markers --sw --sw-skip --trace --trace-config --traceconfig --verbose "
     "--version -V -h -l -q -s -v -x -d --looponfail -f --boxed").split()
 
+_FLAG_SET = frozenset(_FLAG_OPTS)
+_VALUE_SET = frozenset(_VALUE_OPTS)
+
 _TYPES = {"int": int, "string": str, "str": str, "float": float, "complex": complex}
 
 
 def build_parser(config):
     """argparse parser with pytest's options (values discarded) and the conftests' ones."""
+    import argparse  # only when there are options to parse (gettext with it: ~2 ms at start-up)
     p = argparse.ArgumentParser(prog="pytest", add_help=False, allow_abbrev=False,
                                 conflict_handler="resolve")
     p.error = _usage_error
@@ -77,10 +80,30 @@ def _usage_error(message):
                    "pytest: error: %s\n" % message)
 
 
+def _only_pytest_options(args):
+    """True when every option in ``args`` is one of pytest's own, written whole (``-q``,
+    ``-k EXPR``): then argparse would set nothing and refuse nothing. Anything else
+    (joined short flags, ``--opt=value``, ``--``, a conftest's option) goes to argparse."""
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in _FLAG_SET:
+            i += 1
+        elif a in _VALUE_SET and i + 1 < len(args) and not args[i + 1].startswith("-"):
+            i += 2
+        elif a.startswith("-"):
+            return False
+        else:
+            i += 1
+    return True
+
+
 def parse_conftest_options(config):
     """Values of conftest-added options from ``config.args`` into ``config.option``."""
     if not config.args:
         return
+    if not config._conftest_options and _only_pytest_options(config.args):
+        return  # no parser to build (argparse and ~150 options: ~3 ms per worker)
     parser = build_parser(config)
     ns, rest = parser.parse_known_args(list(config.args))
     unknown = [a for a in rest if a.startswith("-") and a != "-"]
@@ -179,9 +202,11 @@ def start(run):
 
 def _check_minversion(config):
     """pytest's first check, before any plugin is loaded (``Config._checkversion``)."""
+    minver = config.ini.get("minversion")
+    if not minver:
+        return  # importlib.metadata (email, csv, zipfile, typing): ~15 ms, only when asked
     from . import versions
-    msg = versions.check_minversion(config.ini.get("minversion"), config.inipath,
-                                    versions.installed_version("pytest"))
+    msg = versions.check_minversion(minver, config.inipath, versions.installed_version("pytest"))
     if msg:
         raise Fatal(4, "ERROR: %s\n" % msg)
 
