@@ -758,9 +758,9 @@ class Run:
         return first_result
 
     def _item_hooks(self, item, name):
-        cache = item.module_node.hooks
-        hooks = cache.get(name)
+        hooks = item.module_node.hooks.get(name)
         if hooks is None:
+            cache = item.module_node.hooks
             from .hooks import hook_call_order
             hooks = cache[name] = hook_call_order(self.conftest_modules_for(item), name)
         return hooks
@@ -931,7 +931,8 @@ class Run:
     def run_item(self, batch, item, nxt):
         """Run one test; send start and result. True when it failed or errored."""
         ch = self.ch
-        self.reruns.before_attempt(item)
+        if self.reruns.failed:
+            self.reruns.before_attempt(item)
         frame = proto.start_frame(batch, item.nodeid)
         if frame is None:
             ch.queue({"t": "start", "batch": batch, "nodeid": item.nodeid})
@@ -952,7 +953,8 @@ class Run:
         if self.warnings_enabled:
             warnings._showwarnmsg_impl = wlog.append
             warnings.showwarning = _showwarning_orig
-        if item.any_marks and self.warnings_enabled:
+        marked = item.any_marks  # a parent walk: asked once before setup
+        if marked and self.warnings_enabled:
             for mark in item.iter_markers("filterwarnings"):
                 for arg in mark.args:
                     try:
@@ -969,7 +971,7 @@ class Run:
         setup_exc = call_exc = td_exc = None
         t0 = perf_counter()
         try:
-            xfailed = self._setup(item)
+            xfailed = self._setup(item, marked)
         except BaseException as e:  # noqa: B902 - any setup failure is a result
             setup_exc = e
             xfailed = getattr(e, "_fastest_xfailed", None)
@@ -1076,10 +1078,10 @@ class Run:
             pass
         os._exit(0)
 
-    def _setup(self, item):
+    def _setup(self, item, marked):
         # Marks: skip/skipif first, then xfail (as pytest's skipping plugin).
         xfailed = None
-        if item.any_marks:
+        if marked:
             marks.eval_skip(self, item)
             xfailed = marks.eval_xfail(self, item)
             if xfailed is not None and not xfailed.run and not self.config.run_xfail:
@@ -1155,7 +1157,7 @@ class Run:
 
     def _teardown(self, item, nxt):
         """Run item finalizers and scope transitions; first exception or None."""
-        first = fx.run_finalizers(self.item_finalizers)
+        first = fx.run_finalizers(self.item_finalizers) if self.item_finalizers else None
         hooks = self._item_hooks(item, "pytest_runtest_teardown")
         if hooks:
             from .hooks import call_hook
@@ -1165,10 +1167,11 @@ class Run:
                 except BaseException as e:  # noqa: B902
                     if first is None:
                         first = e
-        if nxt is None or nxt.class_key() is not item.class_key():
-            first = fx.run_finalizers(self.scope_fins[3], first)
-        if nxt is None or nxt.module_node is not item.module_node:
-            first = fx.run_finalizers(self.scope_fins[2], first)
+        fins = self.scope_fins
+        if fins[3] and (nxt is None or nxt.class_key() is not item.class_key()):
+            first = fx.run_finalizers(fins[3], first)
+        if fins[2] and (nxt is None or nxt.module_node is not item.module_node):
+            first = fx.run_finalizers(fins[2], first)
         return first
 
 def _check_exit(exc):
