@@ -675,7 +675,10 @@ class Run:
             # --collect-only without -q prints pytest's tree: each item's collectors.
             collected["tree"] = [tree.item_chain(self.collector, i, self.config.verbose >= 1)
                                  for i in items]
-        send(collected)
+        # Held with the batch's first frames (the controller wakes once for them, not
+        # once more per batch); the watch thread writes it within ~40 ms at the latest.
+        self.ch.queue(collected)
+        self.ch.flush_soon()
         if msg.get("collect_only"):
             self._show_fixtures(items)
             # --collect-only: the runtime ids are the answer; module-scope state goes away.
