@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 namespace fastest::exec {
@@ -209,6 +210,68 @@ TEST(ProtocolDecode, FlatLexerAgreesWithTheDomPath) {
                           "}",
                           R"({"t":"start","nodeid":tru})"})
     EXPECT_FALSE(decode_message(bad).ok()) << bad;
+}
+
+// The native worker's prebuilt start and passed frames are read by position
+// (TemplateReader); a leading space sends the same text through the general path, which
+// must give the same message, for frames the template reads and those it leaves alone.
+TEST(ProtocolDecode, TemplateFramesDecodeAsTheGeneralPath) {
+  const std::string passed_tail =
+      R"(,"outcome":"passed","when":"call","longrepr":"","message":"","setup_s":0.000001235,"call_s":12.5,)"
+      R"("teardown_s":0,"stdout":"","stderr":"","log":"","line":)";
+  const std::string frames[] = {
+      R"({"t":"start","batch":7,"nodeid":"tests/t.py::TestA::test_b[1-x]"})",
+      R"({"t":"result","batch":7,"nodeid":"tests/t.py::test_a")" + passed_tail + "12}",
+      // An escaped id (the template reads strings as the flat lexer does); left to the
+      // general path: a non-ASCII id, an exponent, a leading zero, an integer too long for
+      // the template, a trailing key, an old worker's repr.
+      R"({"t":"start","batch":7,"nodeid":"t.py::test[\"q\"]"})",
+      "{\"t\":\"start\",\"batch\":7,\"nodeid\":\"t.py::test[\xc3\xa9]\"}",
+      R"({"t":"result","batch":7,"nodeid":"t.py::a")" + passed_tail + "012}",
+      R"({"t":"start","batch":1234567890123456789,"nodeid":"a"})",
+      R"({"t":"start","batch":7,"nodeid":"a","more":1})",
+      R"({"t":"result","batch":1,"nodeid":"x","outcome":"passed","when":"call","longrepr":"","message":"",)"
+      R"("setup_s":1.2e-06,"call_s":-0.0,"teardown_s":3,"stdout":"","stderr":"","log":"","line":3})",
+      R"({"t":"start","batch":7,"nodeid":"a"} )",
+      R"({"t":"start","batch":7,"nodeid":"a"}})",
+      R"({"t":"start","batch":-7,"nodeid":"a"})",
+  };
+  for (const std::string& frame : frames) {
+    auto a = decode_message(frame);
+    auto b = decode_message(" " + frame);
+    ASSERT_EQ(a.ok(), b.ok()) << frame;
+    if (!a.ok()) continue;
+    EXPECT_EQ(a->type, b->type) << frame;
+    EXPECT_EQ(a->type_name, b->type_name);
+    EXPECT_EQ(a->batch, b->batch);
+    EXPECT_EQ(a->nodeid, b->nodeid);
+    EXPECT_EQ(a->line, b->line);
+    EXPECT_EQ(a->more, b->more);
+    EXPECT_EQ(a->exit_code, b->exit_code);
+    EXPECT_EQ(a->tests, b->tests);
+    EXPECT_EQ(a->result.node_id, b->result.node_id);
+    EXPECT_EQ(a->result.outcome, b->result.outcome);
+    EXPECT_EQ(a->result.when, b->result.when);
+    EXPECT_EQ(a->result.line, b->result.line);
+    EXPECT_EQ(a->result.attempt, b->result.attempt);
+    EXPECT_EQ(a->result.reports, b->result.reports);
+    EXPECT_EQ(a->result.longrepr, b->result.longrepr);
+    EXPECT_EQ(std::signbit(a->result.call_s), std::signbit(b->result.call_s));
+    EXPECT_DOUBLE_EQ(a->result.setup_s, b->result.setup_s);
+    EXPECT_DOUBLE_EQ(a->result.call_s, b->result.call_s);
+    EXPECT_DOUBLE_EQ(a->result.teardown_s, b->result.teardown_s);
+  }
+  auto m = decode_message(frames[1]);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->type, MessageType::result);
+  EXPECT_EQ(m->result.node_id, "tests/t.py::test_a");
+  EXPECT_EQ(m->result.outcome, base::Outcome::passed);
+  EXPECT_EQ(m->result.line, 12);
+  EXPECT_DOUBLE_EQ(m->result.setup_s, 0.000001235);
+  EXPECT_DOUBLE_EQ(m->result.call_s, 12.5);
+  EXPECT_EQ(m->result.attempt, 1);
+  EXPECT_FALSE(decode_message(R"({"t":"start","batch":7,"nodeid":""})").ok());
+  EXPECT_FALSE(decode_message(R"({"t":"result","batch":7,"nodeid":"")" + passed_tail + "1}").ok());
 }
 
 }  // namespace
