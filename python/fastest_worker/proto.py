@@ -17,6 +17,21 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # Bound at import: a test may patch os.write / os.getpid (mock.patch) while the watcher
 # thread writes held frames beside it; the protocol must not go through the test's mock.
 _os_write, _os_read, _os_getpid = os.write, os.read, os.getpid
+# True in a process forked from the worker: the per-frame and per-test checks for a child
+# that came back into the harness read it instead of asking getpid() (a system call,
+# five per test). Without os.register_at_fork they compare pids as before.
+forked = False
+AT_FORK = hasattr(os, "register_at_fork")
+
+
+def _mark_forked():
+    global forked
+    forked = True
+
+
+if AT_FORK:
+    os.register_at_fork(after_in_child=_mark_forked)
+
 _slow_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=str).encode
 
 
@@ -214,7 +229,7 @@ class Channel:
         self.flush()
 
     def _check_pid(self):
-        if _os_getpid() != self._pid:
+        if forked or (not AT_FORK and _os_getpid() != self._pid):
             # A process forked by a test (or an import) came back into the harness:
             # only the worker itself may speak the protocol (and touch the spill).
             os._exit(0)

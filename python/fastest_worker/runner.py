@@ -24,6 +24,7 @@ from .nodes import FUNCTION, Class
 from .startup import Fatal
 
 _getpid = os.getpid
+_AT_FORK = proto.AT_FORK
 # ``-p NAME`` of a pytest builtin plugin is a no-op (the harness serves them).
 _BUILTIN_PLUGIN_MODULES = frozenset(("pytester", "pytest_pytester"))
 _showwarning_orig = getattr(warnings, "_showwarning_orig", warnings.showwarning)
@@ -978,7 +979,7 @@ class Run:
         except BaseException as e:  # noqa: B902 - any setup failure is a result
             setup_exc = e
             xfailed = getattr(e, "_fastest_xfailed", None)
-        if _getpid() != self.pid:
+        if proto.forked or (not _AT_FORK and _getpid() != self.pid):
             self._forked_exit()
         t1 = perf_counter()
         if setup_exc is None and fx.show_action is not None:
@@ -993,7 +994,7 @@ class Run:
                 self._call(item)
             except BaseException as e:  # noqa: B902
                 call_exc = e
-            if _getpid() != self.pid:
+            if proto.forked or (not _AT_FORK and _getpid() != self.pid):
                 self._forked_exit()
             if xfailed is None and item.any_marks:  # setup may have added a mark
                 try:
@@ -1007,7 +1008,7 @@ class Run:
         if self.caplog_handler is not None:
             self.caplog_handler.new_phase("teardown")
         td_exc = self._teardown(item, nxt)
-        if _getpid() != self.pid:
+        if proto.forked or (not _AT_FORK and _getpid() != self.pid):
             self._forked_exit()
         t3 = perf_counter()
         out, err = cap.stop()
