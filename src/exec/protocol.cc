@@ -661,15 +661,22 @@ void FrameReader::append(const char* data, std::size_t size) {
 }
 
 base::Result<std::optional<std::string>> FrameReader::next() {
-  if (pending() < 4) return std::optional<std::string>();
+  auto view = next_view();
+  if (!view.ok()) return view.error();
+  if (!view.value()) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(*view.value()));
+}
+
+base::Result<std::optional<std::string_view>> FrameReader::next_view() {
+  if (pending() < 4) return std::optional<std::string_view>();
   auto b = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(m_buf[m_pos + i])); };
   std::uint32_t n = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
   if (n > k_max_frame_bytes)
     return base::make_error(base::ErrorCode::protocol, "frame of " + std::to_string(n) + " bytes exceeds the limit");
-  if (pending() < 4 + static_cast<std::size_t>(n)) return std::optional<std::string>();
-  std::string payload = m_buf.substr(m_pos + 4, n);
+  if (pending() < 4 + static_cast<std::size_t>(n)) return std::optional<std::string_view>();
+  std::string_view payload(m_buf.data() + m_pos + 4, n);
   m_pos += 4 + n;
-  return std::optional<std::string>(std::move(payload));
+  return std::optional<std::string_view>(payload);
 }
 
 base::Result<WorkerMessage> decode_message(std::string_view payload) {

@@ -25,6 +25,8 @@ class FrameReader {
   void append(const char* data, std::size_t size);
   /// Next complete payload, nullopt if more bytes are needed. An oversized frame is an Error.
   base::Result<std::optional<std::string>> next();
+  /// As next(), without a copy: the view is valid until the next append().
+  base::Result<std::optional<std::string_view>> next_view();
   /// Bytes buffered but not yet returned.
   std::size_t pending() const { return m_buf.size() - m_pos; }
 

@@ -229,7 +229,7 @@ ReadStatus WorkerProcess::read(WorkerMessage& out, double timeout_s, std::string
   const double deadline = timeout_s < 0 ? -1 : now_s() + timeout_s;
   char buf[65536];
   for (;;) {
-    auto frame = m_reader.next();
+    auto frame = m_reader.next_view();  // decoded before the next append
     if (!frame.ok()) {
       error = frame.error().message;
       return ReadStatus::error;
