@@ -267,6 +267,20 @@ std::vector<fs::path> autoloaded_plugin_files(const std::vector<PluginFile>& ins
   return files;
 }
 
+/// Whether the installed plugin registered as `entry_point` loads in the workers: autoloaded
+/// unless blocked by `-p no:NAME`, or named by `-p` (its entry-point or module name).
+bool plugin_loads(const std::vector<PluginFile>& installed, const std::vector<std::string>& plugin_opts,
+                  bool autoload_disabled, const std::string& entry_point, const std::string& module) {
+  auto given = [&](const std::string& v) {
+    return std::find(plugin_opts.begin(), plugin_opts.end(), v) != plugin_opts.end();
+  };
+  if (given("no:" + entry_point) || given("no:" + module)) return false;
+  if (given(module)) return true;
+  return std::any_of(installed.begin(), installed.end(), [&](const PluginFile& p) {
+    return p.entry_point == entry_point && (!autoload_disabled || given(entry_point));
+  });
+}
+
 /// The arguments for the workers: everything but fastest's own options.
 std::vector<std::string> strip_fastest_only(const std::vector<std::string>& args, const ParsedArgs& parsed,
                                             const std::vector<OptionSpec>& table) {
@@ -583,6 +597,10 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   if (auto st = apply_fastest_settings(o, given_dests(parsed.value(), table), ex->ini.rootdir, env, &ex->ini); !st.ok())
     return plain(st.error().message);
   o.expanded_args = strip_fastest_only(ex->args, parsed.value(), table);
+  if (ns["timeout"].is_number() && installed &&
+      plugin_loads(installed(o.python), str_list(ns["plugins"]), env("PYTEST_DISABLE_PLUGIN_AUTOLOAD").has_value(),
+                   "timeout", "pytest_timeout"))
+    o.plugin_timeout_arg = "--timeout=" + ns["timeout"].dump();
   json options = json::object();
   for (const auto& s : table)
     if (!s.conftest && !s.fastest_only) options[s.dest] = ns[s.dest];

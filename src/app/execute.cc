@@ -462,6 +462,12 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
   wc.ini_json = ini_as_json(ctx.ini);
   wc.engine = ctx.engine;
   wc.args = o.expanded_args;
+  if (!o.plugin_timeout_arg.empty() && ctx.engine == "pytest") {
+    // pytest-timeout owns --timeout there, as in pytest (its marks override it, its failure
+    // text is pytest's); the native engine, which does not run it, keeps fastest's kill.
+    eo.timeout_s = 0;
+    wc.args.push_back(o.plugin_timeout_arg);
+  }
   wc.invocation_dir = ctx.invocation_dir.string();
   wc.argv = o.argv;
   wc.options_json = o.options_json;

@@ -605,6 +605,9 @@ std::vector<OptionSpec> fastest_own() {
   engine.note = "`auto` is the default; the choice is made in `src/app/engine*` (native until that lands)";
   auto timeout = own({"--timeout"}, "S", "Fail a test that runs longer than S seconds (the worker is killed)");
   timeout.type = T::real;
+  timeout.note =
+      "fastest kills the worker of a test over S seconds; when pytest-timeout loads in the pytest engine's "
+      "workers, the option is that plugin's, as in pytest (its marks override it, its failure text)";
   auto reruns = own({"--reruns"}, "N",
                     "Run a failed test again, up to N times, after the rest of its batch (a pass "
                     "then makes it flaky)");

@@ -29,6 +29,9 @@ struct Options {
   std::string capture = "fd";  ///< --capture fd|sys|no; -s = no
   std::string import_mode = "prepend";
   double timeout_s = 0;               ///< --timeout, per test
+  /// `--timeout=S` for pytest-timeout, when that plugin loads in the workers: the option is
+  /// then its own (marks override it) under the pytest engine; "" otherwise.
+  std::string plugin_timeout_arg;
   int reruns = 0;                     ///< --reruns: a failed test runs again up to N times
   double reruns_delay = 0;            ///< --reruns-delay, seconds before each rerun
   bool flaky_fails = false;           ///< --flaky-fails: a flaky test (failed, then passed) fails the run

@@ -267,17 +267,6 @@ std::string without_pytest_frames(const std::string& text) {
   return kept;
 }
 
-RunOutput run_pytest(const FixtureProject& p, const std::string& args) {
-  RunOutput r;
-  const std::string cmd = "cd " + shell_quote(p.dir().string()) + " && " + shell_quote(test_python()) + " -m pytest " +
-                          args + " >.pyout 2>.pyerr </dev/null";
-  int status = std::system(cmd.c_str());
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(p.dir() / ".pyout");
-  r.err = slurp(p.dir() / ".pyerr");
-  return r;
-}
-
 /// pytest and fastest (`-n 1 --engine native -p no:cacheprovider -rCHARS`) on one fixture:
 /// both outputs, after checking that pytest printed `shown` (the fixture still says what
 /// the test is about) and that the exit codes agree.

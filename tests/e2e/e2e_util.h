@@ -186,4 +186,17 @@ class FixtureProject {
   fs::path m_dir;
 };
 
+/// `python -m pytest ARGS` (the tests' interpreter) in the fixture's copy; `env` is a shell
+/// prefix such as "PYTHONPATH=...".
+inline RunOutput run_pytest(const FixtureProject& p, const std::string& args, const std::string& env = "") {
+  RunOutput r;
+  const std::string cmd = "cd " + shell_quote(p.dir().string()) + " && " + env + " " + shell_quote(test_python()) +
+                          " -m pytest " + args + " >.pyout 2>.pyerr </dev/null";
+  int status = std::system(cmd.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(p.dir() / ".pyout");
+  r.err = slurp(p.dir() / ".pyerr");
+  return r;
+}
+
 }  // namespace fastest::e2e

@@ -173,6 +173,23 @@ TEST(EnginePytest, RealDebianPluginsWork) {
   EXPECT_THAT(r.out, HasSubstr("Timeout")) << r.out;
 }
 
+// With pytest-timeout loaded, --timeout (command line or addopts) is that plugin's, as in pytest:
+// its marks override it and its failure text is pytest-timeout's. Before, fastest killed the
+// marked tests at 1 s (2 failed, 2 passed against pytest's 1 failed, 3 passed).
+TEST(EnginePytest, PytestTimeoutOwnsTheTimeoutOption) {
+  ASSERT_FALSE(plugins_path().empty()) << "third_party/plugins missing (scripts/setup fetches them)";
+  FixtureProject p("plugin_timeout_option");
+  const std::string env = "PYTHONPATH=" + shell_quote(plugins_path());
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider -q --timeout=1", env);
+  ASSERT_THAT(want.out, HasSubstr("1 failed, 3 passed")) << want.out;
+  for (const char* n : {"1", "2"}) {
+    auto r = p.run({"-n", n, "-p", "no:cacheprovider", "-q", "--timeout=1"}, env);
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("1 failed, 3 passed")) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("Failed: Timeout >1.0s")) << r.out;
+  }
+}
+
 // pytest_terminal_summary of a conftest and of pytest-benchmark, at pytest's place: after
 // FAILURES, before the short summary; a section every worker writes alike comes once.
 TEST(EnginePytest, PluginsTerminalSummaryIsPrintedWherePytestPrintsIt) {
