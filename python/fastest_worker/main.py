@@ -91,6 +91,38 @@ def _watch_parent(ppid, ch):
                 os._exit(1)
 
 
+_script_module = None  # the harness script's own module, kept while __main__ is pytest's
+
+
+def _main_as_python_m_pytest():
+    """``sys.modules["__main__"]`` as ``python -m pytest`` leaves it: pytest's
+    ``__main__.py`` (spec ``pytest.__main__``, package ``pytest``), not this harness script,
+    for code that asks ``__main__`` what it is (Flask's ``Flask("__main__")`` instance path
+    through ``find_spec("__main__")``; multiprocessing's spawn, which re-imports it guarded
+    by ``__name__``). Left as it is when pytest is not installed."""
+    global _script_module
+    from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
+    try:
+        found = PathFinder.find_spec("pytest")
+    except (ImportError, ValueError):
+        return
+    locations = found and found.submodule_search_locations
+    if not locations:
+        return
+    path = os.path.join(list(locations)[0], "__main__.py")
+    if not os.path.isfile(path):
+        return
+    loader = SourceFileLoader("pytest.__main__", path)
+    spec = ModuleSpec("pytest.__main__", loader, origin=path)
+    spec.has_location = True
+    main = type(sys)("__main__")
+    main.__spec__, main.__loader__, main.__file__ = spec, loader, path
+    main.__package__, main.__cached__ = "pytest", spec.cached
+    main.__builtins__ = __builtins__
+    _script_module = sys.modules.get("__main__")
+    sys.modules["__main__"] = main
+
+
 def _set_argv(argv):
     """``sys.argv`` as under pytest: the user's own command line (program first), so
     code that reads it at import (``"--runslow" in sys.argv``, an argparse at module
@@ -110,6 +142,7 @@ def _invocation_dir_first(path):
 
 def main(argv):
     in_fd, out_fd, dump_fd, spill_fd = _parse_args(argv)
+    _main_as_python_m_pytest()
     # Tests that read sys.argv must not see the protocol's flags.
     del sys.argv[1:]
     for fd in (in_fd, out_fd):

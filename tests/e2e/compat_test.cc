@@ -407,6 +407,19 @@ TEST(SysPath, InvocationDirFirstAsPythonMPytest) {
   }
 }
 
+// sys.modules["__main__"] is pytest's __main__.py, as `python -m pytest` leaves it, in both engines
+// (it was the harness script, with no spec: Flask's test_main_module_paths xpassed).
+TEST(MainModule, IsPytestsAsUnderPythonMPytest) {
+  for (const char* engine : {"native", "pytest"}) {
+    FixtureProject p("main_module");
+    const RunOutput want = run_pytest(p, "-p no:cacheprovider -q");
+    ASSERT_THAT(want.out, HasSubstr("3 passed")) << want.out;
+    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-q"});
+    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("3 passed")) << engine << r.out;
+  }
+}
+
 // A test that patches time.sleep (a mock asserting its calls, a fake clock that only advances),
 // os.write or os.getpid sees only its own calls: the workers' threads running beside it never
 // call the patched ones (the parent watcher's time.sleep spun on Hypothesis's fake clock, 2,000
