@@ -28,7 +28,7 @@ struct Options {
   std::string junitxml;
   std::string capture = "fd";  ///< --capture fd|sys|no; -s = no
   std::string import_mode = "prepend";
-  double timeout_s = 0;               ///< --timeout, per test
+  double timeout_s = 0;  ///< --timeout, per test
   /// `--timeout=S` for pytest-timeout, when that plugin loads in the workers: the option is
   /// then its own (marks override it) under the pytest engine; "" otherwise.
   std::string plugin_timeout_arg;
