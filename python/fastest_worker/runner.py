@@ -24,6 +24,7 @@ from .nodes import FUNCTION, Class
 from .startup import Fatal
 
 _getpid = os.getpid
+_environ = os.environ
 _AT_FORK = proto.AT_FORK
 # ``-p NAME`` of a pytest builtin plugin is a no-op (the harness serves them).
 _BUILTIN_PLUGIN_MODULES = frozenset(("pytester", "pytest_pytester"))
@@ -968,6 +969,10 @@ class Run:
         _filters_mutated()
         self.item_finalizers = []
         self.when = "setup"
+        # pytest's PYTEST_CURRENT_TEST, phase by phase, gone after teardown (code asks
+        # `"PYTEST_CURRENT_TEST" in os.environ` to know it runs under pytest).
+        current = item.nodeid.replace("\0", "(null)")
+        _environ["PYTEST_CURRENT_TEST"] = current + " (setup)"
         live = self.live_log
         if live is not None:
             live.when = "setup"
@@ -986,6 +991,7 @@ class Run:
             self._show_test_item(item)
         if setup_exc is None and not getattr(self.config.option, "setuponly", False):
             self.when = "call"
+            _environ["PYTEST_CURRENT_TEST"] = current + " (call)"
             if live is not None:
                 live.when = "call"
             if self.caplog_handler is not None:
@@ -1003,11 +1009,13 @@ class Run:
                     xfailed = None
         t2 = perf_counter()
         self.when = "teardown"
+        _environ["PYTEST_CURRENT_TEST"] = current + " (teardown)"
         if live is not None:
             live.when = "teardown"
         if self.caplog_handler is not None:
             self.caplog_handler.new_phase("teardown")
         td_exc = self._teardown(item, nxt)
+        _environ.pop("PYTEST_CURRENT_TEST", None)
         if proto.forked or (not _AT_FORK and _getpid() != self.pid):
             self._forked_exit()
         t3 = perf_counter()

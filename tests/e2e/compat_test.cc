@@ -420,6 +420,19 @@ TEST(MainModule, IsPytestsAsUnderPythonMPytest) {
   }
 }
 
+// PYTEST_CURRENT_TEST names the test and its phase, as pytest sets it, in both engines (the
+// native engine never set it: `"PYTEST_CURRENT_TEST" in os.environ` was false).
+TEST(CurrentTestEnv, EachPhaseAsPytest) {
+  for (const char* engine : {"native", "pytest"}) {
+    FixtureProject p("current_test_env");
+    const RunOutput want = run_pytest(p, "-p no:cacheprovider -q");
+    ASSERT_THAT(want.out, HasSubstr("2 passed")) << want.out;
+    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-q"});
+    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("2 passed")) << engine << r.out;
+  }
+}
+
 // A test that patches time.sleep (a mock asserting its calls, a fake clock that only advances),
 // os.write or os.getpid sees only its own calls: the workers' threads running beside it never
 // call the patched ones (the parent watcher's time.sleep spun on Hypothesis's fake clock, 2,000
