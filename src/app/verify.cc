@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <system_error>
 
@@ -44,6 +45,34 @@ std::string tail(const std::string& text, std::size_t lines) {
     if (at == std::string::npos) return text;
   }
   return text.substr(at + 1);
+}
+
+// A reporting plugin for the user's pytest: JUnit writes a non-strict XPASS as a pass, so
+// the node ids of xpassed tests come from here (fastest's come from its --json report).
+constexpr const char* k_xpass_plugin =
+    "import os\n"
+    "_PATH = os.environ.get('FASTEST_VERIFY_XPASSED')\n"
+    "def pytest_runtest_logreport(report):\n"
+    "    if _PATH and report.when == 'call' and report.passed and hasattr(report, 'wasxfail'):\n"
+    "        with open(_PATH, 'a', encoding='utf-8') as f:\n"
+    "            f.write(report.nodeid + '\\n')\n";
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+/// The node ids fastest's JSON report says xpassed.
+std::vector<std::string> json_xpassed(const std::string& text) {
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.contains("tests") || !j["tests"].is_array()) return out;
+  for (const auto& t : j["tests"])
+    if (t.value("outcome", "") == "xpassed") out.push_back(t.value("nodeid", ""));
+  return out;
 }
 
 std::string counts_text(const std::map<std::string, std::string>& outcomes) {
@@ -139,21 +168,31 @@ ExitCode run_verify(const std::vector<std::string>& args) {
       py_mode = "serially (-n " + va.workers + " asked, pytest-xdist is not installed)";
     }
   }
+  std::ofstream(tmp / "fastest_verify_outcomes.py") << k_xpass_plugin;
+  py_argv.insert(py_argv.end(), {"-p", "fastest_verify_outcomes"});
   py_argv.insert(py_argv.end(), va.common.begin(), va.common.end());
   py_argv.push_back("--junitxml=" + (tmp / "pytest.xml").string());
+  const char* pythonpath = std::getenv("PYTHONPATH");
+  // Last on the path: the plugin's name shadows nothing of the user's.
+  std::vector<std::string> py_env = {
+      "PYTHONPATH=" + (pythonpath && *pythonpath ? std::string(pythonpath) + ":" : "") + tmp.string(),
+      "FASTEST_VERIFY_XPASSED=" + (tmp / "pytest.xpassed").string()};
 
   std::vector<std::string> fa_argv = {self.string(), "--python", python.value()};
   if (!va.workers.empty()) fa_argv.insert(fa_argv.end(), {"-n", va.workers});
   fa_argv.insert(fa_argv.end(), va.fastest_only.begin(), va.fastest_only.end());
   fa_argv.insert(fa_argv.end(), va.common.begin(), va.common.end());
   fa_argv.push_back("--junitxml=" + (tmp / "fastest.xml").string());
+  fa_argv.push_back("--json=" + (tmp / "fastest.json").string());
 
   std::fprintf(stderr, "fastest verify: running pytest %s ...\n", py_mode.c_str());
-  auto py = run_process(py_argv);
+  auto py = run_process(py_argv, {}, py_env);
   std::fprintf(stderr, "fastest verify: running fastest ...\n");
   auto fa = run_process(fa_argv, {}, {"FASTEST_ENGINE_REPORT=" + (tmp / "engine").string()});
   std::string py_xml = slurp(tmp / "pytest.xml"), fa_xml = slurp(tmp / "fastest.xml");
   std::string engine = slurp(tmp / "engine");
+  const auto py_xpassed = lines_of(slurp(tmp / "pytest.xpassed"));
+  const auto fa_xpassed = json_xpassed(slurp(tmp / "fastest.json"));
   while (!engine.empty() && engine.back() == '\n') engine.pop_back();
   fs::remove_all(tmp, ec);
   if (py_xml.empty() || fa_xml.empty()) {
@@ -163,6 +202,8 @@ ExitCode run_verify(const std::vector<std::string>& args) {
     return ExitCode::internal_error;
   }
   auto ref = junit_outcomes(py_xml), got = junit_outcomes(fa_xml);
+  mark_xpassed(ref, py_xpassed);
+  mark_xpassed(got, fa_xpassed);
   auto diff = compare(ref, got);
   for (const auto& l : diff.lines) std::printf("%s\n", l.c_str());
   double agree = diff.compared ? 100.0 * static_cast<double>(diff.compared - diff.lines.size()) /

@@ -19,6 +19,13 @@ ExitCode run_verify(const std::vector<std::string>& args);
 /// pytest-style JUnit XML text. Of a test listed twice (a teardown error) the worst stays.
 std::map<std::string, std::string> junit_outcomes(std::string_view xml);
 
+/// pytest's JUnit test key ("classname::name") of a node id: "a/b.py::C::t[x]" -> "a.b.C::t[x]".
+std::string junit_key(std::string_view nodeid);
+
+/// Marks as xpassed the tests of `xpassed` (node ids) that JUnit wrote as passed (a
+/// non-strict XPASS is a passing testcase there).
+void mark_xpassed(std::map<std::string, std::string>& outcomes, const std::vector<std::string>& xpassed);
+
 /// The two argument lists of a verify run, split from the user's.
 struct VerifyArgs {
   std::vector<std::string> common;        ///< pytest-compatible arguments, for both runs

@@ -1,5 +1,6 @@
 // A small reader for pytest's JUnit XML: testcase elements, their attributes and the
 // kind of their first result child. pytest escapes '<' in all text, so tags are exact.
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -100,6 +101,33 @@ std::map<std::string, std::string> junit_outcomes(std::string_view xml) {
     if (!fresh && badness(it->second) < badness(outcome)) it->second = outcome;
   }
   return out;
+}
+
+std::string junit_key(std::string_view nodeid) {
+  // pytest's junitxml mangle_test_address.
+  std::string_view path = nodeid.substr(0, nodeid.find('['));
+  std::string_view params = nodeid.substr(path.size());
+  std::vector<std::string> names;
+  for (std::size_t at = 0;;) {
+    std::size_t sep = path.find("::", at);
+    names.emplace_back(path.substr(at, sep == std::string_view::npos ? std::string_view::npos : sep - at));
+    if (sep == std::string_view::npos) break;
+    at = sep + 2;
+  }
+  std::string& file = names.front();
+  std::replace(file.begin(), file.end(), '/', '.');
+  if (file.size() >= 3 && file.compare(file.size() - 3, 3, ".py") == 0) file.resize(file.size() - 3);
+  names.back() += params;
+  std::string classname;
+  for (std::size_t i = 0; i + 1 < names.size(); ++i) classname += (i ? "." : "") + names[i];
+  return classname + "::" + names.back();
+}
+
+void mark_xpassed(std::map<std::string, std::string>& outcomes, const std::vector<std::string>& xpassed) {
+  for (const auto& id : xpassed) {
+    auto it = outcomes.find(junit_key(id));
+    if (it != outcomes.end() && it->second == "passed") it->second = "xpassed";
+  }
 }
 
 }  // namespace fastest::app

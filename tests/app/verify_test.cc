@@ -27,6 +27,18 @@ TEST(VerifyJunit, ReadsEachTestcaseOutcomeAndKeepsTheWorstOfADuplicate) {
   EXPECT_TRUE(junit_outcomes("<testcase name=").empty());
 }
 
+// JUnit writes a non-strict XPASS as a pass: verify marks it from the runners' own node ids,
+// keyed as pytest's junitxml keys them (path dots, no .py, classes joined, params kept).
+TEST(VerifyJunit, XpassedComesFromNodeIdsKeyedAsJunit) {
+  EXPECT_EQ(junit_key("tests/test_a.py::TestC::test_m[a/b::c]"), "tests.test_a.TestC::test_m[a/b::c]");
+  EXPECT_EQ(junit_key("test_x.py::test_y"), "test_x::test_y");
+  std::map<std::string, std::string> outcomes{
+      {"tests.test_a::test_xp", "passed"}, {"tests.test_a::test_f", "failed"}, {"tests.test_a::test_ok", "passed"}};
+  mark_xpassed(outcomes, {"tests/test_a.py::test_xp", "tests/test_a.py::test_f", "tests/test_a.py::gone"});
+  EXPECT_THAT(outcomes, ElementsAre(Pair("tests.test_a::test_f", "failed"), Pair("tests.test_a::test_ok", "passed"),
+                                    Pair("tests.test_a::test_xp", "xpassed")));
+}
+
 TEST(VerifyArgs, FastestOnlyOptionsStayWithFastestAndDashNIsSeparate) {
   auto v = split_verify_args({"-n", "2", "--python=/usr/bin/python3", "-k", "fast", "--engine", "pytest", "--timings",
                               "tests/", "-p", "no:cacheprovider"});
