@@ -163,7 +163,14 @@ def main(argv):
     # A bare thread, never in threading.enumerate(): a test asserting the threads it left
     # (`threading.active_count() == 1`, a leak-check fixture) sees only its own, as under
     # pytest.
-    _thread.start_new_thread(_watch_parent, (ppid, ch))
+    # Signals go to the main thread alone, as in pytest's single-threaded process: the
+    # watcher inherits a mask that blocks them (a C-level handler such as faulthandler's
+    # SIGUSR1 stack dump runs in whichever thread receives the signal).
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    try:
+        _thread.start_new_thread(_watch_parent, (ppid, ch))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     ch.send({"t": "ready", "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
              "python": sys.version.split()[0],
              "implementation": _implementation()})
