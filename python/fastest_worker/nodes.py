@@ -170,7 +170,7 @@ class Item(Node):
 
     def __init__(self, name, nodeid, parent, func, cls, callspec, marks, kind, line):
         Node.__init__(self, name, nodeid, parent.path if parent else None, func, parent, marks)
-        self.originalname = name.split("[", 1)[0]
+        self.originalname = name.split("[", 1)[0] if "[" in name else name
         self.function = func
         self.cls = cls
         self.callspec = callspec

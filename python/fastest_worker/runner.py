@@ -26,6 +26,7 @@ from .startup import Fatal
 _getpid = os.getpid
 _environ = os.environ
 _AT_FORK = proto.AT_FORK
+_RUNTEST_HOOKS = ("runtest",)  # a module node's hooks cache key that is no hook name
 # ``-p NAME`` of a pytest builtin plugin is a no-op (the harness serves them).
 _BUILTIN_PLUGIN_MODULES = frozenset(("pytester", "pytest_pytester"))
 _showwarning_orig = getattr(warnings, "_showwarning_orig", warnings.showwarning)
@@ -762,6 +763,17 @@ class Run:
             return None
         return first_result
 
+    def _module_runtest_hooks(self, item):
+        """(assertrepr function or None, setup hooks, teardown hooks) of ``item``'s module,
+        worked out once per module: the per-test path asks for all three."""
+        cache = item.module_node.hooks
+        got = cache.get(_RUNTEST_HOOKS)
+        if got is None:
+            got = cache[_RUNTEST_HOOKS] = (self._assertrepr_hook(item),
+                                           self._item_hooks(item, "pytest_runtest_setup"),
+                                           self._item_hooks(item, "pytest_runtest_teardown"))
+        return got
+
     def _item_hooks(self, item, name):
         hooks = item.module_node.hooks.get(name)
         if hooks is None:
@@ -945,7 +957,7 @@ class Run:
             ch.queue_frame(frame)
         ch.flush_soon()
         self.current = item
-        assertrepr.hook = self._assertrepr_hook(item)
+        assertrepr.hook, setup_hooks, teardown_hooks = self._module_runtest_hooks(item)
         cap = self.capture
         cap.start()
         log = self.log_handler
@@ -980,7 +992,7 @@ class Run:
         setup_exc = call_exc = td_exc = None
         t0 = perf_counter()
         try:
-            xfailed = self._setup(item, marked)
+            xfailed = self._setup(item, marked, setup_hooks)
         except BaseException as e:  # noqa: B902 - any setup failure is a result
             setup_exc = e
             xfailed = getattr(e, "_fastest_xfailed", None)
@@ -1014,7 +1026,7 @@ class Run:
             live.when = "teardown"
         if self.caplog_handler is not None:
             self.caplog_handler.new_phase("teardown")
-        td_exc = self._teardown(item, nxt)
+        td_exc = self._teardown(item, nxt, teardown_hooks)
         _environ.pop("PYTEST_CURRENT_TEST", None)
         if proto.forked or (not _AT_FORK and _getpid() != self.pid):
             self._forked_exit()
@@ -1090,7 +1102,7 @@ class Run:
             pass
         os._exit(0)
 
-    def _setup(self, item, marked):
+    def _setup(self, item, marked, hooks):
         # Marks: skip/skipif first, then xfail (as pytest's skipping plugin).
         xfailed = None
         if marked:
@@ -1101,7 +1113,6 @@ class Run:
                 e._fastest_xfailed = xfailed
                 raise e
         try:
-            hooks = self._item_hooks(item, "pytest_runtest_setup")
             if hooks:
                 from .hooks import call_hook
                 for h in hooks:
@@ -1167,10 +1178,10 @@ class Run:
         if result.excinfo:
             raise result.excinfo[0]
 
-    def _teardown(self, item, nxt):
-        """Run item finalizers and scope transitions; first exception or None."""
+    def _teardown(self, item, nxt, hooks):
+        """Run item finalizers, the teardown ``hooks`` and scope transitions; first
+        exception or None."""
         first = fx.run_finalizers(self.item_finalizers) if self.item_finalizers else None
-        hooks = self._item_hooks(item, "pytest_runtest_teardown")
         if hooks:
             from .hooks import call_hook
             for h in hooks:
