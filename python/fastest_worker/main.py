@@ -160,12 +160,10 @@ def main(argv):
     _arm_stack_dumps(dump_fd)
     ppid = os.getppid()
     ch = Channel(in_fd, out_fd)
-    # A bare thread, never in threading.enumerate(): a test asserting the threads it left
-    # (`threading.active_count() == 1`, a leak-check fixture) sees only its own, as under
-    # pytest.
-    # Signals go to the main thread alone, as in pytest's single-threaded process: the
-    # watcher inherits a mask that blocks them (a C-level handler such as faulthandler's
-    # SIGUSR1 stack dump runs in whichever thread receives the signal).
+    # The watcher is invisible to tests, as pytest's process has no second thread: a bare
+    # thread, never in threading.enumerate() (`threading.active_count() == 1` checks), born
+    # with every signal blocked so they reach the main thread alone (a C-level handler such
+    # as faulthandler's SIGUSR1 stack dump runs in whichever thread receives the signal).
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
     try:
         _thread.start_new_thread(_watch_parent, (ppid, ch))

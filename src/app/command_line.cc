@@ -253,31 +253,33 @@ std::vector<fs::path> conftests_below(const fs::path& root) {
   return out;
 }
 
-/// The installed plugins pytest would load: all of them unless autoload is disabled
-/// (then those `-p NAME` names), minus `-p no:NAME`.
+bool named(const std::vector<std::string>& plugin_opts, const std::string& v) {
+  return std::find(plugin_opts.begin(), plugin_opts.end(), v) != plugin_opts.end();
+}
+
+/// pytest's rule for an installed plugin: autoloaded unless autoload is disabled (then only
+/// when `-p NAME` names it), never when `-p no:NAME` blocks it.
+bool autoloads(const PluginFile& p, const std::vector<std::string>& plugin_opts, bool autoload_disabled) {
+  return (!autoload_disabled || named(plugin_opts, p.entry_point)) && !named(plugin_opts, "no:" + p.entry_point);
+}
+
+/// The installed plugins pytest would load.
 std::vector<fs::path> autoloaded_plugin_files(const std::vector<PluginFile>& installed,
                                               const std::vector<std::string>& plugin_opts, bool autoload_disabled) {
-  auto given = [&](const std::string& v) {
-    return std::find(plugin_opts.begin(), plugin_opts.end(), v) != plugin_opts.end();
-  };
   std::vector<fs::path> files;
   for (const auto& p : installed)
-    if ((!autoload_disabled || given(p.entry_point)) && !given("no:" + p.entry_point) && !p.file.empty())
-      files.push_back(p.file);
+    if (autoloads(p, plugin_opts, autoload_disabled) && !p.file.empty()) files.push_back(p.file);
   return files;
 }
 
-/// Whether the installed plugin registered as `entry_point` loads in the workers: autoloaded
-/// unless blocked by `-p no:NAME`, or named by `-p` (its entry-point or module name).
+/// Whether the installed plugin registered as `entry_point` loads in the workers, or `-p`
+/// names its module (`-p no:` of either name blocks both, as pytest blocks "pytest_" + NAME).
 bool plugin_loads(const std::vector<PluginFile>& installed, const std::vector<std::string>& plugin_opts,
                   bool autoload_disabled, const std::string& entry_point, const std::string& module) {
-  auto given = [&](const std::string& v) {
-    return std::find(plugin_opts.begin(), plugin_opts.end(), v) != plugin_opts.end();
-  };
-  if (given("no:" + entry_point) || given("no:" + module)) return false;
-  if (given(module)) return true;
+  if (named(plugin_opts, "no:" + entry_point) || named(plugin_opts, "no:" + module)) return false;
+  if (named(plugin_opts, module)) return true;
   return std::any_of(installed.begin(), installed.end(), [&](const PluginFile& p) {
-    return p.entry_point == entry_point && (!autoload_disabled || given(entry_point));
+    return p.entry_point == entry_point && autoloads(p, plugin_opts, autoload_disabled);
   });
 }
 

@@ -394,59 +394,36 @@ TEST(ArgvAtImport, SeenAsPytestSeesIt) {
     }
 }
 
-// `python -m pytest` puts the directory it runs from first on sys.path: a checkout's package
-// imports from there although tests/ is not a package. Both engines' workers do the same.
-TEST(SysPath, InvocationDirFirstAsPythonMPytest) {
+/// pytest, then fastest -n 1 under each engine, on a fixture that passes: pytest's summary
+/// (`summary`, checked first: the fixture still says what it is about) and exit 0 in both.
+void expect_both_engines_pass_as_pytest(const char* fixture, const char* summary) {
   for (const char* engine : {"native", "pytest"}) {
-    FixtureProject p("cwd_on_path");
+    FixtureProject p(fixture);
     const RunOutput want = run_pytest(p, "-p no:cacheprovider -q");
-    ASSERT_THAT(want.out, HasSubstr("1 passed")) << want.out;
+    ASSERT_THAT(want.out, HasSubstr(summary)) << want.out;
     auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-q"});
     EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
-    EXPECT_THAT(r.out, HasSubstr("1 passed")) << engine << r.out;
+    EXPECT_THAT(r.out, HasSubstr(summary)) << engine << r.out;
   }
 }
+
+// `python -m pytest` puts the directory it runs from first on sys.path: a checkout's package
+// imports from there although tests/ is not a package. Both engines' workers do the same.
+TEST(SysPath, InvocationDirFirstAsPythonMPytest) { expect_both_engines_pass_as_pytest("cwd_on_path", "1 passed"); }
 
 // sys.modules["__main__"] is pytest's __main__.py, as `python -m pytest` leaves it, in both engines
 // (it was the harness script, with no spec: Flask's test_main_module_paths xpassed).
-TEST(MainModule, IsPytestsAsUnderPythonMPytest) {
-  for (const char* engine : {"native", "pytest"}) {
-    FixtureProject p("main_module");
-    const RunOutput want = run_pytest(p, "-p no:cacheprovider -q");
-    ASSERT_THAT(want.out, HasSubstr("3 passed")) << want.out;
-    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-q"});
-    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
-    EXPECT_THAT(r.out, HasSubstr("3 passed")) << engine << r.out;
-  }
-}
+TEST(MainModule, IsPytestsAsUnderPythonMPytest) { expect_both_engines_pass_as_pytest("main_module", "3 passed"); }
 
 // PYTEST_CURRENT_TEST names the test and its phase, as pytest sets it, in both engines (the
 // native engine never set it: `"PYTEST_CURRENT_TEST" in os.environ` was false).
-TEST(CurrentTestEnv, EachPhaseAsPytest) {
-  for (const char* engine : {"native", "pytest"}) {
-    FixtureProject p("current_test_env");
-    const RunOutput want = run_pytest(p, "-p no:cacheprovider -q");
-    ASSERT_THAT(want.out, HasSubstr("2 passed")) << want.out;
-    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-q"});
-    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
-    EXPECT_THAT(r.out, HasSubstr("2 passed")) << engine << r.out;
-  }
-}
+TEST(CurrentTestEnv, EachPhaseAsPytest) { expect_both_engines_pass_as_pytest("current_test_env", "2 passed"); }
 
 // A test that patches time.sleep (a mock asserting its calls, a fake clock that only advances),
 // os.write or os.getpid sees only its own calls: the workers' threads running beside it never
 // call the patched ones (the parent watcher's time.sleep spun on Hypothesis's fake clock, 2,000
 // fake seconds a test; its held-frame writes went through a mocked os.write).
-TEST(PatchedSleep, TheWorkersThreadsDoNotCallIt) {
-  for (const char* engine : {"native", "pytest"}) {
-    FixtureProject p("patched_sleep");
-    const RunOutput want = run_pytest(p, "-p no:cacheprovider -q");
-    ASSERT_THAT(want.out, HasSubstr("4 passed")) << want.out;
-    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-q"});
-    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
-    EXPECT_THAT(r.out, HasSubstr("4 passed")) << engine << r.out;
-  }
-}
+TEST(PatchedSleep, TheWorkersThreadsDoNotCallIt) { expect_both_engines_pass_as_pytest("patched_sleep", "4 passed"); }
 
 // log_cli_level without log_cli still lowers the root logger's level (pytest 7.2's null live
 // handler under catching_logs): caplog and the captured-log section see INFO records.
