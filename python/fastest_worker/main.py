@@ -187,6 +187,8 @@ def main(argv):
                 if msg.get("engine") == "pytest":
                     # The user's pytest runs the batches; the native engine stays unloaded.
                     from .pytest_engine import serve
+                    if spill_fd >= 0:
+                        ch.batch_frames(spill_fd)
                     serve(ch, msg)
                 run = _configure(msg, ch)
                 if spill_fd >= 0:

@@ -60,9 +60,10 @@ std::vector<pid_t> read_pids(const fs::path& p) {
 
 // W1, W2, W4 (crash on a module's last test) and D5: os._exit, SIGSEGV and SIGKILL in test 2
 // of 4 fail exactly that test with the decoded status; tests 3 and 4 run on a fresh worker.
-TEST(Reliability, CrashFailsOnlyThatTestNamedWithItsStatus) {
+// Both engines hold quick tests' frames in the spill: a crash loses none of them.
+void expect_crashes_fail_only_their_tests(const std::string& engine) {
   FixtureProject p("rel_worker_faults");
-  auto r = p.run({"-n", "2", "--junitxml", "junit.xml"});
+  auto r = p.run({"-n", "2", "--junitxml", "junit.xml", "--engine", engine});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("5 failed, 11 passed in ")) << r.out;
   EXPECT_THAT(r.out, HasSubstr("crashed while running 'tests/test_exit.py::test_2_exits': exit code 1"));
@@ -78,6 +79,12 @@ TEST(Reliability, CrashFailsOnlyThatTestNamedWithItsStatus) {
   EXPECT_EQ(count_of(xml, "<testcase "), 16u) << xml;
   EXPECT_EQ(count_rows(p.db(), "SELECT count(*) FROM results"), 16);
   EXPECT_EQ(quick_check(p.db()), "ok");
+}
+
+TEST(Reliability, CrashFailsOnlyThatTestNamedWithItsStatus) { expect_crashes_fail_only_their_tests("native"); }
+
+TEST(Reliability, PytestEngineCrashFailsOnlyThatTestNamedWithItsStatus) {
+  expect_crashes_fail_only_their_tests("pytest");
 }
 
 // W3: a module that kills its worker while importing is a collection error for that module

@@ -15,13 +15,16 @@ import traceback
 from pathlib import Path
 from time import perf_counter
 
-from .. import report
+from .. import proto, report
 from . import args as args_mod
 from . import live_log
 from . import pytest_compat as compat
 from . import results
 from . import summary
 from .reruns import Reruns
+
+# Outcomes whose result frame may wait in the spill for the next write.
+_QUIET_OUTCOMES = frozenset(("passed", "skipped", "xfailed", "xpassed"))
 
 
 class Fatal(Exception):
@@ -264,7 +267,15 @@ class Engine:
         self.cur_nodeid = nodeid
         self.cur_reports = []
         self.result_sent = False
-        self.ch.send({"t": "start", "batch": self.cur_batch, "nodeid": nodeid})
+        # Held with the previous test's result, as the native engine holds them (see
+        # proto.Channel.flush_soon): one write for many quick tests, a long test's start
+        # within ~40 ms, and the spill keeps what a dying worker held.
+        frame = proto.start_frame(self.cur_batch, nodeid)
+        if frame is None:
+            self.ch.queue({"t": "start", "batch": self.cur_batch, "nodeid": nodeid})
+        else:
+            self.ch.queue_frame(frame)
+        self.ch.flush_soon()
 
     def on_report(self, report):
         if report.when == "setup":
@@ -308,6 +319,8 @@ class Engine:
         self.cur_reports = []
         self.tests_run += 1
         self.ch.queue(res)
+        if res.get("outcome") not in _QUIET_OUTCOMES:
+            self.ch.flush()  # -x and --maxfail stop the other workers as soon as before
 
     def _teardown_error(self, e, batch=0):
         """An exception of the engine's session-level work (a scope's teardown, a
