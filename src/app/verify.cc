@@ -12,6 +12,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "app/command_line.h"
 #include "app/context.h"
 #include "app/engine.h"
 #include "app/engine_subprocess.h"
@@ -112,6 +113,17 @@ Differences compare(const std::map<std::string, std::string>& ref, const std::ma
   return d;
 }
 
+/// "--timeout=N" when the run's command line loads pytest-timeout (installed and not
+/// disabled, or named by -p), else "".
+std::string plugin_timeout_arg(const VerifyArgs& va, const std::string& python) {
+  std::vector<std::string> argv = {"--python", python};
+  argv.insert(argv.end(), va.fastest_only.begin(), va.fastest_only.end());
+  argv.insert(argv.end(), va.common.begin(), va.common.end());
+  std::error_code ec;
+  auto cl = parse_command_line(argv, fs::current_path(ec), process_env(), installed_plugin_files);
+  return cl.ok() ? cl.value().options.plugin_timeout_arg : std::string();
+}
+
 }  // namespace
 
 VerifyArgs split_verify_args(const std::vector<std::string>& args) {
@@ -171,6 +183,9 @@ ExitCode run_verify(const std::vector<std::string>& args) {
   std::ofstream(tmp / "fastest_verify_outcomes.py") << k_xpass_plugin;
   py_argv.insert(py_argv.end(), {"-p", "fastest_verify_outcomes"});
   py_argv.insert(py_argv.end(), va.common.begin(), va.common.end());
+  // --timeout is pytest-timeout's option when that plugin loads (fastest's run hands it
+  // over too): pytest gets it as well, so both runs fail the same slow tests.
+  if (std::string t = plugin_timeout_arg(va, python.value()); !t.empty()) py_argv.push_back(t);
   py_argv.push_back("--junitxml=" + (tmp / "pytest.xml").string());
   const char* pythonpath = std::getenv("PYTHONPATH");
   // Last on the path: the plugin's name shadows nothing of the user's.

@@ -302,6 +302,18 @@ TEST(Verify, AgreesOnAPlainSuiteAndNamesTheEngine) {
   EXPECT_THAT(r.out, HasSubstr("ratio:")) << r.out;
 }
 
+// With pytest-timeout loading, --timeout is its option in both runs: pytest fails the one
+// test over the command line's limit, not none.
+TEST(Verify, GivesPytestTimeoutsTimeoutToThePytestRunToo) {
+  ASSERT_FALSE(plugins_path().empty()) << "third_party/plugins missing (scripts/setup fetches them)";
+  FixtureProject p("plugin_timeout_option");
+  auto r = p.run({"verify", "-n", "2", "-p", "no:cacheprovider", "--timeout=1"},
+                 "PYTHONPATH=" + shell_quote(plugins_path()));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("tests compared: 4 (pytest: 1 failed, 3 passed)")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("agreement: 100.00% (0 differ)")) << r.out;
+}
+
 TEST(Verify, ForcedNativeOnAHookwrapperSuiteShowsEachDifference) {
   FixtureProject p("engine_makereport");
   auto r = p.run({"verify", "--engine", "native"});
