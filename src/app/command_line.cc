@@ -599,10 +599,14 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   if (auto st = apply_fastest_settings(o, given_dests(parsed.value(), table), ex->ini.rootdir, env, &ex->ini); !st.ok())
     return plain(st.error().message);
   o.expanded_args = strip_fastest_only(ex->args, parsed.value(), table);
-  if (ns["timeout"].is_number() && installed &&
-      plugin_loads(installed(o.python), str_list(ns["plugins"]), env("PYTEST_DISABLE_PLUGIN_AUTOLOAD").has_value(),
-                   "timeout", "pytest_timeout"))
+  // Options an installed plugin owns when it loads in the pytest engine's workers.
+  auto loads = [&](const char* entry_point, const char* module) {
+    return installed && plugin_loads(installed(o.python), str_list(ns["plugins"]),
+                                     env("PYTEST_DISABLE_PLUGIN_AUTOLOAD").has_value(), entry_point, module);
+  };
+  if (ns["timeout"].is_number() && loads("timeout", "pytest_timeout"))
     o.plugin_timeout_arg = "--timeout=" + ns["timeout"].dump();
+  if (o.reruns > 0) o.rerunfailures_loads = loads("rerunfailures", "pytest_rerunfailures");
   json options = json::object();
   for (const auto& s : table)
     if (!s.conftest && !s.fastest_only) options[s.dest] = ns[s.dest];

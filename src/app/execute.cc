@@ -178,6 +178,9 @@ class EventSink {
   void set_run(std::int64_t run_id) { m_run = run_id; }
   /// --flaky-fails: a flaky test counts as a failure (exit 1).
   void set_flaky_fails(bool on) { m_flaky_fails = on; }
+  /// fastest's own --reruns: a pass after failed attempts is `flaky`. Attempts a plugin
+  /// reran itself (pytest-rerunfailures' marks) keep pytest's words: passed, and N rerun.
+  void set_own_reruns(bool on) { m_own_reruns = on; }
   /// --quarantine: these tests' failures are reported but do not fail the run.
   void set_quarantine(std::set<std::string> ids) { m_quarantine = std::move(ids); }
   void set_static_count(std::int64_t batch, std::size_t n) { m_static_of[batch] = n; }
@@ -334,7 +337,7 @@ class EventSink {
     if (it == m_reran.end()) return r;
     out = r;
     out.attempt = std::max(r.attempt, it->second + 1);
-    if (out.outcome == base::Outcome::passed) out.outcome = base::Outcome::flaky;
+    if (out.outcome == base::Outcome::passed && m_own_reruns) out.outcome = base::Outcome::flaky;
     m_reran.erase(it);
     return out;
   }
@@ -350,6 +353,7 @@ class EventSink {
   std::vector<base::TestResult> m_attempts;  ///< failed attempts (reruns) not recorded yet
   std::map<std::string, int> m_reran;        ///< node id -> its last failed attempt's number
   bool m_flaky_fails = false;
+  bool m_own_reruns = false;
   std::set<std::string> m_quarantine;
   std::vector<store::BatchSpan> m_spans;
   std::vector<store::ModuleCost> m_costs;
@@ -435,6 +439,10 @@ store::RunEnd make_run_end(ExitCode code, double wall, report::Summary& summary)
   return end;
 }
 
+bool plugin_owns_reruns(const RunContext& ctx) {
+  return ctx.opts.reruns > 0 && ctx.opts.rerunfailures_loads && ctx.engine == "pytest";
+}
+
 }  // namespace
 
 exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const std::filesystem::path& main_py) {
@@ -467,6 +475,17 @@ exec::ExecOptions make_exec_options(const RunContext& ctx, int workers, const st
     // text is pytest's); the native engine, which does not run it, keeps fastest's kill.
     eo.timeout_s = 0;
     wc.args.push_back(o.plugin_timeout_arg);
+  }
+  if (plugin_owns_reruns(ctx)) {
+    // pytest-rerunfailures owns --reruns there, as in pytest: it reruns a failed test at
+    // once, inside its protocol, with its marks and words (N rerun, a pass stays passed).
+    eo.reruns = wc.reruns = 0;
+    wc.args.push_back("--reruns=" + std::to_string(o.reruns));
+    if (o.reruns_delay > 0) {
+      char delay[48];
+      std::snprintf(delay, sizeof delay, "--reruns-delay=%.17g", o.reruns_delay);
+      wc.args.push_back(delay);
+    }
   }
   wc.invocation_dir = ctx.invocation_dir.string();
   wc.argv = o.argv;
@@ -532,6 +551,7 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
   sink.add_deselected(m_deselected);
   if (o.stepwise) sink.set_stepwise(option_bool(o, "stepwise_skip").value_or(false));
   sink.set_flaky_fails(o.flaky_fails);
+  sink.set_own_reruns(o.reruns > 0 && !plugin_owns_reruns(m_ctx));
   sink.set_interrupt_on_collect_error(!o.continue_on_collection_errors);
   if (o.quarantine) sink.set_quarantine(quarantined_tests(m_db, o.quarantine_threshold));
   for (const auto& e : m_errors) {

@@ -32,6 +32,9 @@ struct Options {
   /// `--timeout=S` for pytest-timeout, when that plugin loads in the workers: the option is
   /// then its own (marks override it) under the pytest engine; "" otherwise.
   std::string plugin_timeout_arg;
+  /// pytest-rerunfailures loads in the workers: under the pytest engine it owns --reruns
+  /// and --reruns-delay (fastest's own reruns stay off there).
+  bool rerunfailures_loads = false;
   int reruns = 0;                     ///< --reruns: a failed test runs again up to N times
   double reruns_delay = 0;            ///< --reruns-delay, seconds before each rerun
   bool flaky_fails = false;           ///< --flaky-fails: a flaky test (failed, then passed) fails the run

@@ -190,6 +190,40 @@ TEST(EnginePytest, PytestTimeoutOwnsTheTimeoutOption) {
   }
 }
 
+std::string summary_line(const std::string& out) {
+  auto end = out.rfind(" in ");
+  auto start = out.rfind('\n', end);
+  return end == std::string::npos || start == std::string::npos ? out : out.substr(start + 1, end - start - 1);
+}
+
+// pytest-rerunfailures, when it loads, reruns in the pytest engine as in pytest: its flaky
+// marks and --reruns (handed over, not run twice), "N rerun", a pass after reruns stays
+// passed. Before: its `rerun` reports were an unknown outcome (errors), and --reruns ran
+// both its reruns and fastest's.
+TEST(EnginePytest, RerunfailuresOwnsItsRerunsAndWords) {
+  const fs::path site =
+      fs::path(FASTEST_SOURCE_DIR) / "third_party" / "rerunfailures" / "usr" / "lib" / "python3" / "dist-packages";
+  ASSERT_TRUE(fs::exists(site / "pytest_rerunfailures.py")) << "third_party/rerunfailures missing (scripts/setup)";
+  const std::string env = "PYTHONPATH=" + shell_quote(site.string());
+  for (const std::string extra : {"", "--reruns 1"}) {
+    FixtureProject want_p("plugin_rerunfailures");
+    const RunOutput want = run_pytest(want_p, "-p no:cacheprovider -rA " + extra, env);
+    ASSERT_EQ(want.exit_code, 1) << want.out;
+    for (const char* n : {"1", "2"}) {
+      FixtureProject p("plugin_rerunfailures");
+      std::vector<std::string> args = {"-n", n, "-p", "no:cacheprovider", "-rA"};
+      if (!extra.empty()) args.insert(args.end(), {"--reruns", "1"});
+      auto r = p.run(args, env);
+      EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+      EXPECT_EQ(summary_line(r.out), summary_line(want.out)) << extra << "\n" << r.out << "\n" << want.out;
+      EXPECT_THAT(r.out, Not(HasSubstr("unknown outcome"))) << r.out;
+      for (const char* line : {"PASSED test_rerun.py::test_flaky_passes_second",
+                               "FAILED test_rerun.py::test_always_fails", "ERROR test_rerun.py::test_setup_error"})
+        EXPECT_EQ(r.out.find(line) != std::string::npos, want.out.find(line) != std::string::npos) << line << r.out;
+    }
+  }
+}
+
 // pytest_terminal_summary of a conftest and of pytest-benchmark, at pytest's place: after
 // FAILURES, before the short summary; a section every worker writes alike comes once.
 TEST(EnginePytest, PluginsTerminalSummaryIsPrintedWherePytestPrintsIt) {

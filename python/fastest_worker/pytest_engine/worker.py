@@ -306,10 +306,10 @@ class Engine:
         if self.result_sent or not self.cur_reports:
             return
         self.result_sent = True
-        res = results.build(self.config, self.rootdir, nodeid, self.cur_reports)
-        res["t"] = "result"
+        res = self._build_result(nodeid)
         res["batch"] = self.cur_batch
-        self.reruns.on_result(self.config, self.session, self.cur_item, self.cur_reports, res)
+        if res["t"] == "result":
+            self.reruns.on_result(self.config, self.session, self.cur_item, self.cur_reports, res)
         live = self.live.take(self.cur_batch)
         if live:
             res["live_log"] = live
@@ -317,10 +317,31 @@ class Engine:
         if attrs:
             res["xml_attributes"] = attrs
         self.cur_reports = []
-        self.tests_run += 1
+        if res["t"] == "result":
+            self.tests_run += 1
         self.ch.queue(res)
         if res.get("outcome") not in _QUIET_OUTCOMES:
             self.ch.flush()  # -x and --maxfail stop the other workers as soon as before
+
+    def _build_result(self, nodeid):
+        """The attempt's frame: its ``result``, or a ``rerun`` when pytest-rerunfailures
+        made the attempt's failed report a ``rerun`` (its own reruns, run inside one
+        ``pytest_runtest_protocol``, each attempt between logstart and logfinish)."""
+        reports = self.cur_reports
+        item = self.cur_item
+        count = getattr(item, "execution_count", 0) if item is not None and item.nodeid == nodeid else 0
+        reran = [r for r in reports if getattr(r, "outcome", None) == "rerun"]
+        for r in reran:
+            r.outcome = "failed"  # classified as the failure it was (setup: error)
+        try:
+            res = results.build(self.config, self.rootdir, nodeid, reports)
+        finally:
+            for r in reran:
+                r.outcome = "rerun"
+        res["t"] = "rerun" if reran else "result"
+        if isinstance(count, int) and (reran or count > 1):
+            res["attempt"] = max(count, 1)
+        return res
 
     def _teardown_error(self, e, batch=0):
         """An exception of the engine's session-level work (a scope's teardown, a
