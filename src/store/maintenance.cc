@@ -254,6 +254,8 @@ base::Result<std::int64_t> HistoryStore::prune(int keep_runs, double max_age_day
           "DELETE FROM nodes WHERE id NOT IN (SELECT node FROM test_stats) "
           "AND id NOT IN (SELECT node FROM results) AND id NOT IN (SELECT node FROM attempts) "
           "AND id NOT IN (SELECT node FROM repeats)");
+      // series' ON DELETE CASCADE, by hand: the connection does not enforce foreign keys.
+      impl.db->exec("DELETE FROM series WHERE node NOT IN (SELECT id FROM nodes)");
     }
     SQLite::Statement stale_modules(
         *impl.db,
@@ -300,6 +302,18 @@ base::Status HistoryStore::merge_from(const fs::path& other) {
     attach.bind(1, readonly_uri(attached));
     attach.exec();
     impl.db->exec("PRAGMA src.cache_size=-65536");  // it is read more than once: keep it cached
+    // Copied rows must keep every reference: enforced here, where nothing checked them before.
+    enforce_foreign_keys(*impl.db, true);
+    struct Unenforce {
+      SQLite::Database& db;
+      ~Unenforce() {
+        try {
+          enforce_foreign_keys(db, false);
+        } catch (const std::exception&) {
+          // Left on: slower recording, same contents.
+        }
+      }
+    } unenforce{*impl.db};
     try {
       SQLite::Transaction tx(*impl.db, SQLite::TransactionBehavior::IMMEDIATE);
       for (const char* sql : k_merge_sql) impl.db->exec(sql);

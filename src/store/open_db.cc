@@ -292,6 +292,10 @@ base::Result<fs::path> set_aside(const fs::path& path) {
   return target;
 }
 
+void enforce_foreign_keys(SQLite::Database& db, bool on) {
+  db.exec(on ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
+}
+
 base::Status migrate(SQLite::Database& db, int target_version) {
   SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
   // Re-read under the write lock: a racing opener may have migrated meanwhile.
@@ -375,6 +379,7 @@ base::Result<std::unique_ptr<SQLite::Database>> open_file_once(const fs::path& p
   harden(*db);
   set_connection_pragmas(*db);
   if (auto st = migrate(*db, latest_schema_version()); !st) return st.error();
+  enforce_foreign_keys(*db, false);
   return db;
 }
 
@@ -387,6 +392,7 @@ base::Result<std::unique_ptr<SQLite::Database>> open_memory_db() {
   harden(*db);
   db->exec("PRAGMA foreign_keys=ON");
   if (auto st = migrate(*db, latest_schema_version()); !st) return st.error();
+  enforce_foreign_keys(*db, false);
   return db;
 }
 

@@ -53,12 +53,23 @@ base::Result<std::filesystem::path> set_aside(const std::filesystem::path& path)
 /// foreign application_id is an Error and nothing is written.
 base::Status migrate(SQLite::Database& db, int target_version);
 
+/// Foreign key enforcement on the connection. Migrations run with it on; the connection a
+/// HistoryStore then uses has it off: the recording path writes only ids it just checked or
+/// created in the same transaction (the run by run_identity, nodes by add_nodes), and the
+/// five parent lookups per result (results: run, node; test_stats: node, last_run; series:
+/// node) cost ~12,000 instructions, a third of recording it. The one cascade the store relied
+/// on (forgotten nodes' series rows) is an explicit delete in prune(); merge_from() turns
+/// enforcement on for its transaction. A PRAGMA change re-prepares every statement, so it is
+/// never toggled per write.
+void enforce_foreign_keys(SQLite::Database& db, bool on);
+
 /// Opens `path` read-write and sets the connection pragmas (WAL, busy timeout, ...),
-/// setting aside a corrupt or foreign file first. Appends the reasons to `warnings`.
+/// setting aside a corrupt or foreign file first, and migrates it; foreign keys are then
+/// left unenforced (enforce_foreign_keys). Appends the reasons to `warnings`.
 base::Result<std::unique_ptr<SQLite::Database>> open_file(const std::filesystem::path& path,
                                                           std::vector<std::string>& warnings);
 
-/// An in-memory database with the latest schema.
+/// An in-memory database with the latest schema (foreign keys unenforced, as open_file).
 base::Result<std::unique_ptr<SQLite::Database>> open_memory_db();
 
 /// Recomputes test_stats from the results table: for every node, or (when `only_marked`) for

@@ -310,6 +310,12 @@ base::Status HistoryStore::record_modules(std::int64_t run_id, std::span<const M
 base::Status HistoryStore::record_batches(std::int64_t run_id, std::span<const BatchSpan> batches) {
   try {
     SQLite::Transaction tx(*m_impl->db, SQLite::TransactionBehavior::IMMEDIATE);
+    {
+      // An unknown run is an error before anything is written (foreign keys are not enforced).
+      Using run(m_impl->st.get_run);
+      run->bind(1, run_id);
+      if (!run->executeStep()) throw std::runtime_error("no run with id " + std::to_string(run_id));
+    }
     for (const BatchSpan& b : batches) {
       const auto start = clean_seconds(b.start_s), end = clean_seconds(b.end_s);
       if (!start || !end || *end < *start) continue;  // a timeline bar needs both ends

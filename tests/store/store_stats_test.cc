@@ -167,6 +167,39 @@ TEST(StoreRetention, PruneKeepsTheLastRunsResultsAndForgetsVanishedTests) {
   EXPECT_NEAR(seconds_by_id(s->history()).at("a.py::gone"), 3.0, 1e-6);
 }
 
+// The connection does not enforce foreign keys (open_db.h, enforce_foreign_keys): every
+// reference the store writes must hold by construction, and forgotten tests' series rows
+// go with their nodes as the cascade did.
+TEST(StoreRetention, EveryReferenceHoldsAfterRecordingAndPruning) {
+  TempDir dir;
+  {
+    auto s = std::move(HistoryStore::open(dir / "h.db")).value();
+    s->set_retention(2);
+    TestResult first_try = result("a.py::flaky", Outcome::failed, 0.5);
+    first_try.attempt = 1;
+    auto run = s->begin_run(RunInfo{});
+    ASSERT_TRUE(run.ok());
+    const std::vector<TestResult> results = {result("a.py::gone", Outcome::passed, 1.0),
+                                             result("a.py::flaky", Outcome::flaky, 1.0),
+                                             result("a.py::gone", Outcome::passed, 1.5)};  // a repeat
+    ASSERT_TRUE(s->record_results(*run, results, {&first_try, 1}).ok());
+    ASSERT_TRUE(s->record_modules(*run, std::vector<ModuleCost>{{"a.py", 0, 0, 0.1, 0.0}}).ok());
+    ASSERT_TRUE(s->finish_run(*run, RunEnd{}).ok());
+    for (int i = 0; i < 3; ++i) record_run(*s, {result("a.py::flaky", Outcome::passed, 1.0)});
+    auto last = s->begin_run(RunInfo{});
+    ASSERT_TRUE(last.ok());
+    ASSERT_TRUE(s->record_batches(*last, std::vector<BatchSpan>{{0, "a.py", 0.0, 1.0, 3}}).ok());
+    ASSERT_TRUE(s->finish_run(*last, RunEnd{}).ok());
+    EXPECT_FALSE(s->record_batches(424242, std::vector<BatchSpan>{{0, "a.py", 0.0, 1.0, 3}}).ok());
+  }
+  SQLite::Database raw(dir / "h.db", SQLite::OPEN_READONLY);
+  EXPECT_EQ(query_int(raw, "SELECT count(*) FROM nodes WHERE node_id = 'a.py::gone'"), 0);
+  EXPECT_EQ(query_int(raw, "SELECT count(*) FROM series"), 1);
+  EXPECT_EQ(query_int(raw, "SELECT count(*) FROM batches"), 1);
+  SQLite::Statement check(raw, "PRAGMA foreign_key_check");
+  EXPECT_FALSE(check.executeStep()) << check.getColumn(0).getString();
+}
+
 TEST(StoreRetention, FinishRunPrunesToTheConfiguredRetention) {
   TempDir dir;
   auto s = std::move(HistoryStore::open(dir / "h.db")).value();
