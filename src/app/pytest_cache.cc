@@ -31,9 +31,48 @@ constexpr const char* k_cachedir_tag =
     "# For information about cache directory tags, see:\n"
     "#\thttps://bford.info/cachedir/spec.html\n";
 
-/// Python's json.dumps of a string with ensure_ascii=False.
-std::string json_string(const std::string& s) {
-  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+/// A string json.dumps writes as it is between quotes: printable ASCII but '"' and '\\'.
+bool plain_json(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\'; });
+}
+
+/// Appends Python's json.dumps of a string with ensure_ascii=False.
+void append_json_string(std::string& out, std::string_view s) {
+  if (plain_json(s)) {
+    out += '"';
+    out += s;
+    out += '"';
+    return;
+  }
+  out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string json_string(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+/// The ids of a nodeids file exactly as pytest renders a sorted list of plain ids
+/// (json.dumps(indent=2): "[]", or "[\n  \"a\",\n  \"b\"\n]"), as views into `text`, strictly
+/// increasing; nullopt for any other text (escapes, another layout, unsorted, repeated ids).
+std::optional<std::vector<std::string_view>> canonical_id_list(std::string_view text) {
+  std::vector<std::string_view> ids;
+  if (text == "[]") return ids;
+  constexpr std::string_view open = "[\n  \"", sep = "\",\n  \"", close = "\"\n]";
+  if (text.size() < open.size() + close.size() || text.substr(0, open.size()) != open ||
+      text.substr(text.size() - close.size()) != close)
+    return std::nullopt;
+  std::string_view rest = text.substr(open.size(), text.size() - open.size() - close.size());
+  for (;;) {
+    const std::size_t end = rest.find('"');
+    const std::string_view id = rest.substr(0, end);
+    if (!plain_json(id) || (!ids.empty() && !(ids.back() < id))) return std::nullopt;
+    ids.push_back(id);
+    if (end == std::string_view::npos) return ids;
+    if (rest.substr(end, sep.size()) != sep) return std::nullopt;
+    rest.remove_prefix(end + sep.size());
+  }
 }
 
 nlohmann::ordered_json parsed(const std::string& text) {
@@ -142,10 +181,23 @@ void PytestCacheState::load(const std::string& lastfailed, const std::string& no
   if (auto j = parsed(lastfailed); j.is_object())
     for (const auto& [k, v] : j.items())
       m_lastfailed.emplace_back(k, v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  m_nodeids_text = nodeids;
+  m_nodeids_parsed.clear();
   m_nodeids.clear();
-  if (auto j = parsed(nodeids); j.is_array())
-    for (const auto& v : j)
-      if (v.is_string()) m_nodeids.insert(v.get<std::string>());
+  // pytest's own file (or ours) is read without a JSON parser: 10,000 ids cost 52 M
+  // instructions through nlohmann::json and a std::set, ~1 M as views.
+  if (auto ids = canonical_id_list(m_nodeids_text)) {
+    m_nodeids = std::move(*ids);
+    m_nodeids_canonical = true;
+  } else {
+    m_nodeids_canonical = false;
+    if (auto j = parsed(nodeids); j.is_array())
+      for (const auto& v : j)
+        if (v.is_string()) m_nodeids_parsed.push_back(v.get<std::string>());
+    std::sort(m_nodeids_parsed.begin(), m_nodeids_parsed.end());
+    m_nodeids_parsed.erase(std::unique(m_nodeids_parsed.begin(), m_nodeids_parsed.end()), m_nodeids_parsed.end());
+    m_nodeids.assign(m_nodeids_parsed.begin(), m_nodeids_parsed.end());
+  }
   m_stepwise.reset();
   if (auto j = parsed(stepwise); !j.is_discarded() && !j.is_null())
     m_stepwise = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -162,6 +214,12 @@ void PytestCacheState::add_collected(const std::string& module, const std::vecto
     m_collected_order.push_back(module);
   // A module that skipped itself is listed as its own path: it has no item.
   if (ids.size() == 1 && ids[0] == module) return;
+  if (mine.empty()) {
+    // A module's first report (the usual one): an id it lists twice is harmless (finish()
+    // keeps each id's first position, and sets and unions are idempotent), no hash set.
+    mine = ids;
+    return;
+  }
   // Each id once, in a hash set of views: a linear search per id was quadratic in the
   // module's size (100,000 parametrized ids: ~15 s of the controller's CPU). The views
   // stay valid: `ids` is the caller's, and `mine` does not reallocate after the reserve.
@@ -195,7 +253,7 @@ PytestCacheState::Files PytestCacheState::finish(const std::vector<std::string>&
   // its node id; a collector that failed before and collects now (the session "", a
   // directory, the module, a class) is replaced by its items, which the tests then decide.
   std::vector<std::string> cleared;
-  std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> position;
+  std::unordered_map<std::string_view, std::pair<std::size_t, std::size_t>> position;  // views into m_collected
   for (const auto& m : order) {
     if (errors.count(m)) {
       lf.set(m);
@@ -262,11 +320,31 @@ PytestCacheState::Files PytestCacheState::finish(const std::vector<std::string>&
     out.lastfailed = text + (after.empty() ? "}" : "\n}");
   }
   if (write_nodeids) {
-    for (const auto& [m, ids] : m_collected) m_nodeids.insert(ids.begin(), ids.end());
-    std::string text = "[";
-    std::size_t i = 0;
-    for (const auto& id : m_nodeids) text += (i++ ? ",\n  " : "\n  ") + json_string(id);
-    out.nodeids = text + (m_nodeids.empty() ? "]" : "\n]");
+    // NFPlugin: the previous ids and this run's collected ones, sorted. The ids not listed
+    // yet, sorted, then merged with the previous list; none, and a file already in pytest's
+    // rendering, leaves the file as it is (the same bytes).
+    std::vector<std::string_view> fresh;
+    for (const auto& [m, ids] : m_collected)
+      for (const auto& id : ids)
+        if (!std::binary_search(m_nodeids.begin(), m_nodeids.end(), std::string_view(id))) fresh.push_back(id);
+    std::sort(fresh.begin(), fresh.end());
+    fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
+    if (!fresh.empty() || !m_nodeids_canonical) {
+      std::vector<std::string_view> all;
+      all.reserve(m_nodeids.size() + fresh.size());
+      std::merge(m_nodeids.begin(), m_nodeids.end(), fresh.begin(), fresh.end(), std::back_inserter(all));
+      std::string text;
+      std::size_t bytes = 2;
+      for (const auto id : all) bytes += id.size() + 6;
+      text.reserve(bytes);
+      text += '[';
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        text += i ? ",\n  " : "\n  ";
+        append_json_string(text, all[i]);
+      }
+      text += all.empty() ? "]" : "\n]";
+      out.nodeids = std::move(text);
+    }
   }
   out.stepwise = stepwise_text();
   return out;

@@ -17,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report/reporter.h"
@@ -36,6 +37,9 @@ void clear_pytest_cache(const RunContext& ctx);
 /// rules are tested on their own (tests/app/pytest_cache_test.cc).
 class PytestCacheState {
  public:
+  PytestCacheState() = default;
+  PytestCacheState(const PytestCacheState&) = delete;  // holds views into its own strings
+  PytestCacheState& operator=(const PytestCacheState&) = delete;
   /// The previous files' text (empty: none, or unreadable as JSON: pytest's default).
   void load(const std::string& lastfailed, const std::string& nodeids, const std::string& stepwise);
   /// --sw / --sw-skip were given (else stepwise is written as []).
@@ -48,7 +52,9 @@ class PytestCacheState {
 
   struct Files {
     std::optional<std::string> lastfailed;  ///< nullopt: unchanged, not written
-    std::optional<std::string> nodeids;     ///< nullopt: not written (--collect-only)
+    /// nullopt: not written (--collect-only, or the previous file already lists exactly
+    /// this run's union, in pytest's own rendering: rewriting it would give the same bytes)
+    std::optional<std::string> nodeids;
     std::string stepwise;
   };
   /// Applies the reports in pytest's order (collection first, then the tests by module
@@ -59,7 +65,12 @@ class PytestCacheState {
 
  private:
   std::vector<std::pair<std::string, std::string>> m_lastfailed;  ///< key -> JSON value text, file order
-  std::set<std::string> m_nodeids;
+  /// The previous nodeids file's ids, sorted and unique: views into m_nodeids_text when it
+  /// is pytest's rendering of plain ids (m_nodeids_canonical), else into m_nodeids_parsed.
+  std::string m_nodeids_text;
+  std::vector<std::string> m_nodeids_parsed;
+  std::vector<std::string_view> m_nodeids;
+  bool m_nodeids_canonical = false;
   std::optional<std::string> m_stepwise;  ///< the id --sw continues from
   bool m_sw = false, m_sw_skip = false;
   std::map<std::string, std::vector<std::string>> m_collected;  ///< module -> ids

@@ -78,5 +78,47 @@ TEST(PytestCacheState, CollectionErrorsAndUnreadableFiles) {
   EXPECT_EQ(f.nodeids.value(), "[\n  \"a.py::t\"\n]");
 }
 
+// pytest rewrites nodeids every run; when the previous file is already pytest's rendering
+// of this run's union, the bytes would be the same, so it is left as it is.
+TEST(PytestCacheState, NodeidsAreNotRewrittenWhenTheUnionIsUnchanged) {
+  const std::string previous = "[\n  \"m.py::a\",\n  \"m.py::b\",\n  \"old.py::gone\"\n]";
+  PytestCacheState same;
+  same.load("", previous, "");
+  same.add_collected("m.py", {"m.py::b", "m.py::a"});
+  same.add_result(result("m.py::a", base::Outcome::passed));
+  EXPECT_FALSE(same.finish({"m.py"}, true).nodeids.has_value());
+
+  PytestCacheState empty;
+  empty.load("", "[]", "");
+  EXPECT_FALSE(empty.finish({}, true).nodeids.has_value());
+}
+
+TEST(PytestCacheState, NodeidsAreRewrittenWhenAnIdIsNewOrTheFileIsNotPytests) {
+  const std::string previous = "[\n  \"m.py::a\",\n  \"old.py::gone\"\n]";
+  PytestCacheState added;
+  added.load("", previous, "");
+  added.add_collected("m.py", {"m.py::c", "m.py::a", "m.py::b", "m.py::c"});
+  EXPECT_EQ(added.finish({"m.py"}, true).nodeids.value(),
+            "[\n  \"m.py::a\",\n  \"m.py::b\",\n  \"m.py::c\",\n  \"old.py::gone\"\n]");
+
+  // The same ids in another layout, unsorted, repeated, or escaped: written as pytest does.
+  for (const std::string& text :
+       {std::string("[\"m.py::a\", \"old.py::gone\"]"), std::string("[\n  \"old.py::gone\",\n  \"m.py::a\"\n]"),
+        std::string("[\n  \"m.py::a\",\n  \"m.py::a\",\n  \"old.py::gone\"\n]"),
+        std::string("[\n  \"m.py::\\u0061\",\n  \"old.py::gone\"\n]"), previous + "\n"}) {
+    PytestCacheState other;
+    other.load("", text, "");
+    other.add_collected("m.py", {"m.py::a"});
+    EXPECT_EQ(other.finish({"m.py"}, true).nodeids.value(), previous) << text;
+  }
+
+  // Ids json.dumps escapes (a quote, a backslash, a control character) or leaves as UTF-8.
+  PytestCacheState escaped;
+  escaped.load("", "", "");
+  escaped.add_collected("m.py", {"m.py::t[a\"b]", "m.py::t[c\\d]", "m.py::t[\x01]", "m.py::t[\xc3\xa9]"});
+  EXPECT_EQ(escaped.finish({"m.py"}, true).nodeids.value(),
+            "[\n  \"m.py::t[\\u0001]\",\n  \"m.py::t[a\\\"b]\",\n  \"m.py::t[c\\\\d]\",\n  \"m.py::t[\xc3\xa9]\"\n]");
+}
+
 }  // namespace
 }  // namespace fastest::app

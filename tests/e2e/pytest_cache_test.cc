@@ -99,5 +99,30 @@ TEST(PytestCacheFiles, HonourCacheDirAndCacheClear) {
   EXPECT_EQ(slurp(p.dir() / "elsewhere" / "v" / "cache" / "stepwise"), "[]");
 }
 
+// pytest rewrites nodeids every run; fastest leaves the file alone when it already lists
+// this run's union in pytest's rendering (the same bytes), and rewrites it when an id is new.
+TEST(PytestCacheFiles, NodeidsRewrittenOnlyWhenTheirListChanges) {
+  FixtureProject p("pytest_cache_files");
+  const fs::path nodeids = p.dir() / ".pytest_cache" / "v" / "cache" / "nodeids";
+  auto r = p.run({"-n", "1", "tests/test_c.py"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const std::string first = slurp(nodeids);
+  EXPECT_EQ(first, "[\n  \"tests/test_c.py::test_c1\",\n  \"tests/test_c.py::test_c2\"\n]");
+  const auto long_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 365);
+  fs::last_write_time(nodeids, long_ago);
+
+  r = p.run({"-n", "1", "tests/test_c.py"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(slurp(nodeids), first);
+  EXPECT_EQ(fs::last_write_time(nodeids), long_ago) << "unchanged list: not rewritten";
+
+  std::ofstream(p.dir() / "tests" / "test_c.py", std::ios::app) << "def test_c3(): pass\n";
+  r = p.run({"-n", "1", "tests/test_c.py"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(slurp(nodeids),
+            "[\n  \"tests/test_c.py::test_c1\",\n  \"tests/test_c.py::test_c2\",\n  \"tests/test_c.py::test_c3\"\n]");
+  EXPECT_NE(fs::last_write_time(nodeids), long_ago);
+}
+
 }  // namespace
 }  // namespace fastest::e2e
