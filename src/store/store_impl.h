@@ -35,7 +35,7 @@ struct Statements {
   SQLite::Statement insert_run, get_run, finish_run, run_work, run_count;
   SQLite::Statement insert_node, insert_nodes, max_node, insert_result, insert_results, upsert_stat, upsert_stats,
       results_of_run;
-  SQLite::Statement load_nodes, data_version, count_nodes;
+  SQLite::Statement data_version, count_nodes;
   SQLite::Statement get_module_stats, upsert_module_stats, insert_module_cost, insert_batch;
   SQLite::Statement module_overheads, slowest_tests, flaky_tests, module_sums, recent_runs, batches;
   SQLite::Statement insert_attempt, insert_repeat, append_sample, append_samples;
@@ -168,8 +168,11 @@ inline base::Error db_error(const std::string& what, const std::exception& e) {
   return base::make_error(base::ErrorCode::database, what + ": " + e.what());
 }
 
-/// Reads a test_stats row from columns first..first+10 of `q` (see Statements::load_nodes).
+/// Reads a test_stats row from columns first..first+10 of `q` (n, timed, estimate_s, spread_s,
+/// last_s, last_outcome, last_verdict, failures, flips, last_run, recent); the raw form for
+/// hot loops.
 TestStatsRow read_stats(SQLite::Statement& q, int first);
+TestStatsRow read_stats(sqlite3_stmt* q, int first);
 /// Binds `s` (which must outlive the statement's step) as parameters at + 1 ... at + 12 of an
 /// insert into test_stats (node, n, timed, estimate_s, spread_s, last_s, last_outcome,
 /// last_verdict, failures, flips, last_run, recent).
