@@ -25,6 +25,54 @@ from .startup import Fatal
 
 _getpid = os.getpid
 _environ = os.environ
+
+
+def _env_fast_path():
+    """os.environ's own bytes mapping, when it is the POSIX one (bytes keys and values)."""
+    data = getattr(_environ, "_data", None)
+    try:
+        ok = (os.name == "posix" and isinstance(data, dict)
+              and _environ.encodekey("K") == b"K" and _environ.encodevalue("V") == b"V")
+    except Exception:  # noqa: B902 - any other os.environ: the mapping's own methods
+        ok = False
+    return data if ok else None
+
+
+# pytest's PYTEST_CURRENT_TEST, set three times and removed once per test: os.environ's
+# __setitem__ / pop (encodekey, encodevalue, MutableMapping.pop's __getitem__ and __delitem__)
+# were ~8% of a trivial test's instructions. The same putenv / unsetenv and the same entry
+# in os.environ._data, without the layers.
+_ENV_DATA = _env_fast_path()
+_ENV_KEY = b"PYTEST_CURRENT_TEST"
+_FS_ENCODING = sys.getfilesystemencoding()
+_putenv = getattr(os, "putenv", None)
+_unsetenv = getattr(os, "unsetenv", None)
+
+
+_SETUP_SUFFIX, _CALL_SUFFIX, _TEARDOWN_SUFFIX = (
+    (b" (setup)", b" (call)", b" (teardown)") if _ENV_DATA is not None else (" (setup)", " (call)", " (teardown)"))
+
+
+def _encode_current(text):
+    return text.encode(_FS_ENCODING, "surrogateescape") if _ENV_DATA is not None else text
+
+
+def _set_current(value):
+    """os.environ["PYTEST_CURRENT_TEST"] = value (bytes from _encode_current + a suffix)."""
+    if _ENV_DATA is not None:
+        _putenv(_ENV_KEY, value)
+        _ENV_DATA[_ENV_KEY] = value
+    else:
+        _environ["PYTEST_CURRENT_TEST"] = value
+
+
+def _clear_current():
+    """os.environ.pop("PYTEST_CURRENT_TEST", None)."""
+    if _ENV_DATA is not None:
+        if _ENV_DATA.pop(_ENV_KEY, None) is not None:
+            _unsetenv(_ENV_KEY)
+    else:
+        _environ.pop("PYTEST_CURRENT_TEST", None)
 _AT_FORK = proto.AT_FORK
 _RUNTEST_HOOKS = ("runtest",)  # a module node's hooks cache key that is no hook name
 # ``-p NAME`` of a pytest builtin plugin is a no-op (the harness serves them).
@@ -983,8 +1031,8 @@ class Run:
         self.when = "setup"
         # pytest's PYTEST_CURRENT_TEST, phase by phase, gone after teardown (code asks
         # `"PYTEST_CURRENT_TEST" in os.environ` to know it runs under pytest).
-        current = item.nodeid.replace("\0", "(null)")
-        _environ["PYTEST_CURRENT_TEST"] = current + " (setup)"
+        current = _encode_current(item.nodeid.replace("\0", "(null)"))
+        _set_current(current + _SETUP_SUFFIX)
         live = self.live_log
         if live is not None:
             live.when = "setup"
@@ -1003,7 +1051,7 @@ class Run:
             self._show_test_item(item)
         if setup_exc is None and not getattr(self.config.option, "setuponly", False):
             self.when = "call"
-            _environ["PYTEST_CURRENT_TEST"] = current + " (call)"
+            _set_current(current + _CALL_SUFFIX)
             if live is not None:
                 live.when = "call"
             if self.caplog_handler is not None:
@@ -1021,13 +1069,13 @@ class Run:
                     xfailed = None
         t2 = perf_counter()
         self.when = "teardown"
-        _environ["PYTEST_CURRENT_TEST"] = current + " (teardown)"
+        _set_current(current + _TEARDOWN_SUFFIX)
         if live is not None:
             live.when = "teardown"
         if self.caplog_handler is not None:
             self.caplog_handler.new_phase("teardown")
         td_exc = self._teardown(item, nxt, teardown_hooks)
-        _environ.pop("PYTEST_CURRENT_TEST", None)
+        _clear_current()
         if proto.forked or (not _AT_FORK and _getpid() != self.pid):
             self._forked_exit()
         t3 = perf_counter()

@@ -173,6 +173,41 @@ class Properties(_Base):
                          [["answer", "42"]])
 
 
+class CurrentTestEnv(_Base):
+    """PYTEST_CURRENT_TEST in os.environ and in the process environment (what a subprocess
+    inherits) alike, phase by phase, and gone when a test removed it."""
+
+    SOURCE = (
+        "import os, subprocess, sys\n"
+        "import pytest\n"
+        "def child():\n"
+        "    code = 'import os; print(os.environ.get(\"PYTEST_CURRENT_TEST\"))'\n"
+        "    return subprocess.check_output([sys.executable, '-c', code]).decode().strip()\n"
+        "@pytest.fixture\n"
+        "def fx():\n"
+        "    assert child() == os.environ['PYTEST_CURRENT_TEST'] == 'test_env.py::test_phases (setup)'\n"
+        "    yield\n"
+        "    assert child() == os.environ['PYTEST_CURRENT_TEST'] == 'test_env.py::test_phases (teardown)'\n"
+        "def test_phases(fx):\n"
+        "    assert child() == os.environ['PYTEST_CURRENT_TEST'] == 'test_env.py::test_phases (call)'\n"
+        "def test_removed_by_the_test():\n"
+        "    del os.environ['PYTEST_CURRENT_TEST']\n"
+        "    assert child() == 'None'\n"
+        "def test_next():\n"
+        "    assert child() == os.environ['PYTEST_CURRENT_TEST'] == 'test_env.py::test_next (call)'\n")
+
+    def test_each_phase_in_both_environments(self):
+        root = os.path.join(self.tmp, "proj")
+        os.makedirs(root)
+        with open(os.path.join(root, "test_env.py"), "w") as f:
+            f.write(self.SOURCE)
+        res = results(self.worker(root).run("test_env.py"))
+        self.assertEqual({k: v["outcome"] for k, v in res.items()},
+                         {"test_env.py::test_phases": "passed",
+                          "test_env.py::test_removed_by_the_test": "passed",
+                          "test_env.py::test_next": "passed"}, res)
+
+
 class WithoutPytest(_Base):
     project = "plain"
 
