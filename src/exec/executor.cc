@@ -688,10 +688,10 @@ struct Executor::Slot {
     if (sent) {
       if (held && !finish_held()) return;
       double deadline = ex.m_clock.now_seconds() + o.shutdown_grace_s;
-      WorkerMessage msg;
       std::string err;
       ReadStatus st = ReadStatus::message;
       while (st == ReadStatus::message) {
+        WorkerMessage msg;  // read() decodes into a fresh message
         double left = deadline - ex.m_clock.now_seconds();
         st = left > 0 ? proc->read(msg, left, err) : ReadStatus::timeout;
         if (st == ReadStatus::message && msg.type == MessageType::summary_stats) {

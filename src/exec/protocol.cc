@@ -526,7 +526,7 @@ void fill_result(Raw& raw, WorkerMessage& m) {
 }
 
 /// Gives the fields their meaning; moves the strings out of `raw`.
-base::Result<WorkerMessage> finish(Raw& raw, WorkerMessage& m) {
+base::Status finish(Raw& raw, WorkerMessage& m) {
   m.type_name = std::move(raw.str(f_t));
   for (const auto& [name, type] : k_types)
     if (name == m.type_name) m.type = type;
@@ -562,7 +562,7 @@ base::Result<WorkerMessage> finish(Raw& raw, WorkerMessage& m) {
   }
   if ((m.type == MessageType::start) && m.nodeid.empty())
     return base::make_error(base::ErrorCode::protocol, "start without nodeid");
-  return std::move(m);
+  return base::ok_status();
 }
 
 /// The two frames a trivial test costs, as the native worker builds them from templates
@@ -681,6 +681,11 @@ base::Result<std::optional<std::string_view>> FrameReader::next_view() {
 
 base::Result<WorkerMessage> decode_message(std::string_view payload) {
   WorkerMessage m;
+  if (auto st = decode_message_into(payload, m); !st) return st.error();
+  return m;
+}
+
+base::Status decode_message_into(std::string_view payload, WorkerMessage& m) {
   bool nested = false;
   {
     Raw raw;

@@ -86,6 +86,10 @@ struct WorkerMessage {
 
 /// Parses one payload. Malformed JSON or a missing required field is an Error(protocol).
 base::Result<WorkerMessage> decode_message(std::string_view payload);
+/// The same into `out`, which must be default-constructed (its contents are unspecified
+/// after an Error): a WorkerMessage (a TestResult and some twenty strings) moved into a
+/// Result and then into the reader's message cost ~3,000 instructions a frame.
+base::Status decode_message_into(std::string_view payload, WorkerMessage& out);
 
 /// What every worker is told once, right after it says ready.
 struct WorkerConfig {

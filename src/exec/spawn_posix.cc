@@ -235,12 +235,10 @@ ReadStatus WorkerProcess::read(WorkerMessage& out, double timeout_s, std::string
       return ReadStatus::error;
     }
     if (frame.value()) {
-      auto msg = decode_message(*frame.value());
-      if (!msg.ok()) {
-        error = msg.error().message;
+      if (auto st = decode_message_into(*frame.value(), out); !st.ok()) {
+        error = st.error().message;
         return ReadStatus::error;
       }
-      out = std::move(msg).value();
       return ReadStatus::message;
     }
     int wait_ms = -1;

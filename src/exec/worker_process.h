@@ -54,7 +54,8 @@ class WorkerProcess {
   base::Status send(std::string_view payload);
   /// Waits up to timeout_s (negative: no limit) for the next message, relaying output
   /// meanwhile. Returns `woken` as soon as `wake_fd` (if >= 0) is readable.
-  /// `error` receives the reason for closed/error.
+  /// `error` receives the reason for closed/error. `out` must be default-constructed (a
+  /// message is decoded into it in place, decode_message_into).
   ReadStatus read(WorkerMessage& out, double timeout_s, std::string& error, int wake_fd = -1);
   /// True once the process has exited (it is not reaped yet; reap() describes how).
   bool exited();

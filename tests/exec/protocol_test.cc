@@ -212,6 +212,35 @@ TEST(ProtocolDecode, FlatLexerAgreesWithTheDomPath) {
     EXPECT_FALSE(decode_message(bad).ok()) << bad;
 }
 
+// The reader decodes in place (decode_message_into a fresh message): the same message as
+// decode_message, and the same errors.
+TEST(ProtocolDecode, IntoAFreshMessageAsDecodeMessage) {
+  for (const std::string& frame :
+       {std::string(R"({"t":"start","batch":7,"nodeid":"t.py::a"})"),
+        std::string(R"({"t":"result","batch":1,"nodeid":"t.py::a","outcome":"failed","when":"call",)"
+                    R"("longrepr":"E boom","message":"boom","setup_s":0.5,"call_s":1,"teardown_s":0,)"
+                    R"("stdout":"out","stderr":"","log":"","line":3})"),
+        std::string(R"({"t":"batch_done","batch":1,"import_s":0.25,"duration_s":2})"),
+        std::string(R"({"t":"start","batch":7})"), std::string("[1]")}) {
+    auto want = decode_message(frame);
+    WorkerMessage got;
+    auto st = decode_message_into(frame, got);
+    ASSERT_EQ(st.ok(), want.ok()) << frame;
+    if (!st.ok()) {
+      EXPECT_EQ(st.error().message, want.error().message);
+      continue;
+    }
+    EXPECT_EQ(got.type, want->type) << frame;
+    EXPECT_EQ(got.batch, want->batch);
+    EXPECT_EQ(got.nodeid, want->nodeid);
+    EXPECT_EQ(got.import_s, want->import_s);
+    EXPECT_EQ(got.result.outcome, want->result.outcome);
+    EXPECT_EQ(got.result.longrepr, want->result.longrepr);
+    EXPECT_EQ(got.result.captured_stdout, want->result.captured_stdout);
+    EXPECT_EQ(got.result.call_s, want->result.call_s);
+  }
+}
+
 // The native worker's prebuilt start and passed frames are read by position
 // (TemplateReader); a leading space sends the same text through the general path, which
 // must give the same message, for frames the template reads and those it leaves alone.
