@@ -282,6 +282,9 @@ Suite make_suite(const RunContext& ctx, Found& found) {
   // pytest's collection order, so fifo and --collect-only list what pytest lists.
   for (std::size_t idx : found.collection_order) {
     auto& f = found.files[idx];
+    // A file only a conftest's pytest_collect_file may collect: the pytest engine's worker
+    // collects it as pytest does; the native engine does not run such hooks.
+    if (f.hook_file && ctx.engine != "pytest") continue;
     suite.order.push_back(f.rel_path);
     if (f.error && !static_only && f.rel_path.ends_with(".py")) {
       // The worker that imports the module reports what Python says, in pytest's text (the

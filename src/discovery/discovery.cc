@@ -49,8 +49,8 @@ class ParseKeys {
  public:
   explicit ParseKeys(const Config& cfg) : m_cfg(cfg) {}
   std::uint64_t of(const SourceFile& f) {
-    const unsigned kind =
-        (f.tests ? 1u : 0u) | (f.doctests ? 2u : 0u) | (f.text_doctest ? 4u : 0u) | (f.conftest ? 8u : 0u);
+    const unsigned kind = (f.tests ? 1u : 0u) | (f.doctests ? 2u : 0u) | (f.text_doctest ? 4u : 0u) |
+                          (f.conftest ? 8u : 0u) | (f.hook_file ? 16u : 0u);
     if (!m_known || kind != m_kind || f.module_name != m_module) {
       m_key = parse_key(f, m_cfg);
       m_kind = kind;
@@ -238,6 +238,7 @@ Discovery discover(const Config& cfg, const CacheLookup& cache) {
   d.parsed_count += todo.size();
   for (std::size_t i = 0; i < found.size(); ++i) {
     d.files[i].worker_decides = found[i].worker_decides;
+    d.files[i].hook_file = found[i].hook_file;
     if (d.files[i].conftest) {
       d.files[i].conftest->rel_path = found[i].rel_path;
       d.files[i].conftest->abs_path = found[i].abs_path;

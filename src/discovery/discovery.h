@@ -89,6 +89,10 @@ struct SourceFile {
   /// A conftest's ignore lists or pytest_ignore_collect hook may drop this file at run time;
   /// discovery keeps it and the worker's collection decides.
   bool worker_decides = false;
+  /// Not a python or doctest file, in a directory where a conftest defines
+  /// pytest_collect_file: that hook may collect it (pytest's non-python tests), which only
+  /// the pytest engine's worker can tell. No static items.
+  bool hook_file = false;
 };
 
 /// Discovery's result for one file: its items, or the error that stopped parsing it.
@@ -117,6 +121,7 @@ struct ParsedFile {
   std::uint64_t parse_key = 0;
   std::optional<ConftestFacts> conftest;  ///< set for conftest.py files
   bool worker_decides = false;            ///< see SourceFile::worker_decides (not cached: per walk)
+  bool hook_file = false;                 ///< see SourceFile::hook_file (not cached: per walk)
 };
 
 /// Walks cfg.paths (sorted, each file once, symlink loops and broken links survived,

@@ -216,7 +216,9 @@ void parse_python(const SourceFile& kind, std::string_view source, const Config&
 
 ParsedFile parse_source(const SourceFile& kind, std::string_view source, const Config& cfg) {
   ParsedFile out;
-  if (kind.text_doctest) {
+  if (kind.hook_file) {
+    out.rel_path = kind.rel_path;  // the worker's collection alone says what it holds
+  } else if (kind.text_doctest) {
     // doctest_encoding defaults to UTF-8; an undecodable file is the worker's collection
     // error, so it keeps its item.
     out.rel_path = kind.rel_path;
@@ -248,6 +250,7 @@ std::uint64_t parse_key(const SourceFile& file, const Config& cfg) {
   key += file.doctests ? 'D' : '-';
   key += file.text_doctest ? 'X' : '-';
   key += file.conftest ? 'C' : '-';
+  key += file.hook_file ? 'H' : '-';
   auto add = [&](const std::vector<std::string>& list) {
     for (const auto& s : list) key.append("\x1f").append(s);
     key += '\x1e';

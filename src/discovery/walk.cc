@@ -204,7 +204,7 @@ class Walker {
 
   void regular_file(const std::string& path, const std::string& dir, const struct stat& st, bool decides) {
     SourceFile f;
-    if (!classify(path, /*initpath=*/false, f)) return;
+    if (!classify(path, /*initpath=*/false, f) && !hook_collects(path, dir, f)) return;
     Verdict v = m_initpaths.count(path) ? Verdict::keep : ignore_verdict(path, dir, /*is_dir=*/false);
     if (v == Verdict::ignore) return;
     f.worker_decides = decides || v == Verdict::worker_decides;
@@ -226,6 +226,19 @@ class Walker {
     f.tests = false;
     f.text_doctest = text;
     return text;
+  }
+
+  // Session._collectfile asks every plugin's pytest_collect_file about each file: a
+  // conftest's own hook may collect a file the python and doctest plugins leave.
+  bool hook_collects(const std::string& path, const std::string& dir, SourceFile& f) {
+    if (path.ends_with(".py")) return false;
+    const std::vector<const ConftestFacts*>& conftests = chain(dir);
+    if (std::none_of(conftests.begin(), conftests.end(),
+                     [](const ConftestFacts* c) { return c->defines("pytest_collect_file"); }))
+      return false;
+    f.tests = false;
+    f.hook_file = true;
+    return true;
   }
 
   static bool matches(const std::vector<std::string>& patterns, const std::string& path) {

@@ -98,6 +98,27 @@ TEST(DiscoveryIgnore, UncertainIgnoresLeaveTheFileToTheWorker) {
   EXPECT_TRUE(decides["hook/sub/test_hs.py"]);
 }
 
+// Session._collectfile: a conftest's pytest_collect_file sees every file below it; discovery
+// keeps the non-python ones there for the worker (no static items), and nowhere else.
+TEST(DiscoveryIgnore, FilesAConftestCollectFileHookMayCollectGoToTheWorker) {
+  TempTree t;
+  t.write("yaml/conftest.py", "def pytest_collect_file(parent, file_path):\n    return None\n");
+  t.write("yaml/test_a.yaml", "a: ok\n");
+  t.write("yaml/sub/data.json", "{}\n");
+  t.write("yaml/test_p.py", k_test);
+  t.write("plain/test_b.yaml", "b: ok\n");
+  t.write("plain/test_q.py", k_test);
+  Discovery d = discover(t.config());
+  EXPECT_THAT(modules(d), ElementsAre("plain/test_q.py", "yaml/test_a.yaml", "yaml/test_p.py", "yaml/sub/data.json"));
+  ASSERT_NE(file(d, "yaml/test_a.yaml"), nullptr);
+  EXPECT_TRUE(file(d, "yaml/test_a.yaml")->hook_file);
+  EXPECT_THAT(file(d, "yaml/test_a.yaml")->items, IsEmpty());
+  EXPECT_FALSE(file(d, "yaml/test_a.yaml")->error.has_value());
+  EXPECT_TRUE(file(d, "yaml/sub/data.json")->hook_file);
+  EXPECT_FALSE(file(d, "yaml/test_p.py")->hook_file);
+  EXPECT_THAT(all_ids(d), ElementsAre("plain/test_q.py::test_a", "yaml/test_p.py::test_a"));
+}
+
 TEST(DiscoveryIgnore, ArgumentParentConftestsAreReadFromTheTopAndConfcutdirStopsThem) {
   TempTree t;
   t.write("conftest.py", "collect_ignore = ['a/b/test_x.py']\n");

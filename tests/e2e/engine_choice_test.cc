@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include "e2e/e2e_util.h"
 
 namespace fastest::e2e {
@@ -154,6 +157,35 @@ std::string expect_one_start_up_error(const std::string& engine, const std::stri
   return r.err;
 }
 
+std::vector<std::string> outcome_lines(const std::string& out) {
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);)
+    if (l.starts_with("PASSED ") || l.starts_with("FAILED ") || l.starts_with("ERROR ")) lines.push_back(l);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// A conftest's pytest_collect_file collects non-python files (pytest's "Working with
+// non-python tests"): auto picks the pytest engine, and discovery hands its worker every
+// file that hook may collect. Before, the YAML tests were never run (1 passed, exit 0).
+TEST(EnginePytest, ConftestCollectFileTestsRunAsInPytest) {
+  FixtureProject p("conftest_collect_file");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider -rA");
+  ASSERT_EQ(want.exit_code, 1) << want.out;
+  ASSERT_THAT(want.out, HasSubstr("1 failed, 3 passed")) << want.out;
+  for (const char* n : {"1", "2"}) {
+    auto r = p.run({"-n", n, "-p", "no:cacheprovider", "-rA"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("1 failed, 3 passed")) << r.out;
+    EXPECT_EQ(outcome_lines(r.out), outcome_lines(want.out)) << r.out;
+  }
+  auto listing = p.run({"--collect-only", "-q", "-p", "no:cacheprovider"});
+  EXPECT_THAT(listing.out,
+              HasSubstr("test_data.yaml::a\ntest_data.yaml::b\ntest_p.py::test_x\nsub/test_more.yaml::c\n"))
+      << listing.out;
+}
+
 TEST(EnginePytest, StartUpCrashIsOneClearErrorNotACrashLoop) {
   EXPECT_THAT(expect_one_start_up_error("pytest", "1"), HasSubstr("signal 11 (SIGSEGV)"));
 }
@@ -221,6 +253,33 @@ TEST(EnginePytest, RerunfailuresOwnsItsRerunsAndWords) {
                                "FAILED test_rerun.py::test_always_fails", "ERROR test_rerun.py::test_setup_error"})
         EXPECT_EQ(r.out.find(line) != std::string::npos, want.out.find(line) != std::string::npos) << line << r.out;
     }
+  }
+}
+
+// pytest-subtests reports each subtest as a call report of its own; the test's own call
+// report then passes. A failed subtest fails the test in pytest's JUnit file and the exit
+// code; before, the last (passing) report decided: 3 passed, exit 0.
+TEST(EnginePytest, SubtestFailuresFailTheTestAsInPytestsJunit) {
+  const fs::path site =
+      fs::path(FASTEST_SOURCE_DIR) / "third_party" / "subtests" / "usr" / "lib" / "python3" / "dist-packages";
+  ASSERT_TRUE(fs::exists(site / "pytest_subtests.py")) << "third_party/subtests missing (scripts/setup)";
+  const std::string env = "PYTHONPATH=" + shell_quote(site.string());
+  FixtureProject p("plugin_subtests");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider --junitxml=pytest.xml", env);
+  ASSERT_EQ(want.exit_code, 1) << want.out;
+  const std::string want_xml = slurp(p.dir() / "pytest.xml");
+  for (const char* id : {"name=\"test_sub\"", "name=\"test_ut\""})
+    ASSERT_THAT(want_xml.substr(want_xml.find(id), 200), HasSubstr("<failure")) << want_xml;
+  for (const char* n : {"1", "2"}) {
+    auto r = p.run({"-n", n, "-p", "no:cacheprovider", "--junitxml=fastest.xml"}, env);
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("2 failed, 1 passed")) << r.out;
+    EXPECT_THAT(r.out, HasSubstr(" test_sub [i] (i=1) ")) << r.out;
+    EXPECT_THAT(r.out, HasSubstr(" test_sub [i] (i=3) ")) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("E               AssertionError: 2 not less than 2")) << r.out;
+    const std::string xml = slurp(p.dir() / "fastest.xml");
+    for (const char* id : {"name=\"test_sub\"", "name=\"test_ut\""})
+      EXPECT_THAT(xml.substr(xml.find(id), 200), HasSubstr("<failure")) << xml;
   }
 }
 

@@ -94,12 +94,22 @@ def build(config, rootdir, nodeid, reports):
            "stdout": "", "stderr": "", "log": "", "line": 0}
     decided = None
     td_errors = []
+    failed_calls = []  # several call reports (pytest-subtests): each failure counts
     # --tb=line: pytest's summary shows the crash line, not the report's text.
     line_style = config.getoption("tbstyle", "auto") == "line"
     for rep in reports:
         when = rep.when
-        res[when + "_s"] = float(getattr(rep, "duration", 0.0) or 0.0)
         cat = category(config, rep)
+        if when == "call" and decided is not None and decided.when == "call":
+            # A sub-report (a subtest) came first: the test's own call report follows.
+            if cat in ("failed", "error"):
+                failed_calls.append(rep)
+            if failed_calls and cat not in ("failed", "error"):
+                res["call_s"] += float(getattr(rep, "duration", 0.0) or 0.0)
+                continue
+        elif when == "call" and cat in ("failed", "error"):
+            failed_calls.append(rep)
+        res[when + "_s"] = float(getattr(rep, "duration", 0.0) or 0.0)
         if when == "teardown" and decided is not None:
             if cat in ("error", "failed"):
                 td_errors.append(longrepr_text(rep, line_style))
@@ -114,6 +124,8 @@ def build(config, rootdir, nodeid, reports):
         res["outcome"] = cat or "passed"
         res["when"] = when
         _fill_text(res, rep, cat, rootdir, line_style)
+    if len(failed_calls) > 1 or (failed_calls and _sub_title(failed_calls[0])):
+        _combine_failures(res, failed_calls, line_style)
     if td_errors:
         res["teardown_error"] = "\n".join(td_errors)
     secs = _sections(config, res["outcome"], decided, reports)
@@ -150,6 +162,35 @@ def _sections(config, outcome, decided, reports):
             if rep.when == "teardown" and rep is not decided:
                 secs.extend([str(t), str(c)] for t, c in rep.sections if "teardown" in t)
     return secs
+
+
+def _combine_failures(res, reps, line_style):
+    """A test with several failed call reports (pytest-subtests' ``SubTestReport``\ s):
+    a failure, each sub-report's text under its own title as pytest's FAILURES shows
+    them; the first one's crash line is the message."""
+    parts = []
+    for rep in reps:
+        title = _sub_title(rep)
+        text = longrepr_text(rep, line_style)
+        parts.append(("%s\n%s" % (_rule(title), text)) if title else text)
+    res["outcome"] = "failed"
+    res["when"] = "call"
+    res["longrepr"] = "\n\n".join(parts)
+    res["message"] = crash_message(reps[0])
+
+
+def _sub_title(rep):
+    """pytest-subtests' head line of a sub-report ('' for any other report)."""
+    head = getattr(rep, "head_line", None)
+    try:
+        return str(head) if head and getattr(rep, "context", None) is not None else ""
+    except Exception:
+        return ""
+
+
+def _rule(title, width=80):
+    fill = max(width - len(title) - 2, 2)
+    return "%s %s %s" % ("_" * (fill // 2), title, "_" * (fill - fill // 2))
 
 
 def _fill_text(res, rep, cat, rootdir, line_style):
