@@ -607,6 +607,11 @@ base::Result<CommandLine> parse_command_line(const std::vector<std::string>& arg
   if (ns["timeout"].is_number() && loads("timeout", "pytest_timeout"))
     o.plugin_timeout_arg = "--timeout=" + ns["timeout"].dump();
   if (o.reruns > 0) o.rerunfailures_loads = loads("rerunfailures", "pytest_rerunfailures");
+  // pytest-cov's options are its own (they reach the workers as given): --cov[=SOURCE], --no-cov.
+  const auto& given = o.expanded_args;
+  auto cov = [](const std::string& x) { return x == "--cov" || x.starts_with("--cov="); };
+  if (std::any_of(given.begin(), given.end(), cov) && std::find(given.begin(), given.end(), "--no-cov") == given.end())
+    o.pytest_cov_requested = loads("pytest_cov", "pytest_cov");
   json options = json::object();
   for (const auto& s : table)
     if (!s.conftest && !s.fastest_only) options[s.dest] = ns[s.dest];

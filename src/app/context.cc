@@ -221,6 +221,11 @@ base::Result<RunContext> make_context(const Options& opts, bool need_python) {
   }
   ctx.cache_root = exec::default_cache_root();
   ctx.db_path = resolve_db(opts, root, ctx.cache_root, ctx.notes);
+  if (opts.pytest_cov_requested)
+    ctx.notes.push_back(
+        "warning: --cov (pytest-cov) writes no coverage data or report under fastest: pytest-cov measures in "
+        "pytest's own run loop or through pytest-xdist's workers, neither of which fastest's workers are; "
+        "run pytest for coverage");
   ctx.workers = opts.workers < 0 ? usable_cores() : std::max(1, opts.workers);
   if (opts.workers < 0 && opts.maxprocesses > 0) ctx.workers = std::min(ctx.workers, opts.maxprocesses);
   if (opts.capture != "fd" && opts.capture != "sys" && opts.capture != "no" && opts.capture != "tee-sys")

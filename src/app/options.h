@@ -35,6 +35,9 @@ struct Options {
   /// pytest-rerunfailures loads in the workers: under the pytest engine it owns --reruns
   /// and --reruns-delay (fastest's own reruns stay off there).
   bool rerunfailures_loads = false;
+  /// pytest-cov loads and --cov asks for a measurement: its report needs pytest's own
+  /// run loop (or xdist's combining), which fastest's workers do not run.
+  bool pytest_cov_requested = false;
   int reruns = 0;                     ///< --reruns: a failed test runs again up to N times
   double reruns_delay = 0;            ///< --reruns-delay, seconds before each rerun
   bool flaky_fails = false;           ///< --flaky-fails: a flaky test (failed, then passed) fails the run

@@ -184,6 +184,32 @@ TEST_F(CommandLineTest, InstalledPluginsAreScannedOnlyForOptionsNothingElseKnows
   EXPECT_TRUE(parse_command_line({"--strict-config"}, m_root, env, installed).ok());
 }
 
+// Options an installed plugin owns when it loads: pytest-rerunfailures' --reruns, and
+// pytest-cov's --cov, which fastest's workers cannot honour (a warning, not silence).
+TEST_F(CommandLineTest, InstalledRerunfailuresAndCovAreNoticed) {
+  write("site/pytest_rerunfailures.py", "def pytest_addoption(parser):\n    pass\n");
+  write("site/pytest_cov/plugin.py",
+        "def pytest_addoption(parser):\n    parser.addoption('--cov', action='append', nargs='?')\n"
+        "    parser.addoption('--no-cov', action='store_true')\n");
+  InstalledPlugins installed = [&](const std::string&) {
+    return std::vector<PluginFile>{{"rerunfailures", m_root / "site" / "pytest_rerunfailures.py"},
+                                   {"pytest_cov", m_root / "site" / "pytest_cov" / "plugin.py"}};
+  };
+  auto env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  auto run = [&](const Strings& argv) {
+    auto cl = parse_command_line(argv, m_root, env, installed);
+    EXPECT_TRUE(cl.ok()) << (cl.ok() ? "" : cl.error().message);
+    return cl.ok() ? cl.value().options : Options{};
+  };
+  EXPECT_TRUE(run({"--reruns", "2"}).rerunfailures_loads);
+  EXPECT_FALSE(run({"--reruns", "2", "-p", "no:rerunfailures"}).rerunfailures_loads);
+  EXPECT_FALSE(run({}).rerunfailures_loads);
+  EXPECT_TRUE(run({"--cov=pkg"}).pytest_cov_requested);
+  EXPECT_TRUE(run({"--cov"}).pytest_cov_requested);
+  EXPECT_FALSE(run({"--cov=pkg", "--no-cov"}).pytest_cov_requested);
+  EXPECT_FALSE(run({"-v"}).pytest_cov_requested);
+}
+
 TEST_F(CommandLineTest, UnknownOptionIsPytestsUsageError) {
   std::string e = error({"tests", "--foo", "-n", "2"});
   EXPECT_EQ(e,
