@@ -244,6 +244,14 @@ void JunitReporter::add_result(const base::TestResult& r) {
       ++m_passed;
       break;
     case base::Outcome::failed:
+      // pytest's junitxml: a failed report of any phase but the call (pytest-forked's
+      // crash report says '???') is an <error>, though the summary counts it failed.
+      if (!r.when.empty() && r.when != "call" && r.when != "collect") {
+        ++m_errors;
+        body = element("error", "failed on setup with \"" + msg + "\"", strip(r.longrepr));
+        break;
+      }
+      [[fallthrough]];
     case base::Outcome::crashed:
     case base::Outcome::timed_out:
       ++m_failures;

@@ -283,6 +283,42 @@ TEST(EnginePytest, SubtestFailuresFailTheTestAsInPytestsJunit) {
   }
 }
 
+// pytest-forked runs a marked test in a child: a child that dies gives a report whose phase
+// is '???' and whose longrepr has no crash line. pytest's JUnit makes it an <error> ("failed
+// on setup with ...") though its summary says failed, and its short summary shows no message
+// for either forked failure. Before: a <failure>, and each line had its text's last line.
+TEST(EnginePytest, ForkedCrashIsAJunitErrorAsInPytest) {
+  const fs::path site =
+      fs::path(FASTEST_SOURCE_DIR) / "third_party" / "forked" / "usr" / "lib" / "python3" / "dist-packages";
+  ASSERT_TRUE(fs::exists(site / "pytest_forked")) << "third_party/forked missing (scripts/setup)";
+  const std::string env = "PYTHONPATH=" + shell_quote(site.string());
+  FixtureProject p("plugin_forked");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider -rA --junitxml=pytest.xml", env);
+  ASSERT_EQ(want.exit_code, 1) << want.out;
+  ASSERT_THAT(want.out, HasSubstr("2 failed, 2 passed")) << want.out;
+  const std::string want_xml = slurp(p.dir() / "pytest.xml");
+  auto testcase = [](const std::string& xml, const std::string& name) {
+    auto at = xml.find("name=\"" + name + "\"");
+    return at == std::string::npos ? std::string() : xml.substr(at, xml.find("</testcase>", at) - at);
+  };
+  auto without_time = [](std::string t) {
+    auto at = t.find(" time=\"");
+    if (at != std::string::npos) t.erase(at, t.find('"', at + 7) + 1 - at);
+    return t;
+  };
+  ASSERT_THAT(testcase(want_xml, "test_child_dies"), HasSubstr("<error message=\"failed on setup with")) << want_xml;
+  for (const char* n : {"1", "2"}) {
+    auto r = p.run({"-n", n, "-p", "no:cacheprovider", "-rA", "--junitxml=fastest.xml"}, env);
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_EQ(summary_line(r.out), summary_line(want.out)) << r.out;
+    EXPECT_EQ(outcome_lines(r.out), outcome_lines(want.out)) << r.out;
+    const std::string xml = slurp(p.dir() / "fastest.xml");
+    EXPECT_THAT(xml, HasSubstr("errors=\"1\" failures=\"1\"")) << xml;
+    for (const char* name : {"test_child_dies", "test_fails_in_a_child", "test_plain"})
+      EXPECT_EQ(without_time(testcase(xml, name)), without_time(testcase(want_xml, name))) << name << "\n" << xml;
+  }
+}
+
 // pytest_terminal_summary of a conftest and of pytest-benchmark, at pytest's place: after
 // FAILURES, before the short summary; a section every worker writes alike comes once.
 TEST(EnginePytest, PluginsTerminalSummaryIsPrintedWherePytestPrintsIt) {

@@ -8,6 +8,7 @@ that re-classify reports (xfail, custom statuses) are honoured.
 import os
 
 _KNOWN = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+_PHASES = ("setup", "call", "teardown")
 
 
 def category(config, report):
@@ -50,13 +51,17 @@ def skip_text(longrepr, rootdir):
     return text, text.strip().splitlines()[-1] if text.strip() else ""
 
 
-def crash_message(report):
-    """One line: the exception line pytest's short summary would show."""
+def crash_message(report, fallback=True):
+    """One line: the exception line pytest's short summary would show. A longrepr
+    without a crash line (pytest-forked's, a plugin's string) has none there, and
+    pytest's JUnit then takes the whole text: '' unless ``fallback`` wants its last line."""
     lr = report.longrepr
     crash = getattr(lr, "reprcrash", None)
     msg = getattr(crash, "message", None)
     if msg:
         return str(msg).split("\n", 1)[0]
+    if not fallback:
+        return ""
     text = str(lr) if lr is not None else ""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
@@ -109,7 +114,9 @@ def build(config, rootdir, nodeid, reports):
                 continue
         elif when == "call" and cat in ("failed", "error"):
             failed_calls.append(rep)
-        res[when + "_s"] = float(getattr(rep, "duration", 0.0) or 0.0)
+        # A phase pytest does not name (pytest-forked's crash report says '???'): its
+        # time is the call's.
+        res[(when if when in _PHASES else "call") + "_s"] = float(getattr(rep, "duration", 0.0) or 0.0)
         if when == "teardown" and decided is not None:
             if cat in ("error", "failed"):
                 td_errors.append(longrepr_text(rep, line_style))
@@ -205,7 +212,7 @@ def _fill_text(res, rep, cat, rootdir, line_style):
         res["message"] = str(getattr(rep, "wasxfail", "") or "")
     elif cat in ("failed", "error"):
         res["longrepr"] = longrepr_text(rep, line_style)
-        res["message"] = crash_message(rep)
+        res["message"] = crash_message(rep, fallback=False)
     else:
         res["longrepr"] = ""
         res["message"] = ""
