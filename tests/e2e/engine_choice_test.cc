@@ -14,9 +14,14 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+/// The dist-packages of Debian packages scripts/setup unpacked into third_party/<folder>.
+fs::path unpacked_site(const std::string& folder) {
+  return fs::path(FASTEST_SOURCE_DIR) / "third_party" / folder / "usr" / "lib" / "python3" / "dist-packages";
+}
+
 /// The Debian plugin packages unpacked by scripts/setup ("" when missing).
 std::string plugins_path() {
-  fs::path p = fs::path(FASTEST_SOURCE_DIR) / "third_party" / "plugins" / "usr" / "lib" / "python3" / "dist-packages";
+  fs::path p = unpacked_site("plugins");
   return fs::exists(p / "pytest_mock") ? p.string() : "";
 }
 
@@ -233,8 +238,7 @@ std::string summary_line(const std::string& out) {
 // passed. Before: its `rerun` reports were an unknown outcome (errors), and --reruns ran
 // both its reruns and fastest's.
 TEST(EnginePytest, RerunfailuresOwnsItsRerunsAndWords) {
-  const fs::path site =
-      fs::path(FASTEST_SOURCE_DIR) / "third_party" / "rerunfailures" / "usr" / "lib" / "python3" / "dist-packages";
+  const fs::path site = unpacked_site("rerunfailures");
   ASSERT_TRUE(fs::exists(site / "pytest_rerunfailures.py")) << "third_party/rerunfailures missing (scripts/setup)";
   const std::string env = "PYTHONPATH=" + shell_quote(site.string());
   for (const std::string extra : {"", "--reruns 1"}) {
@@ -260,8 +264,7 @@ TEST(EnginePytest, RerunfailuresOwnsItsRerunsAndWords) {
 // report then passes. A failed subtest fails the test in pytest's JUnit file and the exit
 // code; before, the last (passing) report decided: 3 passed, exit 0.
 TEST(EnginePytest, SubtestFailuresFailTheTestAsInPytestsJunit) {
-  const fs::path site =
-      fs::path(FASTEST_SOURCE_DIR) / "third_party" / "subtests" / "usr" / "lib" / "python3" / "dist-packages";
+  const fs::path site = unpacked_site("subtests");
   ASSERT_TRUE(fs::exists(site / "pytest_subtests.py")) << "third_party/subtests missing (scripts/setup)";
   const std::string env = "PYTHONPATH=" + shell_quote(site.string());
   FixtureProject p("plugin_subtests");
@@ -288,8 +291,7 @@ TEST(EnginePytest, SubtestFailuresFailTheTestAsInPytestsJunit) {
 // on setup with ...") though its summary says failed, and its short summary shows no message
 // for either forked failure. Before: a <failure>, and each line had its text's last line.
 TEST(EnginePytest, ForkedCrashIsAJunitErrorAsInPytest) {
-  const fs::path site =
-      fs::path(FASTEST_SOURCE_DIR) / "third_party" / "forked" / "usr" / "lib" / "python3" / "dist-packages";
+  const fs::path site = unpacked_site("forked");
   ASSERT_TRUE(fs::exists(site / "pytest_forked")) << "third_party/forked missing (scripts/setup)";
   const std::string env = "PYTHONPATH=" + shell_quote(site.string());
   FixtureProject p("plugin_forked");
