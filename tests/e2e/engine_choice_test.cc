@@ -321,6 +321,21 @@ TEST(EnginePytest, ForkedCrashIsAJunitErrorAsInPytest) {
   }
 }
 
+// pytest-helpers-namespace registers, at session start, a plugin object any attribute of
+// which is a callable that raises. The engine's start-up looked for a conftest's own
+// worker_id through every plugin's attributes and died on it: nothing ran, exit 3.
+TEST(EnginePytest, APluginObjectWhoseAttributesRaiseDoesNotStopStartUp) {
+  FixtureProject p("engine_raising_plugin");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider -rA");
+  ASSERT_EQ(want.exit_code, 1) << want.out;
+  for (const char* n : {"1", "2"}) {
+    auto r = p.run({"-n", n, "--engine", "pytest", "-p", "no:cacheprovider", "-rA"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_EQ(summary_line(r.out), summary_line(want.out)) << r.out << r.err;
+    EXPECT_EQ(outcome_lines(r.out), outcome_lines(want.out)) << r.out;
+  }
+}
+
 // pytest_terminal_summary of a conftest and of pytest-benchmark, at pytest's place: after
 // FAILURES, before the short summary; a section every worker writes alike comes once.
 TEST(EnginePytest, PluginsTerminalSummaryIsPrintedWherePytestPrintsIt) {

@@ -12,6 +12,7 @@ import gc
 import os
 import sys
 import traceback
+import types
 from pathlib import Path
 from time import perf_counter
 
@@ -233,8 +234,7 @@ class Engine:
         pm = self.config.pluginmanager
         # A conftest's own worker_id wins; xdist's (which says "master" outside xdist)
         # does not.
-        own = any(getattr(p, "__file__", "").endswith("conftest.py") and hasattr(p, "worker_id")
-                  for p in pm.get_plugins())
+        own = any(_conftest_defines(p, "worker_id") for p in pm.get_plugins())
         pm.register(fixtures_plugin.make(self, not own), "fastest-pytest-fixtures")
 
     def _header_lines(self):
@@ -891,6 +891,17 @@ class _GlobalCapture:
 
 def _below(path, directory):
     return path == directory or directory in path.parents
+
+
+def _conftest_defines(plugin, name):
+    """Whether a registered plugin is a conftest module defining ``name``. Plugins are any
+    objects: pytest-helpers-namespace registers one whose every attribute lookup raises."""
+    if not isinstance(plugin, types.ModuleType):
+        return False
+    try:
+        return str(getattr(plugin, "__file__", "") or "").endswith("conftest.py") and name in vars(plugin)
+    except Exception:
+        return False
 
 
 class _HookFailed(Exception):
