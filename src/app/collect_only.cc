@@ -11,6 +11,7 @@
 
 #include "app/reporting.h"
 #include "app/session.h"
+#include "app/session_warnings.h"
 #include "base/clock.h"
 #include "exec/harness.h"
 #include "report/collect_tree.h"
@@ -106,6 +107,7 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
   std::size_t deselected = 0;
   bool header_sent = false;
   report::Summary summary;
+  SessionWarnings session_warnings;
   std::unique_ptr<exec::Executor> own;
   if (!m_pool) {
     own = std::make_unique<exec::Executor>(make_exec_options(m_ctx, workers, main_py.value()), clock);
@@ -132,6 +134,7 @@ ExitCode Session::collect_runtime(std::atomic<exec::Executor*>& slot) {
         errors.push_back(ev.collect_error);
         break;
       case exec::EventKind::warning:
+        if (!session_warnings.keep(ev.warning_record, ev.worker)) break;
         ++summary.warnings;
         for (auto& r : reporters.all) r->on_warning(ev.warning_record);
         break;

@@ -17,6 +17,7 @@
 #include "app/git_commit.h"
 #include "app/reporting.h"
 #include "app/session.h"
+#include "app/session_warnings.h"
 #include "app/ticker.h"
 #include "base/clock.h"
 #include "exec/harness.h"
@@ -104,6 +105,7 @@ class EventSink {
         break;
       }
       case exec::EventKind::warning:
+        if (!m_session_warnings.keep(ev.warning_record, ev.worker)) break;
         ++summary.warnings;
         for (auto& r : m_reporters) r->on_warning(ev.warning_record);
         break;
@@ -355,6 +357,7 @@ class EventSink {
   bool m_flaky_fails = false;
   bool m_own_reruns = false;
   std::set<std::string> m_quarantine;
+  SessionWarnings m_session_warnings;
   std::vector<store::BatchSpan> m_spans;
   std::vector<store::ModuleCost> m_costs;
   std::map<std::int64_t, std::pair<int, double>> m_started;  ///< batch -> (worker, start)

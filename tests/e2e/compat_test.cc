@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -557,6 +558,41 @@ TEST(CollectOnlyText, TreeAsPytest) {
 std::string short_summary(const std::string& out) {
   auto at = out.find(" short test summary info ");
   return at == std::string::npos ? "" : comparable(out.substr(out.rfind('\n', at) + 1));
+}
+
+/// The location lines of the warnings summary ("path:line" headers), sorted: workers
+/// finish modules in their own order.
+std::vector<std::string> warning_places(const std::string& out) {
+  std::vector<std::string> places;
+  auto at = out.find(" warnings summary ");
+  if (at == std::string::npos) return places;
+  std::istringstream in(out.substr(out.find('\n', at) + 1));
+  for (std::string l; std::getline(in, l) && !l.starts_with("-- Docs:");)
+    if (!l.empty() && l[0] != ' ') places.push_back(l);
+  std::sort(places.begin(), places.end());
+  return places;
+}
+
+// Warnings at import, as pytest's warnings plugin records them around its collection: a
+// test module's and a conftest's each once (both workers import the conftest; it was
+// counted twice), and -W error makes the module's warning its collection error. Before, the
+// pytest engine collected outside the warnings capture: no warning shown, and -W error
+// passed the test pytest cannot collect.
+TEST(WarningsText, ImportTimeWarningsAsPytestInBothEngines) {
+  FixtureProject p("import_warnings");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider");
+  ASSERT_THAT(want.out, HasSubstr("3 passed, 3 warnings")) << want.out;
+  const RunOutput want_error = run_pytest(p, "-p no:cacheprovider -W error::UserWarning test_w.py");
+  ASSERT_EQ(want_error.exit_code, 2) << want_error.out;
+  for (const char* engine : {"native", "pytest"}) {
+    auto r = p.run({"-n", "2", "--engine", engine, "-p", "no:cacheprovider"});
+    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("3 passed, 3 warnings")) << engine << r.out;
+    EXPECT_EQ(warning_places(r.out), warning_places(want.out)) << engine << r.out;
+    auto e = p.run({"-n", "2", "--engine", engine, "-p", "no:cacheprovider", "-W", "error::UserWarning", "test_w.py"});
+    EXPECT_EQ(e.exit_code, 2) << engine << e.out << e.err;
+    EXPECT_EQ(short_summary(e.out), short_summary(want_error.out)) << engine << e.out;
+  }
 }
 
 // Run from a directory below the rootdir, pytest 7.2.1's short summary names each test

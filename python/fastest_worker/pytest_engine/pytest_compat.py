@@ -338,6 +338,19 @@ def catching_logs(handler, level):
     return cl(handler, level=level)
 
 
+def collection_warnings(config):
+    """What pytest's warnings plugin wraps its whole-session ``pytest_collection`` in:
+    ``-W``/``filterwarnings`` apply to the imports of collection (an ``error`` filter
+    makes an import-time warning the module's collection error) and what is caught is
+    recorded with ``when="collect"``. A batch's collection runs under it too. Nothing
+    with ``-p no:warnings``."""
+    import contextlib
+    if config.pluginmanager.get_plugin("warnings") is None:
+        return contextlib.nullcontext()
+    from _pytest.warnings import catch_warnings_for_item
+    return catch_warnings_for_item(config, ihook=config.hook, when="collect", item=None)
+
+
 class terminal_writing_to:
     """The terminal reporter's writer (``_tw``) replaced by a plain one on ``file`` for
     the ``with`` block, so its ``write_line``/``write_sep``/``section`` land there."""

@@ -529,8 +529,9 @@ class Engine:
         batch of this worker reaches (its ``pytest_configure``, modifyitems,
         ``pytest_sessionfinish``, ``pytest_terminal_summary``) run here too. Under
         capture, as the walk's imports are (pytest shows that output only with a failure).
-        One that fails is the collection error of the batches below its directory."""
-        with _GlobalCapture(self.config):
+        One that fails is the collection error of the batches below its directory. Under
+        the warnings filters too, as pytest's collection imports them."""
+        with _GlobalCapture(self.config), compat.collection_warnings(self.config):
             for p in paths:
                 d = Path(p).parent
                 if any(_below(d, bad) for bad, _ in self.conftest_errors):
@@ -578,10 +579,11 @@ class Engine:
             return [], [], []
         self.live.collecting()
         try:
-            if path.name == "__init__.py":
-                items = compat.collect_package_init(self.session, path)
-            else:
-                items = list(self.session.perform_collect([str(path)], genitems=True))
+            with compat.collection_warnings(self.config):
+                if path.name == "__init__.py":
+                    items = compat.collect_package_init(self.session, path)
+                else:
+                    items = list(self.session.perform_collect([str(path)], genitems=True))
             self.live.collected(batch)
         except self.pytest.UsageError as e:
             if not module.endswith(".py") and any(str(a).startswith("found no collectors") for a in e.args):
