@@ -92,25 +92,16 @@ def _importable(name):
 
 
 def is_async(func):
-    """True for coroutine / async generator functions, also behind wrappers."""
-    f = getattr(func, "__func__", func)
-    code = getattr(f, "__code__", None)
-    if code is not None and code.co_flags & 0x280:  # CO_COROUTINE | CO_ASYNC_GENERATOR
-        return True
-    if hasattr(f, "__wrapped__"):
-        return _is_async_wrapped(f)
-    return False
-
-
-def _is_async_wrapped(func):
-    inner = getattr(func, "__wrapped__", None)
-    n = 0
-    while inner is not None and n < 10:
-        if inspect.iscoroutinefunction(inner):
-            return not inspect.isfunction(func) or not _hypothesis(func)
-        inner = getattr(inner, "__wrapped__", None)
-        n += 1
-    return False
+    """pytest's ``is_async_function``: a coroutine or async generator function itself
+    (through bound methods and ``functools.partial``, as ``inspect`` looks), or one marked
+    ``_is_coroutine``. A wrapper is not looked through: pytest calls a sync wrapper of an
+    ``async def`` (tornado's ``gen_test`` runs the coroutine itself; Hypothesis's ``given``)
+    and skips only when the call returns an awaitable."""
+    try:
+        return bool(inspect.iscoroutinefunction(func) or getattr(func, "_is_coroutine", False)
+                    or inspect.isasyncgenfunction(func))
+    except Exception:
+        return False
 
 
 def hypothesis_checks(item, func):
@@ -148,10 +139,6 @@ def hypothesis_checks(item, func):
                 "and can cause subtle test bugs.\n\nIf this is fine, suppress this health "
                 "check with `@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])`."
                 % (item.nodeid, name)), HealthCheck.function_scoped_fixture)
-
-
-def _hypothesis(func):
-    return getattr(func, "is_hypothesis_test", False)
 
 
 def warn_return_not_none(item, result):

@@ -524,6 +524,29 @@ TEST(WarningsText, AssertOfATupleWarnsAsPytest) {
   }
 }
 
+// An `async def` test behind a sync wrapper is called, as pytest calls it: pytest looks at
+// the function itself, not through __wrapped__, and skips a plain coroutine function or a
+// call that returned an awaitable. Before, the native engine skipped every wrapped one
+// without calling it (tornado's gen_test tests: 6 failed in pytest, skipped in fastest).
+TEST(AsyncTests, WrappersAreCalledAsPytestCallsThem) {
+  FixtureProject p("async_wrappers");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider -rA");
+  ASSERT_THAT(want.out, HasSubstr("2 failed, 1 passed, 2 skipped, 2 warnings")) << want.out;
+  auto results = [](const std::string& out) {
+    std::vector<std::string> lines;
+    for (const std::string& l : lines_of(out))
+      if (l.starts_with("PASSED ") || l.starts_with("FAILED ")) lines.push_back(l);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  for (const char* engine : {"native", "pytest"}) {
+    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "-rA"});
+    EXPECT_EQ(r.exit_code, 1) << engine << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("2 failed, 1 passed, 2 skipped, 2 warnings")) << engine << r.out;
+    EXPECT_EQ(results(r.out), results(want.out)) << engine << r.out;
+  }
+}
+
 // --collect-only as pytest 7.2.1 prints it at each verbosity: the header, the collected line
 // ("collecting ... " at -v, the deselected counts), the tree (two spaces a level, every
 // package a top-level <Package>, docstrings at -v), the ids at -q, "file: count" at -qq,
