@@ -97,9 +97,10 @@ def is_async(func):
     ``_is_coroutine``. A wrapper is not looked through: pytest calls a sync wrapper of an
     ``async def`` (tornado's ``gen_test`` runs the coroutine itself; Hypothesis's ``given``)
     and skips only when the call returns an awaitable."""
+    f = getattr(func, "__func__", func)  # a static or class method seen in its class
     try:
-        return bool(inspect.iscoroutinefunction(func) or getattr(func, "_is_coroutine", False)
-                    or inspect.isasyncgenfunction(func))
+        return bool(inspect.iscoroutinefunction(f) or getattr(f, "_is_coroutine", False)
+                    or inspect.isasyncgenfunction(f))
     except Exception:
         return False
 
