@@ -47,12 +47,6 @@ bool is_builtin_plugin(std::string_view name) {
   return std::find(k_builtin_plugins.begin(), k_builtin_plugins.end(), name) != k_builtin_plugins.end();
 }
 
-/// pytest's `-p no:NAME` blocks NAME and, unless it starts so already, "pytest_" + NAME.
-bool blocked(const std::set<std::string>& no, const std::string& ep_name) {
-  if (no.count(ep_name)) return true;
-  return ep_name.rfind("pytest_", 0) == 0 && no.count(ep_name.substr(7));
-}
-
 /// The module part of an entry point or plugin name ("xdist.plugin" -> "xdist").
 std::string top_package(const std::string& module) { return module.substr(0, module.find('.')); }
 
@@ -84,15 +78,21 @@ void conftest_needs(const ConftestUse& c, const EngineFacts& f, std::vector<std:
 
 }  // namespace
 
+bool plugin_blocked(const std::vector<std::string>& plugin_args, const std::string& name) {
+  for (const auto& p : plugin_args) {
+    if (p.rfind("no:", 0) != 0) continue;
+    const std::string_view no = std::string_view(p).substr(3);
+    if (no == name || (name.rfind("pytest_", 0) == 0 && no == std::string_view(name).substr(7))) return true;
+  }
+  return false;
+}
+
 bool native_emulates_plugin(std::string_view entry_point_name) {
   return entry_point_name == "xdist" || entry_point_name == "xdist.looponfail";
 }
 
 EngineChoice choose_engine(const EngineFacts& f) {
   EngineChoice c;
-  std::set<std::string> no;
-  for (const auto& p : f.plugin_args)
-    if (p.rfind("no:", 0) == 0) no.insert(p.substr(3));
   for (const auto& cf : f.conftests) conftest_needs(cf, f, c.unhonoured);
   for (const auto& p : f.plugin_args) {
     if (p.rfind("no:", 0) == 0 || is_builtin_plugin(p) || native_emulates_plugin(p) || emulated_module(p, f.installed))
@@ -103,7 +103,7 @@ EngineChoice choose_engine(const EngineFacts& f) {
     if (!p.empty() && !emulated_module(p, f.installed)) c.unhonoured.push_back("PYTEST_PLUGINS names " + p);
   if (!f.autoload_disabled)
     for (const auto& ep : f.installed) {
-      if (native_emulates_plugin(ep.name) || blocked(no, ep.name)) continue;
+      if (native_emulates_plugin(ep.name) || plugin_blocked(f.plugin_args, ep.name)) continue;
       c.unhonoured.push_back("plugin " + ep.name + " is installed (" + ep.dist + ")");
     }
   if (f.requested == "native" || f.requested == "pytest") {

@@ -31,6 +31,15 @@ struct InstalledPlugin {
   std::string module;  ///< "xdist.plugin"
   std::string dist;    ///< distribution ("pytest_xdist-3.1.0")
   std::string file;    ///< the module's source file if found on sys.path ("" if not)
+  /// Its files name pytest_collect_file (scan_for_collect_file): it may collect any file
+  /// the session's walk meets, which only the pytest engine's worker can tell.
+  bool collects_files = false;
+};
+
+/// The worker interpreter's plugin environment, from one cached query.
+struct PluginEnvironment {
+  std::vector<InstalledPlugin> installed;  ///< pytest11 entry points
+  std::vector<std::string> sys_path;       ///< its sys.path (empty entries left out)
 };
 
 struct EngineFacts {
@@ -59,6 +68,10 @@ struct EngineChoice {
 /// `unhonoured` is not empty (its first entry is the reason).
 EngineChoice choose_engine(const EngineFacts& facts);
 
+/// Whether `-p no:NAME` among `plugin_args` blocks the plugin registered as `name`: pytest
+/// blocks NAME and, unless it starts so already, "pytest_" + NAME.
+bool plugin_blocked(const std::vector<std::string>& plugin_args, const std::string& name);
+
 /// Entry-point plugins the native engine emulates (pytest-xdist's worker_id and env).
 bool native_emulates_plugin(std::string_view entry_point_name);
 
@@ -75,12 +88,16 @@ const std::set<std::string>& native_hooks();
 std::vector<InstalledPlugin> installed_pytest_plugins(const std::string& python,
                                                       const std::filesystem::path& cache_root);
 
+/// installed_pytest_plugins with the interpreter's sys.path (the same cached query).
+PluginEnvironment plugin_environment(const std::string& python, const std::filesystem::path& cache_root);
+
 /// installed_pytest_plugins for `python` ("" = the default interpreter) in the user cache,
 /// shaped for parse_command_line's option scan.
 std::vector<PluginFile> installed_plugin_files(const std::string& python);
 
 /// Parses the query's output (one JSON object); used by installed_pytest_plugins and its tests.
 std::vector<InstalledPlugin> parse_plugin_query(std::string_view json_text);
+PluginEnvironment parse_plugin_environment(std::string_view json_text);
 
 /// The header line: "engine: pytest (tests/conftest.py defines pytest_runtest_makereport)".
 std::string engine_header(const EngineChoice& choice);

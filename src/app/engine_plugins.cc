@@ -8,12 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <system_error>
 
 #include "app/context.h"
 #include "app/engine.h"
 #include "app/engine_subprocess.h"
+#include "app/file_collectors.h"
 #include "exec/harness.h"
 
 namespace fastest::app {
@@ -65,7 +67,7 @@ for p in paths:
                 name, _, value = line.partition("=")
                 mod = value.split(":")[0].split("[")[0].strip()
                 plugins.append({"name": name.strip(), "module": mod, "dist": dist, "file": find(mod)})
-print(json.dumps({"dirs": dirs, "plugins": plugins}))
+print(json.dumps({"dirs": dirs, "plugins": plugins, "path": paths}))
 )PY";
 
 std::int64_t mtime_ns(const std::string& path) {
@@ -89,7 +91,11 @@ fs::path cache_file(const std::string& python, const fs::path& cache_root) {
   return cache_root / "entry-points" / (std::string(hex) + ".json");
 }
 
-/// The cached answer if every sys.path directory it read still has its mtime.
+/// The version of the cached answer's shape (2: each plugin's `collects_files`, `path`).
+constexpr int k_answer_version = 2;
+
+/// The cached answer if every sys.path directory it read (and every plugin file scanned
+/// for pytest_collect_file) still has its mtime.
 std::optional<std::string> cached_answer(const fs::path& file) {
   std::ifstream in(file);
   if (!in) return std::nullopt;
@@ -97,6 +103,7 @@ std::optional<std::string> cached_answer(const fs::path& file) {
   ss << in.rdbuf();
   json j = json::parse(ss.str(), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("dirs") || !j["dirs"].is_array()) return std::nullopt;
+  if (j.value("v", 0) != k_answer_version) return std::nullopt;
   for (const auto& d : j["dirs"]) {
     if (!d.is_array() || d.size() != 2 || !d[0].is_string() || !d[1].is_number_integer()) return std::nullopt;
     if (mtime_ns(d[0].get<std::string>()) != d[1].get<std::int64_t>()) return std::nullopt;
@@ -118,6 +125,29 @@ void store_answer(const fs::path& file, const std::string& text) {
   if (ec) fs::remove(tmp, ec);
 }
 
+/// The query's answer with what C++ adds to it before caching: each plugin's
+/// `collects_files` (a text scan of its files) and those files' mtimes among the stamps.
+std::string completed_answer(const std::string& out) {
+  json j = json::parse(out, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("plugins") || !j["plugins"].is_array() || !j.contains("dirs") ||
+      !j["dirs"].is_array())
+    return out;
+  std::set<std::string> stamped;
+  for (auto& p : j["plugins"]) {
+    if (!p.is_object() || !p.contains("file") || !p["file"].is_string() || !p.contains("module") ||
+        !p["module"].is_string())
+      continue;
+    const std::string file = p["file"].get<std::string>();
+    if (file.empty()) continue;
+    auto scan = scan_for_collect_file(file, p["module"].get<std::string>());
+    p["collects_files"] = scan.defines;
+    for (const auto& f : scan.read)
+      if (stamped.insert(f).second) j["dirs"].push_back(json::array({f, mtime_ns(f)}));
+  }
+  j["v"] = k_answer_version;
+  return j.dump();
+}
+
 }  // namespace
 
 std::vector<InstalledPlugin> parse_plugin_query(std::string_view text) {
@@ -130,19 +160,35 @@ std::vector<InstalledPlugin> parse_plugin_query(std::string_view text) {
   for (const auto& p : j["plugins"]) {
     if (!p.is_object()) continue;
     InstalledPlugin ip{str(p, "name"), str(p, "module"), str(p, "dist"), str(p, "file")};
+    ip.collects_files = p.contains("collects_files") && p["collects_files"].is_boolean() && p["collects_files"];
     if (!ip.name.empty()) out.push_back(std::move(ip));
   }
   return out;
 }
 
-std::vector<InstalledPlugin> installed_pytest_plugins(const std::string& python, const fs::path& cache_root) {
+PluginEnvironment parse_plugin_environment(std::string_view text) {
+  PluginEnvironment env;
+  env.installed = parse_plugin_query(text);
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("path") || !j["path"].is_array()) return env;
+  for (const auto& p : j["path"])
+    if (p.is_string()) env.sys_path.push_back(p.get<std::string>());
+  return env;
+}
+
+PluginEnvironment plugin_environment(const std::string& python, const fs::path& cache_root) {
   fs::path file = cache_file(python, cache_root);
-  if (auto hit = cached_answer(file)) return parse_plugin_query(*hit);
+  if (auto hit = cached_answer(file)) return parse_plugin_environment(*hit);
   // No -I/-E: PYTHONPATH and the user site decide what the workers see, as here.
   auto r = run_process({python, "-c", k_query});
   if (!r.started || r.exit_code != 0) return {};
-  store_answer(file, r.out);
-  return parse_plugin_query(r.out);
+  std::string answer = completed_answer(r.out);
+  store_answer(file, answer);
+  return parse_plugin_environment(answer);
+}
+
+std::vector<InstalledPlugin> installed_pytest_plugins(const std::string& python, const fs::path& cache_root) {
+  return plugin_environment(python, cache_root).installed;
 }
 
 std::vector<PluginFile> installed_plugin_files(const std::string& python) {

@@ -6,11 +6,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <system_error>
 
+#include "app/file_collectors.h"
 #include "app/session.h"
 #include "exec/harness.h"
 #include "report/reporter.h"
@@ -56,6 +58,28 @@ EngineFacts gather_engine_facts(const RunContext& ctx, std::vector<ConftestUse> 
   for (const auto& c : f.conftests)
     if (!c.plugin_name.empty()) f.local_plugin_modules.insert(c.plugin_name);
   return f;
+}
+
+void note_file_collectors(RunContext& ctx) {
+  if (ctx.opts.engine == "native") return;
+  auto facts = std::make_shared<CollectorFacts>();
+  facts->env = plugin_environment(ctx.python, ctx.cache_root);
+  facts->plugin_args = ctx.opts.plugins;
+  facts->env_plugins = split_commas(std::getenv("PYTEST_PLUGINS"));
+  const char* autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");
+  facts->autoload_disabled = autoload && *autoload;
+  const std::string root = ctx.ini.rootdir.string();
+  ctx.discovery.plugin_collects_files = !active_file_collector(*facts, {ctx.invocation_dir.string(), root}).empty();
+  // A conftest's pytest_plugins module: the project's own (from the conftest's directory up
+  // to the rootdir, as local_module), else an installed one.
+  ctx.discovery.collecting_plugin = [facts, root](const std::string& name, const std::string& conftest) {
+    std::vector<std::string> dirs;
+    for (fs::path d = fs::path(conftest).parent_path();; d = d.parent_path()) {
+      dirs.push_back(d.string());
+      if (d.string() == root || d == d.parent_path() || !d.string().starts_with(root)) break;
+    }
+    return plugin_collects_files(name, *facts, dirs);
+  };
 }
 
 std::string provisional_engine(const RunContext& ctx) {

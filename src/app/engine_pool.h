@@ -23,6 +23,12 @@ EngineFacts gather_engine_facts(const RunContext& ctx, std::vector<ConftestUse> 
 /// The conftests' facts from discovery's static parse, in pytest's load order.
 std::vector<ConftestUse> conftest_uses(const RunContext& ctx, const discovery::Discovery& found);
 
+/// Tells discovery which plugins may collect files the python and doctest plugins leave
+/// (ctx.discovery.plugin_collects_files, collecting_plugin; app/file_collectors.h), from
+/// the cached entry-point query, `-p` and PYTEST_PLUGINS. Nothing under --engine native,
+/// which runs no pytest_collect_file hook.
+void note_file_collectors(RunContext& ctx);
+
 /// The engine a run will most likely use, known before discovery: the forced one, else
 /// the last choice for this rootdir and interpreter, else native.
 std::string provisional_engine(const RunContext& ctx);

@@ -401,6 +401,7 @@ ExitCode run_context(RunContext& ctx, const RunHooks& hooks) {
   }
   timer.mark("prestart");
 
+  if (needs_workers) note_file_collectors(ctx);
   auto found = discover_pass(ctx, db, /*keep_encoded=*/true);
   timer.mark("discover");
   if (needs_workers) {

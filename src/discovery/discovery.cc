@@ -138,10 +138,13 @@ class ConftestStore {
   }
 
   /// The conftest already read as `f`, if it was read with the same parse key.
+  /// A conftest that is a hook file (SourceFile::hook_file) is read as the conftest it is.
   std::unique_ptr<ParsedFile> take(const SourceFile& f) {
     auto it = m_index.find(f.rel_path);
-    if (it == m_index.end() || !m_files[it->second] || m_files[it->second]->parse_key != parse_key(f, m_cfg))
-      return nullptr;
+    if (it == m_index.end() || !m_files[it->second]) return nullptr;
+    SourceFile kind = f;
+    kind.hook_file = false;
+    if (m_files[it->second]->parse_key != parse_key(kind, m_cfg)) return nullptr;
     return std::move(m_files[it->second]);
   }
 
@@ -206,6 +209,12 @@ Discovery discover(const Config& cfg, const CacheLookup& cache) {
         d.files[i] = std::move(*read);
         continue;
       }
+    }
+    if (found[i].hook_file && !found[i].conftest) {
+      // Only the worker's collection can say what it holds: neither read nor cached (a
+      // tree of data files costs its walk alone).
+      d.files[i].rel_path = found[i].rel_path;
+      continue;
     }
     std::optional<ParsedFile> hit = cache ? cache(found[i]) : std::nullopt;
     const CacheUse use = hit ? cache_use(found[i], *hit, keys.of(found[i])) : CacheUse::none;

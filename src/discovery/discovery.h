@@ -34,6 +34,14 @@ struct Config {
   std::string import_mode = "prepend";    ///< names doctest items' modules (prepend/append: packages; importlib)
   std::filesystem::path confcutdir;       ///< absolute; conftests above it are not read (empty: no limit)
   bool noconftest = false;                ///< --noconftest: no conftest.py is read
+  /// An active plugin (an entry point, `-p`, PYTEST_PLUGINS) defines pytest_collect_file:
+  /// pytest's session asks it about every file its walk does not ignore, so every file
+  /// the python and doctest plugins leave is a SourceFile::hook_file.
+  bool plugin_collects_files = false;
+  /// Whether the plugin a conftest names in `pytest_plugins` (the name as written; the
+  /// conftest's absolute path) defines pytest_collect_file; then the files under that
+  /// conftest are hook files. Unset: none does. Asked once per conftest and name.
+  std::function<bool(const std::string& name, const std::string& conftest)> collecting_plugin;
 };
 
 /// A conftest's `collect_ignore` or `collect_ignore_glob`, as far as the source shows it.
@@ -89,9 +97,11 @@ struct SourceFile {
   /// A conftest's ignore lists or pytest_ignore_collect hook may drop this file at run time;
   /// discovery keeps it and the worker's collection decides.
   bool worker_decides = false;
-  /// Not a python or doctest file, in a directory where a conftest defines
-  /// pytest_collect_file: that hook may collect it (pytest's non-python tests), which only
-  /// the pytest engine's worker can tell. No static items.
+  /// A file neither the python plugin (python_files) nor the doctest plugin collects, where
+  /// a conftest of its directory or above defines pytest_collect_file (or names a plugin
+  /// that does in `pytest_plugins`), or where Config::plugin_collects_files: that hook may
+  /// collect it (pytest's non-python tests, pytest-doctestplus' modules and .rst files),
+  /// which only the pytest engine's worker can tell. No static items.
   bool hook_file = false;
 };
 

@@ -216,7 +216,7 @@ void parse_python(const SourceFile& kind, std::string_view source, const Config&
 
 ParsedFile parse_source(const SourceFile& kind, std::string_view source, const Config& cfg) {
   ParsedFile out;
-  if (kind.hook_file) {
+  if (kind.hook_file && !kind.conftest) {
     out.rel_path = kind.rel_path;  // the worker's collection alone says what it holds
   } else if (kind.text_doctest) {
     // doctest_encoding defaults to UTF-8; an undecodable file is the worker's collection

@@ -165,7 +165,7 @@ class Walker {
     } else {
       chain(parent_of(path));
       SourceFile f;
-      if (!classify(path, /*initpath=*/true, f)) {
+      if (!classify(path, /*initpath=*/true, f) && !hook_collects(parent_of(path), f)) {
         m_errors.push_back({path, 0, "not found: " + path + " (no collector for a non-.py file)"});
       } else {
         add_file(path, st, std::move(f));
@@ -204,7 +204,7 @@ class Walker {
 
   void regular_file(const std::string& path, const std::string& dir, const struct stat& st, bool decides) {
     SourceFile f;
-    if (!classify(path, /*initpath=*/false, f) && !hook_collects(path, dir, f)) return;
+    if (!classify(path, /*initpath=*/false, f) && !hook_collects(dir, f)) return;
     Verdict v = m_initpaths.count(path) ? Verdict::keep : ignore_verdict(path, dir, /*is_dir=*/false);
     if (v == Verdict::ignore) return;
     f.worker_decides = decides || v == Verdict::worker_decides;
@@ -229,16 +229,31 @@ class Walker {
   }
 
   // Session._collectfile asks every plugin's pytest_collect_file about each file: a
-  // conftest's own hook may collect a file the python and doctest plugins leave.
-  bool hook_collects(const std::string& path, const std::string& dir, SourceFile& f) {
-    if (path.ends_with(".py")) return false;
-    const std::vector<const ConftestFacts*>& conftests = chain(dir);
-    if (std::none_of(conftests.begin(), conftests.end(),
-                     [](const ConftestFacts* c) { return c->defines("pytest_collect_file"); }))
-      return false;
+  // conftest's own hook, or a plugin's, may collect a file the python and doctest plugins
+  // leave (a .py file outside python_files too).
+  bool hook_collects(const std::string& dir, SourceFile& f) {
+    if (!m_cfg.plugin_collects_files) {
+      const std::vector<const ConftestFacts*>& conftests = chain(dir);
+      if (std::none_of(conftests.begin(), conftests.end(), [&](const ConftestFacts* c) { return collects(*c); }))
+        return false;
+    }
     f.tests = false;
+    f.doctests = false;
+    f.module_name.clear();
     f.hook_file = true;
     return true;
+  }
+
+  // The conftest defines pytest_collect_file, or loads a plugin (pytest_plugins) that does.
+  bool collects(const ConftestFacts& c) {
+    if (c.defines("pytest_collect_file")) return true;
+    if (!m_cfg.collecting_plugin || c.pytest_plugins.empty()) return false;
+    auto [it, fresh] = m_collects.try_emplace(&c, false);
+    if (fresh)
+      it->second = std::any_of(c.pytest_plugins.begin(), c.pytest_plugins.end(), [&](const std::string& name) {
+        return m_cfg.collecting_plugin(name, c.abs_path.string());
+      });
+    return it->second;
   }
 
   static bool matches(const std::vector<std::string>& patterns, const std::string& path) {
@@ -388,6 +403,7 @@ class Walker {
   std::set<std::string> m_initpaths;
   std::unordered_map<std::string, const ConftestFacts*> m_conftest_of;
   std::unordered_map<std::string, std::vector<const ConftestFacts*>> m_chains;
+  std::unordered_map<const ConftestFacts*, bool> m_collects;  ///< collects(), per conftest
   std::set<std::pair<dev_t, ino_t>> m_seen_dirs;
   // One per walked file: a hash set (a tree's node per file and its compares showed at 10,000).
   std::unordered_set<std::pair<dev_t, ino_t>, FileKeyHash> m_seen_files;

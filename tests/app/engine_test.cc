@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "app/file_collectors.h"
+
 namespace fastest::app {
 namespace {
 
@@ -200,6 +202,85 @@ TEST(PluginQuery, FindsAnEntryPointOnPythonpathAndCachesIt) {
   EXPECT_EQ(demo(second).module, "pytest_demo");
   EXPECT_EQ(std::distance(fs::directory_iterator(tmp / "cache" / "entry-points"), fs::directory_iterator()), 1);
   fs::remove_all(tmp);
+}
+
+// Each entry point's collects_files comes with the cached answer, and an edit of a file it
+// scanned (a stamp) asks again.
+TEST(PluginQuery, SaysWhichPluginsDefinePytestCollectFileAndSeesTheirEdits) {
+  namespace fs = std::filesystem;
+  fs::path tmp = fs::temp_directory_path() / ("fastest-epc-" + std::to_string(::getpid()));
+  fs::create_directories(tmp / "site" / "pytest_demo-1.0.dist-info");
+  fs::create_directories(tmp / "site" / "pkgplug");
+  std::ofstream(tmp / "site" / "pytest_demo-1.0.dist-info" / "entry_points.txt")
+      << "[pytest11]\ndemo = pytest_demo\npkg = pkgplug.plugin\n";
+  std::ofstream(tmp / "site" / "pytest_demo.py") << "def pytest_configure(config):\n    pass\n";
+  std::ofstream(tmp / "site" / "pkgplug" / "__init__.py") << "";
+  std::ofstream(tmp / "site" / "pkgplug" / "plugin.py") << "from .impl import Impl\n";
+  std::ofstream(tmp / "site" / "pkgplug" / "impl.py") << "class Impl:\n    def pytest_collect_file(self): pass\n";
+  std::string old = std::getenv("PYTHONPATH") ? std::getenv("PYTHONPATH") : "";
+  setenv("PYTHONPATH", (tmp / "site").c_str(), 1);
+  auto find = [&](const char* name) {
+    for (const auto& p : installed_pytest_plugins("/usr/bin/python3", tmp / "cache"))
+      if (p.name == name) return p;
+    return InstalledPlugin{};
+  };
+  EXPECT_FALSE(find("demo").collects_files);
+  EXPECT_TRUE(find("pkg").collects_files);  // a sibling module of its package defines it
+  EXPECT_FALSE(find("demo").collects_files);
+  // A new mtime on the scanned file: asked again.
+  std::ofstream(tmp / "site" / "pytest_demo.py") << "def pytest_collect_file(file_path, parent):\n    pass\n";
+  fs::last_write_time(tmp / "site" / "pytest_demo.py",
+                      fs::last_write_time(tmp / "site" / "pytest_demo.py") + std::chrono::seconds(5));
+  EXPECT_TRUE(find("demo").collects_files);
+  auto env = plugin_environment("/usr/bin/python3", tmp / "cache");
+  EXPECT_NE(std::find(env.sys_path.begin(), env.sys_path.end(), (tmp / "site").string()), env.sys_path.end());
+  if (old.empty())
+    unsetenv("PYTHONPATH");
+  else
+    setenv("PYTHONPATH", old.c_str(), 1);
+  fs::remove_all(tmp);
+}
+
+CollectorFacts collector_facts(const std::filesystem::path& site) {
+  CollectorFacts f;
+  f.env.installed = {{"xdist", "xdist.plugin", "pytest_xdist-3.1.0", ""},
+                     {"pytest_doctestplus", "pytest_doctestplus.plugin", "pytest_doctestplus-0.12.1", ""}};
+  f.env.installed[1].collects_files = true;
+  f.env.sys_path = {site.string()};
+  return f;
+}
+
+// Which active plugin collects files: an entry point unless `-p no:` blocks it or autoload
+// is off (then only a `-p` naming it); a -p / PYTEST_PLUGINS module found and scanned.
+TEST(FileCollectors, AnActivePluginDefiningPytestCollectFileIsFound) {
+  namespace fs = std::filesystem;
+  fs::path site = fs::temp_directory_path() / ("fastest-fc-" + std::to_string(::getpid()));
+  fs::create_directories(site);
+  std::ofstream(site / "yamlplug.py") << "def pytest_collect_file(file_path, parent):\n    pass\n";
+  std::ofstream(site / "quiet.py") << "def pytest_configure(config):\n    pass\n";
+  CollectorFacts f = collector_facts(site);
+  EXPECT_EQ(active_file_collector(f), "pytest_doctestplus");
+  f.plugin_args = {"no:doctestplus"};
+  EXPECT_EQ(active_file_collector(f), "");
+  f.plugin_args = {"no:doctestplus", "quiet"};
+  EXPECT_EQ(active_file_collector(f), "");
+  f.plugin_args = {"no:doctestplus", "yamlplug"};
+  EXPECT_EQ(active_file_collector(f), "yamlplug");
+  f.plugin_args = {};
+  f.autoload_disabled = true;
+  EXPECT_EQ(active_file_collector(f), "");
+  f.plugin_args = {"pytest_doctestplus"};
+  EXPECT_EQ(active_file_collector(f), "pytest_doctestplus");
+  f.plugin_args = {};
+  f.env_plugins = {"quiet", "yamlplug"};
+  EXPECT_EQ(active_file_collector(f), "yamlplug");
+  // A conftest's pytest_plugins: its own directory first.
+  fs::create_directories(site / "proj");
+  std::ofstream(site / "proj" / "localplug.py") << "pytest_collect_file = None\n";
+  EXPECT_TRUE(plugin_collects_files("localplug", f, {(site / "proj").string()}));
+  EXPECT_FALSE(plugin_collects_files("localplug", f));
+  EXPECT_FALSE(plugin_collects_files("xdist", f));
+  fs::remove_all(site);
 }
 
 }  // namespace

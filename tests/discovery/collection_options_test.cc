@@ -99,24 +99,80 @@ TEST(DiscoveryIgnore, UncertainIgnoresLeaveTheFileToTheWorker) {
 }
 
 // Session._collectfile: a conftest's pytest_collect_file sees every file below it; discovery
-// keeps the non-python ones there for the worker (no static items), and nowhere else.
+// keeps the ones the python and doctest plugins leave there for the worker (no static
+// items; .py files outside python_files, the conftest itself, too), and nowhere else.
 TEST(DiscoveryIgnore, FilesAConftestCollectFileHookMayCollectGoToTheWorker) {
   TempTree t;
   t.write("yaml/conftest.py", "def pytest_collect_file(parent, file_path):\n    return None\n");
   t.write("yaml/test_a.yaml", "a: ok\n");
   t.write("yaml/sub/data.json", "{}\n");
   t.write("yaml/test_p.py", k_test);
+  t.write("yaml/helper.py", "x = (\n");  // not parsed: the worker's collection decides
   t.write("plain/test_b.yaml", "b: ok\n");
+  t.write("plain/helper.py", k_test);
   t.write("plain/test_q.py", k_test);
   Discovery d = discover(t.config());
-  EXPECT_THAT(modules(d), ElementsAre("plain/test_q.py", "yaml/test_a.yaml", "yaml/test_p.py", "yaml/sub/data.json"));
+  EXPECT_THAT(modules(d), ElementsAre("plain/test_q.py", "yaml/conftest.py", "yaml/helper.py", "yaml/test_a.yaml",
+                                      "yaml/test_p.py", "yaml/sub/data.json"));
   ASSERT_NE(file(d, "yaml/test_a.yaml"), nullptr);
   EXPECT_TRUE(file(d, "yaml/test_a.yaml")->hook_file);
   EXPECT_THAT(file(d, "yaml/test_a.yaml")->items, IsEmpty());
   EXPECT_FALSE(file(d, "yaml/test_a.yaml")->error.has_value());
   EXPECT_TRUE(file(d, "yaml/sub/data.json")->hook_file);
+  EXPECT_TRUE(file(d, "yaml/helper.py")->hook_file);
+  EXPECT_FALSE(file(d, "yaml/helper.py")->error.has_value());
+  EXPECT_TRUE(file(d, "yaml/conftest.py")->hook_file);
+  ASSERT_TRUE(file(d, "yaml/conftest.py")->conftest.has_value());  // still read as the conftest it is
+  EXPECT_TRUE(file(d, "yaml/conftest.py")->conftest->defines("pytest_collect_file"));
   EXPECT_FALSE(file(d, "yaml/test_p.py")->hook_file);
   EXPECT_THAT(all_ids(d), ElementsAre("plain/test_q.py::test_a", "yaml/test_p.py::test_a"));
+}
+
+// An active plugin's pytest_collect_file (Config::plugin_collects_files) is asked about every
+// file the walk does not ignore: all of them that neither python_files nor the doctest
+// plugin take go to the worker; ignores, norecursedirs and __pycache__ hold as for any file.
+TEST(DiscoveryIgnore, APluginCollectingFilesGetsEveryFileTheWalkKeeps) {
+  TempTree t;
+  t.write("conftest.py", "collect_ignore = ['gone.rst']\n");
+  t.write("pkg/__init__.py", "");
+  t.write("pkg/mod.py", "def f():\n    '>>> 1'\n");
+  t.write("pkg/__pycache__/mod.cpython-311.pyc", "x");
+  t.write("docs/index.rst", ">>> 1\n1\n");
+  t.write("docs/test_notes.txt", ">>> 1\n1\n");
+  t.write("gone.rst", "");
+  t.write("build/x.rst", "");
+  t.write("test_a.py", k_test);
+  Config cfg = t.config();
+  cfg.plugin_collects_files = true;
+  Discovery d = discover(cfg);
+  EXPECT_THAT(modules(d), ElementsAre("conftest.py", "test_a.py", "docs/index.rst", "docs/test_notes.txt",
+                                      "pkg/__init__.py", "pkg/mod.py"));
+  for (const char* hook : {"conftest.py", "docs/index.rst", "pkg/__init__.py", "pkg/mod.py"})
+    EXPECT_TRUE(file(d, hook)->hook_file) << hook;
+  EXPECT_FALSE(file(d, "docs/test_notes.txt")->hook_file);  // the doctest plugin's (test*.txt)
+  EXPECT_FALSE(file(d, "test_a.py")->hook_file);
+  EXPECT_THAT(all_ids(d), ElementsAre("test_a.py::test_a", "docs/test_notes.txt::test_notes.txt"));
+  // Without such a plugin the same tree hands the worker nothing but its tests.
+  EXPECT_THAT(modules(discover(t.config())), ElementsAre("test_a.py", "docs/test_notes.txt"));
+}
+
+// A conftest's pytest_plugins naming a plugin that defines pytest_collect_file: the files
+// below that conftest go to the worker (the app answers which plugins do, once each).
+TEST(DiscoveryIgnore, APytestPluginsPluginCollectingFilesGetsTheFilesBelowItsConftest) {
+  TempTree t;
+  t.write("a/conftest.py", "pytest_plugins = ['yamlplug', 'other']\n");
+  t.write("a/data.yaml", "");
+  t.write("b/data.yaml", "");
+  Config cfg = t.config();
+  std::map<std::string, int> asked;
+  cfg.collecting_plugin = [&](const std::string& name, const std::string& conftest) {
+    ++asked[name];
+    EXPECT_EQ(conftest, (t.root() / "a" / "conftest.py").string());
+    return name == "yamlplug";
+  };
+  Discovery d = discover(cfg);
+  EXPECT_THAT(modules(d), ElementsAre("a/conftest.py", "a/data.yaml"));
+  EXPECT_EQ(asked["yamlplug"], 1);
 }
 
 TEST(DiscoveryIgnore, ArgumentParentConftestsAreReadFromTheTopAndConfcutdirStopsThem) {

@@ -237,6 +237,39 @@ def _engine_fixture(fixturedef):
     return getattr(fixturedef.func, "__module__", "").startswith("fastest_worker.")
 
 
+class collected_as_walked:
+    """``perform_collect([path])`` as pytest's directory walk meets the file rather than
+    as an argument (``walked``): ``Session.isinitpath`` says no for it, so the python
+    plugin keeps to ``python_files`` (an argument's .py file is always a Module), the
+    doctest plugin to ``--doctest-glob`` (an argument's .txt/.rst is always a doctest
+    file), assertion rewriting to the files the walk rewrites, and ``_collectfile`` asks
+    ``pytest_ignore_collect``. pytest 8's ``with_parents`` keyword is passed through."""
+
+    def __init__(self, session, path, walked=True):
+        self.session = session
+        self.path = str(path)
+        self.walked = walked
+
+    def __enter__(self):
+        if not self.walked:
+            return self
+        real = self.session.isinitpath
+        target = self.path
+
+        def isinitpath(path, *args, **kwargs):
+            if str(path) == target:
+                return False
+            return real(path, *args, **kwargs)
+
+        self.session.isinitpath = isinitpath
+        return self
+
+    def __exit__(self, *exc):
+        if self.walked:
+            del self.session.isinitpath
+        return False
+
+
 def collect_package_init(session, path):
     """A package's ``__init__.py`` as a whole-tree collection meets it: the file
     collectors ``pytest_collect_file`` gives for it with the session as their parent

@@ -113,6 +113,7 @@ class Engine:
         self.held = None  # (batch, item, work seconds so far, import_s)
         self.dangling = False  # the last item ran with a nextitem that never ran
         self.node_cache = {}
+        self.argument_files = None  # _is_argument's set of absolute paths
         self.last_module = None  # (module, items, deselected ids, inside-module reports)
         self.module_path = None
         self.cur_item = None
@@ -578,17 +579,19 @@ class Engine:
         if ignored:
             return [], [], []
         self.live.collecting()
+        walked = not self._is_argument(path)
         try:
             with compat.collection_warnings(self.config):
                 if path.name == "__init__.py":
                     items = compat.collect_package_init(self.session, path)
                 else:
-                    items = list(self.session.perform_collect([str(path)], genitems=True))
+                    with compat.collected_as_walked(self.session, path, walked):
+                        items = list(self.session.perform_collect([str(path)], genitems=True))
             self.live.collected(batch)
         except self.pytest.UsageError as e:
-            if not module.endswith(".py") and any(str(a).startswith("found no collectors") for a in e.args):
-                # A file discovery sent because a conftest's pytest_collect_file might
-                # collect it: no hook did, so pytest's session walk passes it silently.
+            if walked and any(str(a).startswith("found no collectors") for a in e.args):
+                # A file discovery sent because a conftest's or plugin's pytest_collect_file
+                # might collect it: no hook did, so pytest's session walk passes it silently.
                 return [], [], []
             self._collect_error(batch, module, "\n".join("ERROR: %s" % (a,) for a in e.args), 0)
             return None
@@ -657,6 +660,18 @@ class Engine:
         if path.is_dir() or path.name == "__init__.py" or not init.is_file():
             return ""
         return os.path.relpath(str(init), self.rootdir).replace(os.sep, "/")
+
+    def _is_argument(self, path):
+        """Whether ``path`` is itself a command-line argument (or a node id's file)."""
+        if self.argument_files is None:
+            found = set()
+            for a in getattr(self.config, "args", None) or []:
+                cand = Path(str(a).split("::", 1)[0])
+                if not cand.is_absolute():
+                    cand = Path(self.config.invocation_params.dir) / cand
+                found.add(os.path.normpath(str(cand)))
+            self.argument_files = found
+        return str(path) in self.argument_files
 
     def _walk_root(self, path):
         """The deepest collection root (rootdir or a directory argument) above ``path``;
