@@ -188,6 +188,11 @@ class FixtureProject {
 
 /// `python -m pytest ARGS` (the tests' interpreter) in the fixture's copy; `env` is a shell
 /// prefix such as "PYTHONPATH=...".
+/// The dist-packages of Debian packages scripts/setup unpacked into third_party/<folder>.
+inline fs::path unpacked_site(const std::string& folder) {
+  return fs::path(FASTEST_SOURCE_DIR) / "third_party" / folder / "usr" / "lib" / "python3" / "dist-packages";
+}
+
 inline RunOutput run_pytest(const FixtureProject& p, const std::string& args, const std::string& env = "") {
   RunOutput r;
   const std::string cmd = "cd " + shell_quote(p.dir().string()) + " && " + env + " " + shell_quote(test_python()) +

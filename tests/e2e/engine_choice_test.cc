@@ -14,11 +14,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-/// The dist-packages of Debian packages scripts/setup unpacked into third_party/<folder>.
-fs::path unpacked_site(const std::string& folder) {
-  return fs::path(FASTEST_SOURCE_DIR) / "third_party" / folder / "usr" / "lib" / "python3" / "dist-packages";
-}
-
 /// The Debian plugin packages unpacked by scripts/setup ("" when missing).
 std::string plugins_path() {
   fs::path p = unpacked_site("plugins");
