@@ -350,7 +350,7 @@ class Collector(ParametrizeMixin):
             mnode.keywords[m.name] = m
         mnode.pkg_names = self._package_names(relpath)
         level = fx.parse_fixtures(mod, nodeid, self.config)
-        xunit.inject_module(mod, level, nodeid)
+        xunit.inject_module(mod, level, nodeid, nose=xunit.has_nose(self.config))
         hooks = []
         for cmod in self.run.conftest_modules_for(mnode):
             h = getattr(cmod, "pytest_generate_tests", None)
@@ -468,7 +468,7 @@ class Collector(ParametrizeMixin):
         cnode = self._class_node(parent, name, cls)
         nodeid = cnode.nodeid
         level = fx.Level(nodeid)
-        xunit.inject_class(cls, level, nodeid)
+        xunit.inject_class(cls, level, nodeid, nose=xunit.has_nose(self.config))
         flevel = fx.parse_fixtures(cls, nodeid, self.config, cls=cls)
         for n in flevel.autouse:
             if n not in level.autouse:

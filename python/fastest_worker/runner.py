@@ -18,6 +18,7 @@ from . import reorder
 from . import report
 from . import reruns
 from . import tree
+from . import xunit
 from .capture import Capture
 from .collect import Collector, CollectError, ModuleSkipped
 from .nodes import FUNCTION, Class
@@ -136,6 +137,7 @@ class Run:
         self._is_package = {}
         self.class_key = None
         self.item_finalizers = []
+        self.nose = xunit.has_nose(config)
         self.holders = {}
         self.conftests = []  # (abs dir, module)
         self.registered = []  # plugins and conftests, in registration order
@@ -1187,6 +1189,10 @@ class Run:
                 item._request = None
             if item.kind == "doctest":
                 doctests.setup(self, item)
+            elif self.nose and item.kind == "function":
+                d = getattr(item.function, "__dict__", None)
+                if d and ("setup" in d or "teardown" in d):
+                    xunit.nose_function_setup(self, item)
         except BaseException as e:  # noqa: B902
             e._fastest_xfailed = xfailed
             raise
