@@ -595,7 +595,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
                      .module = b.module,
                      .select = std::move(b.select),
                      .first = std::move(b.first),
-                     .collect_only = collect_only});
+                     .collect_only = collect_only,
+                     .cost_s = b.cost_s});
   }
   sink.collection_check();
   std::unique_ptr<exec::Executor> own;

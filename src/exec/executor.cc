@@ -27,6 +27,7 @@ struct Executor::Shared {
   std::condition_variable cv;
   std::deque<WorkItem> queue;  ///< front = next; re-queued remainders go to the front
   bool sealed = false;         ///< run() handed over its items (or the executor is going away)
+  int busy_slots = 0;          ///< slots that took a first batch
   std::int64_t next_id = 0;
   tbb::concurrent_bounded_queue<std::optional<Event>> events;  ///< nullopt = pool finished
   std::unique_ptr<tbb::global_control> threads;
@@ -52,6 +53,26 @@ struct Executor::Shared {
     queue.pop_front();
     if (collect_rest.load()) w.collect_only = true;
     return w;
+  }
+  /// A batch to send behind one a worker runs now, or nullopt: only once every slot has
+  /// had a batch, and only while more batches wait than there are workers, so that no
+  /// worker goes idle at the end while another still holds a batch it has not begun.
+  std::optional<WorkItem> take_ahead(int workers) {
+    std::lock_guard lock(mu);
+    if (busy_slots < workers || queue.size() <= static_cast<std::size_t>(workers)) return std::nullopt;
+    WorkItem w = std::move(queue.front());
+    queue.pop_front();
+    if (collect_rest.load()) w.collect_only = true;
+    return w;
+  }
+  /// A batch sent ahead to a worker that was lost before it began it: it goes back first.
+  void give_back(std::vector<WorkItem> items) {
+    std::lock_guard lock(mu);
+    for (auto it = items.rbegin(); it != items.rend(); ++it) queue.push_front(std::move(*it));
+  }
+  void note_busy() {
+    std::lock_guard lock(mu);
+    ++busy_slots;
   }
   bool has_work() {
     std::lock_guard lock(mu);
@@ -110,6 +131,9 @@ struct Executor::Shared {
 };
 
 namespace {
+
+/// How many batches a worker holds queued behind the one it runs (see Slot::send_ahead).
+constexpr std::size_t k_ahead_depth = 2;
 
 /// State of one batch on one worker, to know what is left if the worker dies.
 struct BatchState {
@@ -184,6 +208,9 @@ struct Executor::Slot {
   /// was sent: a 50,000-test batch's ids take ~30 ms to free, which the worker's own
   /// shutdown then overlaps instead of following.
   std::optional<std::pair<WorkItem, BatchState>> finished{};
+  /// Batches sent to the worker behind the one it runs, in the order it will run them.
+  std::deque<WorkItem> ahead{};
+  bool took_first = false;  ///< this slot took a batch (Shared::busy_slots counts it)
 
   // By reference: an Event (a TestResult and a dozen strings) moved on every hop cost ~1,500
   // instructions a move, twice per result before it reached the queue.
@@ -225,7 +252,8 @@ struct Executor::Slot {
     proc.reset();
   }
 
-  /// The worker is killed; the results it had written or held before are reported.
+  /// The worker is killed; the results it had written or held before are reported (those
+  /// of `item` only: a batch sent ahead that it began is not, as a test in flight is not).
   void keep_finished(const WorkItem& item, BatchState& bs) {
     proc->kill_group(SIGKILL);
     proc->reap(1.0);
@@ -233,8 +261,9 @@ struct Executor::Slot {
       WorkerMessage msg;
       std::string err;
       // Bounded: the pipe is at EOF once the worker is gone (a leftover child may hold it).
-      if (proc->read(msg, 0.05, err) != ReadStatus::message) break;
-      if (msg.type == MessageType::result || msg.type == MessageType::warning) on_message(msg, item, bs);
+      if (proc->read(msg, 0.05, err) != ReadStatus::message || msg.type == MessageType::batch_done) break;
+      if ((msg.type == MessageType::result || msg.type == MessageType::warning) && msg.batch == item.id)
+        on_message(msg, item, bs);
     }
   }
 
@@ -244,6 +273,36 @@ struct Executor::Slot {
     auto& a = shared.activity[static_cast<std::size_t>(index)];
     a.first.assign(nodeid);
     a.second = since;
+  }
+
+  /// Sends `item` to the worker (the session's conftests with the first one it gets).
+  void send_run(const WorkItem& item) {
+    const bool tell = !ex.m_conftests.empty() && proc->pid() != told_conftests;
+    if (tell) told_conftests = proc->pid();
+    (void)proc->send(encode_run(item.id, item.module, item.select, item.collect_only, item.first, item.attempts,
+                                tell ? ex.m_conftests : std::vector<std::string>{}));
+  }
+
+  /// While `current` and the batches queued behind it are predicted short, tops the
+  /// worker's queue up: it then reads its next `run` the moment a batch ends instead of
+  /// waiting for the controller to read `batch_done` and answer (docs/protocol.md).
+  void send_ahead(const WorkItem& current) {
+    const auto& o = ex.m_opts;
+    const auto is_short = [&](const WorkItem& w) { return w.cost_s > 0 && w.cost_s <= o.ahead_max_s; };
+    if (o.ahead_max_s <= 0 || o.config.hold_last || !proc || !is_short(current)) return;
+    while (ahead.size() < k_ahead_depth && (ahead.empty() || is_short(ahead.back()))) {
+      auto next = shared.take_ahead(std::max(1, o.workers));
+      if (!next) return;
+      send_run(*next);
+      ahead.push_back(std::move(*next));
+    }
+  }
+
+  /// The worker will not run what was sent ahead: back to the front of the queue, in order.
+  void give_back_ahead() {
+    if (ahead.empty()) return;
+    shared.give_back({std::make_move_iterator(ahead.begin()), std::make_move_iterator(ahead.end())});
+    ahead.clear();
   }
 
   bool start_worker() {
@@ -862,26 +921,35 @@ void Executor::run(std::vector<WorkItem> items, const std::function<void(const E
 
 /// Takes batches until none is left, the pool drains or the run stops.
 void Executor::Slot::serve() {
-  while (!ex.stop_requested() && !shared.draining.load()) {
-    drop_if_dead();
-    auto item = shared.take(ex.m_stop);
-    if (!item) break;
-    if (!proc && !start_worker()) {
-      // Nothing can run without a worker (a drained pool keeps its busy workers going).
-      shared.requeue(std::move(*item));
-      if (!shared.draining.load()) ex.request_stop();
-      break;
+  // A batch sent ahead is the worker's already: it runs (or, stopping, is killed) as any
+  // busy batch, even once the pool drains.
+  while ((!ex.stop_requested() && !shared.draining.load()) || !ahead.empty()) {
+    std::optional<WorkItem> item;
+    const bool sent = !ahead.empty();
+    if (sent) {
+      item = std::move(ahead.front());
+      ahead.pop_front();
+    } else {
+      drop_if_dead();
+      item = shared.take(ex.m_stop);
+      if (!item) break;
+      if (!proc && !start_worker()) {
+        // Nothing can run without a worker (a drained pool keeps its busy workers going).
+        shared.requeue(std::move(*item));
+        if (!shared.draining.load()) ex.request_stop();
+        break;
+      }
+      if (shared.draining.load()) break;
+      if (!took_first) shared.note_busy();
+      took_first = true;
     }
-    if (shared.draining.load()) break;
     current_origin = item->origin;
     if (held) deferring = item->id;
     emit(Event{.kind = EventKind::batch_started, .batch = item->id, .module = item->module});
     // A failed send means the worker has gone; what it wrote before (a `fatal` answering
     // its config) is still in the pipe, so read on: run_batch tells a fatal from a crash.
-    const bool tell = !ex.m_conftests.empty() && proc->pid() != told_conftests;
-    if (tell) told_conftests = proc->pid();
-    (void)proc->send(encode_run(item->id, item->module, item->select, item->collect_only, item->first, item->attempts,
-                                tell ? ex.m_conftests : std::vector<std::string>{}));
+    if (!sent) send_run(*item);
+    send_ahead(*item);
     BatchState bs;
     std::string lost_reason;
     BatchEnd end = run_batch(*item, bs, lost_reason);
@@ -894,6 +962,8 @@ void Executor::Slot::serve() {
       held = Held{*item, std::move(bs), ex.m_clock.now_seconds()};
       continue;
     }
+    // The worker is gone or going: what it held behind this batch had not begun.
+    give_back_ahead();
     if (end == BatchEnd::fatal) {
       forget_held();
       after_fatal();

@@ -28,6 +28,9 @@ struct WorkItem {
   int attempt = 0;                   ///< how many workers already died on this batch's remainder
   int import_attempts = 0;           ///< how many workers already died importing the module
   bool collect_only = false;         ///< report the collected node ids, run nothing
+  /// Predicted seconds (0 = unknown). A batch predicted at most ExecOptions::ahead_max_s
+  /// has the next one sent to its worker behind it (docs/protocol.md, "Batches sent ahead").
+  double cost_s = 0;
   /// --reruns: node id -> failed attempts it already had in an earlier worker (a crash).
   std::vector<std::pair<std::string, int>> attempts{};
 };
@@ -50,6 +53,10 @@ struct ExecOptions {
   /// or sends `fatal` before it is a start-up failure that drains the pool (no replacement,
   /// so a broken plugin or conftest fails once, not once per batch).
   bool await_configured = false;
+  /// A worker running a batch predicted at most this long (WorkItem::cost_s) is sent its
+  /// next batch at once, so it never waits for the controller's round trip between two
+  /// short batches; 0 = never. Not with `config.hold_last` (the pytest engine).
+  double ahead_max_s = 0.05;
 };
 
 /// Captured stdout/stderr/longrepr kept per test, whatever the worker sends. Bytes.

@@ -215,13 +215,31 @@ bool WorkerProcess::take_spill() {
 
 base::Status WorkerProcess::send(std::string_view payload) {
   std::string frame = encode_frame(payload);
+  // A worker that died leaves a pipe without a reader: the write fails with EPIPE and raises
+  // SIGPIPE in this thread, which must not end an embedder that left SIGPIPE at its default
+  // (the CLI ignores it). Blocked here, and a SIGPIPE this write raised is taken back.
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
   std::size_t off = 0;
+  int err = 0;
   while (off < frame.size()) {
     ssize_t n = write(m_to_worker, frame.data() + off, frame.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return sys_error("worker " + std::to_string(m_pid) + " closed its input", errno);
+    if (n <= 0) {
+      err = n < 0 ? errno : EPIPE;
+      break;
+    }
     off += static_cast<std::size_t>(n);
   }
+  if (err == EPIPE && !sigismember(&old, SIGPIPE)) {
+    const timespec zero{};
+    while (sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (err != 0) return sys_error("worker " + std::to_string(m_pid) + " closed its input", err);
   return base::ok_status();
 }
 

@@ -62,6 +62,8 @@ def spin():
     while True:
         time.sleep(0.01)
 send({"t": "ready", "protocol": 2, "pid": os.getpid(), "python": "3"})
+if os.environ.get("FAKE_MODE") == "exit":
+    os._exit(0)
 while True:
     m = recv()
     if m["t"] == "run":
@@ -109,6 +111,23 @@ TEST_F(FakeWorker, RequestStopWakesABlockedSlotAtOnce) {
   // The fake test spins forever, so the run ending at all proves request_stop() woke the
   // slot; the bound only catches a hang.
   EXPECT_LT(end - stop_at, 120) << "stopping took " << end - stop_at << " s (run took " << end - t0 << " s)";
+}
+
+// A batch sent ahead may find its worker dead: the write fails (EPIPE) and the SIGPIPE it
+// raises, at its default disposition in this test binary, does not end the process.
+TEST_F(FakeWorker, SendingToADeadWorkerIsAnErrorNotASigpipe) {
+  auto o = options();
+  o.spawn.extra_env = {"FAKE_MODE=exit"};
+  auto spawned = WorkerProcess::spawn(o.spawn);
+  ASSERT_TRUE(spawned.ok());
+  auto proc = std::move(spawned).value();
+  WorkerMessage ready;
+  std::string err;
+  ASSERT_EQ(proc->read(ready, 30, err), ReadStatus::message) << err;
+  proc->reap(30);
+  ASSERT_EQ(signal(SIGPIPE, SIG_DFL), SIG_DFL);
+  EXPECT_FALSE(proc->send(encode_run(1, "m.py", {}, false)).ok());
+  EXPECT_FALSE(proc->send(encode_run(2, "m.py", {}, false)).ok());
 }
 
 TEST_F(FakeWorker, TimeoutReportsTheTestWithItsStacks) {
