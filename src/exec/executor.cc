@@ -134,6 +134,9 @@ namespace {
 
 /// How many batches a worker holds queued behind the one it runs (see Slot::send_ahead).
 constexpr std::size_t k_ahead_depth = 2;
+/// Largest `run` frame sent ahead: k_ahead_depth of them fit a pipe's 64 KiB (Linux's
+/// default and least), so sending one never waits for a busy worker to read.
+constexpr std::size_t k_ahead_max_frame = 16u << 10;
 
 /// State of one batch on one worker, to know what is left if the worker dies.
 struct BatchState {
@@ -275,12 +278,16 @@ struct Executor::Slot {
     a.second = since;
   }
 
-  /// Sends `item` to the worker (the session's conftests with the first one it gets).
+  /// `item`'s `run` frame; `tell`: with the session's conftests (a worker's first `run`).
+  std::string run_frame(const WorkItem& item, bool tell) const {
+    return encode_run(item.id, item.module, item.select, item.collect_only, item.first, item.attempts,
+                      tell ? ex.m_conftests : std::vector<std::string>{});
+  }
+  bool told() const { return ex.m_conftests.empty() || proc->pid() == told_conftests; }
   void send_run(const WorkItem& item) {
-    const bool tell = !ex.m_conftests.empty() && proc->pid() != told_conftests;
-    if (tell) told_conftests = proc->pid();
-    (void)proc->send(encode_run(item.id, item.module, item.select, item.collect_only, item.first, item.attempts,
-                                tell ? ex.m_conftests : std::vector<std::string>{}));
+    const bool tell = !told();
+    told_conftests = proc->pid();
+    (void)proc->send(run_frame(item, tell));
   }
 
   /// While `current` and the batches queued behind it are predicted short, tops the
@@ -289,11 +296,18 @@ struct Executor::Slot {
   void send_ahead(const WorkItem& current) {
     const auto& o = ex.m_opts;
     const auto is_short = [&](const WorkItem& w) { return w.cost_s > 0 && w.cost_s <= o.ahead_max_s; };
-    if (o.ahead_max_s <= 0 || o.config.hold_last || !proc || !is_short(current)) return;
+    if (o.ahead_max_s <= 0 || o.config.hold_last || !proc || !told() || !is_short(current)) return;
     while (ahead.size() < k_ahead_depth && (ahead.empty() || is_short(ahead.back()))) {
       auto next = shared.take_ahead(std::max(1, o.workers));
       if (!next) return;
-      send_run(*next);
+      // A busy worker reads nothing until its batch ends, and this thread, blocked on a
+      // full pipe, would read none of its frames: only frames the pipe surely holds go ahead.
+      std::string frame = run_frame(*next, false);
+      if (frame.size() > k_ahead_max_frame) {
+        shared.give_back({std::move(*next)});
+        return;
+      }
+      (void)proc->send(frame);
       ahead.push_back(std::move(*next));
     }
   }

@@ -161,6 +161,27 @@ TEST_F(AheadFakeWorker, LongOrUnknownBatchesHaveNothingSentAhead) {
   }
 }
 
+TEST_F(AheadFakeWorker, ABatchWhoseRunFrameIsLargeIsNotSentAhead) {
+  base::SteadyClock clock;
+  Executor ex(options(), clock);
+  std::vector<std::string> mods{"a.py", "big.py", "c.py", "d.py", "e.py", "f.py"};
+  std::vector<WorkItem> items;
+  for (const auto& m : mods)
+    items.push_back(WorkItem{.id = static_cast<std::int64_t>(items.size() + 1), .module = m, .cost_s = 0.001});
+  // ~100 KB of selection: more than a pipe holds while its busy worker reads nothing.
+  for (int t = 1; t <= 4; ++t) items[1].select.push_back("big.py::t" + std::to_string(t));
+  for (int i = 0; i < 1500; ++i)
+    items[1].select.push_back("big.py::absent_" + std::string(50, 'x') + std::to_string(i));
+  std::set<std::string> got;
+  ex.run(std::move(items), [&](const Event& ev) {
+    if (ev.kind == EventKind::test_result && ev.result.outcome == O::passed) got.insert(ev.result.node_id);
+  });
+  EXPECT_EQ(got.size(), 24u);
+  auto lines = log();
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "end a.py 0"), lines.end()) << ::testing::PrintToString(lines);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "end big.py 1"), lines.end()) << ::testing::PrintToString(lines);
+}
+
 TEST_F(AheadFakeWorker, CrashWithBatchesQueuedAheadBlamesItsTestAndRunsTheQueuedOnesElsewhere) {
   base::SteadyClock clock;
   Executor ex(options(), clock);
