@@ -157,7 +157,9 @@ TEST_F(AheadFakeWorker, LongOrUnknownBatchesHaveNothingSentAhead) {
     std::vector<std::string> mods{"a.py", "b.py", "c.py", "d.py"};
     EXPECT_EQ(run(ex, mods, cost), passed(mods));
     for (const auto& line : log())
-      if (line.rfind("end ", 0) == 0) EXPECT_EQ(line.back(), '0') << line;
+      if (line.rfind("end ", 0) == 0) {
+        EXPECT_EQ(line.back(), '0') << line;
+      }
   }
 }
 
@@ -197,8 +199,9 @@ TEST_F(AheadFakeWorker, CrashWithBatchesQueuedAheadBlamesItsTestAndRunsTheQueued
   int crash_begins = 0;
   for (const auto& line : log()) {
     if (line.rfind("begin crash.py ", 0) == 0) ++crash_begins;
-    if (line.rfind("begin b.py ", 0) == 0 || line.rfind("begin c.py ", 0) == 0)
+    if (line.rfind("begin b.py ", 0) == 0 || line.rfind("begin c.py ", 0) == 0) {
       EXPECT_NE(line.substr(line.rfind(' ') + 1), dead) << line;
+    }
   }
   EXPECT_EQ(crash_begins, 2) << "its rest (t3, t4) ran in a fresh worker";
 }
