@@ -2,6 +2,7 @@
 // and pytest_terminal_summary): ERRORS, FAILURES, warnings summary, PASSES, the JUnit
 // line, durations, short test summary info, '!' rules, the stats line.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <utility>
@@ -26,11 +27,13 @@ std::string source_line(const std::string& path, int lineno) {
   return b == std::string::npos ? "" : line.substr(b, e - b + 1);
 }
 
-std::string relative_to(const std::string& base, const std::string& path) {
-  if (!base.empty() && path.size() > base.size() + 1 && path.compare(0, base.size(), base) == 0 &&
-      path[base.size()] == '/')
-    return path.substr(base.size() + 1);
-  return path;
+/// pytest's bestrelpath(invocation dir, abspath(filename)) for a warning's location:
+/// "../lib/helpers.py" for a file outside the invocation directory; a relative filename
+/// is already relative to it (the workers run there).
+std::string warning_location(const std::string& invocation_dir, const std::string& filename) {
+  if (invocation_dir.empty() || !is_absolute(filename)) return filename;
+  auto rel = std::filesystem::path(filename).lexically_normal().lexically_relative(invocation_dir);
+  return rel.empty() ? filename : rel.generic_string();
 }
 
 }  // namespace
@@ -193,7 +196,7 @@ void TerminalReporter::print_warnings() {
     }
     std::string where = w.node_id;
     if (where.empty() && !w.filename.empty())
-      where = relative_to(m_opts.invocation_dir, w.filename) + ":" + std::to_string(w.lineno);
+      where = warning_location(m_opts.invocation_dir, w.filename) + ":" + std::to_string(w.lineno);
     auto [it, fresh] = index.emplace(msg, groups.size());
     if (fresh) groups.push_back({msg, {}});
     if (!where.empty()) groups[it->second].second.push_back(where);

@@ -647,6 +647,19 @@ TEST(WarningsText, ImportTimeWarningsAsPytestInBothEngines) {
   }
 }
 
+// A warning located outside the invocation directory: pytest's summary names it by
+// bestrelpath from there ("../elsewhere.py:3"); fastest printed the absolute path.
+TEST(WarningsText, LocationOutsideTheInvocationDirAsPytest) {
+  FixtureProject p("warning_location");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider");
+  ASSERT_THAT(want.out, HasSubstr("\n../elsewhere.py:3\n")) << want.out;
+  for (const char* engine : {"native", "pytest"}) {
+    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider"});
+    EXPECT_EQ(r.exit_code, want.exit_code) << engine << r.out << r.err;
+    EXPECT_EQ(comparable(r.out), comparable(want.out)) << engine;
+  }
+}
+
 // Run from a directory below the rootdir, pytest 7.2.1's short summary names each test
 // relative to it (cwd_relative_nodeid: `FAILED test_f.py::test_fails`, `ERROR
 // ../lib/broken.py - ModuleNotFoundError: ...`, the crash line of a plain module's
