@@ -267,6 +267,31 @@ class _InvocationParams:
         self.dir = pathlib.Path(invocation_dir)
 
 
+# pytest 7.2's option strings whose dest is not argparse's default (``--tb`` ->
+# ``tbstyle``), from its parser; the others' dest is the long name, dashes as underscores.
+_PYTEST_OPTION_DESTS = {
+    "--assert": "assertmode", "--cache-clear": "cacheclear", "--cache-show": "cacheshow",
+    "--co": "collectonly", "--collect-only": "collectonly",
+    "--disable-pytest-warnings": "disable_warnings", "--doctest-glob": "doctestglob",
+    "--doctest-modules": "doctestmodules", "--doctest-report": "doctestreport",
+    "--exitfirst": "maxfail", "--failed-first": "failedfirst", "--ff": "failedfirst",
+    "--fixtures": "showfixtures", "--fixtures-per-test": "show_fixtures_per_test",
+    "--full-trace": "fulltrace", "--funcargs": "showfixtures", "--import-mode": "importmode",
+    "--junit-prefix": "junitprefix", "--junit-xml": "xmlpath", "--junitxml": "xmlpath",
+    "--keep-duplicates": "keepduplicates", "--last-failed": "lf",
+    "--lfnf": "last_failed_no_failures", "--new-first": "newfirst", "--nf": "newfirst",
+    "--no-showlocals": "showlocals", "--pdb": "usepdb", "--pdbcls": "usepdb_cls",
+    "--quiet": "verbose", "--setup-only": "setuponly", "--setup-plan": "setupplan",
+    "--setup-show": "setupshow", "--show-capture": "showcapture", "--sw": "stepwise",
+    "--sw-skip": "stepwise_skip", "--tb": "tbstyle", "--trace-config": "traceconfig",
+    "--verbosity": "verbose", "-V": "version", "-W": "pythonwarnings", "-c": "inifilename",
+    "-h": "help", "-k": "keyword", "-l": "showlocals", "-m": "markexpr", "-o": "override_ini",
+    "-p": "plugins", "-q": "verbose", "-r": "reportchars", "-s": "capture", "-v": "verbose",
+    "-x": "maxfail",
+    # pytest-xdist's, which the controller stands in for
+    "-n": "numprocesses", "--numprocesses": "numprocesses",
+}
+
 class Config:
     """The subset of pytest's Config that tests and fixtures use."""
 
@@ -362,17 +387,38 @@ class Config:
         return _legacy_path(self.inipath) if self.inipath else None
 
     def getoption(self, name, default=compat.NOTSET, skip=False):
-        name = name.lstrip("-").replace("-", "_")
-        aliases = {"k": "keyword", "m": "markexpr", "v": "verbose", "x": "exitfirst",
-                   "s": "capture", "tb": "tbstyle", "import_mode": "importmode"}
-        name = aliases.get(name, name)
-        if name in self.option.__dict__:
-            return self.option.__dict__[name]
-        if default is not compat.NOTSET:
-            return default
-        if skip:
-            raise compat.make_skip("no %r option found" % (name,))
-        raise ValueError("no option named %r" % (name,))
+        """pytest's ``Config.getoption``: an option string (``"--doctest-modules"``) is
+        looked up as the dest its parser gave it (``doctestmodules``), anything else is
+        taken as a dest; ``None`` with ``skip`` skips."""
+        name = self._option_dest(name)
+        try:
+            val = self.option.__dict__[name]
+            if val is None and skip:
+                raise KeyError(name)
+            return val
+        except KeyError:
+            if default is not compat.NOTSET:
+                return default
+            if skip:
+                raise compat.make_skip("no %r option found" % (name,))
+            raise ValueError("no option named %r" % (name,))
+
+    def _option_dest(self, name):
+        """pytest's ``_opt2dest``: option strings of pytest's parser and of every
+        ``pytest_addoption`` to their dests; a name that is none of them stays as it is."""
+        if not isinstance(name, str) or not name.startswith("-"):
+            return name
+        dest = _PYTEST_OPTION_DESTS.get(name)
+        if dest is not None:
+            return dest
+        from .hooks import option_dest
+        for opts, attrs in self._conftest_options:
+            if name in opts:
+                return option_dest(opts, attrs)
+        from .startup import _FLAG_SET, _VALUE_SET
+        if name in _FLAG_SET or name in _VALUE_SET or name == "--debug":
+            return option_dest([name], {})
+        return name
 
     getvalue = getoption
 

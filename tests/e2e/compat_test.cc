@@ -647,6 +647,20 @@ TEST(WarningsText, ImportTimeWarningsAsPytestInBothEngines) {
   }
 }
 
+// config.getoption("--doctest-modules") is pytest's dest for that option string
+// (doctestmodules); the native engine stripped the dashes ("doctest_modules": no option),
+// so pandas' conftest failed every run with an INTERNALERROR.
+TEST(GetOption, ByOptionStringAsPytest) {
+  FixtureProject p("getoption_names");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider --strict-markers --run-it");
+  ASSERT_EQ(want.exit_code, 0) << want.out;
+  for (const char* engine : {"native", "pytest"}) {
+    auto r = p.run({"-n", "1", "--engine", engine, "-p", "no:cacheprovider", "--strict-markers", "--run-it"});
+    EXPECT_EQ(r.exit_code, 0) << engine << r.out << r.err;
+    EXPECT_EQ(comparable(r.out), comparable(want.out)) << engine;
+  }
+}
+
 // A warning located outside the invocation directory: pytest's summary names it by
 // bestrelpath from there ("../elsewhere.py:3"); fastest printed the absolute path.
 TEST(WarningsText, LocationOutsideTheInvocationDirAsPytest) {
