@@ -1,6 +1,7 @@
 """xunit-style setup/teardown and unittest setUpClass as autouse fixtures (pytest's way)."""
 import inspect
 import sys
+import warnings
 
 from . import compat
 from . import fixtures as fx
@@ -67,10 +68,11 @@ def inject_class(cls, level, nodeid, unittest_case=False, nose=False):
     if setup_m is None and nose:
         setup_name = "setup"
         setup_m = _first_plain(cls, (setup_name,))
-    teardown_m = _getattr_or_none(cls, teardown_name)
+    # By plain getattr, a fixture-marked one too (pytest's rule; setup_method must not be one).
+    teardown_m = _safe_getattr(cls, teardown_name, None)
     if teardown_m is None and nose:
         teardown_name = "teardown"
-        teardown_m = _getattr_or_none(cls, teardown_name)
+        teardown_m = _safe_getattr(cls, teardown_name, None)
     if setup_m is not None or teardown_m is not None:
         def xunit_setup_method_fixture(request):
             inst = request.instance
@@ -126,7 +128,6 @@ def _nose_call_optional(obj, name, nodeid):
     method = _safe_getattr(obj, name, None)
     if method is None or compat.fixture_spec(method) is not None or not callable(method):
         return
-    import warnings
     warnings.warn(_removed_in_8()(
         "Support for nose tests is deprecated and will be removed in a future release.\n"
         "%s is using nose method: `%s` (%s)\n"
@@ -147,19 +148,12 @@ def _removed_in_8():
 def _nose_method_warning(request, method):
     """pytest 7.2's deprecation of a nose-style ``setup(self)``/``teardown(self)``, once per
     call, after it (its ``NOSE_SUPPORT_METHOD``)."""
-    import warnings
     warnings.warn(_removed_in_8()(
         "Support for nose tests is deprecated and will be removed in a future release.\n"
         "%s is using nose-specific method: `%s(self)`\n"
         "To remove this warning, rename it to `%s_method(self)`\n"
         "See docs: https://docs.pytest.org/en/stable/deprecations.html#support-for-tests-written-for-nose"
         % (request.node.nodeid, method, method)), stacklevel=2)
-
-
-def _getattr_or_none(obj, name):
-    """pytest takes ``teardown_method`` (or nose's ``teardown``) by plain getattr, a
-    fixture-marked one too, where ``setup_method`` must not be a fixture."""
-    return _safe_getattr(obj, name, None)
 
 
 def _safe_getattr(obj, name, default):

@@ -72,13 +72,7 @@ while True:
 class AheadFakeWorker : public testing::FakeHarnessTest {
  protected:
   AheadFakeWorker() : FakeHarnessTest("fastest-ahead-fake-", k_fake) {}
-  ExecOptions options() const {
-    ExecOptions o;
-    o.spawn.python = "/usr/bin/python3";
-    o.spawn.main_script = m_dir / "main.py";
-    o.spawn.extra_env = {"FAKE_DIR=" + m_dir.string(), std::string("FAKE_PY=") + FASTEST_SOURCE_DIR + "/python"};
-    return o;
-  }
+  ExecOptions options() const { return proto_options(); }
   /// Runs `modules` in order, each predicted `cost_s`; node id -> outcome of every result.
   /// `stop_at_failure`: request_stop() at the first failed result, as -x does.
   std::map<std::string, base::Outcome> run(Executor& ex, const std::vector<std::string>& modules, double cost_s,

@@ -8,6 +8,8 @@
 #include <random>
 #include <string>
 
+#include "exec/executor.h"
+
 namespace fastest::exec::testing {
 
 /// Writes `script` as `<dir>/main.py` in a fresh temporary directory named after `prefix`,
@@ -24,6 +26,16 @@ class FakeHarnessTest : public ::testing::Test {
   void TearDown() override {
     std::error_code ec;
     std::filesystem::remove_all(m_dir, ec);
+  }
+  /// Options that run main.py under Debian's python with the harness's own modules
+  /// importable (FAKE_PY) and the scratch directory named (FAKE_DIR): for a fake worker
+  /// that speaks the protocol through fastest_worker.proto.
+  ExecOptions proto_options() const {
+    ExecOptions o;
+    o.spawn.python = "/usr/bin/python3";
+    o.spawn.main_script = m_dir / "main.py";
+    o.spawn.extra_env = {"FAKE_DIR=" + m_dir.string(), std::string("FAKE_PY=") + FASTEST_SOURCE_DIR + "/python"};
+    return o;
   }
   std::filesystem::path m_dir;
 

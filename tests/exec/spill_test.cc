@@ -64,13 +64,7 @@ while True:
 class SpillFakeWorker : public testing::FakeHarnessTest {
  protected:
   SpillFakeWorker() : FakeHarnessTest("fastest-spill-fake-", k_fake) {}
-  ExecOptions options() const {
-    ExecOptions o;
-    o.spawn.python = "/usr/bin/python3";
-    o.spawn.main_script = m_dir / "main.py";
-    o.spawn.extra_env = {"FAKE_DIR=" + m_dir.string(), std::string("FAKE_PY=") + FASTEST_SOURCE_DIR + "/python"};
-    return o;
-  }
+  ExecOptions options() const { return proto_options(); }
   std::map<std::string, base::Outcome> run(Executor& ex, const std::string& module) {
     std::map<std::string, base::Outcome> out;
     ex.run({WorkItem{.id = 1, .module = module}}, [&](const Event& ev) {
