@@ -596,7 +596,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
                      .select = std::move(b.select),
                      .first = std::move(b.first),
                      .collect_only = collect_only,
-                     .cost_s = b.cost_s});
+                     .cost_s = b.cost_s,
+                     .worker = b.worker});
   }
   sink.collection_check();
   std::unique_ptr<exec::Executor> own;

@@ -95,11 +95,12 @@ void print_batches(const scheduler::Plan& plan) {
     out += "  ";
     append_fixed(out, b.cost_s, 8, 3);
     out += b.estimated ? "s*  " : "s   ";
+    if (b.worker >= 0) out += "w" + std::to_string(b.worker) + "  ";
     out += b.module;
     if (b.slices > 1) out += " [slice " + std::to_string(b.slice + 1) + "/" + std::to_string(b.slices) + "]";
     out += '\n';
   }
-  out += "(* = estimated: no complete history)\n";
+  out += "(* = estimated: no complete history; wN = the worker planned to run it, each worker's in this order)\n";
   std::fflush(stdout);
   std::fwrite(out.data(), 1, out.size(), stdout);
 }

@@ -25,9 +25,16 @@ namespace fastest::exec {
 struct Executor::Shared {
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<WorkItem> queue;  ///< front = next; re-queued remainders go to the front
-  bool sealed = false;         ///< run() handed over its items (or the executor is going away)
-  int busy_slots = 0;          ///< slots that took a first batch
+  /// Batches waiting, taken in this order: `requeued` (remainders of lost workers), the
+  /// slot's `own` (WorkItem::worker: the plan's split, in collection order), `anyone`
+  /// (no worker planned), and last a batch stolen from the back of the slot with the most
+  /// predicted work left, so each worker's batches stay in collection order but the last.
+  std::deque<WorkItem> requeued;
+  std::vector<std::deque<WorkItem>> own;
+  std::vector<double> own_left;  ///< predicted seconds in own[slot]
+  std::deque<WorkItem> anyone;
+  bool sealed = false;  ///< run() handed over its items (or the executor is going away)
+  int busy_slots = 0;   ///< slots that took a first batch
   std::int64_t next_id = 0;
   tbb::concurrent_bounded_queue<std::optional<Event>> events;  ///< nullopt = pool finished
   std::unique_ptr<tbb::global_control> threads;
@@ -42,33 +49,76 @@ struct Executor::Shared {
   /// collect_only_rest(): batches taken from now on only collect.
   std::atomic<bool> collect_rest{false};
 
-  /// The next batch; pre-started slots wait here until run() seals the queue.
-  std::optional<WorkItem> take(const std::atomic<bool>& stop) {
+  bool empty() const {
+    return requeued.empty() && anyone.empty() &&
+           std::all_of(own.begin(), own.end(), [](const auto& q) { return q.empty(); });
+  }
+  WorkItem pop_own(std::size_t slot, bool back) {
+    auto& q = own[slot];
+    WorkItem w = std::move(back ? q.back() : q.front());
+    back ? q.pop_back() : q.pop_front();
+    own_left[slot] = q.empty() ? 0 : std::max(0.0, own_left[slot] - w.cost_s);
+    return w;
+  }
+  static WorkItem pop_front(std::deque<WorkItem>& q) {
+    WorkItem w = std::move(q.front());
+    q.pop_front();
+    return w;
+  }
+  /// The slot an idle one steals from: the most predicted work left, then the most
+  /// batches, then the lowest index; own.size() if every queue is empty.
+  std::size_t victim() const {
+    std::size_t v = own.size();
+    for (std::size_t i = 0; i < own.size(); ++i)
+      if (!own[i].empty() && (v == own.size() || own_left[i] > own_left[v] ||
+                              (own_left[i] == own_left[v] && own[i].size() > own[v].size())))
+        v = i;
+    return v;
+  }
+
+  /// The next batch for `slot`; pre-started slots wait here until run() seals the queues.
+  std::optional<WorkItem> take(int slot, const std::atomic<bool>& stop) {
     std::unique_lock lock(mu);
     // A timed wait, not a notify, notices request_stop(): it may come from a signal handler.
-    while (queue.empty() && !sealed && !stop.load(std::memory_order_relaxed) && !draining.load())
+    while (empty() && !sealed && !stop.load(std::memory_order_relaxed) && !draining.load())
       cv.wait_for(lock, std::chrono::milliseconds(50));
-    if (queue.empty()) return std::nullopt;
-    WorkItem w = std::move(queue.front());
-    queue.pop_front();
+    if (empty()) return std::nullopt;
+    const auto mine = static_cast<std::size_t>(slot);
+    WorkItem w;
+    if (!requeued.empty())
+      w = pop_front(requeued);
+    else if (!own[mine].empty())
+      w = pop_own(mine, false);
+    else if (!anyone.empty())
+      w = pop_front(anyone);
+    else
+      w = pop_own(victim(), true);
     if (collect_rest.load()) w.collect_only = true;
     return w;
   }
-  /// A batch to send behind one a worker runs now, or nullopt: only once every slot has
-  /// had a batch, and only while more batches wait than there are workers, so that no
-  /// worker goes idle at the end while another still holds a batch it has not begun.
-  std::optional<WorkItem> take_ahead(int workers) {
+  /// A batch to send behind one `slot`'s worker runs now, or nullopt: only once every slot
+  /// has had a batch, and never the last one another worker could take, so that no worker
+  /// goes idle at the end while another still holds a batch it has not begun.
+  std::optional<WorkItem> take_ahead(int slot, int workers) {
     std::lock_guard lock(mu);
-    if (busy_slots < workers || queue.size() <= static_cast<std::size_t>(workers)) return std::nullopt;
-    WorkItem w = std::move(queue.front());
-    queue.pop_front();
-    if (collect_rest.load()) w.collect_only = true;
+    if (busy_slots < workers || !requeued.empty()) return std::nullopt;
+    const auto mine = static_cast<std::size_t>(slot);
+    std::optional<WorkItem> w;
+    if (own[mine].size() >= 2)
+      w = pop_own(mine, false);
+    else if (own[mine].empty() && anyone.size() > static_cast<std::size_t>(workers))
+      w = pop_front(anyone);
+    if (w && collect_rest.load()) w->collect_only = true;
     return w;
   }
-  /// A batch sent ahead to a worker that was lost before it began it: it goes back first.
-  void give_back(std::vector<WorkItem> items) {
+  /// Batches sent ahead to `slot`'s worker, lost before it began them: they go back first.
+  void give_back(int slot, std::vector<WorkItem> items) {
     std::lock_guard lock(mu);
-    for (auto it = items.rbegin(); it != items.rend(); ++it) queue.push_front(std::move(*it));
+    const auto mine = static_cast<std::size_t>(slot);
+    for (auto it = items.rbegin(); it != items.rend(); ++it) {
+      own_left[mine] += it->cost_s;
+      own[mine].push_front(std::move(*it));
+    }
   }
   void note_busy() {
     std::lock_guard lock(mu);
@@ -76,12 +126,12 @@ struct Executor::Shared {
   }
   bool has_work() {
     std::lock_guard lock(mu);
-    return !queue.empty();
+    return !empty();
   }
   void requeue(WorkItem w) {
     std::lock_guard lock(mu);
     w.id = next_id++;
-    queue.push_front(std::move(w));
+    requeued.push_front(std::move(w));
   }
   /// The pytest engine's terminal stats at shutdown (`summary_stats`): one part per slot
   /// whose worker sent them; a slot is settled when it sent them or its loop ended.
@@ -122,7 +172,12 @@ struct Executor::Shared {
       for (auto& it : items) {
         it.id = next_id++;
         it.origin = it.id;
-        queue.push_back(std::move(it));
+        if (it.worker >= 0 && static_cast<std::size_t>(it.worker) < own.size()) {
+          own_left[static_cast<std::size_t>(it.worker)] += it.cost_s;
+          own[static_cast<std::size_t>(it.worker)].push_back(std::move(it));
+        } else {
+          anyone.push_back(std::move(it));
+        }
       }
       sealed = true;
     }
@@ -298,13 +353,13 @@ struct Executor::Slot {
     const auto is_short = [&](const WorkItem& w) { return w.cost_s > 0 && w.cost_s <= o.ahead_max_s; };
     if (o.ahead_max_s <= 0 || o.config.hold_last || !proc || !told() || !is_short(current)) return;
     while (ahead.size() < k_ahead_depth && (ahead.empty() || is_short(ahead.back()))) {
-      auto next = shared.take_ahead(std::max(1, o.workers));
+      auto next = shared.take_ahead(index, std::max(1, o.workers));
       if (!next) return;
       // A busy worker reads nothing until its batch ends, and this thread, blocked on a
       // full pipe, would read none of its frames: only frames the pipe surely holds go ahead.
       std::string frame = run_frame(*next, false);
       if (frame.size() > k_ahead_max_frame) {
-        shared.give_back({std::move(*next)});
+        shared.give_back(index, {std::move(*next)});
         return;
       }
       (void)proc->send(frame);
@@ -315,7 +370,7 @@ struct Executor::Slot {
   /// The worker will not run what was sent ahead: back to the front of the queue, in order.
   void give_back_ahead() {
     if (ahead.empty()) return;
-    shared.give_back({std::make_move_iterator(ahead.begin()), std::make_move_iterator(ahead.end())});
+    shared.give_back(index, {std::make_move_iterator(ahead.begin()), std::make_move_iterator(ahead.end())});
     ahead.clear();
   }
 
@@ -890,6 +945,8 @@ void Executor::start() {
   shared.t0.store(shared.started_at);
   int n = std::max(1, m_opts.workers);
   shared.activity.resize(static_cast<std::size_t>(n));
+  shared.own.resize(static_cast<std::size_t>(n));
+  shared.own_left.resize(static_cast<std::size_t>(n));
   shared.stats_parts.resize(static_cast<std::size_t>(n));
   shared.stats_settled.resize(static_cast<std::size_t>(n));
   shared.stats_unsettled = n;
@@ -945,7 +1002,7 @@ void Executor::Slot::serve() {
       ahead.pop_front();
     } else {
       drop_if_dead();
-      item = shared.take(ex.m_stop);
+      item = shared.take(index, ex.m_stop);
       if (!item) break;
       if (!proc && !start_worker()) {
         // Nothing can run without a worker (a drained pool keeps its busy workers going).

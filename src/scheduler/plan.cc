@@ -1,6 +1,7 @@
 #include "scheduler/plan.h"
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <numeric>
 #include <queue>
@@ -131,17 +132,67 @@ void split_for_packing(std::vector<Unit>& units, const Costed& c, int workers, d
   }
 }
 
+// LPT's split: longest first (ties by module path, then slice), each batch to the
+// least-loaded worker (lowest index on ties). Writes Batch::worker; the order is kept.
+void assign_workers(std::vector<Batch>& batches, int workers) {
+  using Load = std::pair<double, int>;
+  std::priority_queue<Load, std::vector<Load>, std::greater<>> load;
+  for (int w = 0; w < workers; ++w) load.push({0.0, w});
+  for (std::size_t i : detail::dispatch_order(batches)) {
+    auto [at, w] = load.top();
+    load.pop();
+    batches[i].worker = w;
+    load.push({at + batches[i].cost_s, w});
+  }
+}
+
 }  // namespace
 
 double simulate_makespan(std::span<const Batch> batches, int workers) {
-  std::priority_queue<double, std::vector<double>, std::greater<>> free_at;
-  for (int w = 0; w < std::max(workers, 1); ++w) free_at.push(0.0);
-  double makespan = 0;
+  workers = std::max(workers, 1);
+  const auto n = static_cast<std::size_t>(workers);
+  std::vector<std::deque<double>> own(n);
+  std::vector<double> own_left(n, 0);
+  std::deque<double> anyone;
   for (const Batch& b : batches) {
-    double end = free_at.top() + b.cost_s;
+    if (b.worker >= 0 && b.worker < workers) {
+      own[static_cast<std::size_t>(b.worker)].push_back(b.cost_s);
+      own_left[static_cast<std::size_t>(b.worker)] += b.cost_s;
+    } else {
+      anyone.push_back(b.cost_s);
+    }
+  }
+  using Free = std::pair<double, int>;
+  std::priority_queue<Free, std::vector<Free>, std::greater<>> free_at;
+  for (int w = 0; w < workers; ++w) free_at.push({0.0, w});
+  double makespan = 0;
+  while (!free_at.empty()) {
+    auto [at, w] = free_at.top();
     free_at.pop();
-    free_at.push(end);
-    makespan = std::max(makespan, end);
+    auto& mine = own[static_cast<std::size_t>(w)];
+    double cost = 0;
+    if (!mine.empty()) {
+      cost = mine.front();
+      mine.pop_front();
+      own_left[static_cast<std::size_t>(w)] -= cost;
+    } else if (!anyone.empty()) {
+      cost = anyone.front();
+      anyone.pop_front();
+    } else {
+      std::size_t victim = n;
+      for (std::size_t v = 0; v < n; ++v)
+        if (!own[v].empty() && (victim == n || own_left[v] > own_left[victim] ||
+                                (own_left[v] == own_left[victim] && own[v].size() > own[victim].size())))
+          victim = v;
+      if (victim == n) {
+        makespan = std::max(makespan, at);  // nothing left: this worker is done
+        continue;
+      }
+      cost = own[victim].back();
+      own[victim].pop_back();
+      own_left[victim] -= cost;
+    }
+    free_at.push({at + cost, w});
   }
   return makespan;
 }
@@ -163,7 +214,9 @@ Plan make_plan(std::span<const ModuleInput> modules, const CostIndex& index, con
     split_for_packing(units, c, workers, plan.lower_bound_s);
   }
 
-  plan.batches = detail::to_batches(std::move(units), modules, c.costs, history_order);
+  // Collection order; under history each batch then gets its worker.
+  plan.batches = detail::to_batches(std::move(units), modules, c.costs, /*longest_first=*/false);
+  if (history_order) assign_workers(plan.batches, workers);
   for (const Batch& b : plan.batches) plan.total_s += b.cost_s;
   plan.predicted_makespan_s = simulate_makespan(plan.batches, workers);
   return plan;

@@ -51,11 +51,14 @@ struct Batch {
   /// Node-id prefixes the worker runs before the batch's other tests (--ff, --nf), as
   /// pytest's cache plugin reorders items after collection. Empty = collection order.
   std::vector<std::string> first{};
+  /// The worker planned to run it (Schedule::history: the LPT split, each worker's batches
+  /// in collection order); -1 = whichever worker frees first (fifo, repeats).
+  int worker = -1;
 };
 
 struct Plan {
-  std::vector<Batch> batches;       ///< dispatch order (longest first for history; file order for fifo)
-  double predicted_makespan_s = 0;  ///< simulated LPT list schedule on `workers`
+  std::vector<Batch> batches;       ///< collection order (history: each carries its Batch::worker)
+  double predicted_makespan_s = 0;  ///< simulate_makespan on `workers`
   double lower_bound_s = 0;         ///< max(total / workers, largest indivisible batch)
   double total_s = 0;               ///< sum of batch costs
 };
@@ -71,12 +74,17 @@ class CostIndex;  // scheduler/cost_model.h
 
 /// make_plan with a prebuilt index of the history (see CostIndex): for callers that plan
 /// several selections against one history (a CI shard: partition, then plan the share).
-/// History ordering: batches longest first by estimate. Modules with no history are not
-/// put first (issue 2's rule); they are ordered by their sibling estimate like the rest,
-/// which gives LPT its makespan bound; they still carry Batch::estimated.
+/// History: batches are split onto the workers longest first, each to the least-loaded
+/// (LPT), and each worker runs its share in collection order, as pytest would run it: a
+/// module that leaves global state behind only meets the modules pytest runs after it.
+/// Modules with no history are costed by their sibling estimate like the rest (not put
+/// first: issue 2's rule), which gives LPT its makespan bound; they carry Batch::estimated.
 Plan make_plan(std::span<const ModuleInput> modules, const CostIndex& index, const PlanOptions& opts);
 
-/// Simulates list scheduling of `batches` in order on `workers` workers; returns the makespan.
+/// Simulates exec's dispatch of `batches` on `workers` workers and returns the makespan:
+/// the earliest-free worker takes the next of its own batches (Batch::worker), else the
+/// next unassigned one, else steals the last batch of the worker with the most work left.
+/// With no batch assigned, that is list scheduling in the given order.
 double simulate_makespan(std::span<const Batch> batches, int workers);
 
 }  // namespace fastest::scheduler

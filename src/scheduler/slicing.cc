@@ -93,9 +93,7 @@ Batch to_batch(const Unit& unit, const ModuleInput& input, const ModuleCosts& co
   return b;
 }
 
-void sort_dispatch_order(std::vector<Batch>& batches) {
-  // Sorted by index, then moved once: swapping 10,000 Batches (a string and two vectors
-  // each) in the sort cost more than the rest of the plan's batching.
+std::vector<std::size_t> dispatch_order(std::span<const Batch> batches) {
   std::vector<std::size_t> order(batches.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
@@ -105,9 +103,15 @@ void sort_dispatch_order(std::vector<Batch>& batches) {
     if (a.module != b.module) return a.module < b.module;
     return a.slice < b.slice;
   });
+  return order;
+}
+
+void sort_dispatch_order(std::vector<Batch>& batches) {
+  // Sorted by index, then moved once: swapping 10,000 Batches (a string and two vectors
+  // each) in the sort cost more than the rest of the plan's batching.
   std::vector<Batch> sorted;
   sorted.reserve(batches.size());
-  for (std::size_t i : order) sorted.push_back(std::move(batches[i]));
+  for (std::size_t i : dispatch_order(batches)) sorted.push_back(std::move(batches[i]));
   batches = std::move(sorted);
 }
 

@@ -44,6 +44,9 @@ std::vector<Unit> units_from_cuts(std::size_t module, std::span<const double> pr
 /// One unit as a Batch (select empty when it covers the whole module; slice 0 of 1).
 Batch to_batch(const Unit& unit, const ModuleInput& input, const ModuleCosts& costs);
 
+/// Indices of `batches` longest first, ties by module path, then slice.
+std::vector<std::size_t> dispatch_order(std::span<const Batch> batches);
+
 /// Dispatch order: longest first, ties by module path, then slice.
 void sort_dispatch_order(std::vector<Batch>& batches);
 

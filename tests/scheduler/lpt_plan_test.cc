@@ -80,13 +80,27 @@ double brute_force_optimum(const std::vector<double>& costs, int workers) {
   }
 }
 
-TEST(LptPlan, LongestBatchStartsFirst) {
+TEST(LptPlan, EachWorkerRunsItsLptShareInCollectionOrder) {
+  // LPT: m1 (5) -> w0, m3 (5) -> w1, m2 (3) -> w0 (tie: lowest index), m0 (1) -> w1, m4 -> w1.
   Suite s = flat_suite({1.0, 5.0, 3.0, 5.0, 0.5});
   Plan plan = make_plan(s.modules, s.history, with_workers(2));
   ASSERT_EQ(plan.batches.size(), 5u);
-  EXPECT_EQ(plan.batches[0].module, "m1.py");  // ties broken by module path
-  EXPECT_EQ(plan.batches[1].module, "m3.py");
-  for (std::size_t i = 1; i < plan.batches.size(); ++i) EXPECT_GE(plan.batches[i - 1].cost_s, plan.batches[i].cost_s);
+  const int expected_worker[] = {1, 0, 0, 1, 1};
+  for (std::size_t i = 0; i < plan.batches.size(); ++i) {
+    EXPECT_EQ(plan.batches[i].module, "m" + std::to_string(i) + ".py");  // collection order
+    EXPECT_EQ(plan.batches[i].worker, expected_worker[i]) << plan.batches[i].module;
+  }
+  EXPECT_DOUBLE_EQ(plan.predicted_makespan_s, 8.0);  // w0: 5 + 3; w1: 1 + 5 + 0.5
+}
+
+TEST(LptPlan, FifoPlansNoWorkers) {
+  Suite s = flat_suite({1.0, 5.0, 3.0});
+  PlanOptions opts = with_workers(2);
+  opts.schedule = Schedule::fifo;
+  Plan plan = make_plan(s.modules, s.history, opts);
+  ASSERT_EQ(plan.batches.size(), 3u);
+  for (const Batch& b : plan.batches) EXPECT_EQ(b.worker, -1) << b.module;
+  EXPECT_DOUBLE_EQ(plan.predicted_makespan_s, 5.0);  // list scheduling in order: 1 + 3 | 5
 }
 
 TEST(LptPlan, BatchCostIncludesModuleOverhead) {
@@ -268,11 +282,20 @@ TEST(LptPlan, PredictionNeverBelowLowerBoundOnRandomSuites) {
     for (int workers : {2, 4, 7}) {
       Plan plan = make_plan(s.modules, s.history, with_workers(workers));
       EXPECT_GE(plan.predicted_makespan_s, plan.lower_bound_s * (1 - 1e-12));
-      // An independent oracle: the sum of the batch costs on each worker when every batch
-      // goes to the worker with the least work so far (a linear scan, not the planner's heap).
-      std::vector<double> load(static_cast<std::size_t>(workers), 0.0);
-      for (const Batch& b : plan.batches) *std::min_element(load.begin(), load.end()) += b.cost_s;
-      EXPECT_NEAR(plan.predicted_makespan_s, *std::max_element(load.begin(), load.end()), 1e-9);
+      // Each worker's planned share costs at most its LPT load; stealing at the end can only
+      // lower the finish, never below the bound. An independent oracle: LPT by a linear scan.
+      std::vector<double> costs, lpt(static_cast<std::size_t>(workers), 0.0),
+          planned(static_cast<std::size_t>(workers), 0.0);
+      for (const Batch& b : plan.batches) {
+        ASSERT_GE(b.worker, 0);
+        ASSERT_LT(b.worker, workers);
+        planned[static_cast<std::size_t>(b.worker)] += b.cost_s;
+        costs.push_back(b.cost_s);
+      }
+      std::stable_sort(costs.begin(), costs.end(), std::greater<>());
+      for (double c : costs) *std::min_element(lpt.begin(), lpt.end()) += c;
+      EXPECT_NEAR(*std::max_element(planned.begin(), planned.end()), *std::max_element(lpt.begin(), lpt.end()), 1e-9);
+      EXPECT_LE(plan.predicted_makespan_s, *std::max_element(planned.begin(), planned.end()) + 1e-9);
     }
   }
 }
@@ -309,10 +332,14 @@ TEST(LptPlan, UnknownModulesAreOrderedByTheirEstimate) {
   opts.split_modules = false;
   Plan plan = make_plan(s.modules, s.history, opts);
   ASSERT_EQ(plan.batches.size(), 3u);
-  // Four tests at the global mean (1.75) plus the prior overhead: longest, so first.
-  EXPECT_EQ(plan.batches[0].module, "new.py");
-  EXPECT_TRUE(plan.batches[0].estimated);
-  EXPECT_FALSE(plan.batches[1].estimated);
+  // Four tests at the global mean (1.75) plus the prior overhead: longest, so LPT gives it
+  // the first worker alone; the two known modules share the other, in collection order.
+  EXPECT_EQ(plan.batches[2].module, "new.py");
+  EXPECT_TRUE(plan.batches[2].estimated);
+  EXPECT_FALSE(plan.batches[0].estimated);
+  EXPECT_EQ(plan.batches[2].worker, 0);
+  EXPECT_EQ(plan.batches[0].worker, 1);
+  EXPECT_EQ(plan.batches[1].worker, 1);
 }
 
 TEST(LptPlan, SimulateMakespanGivesEachBatchToTheEarliestFreeWorker) {
@@ -323,6 +350,26 @@ TEST(LptPlan, SimulateMakespanGivesEachBatchToTheEarliestFreeWorker) {
   EXPECT_DOUBLE_EQ(simulate_makespan(batches, 1), 9.0);
   EXPECT_DOUBLE_EQ(simulate_makespan(batches, 0), 9.0);
   EXPECT_DOUBLE_EQ(simulate_makespan({}, 3), 0.0);
+}
+
+TEST(LptPlan, SimulateMakespanStealsTheLastBatchOfTheBusiestWorker) {
+  // w0 plans 4, 1, 1, 1; w1 plans 1. From 1 on, w1 steals w0's queued 1s, last first,
+  // while w0 runs its 4: 4, against 7 with no stealing.
+  std::vector<Batch> batches(5);
+  const double costs[] = {4.0, 1.0, 1.0, 1.0, 1.0};
+  const int workers[] = {0, 0, 0, 0, 1};
+  for (std::size_t i = 0; i < 5; ++i) {
+    batches[i].cost_s = costs[i];
+    batches[i].worker = workers[i];
+  }
+  EXPECT_DOUBLE_EQ(simulate_makespan(batches, 2), 4.0);
+  // An unplanned batch is taken before stealing: w1 runs it from 1, steals at 3; at 4 w0
+  // takes its own next and w1 steals the last.
+  batches.emplace_back().cost_s = 2.0;
+  EXPECT_DOUBLE_EQ(simulate_makespan(batches, 2), 5.0);
+  // A worker index past the workers counts as unplanned.
+  batches[4].worker = 7;
+  EXPECT_DOUBLE_EQ(simulate_makespan(batches, 2), 5.0);
 }
 
 TEST(LptPlan, EmptySelectionGivesAnEmptyPlan) {
