@@ -20,19 +20,21 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/work_queues.h"
+
 namespace fastest::exec {
 
 struct Executor::Shared {
   std::mutex mu;
   std::condition_variable cv;
-  /// Batches waiting, taken in this order: `requeued` (remainders of lost workers), the
-  /// slot's `own` (WorkItem::worker: the plan's split, in collection order), `anyone`
-  /// (no worker planned), and last a batch stolen from the back of the slot with the most
-  /// predicted work left, so each worker's batches stay in collection order but the last.
+  /// Batches waiting: `requeued` (remainders of lost workers) first, by any slot; then
+  /// what base::WorkQueues gives the slot out of `planned` (WorkItem::worker: each slot's
+  /// share in the given order, moves that even the predicted finish, unplanned ones,
+  /// stealing at the end). `planned[i]` is the batch sealed i-th, id `first_id + i`.
   std::deque<WorkItem> requeued;
-  std::vector<std::deque<WorkItem>> own;
-  std::vector<double> own_left;  ///< predicted seconds in own[slot]
-  std::deque<WorkItem> anyone;
+  std::vector<WorkItem> planned;
+  std::optional<base::WorkQueues> queues;
+  std::int64_t first_id = 0;
   bool sealed = false;  ///< run() handed over its items (or the executor is going away)
   int busy_slots = 0;   ///< slots that took a first batch
   std::int64_t next_id = 0;
@@ -49,52 +51,29 @@ struct Executor::Shared {
   /// collect_only_rest(): batches taken from now on only collect.
   std::atomic<bool> collect_rest{false};
 
-  bool empty() const {
-    return requeued.empty() && anyone.empty() &&
-           std::all_of(own.begin(), own.end(), [](const auto& q) { return q.empty(); });
-  }
-  WorkItem pop_own(std::size_t slot, bool back) {
-    auto& q = own[slot];
-    WorkItem w = std::move(back ? q.back() : q.front());
-    back ? q.pop_back() : q.pop_front();
-    own_left[slot] = q.empty() ? 0 : std::max(0.0, own_left[slot] - w.cost_s);
+  bool empty() const { return requeued.empty() && queues->empty(); }
+  WorkItem planned_item(std::size_t i) {
+    WorkItem w = std::move(planned[i]);
+    if (collect_rest.load()) w.collect_only = true;
     return w;
-  }
-  static WorkItem pop_front(std::deque<WorkItem>& q) {
-    WorkItem w = std::move(q.front());
-    q.pop_front();
-    return w;
-  }
-  /// The slot an idle one steals from: the most predicted work left, then the most
-  /// batches, then the lowest index; own.size() if every queue is empty.
-  std::size_t victim() const {
-    std::size_t v = own.size();
-    for (std::size_t i = 0; i < own.size(); ++i)
-      if (!own[i].empty() && (v == own.size() || own_left[i] > own_left[v] ||
-                              (own_left[i] == own_left[v] && own[i].size() > own[v].size())))
-        v = i;
-    return v;
   }
 
-  /// The next batch for `slot`; pre-started slots wait here until run() seals the queues.
-  std::optional<WorkItem> take(int slot, const std::atomic<bool>& stop) {
+  /// The next batch for `slot`, free at `now_s`; pre-started slots wait here until run()
+  /// seals the queues.
+  std::optional<WorkItem> take(int slot, double now_s, const std::atomic<bool>& stop) {
     std::unique_lock lock(mu);
     // A timed wait, not a notify, notices request_stop(): it may come from a signal handler.
     while (empty() && !sealed && !stop.load(std::memory_order_relaxed) && !draining.load())
       cv.wait_for(lock, std::chrono::milliseconds(50));
-    if (empty()) return std::nullopt;
-    const auto mine = static_cast<std::size_t>(slot);
-    WorkItem w;
-    if (!requeued.empty())
-      w = pop_front(requeued);
-    else if (!own[mine].empty())
-      w = pop_own(mine, false);
-    else if (!anyone.empty())
-      w = pop_front(anyone);
-    else
-      w = pop_own(victim(), true);
-    if (collect_rest.load()) w.collect_only = true;
-    return w;
+    if (!requeued.empty()) {
+      WorkItem w = std::move(requeued.front());
+      requeued.pop_front();
+      if (collect_rest.load()) w.collect_only = true;
+      return w;
+    }
+    auto i = queues->take(slot, now_s);
+    if (!i) return std::nullopt;
+    return planned_item(*i);
   }
   /// A batch to send behind one `slot`'s worker runs now, or nullopt: only once every slot
   /// has had a batch, and never the last one another worker could take, so that no worker
@@ -102,22 +81,18 @@ struct Executor::Shared {
   std::optional<WorkItem> take_ahead(int slot, int workers) {
     std::lock_guard lock(mu);
     if (busy_slots < workers || !requeued.empty()) return std::nullopt;
-    const auto mine = static_cast<std::size_t>(slot);
-    std::optional<WorkItem> w;
-    if (own[mine].size() >= 2)
-      w = pop_own(mine, false);
-    else if (own[mine].empty() && anyone.size() > static_cast<std::size_t>(workers))
-      w = pop_front(anyone);
-    if (w && collect_rest.load()) w->collect_only = true;
-    return w;
+    auto i = queues->take_ahead(slot);
+    if (!i) return std::nullopt;
+    return planned_item(*i);
   }
   /// Batches sent ahead to `slot`'s worker, lost before it began them: they go back first.
+  /// (Only planned batches are sent ahead, so each is `planned[origin - first_id]`.)
   void give_back(int slot, std::vector<WorkItem> items) {
     std::lock_guard lock(mu);
-    const auto mine = static_cast<std::size_t>(slot);
     for (auto it = items.rbegin(); it != items.rend(); ++it) {
-      own_left[mine] += it->cost_s;
-      own[mine].push_front(std::move(*it));
+      const auto i = static_cast<std::size_t>(it->origin - first_id);
+      queues->give_back(slot, i, it->cost_s);
+      planned[i] = std::move(*it);
     }
   }
   void note_busy() {
@@ -169,15 +144,12 @@ struct Executor::Shared {
   void seal(std::vector<WorkItem> items) {
     {
       std::lock_guard lock(mu);
+      first_id = next_id;
       for (auto& it : items) {
         it.id = next_id++;
         it.origin = it.id;
-        if (it.worker >= 0 && static_cast<std::size_t>(it.worker) < own.size()) {
-          own_left[static_cast<std::size_t>(it.worker)] += it.cost_s;
-          own[static_cast<std::size_t>(it.worker)].push_back(std::move(it));
-        } else {
-          anyone.push_back(std::move(it));
-        }
+        queues->add(planned.size(), it.worker, it.cost_s);
+        planned.push_back(std::move(it));
       }
       sealed = true;
     }
@@ -945,8 +917,7 @@ void Executor::start() {
   shared.t0.store(shared.started_at);
   int n = std::max(1, m_opts.workers);
   shared.activity.resize(static_cast<std::size_t>(n));
-  shared.own.resize(static_cast<std::size_t>(n));
-  shared.own_left.resize(static_cast<std::size_t>(n));
+  shared.queues.emplace(n);
   shared.stats_parts.resize(static_cast<std::size_t>(n));
   shared.stats_settled.resize(static_cast<std::size_t>(n));
   shared.stats_unsettled = n;
@@ -1002,7 +973,7 @@ void Executor::Slot::serve() {
       ahead.pop_front();
     } else {
       drop_if_dead();
-      item = shared.take(index, ex.m_stop);
+      item = shared.take(index, ex.m_clock.now_seconds(), ex.m_stop);
       if (!item) break;
       if (!proc && !start_worker()) {
         // Nothing can run without a worker (a drained pool keeps its busy workers going).

@@ -1,7 +1,7 @@
 #pragma once
 // Drives N persistent worker processes from a oneTBB pool. Each worker takes its planned
-// batches in the given order, then unplanned ones, then steals the last batch of the busiest;
-// events come back on the caller's thread.
+// batches in the given order (base::WorkQueues: with moves that even the finish, then
+// unplanned ones, then stealing); events come back on the caller's thread.
 
 #include <atomic>
 #include <cstdint>
@@ -33,8 +33,8 @@ struct WorkItem {
   /// has the next one sent to its worker behind it (docs/protocol.md, "Batches sent ahead").
   double cost_s = 0;
   /// The slot planned to run it (the scheduler's split, each slot's batches in the given
-  /// order); -1 or out of range = whichever slot frees first. An idle slot with nothing of
-  /// its own or unplanned left takes the last batch of the slot with the most work left.
+  /// order); -1 or out of range = unplanned. base::WorkQueues decides what a free slot
+  /// takes (its own, one taken over in order from a slot running late, unplanned, stolen).
   int worker = -1;
   /// --reruns: node id -> failed attempts it already had in an earlier worker (a crash).
   std::vector<std::pair<std::string, int>> attempts{};

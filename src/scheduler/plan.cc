@@ -1,11 +1,11 @@
 #include "scheduler/plan.h"
 
 #include <algorithm>
-#include <deque>
 #include <functional>
 #include <numeric>
 #include <queue>
 
+#include "base/work_queues.h"
 #include "scheduler/cost_model.h"
 #include "scheduler/slicing.h"
 
@@ -150,18 +150,8 @@ void assign_workers(std::vector<Batch>& batches, int workers) {
 
 double simulate_makespan(std::span<const Batch> batches, int workers) {
   workers = std::max(workers, 1);
-  const auto n = static_cast<std::size_t>(workers);
-  std::vector<std::deque<double>> own(n);
-  std::vector<double> own_left(n, 0);
-  std::deque<double> anyone;
-  for (const Batch& b : batches) {
-    if (b.worker >= 0 && b.worker < workers) {
-      own[static_cast<std::size_t>(b.worker)].push_back(b.cost_s);
-      own_left[static_cast<std::size_t>(b.worker)] += b.cost_s;
-    } else {
-      anyone.push_back(b.cost_s);
-    }
-  }
+  base::WorkQueues queues(workers);
+  for (std::size_t i = 0; i < batches.size(); ++i) queues.add(i, batches[i].worker, batches[i].cost_s);
   using Free = std::pair<double, int>;
   std::priority_queue<Free, std::vector<Free>, std::greater<>> free_at;
   for (int w = 0; w < workers; ++w) free_at.push({0.0, w});
@@ -169,30 +159,11 @@ double simulate_makespan(std::span<const Batch> batches, int workers) {
   while (!free_at.empty()) {
     auto [at, w] = free_at.top();
     free_at.pop();
-    auto& mine = own[static_cast<std::size_t>(w)];
-    double cost = 0;
-    if (!mine.empty()) {
-      cost = mine.front();
-      mine.pop_front();
-      own_left[static_cast<std::size_t>(w)] -= cost;
-    } else if (!anyone.empty()) {
-      cost = anyone.front();
-      anyone.pop_front();
+    if (auto i = queues.take(w, at)) {
+      free_at.push({at + batches[*i].cost_s, w});
     } else {
-      std::size_t victim = n;
-      for (std::size_t v = 0; v < n; ++v)
-        if (!own[v].empty() && (victim == n || own_left[v] > own_left[victim] ||
-                                (own_left[v] == own_left[victim] && own[v].size() > own[victim].size())))
-          victim = v;
-      if (victim == n) {
-        makespan = std::max(makespan, at);  // nothing left: this worker is done
-        continue;
-      }
-      cost = own[victim].back();
-      own[victim].pop_back();
-      own_left[victim] -= cost;
+      makespan = std::max(makespan, at);  // nothing left: this worker is done
     }
-    free_at.push({at + cost, w});
   }
   return makespan;
 }

@@ -81,10 +81,9 @@ class CostIndex;  // scheduler/cost_model.h
 /// first: issue 2's rule), which gives LPT its makespan bound; they carry Batch::estimated.
 Plan make_plan(std::span<const ModuleInput> modules, const CostIndex& index, const PlanOptions& opts);
 
-/// Simulates exec's dispatch of `batches` on `workers` workers and returns the makespan:
-/// the earliest-free worker takes the next of its own batches (Batch::worker), else the
-/// next unassigned one, else steals the last batch of the worker with the most work left.
-/// With no batch assigned, that is list scheduling in the given order.
+/// Simulates exec's dispatch of `batches` on `workers` workers (base::WorkQueues: own
+/// batches in order, moves that even the finish, unplanned ones, stealing) and returns the
+/// makespan. With no batch assigned (Batch::worker), list scheduling in the given order.
 double simulate_makespan(std::span<const Batch> batches, int workers);
 
 }  // namespace fastest::scheduler
