@@ -1000,7 +1000,8 @@ class Run:
         ch = self.ch
         if self.reruns.failed:
             self.reruns.before_attempt(item)
-        frame = proto.start_frame(batch, item.nodeid)
+        quoted = proto.quoted_id(item.nodeid)
+        frame = proto.start_frame_of(batch, quoted)
         if frame is None:
             ch.queue({"t": "start", "batch": batch, "nodeid": item.nodeid})
         else:
@@ -1092,8 +1093,8 @@ class Run:
                     or item.xml_attributes or self.reruns.failed or item.kind == "doctest"
                     or (live is not None and live.sections)):
                 # The common case (passed, nothing captured): its frame without the dict.
-                frame = proto.passed_frame(batch, item.nodeid, item.line, t1 - t0, t2 - t1,
-                                           t3 - t2)
+                frame = proto.passed_frame_of(batch, quoted, item.line, t1 - t0, t2 - t1,
+                                              t3 - t2)
                 if frame is not None:
                     if live is not None:
                         live.when = "collection"
