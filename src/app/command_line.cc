@@ -367,6 +367,7 @@ base::Status fill_options(const json& ns, Options& o) {
   o.python = str(ns["python"]);
   o.db = str(ns["db"]);
   o.schedule = str(ns["schedule"]);
+  o.dist = str(ns["dist"]);
   o.shard = str(ns["shard"]);
   o.static_collect = ns["static"].get<bool>();
   o.timings = ns["timings"].get<bool>();

@@ -597,7 +597,8 @@ ExitCode Session::execute(std::atomic<exec::Executor*>& slot, std::atomic<bool>&
                      .first = std::move(b.first),
                      .collect_only = collect_only,
                      .cost_s = b.cost_s,
-                     .worker = b.worker});
+                     .worker = b.worker,
+                     .pinned = b.pinned});
   }
   sink.collection_check();
   std::unique_ptr<exec::Executor> own;

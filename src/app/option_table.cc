@@ -533,8 +533,9 @@ std::vector<OptionSpec> distributed() {
        .default_json = R"("no")",
        .metavar = "distmode",
        .help = "pytest-xdist: distribution mode",
-       .status = S::no_effect,
-       .note = own,
+       .status = S::implemented,
+       .note = "fastest schedules batches by recorded durations itself; `loadgroup` runs every module "
+               "holding `xdist_group` marks on one worker, whole and in collection order",
        .fastest_only = true},
       {.names = {"-d"},
        .dest = "distload",

@@ -17,6 +17,7 @@ struct Options {
   std::string python;             ///< --python; empty = $FASTEST_PYTHON, venv, python3
   std::string db;                 ///< --db; empty = $FASTEST_DB, else <rootdir>/.fastest/fastest.db
   std::string schedule;           ///< --schedule: "" (auto), "history", "fifo"
+  std::string dist;               ///< pytest-xdist's --dist ("no" unless given): "loadgroup" pins xdist_group modules
   std::string keyword;            ///< -k
   std::string markexpr;           ///< -m
   int maxfail = 0;                ///< -x = 1, --maxfail N

@@ -279,6 +279,8 @@ Suite make_suite(const RunContext& ctx, Found& found) {
     if (auto s = StaticSelection::make(ctx.opts.keyword, ctx.opts.markexpr); s.ok())
       (static_only ? filter : cost_filter) = std::move(s).value();
   const WholeCollections whole(ctx);
+  // pytest-xdist's --dist loadgroup: modules with xdist_group marks share one worker.
+  const bool loadgroup = ctx.opts.dist == "loadgroup";
   // pytest's collection order, so fifo and --collect-only list what pytest lists.
   for (std::size_t idx : found.collection_order) {
     auto& f = found.files[idx];
@@ -305,7 +307,7 @@ Suite make_suite(const RunContext& ctx, Found& found) {
     // A cached file's items may still be the store's blob (discover_pass's keep_encoded):
     // its node ids straight from it when nothing reads the rest of an item, else decoded.
     const bool encoded = !f.encoded_items.empty();
-    const bool whole_ids = !suite.selects.count(f.rel_path) && !filter && !cost_filter;
+    const bool whole_ids = !suite.selects.count(f.rel_path) && !filter && !cost_filter && !loadgroup;
     std::vector<base::TestItem> decoded;
     if (encoded && !whole_ids) decoded = store::decode_items(f.encoded_items, f.rel_path).value_or(decoded);
     add_repeats(whole, suite, f, encoded ? decoded : f.items);
@@ -319,6 +321,12 @@ Suite make_suite(const RunContext& ctx, Found& found) {
       add_tests(m, decoded, selects, filter, cost_filter);
     } else {
       add_tests(m, f.items, selects, filter, cost_filter);
+    }
+    if (loadgroup) {
+      const auto& items = encoded ? decoded : f.items;
+      m.grouped = std::any_of(items.begin(), items.end(), [](const base::TestItem& t) {
+        return std::find(t.markers.begin(), t.markers.end(), "xdist_group") != t.markers.end();
+      });
     }
     // A module without statically visible tests still goes to a worker unless an argument
     // selected other tests in it: runtime collection is the truth (inherited, generated tests).

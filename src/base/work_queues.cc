@@ -20,19 +20,19 @@ WorkQueues::WorkQueues(int workers)
       m_committed(m_own.size(), 0.0),
       m_last(m_own.size()) {}
 
-void WorkQueues::add(std::size_t item, int worker, double cost_s) {
+void WorkQueues::add(std::size_t item, int worker, double cost_s, bool pinned) {
   if (worker < 0 || static_cast<std::size_t>(worker) >= m_own.size()) {
     m_anyone.push_back({item, cost_s});
     return;
   }
   const auto w = static_cast<std::size_t>(worker);
-  m_own[w].push_back({item, cost_s});
+  m_own[w].push_back({item, cost_s, pinned});
   m_own_left[w] += cost_s;
 }
 
-void WorkQueues::give_back(int worker, std::size_t item, double cost_s) {
+void WorkQueues::give_back(int worker, std::size_t item, double cost_s, bool pinned) {
   const auto w = static_cast<std::size_t>(worker);
-  m_own[w].push_front({item, cost_s});
+  m_own[w].push_front({item, cost_s, pinned});
   m_own_left[w] += cost_s;
   m_committed[w] -= cost_s;
 }
@@ -49,6 +49,13 @@ WorkQueues::Entry WorkQueues::pop(std::deque<Entry>& q, std::size_t at, std::siz
   // Exactly zero once empty: sums of doubles drift.
   m_own_left[w] = q.empty() ? 0.0 : std::max(0.0, m_own_left[w] - e.cost_s);
   return e;
+}
+
+std::size_t WorkQueues::last_movable(std::size_t w) const {
+  const auto& q = m_own[w];
+  for (std::size_t k = q.size(); k-- > 0;)
+    if (!q[k].pinned) return k;
+  return q.size();
 }
 
 void WorkQueues::took(std::size_t w, const Entry& e, double now_s) {
@@ -72,7 +79,7 @@ void WorkQueues::rebalance(std::size_t w, double now_s) {
     if (m_last[w] && q[at].item <= *m_last[w]) break;  // earlier than what `w` ran: out of its order
     const double c = q[at].cost_s;
     const double later = std::max(mine + c, theirs - c);
-    if (c > 0 && later < best_finish) {
+    if (c > 0 && !q[at].pinned && later < best_finish) {
       best = at;
       best_finish = later;
     }
@@ -98,9 +105,9 @@ std::optional<std::size_t> WorkQueues::take(int worker, double now_s) {
   } else {
     std::size_t v = m_own.size();
     for (std::size_t i = 0; i < m_own.size(); ++i)
-      if (!m_own[i].empty() && (v == m_own.size() || finish(i, now_s) > finish(v, now_s))) v = i;
+      if (last_movable(i) != m_own[i].size() && (v == m_own.size() || finish(i, now_s) > finish(v, now_s))) v = i;
     if (v == m_own.size()) return std::nullopt;
-    e = pop(m_own[v], m_own[v].size() - 1, v);
+    e = pop(m_own[v], last_movable(v), v);
   }
   took(w, e, now_s);
   return e.item;

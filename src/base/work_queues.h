@@ -23,10 +23,11 @@ class WorkQueues {
   explicit WorkQueues(int workers);
 
   /// Appends `item` (plan order: items must come in increasing order) to `worker`'s queue;
-  /// a worker outside [0, workers) means unplanned.
-  void add(std::size_t item, int worker, double cost_s);
+  /// a worker outside [0, workers) means unplanned. A `pinned` item is never moved or
+  /// stolen: only `worker` runs it (pytest-xdist's xdist_group).
+  void add(std::size_t item, int worker, double cost_s, bool pinned = false);
   /// `item` (taken by `worker`, never begun) goes back to the front of its queue.
-  void give_back(int worker, std::size_t item, double cost_s);
+  void give_back(int worker, std::size_t item, double cost_s, bool pinned = false);
 
   bool empty() const;
   /// The item `worker`, free at `now_s`, runs next; nullopt when nothing is left.
@@ -40,10 +41,13 @@ class WorkQueues {
   struct Entry {
     std::size_t item;
     double cost_s;
+    bool pinned = false;
   };
   double finish(std::size_t w, double now_s) const;
   void rebalance(std::size_t w, double now_s);
   Entry pop(std::deque<Entry>& q, std::size_t at, std::size_t w);
+  /// The last entry of `w`'s queue another worker may take, or q.size().
+  std::size_t last_movable(std::size_t w) const;
   void took(std::size_t w, const Entry& e, double now_s);
 
   std::vector<std::deque<Entry>> m_own;

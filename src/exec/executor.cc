@@ -91,7 +91,7 @@ struct Executor::Shared {
     std::lock_guard lock(mu);
     for (auto it = items.rbegin(); it != items.rend(); ++it) {
       const auto i = static_cast<std::size_t>(it->origin - first_id);
-      queues->give_back(slot, i, it->cost_s);
+      queues->give_back(slot, i, it->cost_s, it->pinned);
       planned[i] = std::move(*it);
     }
   }
@@ -148,7 +148,7 @@ struct Executor::Shared {
       for (auto& it : items) {
         it.id = next_id++;
         it.origin = it.id;
-        queues->add(planned.size(), it.worker, it.cost_s);
+        queues->add(planned.size(), it.worker, it.cost_s, it.pinned);
         planned.push_back(std::move(it));
       }
       sealed = true;

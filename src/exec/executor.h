@@ -36,6 +36,7 @@ struct WorkItem {
   /// order); -1 or out of range = unplanned. base::WorkQueues decides what a free slot
   /// takes (its own, one taken over in order from a slot running late, unplanned, stolen).
   int worker = -1;
+  bool pinned = false;  ///< only `worker` runs it, never moved or stolen (xdist_group)
   /// --reruns: node id -> failed attempts it already had in an earlier worker (a crash).
   std::vector<std::pair<std::string, int>> attempts{};
 };

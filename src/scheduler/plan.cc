@@ -21,15 +21,18 @@ constexpr double k_split_gain_per_added_s = 0.25;
 
 // max(total / workers, largest indivisible batch). Total counts each module's overhead
 // once: no plan can do less work than that.
-double lower_bound(const Costed& c, int workers, bool can_split) {
-  double total = 0, indivisible = 0;
-  for (const ModuleCosts& m : c.costs) {
+double lower_bound(const Costed& c, std::span<const ModuleInput> modules, int workers, bool can_split) {
+  double total = 0, indivisible = 0, grouped = 0;
+  for (std::size_t i = 0; i < c.costs.size(); ++i) {
+    const ModuleCosts& m = c.costs[i];
     total += m.tests_total_s + m.overhead_s;
+    if (modules[i].grouped) grouped += m.tests_total_s + m.overhead_s;
     double piece = m.tests_total_s;
-    if (can_split && !m.test_s.empty()) piece = *std::max_element(m.test_s.begin(), m.test_s.end());
+    if (can_split && !modules[i].grouped && !m.test_s.empty())
+      piece = *std::max_element(m.test_s.begin(), m.test_s.end());
     indivisible = std::max(indivisible, piece + m.overhead_s);
   }
-  return std::max(total / std::max(workers, 1), indivisible);
+  return std::max({total / std::max(workers, 1), indivisible, grouped});
 }
 
 std::vector<double> unit_costs(const std::vector<Unit>& units) {
@@ -45,7 +48,7 @@ void try_split(std::vector<Unit>& units, std::size_t at, const Costed& c, int wo
   const Unit whole = units[at];
   // Each slice pays the module's import again; until that cost has been measured, a
   // split is a guess that can easily lose (a heavy import), so the module stays whole.
-  if (c.costs[whole.module].overhead_estimated) return;
+  if (c.costs[whole.module].overhead_estimated || c.whole[whole.module]) return;
   const std::span<const double> prefix = c.prefix[whole.module];
   const double overhead = c.costs[whole.module].overhead_s;
   const std::size_t n = whole.end - whole.begin;
@@ -134,13 +137,26 @@ void split_for_packing(std::vector<Unit>& units, const Costed& c, int workers, d
 
 // LPT's split: longest first (ties by module path, then slice), each batch to the
 // least-loaded worker (lowest index on ties). Writes Batch::worker; the order is kept.
+// Pinned batches (xdist_group) count as one unit, their sum, and all go to its worker.
 void assign_workers(std::vector<Batch>& batches, int workers) {
+  double pinned_s = 0;
+  for (const Batch& b : batches)
+    if (b.pinned) pinned_s += b.cost_s;
+  bool pinned_placed = false;
   using Load = std::pair<double, int>;
   std::priority_queue<Load, std::vector<Load>, std::greater<>> load;
   for (int w = 0; w < workers; ++w) load.push({0.0, w});
   for (std::size_t i : detail::dispatch_order(batches)) {
+    if (batches[i].pinned && pinned_placed) continue;
     auto [at, w] = load.top();
     load.pop();
+    if (batches[i].pinned) {
+      for (Batch& b : batches)
+        if (b.pinned) b.worker = w;
+      pinned_placed = true;
+      load.push({at + pinned_s, w});
+      continue;
+    }
     batches[i].worker = w;
     load.push({at + batches[i].cost_s, w});
   }
@@ -151,7 +167,8 @@ void assign_workers(std::vector<Batch>& batches, int workers) {
 double simulate_makespan(std::span<const Batch> batches, int workers) {
   workers = std::max(workers, 1);
   base::WorkQueues queues(workers);
-  for (std::size_t i = 0; i < batches.size(); ++i) queues.add(i, batches[i].worker, batches[i].cost_s);
+  for (std::size_t i = 0; i < batches.size(); ++i)
+    queues.add(i, batches[i].worker, batches[i].cost_s, batches[i].pinned);
   using Free = std::pair<double, int>;
   std::priority_queue<Free, std::vector<Free>, std::greater<>> free_at;
   for (int w = 0; w < workers; ++w) free_at.push({0.0, w});
@@ -179,7 +196,7 @@ Plan make_plan(std::span<const ModuleInput> modules, const CostIndex& index, con
   Costed c = detail::cost_all(modules, index, opts);
   std::vector<Unit> units = detail::whole_modules(c);
   Plan plan;
-  plan.lower_bound_s = lower_bound(c, workers, can_split);
+  plan.lower_bound_s = lower_bound(c, modules, workers, can_split);
   if (can_split) {
     split_dominant(units, c, workers);
     split_for_packing(units, c, workers, plan.lower_bound_s);
@@ -187,7 +204,12 @@ Plan make_plan(std::span<const ModuleInput> modules, const CostIndex& index, con
 
   // Collection order; under history each batch then gets its worker.
   plan.batches = detail::to_batches(std::move(units), modules, c.costs, /*longest_first=*/false);
-  if (history_order) assign_workers(plan.batches, workers);
+  if (history_order) {
+    assign_workers(plan.batches, workers);
+  } else {
+    for (Batch& b : plan.batches)
+      if (b.pinned) b.worker = 0;  // fifo: the grouped modules on one worker, the rest shared
+  }
   for (const Batch& b : plan.batches) plan.total_s += b.cost_s;
   plan.predicted_makespan_s = simulate_makespan(plan.batches, workers);
   return plan;

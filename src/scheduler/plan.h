@@ -24,6 +24,10 @@ struct TestInput {
 struct ModuleInput {
   std::string module;  ///< rootdir-relative path, "tests/test_x.py"
   std::vector<TestInput> tests;
+  /// Holds tests marked `xdist_group` under `--dist loadgroup`: every such module runs
+  /// whole, on one worker, in collection order (pytest-xdist runs each group on one worker;
+  /// one worker for all groups is stricter and needs no group names).
+  bool grouped = false;
 };
 
 /// What the store remembers, keyed by runtime node id ("...::test_b[1-a]") or module path.
@@ -54,6 +58,8 @@ struct Batch {
   /// The worker planned to run it (Schedule::history: the LPT split, each worker's batches
   /// in collection order); -1 = whichever worker frees first (fifo, repeats).
   int worker = -1;
+  /// ModuleInput::grouped: runs on `worker`, never moved to another (any schedule).
+  bool pinned = false;
 };
 
 struct Plan {

@@ -34,6 +34,7 @@ Costed cost_all(std::span<const ModuleInput> modules, const CostIndex& index, co
   for (const ModuleInput& m : modules) {
     c.costs.push_back(estimate_module(m, index, opts));
     c.prefix.push_back(prefix_sums(c.costs.back().test_s));
+    c.whole.push_back(m.grouped);
   }
   return c;
 }
@@ -84,6 +85,7 @@ Batch to_batch(const Unit& unit, const ModuleInput& input, const ModuleCosts& co
   Batch b;
   b.module = input.module;
   b.cost_s = unit.cost_s;
+  b.pinned = input.grouped;
   b.estimated = costs.overhead_estimated;
   for (std::size_t i = unit.begin; i < unit.end; ++i) b.estimated = b.estimated || costs.test_estimated[i];
   if (unit.begin != 0 || unit.end != input.tests.size()) {

@@ -21,6 +21,7 @@ struct Unit {
 struct Costed {
   std::vector<ModuleCosts> costs;
   std::vector<std::vector<double>> prefix;
+  std::vector<char> whole;  ///< per module: never sliced (ModuleInput::grouped)
 };
 
 /// Estimates every module against one index.

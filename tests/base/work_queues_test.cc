@@ -112,5 +112,19 @@ TEST(WorkQueues, GivenBackComesFirst) {
   EXPECT_EQ(drain(q, 0, 1), (std::vector<std::size_t>{1, 2}));
 }
 
+TEST(WorkQueues, PinnedItemsAreNeverMovedOrStolen) {
+  WorkQueues q(2);
+  q.add(0, 0, 4.0, true);
+  q.add(1, 0, 1.0, true);
+  q.add(2, 0, 1.0, true);
+  q.add(3, 0, 1.0);
+  EXPECT_EQ(q.take(0, 0), 0u);
+  // Worker 1 may take over only the unpinned 3; then nothing is left for it.
+  EXPECT_EQ(q.take(1, 0), 3u);
+  EXPECT_EQ(q.take(1, 1), std::nullopt);
+  EXPECT_FALSE(q.empty());
+  EXPECT_EQ(drain(q, 0, 4), (std::vector<std::size_t>{1, 2}));
+}
+
 }  // namespace
 }  // namespace fastest::base

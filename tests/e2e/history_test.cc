@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -37,28 +38,71 @@ std::string query(const fs::path& db, const std::string& sql) {
 
 constexpr int k_total_tests = 29;  // tests/fixtures/many_modules
 
-TEST(History, SecondRunStartsTheLongestModuleFirst) {
+/// The modules in the order `out`'s lines name them (each once, at its first line).
+std::vector<std::string> modules_named(const std::string& out) {
+  std::vector<std::string> modules;
+  std::regex re("(tests/test_m[0-9]\\.py)");
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), re); it != std::sregex_iterator(); ++it)
+    if (std::find(modules.begin(), modules.end(), (*it)[1].str()) == modules.end()) modules.push_back((*it)[1].str());
+  return modules;
+}
+
+TEST(History, OneWorkerRunsCollectionOrderWhateverTheHistory) {
   FixtureProject p("many_modules");
   ASSERT_EQ(p.run({"-n", "1"}).exit_code, 0);
-  // With one worker the module that the first run measured longest runs first. The
-  // expectation comes from what was recorded (tests' durations plus the module's import
-  // and the rest of its batch's time), not from the sleeps' margins, and is read before
-  // the second run records its own overheads.
-  std::string longest =
-      query(p.db(),
-            "SELECT n.file FROM results r JOIN nodes n ON n.id = r.node "
-            "LEFT JOIN module_stats m ON m.file = n.file WHERE r.run = "
-            "(SELECT min(id) FROM runs) GROUP BY n.file "
-            "ORDER BY sum(r.setup_us + r.call_us + r.teardown_us) / 1e6 + coalesce(max(m.estimate_s), 0) "
-            "DESC LIMIT 1");
-  ASSERT_FALSE(longest.empty());
+  // The history has test_m6 (four 30 ms tests) longer than test_m2..m5's; the second run
+  // still runs them as pytest does, in collection order: a module leaving state behind
+  // only meets the ones pytest runs after it.
   auto r = p.run({"-n", "1", "-v"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  longest = longest.substr(0, longest.find('|'));
-  auto first_line = r.out.find("tests/test_m");
-  ASSERT_NE(first_line, std::string::npos) << r.out;
-  EXPECT_EQ(r.out.compare(first_line, longest.size() + 2, longest + "::"), 0) << longest << "\n" << r.out;
+  auto modules = modules_named(r.out);
+  EXPECT_EQ(modules.size(), 6u) << r.out;
+  EXPECT_TRUE(std::is_sorted(modules.begin(), modules.end())) << r.out;
   EXPECT_NE(r.out.find("predicted"), std::string::npos) << r.out;
+}
+
+TEST(History, TwoWorkersShareTheModulesByHistoryEachInCollectionOrder) {
+  FixtureProject p("many_modules");
+  ASSERT_EQ(p.run({"-n", "1"}).exit_code, 0);
+  auto plan = p.run({"plan", "-n", "2"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  // One line per batch, in collection order, each naming its worker; the two longest
+  // modules (test_m1: 200 ms, test_m6: 120 ms) go to different workers (LPT).
+  std::map<std::string, std::string> worker_of;
+  std::regex line("  +[0-9.]+s\\*? +(w[01]) +(tests/test_m[0-9]\\.py)");
+  for (auto it = std::sregex_iterator(plan.out.begin(), plan.out.end(), line); it != std::sregex_iterator(); ++it)
+    worker_of[(*it)[2].str()] = (*it)[1].str();
+  ASSERT_EQ(worker_of.size(), 6u) << plan.out;
+  auto listed = modules_named(plan.out.substr(plan.out.find("predicted makespan")));
+  EXPECT_TRUE(std::is_sorted(listed.begin(), listed.end())) << plan.out;
+  EXPECT_NE(worker_of["tests/test_m1.py"], worker_of["tests/test_m6.py"]) << plan.out;
+  auto r = p.run({"-n", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// pytest-xdist's --dist loadgroup (here from addopts): two modules whose tests share a
+// resource (an O_EXCL lock file) and carry xdist_group marks (module pytestmark, class
+// decorator) run on one worker, whole, first run and history run; LPT alone would put the
+// two longest modules on different workers at once, and their tests fail.
+TEST(History, LoadgroupRunsTheXdistGroupModulesOnOneWorker) {
+  FixtureProject p("xdist_group");
+  for (int run = 0; run < 2; ++run) {
+    SCOPED_TRACE(run);
+    auto r = p.run({"-n", "2"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("14 passed"), std::string::npos) << r.out;
+    const std::string a = slurp(p.dir() / "tests" / "a.worker"), b = slurp(p.dir() / "tests" / "b.worker");
+    ASSERT_FALSE(a.empty());
+    EXPECT_EQ(a.substr(0, a.find('\n')), b.substr(0, b.find('\n'))) << a << b;
+    fs::remove(p.dir() / "tests" / "a.worker");
+    fs::remove(p.dir() / "tests" / "b.worker");
+  }
+  auto plan = p.run({"plan", "-n", "2"});
+  std::regex line("(w[01]) +tests/test_[ab]_db\\.py");
+  std::set<std::string> workers;
+  for (auto it = std::sregex_iterator(plan.out.begin(), plan.out.end(), line); it != std::sregex_iterator(); ++it)
+    workers.insert((*it)[1].str());
+  EXPECT_EQ(workers.size(), 1u) << plan.out;
 }
 
 // The first run with a fresh harness cache compiles the harness (a cold start); the next

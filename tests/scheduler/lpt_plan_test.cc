@@ -93,6 +93,28 @@ TEST(LptPlan, EachWorkerRunsItsLptShareInCollectionOrder) {
   EXPECT_DOUBLE_EQ(plan.predicted_makespan_s, 8.0);  // w0: 5 + 3; w1: 1 + 5 + 0.5
 }
 
+TEST(LptPlan, GroupedModulesShareOneWorkerWholeAndCountAsOnePiece) {
+  // m0 and m3 hold xdist_group tests: one unit of 6 s for LPT, never sliced, pinned.
+  Suite s = flat_suite({3.0, 2.0, 2.0, 3.0, 1.0});
+  s.modules[0].grouped = s.modules[3].grouped = true;
+  s.modules[0].tests.push_back({"m0.py::test_more"});  // splittable, were it not grouped
+  Plan plan = make_plan(s.modules, s.history, with_workers(2));
+  ASSERT_EQ(plan.batches.size(), 5u);
+  EXPECT_EQ(plan.batches[0].worker, plan.batches[3].worker);
+  EXPECT_TRUE(plan.batches[0].pinned && plan.batches[3].pinned);
+  EXPECT_FALSE(plan.batches[1].pinned);
+  for (std::size_t i : {1u, 2u, 4u}) EXPECT_NE(plan.batches[i].worker, plan.batches[0].worker) << i;
+  EXPECT_GE(plan.lower_bound_s, 6.0);
+  EXPECT_GE(plan.predicted_makespan_s, 6.0);
+  // fifo: the grouped ones on worker 0, the rest shared.
+  PlanOptions fifo = with_workers(2);
+  fifo.schedule = Schedule::fifo;
+  Plan f = make_plan(s.modules, s.history, fifo);
+  EXPECT_EQ(f.batches[0].worker, 0);
+  EXPECT_EQ(f.batches[3].worker, 0);
+  EXPECT_EQ(f.batches[1].worker, -1);
+}
+
 TEST(LptPlan, FifoPlansNoWorkers) {
   Suite s = flat_suite({1.0, 5.0, 3.0});
   PlanOptions opts = with_workers(2);
