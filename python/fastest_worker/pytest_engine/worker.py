@@ -530,13 +530,15 @@ class Engine:
         batch of this worker reaches (its ``pytest_configure``, modifyitems,
         ``pytest_sessionfinish``, ``pytest_terminal_summary``) run here too. Under
         capture, as the walk's imports are (pytest shows that output only with a failure).
-        One that fails is the collection error of the batches below its directory. Under
-        the warnings filters too, as pytest's collection imports them."""
+        One that fails ends pytest's session walk there: no conftest after it is imported,
+        and it is the collection error of every batch (pytest 7.2 collects no module at
+        all then: ``collected 0 items / 1 error``, whatever else would have failed).
+        Under the warnings filters too, as pytest's collection imports them."""
         with _GlobalCapture(self.config), compat.collection_warnings(self.config):
             for p in paths:
+                if self.conftest_errors:
+                    break
                 d = Path(p).parent
-                if any(_below(d, bad) for bad, _ in self.conftest_errors):
-                    continue
                 try:
                     compat.load_conftests(self.config, d)
                 except Exception as e:
@@ -558,7 +560,7 @@ class Engine:
         path = Path(self.rootdir) / module
         self.collect_reports = []
         self.deselected = []
-        failure = next((f for d, f in self.conftest_errors if _below(path, d)), None)
+        failure = self.conftest_errors[0][1] if self.conftest_errors else None
         # A conftest that fails to import fails pytest's session walk, which imports it.
         collector = module if failure is None else ""
         if failure is None:
@@ -904,10 +906,6 @@ class _GlobalCapture:
             self.capman.suspend_global_capture()
             self.capman.read_global_capture()
         return False
-
-
-def _below(path, directory):
-    return path == directory or directory in path.parents
 
 
 def _conftest_defines(plugin, name):
