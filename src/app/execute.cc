@@ -41,6 +41,7 @@ class EventSink {
         if (python_version.empty()) python_version = ev.text;
         break;
       case exec::EventKind::configured:
+        m_configured = true;
         // The first worker configured comes before any worker_ready: the header's Python.
         if (python_version.empty()) python_version = ev.text;
         send_header(ev.items);
@@ -281,8 +282,16 @@ class EventSink {
     }
     summary.fatal = true;
     summary.session_finish_raised = ev.result.when == "sessionfinish";
+    // Before any worker was configured is pytest's start-up (its session never started).
+    summary.fatal_at_startup = !m_configured;
     std::string msg = ev.text;
     if (!msg.empty() && msg.back() != '\n') msg += '\n';
+    if (m_configured && ev.exit_code == 3 && msg.rfind("INTERNALERROR> ", 0) == 0) {
+      // pytest's terminal reporter has it by then: the lines go to stdout with the
+      // session's, and junitxml records it (the reporters' part, at the end).
+      summary.internal_error = std::move(msg);
+      return;
+    }
     std::fwrite(msg.data(), 1, msg.size(), stderr);
     std::fflush(stderr);
   }
@@ -367,6 +376,7 @@ class EventSink {
   report::CollectionCounts m_counts;
   bool m_session_collect_failed = false;  ///< a collect_error for the session itself came
   bool m_collection_reported = false, m_header_sent = false;
+  bool m_configured = false;  ///< a worker was configured: pytest's session has started
   bool m_stepwise = false, m_stepwise_skip = false;
   bool m_warned = false;
   bool m_interrupt_on_collect_error = false;

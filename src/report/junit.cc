@@ -351,10 +351,29 @@ void JunitReporter::on_suite_property(const std::string& name, const std::string
 }
 
 std::string JunitReporter::render(const Summary& s) const {
+  // pytest_internalerror: a testcase of its own, after the ones so far.
+  std::string internal;
+  if (!s.internal_error.empty()) {
+    std::string text;
+    std::size_t start = 0;
+    while (start < s.internal_error.size()) {
+      std::size_t end = s.internal_error.find('\n', start);
+      std::string_view line(s.internal_error.data() + start,
+                            (end == std::string::npos ? s.internal_error.size() : end) - start);
+      if (line.rfind("INTERNALERROR> ", 0) == 0) line.remove_prefix(15);
+      text += (start ? "\n" : "") + std::string(line);
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    internal = "<testcase classname=\"pytest\" name=\"internal\" time=\"0.000\">" +
+               element("error", "internal error", strip(text)) + "</testcase>";
+  }
+  const int extra = internal.empty() ? 0 : 1;
   if (s.void_results)
-    return document(s, m_collection.cases, 0, m_collection.errors, m_collection.skipped,
-                    m_collection.errors + m_collection.skipped);
-  return document(s, m_cases, m_failures, m_errors, m_skipped, m_passed + m_failures + m_skipped + m_errors - m_double);
+    return document(s, m_collection.cases + internal, 0, m_collection.errors + extra, m_collection.skipped,
+                    m_collection.errors + m_collection.skipped + extra);
+  return document(s, m_cases + internal, m_failures, m_errors + extra, m_skipped,
+                  m_passed + m_failures + m_skipped + m_errors - m_double + extra);
 }
 
 std::string JunitReporter::document(const Summary& s, const std::string& cases, int failures, int errors, int skipped,
@@ -371,6 +390,7 @@ std::string JunitReporter::document(const Summary& s, const std::string& cases, 
 }
 
 void JunitReporter::on_finish(const Summary& s) {
+  if (s.fatal_at_startup) return;  // pytest's junitxml never reaches pytest_sessionfinish
   std::error_code ec;
   if (m_path.has_parent_path()) std::filesystem::create_directories(m_path.parent_path(), ec);
   auto tmp = m_path;

@@ -58,6 +58,12 @@ struct Summary {
   /// A worker sent `fatal` (session-level error): reporters that printed nothing yet stay
   /// silent, as pytest prints only the error when its configuration fails.
   bool fatal = false;
+  /// The fatal came before any worker was configured: pytest's session never started, so
+  /// its junitxml (which writes at pytest_sessionfinish) writes no file.
+  bool fatal_at_startup = false;
+  /// pytest's INTERNALERROR after the session started ("INTERNALERROR> " lines): the
+  /// terminal prints it on stdout, JUnit adds pytest's `pytest.internal` testcase.
+  std::string internal_error{};
   /// A collection error interrupted the run: pytest collects everything before running
   /// and runs nothing then, so reporters show only what collection decided (collection
   /// errors, module skips) and none of the tests that ran before the error was seen.

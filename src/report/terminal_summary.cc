@@ -388,9 +388,15 @@ void TerminalReporter::on_finish(const Summary& s) {
     m_need_blank = m_after_live_teardown = false;
   }
   if (s.session_finish_raised) return;
+  // pytest's terminal reporter writes an INTERNALERROR where it happens, after the
+  // progress so far.
+  if (!s.internal_error.empty()) write(sanitize(s.internal_error));
   // pytest ends the last progress line with an empty one (-q: only ends it).
   if (m_opts.verbose >= 0 || !m_progress_written) write(m_after_live_teardown ? "\n\n" : "\n");
-  if (!m_opts.no_summary) {
+  // pytest's summary_exit_codes: no sections after an internal error (exit 3).
+  const bool summary_codes =
+      s.exit_code == 0 || s.exit_code == 1 || s.exit_code == 2 || s.exit_code == 4 || s.exit_code == 5;
+  if (!m_opts.no_summary && summary_codes) {
     sort_by_collection_order();
     print_errors();
     print_failures();

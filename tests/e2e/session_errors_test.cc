@@ -1,4 +1,5 @@
-// Session-level errors beside pytest 7.2.1, under both engines.
+// Session-level errors beside pytest 7.2.1: a conftest that fails to import (the rootdir's,
+// one below it) and an INTERNALERROR after the session started, under both engines.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,6 +12,13 @@ namespace fastest::e2e {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
 
 /// Lines that say what was collected and what failed: the collected line, section
 /// titles, the short summary, the '!' rule and the closing line (times as "Ns").
@@ -65,6 +73,51 @@ TEST(SessionErrors, SubdirectoryConftestErrorEndsTheCollectionAsPytest) {
         EXPECT_EQ(junit_shape(slurp(p.dir() / "fastest.xml")), want_xml) << engine << " -n " << n << " " << cont;
       }
   }
+}
+
+// The rootdir's conftest is an initial one: pytest stops at start-up, its message on
+// stderr, exit 4, and no JUnit file (its junitxml writes at session finish). Before,
+// fastest wrote an empty one.
+TEST(SessionErrors, RootConftestErrorWritesNoJunitAsPytest) {
+  FixtureProject p("root_conftest_error");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider --junitxml=pytest.xml");
+  ASSERT_EQ(want.exit_code, 4) << want.out << want.err;
+  ASSERT_FALSE(fs::exists(p.dir() / "pytest.xml"));
+  for (const char* engine : k_engines)
+    for (const char* n : k_workers) {
+      auto r = p.run({"-n", n, "--engine", engine, "-p", "no:cacheprovider", "--junitxml=fastest.xml"});
+      EXPECT_EQ(r.exit_code, 4) << engine << n << r.out << r.err;
+      EXPECT_EQ(r.out, want.out) << engine << n;
+      EXPECT_EQ(r.err, want.err) << engine << n;
+      EXPECT_FALSE(fs::exists(p.dir() / "fastest.xml")) << engine << n;
+    }
+}
+
+// An INTERNALERROR after the session started (a conftest's pytest_collection_modifyitems
+// raises): pytest's terminal writes the INTERNALERROR> lines on stdout after the collected
+// line and no summary section (no "generated xml file" line either), "no tests ran", exit
+// 3; its JUnit file has junitxml's pytest_internalerror testcase. Before: the lines went to
+// stderr, the sections were printed and the JUnit file had no testcase.
+TEST(SessionErrors, InternalErrorIsJunitsPytestInternalTestcaseAsPytest) {
+  FixtureProject p("internal_error_junit");
+  const RunOutput want = run_pytest(p, "-p no:cacheprovider --junitxml=pytest.xml");
+  ASSERT_EQ(want.exit_code, 3) << want.out;
+  const std::string want_xml = slurp(p.dir() / "pytest.xml");
+  ASSERT_THAT(want_xml, HasSubstr("<testcase classname=\"pytest\" name=\"internal\" time=\"0.000\"><error "
+                                  "message=\"internal error\">Traceback (most recent call last):"));
+  for (const char* engine : k_engines)
+    for (const char* n : k_workers) {
+      auto r = p.run({"-n", n, "--engine", engine, "-p", "no:cacheprovider", "--junitxml=fastest.xml"});
+      EXPECT_EQ(r.exit_code, 3) << engine << n << r.out << r.err;
+      EXPECT_THAT(r.out, HasSubstr("collected 2 items\nINTERNALERROR> Traceback (most recent call last):\n")) << r.out;
+      EXPECT_THAT(r.out, HasSubstr("INTERNALERROR> ValueError: modifyitems fails\n\n=")) << r.out;
+      EXPECT_THAT(r.out, HasSubstr(" no tests ran in ")) << r.out;
+      EXPECT_THAT(r.out, Not(HasSubstr("generated xml file"))) << r.out;
+      EXPECT_THAT(r.err, Not(HasSubstr("INTERNALERROR"))) << r.err;
+      const std::string xml = slurp(p.dir() / "fastest.xml");
+      EXPECT_EQ(junit_shape(xml), junit_shape(want_xml)) << engine << n;
+      EXPECT_EQ(count_of(xml, "ValueError: modifyitems fails</error></testcase>"), 1u) << xml;
+    }
 }
 
 }  // namespace
