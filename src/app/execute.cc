@@ -299,7 +299,7 @@ class EventSink {
   /// --reruns: a failed attempt; the test's final result comes later.
   void on_rerun(const base::TestResult& r) {
     if (stopped_stepwise) return;
-    ++summary.counts["rerun"];
+    count("rerun", 1);
     m_reran[r.node_id] = std::max(m_reran[r.node_id], r.attempt);
     for (auto& rep : m_reporters) rep->on_rerun(r);
     m_attempts.push_back(r);
@@ -314,21 +314,28 @@ class EventSink {
     if (r.when == "collect") m_collection_outcomes[std::string(base::summary_word(r.outcome))] += r.reports;
     ++m_tests_in[batch];
     m_work_in[batch] += r.duration_s();
+    // A failed sub-report (pytest-subtests) fails the run as pytest's session.testsfailed
+    // counts it, though the test's own report passed.
     const bool failed = base::is_failure(r.outcome) || !r.teardown_error.empty() ||
-                        (m_flaky_fails && r.outcome == base::Outcome::flaky);
+                        (m_flaky_fails && r.outcome == base::Outcome::flaky) || base::subreport_failed(r);
     const bool quarantined = failed && m_quarantine.count(r.node_id) > 0;
     if (quarantined) {
       ++summary.counts["quarantined"];
       summary.quarantined.push_back(r.node_id);
     } else {
-      summary.counts[std::string(base::summary_word(r.outcome))] += r.reports;
+      // pytest's stats: each report under its category, the sub-reports first.
+      for (const auto& sub : r.subreports) count(base::summary_key(sub.outcome, &sub.status), 1);
+      count(base::summary_key(r.outcome, r.status.get()), r.reports);
       if (!r.teardown_error.empty()) ++summary.counts["error"];
     }
     for (auto& rep : m_reporters) rep->on_result(r);
-    m_pending.push_back(r);
+    m_pending.push_back(base::subreport_failed(r) ? as_recorded(r) : r);
     if (m_flush.after_result(m_pending.size())) flush();
     if (failed && !quarantined && !collection_interrupted) {
-      ++failures;
+      // pytest's testsfailed counts reports: each failed sub-report, and the test's own.
+      int reports_failed = 0;
+      for (const auto& sub : r.subreports) reports_failed += base::is_failure(sub.outcome) ? 1 : 0;
+      failures += std::max(1, reports_failed + (base::is_failure(r.outcome) ? 1 : 0));
       if (m_maxfail > 0 && failures >= m_maxfail && !stopped_on_failure) {
         stopped_on_failure = true;
         executor.request_stop();
@@ -340,6 +347,32 @@ class EventSink {
         executor.request_stop();
       }
     }
+  }
+
+  /// One more report under `key` ("" : not counted); a key first seen is ordered last.
+  void count(const std::string& key, int n) {
+    if (key.empty()) return;
+    auto [it, fresh] = summary.counts.try_emplace(key, 0);
+    it->second += n;
+    if (fresh) summary.category_order.push_back(key);
+  }
+
+  /// What the store keeps of a test whose sub-report failed: a failure (its history, --lf,
+  /// `fastest stats` see one), with the failed sub-reports' texts under their titles.
+  static base::TestResult as_recorded(const base::TestResult& r) {
+    base::TestResult out = r;
+    out.outcome = base::Outcome::failed;
+    out.when = "call";
+    out.longrepr.clear();
+    out.message.clear();
+    for (const auto& sub : r.subreports) {
+      if (!base::is_failure(sub.outcome)) continue;
+      if (out.message.empty()) out.message = sub.message;
+      out.longrepr +=
+          (out.longrepr.empty() ? "" : "\n\n") + (sub.head_line.empty() ? "" : sub.head_line + "\n") + sub.longrepr;
+    }
+    out.subreports.clear();
+    return out;
   }
 
   /// `r` numbered after its reruns; a pass after failed attempts is flaky (a copy in `out`).

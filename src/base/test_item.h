@@ -2,6 +2,7 @@
 // What discovery produces and what workers report back.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,32 @@ struct WarningRecord {
   int lineno = 0;
 };
 
+/// How pytest's terminal shows a report when a plugin's pytest_report_teststatus words it
+/// otherwise than pytest does for its outcome (pytest-subtests: "subtests passed", ",",
+/// "SUBPASS"; pytest-rerunfailures: "rerun", "R", "RERUN").
+struct ReportStatus {
+  std::string category{};  ///< the closing line's key ("" = not counted)
+  std::string letter{};    ///< progress letter(s); no letter and no word: nothing is shown
+  std::string word{};      ///< the -v and short-summary word
+  std::string color{};     ///< the word's markup colour ("" = pytest's by outcome)
+};
+
+/// A report of a test that pytest's terminal and JUnit count and show on their own, before
+/// the test's own (pytest-subtests' SubTestReports, logged during the call).
+struct SubReport {
+  Outcome outcome = Outcome::passed;  ///< the report's own (passed, failed, skipped, ...)
+  ReportStatus status{};
+  std::string when{};
+  std::string longrepr{};
+  std::string message{};
+  std::string head_line{};  ///< failure section title ("" = from the node id)
+  std::vector<std::pair<std::string, std::string>> sections{};
+  double duration_s = 0;
+  /// Logged under the test's fd capture (a unittest subTest's): pytest's terminal wrote its
+  /// letter into the captured stdout, so the progress shows nothing for it.
+  bool captured = false;
+};
+
 /// One test's result as reported by a worker (one per runtime node id).
 struct TestResult {
   std::string node_id{};
@@ -73,9 +100,26 @@ struct TestResult {
   /// Live logging (--log-cli-level, log_cli): (phase, formatted records) in emission order;
   /// a phase outside setup/call/teardown ("collection") came before the test started.
   std::vector<std::pair<std::string, std::string>> live_log{};
+  /// A plugin's words for the test's own report (null: pytest's own for `outcome`).
+  std::shared_ptr<const ReportStatus> status{};
+  /// Reports counted and shown before the test's own, in pytest's order (pytest-subtests).
+  /// `outcome` is the test's own report's: see fails_run() for the run's view.
+  std::vector<SubReport> subreports{};
   int worker = -1;            ///< worker slot index
   std::int64_t batch = -1;    ///< executor batch id the result came from
   double start_offset_s = 0;  ///< seconds since run start when the test began
 };
+
+/// Whether one of the test's sub-reports failed (pytest counts it in session.testsfailed).
+inline bool subreport_failed(const TestResult& r) {
+  for (const auto& s : r.subreports)
+    if (is_failure(s.outcome)) return true;
+  return false;
+}
+
+/// The summary key of a report: its status's category, else pytest's word for the outcome.
+inline std::string summary_key(Outcome o, const ReportStatus* status) {
+  return status ? status->category : std::string(summary_word(o));
+}
 
 }  // namespace fastest::base

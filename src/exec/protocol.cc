@@ -453,6 +453,41 @@ std::vector<std::pair<std::string, std::string>> pairs(const json& j, const char
   return out;
 }
 
+/// `[category, letter, word, colour]` (missing or non-string parts empty); nullopt when
+/// `v` is not a list.
+std::optional<base::ReportStatus> report_status(const json& v) {
+  if (!v.is_array()) return std::nullopt;
+  auto part = [&](std::size_t i) { return i < v.size() && v[i].is_string() ? v[i].get<std::string>() : ""; };
+  return base::ReportStatus{part(0), part(1), part(2), part(3)};
+}
+
+/// `subreports`: one entry per object; an unknown outcome reads as an error, as a result's.
+std::vector<base::SubReport> subreports(const json& j) {
+  std::vector<base::SubReport> out;
+  auto it = j.find("subreports");
+  if (it == j.end() || !it->is_array()) return out;
+  auto text = [](const json& o, const char* key) {
+    auto f = o.find(key);
+    return f != o.end() && f->is_string() ? f->get<std::string>() : std::string();
+  };
+  for (const auto& o : *it) {
+    if (!o.is_object()) continue;
+    base::SubReport s;
+    s.outcome = base::parse_outcome(text(o, "outcome")).value_or(base::Outcome::error);
+    if (auto st = o.find("status"); st != o.end())
+      if (auto rs = report_status(*st)) s.status = std::move(*rs);
+    s.when = text(o, "when");
+    s.longrepr = text(o, "longrepr");
+    s.message = text(o, "message");
+    s.head_line = text(o, "head_line");
+    s.sections = pairs(o, "sections");
+    if (auto d = o.find("duration_s"); d != o.end() && d->is_number()) s.duration_s = d->get<double>();
+    if (auto c = o.find("captured"); c != o.end() && c->is_boolean()) s.captured = c->get<bool>();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 /// The DOM path: every key read by the same rules as FastReader, plus the nested values.
 bool read_dom(std::string_view payload, Raw& raw, WorkerMessage& m) {
   json j = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
@@ -478,6 +513,9 @@ bool read_dom(std::string_view payload, Raw& raw, WorkerMessage& m) {
   m.result.xml_attributes = pairs(j, "xml_attributes");
   m.result.sections = pairs(j, "sections");
   m.result.live_log = pairs(j, "live_log");
+  if (auto it = j.find("status"); it != j.end())
+    if (auto st = report_status(*it)) m.result.status = std::make_shared<const base::ReportStatus>(std::move(*st));
+  m.result.subreports = subreports(j);
   // record_testsuite_property str()s its value; a worker sending the raw JSON value is shown as such.
   if (auto it = j.find("value"); it != j.end() && !it->is_string() && !it->is_null())
     raw.str(f_value) = it->dump(-1, ' ', false, json::error_handler_t::replace);

@@ -47,6 +47,20 @@ bool write_file_atomically(const std::string& path, const std::string& text) {
 JsonReporter::JsonReporter(std::string path, std::FILE* out) : m_path(std::move(path)), m_out(out) {}
 
 void JsonReporter::on_result(const base::TestResult& r) {
+  // A failed sub-report (pytest-subtests) fails the test here, as in pytest's JUnit file.
+  if (!base::is_failure(r.outcome) && base::subreport_failed(r)) {
+    base::TestResult failed = r;
+    failed.outcome = base::Outcome::failed;
+    failed.subreports.clear();
+    for (const auto& sub : r.subreports)
+      if (base::is_failure(sub.outcome)) {
+        failed.message = sub.message;
+        failed.longrepr = sub.longrepr;
+        break;
+      }
+    on_result(failed);
+    return;
+  }
   Test t{.node_id = r.node_id,
          .when = r.when,
          .message = r.message,

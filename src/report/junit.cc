@@ -232,7 +232,7 @@ void JunitReporter::on_result(const base::TestResult& r) {
 void JunitReporter::add_result(const base::TestResult& r) {
   const bool call_only = m_opts.duration_report == "call";
   double first_time = call_only ? r.call_s : r.setup_s + r.call_s;
-  std::string body;
+  std::string body = subreport_elements(r);
   // pytest's junitxml: the reprcrash message, else (no crash line: doctests, a string
   // longrepr) str(longrepr) whole.
   std::string msg = r.message.empty() ? strip(r.longrepr) : r.message;
@@ -248,7 +248,7 @@ void JunitReporter::add_result(const base::TestResult& r) {
       // crash report says '???') is an <error>, though the summary counts it failed.
       if (!r.when.empty() && r.when != "call" && r.when != "collect") {
         ++m_errors;
-        body = element("error", "failed on setup with \"" + msg + "\"", strip(r.longrepr));
+        body += element("error", "failed on setup with \"" + msg + "\"", strip(r.longrepr));
         break;
       }
       [[fallthrough]];
@@ -256,7 +256,7 @@ void JunitReporter::add_result(const base::TestResult& r) {
     case base::Outcome::timed_out:
       ++m_failures;
       call_failed = true;
-      body = element("failure", msg, strip(r.longrepr));
+      body += element("failure", msg, strip(r.longrepr));
       if (!m_opts.log_passing_tests) body += captured(r);
       break;
     case base::Outcome::error:
@@ -264,7 +264,7 @@ void JunitReporter::add_result(const base::TestResult& r) {
       if (r.when == "collect")
         body = element("error", "collection failure", strip(r.longrepr));
       else
-        body = element(
+        body += element(
             "error", "failed on " + std::string(r.when == "teardown" ? "teardown" : "setup") + " with \"" + msg + "\"",
             strip(r.longrepr));
       break;
@@ -285,15 +285,15 @@ void JunitReporter::add_result(const base::TestResult& r) {
         return;
       }
       std::string details = k.path + ":" + line + ": " + k.reason;
-      body = "<skipped type=\"pytest.skip\" message=\"" + xml_attr_escape(k.reason) + "\">" + xml_escape(details) +
-             "</skipped>" + captured(r);
+      body += "<skipped type=\"pytest.skip\" message=\"" + xml_attr_escape(k.reason) + "\">" + xml_escape(details) +
+              "</skipped>" + captured(r);
       break;
     }
     case base::Outcome::xfailed: {
       ++m_skipped;
       std::string reason = r.message;
       if (reason.rfind("reason: ", 0) == 0) reason.erase(0, 8);
-      body = "<skipped type=\"pytest.xfail\" message=\"" + xml_attr_escape(reason) + "\" />";
+      body += "<skipped type=\"pytest.xfail\" message=\"" + xml_attr_escape(reason) + "\" />";
       break;
     }
   }
@@ -326,6 +326,51 @@ void JunitReporter::add_result(const base::TestResult& r) {
 }
 
 void JunitReporter::on_rerun(const base::TestResult& r) { m_reruns[r.node_id].push_back(r); }
+
+std::string JunitReporter::subreport_elements(const base::TestResult& r) {
+  // pytest's junitxml takes every report of the test's node id into its one <testcase>:
+  // a sub-report (pytest-subtests) that passed counts a test, one that failed is a
+  // <failure> (an <error> outside the call), one that skipped a <skipped>.
+  std::string out;
+  for (const auto& sub : r.subreports) {
+    const std::string msg = sub.message.empty() ? strip(sub.longrepr) : sub.message;
+    switch (sub.outcome) {
+      case base::Outcome::passed:
+      case base::Outcome::xpassed:
+        if (sub.when == "call") ++m_passed;
+        break;
+      case base::Outcome::failed:
+      case base::Outcome::crashed:
+      case base::Outcome::timed_out:
+        if (sub.when != "call") {
+          ++m_errors;
+          out += element("error", "failed on " + sub.when + " with \"" + msg + "\"", strip(sub.longrepr));
+        } else {
+          ++m_failures;
+          out += element("failure", msg, strip(sub.longrepr));
+        }
+        break;
+      case base::Outcome::error:
+        ++m_errors;
+        out += element("error", "failed on " + sub.when + " with \"" + msg + "\"", strip(sub.longrepr));
+        break;
+      case base::Outcome::skipped:
+      case base::Outcome::xfailed: {
+        ++m_skipped;
+        SkipLocation k = skip_location(base::TestResult{.longrepr = sub.longrepr, .message = sub.message});
+        if (!k.path.empty() && k.path[0] != '/' && !m_opts.rootdir.empty()) k.path = m_opts.rootdir + "/" + k.path;
+        const std::string details = k.path + ":" + (k.line < 0 ? "" : std::to_string(k.line)) + ": " + k.reason;
+        out += "<skipped type=\"pytest.skip\" message=\"" + xml_attr_escape(k.reason) + "\">" + xml_escape(details) +
+               "</skipped>";
+        break;
+      }
+      case base::Outcome::flaky:
+        ++m_passed;
+        break;
+    }
+  }
+  return out;
+}
 
 std::string JunitReporter::rerun_elements(const base::TestResult& final_result) {
   auto it = m_reruns.find(final_result.node_id);

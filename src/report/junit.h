@@ -56,6 +56,8 @@ class JunitReporter final : public Reporter {
   std::string open_testcase(const base::TestResult& r, double seconds) const;
   std::string captured(const base::TestResult& r) const;
   std::string rerun_elements(const base::TestResult& final_result);
+  /// The <failure>/<error>/<skipped> elements of the test's sub-reports, counted.
+  std::string subreport_elements(const base::TestResult& r);
 
   std::filesystem::path m_path;
   JunitOptions m_opts;

@@ -37,7 +37,16 @@ std::vector<std::pair<std::string, std::string>> summary_parts(const Summary& s)
   add("warnings", s.warnings, s.warnings == 1 ? "warning" : "warnings");
   if (auto it = s.counts.find("error"); it != s.counts.end())
     add("error", it->second, it->second == 1 ? "error" : "errors");
-  if (auto it = s.counts.find("rerun"); it != s.counts.end()) add("rerun", it->second, "rerun");
+  // A plugin's own categories after pytest's, first counted first (pytest's _set_main_color).
+  auto own = [&](const std::string& key) {
+    return key != "error" && std::find(std::begin(k_order), std::end(k_order), key) == std::end(k_order);
+  };
+  for (const auto& key : s.category_order)
+    if (own(key))
+      if (auto it = s.counts.find(key); it != s.counts.end()) add(key.c_str(), it->second, key);
+  for (const auto& [key, n] : s.counts)
+    if (own(key) && std::find(s.category_order.begin(), s.category_order.end(), key) == s.category_order.end())
+      add(key.c_str(), n, key);
   return out;
 }
 

@@ -51,6 +51,9 @@ struct CollectionCounts {
 /// Totals at the end, in pytest's categories.
 struct Summary {
   std::map<std::string, int> counts;  ///< "passed" -> 3, "failed" -> 1, "error" -> 2, "deselected" -> 4, ...
+  /// Keys of `counts` in the order first counted: a plugin's own categories ("rerun",
+  /// "subtests passed") close the line in that order, as pytest's stats keep them.
+  std::vector<std::string> category_order{};
   int warnings = 0;
   double wall_s = 0;
   bool interrupted = false;

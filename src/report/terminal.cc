@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 
 #include "report/text.h"
 
@@ -71,7 +73,56 @@ Markup outcome_markup(base::Outcome o) {
   }
 }
 
+Color named_color(const std::string& name, Color fallback) {
+  if (name == "red") return Color::red;
+  if (name == "green") return Color::green;
+  if (name == "yellow") return Color::yellow;
+  if (name == "cyan") return Color::cyan;
+  return fallback;
+}
+
+/// A report's letter and word markup: the hook's colour, else pytest's by outcome.
+Markup report_markup(base::Outcome o, const base::ReportStatus* st) {
+  Markup m = outcome_markup(o);
+  if (st && !st->color.empty()) m.color = named_color(st->color, m.color);
+  return m;
+}
+
+/// The outcome whose stats list a category fills (pytest's stats[category]); nullopt for
+/// "" (not kept) and for a plugin's own category (counted only).
+std::optional<base::Outcome> kept_as(const std::string& category) {
+  if (category.empty()) return std::nullopt;
+  auto o = base::parse_outcome(category);
+  if (o && (*o == base::Outcome::crashed || *o == base::Outcome::timed_out || *o == base::Outcome::flaky))
+    return std::nullopt;
+  return o;
+}
+
+/// A sub-report as a result of its own: what the summary's lists keep of it.
+base::TestResult sub_result(const base::TestResult& r, const base::SubReport& sub) {
+  return {.node_id = r.node_id,
+          .file = r.file,
+          .outcome = sub.outcome,
+          .call_s = sub.duration_s,
+          .longrepr = sub.longrepr,
+          .message = sub.message,
+          .when = sub.when,
+          .line = r.line,
+          .head_line = sub.head_line,
+          .sections = sub.sections,
+          .status = std::make_shared<const base::ReportStatus>(sub.status),
+          .worker = r.worker,
+          .batch = r.batch};
+}
+
 }  // namespace
+
+/// In a module's letters: a column pytest's terminal writer counted but wrote elsewhere.
+constexpr char k_hidden_column = '\x01';
+
+std::string word_of(const base::TestResult& r, const char* fallback) {
+  return r.status ? r.status->word : std::string(fallback);
+}
 
 std::string effective_report_chars(const std::string& chars, bool disable_warnings) {
   std::string opts;
@@ -121,7 +172,7 @@ std::string TerminalReporter::rule(const std::string& title, char fill, Markup m
 Color TerminalReporter::main_color(bool final) const {
   // pytest's _determine_main_color: green while tests are still to come, even before a pass.
   if (!m_failed.empty() || !m_errors.empty()) return Color::red;
-  if (m_any_warning_or_xpass || !m_warnings.empty()) return Color::yellow;
+  if (m_any_warning_or_xpass || !m_warnings.empty() || m_unknown_category) return Color::yellow;
   if (!m_passed.empty() || m_passes_not_kept > 0 || !final) return Color::green;
   return Color::yellow;
 }
@@ -318,7 +369,92 @@ void TerminalReporter::on_result(const base::TestResult& r) {
     if (r.when != "setup") m_phases.push_back({r.call_s, "call", r.node_id});
     m_phases.push_back({r.teardown_s, "teardown", r.node_id});
   }
-  switch (r.outcome) {
+  // A plugin's reports beside the test's own (pytest-subtests): each in its category's
+  // list with its own words, before the test's own, as pytest's stats get them.
+  std::vector<base::TestResult> subs;
+  for (const auto& sub : r.subreports) {
+    subs.push_back(sub_result(r, sub));
+    keep(subs.back());
+  }
+  keep(r);
+  if (!r.teardown_error.empty()) {
+    std::string body = sanitize(r.teardown_error);
+    if (!body.empty() && body.back() != '\n') body += '\n';
+    m_errors.push_back({"ERROR at teardown of " + (r.head_line.empty() ? head_line(r.node_id) : r.head_line), body,
+                        r.node_id, crash_message(body)});
+  }
+  if (m_live && m_opts.verbose <= 0) {
+    for (const auto& sub : subs) live_failure_line(sub);
+    live_failure_line(r);
+    return;
+  }
+  if (!module_skip) show_progress(r, subs);
+}
+
+void TerminalReporter::show_progress(const base::TestResult& r, const std::vector<base::TestResult>& subs) {
+  // pytest shows nothing for a report whose status has neither letter nor word, nor for
+  // a sub-report logged under fd capture (its letter went into the test's stdout).
+  std::vector<const base::TestResult*> shown;
+  bool captured_line = false;
+  std::size_t hidden = 0;  // columns of letters pytest wrote into the capture
+  for (std::size_t i = 0; i < subs.size(); ++i) {
+    captured_line = captured_line || r.subreports[i].captured;
+    if (!r.subreports[i].captured)
+      shown.push_back(&subs[i]);
+    else
+      hidden += text_width(r.subreports[i].status.letter);
+  }
+  shown.push_back(&r);
+  std::erase_if(shown, [](const base::TestResult* x) {
+    return x->status && x->status->letter.empty() && x->status->word.empty();
+  });
+  if (m_opts.verbose > 0) {
+    // Then pytest's terminal shows the test's location line alone before its own line.
+    if (captured_line) {
+      std::string line = cwd_relative(r.node_id) + " \n";
+      if (holding_progress())
+        m_held.push_back({m_done, HeldProgress::Kind::text, "", std::move(line)});
+      else
+        write_progress(line);
+    }
+    for (const auto* x : shown) {
+      if (holding_progress())
+        m_held.push_back({m_done, HeldProgress::Kind::verbose, "", "", *x});
+      else
+        write_progress(verbose_block(*x));
+    }
+    return;
+  }
+  auto& letters = m_module_letters[r.file];
+  for (const auto* x : shown) {
+    if (!x->status) {
+      letters += letter(x->outcome);
+      continue;
+    }
+    letters += x->status->letter;
+    // Letters a plugin names are painted as pytest paints its report (by outcome or markup).
+    if (x->status->letter.size() == 1)
+      m_letter_colors[x->status->letter[0]] = report_markup(x->outcome, x->status.get()).color;
+  }
+  if (!r.teardown_error.empty()) letters += 'E';
+  // pytest's terminal writer counted them in its line's width all the same: the line's
+  // percentage moves left by as many columns (k_hidden_column, never printed).
+  letters.append(hidden, k_hidden_column);
+}
+
+void TerminalReporter::keep(const base::TestResult& r) {
+  // A status's category picks the list (pytest's stats[category]); a plugin's own one is
+  // only counted, and makes pytest's main colour yellow.
+  base::Outcome o = r.outcome;
+  if (r.status) {
+    auto as = kept_as(r.status->category);
+    if (!as) {
+      if (!r.status->category.empty()) m_unknown_category = true;
+      return;
+    }
+    o = *as;
+  }
+  switch (o) {
     case base::Outcome::passed:
     case base::Outcome::flaky: {
       // Only -rp and -rP read the passes back; otherwise a count is all the colour needs
@@ -330,6 +466,7 @@ void TerminalReporter::on_result(const base::TestResult& r) {
       base::TestResult kept = r;
       if (m_chars.find('P') == std::string::npos) kept.captured_stdout = kept.captured_stderr = kept.captured_log = "";
       kept.longrepr.clear();
+      kept.subreports.clear();
       m_passed.push_back(std::move(kept));
       break;
     }
@@ -337,6 +474,7 @@ void TerminalReporter::on_result(const base::TestResult& r) {
     case base::Outcome::crashed:
     case base::Outcome::timed_out:
       m_failed.push_back(r);
+      m_failed.back().subreports.clear();
       break;
     case base::Outcome::error: {
       std::string when = r.when.empty() ? "setup" : r.when;
@@ -345,7 +483,7 @@ void TerminalReporter::on_result(const base::TestResult& r) {
                             : "ERROR at " + when + " of " + (r.head_line.empty() ? head_line(r.node_id) : r.head_line);
       std::string body = sanitize(r.longrepr);
       if (!body.empty() && body.back() != '\n') body += '\n';
-      m_errors.push_back({title, body + sections(r, when), r.node_id, r.message});
+      m_errors.push_back({title, body + sections(r, when), r.node_id, r.message, word_of(r, "ERROR")});
       break;
     }
     case base::Outcome::skipped:
@@ -359,27 +497,6 @@ void TerminalReporter::on_result(const base::TestResult& r) {
       m_xpassed.push_back(r);
       break;
   }
-  if (!r.teardown_error.empty()) {
-    std::string body = sanitize(r.teardown_error);
-    if (!body.empty() && body.back() != '\n') body += '\n';
-    m_errors.push_back({"ERROR at teardown of " + (r.head_line.empty() ? head_line(r.node_id) : r.head_line), body,
-                        r.node_id, crash_message(body)});
-  }
-  if (m_live && m_opts.verbose <= 0) {
-    live_failure_line(r);
-    return;
-  }
-  if (module_skip) return;
-  if (m_opts.verbose > 0) {
-    if (holding_progress())
-      m_held.push_back({m_done, HeldProgress::Kind::verbose, "", "", r});
-    else
-      write_progress(verbose_block(r));
-    return;
-  }
-  auto& letters = m_module_letters[r.file];
-  letters += letter(r.outcome);
-  if (!r.teardown_error.empty()) letters += 'E';
 }
 
 std::string TerminalReporter::verbose_block(const base::TestResult& r) {
@@ -399,7 +516,7 @@ std::string TerminalReporter::verbose_block(const base::TestResult& r) {
       before += sec;
   }
   std::string prefix = in_test.empty() ? id + " " : "";
-  std::string word = verbose_word(r.outcome);
+  std::string word = word_of(r, verbose_word(r.outcome));
   std::string line = prefix + word;
   std::string pct = progress();
   if (r.outcome == base::Outcome::skipped || r.outcome == base::Outcome::xfailed ||
@@ -415,7 +532,7 @@ std::string TerminalReporter::verbose_block(const base::TestResult& r) {
   // pytest right-justifies the percentage in the line's last free column but one.
   int pad = m_opts.width - 1 - static_cast<int>(text_width(line)) - 6;
   std::string colored =
-      prefix + m_paint.paint(word, outcome_markup(r.outcome)) + line.substr(prefix.size() + word.size());
+      prefix + m_paint.paint(word, report_markup(r.outcome, r.status.get())) + line.substr(prefix.size() + word.size());
   std::string out = before;
   if (m_after_live_teardown) out.insert(0, "\n");
   if (!in_test.empty()) out += id + " \n" + in_test;
@@ -480,7 +597,8 @@ void TerminalReporter::on_tick(const std::vector<WorkerActivity>& running) {
 void TerminalReporter::live_failure_line(const base::TestResult& r) {
   // The short line now, the full section at the end, as pytest's summary has them.
   if (base::is_failure(r.outcome))
-    write(summary_line(r.outcome == base::Outcome::error ? "ERROR" : "FAILED", r.node_id, r.message) + "\n");
+    write(summary_line(word_of(r, r.outcome == base::Outcome::error ? "ERROR" : "FAILED"), r.node_id, r.message) +
+          "\n");
   if (!r.teardown_error.empty()) write(summary_line("ERROR", r.node_id, crash_message(r.teardown_error)) + "\n");
 }
 
@@ -541,11 +659,20 @@ std::string TerminalReporter::padded(const std::string& pct, int pad) const {
 }
 
 std::string TerminalReporter::paint_letters(std::string_view letters) const {
-  if (!m_paint.enabled()) return std::string(letters);
+  if (!m_paint.enabled()) {
+    std::string out(letters);
+    std::erase(out, k_hidden_column);
+    return out;
+  }
   // pytest writes each letter with its own markup.
   std::string out;
   for (char c : letters) {
-    Color color = c == '.' ? Color::green : c == 'F' || c == 'E' ? Color::red : Color::yellow;
+    if (c == k_hidden_column) continue;
+    auto named = m_letter_colors.find(c);
+    Color color = named != m_letter_colors.end() ? named->second
+                  : c == '.'                     ? Color::green
+                  : c == 'F' || c == 'E'         ? Color::red
+                                                 : Color::yellow;
     out += m_paint.paint(std::string_view(&c, 1), {color, false});
   }
   return out;

@@ -47,6 +47,9 @@ struct TerminalOptions {
   double silence_s = 30;
 };
 
+/// A report's short-summary and -v word: its status's, else `fallback` (pytest's own).
+std::string word_of(const base::TestResult& r, const char* fallback);
+
 /// pytest's getreportopt: -r chars expanded ('a', 'A', 'N', old 'F'/'S'), 'w' unless
 /// --disable-warnings.
 std::string effective_report_chars(const std::string& chars, bool disable_warnings);
@@ -75,10 +78,11 @@ class TerminalReporter final : public Reporter {
  private:
   /// One entry of pytest's stats["error"]: a collection error or a setup/teardown error.
   struct ErrorEntry {
-    std::string title;    ///< "ERROR collecting x.py", "ERROR at setup of test_a"
-    std::string body;     ///< longrepr and captured sections
-    std::string node_id;  ///< for the short summary
-    std::string message;  ///< reprcrash message ("" = none)
+    std::string title;           ///< "ERROR collecting x.py", "ERROR at setup of test_a"
+    std::string body;            ///< longrepr and captured sections
+    std::string node_id;         ///< for the short summary
+    std::string message;         ///< reprcrash message ("" = none)
+    std::string word = "ERROR";  ///< the short summary's word (a plugin's status may name another)
   };
 
   void write(const std::string& s);
@@ -100,6 +104,11 @@ class TerminalReporter final : public Reporter {
   /// directory gives it ("../ext/helpers.py"), sanitized.
   std::string best_relpath(const std::string& path) const;
   void live_failure_line(const base::TestResult& r);
+  /// The progress letters or -v lines of a test's sub-reports (`subs`, as results) and its own.
+  void show_progress(const base::TestResult& r, const std::vector<base::TestResult>& subs);
+  /// Puts one report in its category's list (pytest's stats), as the summary shows them.
+  void keep(const base::TestResult& r);
+
   /// The -v line of one result, with its live-log sections around it.
   std::string verbose_block(const base::TestResult& r);
   std::string paint_letters(std::string_view letters) const;
@@ -120,7 +129,9 @@ class TerminalReporter final : public Reporter {
   void replay_held_progress();
   std::string sections(const base::TestResult& r, const std::string& when) const;
   std::string crash_line(const base::TestResult& r) const;
-  std::string summary_line(const std::string& word, const std::string& node_id, const std::string& msg) const;
+  /// pytest's short-summary line; `color` is the word's (none: red, green for PASSED).
+  std::string summary_line(const std::string& word, const std::string& node_id, const std::string& msg,
+                           Color color = Color::none) const;
 
   /// pytest ran nothing (a collection error interrupted the run): drop what tests reported.
   void forget_tests();
@@ -178,7 +189,9 @@ class TerminalReporter final : public Reporter {
   std::atomic<bool> m_drawing{false};  ///< the header is out: ticks may draw
   int m_last_pct = 0;
   bool m_any_warning_or_xpass = false;
-  bool m_after_live_teardown = false;  ///< the last -v block ended with teardown records
+  bool m_unknown_category = false;        ///< a plugin's own category was counted (pytest: yellow)
+  std::map<char, Color> m_letter_colors;  ///< progress letters a plugin's status named, painted by it
+  bool m_after_live_teardown = false;     ///< the last -v block ended with teardown records
 };
 
 }  // namespace fastest::report

@@ -91,10 +91,10 @@ std::string TerminalReporter::crash_line(const base::TestResult& r) const {
   return sanitize(where + ": " + msg);
 }
 
-std::string TerminalReporter::summary_line(const std::string& word, const std::string& node_id,
-                                           const std::string& msg) const {
-  std::string line =
-      m_paint.paint(word, {color_for(word == "PASSED" ? "passed" : "failed"), false}) + " " + node_markup(node_id);
+std::string TerminalReporter::summary_line(const std::string& word, const std::string& node_id, const std::string& msg,
+                                           Color color) const {
+  if (color == Color::none) color = color_for(word == "PASSED" ? "passed" : "failed");
+  std::string line = m_paint.paint(word, {color, false}) + " " + node_markup(node_id);
   if (msg.empty()) return line;
   if (m_opts.on_ci) return line + " - " + sanitize(msg);
   // pytest measures the line with wcswidth, which is -1 once it holds escape codes.
@@ -271,29 +271,29 @@ void TerminalReporter::print_durations() {
 
 void TerminalReporter::print_short_summary() {
   std::string lines;
-  auto yellow = [&](const char* word) { return m_paint.paint(word, {Color::yellow, false}); };
-  auto simple = [&](const char* word, const std::vector<base::TestResult>& rs) {
-    for (const auto& r : rs) lines += summary_line(word, r.node_id, r.message) + "\n";
-  };
+  auto yellow = [&](const std::string& word) { return m_paint.paint(word, {Color::yellow, false}); };
+  // Each report's word is its own (pytest's _get_verbose_word: a plugin's SUBFAIL among
+  // the FAILED lines), in the colour of the list it is in.
   for (char c : m_chars) {
     switch (c) {
       case 'f':
-        simple("FAILED", m_failed);
+        for (const auto& r : m_failed)
+          lines += summary_line(word_of(r, "FAILED"), r.node_id, r.message, Color::red) + "\n";
         break;
       case 'E':
-        for (const auto& e : m_errors) lines += summary_line("ERROR", e.node_id, e.message) + "\n";
+        for (const auto& e : m_errors) lines += summary_line(e.word, e.node_id, e.message, Color::red) + "\n";
         break;
       case 'p':
-        for (const auto& r : m_passed) lines += summary_line("PASSED", r.node_id, "") + "\n";
+        for (const auto& r : m_passed) lines += summary_line(word_of(r, "PASSED"), r.node_id, "", Color::green) + "\n";
         break;
       case 'x':
         for (const auto& r : m_xfailed)
-          lines += yellow("XFAIL") + " " + node_markup(r.node_id) +
+          lines += yellow(word_of(r, "XFAIL")) + " " + node_markup(r.node_id) +
                    (r.message.empty() ? "" : " - " + sanitize(r.message)) + "\n";
         break;
       case 'X':
         for (const auto& r : m_xpassed)
-          lines += yellow("XPASS") + " " + node_markup(r.node_id) + " " + sanitize(r.message) + "\n";
+          lines += yellow(word_of(r, "XPASS")) + " " + node_markup(r.node_id) + " " + sanitize(r.message) + "\n";
         break;
       case 's': {
         // pytest folds skips with the same location and reason: "SKIPPED [2] x.py:3: why".
@@ -308,8 +308,10 @@ void TerminalReporter::print_short_summary() {
           else
             ++hit->second;
         }
+        // pytest names every folded line with the first skip's word.
+        const std::string word = m_skipped.empty() ? std::string("SKIPPED") : word_of(m_skipped.front(), "SKIPPED");
         for (const auto& [w, n] : folded)
-          lines += yellow("SKIPPED") + " [" + std::to_string(n) + "] " + best_relpath(w.path) +
+          lines += yellow(word) + " [" + std::to_string(n) + "] " + best_relpath(w.path) +
                    (w.line >= 0 ? ":" + std::to_string(w.line) : "") + ": " + sanitize(w.reason) + "\n";
         break;
       }

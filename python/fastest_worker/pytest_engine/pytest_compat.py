@@ -494,3 +494,15 @@ class HookProxyCache:
 
     def clear(self):
         self.proxies.clear()
+
+
+def fd_capturing_now(config):
+    """Whether pytest's fd-level capture is on at this moment (inside a test's phase, not
+    suspended): what pytest's terminal writer writes then (its file is the original
+    stdout, fd 1) lands in the test's captured stdout."""
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if capman is None or getattr(capman, "_method", None) != "fd":
+        return False
+    cap = getattr(capman, "_global_capturing", None)
+    return cap is not None and getattr(cap, "_state", None) == "started" and not getattr(
+        cap, "_in_suspended", False)

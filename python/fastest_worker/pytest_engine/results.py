@@ -9,23 +9,57 @@ import os
 
 _KNOWN = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 _PHASES = ("setup", "call", "teardown")
+# pytest's own (category, letter, word) per outcome (terminal.py, skipping.py).
+_DEFAULT_STATUS = {"passed": ("passed", ".", "PASSED"), "failed": ("failed", "F", "FAILED"),
+                   "error": ("error", "E", "ERROR"), "skipped": ("skipped", "s", "SKIPPED"),
+                   "xfailed": ("xfailed", "x", "XFAIL"), "xpassed": ("xpassed", "X", "XPASS")}
+# TerminalWriter's colour names (a markup dict's other keys: bold, light, ...).
+_COLORS = ("black", "red", "green", "yellow", "blue", "purple", "cyan", "white")
 
 
-def category(config, report):
-    """pytest's summary category for one report ('' for a passed setup/teardown)."""
+def teststatus(config, report):
+    """pytest_report_teststatus's ``(category, letter, word, colour)`` for one report,
+    the word's markup reduced to its colour ('' when the hook gave none); None when
+    the hook gave nothing usable."""
     try:
         res = config.hook.pytest_report_teststatus(report=report, config=config)
     except Exception:
-        res = None
-    cat = res[0] if res else None
+        return None
+    if not res or len(res) != 3:
+        return None
+    cat, letter, word = res
     if isinstance(cat, tuple):
         cat = cat[0]
+    color = ""
+    if isinstance(word, tuple):
+        word, markup = (word + ({},))[:2]
+        if isinstance(markup, dict):
+            color = next((str(k) for k, v in markup.items() if v and k in _COLORS), "")
+    return str(cat or ""), str(letter or ""), str(word or ""), color
+
+
+def category(config, report, status=None):
+    """pytest's summary category for one report ('' for a passed setup/teardown), one
+    of the protocol's outcomes: a plugin's own category ("rerun", "subtests passed")
+    falls back on the raw outcome (its words travel as ``status``)."""
+    res = teststatus(config, report) if status is None else status
+    cat = res[0] if res else None
     if cat in _KNOWN or cat == "":
         return cat
-    # A plugin's own status ("rerun", ...): fall back on the raw outcome.
     if report.when in ("setup", "teardown"):
         return "error" if report.failed else ("skipped" if report.skipped else "")
     return report.outcome
+
+
+def _own_status(outcome, status):
+    """The ``status`` field: the hook's words when they are not pytest's own for the
+    outcome the result carries (None otherwise, the common case)."""
+    if status is None:
+        return None
+    cat, letter, word, color = status
+    if (cat, letter, word) == _DEFAULT_STATUS.get(outcome) and not color:
+        return None
+    return [cat, letter, word, color]
 
 
 def rel(path, rootdir):
@@ -92,28 +126,34 @@ def _terminal_text(lr):
     return buf.getvalue().rstrip()
 
 
-def build(config, rootdir, nodeid, reports):
-    """The ``result`` fields (without ``t``/``batch``) for one test's reports."""
+def build(config, rootdir, nodeid, reports, captured=()):
+    """The ``result`` fields (without ``t``/``batch``) for one test's reports.
+
+    A report followed by a later one of the same phase (pytest-subtests' SubTestReports,
+    logged during the call before the test's own call report) is a ``subreports`` entry:
+    pytest's terminal and JUnit count and show it on its own, with its own words.
+    ``captured``: ids of the reports whose letter went into the captured stdout."""
     res = {"nodeid": nodeid, "outcome": "passed", "when": "call", "setup_s": 0.0,
            "call_s": 0.0, "teardown_s": 0.0, "longrepr": "", "message": "",
            "stdout": "", "stderr": "", "log": "", "line": 0}
     decided = None
+    decided_status = None
     td_errors = []
-    failed_calls = []  # several call reports (pytest-subtests): each failure counts
+    subs = []
     # --tb=line: pytest's summary shows the crash line, not the report's text.
     line_style = config.getoption("tbstyle", "auto") == "line"
-    for rep in reports:
+    last_of = {rep.when: i for i, rep in enumerate(reports)}
+    for i, rep in enumerate(reports):
         when = rep.when
-        cat = category(config, rep)
-        if when == "call" and decided is not None and decided.when == "call":
-            # A sub-report (a subtest) came first: the test's own call report follows.
-            if cat in ("failed", "error"):
-                failed_calls.append(rep)
-            if failed_calls and cat not in ("failed", "error"):
-                res["call_s"] += float(getattr(rep, "duration", 0.0) or 0.0)
-                continue
-        elif when == "call" and cat in ("failed", "error"):
-            failed_calls.append(rep)
+        status = teststatus(config, rep)
+        cat = category(config, rep, status)
+        if last_of.get(when) != i:
+            sub = _subreport(rep, cat, status, rootdir, line_style)
+            if sub is not None:
+                if id(rep) in captured:
+                    sub["captured"] = True
+                subs.append(sub)
+            continue
         # A phase pytest does not name (pytest-forked's crash report says '???'): its
         # time is the call's.
         res[(when if when in _PHASES else "call") + "_s"] = float(getattr(rep, "duration", 0.0) or 0.0)
@@ -128,11 +168,15 @@ def build(config, rootdir, nodeid, reports):
         if cat == "error" and when == "call":
             cat = "failed"
         decided = rep
+        decided_status = status
         res["outcome"] = cat or "passed"
         res["when"] = when
         _fill_text(res, rep, cat, rootdir, line_style)
-    if len(failed_calls) > 1 or (failed_calls and _sub_title(failed_calls[0])):
-        _combine_failures(res, failed_calls, line_style)
+    own = _own_status(res["outcome"], decided_status)
+    if own is not None:
+        res["status"] = own
+    if subs:
+        res["subreports"] = subs
     if td_errors:
         res["teardown_error"] = "\n".join(td_errors)
     secs = _sections(config, res["outcome"], decided, reports)
@@ -150,6 +194,33 @@ def build(config, rootdir, nodeid, reports):
         if loc and len(loc) > 1 and isinstance(loc[1], int):
             res["line"] = loc[1] + 1
     return res
+
+
+def _subreport(rep, cat, status, rootdir, line_style):
+    """One ``subreports`` entry, or None for a report pytest's terminal neither counts
+    nor shows (no category, letter or word)."""
+    if status is None:
+        status = (cat or "", "", "", "")
+    if not status[0] and not status[1] and not status[2]:
+        return None
+    outcome = cat or rep.outcome
+    if outcome == "error" and rep.when == "call":
+        outcome = "failed"
+    sub = {"outcome": outcome, "when": rep.when, "status": list(status),
+           "duration_s": float(getattr(rep, "duration", 0.0) or 0.0)}
+    text = {}
+    _fill_text(text, rep, outcome, rootdir, line_style)
+    if text.get("longrepr"):
+        sub["longrepr"] = text["longrepr"]
+    if text.get("message"):
+        sub["message"] = text["message"]
+    title = _sub_title(rep)
+    if title:
+        sub["head_line"] = title
+    secs = [[str(t), str(c)] for t, c in getattr(rep, "sections", ())]
+    if secs:
+        sub["sections"] = secs
+    return sub
 
 
 def _sections(config, outcome, decided, reports):
@@ -171,33 +242,14 @@ def _sections(config, outcome, decided, reports):
     return secs
 
 
-def _combine_failures(res, reps, line_style):
-    """A test with several failed call reports (pytest-subtests' ``SubTestReport``\ s):
-    a failure, each sub-report's text under its own title as pytest's FAILURES shows
-    them; the first one's crash line is the message."""
-    parts = []
-    for rep in reps:
-        title = _sub_title(rep)
-        text = longrepr_text(rep, line_style)
-        parts.append(("%s\n%s" % (_rule(title), text)) if title else text)
-    res["outcome"] = "failed"
-    res["when"] = "call"
-    res["longrepr"] = "\n\n".join(parts)
-    res["message"] = crash_message(reps[0])
-
-
 def _sub_title(rep):
-    """pytest-subtests' head line of a sub-report ('' for any other report)."""
+    """A sub-report's head line (pytest-subtests': ``test_sub [msg] (i=1)``), '' when
+    it is the test's own (its FAILURES title then comes from the node id)."""
     head = getattr(rep, "head_line", None)
     try:
         return str(head) if head and getattr(rep, "context", None) is not None else ""
     except Exception:
         return ""
-
-
-def _rule(title, width=80):
-    fill = max(width - len(title) - 2, 2)
-    return "%s %s %s" % ("_" * (fill // 2), title, "_" * (fill - fill // 2))
 
 
 def _fill_text(res, rep, cat, rootdir, line_style):

@@ -104,6 +104,7 @@ class Engine:
         self.cur_batch = 0
         self.cur_nodeid = None
         self.cur_reports = []
+        self.captured_reports = set()  # ids of reports logged under fd capture
         self.result_sent = False
         self.xml_attrs = {}
         # Per collection.
@@ -267,6 +268,7 @@ class Engine:
     def on_logstart(self, nodeid):
         self.cur_nodeid = nodeid
         self.cur_reports = []
+        self.captured_reports = set()
         self.result_sent = False
         # Held with the previous test's result, as the native engine holds them (see
         # proto.Channel.flush_soon): one write for many quick tests, a long test's start
@@ -282,7 +284,28 @@ class Engine:
         if report.when == "setup":
             # Each attempt starts with setup (a rerun plugin runs the phases again).
             self.cur_reports = []
+            self.captured_reports = set()
         self.cur_reports.append(report)
+        if compat.fd_capturing_now(self.config):
+            self._captured_status(report)
+
+    def _captured_status(self, report):
+        """A report logged while the test's fd capture is on (a unittest ``subTest``
+        failure pytest-subtests logs from ``addSubTest``): pytest's terminal writer
+        writes its letter (``-v``: its word) to fd 1, i.e. into the test's captured
+        stdout, not the progress line. The same text goes there; the controller shows
+        no progress for the report (``captured``)."""
+        status = results.teststatus(self.config, report)
+        if status is None:
+            return
+        text = status[1] if (self.config.option.verbose or 0) <= 0 else status[2]
+        self.captured_reports.add(id(report))
+        if text:
+            try:
+                sys.stdout.flush()
+                os.write(1, text.encode("utf-8", "replace"))
+            except OSError:
+                pass
 
     def on_logfinish(self, nodeid):
         self._queue_shown()
@@ -321,7 +344,8 @@ class Engine:
         if res["t"] == "result":
             self.tests_run += 1
         self.ch.queue(res)
-        if res.get("outcome") not in _QUIET_OUTCOMES:
+        if res.get("outcome") not in _QUIET_OUTCOMES or any(
+                sub["outcome"] == "failed" for sub in res.get("subreports", ())):
             self.ch.flush()  # -x and --maxfail stop the other workers as soon as before
 
     def _build_result(self, nodeid):
@@ -335,7 +359,7 @@ class Engine:
         for r in reran:
             r.outcome = "failed"  # classified as the failure it was (setup: error)
         try:
-            res = results.build(self.config, self.rootdir, nodeid, reports)
+            res = results.build(self.config, self.rootdir, nodeid, reports, self.captured_reports)
         finally:
             for r in reran:
                 r.outcome = "rerun"
