@@ -41,6 +41,14 @@ bool WorkQueues::empty() const {
   return m_anyone.empty() && std::all_of(m_own.begin(), m_own.end(), [](const auto& q) { return q.empty(); });
 }
 
+bool WorkQueues::has_for(int worker) const {
+  const auto w = static_cast<std::size_t>(worker);
+  if (!m_own[w].empty() || !m_anyone.empty()) return true;
+  for (std::size_t i = 0; i < m_own.size(); ++i)
+    if (last_movable(i) != m_own[i].size()) return true;
+  return false;
+}
+
 double WorkQueues::finish(std::size_t w, double now_s) const { return std::max(m_committed[w], now_s) + m_own_left[w]; }
 
 WorkQueues::Entry WorkQueues::pop(std::deque<Entry>& q, std::size_t at, std::size_t w) {

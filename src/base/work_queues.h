@@ -30,6 +30,8 @@ class WorkQueues {
   void give_back(int worker, std::size_t item, double cost_s, bool pinned = false);
 
   bool empty() const;
+  /// Whether take(worker, ...) would give an item (others' pinned ones it never gets).
+  bool has_for(int worker) const;
   /// The item `worker`, free at `now_s`, runs next; nullopt when nothing is left.
   std::optional<std::size_t> take(int worker, double now_s);
   /// An item for `worker` to queue behind the one it runs: from its own queue only while

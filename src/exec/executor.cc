@@ -99,9 +99,10 @@ struct Executor::Shared {
     std::lock_guard lock(mu);
     ++busy_slots;
   }
-  bool has_work() {
+  /// Whether `slot` could take a batch (another slot's pinned ones it never gets).
+  bool has_work(int slot) {
     std::lock_guard lock(mu);
-    return !empty();
+    return !requeued.empty() || queues->has_for(slot);
   }
   void requeue(WorkItem w) {
     std::lock_guard lock(mu);
@@ -1034,7 +1035,7 @@ void Executor::slot_loop(int slot_index, Shared& shared) {
     slot.serve();
     slot.shutdown();
     // A held test that crashed its worker at shutdown was re-queued (--reruns): run it here.
-    if (stop_requested() || shared.draining.load() || !shared.has_work()) break;
+    if (stop_requested() || shared.draining.load() || !shared.has_work(slot_index)) break;
   }
   shared.settle_stats(slot_index, std::nullopt);
 }

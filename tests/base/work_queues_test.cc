@@ -123,6 +123,8 @@ TEST(WorkQueues, PinnedItemsAreNeverMovedOrStolen) {
   EXPECT_EQ(q.take(1, 0), 3u);
   EXPECT_EQ(q.take(1, 1), std::nullopt);
   EXPECT_FALSE(q.empty());
+  EXPECT_FALSE(q.has_for(1));
+  EXPECT_TRUE(q.has_for(0));
   EXPECT_EQ(drain(q, 0, 4), (std::vector<std::size_t>{1, 2}));
 }
 
